@@ -1,0 +1,376 @@
+"""Numba kernels: serial schedule generation, forward-backward improvement, GA.
+
+Data layout (all ``int64`` numpy arrays, built by :mod:`approvals.rcpsp.arrays`):
+
+* ``dur[n]``, ``release[n]``, ``topo_pos[n]`` (position in a fixed
+  topological order, used to break ties so that every list derived from
+  start times stays precedence-feasible);
+* predecessors and successors in CSR form (``pred_ptr[n+1]``,
+  ``pred_idx``; ``succ_ptr``, ``succ_idx``);
+* the resources a job uses, CSR (``res_ptr[n+1]``, ``res_id``, ``res_q``);
+* ``avail[H, R]``: capacity of every resource in every period of a horizon
+  ``H`` long enough for any serial schedule (the capacity profile of the
+  instance, nominal capacity beyond it);
+* ``prec[n, n]`` (``uint8``): 1 where job ``a`` must precede job ``b``
+  (transitive closure), used by the mutation operator.
+
+Serial SGS: jobs are taken in activity-list order, each started at the first
+period >= its release and its predecessors' finishes where every used
+resource has room during the whole duration (scanning a window from its end
+so that a conflict at ``u`` jumps the candidate start to ``u + 1``).
+
+Forward-backward improvement (FBI, "justification", Valls et al. 2005): the
+forward schedule's jobs are re-scheduled in decreasing order of finish time
+as late as possible in the reversed problem (capacity profile mirrored at the
+forward makespan), then forward again in increasing order of those starts.
+Without release times this never makes the makespan worse; the returned
+schedule is always a forward one, hence feasible.
+
+GA (Hartmann 1998 activity-list GA with FBI on every child): two-point
+crossover, adjacent-swap mutation guarded by the precedence closure,
+elitist ranking replacement of parents + children with duplicate schedules
+removed.
+
+Every kernel is ``nogil`` so two threads can run independent GA islands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def seed_rng(seed):  # pragma: no cover - compiled
+    np.random.seed(seed)
+
+
+@njit(cache=True, nogil=True)
+def sgs(order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start):  # pragma: no cover
+    """Serial SGS; ``work`` is overwritten, ``start`` filled; returns the makespan."""
+    H = avail.shape[0]
+    R = avail.shape[1]
+    for t in range(H):
+        for r in range(R):
+            work[t, r] = avail[t, r]
+    ms = 0
+    n = order.shape[0]
+    for k in range(n):
+        j = order[k]
+        t = release[j]
+        for p in range(p_ptr[j], p_ptr[j + 1]):
+            i = p_idx[p]
+            f = start[i] + dur[i]
+            if f > t:
+                t = f
+        d = dur[j]
+        a = res_ptr[j]
+        b = res_ptr[j + 1]
+        if d > 0 and b > a:
+            while True:
+                conflict = -1
+                u = t + d - 1
+                while u >= t:
+                    for x in range(a, b):
+                        if work[u, res_id[x]] < res_q[x]:
+                            conflict = u
+                            break
+                    if conflict >= 0:
+                        break
+                    u -= 1
+                if conflict < 0:
+                    break
+                t = conflict + 1
+            for u in range(t, t + d):
+                for x in range(a, b):
+                    work[u, res_id[x]] -= res_q[x]
+        start[j] = t
+        if t + d > ms:
+            ms = t + d
+    return ms
+
+
+@njit(cache=True, nogil=True)
+def objective(start, dur, proj, weights, kind, ms):  # pragma: no cover
+    """0: makespan; 1: weighted sum of project completion times."""
+    if kind == 0:
+        return float(ms)
+    n_p = weights.shape[0]
+    comp = np.zeros(n_p, dtype=np.int64)
+    for j in range(start.shape[0]):
+        p = proj[j]
+        if p >= 0:
+            f = start[j] + dur[j]
+            if f > comp[p]:
+                comp[p] = f
+    tot = 0.0
+    for p in range(n_p):
+        tot += weights[p] * comp[p]
+    return tot
+
+
+@njit(cache=True, nogil=True)
+def order_from_starts(start, dur, topo_pos, out):  # pragma: no cover
+    """Activity list sorted by start time (ties by topological position)."""
+    n = start.shape[0]
+    keys = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        keys[j] = start[j] * n + topo_pos[j]
+    idx = np.argsort(keys)
+    for k in range(n):
+        out[k] = idx[k]
+
+
+@njit(cache=True, nogil=True)
+def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
+        avail, avail_rev, work, start, bstart, topo_pos, const_cap, max_rounds):  # pragma: no cover
+    """Forward SGS then up to ``max_rounds`` backward/forward rounds.
+
+    On return ``start`` holds the best forward schedule and ``order`` its
+    start-sorted activity list; returns its makespan.
+    """
+    n = order.shape[0]
+    H = avail.shape[0]
+    R = avail.shape[1]
+    ms = sgs(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, start)
+    keys = np.empty(n, dtype=np.int64)
+    border = np.empty(n, dtype=np.int64)
+    fstart = np.empty(n, dtype=np.int64)
+    for _ in range(max_rounds):
+        # backward list: decreasing finish, ties by decreasing topological position
+        for j in range(n):
+            keys[j] = (ms - start[j] - dur[j]) * n + (n - 1 - topo_pos[j])
+        idx = np.argsort(keys)
+        for k in range(n):
+            border[k] = idx[k]
+        if not const_cap:
+            for t in range(H):
+                src = ms - 1 - t
+                for r in range(R):
+                    if src >= 0:
+                        avail_rev[t, r] = avail[src, r]
+                    else:
+                        avail_rev[t, r] = avail[H - 1, r]
+        bms = sgs(border, dur, res_ptr, res_id, res_q, succ_ptr, succ_idx, zeros,
+                  avail if const_cap else avail_rev, work, bstart)
+        # forward list: increasing original start = bms - bfinish
+        for j in range(n):
+            keys[j] = (bms - bstart[j] - dur[j]) * n + topo_pos[j]
+        idx = np.argsort(keys)
+        for k in range(n):
+            border[k] = idx[k]
+        fms = sgs(border, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, fstart)
+        if fms < ms:
+            ms = fms
+            for j in range(n):
+                start[j] = fstart[j]
+        else:
+            if fms == ms:
+                for j in range(n):
+                    start[j] = fstart[j]
+            break
+    order_from_starts(start, dur, topo_pos, order)
+    return ms
+
+
+@njit(cache=True, nogil=True)
+def _hash(start):  # pragma: no cover
+    h = np.int64(1469598103934665603)
+    for j in range(start.shape[0]):
+        h = (h ^ start[j]) * np.int64(1099511628211)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def evaluate(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
+             avail, avail_rev, work, start, bstart, topo_pos, const_cap, proj, weights, kind, rounds):  # pragma: no cover
+    """FBI-evaluate an activity list in place; returns (objective, makespan, hash)."""
+    ms = fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
+             avail, avail_rev, work, start, bstart, topo_pos, const_cap, rounds)
+    return objective(start, dur, proj, weights, kind, ms), ms, _hash(start)
+
+
+@njit(cache=True, nogil=True)
+def sample_lists(pop, prio, bias, pred_ptr, pred_idx, succ_ptr, succ_idx):  # pragma: no cover
+    """Fill ``pop`` with precedence-feasible lists: regret-biased random sampling.
+
+    ``prio[j]``: smaller is more urgent (e.g. latest finish time).  Row 0
+    is the deterministic priority-rule list; the others draw among eligible
+    jobs with probability proportional to ``(max_prio - prio + 1) ** bias``.
+    """
+    P, n = pop.shape
+    indeg = np.empty(n, dtype=np.int64)
+    elig = np.empty(n, dtype=np.int64)
+    w = np.empty(n, dtype=np.float64)
+    for row in range(P):
+        for j in range(n):
+            indeg[j] = pred_ptr[j + 1] - pred_ptr[j]
+        ne = 0
+        for j in range(n):
+            if indeg[j] == 0:
+                elig[ne] = j
+                ne += 1
+        for k in range(n):
+            best = 0
+            if row == 0:
+                for e in range(1, ne):
+                    if prio[elig[e]] < prio[elig[best]] or (prio[elig[e]] == prio[elig[best]] and elig[e] < elig[best]):
+                        best = e
+            else:
+                mx = prio[elig[0]]
+                for e in range(1, ne):
+                    if prio[elig[e]] > mx:
+                        mx = prio[elig[e]]
+                tot = 0.0
+                for e in range(ne):
+                    w[e] = (mx - prio[elig[e]] + 1.0) ** bias
+                    tot += w[e]
+                x = np.random.random() * tot
+                best = ne - 1
+                acc = 0.0
+                for e in range(ne):
+                    acc += w[e]
+                    if x < acc:
+                        best = e
+                        break
+            j = elig[best]
+            elig[best] = elig[ne - 1]
+            ne -= 1
+            pop[row, k] = j
+            for s in range(succ_ptr[j], succ_ptr[j + 1]):
+                q = succ_idx[s]
+                indeg[q] -= 1
+                if indeg[q] == 0:
+                    elig[ne] = q
+                    ne += 1
+
+
+@njit(cache=True, nogil=True)
+def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
+       release, zeros, avail, avail_rev, work, start, bstart, topo_pos, const_cap, proj, weights, kind, rounds,
+       prec, best_start):  # pragma: no cover
+    """Run ``n_gen`` generations; population arrays are updated in place.
+
+    ``fit`` must be sorted ascending on entry (row 0 the best); so it is on
+    exit.  ``best_start`` receives the schedule of the best individual
+    whenever a new best is found.  Returns the number of schedules evaluated.
+    """
+    P, n = pop.shape
+    kids = np.empty((P, n), dtype=np.int64)
+    kfit = np.empty(P, dtype=np.float64)
+    kms = np.empty(P, dtype=np.int64)
+    khash = np.empty(P, dtype=np.int64)
+    used = np.zeros(n, dtype=np.uint8)
+    perm = np.arange(P)
+    count = 0
+    all_lists = np.empty((2 * P, n), dtype=np.int64)
+    all_fit = np.empty(2 * P, dtype=np.float64)
+    all_ms = np.empty(2 * P, dtype=np.int64)
+    all_hash = np.empty(2 * P, dtype=np.int64)
+    bf = fit[0]
+    bm = mss[0]
+    for _g in range(n_gen):
+        np.random.shuffle(perm)
+        for c in range(0, P - 1, 2):
+            mother = perm[c]
+            father = perm[c + 1]
+            q1 = np.random.randint(0, n + 1)
+            q2 = np.random.randint(0, n + 1)
+            if q1 > q2:
+                q1, q2 = q2, q1
+            for side in range(2):
+                a = mother if side == 0 else father
+                b = father if side == 0 else mother
+                child = kids[c + side]
+                for j in range(n):
+                    used[j] = 0
+                pos = 0
+                for k in range(q1):
+                    child[pos] = pop[a, k]
+                    used[pop[a, k]] = 1
+                    pos += 1
+                k = 0
+                while pos < q2 and k < n:
+                    j = pop[b, k]
+                    if used[j] == 0:
+                        child[pos] = j
+                        used[j] = 1
+                        pos += 1
+                    k += 1
+                k = 0
+                while pos < n and k < n:
+                    j = pop[a, k]
+                    if used[j] == 0:
+                        child[pos] = j
+                        used[j] = 1
+                        pos += 1
+                    k += 1
+                for k in range(n - 1):
+                    if np.random.random() < pm:
+                        x = child[k]
+                        y = child[k + 1]
+                        if prec[x, y] == 0:
+                            child[k] = y
+                            child[k + 1] = x
+                f, ms, h = evaluate(child, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
+                                    release, zeros, avail, avail_rev, work, start, bstart, topo_pos, const_cap,
+                                    proj, weights, kind, rounds)
+                count += 1
+                kfit[c + side] = f
+                kms[c + side] = ms
+                khash[c + side] = h
+                if f < bf or (f == bf and ms < bm):
+                    bf = f
+                    bm = ms
+                    for j in range(n):
+                        best_start[j] = start[j]
+        nk = (P // 2) * 2
+        # merge: children first so that ties favour newcomers
+        m = 0
+        for i in range(nk):
+            all_lists[m] = kids[i]
+            all_fit[m] = kfit[i]
+            all_ms[m] = kms[i]
+            all_hash[m] = khash[i]
+            m += 1
+        for i in range(P):
+            all_lists[m] = pop[i]
+            all_fit[m] = fit[i]
+            all_ms[m] = mss[i]
+            all_hash[m] = hashes[i]
+            m += 1
+        keys = np.empty(m, dtype=np.float64)
+        for i in range(m):
+            keys[i] = all_fit[i] + 1e-9 * all_ms[i]
+        idx = np.argsort(keys, kind="mergesort")
+        taken = np.zeros(m, dtype=np.uint8)
+        filled = 0
+        for ii in range(m):
+            if filled >= P:
+                break
+            i = idx[ii]
+            dup = False
+            for q in range(filled):
+                if hashes[q] == all_hash[i]:
+                    dup = True
+                    break
+            if dup:
+                continue
+            taken[i] = 1
+            pop[filled] = all_lists[i]
+            fit[filled] = all_fit[i]
+            mss[filled] = all_ms[i]
+            hashes[filled] = all_hash[i]
+            filled += 1
+        for ii in range(m):  # only duplicates left: take them in rank order
+            if filled >= P:
+                break
+            i = idx[ii]
+            if taken[i]:
+                continue
+            pop[filled] = all_lists[i]
+            fit[filled] = all_fit[i]
+            mss[filled] = all_ms[i]
+            hashes[filled] = all_hash[i]
+            filled += 1
+    return count

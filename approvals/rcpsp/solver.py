@@ -1,0 +1,328 @@
+"""The RCPSP solver: GA + forward-backward improvement, then CP-SAT from the best schedule.
+
+Design
+------
+``solve`` runs a two-phase hybrid within a wall-clock budget:
+
+1. **Heuristic phase** (numba kernels, :mod:`approvals.rcpsp._kernels`): an
+   activity-list genetic algorithm in the style of Hartmann (1998) where every
+   child is decoded by the serial SGS and improved by forward-backward
+   improvement (Valls et al. 2005).  The population starts from the LFT rule
+   and regret-biased random sampling.  With ``workers >= 2`` one island runs
+   per thread (the kernels release the GIL).  The phase stops early when the
+   lower bound is reached.
+2. **CP-SAT phase**: the remaining time goes to OR-Tools CP-SAT
+   (:mod:`approvals.rcpsp.cpsat`) on ``workers`` threads, with the best
+   heuristic schedule as a complete hint and its makespan as horizon.  CP-SAT
+   improves it (LNS, search) and proves optimality when it can.
+
+Time: every phase is given an absolute deadline; the function returns
+within ``time_limit`` (plus a few milliseconds of Python overhead).  The
+numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
+falls back to a user cache dir, or ``NUMBA_CACHE_DIR``, when the package
+directory is read-only).  Loading costs about 0.8 s in a fresh process and
+compiling without a cache about 20 s, so the load runs in a background
+thread (:func:`warm_up`): while it is not finished, ``solve`` gives CP-SAT
+the time, starting from a pure-Python LFT schedule.  Call ``warm_up()``
+early in a process (e.g. when the CLI starts) to have the GA available for
+the first call.  Without numba at all the solver is CP-SAT plus the LFT rule.
+
+Objectives: ``"makespan"`` (default, PSPLIB) or ``"weighted_completion"``
+(sum over projects of weight x completion time; "finish projects soonest").
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from .arrays import Arrays, build_arrays
+from .bounds import makespan_lower_bound, weighted_completion_lower_bound
+from .cpsat import solve_cpsat
+from .errors import InstanceError, SolverError
+from .model import OBJECTIVES, Instance, Schedule, objective_value, validate_schedule
+from .sgs import lft_list, serial_sgs
+
+__all__ = ["kernels_ready", "solve", "warm_up"]
+
+_ready = threading.Event()
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_kernels = None  # the module once loaded
+_kernel_error: BaseException | None = None
+
+
+def _warm_body() -> None:
+    global _kernels, _kernel_error
+    try:
+        from . import _kernels as K
+        from .model import Instance as _I
+
+        tiny = _I(durations=(0, 2, 1, 0), successors=((1, 2), (3,), (3,), ()),
+                  demands=((0,), (1,), (1,), (0,)), capacities=(1,), projects=(0, 0, 0, 0))
+        for kind in ("makespan", "weighted_completion"):
+            isl = _Island(K, build_arrays(tiny, kind), 4, 0, 0.05, 2)
+            isl.initialise([])
+            isl.step(1)
+        _kernels = K
+    except BaseException as exc:
+        _kernel_error = exc
+    finally:
+        _ready.set()
+
+
+def warm_up(block: bool = True, timeout: float | None = None) -> bool:
+    """Load (or compile) the numba kernels, in a background thread.
+
+    Parameters
+    ----------
+    block
+        Wait for the load to finish (at most ``timeout`` seconds).
+    timeout
+        Seconds to wait when ``block`` is true (None: no limit).
+
+    Returns
+    -------
+    bool
+        True when the kernels are ready to use.
+    """
+    global _thread
+    with _lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_warm_body, name="rcpsp-warm-up", daemon=True)
+            _thread.start()
+    if block:
+        _ready.wait(timeout)
+    return kernels_ready()
+
+
+def kernels_ready() -> bool:
+    """True when the numba kernels are loaded and working."""
+    return _ready.is_set() and _kernels is not None
+
+
+class _Island:
+    """One GA population with its private work arrays (one per thread)."""
+
+    def __init__(self, K, A: Arrays, pop_size: int, seed: int, pm: float, rounds: int):
+        self.K = K
+        self.A = A
+        self.P = max(2, pop_size + (pop_size % 2))
+        self.seed = seed
+        self.pm = pm
+        self.rounds = rounds
+        n = A.n
+        self.work = np.empty_like(A.avail)
+        self.avail_rev = np.empty_like(A.avail)
+        self.start = np.zeros(n, dtype=np.int64)
+        self.bstart = np.zeros(n, dtype=np.int64)
+        self.best_start = np.zeros(n, dtype=np.int64)
+        self.pop = np.empty((self.P, n), dtype=np.int64)
+        self.fit = np.empty(self.P, dtype=np.float64)
+        self.mss = np.empty(self.P, dtype=np.int64)
+        self.hashes = np.empty(self.P, dtype=np.int64)
+        self.count = 0
+        self.stall = 0
+
+    def _eval_row(self, i: int) -> None:
+        A = self.A
+        f, ms, h = self.K.evaluate(self.pop[i], A.dur, A.res_ptr, A.res_id, A.res_q, A.pred_ptr, A.pred_idx,
+                                   A.succ_ptr, A.succ_idx, A.release, A.zeros, A.avail, self.avail_rev, self.work,
+                                   self.start, self.bstart, A.topo_pos, A.const_cap, A.proj, A.weights, A.kind,
+                                   self.rounds)
+        self.fit[i] = f
+        self.mss[i] = ms
+        self.hashes[i] = h
+        self.count += 1
+        if i == 0 or f < self.best_fit or (f == self.best_fit and ms < self.best_ms):
+            self.best_fit, self.best_ms = f, ms
+            self.best_start[:] = self.start
+
+    def _sort(self) -> None:
+        o = np.lexsort((self.mss, self.fit))
+        self.pop[:] = self.pop[o]
+        self.fit[:] = self.fit[o]
+        self.mss[:] = self.mss[o]
+        self.hashes[:] = self.hashes[o]
+
+    def initialise(self, lists: Sequence[Sequence[int]], keep_best: bool = False) -> None:
+        """Fill the population (rows from ``lists`` first, then biased sampling); must run in the island's thread."""
+        K, A = self.K, self.A
+        K.seed_rng(self.seed)
+        first = 1 if keep_best else 0
+        prio = A.lft.astype(np.float64)
+        fresh = np.empty((self.P - first, A.n), dtype=np.int64)
+        K.sample_lists(fresh, prio, 1.0, A.pred_ptr, A.pred_idx, A.succ_ptr, A.succ_idx)
+        self.pop[first:] = fresh
+        for k, lst in enumerate(lists[: self.P - first]):
+            self.pop[first + k] = lst
+        if not keep_best:
+            self.best_fit = np.inf
+            self.best_ms = np.iinfo(np.int64).max
+        for i in range(first, self.P):
+            self._eval_row(i)
+        self._sort()
+
+    def step(self, n_gen: int) -> None:
+        A = self.A
+        before = self.fit[0]
+        self.count += self.K.ga(self.pop, self.fit, self.mss, self.hashes, n_gen, self.pm, A.dur, A.res_ptr,
+                                A.res_id, A.res_q, A.pred_ptr, A.pred_idx, A.succ_ptr, A.succ_idx, A.release,
+                                A.zeros, A.avail, self.avail_rev, self.work, self.start, self.bstart, A.topo_pos,
+                                A.const_cap, A.proj, A.weights, A.kind, self.rounds, A.prec, self.best_start)
+        if self.fit[0] < self.best_fit or (self.fit[0] == self.best_fit and self.mss[0] < self.best_ms):
+            self.best_fit, self.best_ms = self.fit[0], self.mss[0]
+        self.stall = self.stall + n_gen if self.fit[0] >= before else 0
+
+    def run(self, deadline: float, target: float, stop: threading.Event, restart_after: int) -> None:
+        """Evolve until ``deadline`` (perf_counter), ``target`` reached, or ``stop`` set."""
+        gens = 1
+        while not stop.is_set():
+            now = time.perf_counter()
+            if now >= deadline or self.best_fit <= target:
+                break
+            t = time.perf_counter()
+            self.step(gens)
+            dt = time.perf_counter() - t
+            # aim at chunks of ~5 ms, never past the deadline
+            per_gen = max(dt / gens, 1e-6)
+            gens = int(max(1, min(0.005, (deadline - time.perf_counter()) / 2) / per_gen))
+            if self.stall >= restart_after:
+                self.seed += 7919
+                self.initialise([], keep_best=True)
+                self.stall = 0
+        if self.best_fit <= target:
+            stop.set()
+
+
+def _lower_bound(instance: Instance, objective: str) -> float:
+    if objective == "makespan":
+        return float(makespan_lower_bound(instance))
+    return weighted_completion_lower_bound(instance)
+
+
+def solve(
+    instance: Instance,
+    time_limit: float,
+    seed: int = 0,
+    workers: int | None = None,
+    objective: str = "makespan",
+    *,
+    heuristic_share: float = 0.5,
+    use_cpsat: bool = True,
+    pop_size: int = 40,
+) -> Schedule:
+    """Best schedule found within ``time_limit`` seconds of wall-clock time.
+
+    Parameters
+    ----------
+    instance
+        A valid instance (see :class:`~approvals.rcpsp.model.Instance`).
+    time_limit
+        Seconds of wall-clock time, > 0.  The call returns within it (a few
+        milliseconds of slack; the first schedule is always computed, even
+        for absurdly small limits).
+    seed
+        Seed of the GA and of CP-SAT (same seed, same machine load: same
+        search, but results depend on timing).
+    workers
+        Threads to use (default: all cores).
+    objective
+        ``"makespan"`` or ``"weighted_completion"`` (needs ``instance.projects``).
+    heuristic_share
+        Fraction of the budget given to the GA before CP-SAT takes over
+        (1.0: GA only, 0.0: CP-SAT only from the LFT schedule).
+    use_cpsat
+        False to skip the CP-SAT phase (the GA then uses the whole budget).
+    pop_size
+        GA population per island.
+
+    Returns
+    -------
+    Schedule
+        Feasible (checked by :func:`~approvals.rcpsp.model.validate_schedule`);
+        ``lower_bound`` is a proven bound, ``objective == lower_bound`` means optimal.
+
+    Raises
+    ------
+    InstanceError
+        Unknown objective, or ``"weighted_completion"`` without projects.
+    ValueError
+        If ``time_limit`` is not positive.
+    """
+    t0 = time.perf_counter()
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    if objective not in OBJECTIVES:
+        raise InstanceError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+    if objective == "weighted_completion" and instance.projects is None:
+        raise InstanceError("objective 'weighted_completion' needs instance.projects")
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    # keep ~3% + 15 ms for the final validation and object building
+    deadline = t0 + time_limit * 0.97 - 0.015
+    lb = _lower_bound(instance, objective)
+
+    best_start: list[int] = serial_sgs(instance, lft_list(instance))
+    best_fit = objective_value(instance, best_start, objective)
+    method = "lft"
+
+    def consider(starts: Sequence[int], how: str) -> None:
+        nonlocal best_start, best_fit, method
+        st = [int(x) for x in starts]
+        f = objective_value(instance, st, objective)
+        if f < best_fit or (f == best_fit and max(s + d for s, d in zip(st, instance.durations, strict=False))
+                            < max(s + d for s, d in zip(best_start, instance.durations, strict=False))):
+            best_start, best_fit, method = st, f, how
+
+    if instance.n_jobs == 0:
+        return Schedule((), 0, 0.0, 0.0, "empty")
+    if best_fit > lb:
+        if not _ready.is_set():
+            warm_up(block=False)
+            _ready.wait(max(0.0, min(0.1 * time_limit, deadline - time.perf_counter())))
+        use_ga = kernels_ready() and heuristic_share > 0
+        if use_ga:
+            A = build_arrays(instance, objective)
+            ga_deadline = deadline if not use_cpsat else t0 + (deadline - t0) * heuristic_share
+            stop = threading.Event()
+            n_isl = workers if workers > 1 else 1
+            islands = [_Island(_kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.05, 3) for k in range(n_isl)]
+            lft = np.asarray(lft_list(instance), dtype=np.int64)
+
+            def body(isl: _Island) -> None:
+                isl.initialise([lft])
+                isl.run(ga_deadline, lb, stop, restart_after=max(30, 6000 // isl.P))
+
+            if n_isl == 1:
+                body(islands[0])
+            else:
+                threads = [threading.Thread(target=body, args=(isl,), daemon=True) for isl in islands]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+            for isl in islands:
+                consider(isl.best_start, "ga")
+        remaining = deadline - time.perf_counter()
+        if use_cpsat and best_fit > lb and remaining > 0.01:
+            ms = max(s + d for s, d in zip(best_start, instance.durations, strict=False))
+            res = solve_cpsat(instance, remaining, workers=workers, seed=seed, objective=objective,
+                              horizon=ms if objective == "makespan" else None, hint=best_start,
+                              lower_bound=int(lb))
+            if res.starts is not None:
+                consider(res.starts, "cpsat")
+            if objective == "makespan":
+                lb = max(lb, float(res.bound))
+                if res.optimal:
+                    lb = max(lb, best_fit)
+            elif res.optimal:
+                lb = max(lb, best_fit)
+    try:
+        makespan = validate_schedule(instance, best_start)
+    except Exception as exc:  # pragma: no cover - would be a solver bug
+        raise SolverError(f"internal error: infeasible schedule from {method}: {exc}") from exc
+    return Schedule(tuple(best_start), makespan, best_fit, min(lb, best_fit), method)
