@@ -1,0 +1,110 @@
+"""The ``onetrip`` command line.
+
+Every command gets its settings from the environment when it runs (never at import), prints one
+clear line on bad input (exit 1; usage errors exit 2), and never a traceback unless
+``ONETRIP_DEBUG=1``.  Command groups live in sibling modules and register themselves here.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from api.cli.common import CliContext, fail
+from api.settings import Settings
+from i18n import LocalizedError
+
+
+class OnetripGroup(click.Group):
+    """Maps domain errors to one clear line and an exit code, for every subcommand."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except LocalizedError as e:
+            fail(ctx, e.text(_lang(ctx)))
+        except OperationalError as e:
+            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+            fail(
+                ctx,
+                f"数据库不可用：{reason}"
+                if _lang(ctx) == "zh"
+                else f"database unavailable: {reason}",
+            )
+        except SQLAlchemyError as e:
+            if _debug(ctx):
+                raise
+            fail(
+                ctx,
+                f"数据库错误：{type(e).__name__}"
+                if _lang(ctx) == "zh"
+                else f"database error: {type(e).__name__}",
+                code=70,
+            )
+        except KeyboardInterrupt:
+            fail(ctx, "已中断" if _lang(ctx) == "zh" else "interrupted", code=130)
+        except Exception as e:
+            if _debug(ctx):
+                raise
+            msg = f"{type(e).__name__}: {e}"
+            fail(
+                ctx,
+                (
+                    f"内部错误：{msg}（设置 ONETRIP_DEBUG=1 查看详细信息）"
+                    if _lang(ctx) == "zh"
+                    else f"internal error: {msg} (set ONETRIP_DEBUG=1 for the traceback)"
+                ),
+                code=70,
+            )
+
+
+def _lang(ctx: click.Context) -> str:
+    obj = ctx.find_object(CliContext)
+    return obj.settings.lang if obj else "zh"
+
+
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_object(CliContext)
+    return bool(obj and obj.settings.debug)
+
+
+@click.group(
+    cls=OnetripGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="界面语言 / output language (ONETRIP_LANG).",
+)
+@click.version_option(package_name="onetrip", prog_name="onetrip")
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
+    """onetrip：投资项目并联审批、标准地与承诺制监管平台。
+
+    onetrip — parallel approval (并联审批), standard plots (标准地) and signed commitments (承诺制)
+    for investment projects.
+    """
+    ctx.obj = CliContext(Settings.from_env(lang=lang))
+
+
+def _register() -> None:
+    from api.cli import calendar, catalog, db, demo, plan
+
+    for module in (plan, demo, catalog, calendar, db):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="onetrip")

@@ -1,0 +1,104 @@
+"""Helpers shared by the CLI commands: context, errors, database opening."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from api.settings import Settings
+from storage.engine import is_sqlite, make_engine, make_session_factory, normalize_url
+from storage.migrate import current_revision, head_revision, upgrade
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+    console: Console = field(default_factory=lambda: _console())
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+
+def _console() -> Console:
+    """A console that is wide enough for plan tables when stdout is a file or a pipe."""
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=160)
+    return console
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+
+DB_OPTION_HELP = "数据库地址 / database URL (default: $DATABASE_URL, else onetrip.sqlite3)"
+
+
+def db_option(f):
+    return click.option("--db", "db_url", metavar="URL", default=None, help=DB_OPTION_HELP)(f)
+
+
+def fail(ctx: click.Context, message: str, code: int = 1) -> NoReturn:
+    click.echo(f"onetrip: {'错误' if _zh(ctx) else 'error'}: {message}", err=True)
+    ctx.exit(code)
+    raise SystemExit(code)  # unreachable; for type checkers
+
+
+def _zh(ctx: click.Context) -> bool:
+    obj = ctx.find_object(CliContext)
+    return not obj or obj.lang == "zh"
+
+
+def resolve_db_url(cli_ctx: CliContext, db_url: str | None) -> str:
+    return normalize_url(db_url or cli_ctx.settings.database_url)
+
+
+def database_exists(url: str) -> bool:
+    """False only for a SQLite file that does not exist yet (a server database is assumed)."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        return bool(database) and (database == ":memory:" or Path(database).exists())
+    return True
+
+
+def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True) -> Engine:
+    """An engine for the database, upgraded to the latest migration when ``migrate``."""
+    url = resolve_db_url(cli_ctx, db_url)
+    engine = make_engine(url)
+    if migrate and current_revision(engine) != head_revision():
+        before = current_revision(engine)
+        upgrade(engine)
+        cli_ctx.err.print(
+            cli_ctx.t(
+                f"数据库已升级：{before or '空'} → {head_revision()}",
+                f"database upgraded: {before or 'empty'} → {head_revision()}",
+            ),
+            style="dim",
+        )
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work: committed when the block succeeds, rolled back when it raises."""
+    session = make_session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

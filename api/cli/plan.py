@@ -1,0 +1,134 @@
+"""``onetrip plan``: a project's parallel plan on the working-day calendar."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from api.cli.common import (
+    CliContext,
+    database_exists,
+    db_option,
+    open_engine,
+    pass_cli,
+    resolve_db_url,
+    session_scope,
+)
+from api.plan_table import render_plan
+from approvals.calendar import WorkCalendar, parse_arrangement
+from approvals.catalog import Catalogue, default_catalogue, parse_catalog
+from approvals.documents import read_document
+from approvals.exchange import to_bpmn, to_ics
+from approvals.planning import Plan, plan
+from approvals.project import parse_project
+from approvals.service import loaded_arrangements
+
+
+def load_catalogue_file(path: str | None) -> Catalogue:
+    if path is None:
+        return default_catalogue()
+    return parse_catalog(read_document(path), str(path))
+
+
+def build_calendar(cli_ctx: CliContext, db_url: str | None, files: tuple[str, ...]) -> WorkCalendar:
+    """Built-in arrangements, then those loaded in the database (if there is one), then files."""
+    arrangements = []
+    url = resolve_db_url(cli_ctx, db_url)
+    explicit = db_url is not None or "DATABASE_URL" in os.environ
+    if explicit or database_exists(url):
+        engine = open_engine(cli_ctx, db_url, migrate=False)
+        try:
+            from storage.migrate import current_revision
+
+            if current_revision(engine) is not None:
+                with session_scope(engine) as session:
+                    arrangements += loaded_arrangements(session)
+        finally:
+            engine.dispose()
+    for f in files:
+        arrangements.append(parse_arrangement(read_document(f), f))
+    return WorkCalendar(arrangements)
+
+
+def write_plan(p: Plan, fmt: str, catalogue: Catalogue, lang: str) -> str:
+    if fmt == "json":
+        return json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "bpmn":
+        return to_bpmn(p, lang=lang)
+    if fmt == "ics":
+        return to_ics(p, lang=lang, department_name=lambda c: catalogue.department_name(c, lang))
+    raise ValueError(fmt)
+
+
+@click.command("plan")
+@click.option(
+    "--project",
+    "project_path",
+    required=True,
+    metavar="P.json",
+    help="项目描述文件 / project file (JSON or YAML)",
+)
+@click.option(
+    "--catalog",
+    "catalog_path",
+    metavar="C.json|C.yaml",
+    help="事项清单 / catalogue (default: the shipped Zhejiang catalogue)",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="开始日期 / start date YYYY-MM-DD (default: the project's, else today)",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "bpmn", "ics"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="写入文件而非标准输出 / write to a file",
+)
+@click.option(
+    "--calendar",
+    "calendar_files",
+    multiple=True,
+    metavar="FILE",
+    help="额外的年度节假日安排 / extra holiday arrangement (repeatable)",
+)
+@db_option
+@pass_cli
+def plan_command(
+    cli_ctx: CliContext,
+    project_path: str,
+    catalog_path: str | None,
+    start,
+    fmt: str,
+    out_path: str | None,
+    calendar_files: tuple[str, ...],
+    db_url: str | None,
+) -> None:
+    """根据事项清单为项目生成并联审批计划。Plan a project against a catalogue."""
+    catalogue = load_catalogue_file(catalog_path)
+    project = parse_project(read_document(project_path), project_path)
+    calendar = build_calendar(cli_ctx, db_url, calendar_files)
+    p = plan(catalogue, project, calendar, start.date() if start else None)
+    if fmt == "table" and out_path is None:
+        render_plan(
+            p, cli_ctx.console, cli_ctx.lang, lambda c: catalogue.department_name(c, cli_ctx.lang)
+        )
+        return
+    text = write_plan(p, "json" if fmt == "table" else fmt, catalogue, cli_ctx.lang)
+    if out_path:
+        Path(out_path).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+COMMANDS = [plan_command]

@@ -1,0 +1,366 @@
+"""The Chinese working-day calendar (工作日): weekends, statutory holidays and make-up days (调休).
+
+Time limits of approval items count working days.  A day is a working day when it is a weekday
+that is not a statutory holiday, or a weekend day declared a make-up working day (调休上班).
+
+The built-in arrangements come from the ``chinese-calendar`` package (2004–2026).  The State
+Council publishes the next year's arrangement each winter; an administrator loads it as a
+:class:`YearArrangement` (see :func:`parse_arrangement`), which also overrides a built-in year.
+For a year with no arrangement the calendar counts weekdays only and says so: such dates are
+*provisional* (暂定), and every plan that reaches them is marked provisional.
+
+>>> cal = WorkCalendar()
+>>> cal.is_workday(date(2026, 10, 8)), cal.is_workday(date(2026, 10, 10))  # after 国庆; 调休 Saturday
+(True, True)
+>>> cal.add_workdays(date(2026, 9, 30), 1)  # the next working day after the National Day holiday
+datetime.date(2026, 10, 8)
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from approvals.errors import CalendarError, CalendarRangeError
+
+#: Earliest and latest years the calendar counts.  Before 2004 no arrangement is available;
+#: after 2099 a plan is meaningless and most likely a data error.
+MIN_YEAR = 2004
+MAX_YEAR = 2099
+
+#: Chinese names of the holidays that ``chinese-calendar`` names in English.
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class YearArrangement:
+    """One year's holiday arrangement (节假日安排) as published by the State Council.
+
+    ``holidays`` are the days off (放假) including the weekend days inside each span;
+    ``workdays`` are the weekend days declared working days (调休上班).  Dates may spill a few
+    days into the neighbouring years (e.g. a New Year holiday starting on 31 December).
+    """
+
+    year: int
+    holidays: Mapping[date, str]
+    workdays: Mapping[date, str]
+    source: str = ""
+
+
+def _builtin_arrangements() -> dict[int, YearArrangement]:
+    from chinese_calendar import constants  # data-only module; imported lazily
+
+    holidays: dict[int, dict[date, str]] = {}
+    workdays: dict[int, dict[date, str]] = {}
+    for day, name in constants.holidays.items():
+        label = HOLIDAY_NAMES_ZH.get(str(name), str(name))
+        holidays.setdefault(day.year, {})[day] = label
+    for day, name in constants.workdays.items():
+        label = HOLIDAY_NAMES_ZH.get(str(name), str(name)) + "调休"
+        workdays.setdefault(day.year, {})[day] = label
+    years = range(min(holidays), max(holidays) + 1)
+    return {
+        y: YearArrangement(
+            y,
+            holidays.get(y, {}),
+            workdays.get(y, {}),
+            source="chinese-calendar (国务院办公厅通知)",
+        )
+        for y in years
+    }
+
+
+_BUILTIN: dict[int, YearArrangement] | None = None
+
+
+def builtin_arrangements() -> dict[int, YearArrangement]:
+    """The arrangements shipped with ``chinese-calendar``, by year (cached)."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        _BUILTIN = _builtin_arrangements()
+    return _BUILTIN
+
+
+@dataclass(frozen=True, slots=True)
+class DayInfo:
+    """What kind of day a date is, and why."""
+
+    day: date
+    workday: bool
+    kind: str  # "workday" | "weekend" | "holiday" | "makeup"
+    name: str = ""
+    provisional: bool = False
+
+
+class WorkCalendar:
+    """Working-day arithmetic over built-in and loaded year arrangements.
+
+    Parameters
+    ----------
+    arrangements
+        Loaded arrangements; each replaces the built-in arrangement of its year.
+    builtin
+        Whether to start from the ``chinese-calendar`` arrangements (tests may switch it off).
+    """
+
+    def __init__(self, arrangements: Iterable[YearArrangement] = (), *, builtin: bool = True):
+        years: dict[int, YearArrangement] = dict(builtin_arrangements()) if builtin else {}
+        for arrangement in arrangements:
+            years[arrangement.year] = arrangement
+        self._years = years
+        self._holidays: dict[date, str] = {}
+        self._workdays: dict[date, str] = {}
+        for arrangement in sorted(years.values(), key=lambda a: a.year):
+            self._holidays.update(arrangement.holidays)
+            self._workdays.update(arrangement.workdays)
+        for day in self._workdays:
+            self._holidays.pop(day, None)
+        self.known_years: frozenset[int] = frozenset(years)
+
+    def arrangement(self, year: int) -> YearArrangement | None:
+        return self._years.get(year)
+
+    def is_known(self, year: int) -> bool:
+        """Whether the holidays of ``year`` are known (otherwise only weekends are counted)."""
+        return year in self.known_years
+
+    @staticmethod
+    def check_range(day: date) -> None:
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise CalendarRangeError(
+                f"日期 {day.isoformat()} 超出工作日历范围 {MIN_YEAR}–{MAX_YEAR} 年",
+                f"date {day.isoformat()} is outside the working-day calendar ({MIN_YEAR}–{MAX_YEAR})",
+            )
+
+    def is_workday(self, day: date) -> bool:
+        self.check_range(day)
+        if day in self._workdays:
+            return True
+        if day in self._holidays:
+            return False
+        return day.weekday() < 5
+
+    def info(self, day: date) -> DayInfo:
+        self.check_range(day)
+        provisional = not self.is_known(day.year)
+        if day in self._workdays:
+            return DayInfo(day, True, "makeup", self._workdays[day], provisional)
+        if day in self._holidays:
+            return DayInfo(day, False, "holiday", self._holidays[day], provisional)
+        if day.weekday() >= 5:
+            return DayInfo(day, False, "weekend", "", provisional)
+        return DayInfo(day, True, "workday", "", provisional)
+
+    def workday_on_or_after(self, day: date) -> date:
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_workdays(self, day: date, n: int) -> date:
+        """The date ``n`` working days after ``day`` (``n`` ≥ 0; 0 gives the next working day on or after)."""
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        return self.sequence(day).date_of(n)
+
+    def sequence(self, start: date) -> WorkdaySequence:
+        """Working days numbered from 0, the first working day on or after ``start``."""
+        return WorkdaySequence(self, start)
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days in ``[start, end)``; negative when ``end`` precedes ``start``."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        count, day = 0, start
+        while day < end:
+            count += self.is_workday(day)
+            day += timedelta(days=1)
+        return count
+
+
+@dataclass
+class WorkdaySequence:
+    """Working days numbered 0, 1, 2 … from the first working day on or after ``start``.
+
+    Built lazily: asking for day ``n`` extends the list as far as needed.
+    """
+
+    calendar: WorkCalendar
+    start: date
+    _days: list[date] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._days.append(self.calendar.workday_on_or_after(self.start))
+
+    def _extend_to(self, n: int) -> None:
+        days = self._days
+        is_workday = self.calendar.is_workday
+        day = days[-1]
+        one = timedelta(days=1)
+        while len(days) <= n:
+            day += one
+            if is_workday(day):
+                days.append(day)
+
+    def date_of(self, n: int) -> date:
+        """The date of working day ``n`` (``n`` ≥ 0)."""
+        if n < 0:
+            raise ValueError(f"working day index must be non-negative, got {n}")
+        if n >= len(self._days):
+            self._extend_to(n)
+        return self._days[n]
+
+    def index_of(self, day: date) -> int:
+        """The number of the first working day on or after ``day`` (0 for any date ≤ day 0)."""
+        if day <= self._days[0]:
+            return 0
+        while self._days[-1] < day:
+            self._extend_to(len(self._days) + 64)
+        return bisect.bisect_left(self._days, day)
+
+    def provisional_years(self, upto: int) -> list[int]:
+        """Years without a known arrangement among working days 0 … ``upto``."""
+        last = self.date_of(max(upto, 0))
+        return [
+            y for y in range(self._days[0].year, last.year + 1) if not self.calendar.is_known(y)
+        ]
+
+
+# --- loading an arrangement ------------------------------------------------------------------
+
+
+def _as_date(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CalendarError(
+        f"{where}：'{value}' 不是 YYYY-MM-DD 格式的日期",
+        f"{where}: '{value}' is not a YYYY-MM-DD date",
+    )
+
+
+def parse_arrangement(data: Any, source: str = "") -> YearArrangement:
+    """Validate and build a year's arrangement from a JSON/YAML document.
+
+    The document looks like::
+
+        year: 2027
+        source: 国务院办公厅关于2027年部分节假日安排的通知
+        holidays:            # days off, each span inclusive
+          - {name: 元旦, from: 2027-01-01, to: 2027-01-03}
+        workdays:            # weekend days declared working days (调休上班)
+          - {name: 春节调休, date: 2027-02-06}
+
+    Raises
+    ------
+    CalendarError
+        Naming the field: a year outside the supported range, a malformed date, a span whose
+        end precedes its start, a date far outside the year, a make-up day that is not a
+        weekend day, or a date both off and on.
+    """
+    if not isinstance(data, Mapping):
+        raise CalendarError("节假日安排必须是一个对象", "an arrangement must be an object")
+    year = data.get("year")
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise CalendarError(
+            f"year：'{year}' 不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份",
+            f"year: '{year}' is not a year between {MIN_YEAR} and {MAX_YEAR}",
+        )
+    low, high = date(year, 1, 1) - timedelta(days=14), date(year, 12, 31) + timedelta(days=14)
+
+    def in_year(day: date, where: str) -> date:
+        if not low <= day <= high:
+            raise CalendarError(
+                f"{where}：{day} 不在 {year} 年内", f"{where}: {day} does not belong to {year}"
+            )
+        return day
+
+    unknown = set(data) - {"year", "source", "holidays", "workdays"}
+    if unknown:
+        raise CalendarError(
+            f"未知字段：{', '.join(sorted(unknown))}",
+            f"unknown fields: {', '.join(sorted(unknown))}",
+        )
+    holidays: dict[date, str] = {}
+    for i, span in enumerate(data.get("holidays") or []):
+        where = f"holidays[{i}]"
+        if not isinstance(span, Mapping):
+            raise CalendarError(f"{where} 必须是对象", f"{where} must be an object")
+        name = str(span.get("name") or "").strip()
+        if not name:
+            raise CalendarError(f"{where}.name 不能为空", f"{where}.name is required")
+        start = in_year(_as_date(span.get("from"), f"{where}.from"), f"{where}.from")
+        end = in_year(_as_date(span.get("to", span.get("from")), f"{where}.to"), f"{where}.to")
+        if end < start:
+            raise CalendarError(
+                f"{where}（{name}）：结束日期 {end} 早于开始日期 {start}",
+                f"{where} ({name}): 'to' {end} precedes 'from' {start}",
+            )
+        if (end - start).days > 31:
+            raise CalendarError(
+                f"{where}（{name}）：假期超过 31 天",
+                f"{where} ({name}): a holiday longer than 31 days",
+            )
+        day = start
+        while day <= end:
+            holidays[day] = name
+            day += timedelta(days=1)
+    workdays: dict[date, str] = {}
+    for i, entry in enumerate(data.get("workdays") or []):
+        where = f"workdays[{i}]"
+        if isinstance(entry, Mapping):
+            day = _as_date(entry.get("date"), f"{where}.date")
+            name = str(entry.get("name") or "调休")
+        else:
+            day, name = _as_date(entry, where), "调休"
+        in_year(day, where)
+        if day.weekday() < 5:
+            raise CalendarError(
+                f"{where}：{day} 是工作日（周一至周五），无需调休",
+                f"{where}: {day} is already a weekday; a make-up day must be a Saturday or Sunday",
+            )
+        if day in holidays:
+            raise CalendarError(
+                f"{where}：{day} 同时被列为放假日", f"{where}: {day} is also listed as a holiday"
+            )
+        workdays[day] = name
+    return YearArrangement(year, holidays, workdays, str(data.get("source") or source))
+
+
+def arrangement_to_document(arrangement: YearArrangement) -> dict[str, Any]:
+    """The inverse of :func:`parse_arrangement` (spans merged), for export and storage."""
+    spans: list[dict[str, str]] = []
+    for day in sorted(arrangement.holidays):
+        name = arrangement.holidays[day]
+        if (
+            spans
+            and spans[-1]["name"] == name
+            and date.fromisoformat(spans[-1]["to"]) + timedelta(days=1) == day
+        ):
+            spans[-1]["to"] = day.isoformat()
+        else:
+            spans.append({"name": name, "from": day.isoformat(), "to": day.isoformat()})
+    return {
+        "year": arrangement.year,
+        "source": arrangement.source,
+        "holidays": spans,
+        "workdays": [
+            {"name": name, "date": day.isoformat()}
+            for day, name in sorted(arrangement.workdays.items())
+        ],
+    }

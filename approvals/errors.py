@@ -1,0 +1,69 @@
+"""Errors of the approvals domain (事项清单, planning, calendars, review workflow).
+
+One family, rooted at :class:`ApprovalsError`; every message names the culprit (the item code,
+the field, the date) in Chinese and English.  Adapters map the family to exit codes and HTTP
+statuses in one place each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from i18n import LocalizedError, Text
+
+
+class ApprovalsError(LocalizedError):
+    """Base of the approvals error family."""
+
+
+class DocumentError(ApprovalsError):
+    """A JSON/YAML document could not be read or parsed (missing file, bad syntax)."""
+
+
+class CatalogError(ApprovalsError):
+    """A catalogue (事项清单) is invalid.
+
+    ``problems`` lists every finding as a :class:`~i18n.Text`, each naming the item code and
+    the field (``items[3] (A04).requires[1]: …``).
+    """
+
+    def __init__(self, problems: Sequence[Text | str], source: str = "") -> None:
+        self.problems = [p if isinstance(p, Text) else Text(p, p) for p in problems]
+        self.source = source
+        where = f"{source}: " if source else ""
+        first = self.problems[0] if self.problems else Text("", "")
+        more = len(self.problems) - 1
+        suffix_zh = f"（另有 {more} 处问题）" if more > 0 else ""
+        suffix_en = f" (and {more} more)" if more > 0 else ""
+        super().__init__(
+            f"{where}事项清单无效：{first.zh}{suffix_zh}",
+            f"{where}invalid catalogue: {first.en}{suffix_en}",
+        )
+
+
+class CycleError(CatalogError):
+    """The prerequisites form cycles; ``cycles`` holds each cycle's codes in order."""
+
+    def __init__(self, cycles: Sequence[Sequence[str]], source: str = "") -> None:
+        self.cycles = [list(c) for c in cycles]
+        problems = []
+        for c in self.cycles:
+            path = " → ".join([*c, c[0]])
+            problems.append(Text(f"前置条件成环：{path}", f"prerequisites form a cycle: {path}"))
+        super().__init__(problems, source)
+
+
+class UnknownPrerequisiteError(CatalogError):
+    """An item requires a code that names no item."""
+
+
+class ProjectError(ApprovalsError):
+    """A project description (attributes, answers to the questionnaire 一次告知) is invalid."""
+
+
+class CalendarError(ApprovalsError):
+    """A calendar arrangement is invalid, or a date lies outside the supported range."""
+
+
+class CalendarRangeError(CalendarError):
+    """A date lies outside the years the working-day calendar can count."""

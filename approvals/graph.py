@@ -1,0 +1,388 @@
+"""From a catalogue and a project to the dependency graph of the project's plan.
+
+Steps, each a free function over plain values:
+
+1. **applicability** (一次告知): items whose ``applies_if`` holds for the project's answers;
+2. **waivers** (标准地 regional assessments): an item is waived, or reduced to a commitment
+   (承诺制) with a shorter limit, when the plot's zone holds a valid assessment of its type;
+3. **splits** (桩基先行): an item whose split applies is replaced by its parts;
+4. **merges** (二合一 / 多评合一 / 联合验收): two or more applicable members become one node;
+5. **edges**: every prerequisite is resolved to plan nodes.  A prerequisite that is not in the
+   plan (not applicable, or waived) is *bridged*: its own prerequisites take its place, so the
+   order the catalogue implies is kept.  Leads (提前介入) along a bridge add up; a lead never
+   exceeds the predecessor's duration, so an item never starts before its predecessor starts.
+
+Each mechanism can be switched off (:class:`Mechanisms`) to measure what it saves.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+import networkx as nx
+
+from approvals.catalog import Catalogue, Item, MergeGroup, Requirement
+from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
+from approvals.conditions import MissingAttribute, evaluate
+from approvals.errors import CycleError
+from approvals.project import AssessmentCoverage, Project
+from approvals.questionnaire import missing_answer_error, resolve_answers
+
+#: Time limit of an item reduced to a commitment (承诺制) when the catalogue gives none.
+DEFAULT_COMMITMENT_DAYS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Mechanisms:
+    """Which reform mechanisms the plan uses (all by default)."""
+
+    waivers: bool = True  # 标准地 regional assessments (区域评价)
+    early_starts: bool = True  # 模拟审查 / 提前介入
+    merges: bool = True  # 二合一 / 多评合一 / 联合验收
+    splits: bool = True  # 桩基先行 / 分步审批
+
+
+@dataclass(slots=True)
+class Node:
+    """A step of the plan: an item, a part of a split item, or a merged review."""
+
+    code: str
+    name: str
+    department: str
+    stage: int
+    days: int
+    kind: Literal["item", "part", "merged"] = "item"
+    name_en: str = ""
+    departments: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()  # merged: member item codes
+    part_of: str | None = None  # part: the split item
+    mode: Literal["review", "commitment"] = "review"  # commitment: reduced by 承诺制
+    items: tuple[str, ...] = ()  # catalogue items this node carries out
+    requires: dict[str, int] = field(default_factory=dict)  # predecessor node → lead
+
+    def __post_init__(self) -> None:
+        if not self.departments:
+            self.departments = (self.department,)
+        if not self.items:
+            self.items = self.members or ((self.part_of,) if self.part_of else (self.code,))
+
+
+@dataclass(frozen=True, slots=True)
+class Waived:
+    """An item left out of the plan because a regional assessment covers it."""
+
+    code: str
+    name: str
+    department: str
+    assessment: str
+    reason_zh: str
+    reason_en: str
+    days_saved: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reduced:
+    """An item reduced to a commitment (承诺制): kept in the plan with a shorter limit."""
+
+    code: str
+    name: str
+    assessment: str
+    days_before: int
+    days_after: int
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass
+class PlanGraph:
+    """The nodes of a project's plan (in catalogue order) and what was left out."""
+
+    nodes: dict[str, Node]
+    waived: list[Waived] = field(default_factory=list)
+    reduced: list[Reduced] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def to_networkx(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
+        g.add_edges_from(
+            (p, n.code, {"lead": lead})
+            for n in self.nodes.values()
+            for p, lead in n.requires.items()
+        )
+        return g
+
+
+def _applies(
+    cond: Mapping[str, Any] | None, attrs: Mapping[str, Any], catalogue: Catalogue, who: str
+) -> bool:
+    try:
+        return evaluate(cond, attrs)
+    except MissingAttribute as e:
+        raise missing_answer_error(catalogue, e.attr, who) from None
+
+
+def _coverage(
+    project: Project, item: Item, on: date | None
+) -> tuple[Any, AssessmentCoverage] | None:
+    """The waiver that applies (``waive`` before ``commitment``) and the assessment behind it."""
+    best = None
+    for w in item.waivers:
+        cover = project.covered_by(w.assessment, on)
+        if cover is not None and (
+            best is None or (w.effect == "waive" and best[0].effect != "waive")
+        ):
+            best = (w, cover)
+    return best
+
+
+def build_plan_graph(
+    catalogue: Catalogue,
+    project: Project,
+    mechanisms: Mechanisms = Mechanisms(),
+    on: date | None = None,
+) -> PlanGraph:
+    """Apply applicability, waivers, splits and merges; resolve every prerequisite.
+
+    ``on`` is the date at which regional assessments must be valid (the plan's start).
+
+    Raises
+    ------
+    ProjectError
+        When an answer is malformed, or an applicability condition needs a missing answer.
+    CycleError
+        When the resolved graph has cycles (not possible for a validated catalogue unless a
+        merge joins items that depend on each other through outsiders).
+    """
+    attrs = resolve_answers(catalogue, project.attributes)
+    items = catalogue.items
+    nodes: dict[str, Node] = {}
+    graph = PlanGraph(nodes, attributes=attrs)
+    present: dict[str, Item] = {}
+    dropped: dict[str, tuple[Requirement, ...]] = {}
+
+    for item in items.values():
+        if item.applies_if is not None and not _applies(
+            item.applies_if, attrs, catalogue, f"事项 {item.code}"
+        ):
+            graph.not_applicable.append(item.code)
+            dropped[item.code] = item.requires
+            continue
+        found = _coverage(project, item, on) if mechanisms.waivers and item.waivers else None
+        if found is not None:
+            waiver, cover = found
+            zh, en = cover.describe()
+            basis = f"；依据：{waiver.basis}" if waiver.basis else ""
+            basis_en = f"; basis: {waiver.basis}" if waiver.basis else ""
+            if waiver.effect == "waive":
+                graph.waived.append(
+                    Waived(
+                        item.code,
+                        item.name,
+                        item.department,
+                        cover.type,
+                        f"{zh}已覆盖，免于单独审批{basis}",
+                        f"covered by the {en}; no separate approval{basis_en}",
+                        item.days,
+                    )
+                )
+                dropped[item.code] = item.requires
+                continue
+            days = (
+                waiver.days if waiver.days is not None else min(DEFAULT_COMMITMENT_DAYS, item.days)
+            )
+            graph.reduced.append(
+                Reduced(
+                    item.code,
+                    item.name,
+                    cover.type,
+                    item.days,
+                    days,
+                    f"{zh}已覆盖，实行告知承诺制{basis}",
+                    f"covered by the {en}; reduced to a commitment{basis_en}",
+                )
+            )
+            item = replace(item, days=days)
+            nodes[item.code] = Node(
+                item.code,
+                item.name,
+                item.department,
+                item.stage,
+                days,
+                name_en=item.name_en,
+                mode="commitment",
+            )
+        else:
+            nodes[item.code] = Node(
+                item.code, item.name, item.department, item.stage, item.days, name_en=item.name_en
+            )
+        present[item.code] = item
+
+    # splits: parts replace the item; a part without its own `requires` inherits the item's
+    finished_by: dict[str, list[str]] = {}  # split item → its parts
+    part_parent = catalogue.part_parent
+    for code, item in present.items():
+        split = item.split
+        if split is None or not mechanisms.splits:
+            continue
+        if split.applies_if is not None and not _applies(
+            split.applies_if, attrs, catalogue, f"事项 {code} 的拆分"
+        ):
+            continue
+        node = nodes.pop(code)
+        finished_by[code] = [p.code for p in split.parts]
+        for p in split.parts:
+            own = item.requires if p.requires is None else p.requires
+            nodes[p.code] = Node(
+                p.code,
+                p.name,
+                item.department,
+                item.stage,
+                p.days,
+                kind="part",
+                name_en=p.name_en,
+                part_of=code,
+                mode=node.mode,
+                requires={r.code: r.lead for r in own},
+            )  # requires hold catalogue codes here; resolved to plan nodes below
+
+    # merges
+    merged_into: dict[str, str] = {}
+    group_requires: dict[str, dict[str, int]] = {}
+    if mechanisms.merges:
+        for group in catalogue.merge_groups.values():
+            members = [m for m in group.members if m in nodes]
+            if len(members) < 2:
+                continue
+            if group.applies_if is not None and not _applies(
+                group.applies_if, attrs, catalogue, f"合并组 {group.code}"
+            ):
+                continue
+            nodes[group.code] = _merged_node(group, [nodes[m] for m in members])
+            reqs: dict[str, int] = {}
+            for m in members:
+                nodes.pop(m)
+                merged_into[m] = group.code
+                for r in present[m].requires:
+                    reqs[r.code] = min(reqs.get(r.code, r.lead), r.lead)
+            group_requires[group.code] = reqs
+    serial_chains: list[list[str]] = []
+    if not mechanisms.merges:
+        for group in catalogue.merge_groups.values():
+            members = [m for m in group.members if m in nodes]
+            if len(members) >= 2 and group.unmerged == "serial":
+                serial_chains.append(_order_members(members, present))
+
+    # resolve prerequisites to plan nodes
+    memo: dict[str, dict[str, int]] = {}
+
+    def resolve(code: str, stack: tuple[str, ...] = ()) -> dict[str, int]:
+        """Plan nodes standing for ``code``, each with the lead it adds."""
+        if code in memo:
+            return memo[code]
+        if code in merged_into:
+            out = {merged_into[code]: 0}
+        elif code in finished_by:
+            out = {p: 0 for p in finished_by[code]}
+        elif code in nodes:
+            out = {code: 0}
+        elif code in part_parent:
+            out = resolve(part_parent[code], stack)
+        elif code in dropped:
+            if code in stack:
+                raise CycleError([list(stack[stack.index(code) :])])
+            out = {}
+            for r in dropped[code]:
+                for target, lead in resolve(r.code, (*stack, code)).items():
+                    total = lead + r.lead
+                    out[target] = min(out.get(target, total), total)
+        else:  # validated catalogues never get here
+            out = {}
+        memo[code] = out
+        return out
+
+    for node in nodes.values():
+        if node.kind == "merged":
+            raw = group_requires[node.code]
+        elif node.kind == "part":
+            raw = node.requires
+        else:
+            raw = {r.code: r.lead for r in present[node.code].requires}
+        resolved: dict[str, int] = {}
+        for code, lead in raw.items():
+            for target, extra in resolve(code).items():
+                if target == node.code:
+                    continue
+                total = lead + extra if mechanisms.early_starts else 0
+                total = min(total, nodes[target].days)
+                resolved[target] = min(resolved.get(target, total), total)
+        node.requires = resolved
+    for chain in serial_chains:
+        for before, after in itertools.pairwise(chain):
+            nodes[after].requires[before] = 0
+    return graph
+
+
+def _merged_node(group: MergeGroup, members: list[Node]) -> Node:
+    depts = tuple(dict.fromkeys(d for m in members for d in m.departments))
+    days = group.days if group.days is not None else max(m.days for m in members)
+    return Node(
+        group.code,
+        group.name,
+        group.department or members[0].department,
+        min(m.stage for m in members),
+        days,
+        kind="merged",
+        name_en=group.name_en,
+        departments=depts,
+        members=tuple(m.code for m in members),
+        mode="commitment" if all(m.mode == "commitment" for m in members) else "review",
+    )
+
+
+def _order_members(members: list[str], present: Mapping[str, Item]) -> list[str]:
+    """Members in listed order, adjusted so that one requiring another comes after it."""
+    g = nx.DiGraph()
+    g.add_nodes_from(members)
+    inside = set(members)
+    for m in members:
+        for r in present[m].requires:
+            if r.code in inside:
+                g.add_edge(r.code, m)
+    index = {m: i for i, m in enumerate(members)}
+    return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+
+
+def check_acyclic(graph: PlanGraph) -> nx.DiGraph:
+    """The plan graph as networkx, or :class:`CycleError` naming every cycle."""
+    g = graph.to_networkx()
+    if not nx.is_directed_acyclic_graph(g):
+        cycles = []
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) > 1:
+                cycle = [u for u, _ in nx.find_cycle(g.subgraph(comp))]
+                k = cycle.index(min(cycle))
+                cycles.append(cycle[k:] + cycle[:k])
+        raise CycleError(sorted(cycles))
+    return g
+
+
+def assessment_label(kind: str, lang: str = "zh") -> str:
+    zh, en = REGIONAL_ASSESSMENT_TYPES.get(kind, (kind, kind))
+    return en if lang == "en" else zh
+
+
+def used_mechanisms(graph: PlanGraph) -> dict[str, bool]:
+    """Which mechanisms changed this plan (only those are re-planned to measure savings)."""
+    nodes: Iterable[Node] = graph.nodes.values()
+    return {
+        "waivers": bool(graph.waived or graph.reduced),
+        "early_starts": any(lead > 0 for n in graph.nodes.values() for lead in n.requires.values()),
+        "merges": any(n.kind == "merged" for n in nodes),
+        "splits": any(n.kind == "part" for n in graph.nodes.values()),
+    }

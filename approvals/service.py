@@ -1,0 +1,126 @@
+"""Use cases of the approvals domain over a database session (the unit of work).
+
+The CLI, the HTTP API and background jobs call these; each loads, calls the pure functions
+(:mod:`approvals.catalog`, :mod:`approvals.planning`, :mod:`approvals.calendar`) and saves.
+Callers commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from approvals.calendar import (
+    WorkCalendar,
+    YearArrangement,
+    arrangement_to_document,
+    parse_arrangement,
+)
+from approvals.catalog import Catalogue, default_catalogue, parse_catalog
+from approvals.errors import CatalogError
+from approvals.orm import CalendarArrangementRow, CatalogItemRow, CatalogVersionRow, DepartmentRow
+
+
+def store_catalogue(
+    session: Session, catalogue: Catalogue, *, activate: bool = True, by: str = ""
+) -> CatalogVersionRow:
+    """Store a validated catalogue as a new version (or find the identical one) and, by default,
+    make it the active one.  Departments it declares are created or renamed."""
+    row = session.scalar(
+        select(CatalogVersionRow).where(
+            CatalogVersionRow.code == catalogue.code, CatalogVersionRow.sha256 == catalogue.sha256
+        )
+    )
+    if row is None:
+        row = CatalogVersionRow(
+            code=catalogue.code,
+            version=catalogue.version,
+            name=catalogue.name,
+            sha256=catalogue.sha256,
+            document=dict(catalogue.document),
+            loaded_by=by,
+        )
+        row.items = [
+            CatalogItemRow(
+                code=i.code,
+                name=i.name,
+                name_en=i.name_en,
+                department=i.department,
+                stage=i.stage,
+                days=i.days,
+                statutory_days=i.statutory_days,
+                legal_basis=i.legal_basis,
+            )
+            for i in catalogue.items.values()
+        ]
+        session.add(row)
+    for dept in catalogue.departments.values():
+        existing = session.get(DepartmentRow, dept.code)
+        if existing is None:
+            session.add(DepartmentRow(code=dept.code, name=dept.name, name_en=dept.name_en))
+        else:
+            existing.name, existing.name_en = dept.name, dept.name_en
+    known = {d for d in session.scalars(select(DepartmentRow.code))} | set(catalogue.departments)
+    for code in {i.department for i in catalogue.items.values()} - known:
+        session.add(DepartmentRow(code=code, name=code, name_en=code))
+        known.add(code)
+    session.flush()
+    if activate:
+        session.execute(
+            update(CatalogVersionRow).where(CatalogVersionRow.id != row.id).values(active=False)
+        )
+        row.active = True
+    session.flush()
+    return row
+
+
+def catalogue_from_row(row: CatalogVersionRow) -> Catalogue:
+    return parse_catalog(row.document, f"catalogue {row.code} v{row.version}")
+
+
+def active_catalogue(session: Session) -> Catalogue:
+    """The active catalogue; the shipped default when none has been loaded."""
+    row = session.scalar(select(CatalogVersionRow).where(CatalogVersionRow.active.is_(True)))
+    if row is None:
+        return default_catalogue()
+    return catalogue_from_row(row)
+
+
+def catalogue_by_id(session: Session, catalog_id: int) -> Catalogue:
+    row = session.get(CatalogVersionRow, catalog_id)
+    if row is None:
+        raise CatalogError([f"no catalogue version {catalog_id}"])
+    return catalogue_from_row(row)
+
+
+def ensure_default_catalogue(session: Session) -> CatalogVersionRow:
+    """Store the shipped catalogue and activate it when no catalogue is active yet."""
+    active = session.scalar(select(CatalogVersionRow).where(CatalogVersionRow.active.is_(True)))
+    return active or store_catalogue(session, default_catalogue(), by="system")
+
+
+def store_arrangement(
+    session: Session, arrangement: YearArrangement, *, by: str = ""
+) -> CalendarArrangementRow:
+    """Store (or replace) a year's holiday arrangement."""
+    row = session.get(CalendarArrangementRow, arrangement.year)
+    doc = arrangement_to_document(arrangement)
+    if row is None:
+        row = CalendarArrangementRow(
+            year=arrangement.year, source=arrangement.source, document=doc, loaded_by=by
+        )
+        session.add(row)
+    else:
+        row.source, row.document, row.loaded_by = arrangement.source, doc, by
+    session.flush()
+    return row
+
+
+def loaded_arrangements(session: Session) -> list[YearArrangement]:
+    rows = session.scalars(select(CalendarArrangementRow).order_by(CalendarArrangementRow.year))
+    return [parse_arrangement(r.document) for r in rows]
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The built-in calendar with every loaded arrangement applied."""
+    return WorkCalendar(loaded_arrangements(session))

@@ -1,0 +1,58 @@
+"""Alembic, driven from code: the CLI, the app and the tests upgrade the same way."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("migrations")))
+    if engine is not None:
+        cfg.set_main_option(
+            "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+        )
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    command.downgrade(alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()
+
+
+def reset_database(engine: Engine) -> None:
+    """Drop every onetrip table (and alembic's version table), leaving extensions in place.
+
+    Only the demo and the tests call this; the CLI says so before it does.
+    """
+    from sqlalchemy import inspect, text
+
+    from storage.models import metadata
+
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        if "alembic_version" in inspect(conn).get_table_names():
+            conn.execute(text("DROP TABLE alembic_version"))

@@ -1,0 +1,8 @@
+"""Every mapped model, imported once so that ``metadata`` is complete (for alembic and tests)."""
+
+from __future__ import annotations
+
+import approvals.orm  # noqa: F401
+from storage.base import Base
+
+metadata = Base.metadata
