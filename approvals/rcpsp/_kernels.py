@@ -2,8 +2,8 @@
 
 Data layout (all ``int64`` numpy arrays, built by :mod:`approvals.rcpsp.arrays`):
 
-* ``dur[n]``, ``release[n]``, ``topo_pos[n]`` (position in a fixed
-  topological order, used to break ties so that every list derived from
+* ``dur[n]``, ``release[n]``, ``topo[n]`` / ``rtopo[n]`` (a fixed
+  topological order and its reverse, used to break ties so that every list derived from
   start times stays precedence-feasible);
 * predecessors and successors in CSR form (``pred_ptr[n+1]``,
   ``pred_idx``; ``succ_ptr``, ``succ_idx``);
@@ -48,11 +48,8 @@ def seed_rng(seed):  # pragma: no cover - compiled
 @njit(cache=True, nogil=True)
 def sgs(order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start):  # pragma: no cover
     """Serial SGS; ``work`` is overwritten, ``start`` filled; returns the makespan."""
-    H = avail.shape[0]
     R = avail.shape[1]
-    for t in range(H):
-        for r in range(R):
-            work[t, r] = avail[t, r]
+    top = 0  # rows [0, top) of work are initialised from avail (lazily, as the schedule grows)
     ms = 0
     n = order.shape[0]
     for k in range(n):
@@ -68,6 +65,10 @@ def sgs(order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, 
         b = res_ptr[j + 1]
         if d > 0 and b > a:
             while True:
+                while top < t + d:
+                    for r in range(R):
+                        work[top, r] = avail[top, r]
+                    top += 1
                 conflict = -1
                 u = t + d - 1
                 while u >= t:
@@ -110,20 +111,33 @@ def objective(start, dur, proj, weights, kind, ms):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def order_from_starts(start, dur, topo_pos, out):  # pragma: no cover
-    """Activity list sorted by start time (ties by topological position)."""
-    n = start.shape[0]
-    keys = np.empty(n, dtype=np.int64)
+def bucket_order(keys, seq, out):  # pragma: no cover
+    """Stable counting sort: jobs by ascending ``keys`` (>= 0), ties in the order of ``seq``."""
+    n = keys.shape[0]
+    mx = 0
     for j in range(n):
-        keys[j] = start[j] * n + topo_pos[j]
-    idx = np.argsort(keys)
+        if keys[j] > mx:
+            mx = keys[j]
+    cnt = np.zeros(mx + 2, dtype=np.int64)
+    for j in range(n):
+        cnt[keys[j] + 1] += 1
+    for k in range(1, mx + 2):
+        cnt[k] += cnt[k - 1]
     for k in range(n):
-        out[k] = idx[k]
+        j = seq[k]
+        out[cnt[keys[j]]] = j
+        cnt[keys[j]] += 1
+
+
+@njit(cache=True, nogil=True)
+def order_from_starts(start, topo, out):  # pragma: no cover
+    """Activity list sorted by start time (ties by topological position)."""
+    bucket_order(start, topo, out)
 
 
 @njit(cache=True, nogil=True)
 def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-        avail, avail_rev, work, start, bstart, topo_pos, const_cap, max_rounds):  # pragma: no cover
+        avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, max_rounds):  # pragma: no cover
     """Forward SGS then up to ``max_rounds`` backward/forward rounds.
 
     On return ``start`` holds the best forward schedule and ``order`` its
@@ -139,10 +153,8 @@ def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_i
     for _ in range(max_rounds):
         # backward list: decreasing finish, ties by decreasing topological position
         for j in range(n):
-            keys[j] = (ms - start[j] - dur[j]) * n + (n - 1 - topo_pos[j])
-        idx = np.argsort(keys)
-        for k in range(n):
-            border[k] = idx[k]
+            keys[j] = ms - start[j] - dur[j]
+        bucket_order(keys, rtopo, border)
         if not const_cap:
             for t in range(H):
                 src = ms - 1 - t
@@ -155,10 +167,8 @@ def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_i
                   avail if const_cap else avail_rev, work, bstart)
         # forward list: increasing original start = bms - bfinish
         for j in range(n):
-            keys[j] = (bms - bstart[j] - dur[j]) * n + topo_pos[j]
-        idx = np.argsort(keys)
-        for k in range(n):
-            border[k] = idx[k]
+            keys[j] = bms - bstart[j] - dur[j]
+        bucket_order(keys, topo, border)
         fms = sgs(border, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, fstart)
         if fms < ms:
             ms = fms
@@ -169,7 +179,7 @@ def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_i
                 for j in range(n):
                     start[j] = fstart[j]
             break
-    order_from_starts(start, dur, topo_pos, order)
+    order_from_starts(start, topo, order)
     return ms
 
 
@@ -183,10 +193,10 @@ def _hash(start):  # pragma: no cover
 
 @njit(cache=True, nogil=True)
 def evaluate(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-             avail, avail_rev, work, start, bstart, topo_pos, const_cap, proj, weights, kind, rounds):  # pragma: no cover
+             avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds):  # pragma: no cover
     """FBI-evaluate an activity list in place; returns (objective, makespan, hash)."""
     ms = fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-             avail, avail_rev, work, start, bstart, topo_pos, const_cap, rounds)
+             avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, rounds)
     return objective(start, dur, proj, weights, kind, ms), ms, _hash(start)
 
 
@@ -247,7 +257,7 @@ def sample_lists(pop, prio, bias, pred_ptr, pred_idx, succ_ptr, succ_idx):  # pr
 
 @njit(cache=True, nogil=True)
 def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
-       release, zeros, avail, avail_rev, work, start, bstart, topo_pos, const_cap, proj, weights, kind, rounds,
+       release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds,
        prec, best_start):  # pragma: no cover
     """Run ``n_gen`` generations; population arrays are updated in place.
 
@@ -313,7 +323,7 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
                             child[k] = y
                             child[k + 1] = x
                 f, ms, h = evaluate(child, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
-                                    release, zeros, avail, avail_rev, work, start, bstart, topo_pos, const_cap,
+                                    release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap,
                                     proj, weights, kind, rounds)
                 count += 1
                 kfit[c + side] = f

@@ -35,7 +35,8 @@ class Arrays:
     zeros: np.ndarray
     avail: np.ndarray
     const_cap: bool
-    topo_pos: np.ndarray
+    topo: np.ndarray
+    rtopo: np.ndarray
     prec: np.ndarray
     lft: np.ndarray
     proj: np.ndarray
@@ -65,9 +66,7 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
                 avail[: len(row), r] = row
                 if min(row) < instance.capacities[r]:
                     const_cap = False
-    topo_pos = np.empty(n, dtype=np.int64)
-    for k, j in enumerate(instance.topological_order):
-        topo_pos[j] = k
+    topo = np.asarray(instance.topological_order, dtype=np.int64)
     prec = np.zeros((n, n), dtype=np.uint8)
     for j in reversed(instance.topological_order):  # transitive closure, successors first
         for s in instance.successors[j]:
@@ -94,7 +93,8 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
         zeros=np.zeros(n, dtype=np.int64),
         avail=avail,
         const_cap=const_cap,
-        topo_pos=topo_pos,
+        topo=topo,
+        rtopo=topo[::-1].copy(),
         prec=prec,
         lft=np.asarray(latest_finishes(instance, horizon), dtype=np.int64),
         proj=proj,

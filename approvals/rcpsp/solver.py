@@ -132,7 +132,7 @@ class _Island:
         A = self.A
         f, ms, h = self.K.evaluate(self.pop[i], A.dur, A.res_ptr, A.res_id, A.res_q, A.pred_ptr, A.pred_idx,
                                    A.succ_ptr, A.succ_idx, A.release, A.zeros, A.avail, self.avail_rev, self.work,
-                                   self.start, self.bstart, A.topo_pos, A.const_cap, A.proj, A.weights, A.kind,
+                                   self.start, self.bstart, A.topo, A.rtopo, A.const_cap, A.proj, A.weights, A.kind,
                                    self.rounds)
         self.fit[i] = f
         self.mss[i] = ms
@@ -172,7 +172,7 @@ class _Island:
         before = self.fit[0]
         self.count += self.K.ga(self.pop, self.fit, self.mss, self.hashes, n_gen, self.pm, A.dur, A.res_ptr,
                                 A.res_id, A.res_q, A.pred_ptr, A.pred_idx, A.succ_ptr, A.succ_idx, A.release,
-                                A.zeros, A.avail, self.avail_rev, self.work, self.start, self.bstart, A.topo_pos,
+                                A.zeros, A.avail, self.avail_rev, self.work, self.start, self.bstart, A.topo, A.rtopo,
                                 A.const_cap, A.proj, A.weights, A.kind, self.rounds, A.prec, self.best_start)
         if self.fit[0] < self.best_fit or (self.fit[0] == self.best_fit and self.mss[0] < self.best_ms):
             self.best_fit, self.best_ms = self.fit[0], self.mss[0]
