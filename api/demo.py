@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
@@ -15,17 +14,16 @@ from sqlalchemy import Engine
 
 from api.plan_table import render_plan
 from approvals.catalog import Catalogue
-from approvals.documents import parse_document
 from approvals.exchange import to_bpmn, to_ics
 from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
+from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, ensure_default_catalogue, work_calendar
 from storage.engine import make_session_factory
 
 
 def sample_project() -> Project:
-    text = resources.files("approvals").joinpath("data/sample_project.json").read_text("utf-8")
-    return parse_project(parse_document(text, "sample_project.json"), "sample project")
+    return parse_project(sample_project_doc(), "sample project")
 
 
 @dataclass

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -128,6 +128,8 @@ class WorkCalendar:
         for day in self._workdays:
             self._holidays.pop(day, None)
         self.known_years: frozenset[int] = frozenset(years)
+        self._all: list[date] = []
+        self._through = MIN_YEAR - 1
 
     def arrangement(self, year: int) -> YearArrangement | None:
         return self._years.get(year)
@@ -164,9 +166,7 @@ class WorkCalendar:
         return DayInfo(day, True, "workday", "", provisional)
 
     def workday_on_or_after(self, day: date) -> date:
-        while not self.is_workday(day):
-            day += timedelta(days=1)
-        return day
+        return self.sequence(day).date_of(0)
 
     def add_workdays(self, day: date, n: int) -> date:
         """The date ``n`` working days after ``day`` (``n`` ≥ 0; 0 gives the next working day on or after)."""
@@ -176,65 +176,78 @@ class WorkCalendar:
 
     def sequence(self, start: date) -> WorkdaySequence:
         """Working days numbered from 0, the first working day on or after ``start``."""
-        return WorkdaySequence(self, start)
+        self.check_range(start)
+        self._extend_through(start.year)
+        return WorkdaySequence(self, bisect.bisect_left(self._all, start), start)
 
     def workdays_between(self, start: date, end: date) -> int:
         """Working days in ``[start, end)``; negative when ``end`` precedes ``start``."""
         if end < start:
             return -self.workdays_between(end, start)
-        count, day = 0, start
-        while day < end:
-            count += self.is_workday(day)
-            day += timedelta(days=1)
-        return count
+        self.check_range(start)
+        self.check_range(end)
+        self._extend_through(end.year)
+        return bisect.bisect_left(self._all, end) - bisect.bisect_left(self._all, start)
+
+    # Every working day from MIN_YEAR on, computed a year at a time as plans reach further:
+    # sequences share it, so numbering working days costs a bisect, not a walk over dates.
+    def _extend_through(self, year: int) -> None:
+        while self._through < year:
+            y = self._through + 1
+            day, end = date(y, 1, 1), date(y + 1, 1, 1)
+            one = timedelta(days=1)
+            days = self._all
+            while day < end:
+                if self.is_workday(day):
+                    days.append(day)
+                day += one
+            self._through = y
 
 
 @dataclass
 class WorkdaySequence:
-    """Working days numbered 0, 1, 2 … from the first working day on or after ``start``.
-
-    Built lazily: asking for day ``n`` extends the list as far as needed.
-    """
+    """Working days numbered 0, 1, 2 … from the first working day on or after ``start``."""
 
     calendar: WorkCalendar
+    offset: int  # index of working day 0 in the calendar's list
     start: date
-    _days: list[date] = field(default_factory=list, repr=False)
-
-    def __post_init__(self) -> None:
-        self._days.append(self.calendar.workday_on_or_after(self.start))
-
-    def _extend_to(self, n: int) -> None:
-        days = self._days
-        is_workday = self.calendar.is_workday
-        day = days[-1]
-        one = timedelta(days=1)
-        while len(days) <= n:
-            day += one
-            if is_workday(day):
-                days.append(day)
 
     def date_of(self, n: int) -> date:
-        """The date of working day ``n`` (``n`` ≥ 0)."""
+        """The date of working day ``n`` (``n`` ≥ 0).
+
+        Raises
+        ------
+        CalendarRangeError
+            When day ``n`` falls after the calendar's last year.
+        """
         if n < 0:
             raise ValueError(f"working day index must be non-negative, got {n}")
-        if n >= len(self._days):
-            self._extend_to(n)
-        return self._days[n]
+        cal = self.calendar
+        i = self.offset + n
+        while i >= len(cal._all):
+            if cal._through >= MAX_YEAR:
+                raise CalendarRangeError(
+                    f"计划超出工作日历范围（{MAX_YEAR} 年之后）",
+                    f"the plan runs past the working-day calendar (after {MAX_YEAR})",
+                )
+            cal._extend_through(cal._through + 1)
+        return cal._all[i]
+
+    @property
+    def dates(self) -> list[date]:
+        """Working days from day 0 as far as computed (index = working day number); a copy."""
+        return self.calendar._all[self.offset :]
 
     def index_of(self, day: date) -> int:
         """The number of the first working day on or after ``day`` (0 for any date ≤ day 0)."""
-        if day <= self._days[0]:
-            return 0
-        while self._days[-1] < day:
-            self._extend_to(len(self._days) + 64)
-        return bisect.bisect_left(self._days, day)
+        self.calendar.check_range(day)
+        self.calendar._extend_through(day.year)
+        return max(0, bisect.bisect_left(self.calendar._all, day) - self.offset)
 
     def provisional_years(self, upto: int) -> list[int]:
         """Years without a known arrangement among working days 0 … ``upto``."""
-        last = self.date_of(max(upto, 0))
-        return [
-            y for y in range(self._days[0].year, last.year + 1) if not self.calendar.is_known(y)
-        ]
+        first, last = self.date_of(0), self.date_of(max(upto, 0))
+        return [y for y in range(first.year, last.year + 1) if not self.calendar.is_known(y)]
 
 
 # --- loading an arrangement ------------------------------------------------------------------

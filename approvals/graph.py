@@ -64,12 +64,6 @@ class Node:
     items: tuple[str, ...] = ()  # catalogue items this node carries out
     requires: dict[str, int] = field(default_factory=dict)  # predecessor node → lead
 
-    def __post_init__(self) -> None:
-        if not self.departments:
-            self.departments = (self.department,)
-        if not self.items:
-            self.items = self.members or ((self.part_of,) if self.part_of else (self.code,))
-
 
 @dataclass(frozen=True, slots=True)
 class Waived:
@@ -215,11 +209,20 @@ def build_plan_graph(
                 item.stage,
                 days,
                 name_en=item.name_en,
+                departments=(item.department,),
+                items=(item.code,),
                 mode="commitment",
             )
         else:
             nodes[item.code] = Node(
-                item.code, item.name, item.department, item.stage, item.days, name_en=item.name_en
+                item.code,
+                item.name,
+                item.department,
+                item.stage,
+                item.days,
+                name_en=item.name_en,
+                departments=(item.department,),
+                items=(item.code,),
             )
         present[item.code] = item
 
@@ -246,8 +249,10 @@ def build_plan_graph(
                 p.days,
                 kind="part",
                 name_en=p.name_en,
+                departments=(item.department,),
                 part_of=code,
                 mode=node.mode,
+                items=(code,),
                 requires={r.code: r.lead for r in own},
             )  # requires hold catalogue codes here; resolved to plan nodes below
 
@@ -280,6 +285,7 @@ def build_plan_graph(
 
     # resolve prerequisites to plan nodes
     memo: dict[str, dict[str, int]] = {}
+    bridged_edges: dict[str, set[str]] = {}
 
     def resolve(code: str, stack: tuple[str, ...] = ()) -> dict[str, int]:
         """Plan nodes standing for ``code``, each with the lead it adds."""
@@ -306,26 +312,75 @@ def build_plan_graph(
         memo[code] = out
         return out
 
+    direct = (
+        nodes.keys() - merged_into.keys() - finished_by.keys()
+    )  # codes that stand for themselves
+    early = mechanisms.early_starts
     for node in nodes.values():
         if node.kind == "merged":
-            raw = group_requires[node.code]
+            raw = group_requires[node.code].items()
         elif node.kind == "part":
-            raw = node.requires
+            raw = node.requires.items()
         else:
-            raw = {r.code: r.lead for r in present[node.code].requires}
+            reqs = present[node.code].requires
+            if all(r.code in direct for r in reqs):  # the common case: plain items in the plan
+                node.requires = {
+                    r.code: (min(r.lead, nodes[r.code].days) if r.lead and early else 0)
+                    for r in reqs
+                    if r.code != node.code
+                }
+                continue
+            raw = [(r.code, r.lead) for r in reqs]
         resolved: dict[str, int] = {}
-        for code, lead in raw.items():
+        bridged: set[str] = set()
+        for code, lead in raw:
+            if code in direct:  # the common case: an item in the plan
+                if code != node.code:
+                    total = min(lead, nodes[code].days) if lead and early else 0
+                    if code not in resolved or total < resolved[code]:
+                        resolved[code] = total
+                    bridged.discard(code)
+                continue
+            via_dropped = code in dropped or part_parent.get(code) in dropped
             for target, extra in resolve(code).items():
                 if target == node.code:
                     continue
-                total = lead + extra if mechanisms.early_starts else 0
-                total = min(total, nodes[target].days)
-                resolved[target] = min(resolved.get(target, total), total)
+                total = min(lead + extra, nodes[target].days) if early else 0
+                if target not in resolved or total < resolved[target]:
+                    resolved[target] = total
+                if via_dropped:
+                    bridged.add(target)
+                else:
+                    bridged.discard(target)
         node.requires = resolved
+        if bridged:
+            bridged_edges[node.code] = bridged
     for chain in serial_chains:
         for before, after in itertools.pairwise(chain):
             nodes[after].requires[before] = 0
+    _prune_implied(nodes, bridged_edges)
     return graph
+
+
+def _prune_implied(nodes: dict[str, Node], bridged_edges: Mapping[str, set[str]]) -> None:
+    """Drop bridged edges that another finish-to-start path already implies (keeps the plan
+    and its BPMN readable; figures are unchanged since the implied constraint is as strong)."""
+    if not bridged_edges:
+        return
+    fs = nx.DiGraph()
+    fs.add_nodes_from(nodes)
+    fs.add_edges_from(
+        (p, n.code) for n in nodes.values() for p, lead in n.requires.items() if lead == 0
+    )
+    for code, bridged in bridged_edges.items():
+        reqs = nodes[code].requires
+        for target in sorted(bridged):
+            if reqs.get(target) != 0:
+                continue
+            others = [q for q, lead in reqs.items() if q != target and lead == 0]
+            if any(target in nx.ancestors(fs, q) for q in others):
+                del reqs[target]
+                fs.remove_edge(target, code)
 
 
 def _merged_node(group: MergeGroup, members: list[Node]) -> Node:
@@ -341,6 +396,7 @@ def _merged_node(group: MergeGroup, members: list[Node]) -> Node:
         name_en=group.name_en,
         departments=depts,
         members=tuple(m.code for m in members),
+        items=tuple(m.code for m in members),
         mode="commitment" if all(m.mode == "commitment" for m in members) else "review",
     )
 
@@ -356,20 +412,6 @@ def _order_members(members: list[str], present: Mapping[str, Item]) -> list[str]
                 g.add_edge(r.code, m)
     index = {m: i for i, m in enumerate(members)}
     return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
-
-
-def check_acyclic(graph: PlanGraph) -> nx.DiGraph:
-    """The plan graph as networkx, or :class:`CycleError` naming every cycle."""
-    g = graph.to_networkx()
-    if not nx.is_directed_acyclic_graph(g):
-        cycles = []
-        for comp in nx.strongly_connected_components(g):
-            if len(comp) > 1:
-                cycle = [u for u, _ in nx.find_cycle(g.subgraph(comp))]
-                k = cycle.index(min(cycle))
-                cycles.append(cycle[k:] + cycle[:k])
-        raise CycleError(sorted(cycles))
-    return g
 
 
 def assessment_label(kind: str, lang: str = "zh") -> str:

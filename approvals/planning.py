@@ -25,6 +25,7 @@ from typing import Any
 from approvals.calendar import WorkCalendar
 from approvals.catalog import STAGES, Catalogue
 from approvals.conditions import MissingAttribute, evaluate
+from approvals.errors import CycleError
 from approvals.graph import (
     Mechanisms,
     PlanGraph,
@@ -34,7 +35,7 @@ from approvals.graph import (
     used_mechanisms,
 )
 from approvals.project import Project
-from approvals.schedule import critical_path_method, generations
+from approvals.schedule import IndexedCpm, cpm_indexed, cycles_of
 
 MECHANISM_NAMES: dict[str, tuple[str, str]] = {
     "waivers": (
@@ -47,8 +48,11 @@ MECHANISM_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlannedItem:
+    """One step of a plan with its CPM figures and dates (read-only by convention: a frozen
+    dataclass costs five times as much to build, which matters for 100,000-item plans)."""
+
     code: str
     name: str
     name_en: str
@@ -225,15 +229,20 @@ class Plan:
         }
 
 
-def schedule_graph(graph: PlanGraph) -> tuple[list[list[str]], Any]:
-    """Batches and CPM of a plan graph (no dates)."""
-    nodes = graph.nodes
-    order = list(nodes)
-    preds = {c: n.requires for c, n in nodes.items()}
-    batches = generations(order, preds)
-    topo = [c for b in batches for c in b]
-    cpm = critical_path_method(topo, {c: n.days for c, n in nodes.items()}, preds)
-    return batches, cpm
+def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
+    """The node codes (catalogue order) and their batches and CPM figures (no dates)."""
+    codes = list(graph.nodes)
+    index = {c: i for i, c in enumerate(codes)}
+    succs: list[list[tuple[int, int]]] = [[] for _ in codes]
+    durations = []
+    for i, n in enumerate(graph.nodes.values()):
+        durations.append(n.days)
+        for p, lead in n.requires.items():
+            succs[index[p]].append((i, lead))
+    cpm = cpm_indexed(durations, succs)
+    if cpm is None:
+        raise CycleError(cycles_of(codes, {c: n.requires for c, n in graph.nodes.items()}))
+    return codes, cpm
 
 
 def plan(
@@ -255,16 +264,19 @@ def plan(
     start = start or project.start_date or date.today()
     calendar.check_range(start)
     graph = build_plan_graph(catalogue, project, mechanisms, on=start)
-    batches, cpm = schedule_graph(graph)
+    codes, cpm = schedule_graph(graph)
     seq = calendar.sequence(start)
-    batch_of = {c: i for i, b in enumerate(batches) for c in b}
-    position = {c: i for i, c in enumerate(graph.nodes)}
-    order = sorted(graph.nodes, key=lambda c: (batch_of[c], cpm.es[c], position[c]))
-    date_of = seq.date_of
+    last = max(cpm.makespan - 1, 0)
+    seq.date_of(cpm.makespan)  # a zero-day item may start on day `makespan`
+    dates = seq.dates  # working day n → date
+    es, ef, ls, lf, batch = cpm.es, cpm.ef, cpm.ls, cpm.lf, cpm.batch
+    nodes = list(graph.nodes.values())
+    # plan order: batch by batch, earliest start first, then catalogue order
+    order = sorted(range(len(nodes)), key=lambda i: (batch[i], es[i], i))
     items = []
-    for c in order:
-        n = graph.nodes[c]
-        es, ef = cpm.es[c], cpm.ef[c]
+    for i in order:
+        n = nodes[i]
+        slack = ls[i] - es[i]
         items.append(
             PlannedItem(
                 n.code,
@@ -279,47 +291,44 @@ def plan(
                 n.part_of,
                 n.items,
                 n.days,
-                batch_of[c],
-                es,
-                ef,
-                cpm.ls[c],
-                cpm.lf[c],
-                cpm.slack[c],
-                cpm.slack[c] == 0,
-                date_of(es),
-                date_of(max(es, ef - 1)),
-                dict(n.requires),
+                batch[i],
+                es[i],
+                ef[i],
+                ls[i],
+                lf[i],
+                slack,
+                slack == 0,
+                dates[es[i]],
+                dates[max(es[i], ef[i] - 1)],
+                n.requires,
             )
         )
-    last = max(cpm.makespan - 1, 0)
     provisional_years = seq.provisional_years(last)
+    serial = sum(n.days for n in nodes)
 
-    serial = sum(n.days for n in graph.nodes.values())
     savings: dict[str, Saving] = {}
     if measure_savings:
         for mechanism, used in used_mechanisms(graph).items():
-            if used:
-                off = build_plan_graph(
-                    catalogue, project, _without(mechanisms, mechanism), on=start
-                )
-                off_serial = sum(n.days for n in off.nodes.values())
-                off_cpm = schedule_graph(off)[1]
-                first = 0
-                if mechanism == "splits":
-                    for n in graph.nodes.values():
-                        if n.kind == "part" and n.part_of in off_cpm.ef:
-                            first = max(first, off_cpm.ef[n.part_of] - cpm.ef[n.code])
-                savings[mechanism] = Saving(
-                    off_cpm.makespan - cpm.makespan, off_serial - serial, first
-                )
+            if not used:
+                continue
+            off = build_plan_graph(catalogue, project, _without(mechanisms, mechanism), on=start)
+            off_codes, off_cpm = schedule_graph(off)
+            first = 0
+            if mechanism == "splits":
+                off_ef = dict(zip(off_codes, off_cpm.ef, strict=True))
+                for i, n in enumerate(nodes):
+                    if n.kind == "part" and n.part_of in off_ef:
+                        first = max(first, off_ef[n.part_of] - ef[i])
+            off_serial = sum(n.days for n in off.nodes.values())
+            savings[mechanism] = Saving(off_cpm.makespan - cpm.makespan, off_serial - serial, first)
 
     return Plan(
         start_date=start,
-        first_workday=date_of(0),
+        first_workday=dates[0],
         makespan=cpm.makespan,
         serial=serial,
-        finish_date=date_of(last),
-        critical_path=cpm.critical_path,
+        finish_date=dates[last],
+        critical_path=[codes[i] for i in cpm.critical_path],
         items=items,
         waived=graph.waived,
         reduced=graph.reduced,

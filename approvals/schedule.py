@@ -5,11 +5,15 @@ A node with duration ``d`` occupies working days ``es … ef−1`` (``ef = es + 
 ``l`` days before the predecessor ends (模拟审查 / 提前介入); with ``l = 0`` it is plain
 finish-to-start.  Slack is ``ls − es``; critical nodes have slack 0.
 
->>> durations = {"A": 2, "B": 3, "C": 1}
->>> preds = {"A": {}, "B": {"A": 0}, "C": {"A": 0}}
->>> cpm = critical_path_method(["A", "B", "C"], durations, preds)
->>> cpm.makespan, cpm.es, cpm.slack
-(5, {'A': 0, 'B': 2, 'C': 2}, {'A': 0, 'B': 0, 'C': 2})
+The core works on integer indices and plain lists (a plan of 100,000 items is scheduled in
+about the time networkx takes to build its graph); batches (topological generations) come out
+of the same Kahn pass as the forward pass.  When the graph has a cycle, networkx names it.
+
+>>> cpm = critical_path_method(
+...     ["A", "B", "C"], {"A": 2, "B": 3, "C": 1}, {"A": {}, "B": {"A": 0}, "C": {"A": 0}}
+... )
+>>> cpm.makespan, cpm.es, cpm.slack, cpm.batch
+(5, {'A': 0, 'B': 2, 'C': 2}, {'A': 0, 'B': 0, 'C': 2}, {'A': 0, 'B': 1, 'C': 1})
 >>> cpm.critical_path
 ['A', 'B']
 """
@@ -25,8 +29,111 @@ from approvals.errors import CycleError
 
 
 @dataclass(frozen=True)
+class IndexedCpm:
+    """CPM over nodes ``0 … n−1``; ``order`` is topological (generation by generation)."""
+
+    order: list[int]
+    batch: list[int]
+    es: list[int]
+    ef: list[int]
+    ls: list[int]
+    lf: list[int]
+    makespan: int
+    critical_path: list[int]
+
+
+def cpm_indexed(
+    durations: Sequence[int], succs: Sequence[Sequence[tuple[int, int]]]
+) -> IndexedCpm | None:
+    """Batches and CPM by Kahn's algorithm; ``None`` when the graph has a cycle.
+
+    Parameters
+    ----------
+    durations
+        Working days of node ``i``.
+    succs
+        For node ``i``, its ``(successor, lead)`` pairs, with ``0 ≤ lead ≤ durations[i]``.
+    """
+    n = len(durations)
+    indeg = [0] * n
+    for out in succs:
+        for v, _ in out:
+            indeg[v] += 1
+    es = [0] * n
+    ef = [0] * n
+    batch = [0] * n
+    order: list[int] = []
+    current = [i for i in range(n) if indeg[i] == 0]
+    generation = 0
+    while current:
+        nxt: list[int] = []
+        for u in current:
+            batch[u] = generation
+            finish = es[u] + durations[u]
+            ef[u] = finish
+            for v, lead in succs[u]:
+                t = finish - lead
+                if t > es[v]:
+                    es[v] = t
+                indeg[v] -= 1
+                if indeg[v] == 0:
+                    nxt.append(v)
+        order.extend(current)
+        current = nxt
+        generation += 1
+    if len(order) != n:
+        return None
+    makespan = max(ef, default=0)
+    lf = [makespan] * n
+    ls = [0] * n
+    for u in reversed(order):
+        finish = lf[u]
+        for v, lead in succs[u]:
+            t = ls[v] + lead
+            if t < finish:
+                finish = t
+        lf[u] = finish
+        ls[u] = finish - durations[u]
+    return IndexedCpm(
+        order, batch, es, ef, ls, lf, makespan, _critical_path(order, es, ef, ls, succs, makespan)
+    )
+
+
+def _critical_path(
+    order: Sequence[int],
+    es: Sequence[int],
+    ef: Sequence[int],
+    ls: Sequence[int],
+    succs: Sequence[Sequence[tuple[int, int]]],
+    makespan: int,
+) -> list[int]:
+    """One chain of critical nodes from day 0 to the finish, each edge binding.
+
+    Every critical node that does not end the plan has a critical successor whose start its
+    finish binds, so a greedy walk from a critical start node always reaches the finish.  Ties
+    go to the lowest index (catalogue order), so the answer is stable.
+    """
+    if not order:
+        return []
+    starts = [u for u in order if es[u] == 0 and ls[u] == 0]
+    # prefer a start that carries duration (a zero-day milestone in parallel is not "the" path)
+    u = min(starts, key=lambda i: (ef[i] == 0 and makespan > 0, i))
+    path = [u]
+    while ef[u] < makespan:
+        tight = [v for v, lead in succs[u] if ls[v] == es[v] and es[v] == ef[u] - lead]
+        if not tight:
+            break
+        u = min(tight)
+        path.append(u)
+    return path
+
+
+@dataclass(frozen=True)
 class CpmResult:
-    order: list[str]  # a topological order
+    """CPM figures by node code."""
+
+    order: list[str]
+    batch: dict[str, int]
     es: dict[str, int]
     ef: dict[str, int]
     ls: dict[str, int]
@@ -36,109 +143,54 @@ class CpmResult:
     critical_path: list[str]
 
 
-def generations(nodes: Sequence[str], preds: Mapping[str, Mapping[str, int]]) -> list[list[str]]:
-    """Topological generations (parallel batches): batch 0 has no prerequisites; a node is in
-    the batch after its latest prerequisite.  Within a batch the input order is kept.
+def cycles_of(nodes: Sequence[str], preds: Mapping[str, Mapping[str, int]]) -> list[list[str]]:
+    """One cycle (codes in order, starting at the smallest) per strongly connected component."""
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from((p, s) for s in nodes for p in preds[s])
+    cycles = []
+    for comp in nx.strongly_connected_components(g):
+        sub = g.subgraph(comp)
+        if len(comp) > 1 or any(sub.has_edge(c, c) for c in comp):
+            cycle = [u for u, _ in nx.find_cycle(sub)]
+            k = cycle.index(min(cycle))
+            cycles.append(cycle[k:] + cycle[:k])
+    return sorted(cycles)
+
+
+def critical_path_method(
+    nodes: Sequence[str],
+    durations: Mapping[str, int],
+    preds: Mapping[str, Mapping[str, int]],
+) -> CpmResult:
+    """Batches and CPM over named nodes (any order; ties keep the order of ``nodes``).
 
     Raises
     ------
     CycleError
-        Naming the nodes of each cycle.
+        Naming the nodes of every cycle.
     """
-    g = nx.DiGraph()
-    g.add_nodes_from(nodes)
-    g.add_edges_from((p, s) for s in nodes for p in preds[s])
-    try:
-        gens = list(nx.topological_generations(g))
-    except nx.NetworkXUnfeasible:
-        cycles = []
-        for comp in nx.strongly_connected_components(g):
-            if len(comp) > 1:
-                cycle = [u for u, _ in nx.find_cycle(g.subgraph(comp))]
-                k = cycle.index(min(cycle))
-                cycles.append(cycle[k:] + cycle[:k])
-        raise CycleError(sorted(cycles)) from None
-    position = {n: i for i, n in enumerate(nodes)}
-    return [sorted(gen, key=position.__getitem__) for gen in gens]
+    index = {c: i for i, c in enumerate(nodes)}
+    succs: list[list[tuple[int, int]]] = [[] for _ in nodes]
+    for i, c in enumerate(nodes):
+        for p, lead in preds[c].items():
+            succs[index[p]].append((i, lead))
+    result = cpm_indexed([durations[c] for c in nodes], succs)
+    if result is None:
+        raise CycleError(cycles_of(nodes, preds))
+    names = list(nodes)
 
+    def named(values: list[int]) -> dict[str, int]:
+        return dict(zip(names, values, strict=True))
 
-def critical_path_method(
-    order: Sequence[str],
-    durations: Mapping[str, int],
-    preds: Mapping[str, Mapping[str, int]],
-) -> CpmResult:
-    """Forward and backward passes over ``order`` (which must be topological).
-
-    Parameters
-    ----------
-    order
-        Every node, each after all its predecessors.
-    durations
-        Working days per node (≥ 0).
-    preds
-        For each node, its predecessors and the lead of each edge (0 ≤ lead ≤ d(pred)).
-    """
-    es: dict[str, int] = {}
-    ef: dict[str, int] = {}
-    succs: dict[str, list[tuple[str, int]]] = {n: [] for n in order}
-    for n in order:
-        start = 0
-        for p, lead in preds[n].items():
-            t = ef[p] - lead
-            if t > start:
-                start = t
-            succs[p].append((n, lead))
-        es[n] = start
-        ef[n] = start + durations[n]
-    makespan = max(ef.values(), default=0)
-    ls: dict[str, int] = {}
-    lf: dict[str, int] = {}
-    for n in reversed(order):
-        finish = makespan
-        for s, lead in succs[n]:
-            t = ls[s] + lead
-            if t < finish:
-                finish = t
-        lf[n] = finish
-        ls[n] = finish - durations[n]
-    slack = {n: ls[n] - es[n] for n in order}
     return CpmResult(
-        list(order),
-        es,
-        ef,
-        ls,
-        lf,
-        slack,
-        makespan,
-        _critical_path(order, es, ef, slack, succs, makespan),
+        order=[names[i] for i in result.order],
+        batch=named(result.batch),
+        es=named(result.es),
+        ef=named(result.ef),
+        ls=named(result.ls),
+        lf=named(result.lf),
+        slack={c: result.ls[i] - result.es[i] for i, c in enumerate(names)},
+        makespan=result.makespan,
+        critical_path=[names[i] for i in result.critical_path],
     )
-
-
-def _critical_path(
-    order: Sequence[str],
-    es: Mapping[str, int],
-    ef: Mapping[str, int],
-    slack: Mapping[str, int],
-    succs: Mapping[str, list[tuple[str, int]]],
-    makespan: int,
-) -> list[str]:
-    """One chain of critical nodes from day 0 to the finish, each edge binding.
-
-    Every critical node that does not end the plan has a critical successor whose start its
-    finish binds, so a greedy walk from a critical start node always reaches the finish.
-    Ties are broken by ``order`` (the catalogue order within batches), so the answer is stable.
-    """
-    if not order:
-        return []
-    position = {n: i for i, n in enumerate(order)}
-    starts = [n for n in order if es[n] == 0 and slack[n] == 0]
-    # prefer a start that carries duration (a zero-day milestone in parallel is not "the" path)
-    starts.sort(key=lambda n: (ef[n] == 0 and makespan > 0, position[n]))
-    path = [starts[0]]
-    while ef[path[-1]] < makespan:
-        here = path[-1]
-        nxt = [s for s, lead in succs[here] if slack[s] == 0 and es[s] == ef[here] - lead]
-        if not nxt:
-            break
-        path.append(min(nxt, key=position.__getitem__))
-    return path

@@ -5,14 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from storage.migrate import include_object
 from storage.models import metadata
 
 config = context.config
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # PostGIS owns these tables; they are not ours to compare or drop.
-    return not (type_ == "table" and name in {"spatial_ref_sys", "layer", "topology"})
 
 
 def run_migrations_online() -> None:

@@ -10,6 +10,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+#: Tables that PostGIS owns: never compared, never dropped.
+FOREIGN_TABLES = frozenset({"spatial_ref_sys", "layer", "topology"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic hook: leave the tables of extensions alone."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
 
 def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()

@@ -106,5 +106,21 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="onetrip")
+    """Console-script entry point: usage errors too are one line (exit 2)."""
+    try:
+        rv = cli.main(
+            args=argv if argv is not None else sys.argv[1:],
+            prog_name="onetrip",
+            standalone_mode=False,
+        )
+    except click.exceptions.UsageError as e:
+        hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+        click.echo(f"onetrip: 用法错误 usage error: {e.format_message()}{hint}", err=True)
+        sys.exit(e.exit_code)
+    except click.exceptions.ClickException as e:
+        click.echo(f"onetrip: 错误 error: {e.format_message()}", err=True)
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("onetrip: 已中止 aborted", err=True)
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)
