@@ -19,7 +19,7 @@ from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
 from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, ensure_default_catalogue, work_calendar
-from storage.engine import make_session_factory
+from storage.engine import begin_write, make_session_factory
 
 
 def sample_project() -> Project:
@@ -42,11 +42,12 @@ class DemoContext:
 
 def step_plan(ctx: DemoContext) -> tuple[Catalogue, Plan]:
     """Load the default catalogue, plan the sample project, write plan.json/.bpmn/.ics."""
-    session = make_session_factory(ctx.engine)()
-    with session.begin():
+    with make_session_factory(ctx.engine)() as session:
+        begin_write(session)
         ensure_default_catalogue(session)
         catalogue = active_catalogue(session)
         calendar = work_calendar(session)
+        session.commit()
     project = sample_project()
     ctx.heading("一、并联审批计划", "1. The parallel approval plan")
     p = plan(catalogue, project, calendar)

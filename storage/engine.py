@@ -1,7 +1,8 @@
 """Engines and sessions for the configured ``DATABASE_URL``.
 
-SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE``
-transactions so that concurrent writers queue instead of failing on a lock upgrade.
+SQLite (the embedded default) gets WAL, foreign keys and a busy timeout; reads begin deferred and
+write units of work begin ``IMMEDIATE`` (:func:`begin_write`), so concurrent writers queue
+instead of failing on a lock upgrade, and readers are never blocked.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads begin deferred (no lock); a write unit of work asks for IMMEDIATE so that
+            # concurrent writers queue on busy_timeout instead of failing a lock upgrade.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -65,3 +69,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer.
+
+    On SQLite this takes the write lock up front (``BEGIN IMMEDIATE``), so two writers queue
+    instead of the second failing when it upgrades a read lock; on PostgreSQL it is a plain
+    begin.  Call it before the first statement of a unit of work that writes.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

@@ -25,7 +25,7 @@ def load_command(cli_ctx: CliContext, path: str, db_url: str | None) -> None:
     arrangement = parse_arrangement(read_document(path), path)
     engine = open_engine(cli_ctx, db_url)
     replaces = arrangement.year in builtin_arrangements()
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         store_arrangement(session, arrangement, by="cli")
     cli_ctx.console.print(
         cli_ctx.t(

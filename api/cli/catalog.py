@@ -55,7 +55,7 @@ def load_command(cli_ctx: CliContext, path: str, db_url: str | None) -> None:
     """导入事项清单并设为当前版本。Load a catalogue and make it the active version."""
     catalogue = parse_catalog(read_document(path), path)
     engine = open_engine(cli_ctx, db_url)
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         row = store_catalogue(session, catalogue, by="cli")
         version_id = row.id
     cli_ctx.console.print(

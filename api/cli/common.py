@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.settings import Settings
-from storage.engine import is_sqlite, make_engine, make_session_factory, normalize_url
+from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory, normalize_url
 from storage.migrate import current_revision, head_revision, upgrade
 
 
@@ -91,9 +91,11 @@ def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """A unit of work: committed when the block succeeds, rolled back when it raises."""
     session = make_session_factory(engine)()
+    if write:
+        begin_write(session)
     try:
         yield session
         session.commit()

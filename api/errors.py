@@ -1,0 +1,154 @@
+"""Domain errors → HTTP responses, in one place.
+
+Every error answers ``application/problem+json`` (RFC 9457) with a precise ``detail`` in the
+caller's language (``Accept-Language`` or ``?lang=``) and, for validation errors, the list of
+``errors`` each naming the culprit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from approvals.errors import (
+    ApprovalsError,
+    CalendarError,
+    CatalogError,
+    DocumentError,
+    ProjectError,
+)
+from i18n import Lang, LocalizedError, normalize_lang
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class NotFound(LocalizedError):
+    """A resource does not exist (or the caller may not know that it does)."""
+
+
+class Conflict(LocalizedError):
+    """The request conflicts with the current state (stale version, duplicate)."""
+
+
+class Forbidden(LocalizedError):
+    """The caller's role does not allow this action."""
+
+
+class Unauthorized(LocalizedError):
+    """No valid credentials."""
+
+
+class BadRequest(LocalizedError):
+    """The request is malformed in a way the schema did not catch."""
+
+
+#: Most specific first.  Unlisted LocalizedErrors are 422: the input was understood but refused.
+STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (Unauthorized, HTTP_401_UNAUTHORIZED),
+    (Forbidden, HTTP_403_FORBIDDEN),
+    (NotFound, HTTP_404_NOT_FOUND),
+    (Conflict, HTTP_409_CONFLICT),
+    (BadRequest, HTTP_400_BAD_REQUEST),
+    (DocumentError, HTTP_400_BAD_REQUEST),
+    (CatalogError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (ProjectError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (CalendarError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (ApprovalsError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
+]
+
+TITLES = {
+    400: ("请求格式错误", "Bad request"),
+    401: ("未登录或登录已过期", "Not authenticated"),
+    403: ("无权执行此操作", "Forbidden"),
+    404: ("未找到", "Not found"),
+    405: ("不支持的请求方法", "Method not allowed"),
+    409: ("与当前状态冲突", "Conflict"),
+    413: ("请求体过大", "Payload too large"),
+    415: ("不支持的媒体类型", "Unsupported media type"),
+    422: ("无法处理的内容", "Unprocessable content"),
+    429: ("请求过于频繁", "Too many requests"),
+    500: ("服务器内部错误", "Internal server error"),
+    503: ("服务暂不可用", "Service unavailable"),
+}
+
+
+def request_lang(request: Request) -> Lang:
+    query = request.query_params.get("lang")
+    if query:
+        return normalize_lang(query)
+    accept = request.headers.get("accept-language", "")
+    return normalize_lang(accept.split(",")[0].strip() if accept else None)
+
+
+def problem(request: Request, status: int, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+    lang = request_lang(request)
+    zh, en = TITLES.get(status, ("错误", "Error"))
+    body = {
+        "type": "about:blank",
+        "status": status,
+        "title": en if lang == "en" else zh,
+        "detail": detail,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def status_for(exc: Exception) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def localized_error_handler(request: Request, exc: LocalizedError) -> Response[dict[str, Any]]:
+    lang = request_lang(request)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, CatalogError):
+        extra["errors"] = [p(lang) for p in exc.problems]
+    return problem(request, status_for(exc), exc.text(lang), **extra)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) and exc.extra:
+        extra["errors"] = exc.extra
+    detail = exc.detail
+    if isinstance(exc, NotAuthorizedException | PermissionDeniedException) and not detail:
+        detail = TITLES[exc.status_code][1]
+    return problem(request, exc.status_code, detail, **extra)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    lang = request_lang(request)
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged.",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    LocalizedError: localized_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}
+
+MEDIA_TYPE_JSON = MediaType.JSON
