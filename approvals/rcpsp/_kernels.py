@@ -194,10 +194,17 @@ def _hash(start):  # pragma: no cover
 @njit(cache=True, nogil=True)
 def evaluate(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
              avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds):  # pragma: no cover
-    """FBI-evaluate an activity list in place; returns (objective, makespan, hash)."""
+    """FBI-evaluate an activity list in place; returns (objective, tie-break, hash).
+
+    The tie-break (smaller is better among equal objectives) is the sum of
+    finish times: it rewards compact schedules on the makespan plateaus.
+    """
     ms = fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
              avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, rounds)
-    return objective(start, dur, proj, weights, kind, ms), ms, _hash(start)
+    tb = 0
+    for j in range(start.shape[0]):
+        tb += start[j] + dur[j]
+    return objective(start, dur, proj, weights, kind, ms), tb, _hash(start)
 
 
 @njit(cache=True, nogil=True)
@@ -256,7 +263,151 @@ def sample_lists(pop, prio, bias, pred_ptr, pred_idx, succ_ptr, succ_idx):  # pr
 
 
 @njit(cache=True, nogil=True)
-def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
+def crossover(ma, pa, q1, q2, child, used):  # pragma: no cover
+    """Two-point crossover: ``ma[:q1]``, then ``pa``'s relative order up to ``q2``, then ``ma``'s."""
+    n = ma.shape[0]
+    for j in range(n):
+        used[j] = 0
+    pos = 0
+    for k in range(q1):
+        child[pos] = ma[k]
+        used[ma[k]] = 1
+        pos += 1
+    k = 0
+    while pos < q2 and k < n:
+        j = pa[k]
+        if used[j] == 0:
+            child[pos] = j
+            used[j] = 1
+            pos += 1
+        k += 1
+    k = 0
+    while pos < n and k < n:
+        j = ma[k]
+        if used[j] == 0:
+            child[pos] = j
+            used[j] = 1
+            pos += 1
+        k += 1
+
+
+@njit(cache=True, nogil=True)
+def peak_crossover(ma, sm, pa, dur, load, child, used, usage):  # pragma: no cover
+    """Keep the mother's densest time window (a "peak", cf. Valls et al. 2008).
+
+    ``sm`` are the mother's start times, ``load[j]`` the job's resource
+    use normalised by capacities.  With ``[a, a+L)`` the window of random
+    length ``L`` (1/4 to 1/2 of the makespan) of largest total load: the jobs
+    started before ``a`` come in the father's order, then the jobs started in
+    the window in the mother's order, then the rest in the father's order.
+    Every part is closed under predecessors, so the child is feasible.
+    """
+    n = ma.shape[0]
+    ms = 0
+    for j in range(n):
+        if sm[j] + dur[j] > ms:
+            ms = sm[j] + dur[j]
+    if ms < 2:
+        for k in range(n):
+            child[k] = ma[k]
+        return
+    for t in range(ms):
+        usage[t] = 0.0
+    for j in range(n):
+        for t in range(sm[j], sm[j] + dur[j]):
+            usage[t] += load[j]
+    lo = max(1, ms // 4)
+    hi = max(lo, ms // 2)
+    L = np.random.randint(lo, hi + 1)
+    cur = 0.0
+    for t in range(L):
+        cur += usage[t]
+    best = cur
+    a = 0
+    for t in range(L, ms):
+        cur += usage[t] - usage[t - L]
+        if cur > best + 1e-12 or (cur > best - 1e-12 and np.random.random() < 0.5):
+            best = cur
+            a = t - L + 1
+    b = a + L
+    pos = 0
+    for k in range(n):
+        j = pa[k]
+        if sm[j] < a:
+            child[pos] = j
+            pos += 1
+    for k in range(n):
+        j = ma[k]
+        if sm[j] >= a and sm[j] < b:
+            child[pos] = j
+            pos += 1
+    for k in range(n):
+        j = pa[k]
+        if sm[j] >= b:
+            child[pos] = j
+            pos += 1
+
+
+@njit(cache=True, nogil=True)
+def mutate(child, pm, prec):  # pragma: no cover
+    """Swap neighbours with probability ``pm`` when they are not precedence-related."""
+    n = child.shape[0]
+    for k in range(n - 1):
+        if np.random.random() < pm:
+            x = child[k]
+            y = child[k + 1]
+            if prec[x, y] == 0:
+                child[k] = y
+                child[k + 1] = x
+
+
+@njit(cache=True, nogil=True)
+def shift_move(child, pred_ptr, pred_idx, succ_ptr, succ_idx, pos):  # pragma: no cover
+    """Move one random job to a random position between its predecessors and successors."""
+    n = child.shape[0]
+    for k in range(n):
+        pos[child[k]] = k
+    k = np.random.randint(0, n)
+    j = child[k]
+    lo = 0
+    for p in range(pred_ptr[j], pred_ptr[j + 1]):
+        if pos[pred_idx[p]] + 1 > lo:
+            lo = pos[pred_idx[p]] + 1
+    hi = n - 1
+    for p in range(succ_ptr[j], succ_ptr[j + 1]):
+        if pos[succ_idx[p]] - 1 < hi:
+            hi = pos[succ_idx[p]] - 1
+    if hi <= lo:
+        return
+    t = np.random.randint(lo, hi + 1)
+    if t < k:
+        for q in range(k, t, -1):
+            child[q] = child[q - 1]
+    else:
+        for q in range(k, t):
+            child[q] = child[q + 1]
+    child[t] = j
+
+
+@njit(cache=True, nogil=True)
+def perturb(elite, rows, pm, prec):  # pragma: no cover
+    """Replace each row of ``rows`` (fresh lists) by a crossover of ``elite`` with it, then mutate."""
+    P, n = rows.shape
+    used = np.zeros(n, dtype=np.uint8)
+    child = np.empty(n, dtype=np.int64)
+    for i in range(P):
+        q1 = np.random.randint(0, n + 1)
+        q2 = np.random.randint(0, n + 1)
+        if q1 > q2:
+            q1, q2 = q2, q1
+        crossover(elite, rows[i], q1, q2, child, used)
+        mutate(child, pm, prec)
+        for k in range(n):
+            rows[i, k] = child[k]
+
+
+@njit(cache=True, nogil=True)
+def ga(pop, pst, fit, mss, hashes, n_gen, pm, p_peak, n_keep, n_shift, load, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
        release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds,
        prec, best_start):  # pragma: no cover
     """Run ``n_gen`` generations; population arrays are updated in place.
@@ -267,6 +418,10 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
     """
     P, n = pop.shape
     kids = np.empty((P, n), dtype=np.int64)
+    kst = np.empty((P, n), dtype=np.int64)
+    posbuf = np.empty(n, dtype=np.int64)
+    all_st = np.empty((2 * P, n), dtype=np.int64)
+    usage = np.empty(avail.shape[0], dtype=np.float64)
     kfit = np.empty(P, dtype=np.float64)
     kms = np.empty(P, dtype=np.int64)
     khash = np.empty(P, dtype=np.int64)
@@ -292,36 +447,13 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
                 a = mother if side == 0 else father
                 b = father if side == 0 else mother
                 child = kids[c + side]
-                for j in range(n):
-                    used[j] = 0
-                pos = 0
-                for k in range(q1):
-                    child[pos] = pop[a, k]
-                    used[pop[a, k]] = 1
-                    pos += 1
-                k = 0
-                while pos < q2 and k < n:
-                    j = pop[b, k]
-                    if used[j] == 0:
-                        child[pos] = j
-                        used[j] = 1
-                        pos += 1
-                    k += 1
-                k = 0
-                while pos < n and k < n:
-                    j = pop[a, k]
-                    if used[j] == 0:
-                        child[pos] = j
-                        used[j] = 1
-                        pos += 1
-                    k += 1
-                for k in range(n - 1):
-                    if np.random.random() < pm:
-                        x = child[k]
-                        y = child[k + 1]
-                        if prec[x, y] == 0:
-                            child[k] = y
-                            child[k + 1] = x
+                if np.random.random() < p_peak:
+                    peak_crossover(pop[a], pst[a], pop[b], dur, load, child, used, usage)
+                else:
+                    crossover(pop[a], pop[b], q1, q2, child, used)
+                mutate(child, pm, prec)
+                for _s in range(n_shift):
+                    shift_move(child, pred_ptr, pred_idx, succ_ptr, succ_idx, posbuf)
                 f, ms, h = evaluate(child, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
                                     release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap,
                                     proj, weights, kind, rounds)
@@ -329,6 +461,8 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
                 kfit[c + side] = f
                 kms[c + side] = ms
                 khash[c + side] = h
+                for j in range(n):
+                    kst[c + side, j] = start[j]
                 if f < bf or (f == bf and ms < bm):
                     bf = f
                     bm = ms
@@ -339,12 +473,14 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
         m = 0
         for i in range(nk):
             all_lists[m] = kids[i]
+            all_st[m] = kst[i]
             all_fit[m] = kfit[i]
             all_ms[m] = kms[i]
             all_hash[m] = khash[i]
             m += 1
-        for i in range(P):
+        for i in range(min(P, n_keep)):
             all_lists[m] = pop[i]
+            all_st[m] = pst[i]
             all_fit[m] = fit[i]
             all_ms[m] = mss[i]
             all_hash[m] = hashes[i]
@@ -368,6 +504,7 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
                 continue
             taken[i] = 1
             pop[filled] = all_lists[i]
+            pst[filled] = all_st[i]
             fit[filled] = all_fit[i]
             mss[filled] = all_ms[i]
             hashes[filled] = all_hash[i]
@@ -379,6 +516,7 @@ def ga(pop, fit, mss, hashes, n_gen, pm, dur, res_ptr, res_id, res_q, pred_ptr, 
             if taken[i]:
                 continue
             pop[filled] = all_lists[i]
+            pst[filled] = all_st[i]
             fit[filled] = all_fit[i]
             mss[filled] = all_ms[i]
             hashes[filled] = all_hash[i]

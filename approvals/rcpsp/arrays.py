@@ -36,6 +36,7 @@ class Arrays:
     avail: np.ndarray
     const_cap: bool
     topo: np.ndarray
+    load: np.ndarray
     rtopo: np.ndarray
     prec: np.ndarray
     lft: np.ndarray
@@ -94,6 +95,8 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
         avail=avail,
         const_cap=const_cap,
         topo=topo,
+        load=np.asarray([sum(q / c for q, c in zip(instance.demands[j], instance.capacities, strict=True) if q)
+                         for j in range(n)], dtype=np.float64),
         rtopo=topo[::-1].copy(),
         prec=prec,
         lft=np.asarray(latest_finishes(instance, horizon), dtype=np.int64),

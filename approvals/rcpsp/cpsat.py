@@ -62,6 +62,7 @@ def solve_cpsat(
     hint: Sequence[int] | None = None,
     lower_bound: int = 0,
     stop_at_bound: float | None = None,
+    params: dict[str, object] | None = None,
 ) -> CpResult:
     """Solve ``instance`` with CP-SAT within ``time_limit`` seconds.
 
@@ -146,6 +147,8 @@ def solve_cpsat(
     solver.parameters.max_time_in_seconds = max(0.001, remaining)
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    for key, value in (params or {}).items():
+        setattr(solver.parameters, key, value)
     status = solver.solve(m)
     wall = time.perf_counter() - t0
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -68,6 +68,7 @@ def _warm_body() -> None:
             isl = _Island(K, build_arrays(tiny, kind), 4, 0, 0.05, 2)
             isl.initialise([])
             isl.step(1)
+            isl.initialise([], elite=isl.best_list.copy())
         _kernels = K
     except BaseException as exc:
         _kernel_error = exc
@@ -105,6 +106,23 @@ def kernels_ready() -> bool:
     return _ready.is_set() and _kernels is not None
 
 
+class _Shared:
+    """Best activity list across islands (migration at restarts)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.fit = np.inf
+        self.ms = np.iinfo(np.int64).max
+        self.lst: np.ndarray | None = None
+
+    def exchange(self, fit: float, ms: int, lst: np.ndarray) -> np.ndarray:
+        """Offer an island's best; return the best list known to any island."""
+        with self.lock:
+            if self.lst is None or fit < self.fit or (fit == self.fit and ms < self.ms):
+                self.fit, self.ms, self.lst = fit, ms, lst.copy()
+            return self.lst.copy()
+
+
 class _Island:
     """One GA population with its private work arrays (one per thread)."""
 
@@ -122,11 +140,21 @@ class _Island:
         self.bstart = np.zeros(n, dtype=np.int64)
         self.best_start = np.zeros(n, dtype=np.int64)
         self.pop = np.empty((self.P, n), dtype=np.int64)
+        self.pst = np.empty((self.P, n), dtype=np.int64)
+        self.p_peak = 0.5
+        self.n_keep = self.P
+        self.n_shift = 2
         self.fit = np.empty(self.P, dtype=np.float64)
         self.mss = np.empty(self.P, dtype=np.int64)
         self.hashes = np.empty(self.P, dtype=np.int64)
+        self.best_list = np.zeros(n, dtype=np.int64)
+        self.best_fit = np.inf
+        self.best_ms = np.iinfo(np.int64).max
         self.count = 0
         self.stall = 0
+        self.shared: _Shared | None = None
+        self.near = 0.0
+        self.migrate = True
 
     def _eval_row(self, i: int) -> None:
         A = self.A
@@ -135,47 +163,58 @@ class _Island:
                                    self.start, self.bstart, A.topo, A.rtopo, A.const_cap, A.proj, A.weights, A.kind,
                                    self.rounds)
         self.fit[i] = f
+        self.pst[i] = self.start
         self.mss[i] = ms
         self.hashes[i] = h
         self.count += 1
-        if i == 0 or f < self.best_fit or (f == self.best_fit and ms < self.best_ms):
+        if f < self.best_fit or (f == self.best_fit and ms < self.best_ms):
             self.best_fit, self.best_ms = f, ms
             self.best_start[:] = self.start
+            self.best_list[:] = self.pop[i]
 
     def _sort(self) -> None:
         o = np.lexsort((self.mss, self.fit))
         self.pop[:] = self.pop[o]
+        self.pst[:] = self.pst[o]
         self.fit[:] = self.fit[o]
         self.mss[:] = self.mss[o]
         self.hashes[:] = self.hashes[o]
 
-    def initialise(self, lists: Sequence[Sequence[int]], keep_best: bool = False) -> None:
-        """Fill the population (rows from ``lists`` first, then biased sampling); must run in the island's thread."""
+    def initialise(self, lists: Sequence[Sequence[int]], elite: np.ndarray | None = None,
+                   near: float = 0.5) -> None:
+        """Fill the population; must run in the island's own thread (numba RNG is per thread).
+
+        Rows come from ``lists`` first, then regret-biased random sampling.  With
+        ``elite`` (a restart), row 0 is the elite list and a ``near`` share of the
+        rows are crossovers of the elite with fresh samples.
+        """
         K, A = self.K, self.A
         K.seed_rng(self.seed)
-        first = 1 if keep_best else 0
         prio = A.lft.astype(np.float64)
-        fresh = np.empty((self.P - first, A.n), dtype=np.int64)
+        fresh = np.empty((self.P, A.n), dtype=np.int64)
         K.sample_lists(fresh, prio, 1.0, A.pred_ptr, A.pred_idx, A.succ_ptr, A.succ_idx)
-        self.pop[first:] = fresh
-        for k, lst in enumerate(lists[: self.P - first]):
-            self.pop[first + k] = lst
-        if not keep_best:
-            self.best_fit = np.inf
-            self.best_ms = np.iinfo(np.int64).max
-        for i in range(first, self.P):
+        if elite is not None:
+            k = int(near * self.P)
+            if k > 1:
+                K.perturb(elite, fresh[1:k], self.pm * 2, A.prec)
+            fresh[0] = elite
+        self.pop[:] = fresh
+        for k, lst in enumerate(lists[: self.P]):
+            self.pop[k] = lst
+        for i in range(self.P):
             self._eval_row(i)
         self._sort()
 
     def step(self, n_gen: int) -> None:
         A = self.A
         before = self.fit[0]
-        self.count += self.K.ga(self.pop, self.fit, self.mss, self.hashes, n_gen, self.pm, A.dur, A.res_ptr,
+        self.count += self.K.ga(self.pop, self.pst, self.fit, self.mss, self.hashes, n_gen, self.pm, self.p_peak, self.n_keep, self.n_shift, A.load, A.dur, A.res_ptr,
                                 A.res_id, A.res_q, A.pred_ptr, A.pred_idx, A.succ_ptr, A.succ_idx, A.release,
                                 A.zeros, A.avail, self.avail_rev, self.work, self.start, self.bstart, A.topo, A.rtopo,
                                 A.const_cap, A.proj, A.weights, A.kind, self.rounds, A.prec, self.best_start)
         if self.fit[0] < self.best_fit or (self.fit[0] == self.best_fit and self.mss[0] < self.best_ms):
             self.best_fit, self.best_ms = self.fit[0], self.mss[0]
+            self.best_list[:] = self.pop[0]
         self.stall = self.stall + n_gen if self.fit[0] >= before else 0
 
     def run(self, deadline: float, target: float, stop: threading.Event, restart_after: int) -> None:
@@ -193,7 +232,10 @@ class _Island:
             gens = int(max(1, min(0.005, (deadline - time.perf_counter()) / 2) / per_gen))
             if self.stall >= restart_after:
                 self.seed += 7919
-                self.initialise([], keep_best=True)
+                elite = self.best_list
+                if self.shared is not None and self.migrate:
+                    elite = self.shared.exchange(self.best_fit, self.best_ms, self.best_list)
+                self.initialise([], elite=elite.copy(), near=self.near)
                 self.stall = 0
         if self.best_fit <= target:
             stop.set()
@@ -214,7 +256,8 @@ def solve(
     *,
     heuristic_share: float = 0.5,
     use_cpsat: bool = True,
-    pop_size: int = 40,
+    pop_size: int = 80,
+    cp_params: dict[str, object] | None = None,
 ) -> Schedule:
     """Best schedule found within ``time_limit`` seconds of wall-clock time.
 
@@ -290,12 +333,15 @@ def solve(
             ga_deadline = deadline if not use_cpsat else t0 + (deadline - t0) * heuristic_share
             stop = threading.Event()
             n_isl = workers if workers > 1 else 1
-            islands = [_Island(_kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.05, 3) for k in range(n_isl)]
+            islands = [_Island(_kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, 3) for k in range(n_isl)]
+            shared = _Shared()
+            for isl in islands:
+                isl.shared = shared
             lft = np.asarray(lft_list(instance), dtype=np.int64)
 
             def body(isl: _Island) -> None:
                 isl.initialise([lft])
-                isl.run(ga_deadline, lb, stop, restart_after=max(30, 6000 // isl.P))
+                isl.run(ga_deadline, lb, stop, restart_after=max(20, 3200 // isl.P))
 
             if n_isl == 1:
                 body(islands[0])
@@ -312,7 +358,7 @@ def solve(
             ms = max(s + d for s, d in zip(best_start, instance.durations, strict=False))
             res = solve_cpsat(instance, remaining, workers=workers, seed=seed, objective=objective,
                               horizon=ms if objective == "makespan" else None, hint=best_start,
-                              lower_bound=int(lb))
+                              lower_bound=int(lb), params=cp_params)
             if res.starts is not None:
                 consider(res.starts, "cpsat")
             if objective == "makespan":
