@@ -19,12 +19,21 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.accounts import signing_key
+from api.auth import auth_middleware
+from api.clock import Clock
 from api.errors import EXCEPTION_HANDLERS
+from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 
 API_TAGS = [
+    Tag(name="auth", description="登录 Authentication"),
+    Tag(name="catalogue", description="事项清单与一次告知 Catalogue and questionnaire"),
+    Tag(name="projects", description="项目：一窗受理、实时计划、材料 Projects"),
+    Tag(name="tasks", description="部门审批任务 Department review tasks"),
+    Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
 ]
 
@@ -63,7 +72,13 @@ def health(session: Session) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
-    return [health]
+    from api.routes import admin, auth, catalog, projects, tasks
+
+    return [health, *auth.ROUTES, *catalog.ROUTES, *projects.ROUTES, *tasks.ROUTES, *admin.ROUTES]
+
+
+def provide_clock(state: State) -> Clock:
+    return state.clock
 
 
 def create_app(
@@ -78,6 +93,10 @@ def create_app(
             upgrade(db)
         app.state.engine = db
         app.state.sessions = make_session_factory(db)
+        with app.state.sessions() as session:
+            begin_write(session)
+            app.state.signing_key = signing_key(session, settings.secret_key)
+            session.commit()
 
     def on_shutdown(app: Litestar) -> None:
         if engine is None and getattr(app.state, "engine", None) is not None:
@@ -88,11 +107,15 @@ def create_app(
         dependencies={
             "session": Provide(provide_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "clock": Provide(provide_clock, sync_to_thread=False),
         },
+        middleware=[auth_middleware()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        state=State({"settings": settings}),
+        state=State(
+            {"settings": settings, "clock": Clock(settings.today), "login_limiter": LoginLimiter()}
+        ),
         openapi_config=OpenAPIConfig(
             title="onetrip API",
             version="0.1.0",
@@ -104,6 +127,7 @@ def create_app(
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
                 }
             ),
+            security=[{"BearerToken": []}],
         ),
         cors_config=CORSConfig(allow_origins=[]),
         debug=settings.debug,

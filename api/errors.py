@@ -27,12 +27,16 @@ from litestar.status_codes import (
 )
 
 from approvals.errors import (
+    AccessDenied,
     ApprovalsError,
     CalendarError,
     CatalogError,
     DocumentError,
+    NotFoundError,
     ProjectError,
+    StaleVersion,
 )
+from approvals.workflow import MaterialsMissing, WorkflowError
 from i18n import Lang, LocalizedError, normalize_lang
 
 PROBLEM_JSON = "application/problem+json"
@@ -65,6 +69,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (NotFound, HTTP_404_NOT_FOUND),
     (Conflict, HTTP_409_CONFLICT),
     (BadRequest, HTTP_400_BAD_REQUEST),
+    (NotFoundError, HTTP_404_NOT_FOUND),
+    (AccessDenied, HTTP_403_FORBIDDEN),
+    (StaleVersion, HTTP_409_CONFLICT),
+    (MaterialsMissing, HTTP_422_UNPROCESSABLE_ENTITY),
+    (WorkflowError, HTTP_409_CONFLICT),
     (DocumentError, HTTP_400_BAD_REQUEST),
     (CatalogError, HTTP_422_UNPROCESSABLE_ENTITY),
     (ProjectError, HTTP_422_UNPROCESSABLE_ENTITY),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from i18n import Lang, normalize_lang
@@ -27,6 +28,7 @@ class Settings:
     token_minutes: int = 30
     data_dir: Path = field(default_factory=lambda: Path("onetrip-data"))
     debug: bool = False
+    today: date | None = None  # fixes "today" (demos, tests); None: the date in China
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -38,5 +40,6 @@ class Settings:
             token_minutes=int(env.get("ONETRIP_TOKEN_MINUTES") or 30),
             data_dir=Path(env.get("ONETRIP_DATA_DIR") or "onetrip-data"),
             debug=(env.get("ONETRIP_DEBUG") or "").lower() in {"1", "true", "yes"},
+            today=date.fromisoformat(env["ONETRIP_TODAY"]) if env.get("ONETRIP_TODAY") else None,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})

@@ -67,3 +67,22 @@ class CalendarError(ApprovalsError):
 
 class CalendarRangeError(CalendarError):
     """A date lies outside the years the working-day calendar can count."""
+
+
+class NotFoundError(ApprovalsError):
+    """A project, task or material does not exist — or the caller may not know that it does."""
+
+
+class AccessDenied(ApprovalsError):
+    """The caller's role or department does not allow this action."""
+
+
+class StaleVersion(ApprovalsError):
+    """The caller acted on an old version of a record; it must reload and try again."""
+
+    def __init__(self, what: str, sent: int, current: int) -> None:
+        self.sent, self.current = sent, current
+        super().__init__(
+            f"{what} 已被他人更新（您提交的版本 {sent}，当前版本 {current}），请刷新后重试",
+            f"{what} was changed by someone else (you sent version {sent}, it is now {current}); reload and retry",
+        )

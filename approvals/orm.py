@@ -5,10 +5,19 @@ Rows convert explicitly to and from the domain values; no business rule lives he
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, JSONDoc, UTCDateTime, utcnow
@@ -76,3 +85,250 @@ class CalendarArrangementRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     loaded_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+# --- the review workflow (并联审批) -----------------------------------------------------------
+
+
+class EnterpriseRow(Base):
+    """An enterprise that files projects (项目单位)."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectRow(Base):
+    """A filed project (一窗受理): one form, one set of materials, one live plan."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 全国投资项目代码
+    name: Mapped[str] = mapped_column(String(200))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    catalog_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id"))
+    plot_code: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # answers to 一次告知
+    regional_assessments: Mapped[list[Any]] = mapped_column(
+        JSONDoc
+    )  # declared when no plot is named
+    form: Mapped[dict[str, Any]] = mapped_column(JSONDoc)  # 一表申请
+    filed_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="in_review", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    baseline: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    predicted_finish: Mapped[date | None] = mapped_column(Date, nullable=True)
+    agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
+
+    enterprise: Mapped[EnterpriseRow] = relationship()
+    steps: Mapped[list[StepRow]] = relationship(
+        back_populates="project", order_by="StepRow.position"
+    )
+
+
+class StepRow(Base):
+    """A node of the project's plan with its baseline, forecast and actual dates."""
+
+    __tablename__ = "steps"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(10))  # item | part | merged
+    mode: Mapped[str] = mapped_column(String(12), default="review")  # review | commitment
+    stage: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    departments: Mapped[list[str]] = mapped_column(JSONDoc)
+    items: Mapped[list[str]] = mapped_column(JSONDoc)
+    requires: Mapped[dict[str, int]] = mapped_column(JSONDoc)
+    status: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
+    baseline_es: Mapped[int] = mapped_column(Integer)
+    baseline_ef: Mapped[int] = mapped_column(Integer)
+    forecast_es: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    forecast_ef: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slack: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    actual_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    actual_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    project: Mapped[ProjectRow] = relationship(back_populates="steps")
+    tasks: Mapped[list[TaskRow]] = relationship(back_populates="step", order_by="TaskRow.id")
+
+
+class TaskRow(Base):
+    """One department's work on a step (a merged review has one per member department)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("step_id", "department"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"), index=True)
+    department: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    ready_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    stopped_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    stopped_days: Mapped[int] = mapped_column(Integer, default=0)
+    stop_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    step: Mapped[StepRow] = relationship(back_populates="tasks")
+    deferrals: Mapped[list[DeferralRow]] = relationship(
+        back_populates="task", order_by="DeferralRow.id"
+    )
+
+
+class DeferralRow(Base):
+    """A material accepted as missing (容缺受理) with its deadline."""
+
+    __tablename__ = "deferrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    material_code: Mapped[str] = mapped_column(String(64))
+    due_on: Mapped[date] = mapped_column(Date)
+    supplied_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    task: Mapped[TaskRow] = relationship(back_populates="deferrals")
+
+
+class BlobRow(Base):
+    """File content, stored once by its SHA-256 (一次采集、多方复用)."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MaterialRow(Base):
+    """A material of a project's one set; the latest upload of a code is the current one."""
+
+    __tablename__ = "materials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CertificateRow(Base):
+    """A certificate (证照) issued by an approved step; later steps receive it automatically."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    item_code: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(64))
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(64))
+
+
+class CorrectionRow(Base):
+    """A request for corrections (补正), told once with every material concerned."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reasons: Mapped[str] = mapped_column(Text)
+    material_codes: Mapped[list[str]] = mapped_column(JSONDoc)
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class EscalationRow(Base):
+    """A task that reached warning or overdue (督办), recorded once per level."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("task_id", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(10))  # warning | overdue
+    raised_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlanChangeRow(Base):
+    """A change of a step's forecast, with its reason (as the Permitting Dashboard publishes)."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    step_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    new_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    old_finish: Mapped[date | None] = mapped_column(Date, nullable=True)
+    new_finish: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reason_zh: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text)
+
+
+class RatingRow(Base):
+    """好差评: the enterprise's rating of a completed step (1 非常不满意 … 5 非常满意)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("project_id", "step_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    step_code: Mapped[str] = mapped_column(String(64))
+    departments: Mapped[list[str]] = mapped_column(JSONDoc)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_by: Mapped[str] = mapped_column(String(100))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -194,3 +194,100 @@ def critical_path_method(
         makespan=result.makespan,
         critical_path=[names[i] for i in result.critical_path],
     )
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """CPM of a plan under way: figures are working-day indices from the project's day 0."""
+
+    es: list[int]
+    ef: list[int]
+    ls: list[int]
+    lf: list[int]
+    makespan: int
+    critical_path: list[int]
+
+
+def forecast_indexed(
+    durations: Sequence[int],
+    succs: Sequence[Sequence[tuple[int, int]]],
+    *,
+    fixed_start: Mapping[int, int],
+    min_start: Mapping[int, int],
+    min_finish: Mapping[int, int],
+) -> Forecast | None:
+    """CPM with facts: ``fixed_start`` pins a step's start (it has started), ``min_start`` and
+    ``min_finish`` bound a step from below (nothing unstarted starts before today; a step in
+    review ends no sooner than its due day or today).  ``None`` when the graph has a cycle.
+    """
+    n = len(durations)
+    indeg = [0] * n
+    for out in succs:
+        for v, _ in out:
+            indeg[v] += 1
+    es = [0] * n
+    ef = [0] * n
+    order: list[int] = []
+    queue = [i for i in range(n) if indeg[i] == 0]
+    while queue:
+        u = queue.pop()
+        order.append(u)
+        start = fixed_start.get(u, max(es[u], min_start.get(u, 0)))
+        es[u] = start
+        ef[u] = max(start + durations[u], min_finish.get(u, 0))
+        for v, lead in succs[u]:
+            t = ef[u] - lead
+            if t > es[v]:
+                es[v] = t
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                queue.append(v)
+    if len(order) != n:
+        return None
+    makespan = max(ef, default=0)
+    lf = [makespan] * n
+    ls = [0] * n
+    for u in reversed(order):
+        finish = lf[u]
+        for v, lead in succs[u]:
+            t = ls[v] + lead
+            if t < finish:
+                finish = t
+        lf[u] = finish
+        ls[u] = finish - (ef[u] - es[u])
+    return Forecast(
+        es, ef, ls, lf, makespan, _critical_chain_backwards(es, ef, ls, succs, makespan)
+    )
+
+
+def _critical_chain_backwards(
+    es: Sequence[int],
+    ef: Sequence[int],
+    ls: Sequence[int],
+    succs: Sequence[Sequence[tuple[int, int]]],
+    makespan: int,
+) -> list[int]:
+    """The chain that decides the finish, walked back from it through binding prerequisites.
+
+    Under way, a chain may begin at a step held by a fact (started, or not before today) rather
+    than at day 0, so the walk starts from the end.
+    """
+    n = len(es)
+    if n == 0:
+        return []
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for u, out in enumerate(succs):
+        for v, lead in out:
+            preds[v].append((u, lead))
+    ends = [i for i in range(n) if ef[i] == makespan and ls[i] == es[i]]
+    if not ends:
+        return []
+    u = min(ends)
+    chain = [u]
+    while True:
+        binding = [p for p, lead in preds[u] if ef[p] - lead == es[u] and ls[p] == es[p]]
+        if not binding:
+            break
+        u = min(binding)
+        chain.append(u)
+    return chain[::-1]

@@ -21,6 +21,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no chatter in the CLI and the server
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("migrations")))
     if engine is not None:
@@ -32,7 +33,6 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # no chatter in the CLI and the server
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -45,6 +45,7 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import api.accounts
+import api.idempotency  # noqa: F401
 import approvals.orm  # noqa: F401
+import storage.audit  # noqa: F401
 from storage.base import Base
 
 metadata = Base.metadata

@@ -1,0 +1,148 @@
+"""Authentication and role guards.
+
+``POST /api/auth/login`` checks the argon2 hash and returns a short-lived bearer token (JWT,
+HS256, 30 minutes by default).  Every other route needs a valid token unless it is public
+(health, the OpenAPI schema, the published catalogue, the OGC API, public lists); an expired,
+forged or malformed token answers 401 with the reason.  Roles are checked by guards here and
+again by the services (visibility of each record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+    DefineMiddleware,
+)
+from litestar.security.jwt import Token
+
+from api.accounts import Principal
+from approvals.workflow_service import Actor
+
+ALGORITHM = "HS256"
+TOKEN_COOKIE = "onetrip_token"
+
+#: Paths that need no token (regular expressions matched against the path).
+PUBLIC_PATHS = [
+    r"^/api/auth/login$",
+    r"^/api/health$",
+    r"^/api/catalog",
+    r"^/api/questionnaire$",
+    r"^/api/public/",
+    r"^/schema",
+    r"^/ogc",
+    r"^/static/",
+    r"^/$",
+    r"^/login$",
+    r"^/favicon.ico$",
+]
+
+
+def issue_token(principal: Principal, secret: str, minutes: int) -> tuple[str, int]:
+    """A signed bearer token for ``principal`` and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    token = Token(
+        exp=now + timedelta(minutes=minutes),
+        iat=now,
+        sub=str(principal.user_id),
+        extras={
+            "usr": principal.username,
+            "role": principal.role,
+            "name": principal.display_name,
+            "ent": principal.enterprise_id,
+            "dept": principal.department,
+        },
+    )
+    return token.encode(secret, ALGORITHM), minutes * 60
+
+
+def decode_token(raw: str, secret: str) -> Principal:
+    """The principal a token names.
+
+    Raises
+    ------
+    NotAuthorizedException
+        When the token is expired, forged (bad signature) or malformed.
+    """
+    try:
+        token = Token.decode(raw, secret, ALGORITHM)
+    except NotAuthorizedException as e:
+        detail = str(e.detail or "")
+        if "expired" in detail.lower() or "exp" in detail.lower():
+            raise NotAuthorizedException(
+                "令牌已过期，请重新登录 (token expired; log in again)"
+            ) from None
+        raise NotAuthorizedException("令牌无效 (invalid token)") from None
+    extras: dict[str, Any] = token.extras or {}
+    if token.exp <= datetime.now(UTC):
+        raise NotAuthorizedException("令牌已过期，请重新登录 (token expired; log in again)")
+    try:
+        return Principal(
+            user_id=int(token.sub),
+            username=str(extras["usr"]),
+            role=str(extras["role"]),
+            display_name=str(extras.get("name") or ""),
+            enterprise_id=extras.get("ent"),
+            department=extras.get("dept"),
+        )
+    except (KeyError, ValueError):
+        raise NotAuthorizedException("令牌无效 (invalid token)") from None
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Reads ``Authorization: Bearer …`` (or the pages' cookie) and sets ``request.user``."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        raw = ""
+        if header:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                raise NotAuthorizedException("需要 Bearer 令牌 (a Bearer token is required)")
+            raw = value.strip()
+        else:
+            raw = connection.cookies.get(TOKEN_COOKIE, "")
+        if not raw:
+            raise NotAuthorizedException("未登录 (not authenticated)")
+        secret = connection.app.state.signing_key
+        principal = decode_token(raw, secret)
+        return AuthenticationResult(user=principal, auth=raw)
+
+
+def auth_middleware() -> DefineMiddleware:
+    return DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)
+
+
+def requires(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: the caller must have one of ``roles``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, Principal):
+            raise NotAuthorizedException("未登录 (not authenticated)")
+        if user.role not in roles:
+            raise PermissionDeniedException(
+                f"角色“{user.role}”无权执行此操作，需要：{'、'.join(roles)} (role '{user.role}' may not do this; needs {', '.join(roles)})"
+            )
+
+    guard.__name__ = f"requires_{'_'.join(roles)}"
+    return guard
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(
+        username=principal.username,
+        role=principal.role,
+        user_id=principal.user_id,
+        department=principal.department,
+        enterprise_id=principal.enterprise_id,
+    )

@@ -1,0 +1,380 @@
+"""Administration (行政服务中心): users, enterprises, departments, catalogues, calendars, clocks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.accounts import AccountError, UserRow, create_user
+from api.auth import requires
+from api.clock import Clock
+from api.errors import BadRequest
+from api.openapi import WRITE, problems
+from api.routes.common import idempotent, principal
+from api.routes.projects import audit_out
+from approvals.calendar import arrangement_to_document, parse_arrangement
+from approvals.catalog import parse_catalog
+from approvals.errors import ProjectError
+from approvals.orm import DepartmentRow, EnterpriseRow
+from approvals.service import store_arrangement, store_catalogue, work_calendar
+from approvals.workflow_service import scan_clocks
+from storage.audit import AuditRow, record
+
+ADMIN = requires("admin")
+READERS = requires("admin", "regulator")
+
+
+class UserIn(msgspec.Struct, forbid_unknown_fields=True):
+    username: str
+    password: str
+    role: str
+    display_name: str = ""
+    enterprise_id: int | None = None
+    department: str | None = None
+    phone: str = ""
+    email: str = ""
+
+
+def user_out(u: UserRow) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "username": u.username,
+        "role": u.role,
+        "display_name": u.display_name,
+        "enterprise_id": u.enterprise_id,
+        "department": u.department,
+        "phone": u.phone,
+        "email": u.email,
+        "active": u.active,
+    }
+
+
+@get(
+    "/api/users",
+    operation_id="listUsers",
+    tags=["admin"],
+    sync_to_thread=True,
+    guards=[ADMIN],
+    responses=problems(401, 403),
+    summary="用户 Users",
+)
+def list_users(
+    session: Session, role: Annotated[str | None, Parameter(query="role", max_length=20)] = None
+) -> dict[str, Any]:
+    q = select(UserRow).order_by(UserRow.id)
+    if role:
+        q = q.where(UserRow.role == role)
+    return {"items": [user_out(u) for u in session.scalars(q)]}
+
+
+@post(
+    "/api/users",
+    operation_id="createUser",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="创建用户 Create a user",
+)
+def create_user_route(
+    data: UserIn, request: Request[Any, Any, Any], session: Session
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        if data.department and session.get(DepartmentRow, data.department) is None:
+            raise ProjectError(
+                f"department：未知部门 '{data.department}'",
+                f"department: unknown department '{data.department}'",
+            )
+        if (
+            data.enterprise_id is not None
+            and session.get(EnterpriseRow, data.enterprise_id) is None
+        ):
+            raise ProjectError(
+                f"enterprise_id：企业 {data.enterprise_id} 不存在",
+                f"enterprise_id: no enterprise {data.enterprise_id}",
+            )
+        try:
+            user = create_user(
+                session,
+                data.username,
+                data.password,
+                data.role,
+                display_name=data.display_name,
+                enterprise_id=data.enterprise_id,
+                department=data.department,
+                phone=data.phone,
+                email=data.email,
+            )
+        except AccountError as e:
+            raise ProjectError(str(e), str(e)) from None
+        who = principal(request)
+        record(
+            session,
+            actor=who.username,
+            role=who.role,
+            action="user.create",
+            entity="user",
+            entity_id=user.id,
+            after={k: v for k, v in user_out(user).items() if k != "id"},
+        )
+        return 201, user_out(user)
+
+    return idempotent(session, request, {**msgspec.to_builtins(data), "password": "***"}, act)
+
+
+class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    credit_code: Annotated[
+        str, msgspec.Meta(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+    ]
+    contact_name: str = ""
+    phone: str = ""
+
+
+@get(
+    "/api/enterprises",
+    operation_id="listEnterprises",
+    tags=["admin"],
+    sync_to_thread=True,
+    guards=[requires("admin", "regulator", "agent")],
+    responses=problems(401, 403),
+    summary="企业 Enterprises",
+)
+def list_enterprises(session: Session) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "id": e.id,
+                "name": e.name,
+                "credit_code": e.credit_code,
+                "contact_name": e.contact_name,
+                "phone": e.phone,
+            }
+            for e in session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id))
+        ]
+    }
+
+
+@post(
+    "/api/enterprises",
+    operation_id="createEnterprise",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="登记企业 Register an enterprise",
+)
+def create_enterprise(
+    data: EnterpriseIn, request: Request[Any, Any, Any], session: Session
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        if session.scalar(
+            select(EnterpriseRow.id).where(EnterpriseRow.credit_code == data.credit_code)
+        ):
+            raise ProjectError(
+                f"统一社会信用代码 {data.credit_code} 已登记",
+                f"credit code {data.credit_code} is already registered",
+            )
+        e = EnterpriseRow(
+            name=data.name,
+            credit_code=data.credit_code,
+            contact_name=data.contact_name,
+            phone=data.phone,
+        )
+        session.add(e)
+        session.flush()
+        who = principal(request)
+        record(
+            session,
+            actor=who.username,
+            role=who.role,
+            action="enterprise.create",
+            entity="enterprise",
+            entity_id=e.id,
+            after={"name": e.name, "credit_code": e.credit_code},
+        )
+        return 201, {"id": e.id, "name": e.name, "credit_code": e.credit_code}
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/departments",
+    operation_id="listDepartments",
+    tags=["admin"],
+    sync_to_thread=True,
+    responses=problems(401),
+    summary="审批部门 Departments",
+)
+def list_departments(session: Session) -> dict[str, Any]:
+    return {
+        "items": [
+            {"code": d.code, "name": d.name, "name_en": d.name_en}
+            for d in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
+        ]
+    }
+
+
+@post(
+    "/api/catalog/versions",
+    operation_id="loadCatalog",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="导入事项清单 Load a catalogue version",
+)
+def load_catalog(
+    data: dict[str, Any], request: Request[Any, Any, Any], session: Session
+) -> Response[Any]:
+    """The body is a catalogue document (JSON); every problem is listed in ``errors``.  The new
+    version becomes active; filed projects keep theirs."""
+
+    def act() -> tuple[int, Any]:
+        catalogue = parse_catalog(data, "request body")
+        row = store_catalogue(session, catalogue, by=principal(request).username)
+        who = principal(request)
+        record(
+            session,
+            actor=who.username,
+            role=who.role,
+            action="catalog.load",
+            entity="catalog",
+            entity_id=row.id,
+            after={
+                "code": catalogue.code,
+                "version": catalogue.version,
+                "sha256": catalogue.sha256,
+                "items": len(catalogue.items),
+            },
+        )
+        return 201, {
+            "id": row.id,
+            "code": row.code,
+            "version": row.version,
+            "sha256": row.sha256,
+            "items": len(catalogue.items),
+            "active": row.active,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@post(
+    "/api/calendar/arrangements",
+    operation_id="loadCalendarArrangement",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="导入节假日安排 Load a year's holiday arrangement",
+)
+def load_arrangement(
+    data: dict[str, Any], request: Request[Any, Any, Any], session: Session
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        arrangement = parse_arrangement(data)
+        store_arrangement(session, arrangement, by=principal(request).username)
+        who = principal(request)
+        record(
+            session,
+            actor=who.username,
+            role=who.role,
+            action="calendar.load",
+            entity="calendar",
+            entity_id=arrangement.year,
+            after={
+                "year": arrangement.year,
+                "holidays": len(arrangement.holidays),
+                "workdays": len(arrangement.workdays),
+            },
+        )
+        return 201, arrangement_to_document(arrangement)
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/calendar/{year:int}",
+    operation_id="getCalendarYear",
+    tags=["admin"],
+    sync_to_thread=True,
+    responses=problems(400, 401, 404),
+    summary="某年的工作日安排 A year's arrangement",
+)
+def calendar_year(year: int, session: Session) -> dict[str, Any]:
+    if not 2004 <= year <= 2099:
+        raise BadRequest(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
+    cal = work_calendar(session)
+    arrangement = cal.arrangement(year)
+    if arrangement is None:
+        return {"year": year, "known": False, "holidays": [], "workdays": []}
+    return {**arrangement_to_document(arrangement), "known": True}
+
+
+@post(
+    "/api/admin/scan",
+    operation_id="scanClocks",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[ADMIN],
+    responses=problems(401, 403),
+    summary="时限巡检 Scan the clocks and record escalations",
+)
+def scan(request: Request[Any, Any, Any], session: Session, clock: Clock) -> dict[str, Any]:
+    raised = scan_clocks(session, clock.today(), work_calendar(session))
+    session.commit()
+    return {
+        "escalations": [
+            {"task_id": e.task_id, "level": e.level, "raised_on": e.raised_on.isoformat()}
+            for e in raised
+        ]
+    }
+
+
+@get(
+    "/api/audit",
+    operation_id="listAudit",
+    tags=["admin"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(400, 401, 403),
+    summary="审计记录 The audit trail",
+)
+def audit(
+    session: Session,
+    project_id: Annotated[int | None, Parameter(query="project_id")] = None,
+    actor: Annotated[str | None, Parameter(query="actor", max_length=100)] = None,
+    limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 200,
+    offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+) -> dict[str, Any]:
+    q = select(AuditRow).order_by(AuditRow.id.desc())
+    if project_id is not None:
+        q = q.where(AuditRow.project_id == project_id)
+    if actor:
+        q = q.where(AuditRow.actor == actor)
+    return {"items": [audit_out(r) for r in session.scalars(q.limit(limit).offset(offset))]}
+
+
+ROUTES = [
+    list_users,
+    create_user_route,
+    list_enterprises,
+    create_enterprise,
+    list_departments,
+    load_catalog,
+    load_arrangement,
+    calendar_year,
+    scan,
+    audit,
+]

@@ -1,0 +1,513 @@
+"""Projects: filing once (一窗受理), the live plan, materials, 补正 answers, ratings, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.auth import requires
+from api.clock import Clock
+from api.errors import request_lang
+from api.openapi import READ, WRITE, problems
+from api.routes.common import actor, idempotent
+from approvals import workflow_service as ws
+from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow
+from approvals.service import work_calendar
+from storage.audit import AuditRow
+
+
+class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
+    """一表申请: the one application form."""
+
+    name: str
+    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    form: dict[str, Any] = msgspec.field(default_factory=dict)
+    plot: str | None = None
+    regional_assessments: list[Any] = msgspec.field(default_factory=list)
+    code: str | None = None
+    region: str = "330110"
+    enterprise_id: int | None = None  # the one window (admin) files on an enterprise's behalf
+
+
+def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
+    enterprise = session.get(EnterpriseRow, p.enterprise_id)
+    counts: dict[str, int] = {}
+    for s in p.steps:
+        counts[s.status] = counts.get(s.status, 0) + 1
+    return {
+        "id": p.id,
+        "code": p.code,
+        "name": p.name,
+        "status": p.status,
+        "version": p.version,
+        "enterprise": {"id": p.enterprise_id, "name": enterprise.name if enterprise else None},
+        "plot": p.plot_code,
+        "filed_on": p.filed_on.isoformat(),
+        "attributes": p.attributes,
+        "form": p.form,
+        "baseline_finish": p.baseline["finish_date"],
+        "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
+        "baseline_makespan_workdays": p.baseline["makespan_workdays"],
+        "serial_workdays": p.baseline["serial_workdays"],
+        "steps": counts,
+        "agent_user_id": p.agent_user_id,
+    }
+
+
+@get(
+    "/api/projects",
+    operation_id="listProjects",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(400, 401),
+    summary="可见的项目 The caller's visible projects",
+)
+def list_projects(
+    request: Request[Any, Any, Any],
+    session: Session,
+    status: Annotated[str | None, Parameter(query="status", max_length=20)] = None,
+    limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+    offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+) -> dict[str, Any]:
+    """An enterprise sees its own projects; a reviewer those with tasks for its department; an
+    agent those assigned to them; regulators and administrators all."""
+    q = ws.visible_projects_query(actor(request))
+    if status:
+        q = q.where(ProjectRow.status == status)
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(ProjectRow.id.desc()).limit(limit).offset(offset)).all()
+    return {
+        "items": [project_out(session, p) for p in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@post(
+    "/api/projects",
+    operation_id="fileProject",
+    tags=["projects"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("enterprise", "admin")],
+    responses=problems(*WRITE),
+    summary="申报项目（一窗受理）File a project",
+)
+def file_project(
+    data: ProjectIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    """File once: the questionnaire's answers, the form and the plot.  The plan is computed, each
+    department whose items can start gets its task at once, and the complete list of items and
+    materials is returned (一次告知)."""
+
+    def act() -> tuple[int, Any]:
+        calendar = work_calendar(session)
+        p = ws.file_project(
+            session,
+            actor(request),
+            calendar,
+            name=data.name,
+            attributes=data.attributes,
+            form=data.form,
+            plot_code=data.plot,
+            regional_assessments=data.regional_assessments,
+            code=data.code,
+            filed_on=clock.today(),
+            region=data.region,
+            enterprise_id=data.enterprise_id,
+        )
+        baseline = p.baseline
+        body = project_out(session, p)
+        body["notice"] = {
+            "items": [
+                {
+                    "code": i["code"],
+                    "name": i["name"],
+                    "departments": i["departments"],
+                    "days": i["days"],
+                }
+                for i in baseline["items"]
+            ],
+            "waived": baseline["waived"],
+            "reduced_to_commitment": baseline["reduced_to_commitment"],
+            "materials_to_submit": [m for m in baseline["materials"] if m["provided_by"] is None],
+            "certificates_passed_on": [
+                m for m in baseline["materials"] if m["provided_by"] is not None
+            ],
+        }
+        return 201, body
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}",
+    operation_id="getProject",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="项目详情 A project",
+)
+def get_project(
+    project_id: int, request: Request[Any, Any, Any], session: Session
+) -> dict[str, Any]:
+    return project_out(session, ws.get_project(session, actor(request), project_id))
+
+
+@get(
+    "/api/projects/{project_id:int}/plan",
+    operation_id="getProjectPlan",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="实时计划与基线 The live plan against the baseline",
+)
+def get_plan(
+    project_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> dict[str, Any]:
+    """Actual dates for what is done, forecasts for the rest, the predicted finish against the
+    baseline, and each change with its reason."""
+    p = ws.get_project(session, actor(request), project_id)
+    return ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request))
+
+
+@get(
+    "/api/projects/{project_id:int}/tasks",
+    operation_id="listProjectTasks",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="项目的审批任务 The project's tasks",
+)
+def project_tasks(
+    project_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> dict[str, Any]:
+    p = ws.get_project(session, actor(request), project_id)
+    calendar = work_calendar(session)
+    items = []
+    for s in p.steps:
+        for t in s.tasks:
+            items.append(
+                {
+                    **ws.task_summary(t, s, clock.today(), calendar),
+                    "step_code": s.code,
+                    "step_name": s.name,
+                    "critical": s.critical,
+                    "slack": s.slack,
+                }
+            )
+    return {"items": items}
+
+
+@get(
+    "/api/projects/{project_id:int}/materials",
+    operation_id="listProjectMaterials",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="一套材料 The project's one set of materials",
+)
+def project_materials(
+    project_id: int, request: Request[Any, Any, Any], session: Session
+) -> dict[str, Any]:
+    """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
+    on as a certificate, or missing."""
+    p = ws.get_project(session, actor(request), project_id)
+    needs: dict[str, dict[str, Any]] = {}
+    for s in p.steps:
+        for m in ws.material_status(session, p, s):
+            entry = needs.setdefault(m["code"], {**m, "needed_by": []})
+            entry["needed_by"].append(s.code)
+    uploads = session.scalars(
+        select(MaterialRow).where(MaterialRow.project_id == p.id).order_by(MaterialRow.id)
+    ).all()
+    return {
+        "needed": list(needs.values()),
+        "uploads": [
+            {
+                "id": u.id,
+                "code": u.code,
+                "filename": u.filename,
+                "sha256": u.sha256,
+                "size": u.size,
+                "content_type": u.content_type,
+                "current": u.current,
+                "uploaded_at": u.uploaded_at.isoformat(),
+            }
+            for u in uploads
+        ],
+    }
+
+
+@dataclass
+class MaterialUpload:
+    code: str
+    file: UploadFile
+
+
+@post(
+    "/api/projects/{project_id:int}/materials",
+    operation_id="uploadMaterial",
+    tags=["projects"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("enterprise")],
+    responses=problems(*WRITE, 413),
+    summary="上传材料 Upload a material",
+)
+def upload_material(
+    project_id: int,
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    data: Annotated[MaterialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Response[Any]:
+    """Stored once by its hash and reused by every item that needs it; a deferred (容缺) material
+    of that code is marked supplied.  PDF, PNG, JPEG, TIFF or OFD/ZIP, at most 20 MB."""
+    content = data.file.file.read(ws.MAX_MATERIAL_BYTES + 1)
+    filename = data.file.filename or ""
+
+    def act() -> tuple[int, Any]:
+        row = ws.upload_material(
+            session,
+            actor(request),
+            project_id,
+            data.code,
+            filename,
+            content,
+            clock.today(),
+            work_calendar(session),
+        )
+        return 201, {
+            "id": row.id,
+            "code": row.code,
+            "sha256": row.sha256,
+            "size": row.size,
+            "filename": row.filename,
+            "content_type": row.content_type,
+        }
+
+    import hashlib
+
+    return idempotent(
+        session,
+        request,
+        {"code": data.code, "sha256": hashlib.sha256(content).hexdigest(), "name": filename},
+        act,
+    )
+
+
+@get(
+    "/api/projects/{project_id:int}/materials/{material_id:int}/content",
+    operation_id="downloadMaterial",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="下载材料 Download a material",
+    media_type="application/octet-stream",
+)
+def download_material(
+    project_id: int, material_id: int, request: Request[Any, Any, Any], session: Session
+) -> Response[bytes]:
+    p = ws.get_project(session, actor(request), project_id)
+    row = session.get(MaterialRow, material_id)
+    if row is None or row.project_id != p.id:
+        from approvals.errors import NotFoundError
+
+        raise NotFoundError(f"材料 {material_id} 不存在", f"material {material_id} not found")
+    from approvals.orm import BlobRow
+
+    blob = session.get(BlobRow, row.sha256)
+    assert blob is not None
+    from urllib.parse import quote
+
+    return Response(
+        blob.content,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
+            "ETag": f'"{row.sha256}"',
+        },
+    )
+
+
+@get(
+    "/api/projects/{project_id:int}/certificates",
+    operation_id="listCertificates",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="已核发证照 Certificates issued",
+)
+def certificates(
+    project_id: int, request: Request[Any, Any, Any], session: Session
+) -> dict[str, Any]:
+    p = ws.get_project(session, actor(request), project_id)
+    rows = session.scalars(
+        select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
+    )
+    return {
+        "items": [
+            {
+                "code": c.code,
+                "name": c.name,
+                "number": c.number,
+                "item": c.item_code,
+                "issued_on": c.issued_on.isoformat(),
+                "issued_by": c.issued_by,
+            }
+            for c in rows
+        ]
+    }
+
+
+class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
+    task_id: int
+
+
+@post(
+    "/api/projects/{project_id:int}/resubmissions",
+    operation_id="resubmitCorrections",
+    tags=["projects"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[requires("enterprise")],
+    responses=problems(*WRITE),
+    summary="提交补正 Answer a correction request",
+)
+def resubmit(
+    project_id: int,
+    data: ResubmitIn,
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+) -> Response[Any]:
+    """After uploading the corrected materials: the task's clock resumes."""
+
+    def act() -> tuple[int, Any]:
+        calendar = work_calendar(session)
+        task = ws.resubmit_corrections(
+            session, actor(request), project_id, data.task_id, clock.today(), calendar
+        )
+        return 200, ws.task_summary(task, task.step, clock.today(), calendar)
+
+    return idempotent(session, request, data, act)
+
+
+class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
+    step: str
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+@post(
+    "/api/projects/{project_id:int}/ratings",
+    operation_id="rateStep",
+    tags=["projects"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("enterprise")],
+    responses=problems(*WRITE),
+    summary="好差评 Rate a completed step",
+)
+def rate(
+    project_id: int, data: RatingIn, request: Request[Any, Any, Any], session: Session
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = ws.rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
+        return 201, {
+            "step": row.step_code,
+            "score": row.score,
+            "label": ws.RATING_LABELS[row.score],
+            "comment": row.comment,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}/ratings",
+    operation_id="listRatings",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="项目评价 The project's ratings",
+)
+def ratings(project_id: int, request: Request[Any, Any, Any], session: Session) -> dict[str, Any]:
+    p = ws.get_project(session, actor(request), project_id)
+    rows = session.scalars(
+        select(RatingRow).where(RatingRow.project_id == p.id).order_by(RatingRow.id)
+    )
+    return {
+        "items": [
+            {
+                "step": r.step_code,
+                "departments": r.departments,
+                "score": r.score,
+                "label": ws.RATING_LABELS[r.score],
+                "comment": r.comment,
+                "rated_at": r.rated_at.isoformat(),
+            }
+            for r in rows
+        ]
+    }
+
+
+@get(
+    "/api/projects/{project_id:int}/audit",
+    operation_id="getProjectAudit",
+    tags=["projects"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="审计记录 The project's audit trail",
+)
+def project_audit(
+    project_id: int, request: Request[Any, Any, Any], session: Session
+) -> dict[str, Any]:
+    """Every action on the project: who, when, what, before and after (append-only)."""
+    p = ws.get_project(session, actor(request), project_id)
+    rows = session.scalars(
+        select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
+    )
+    return {"items": [audit_out(r) for r in rows]}
+
+
+def audit_out(r: AuditRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "at": r.at.isoformat(),
+        "actor": r.actor,
+        "role": r.role,
+        "action": r.action,
+        "entity": r.entity,
+        "entity_id": r.entity_id,
+        "project_id": r.project_id,
+        "before": r.before,
+        "after": r.after,
+    }
+
+
+ROUTES = [
+    list_projects,
+    file_project,
+    get_project,
+    get_plan,
+    project_tasks,
+    project_materials,
+    upload_material,
+    download_material,
+    certificates,
+    resubmit,
+    rate,
+    ratings,
+    project_audit,
+]

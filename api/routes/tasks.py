@@ -1,0 +1,270 @@
+"""Department reviewers' tasks: the worklist and the decisions (受理, 准予, 不予, 补正, 特别程序)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import requires
+from api.clock import Clock
+from api.openapi import READ, WRITE, problems
+from api.routes.common import actor, idempotent
+from approvals import workflow_service as ws
+from approvals.orm import CorrectionRow
+from approvals.service import work_calendar
+
+REVIEWER = requires("reviewer")
+
+
+class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``version``: the task version the decision is based on (a stale one answers 409)."""
+
+    version: int | None = None
+
+
+class ApproveIn(VersionIn, forbid_unknown_fields=True):
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class RejectIn(VersionIn, forbid_unknown_fields=True):
+    reasons: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)] = ""
+
+
+class CorrectionsIn(VersionIn, forbid_unknown_fields=True):
+    reasons: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)] = ""
+    materials: list[str] = msgspec.field(default_factory=list)
+
+
+class SpecialIn(VersionIn, forbid_unknown_fields=True):
+    kind: str = "expert_review"
+    reason: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+def _task_out(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
+    calendar = work_calendar(session)
+    step = task.step
+    project = step.project
+    corrections = session.scalars(
+        select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
+    )
+    return {
+        **ws.task_summary(task, step, clock.today(), calendar),
+        "project_id": project.id,
+        "project_code": project.code,
+        "project_name": project.name,
+        "step_code": step.code,
+        "step_name": step.name,
+        "step_kind": step.kind,
+        "step_mode": step.mode,
+        "items": list(step.items),
+        "critical": step.critical,
+        "slack": step.slack,
+        "materials": ws.material_status(session, project, step),
+        "corrections": [
+            {
+                "id": c.id,
+                "requested_on": c.requested_on.isoformat(),
+                "reasons": c.reasons,
+                "materials": c.material_codes,
+                "resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
+            }
+            for c in corrections
+        ],
+    }
+
+
+@get(
+    "/api/tasks",
+    operation_id="listTasks",
+    tags=["tasks"],
+    sync_to_thread=True,
+    responses=problems(400, 401, 403),
+    guards=[requires("reviewer", "regulator", "admin")],
+    summary="部门待办 A department's worklist",
+)
+def list_tasks(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    department: Annotated[str | None, Parameter(query="department", max_length=64)] = None,
+) -> dict[str, Any]:
+    """Open tasks across all projects: overdue first, then least slack on the project's critical
+    path.  A reviewer sees its own department's."""
+    return {
+        "items": ws.worklist(
+            session, actor(request), clock.today(), work_calendar(session), department
+        )
+    }
+
+
+@get(
+    "/api/tasks/{task_id:int}",
+    operation_id="getTask",
+    tags=["tasks"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="任务详情 A task with its materials",
+)
+def get_task(
+    task_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> dict[str, Any]:
+    return _task_out(session, ws.get_task(session, actor(request), task_id), clock)
+
+
+def _decide(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    data: Any,
+    fn: Any,
+    **kwargs: Any,
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        version = data.version if data.version is not None else _if_match(request)
+        task = fn(
+            session,
+            actor(request),
+            request.path_params["task_id"],
+            clock.today(),
+            work_calendar(session),
+            version=version,
+            **kwargs,
+        )
+        return 200, _task_out(session, task, clock)
+
+    return idempotent(session, request, data, act)
+
+
+def _if_match(request: Request[Any, Any, Any]) -> int | None:
+    value = request.headers.get("if-match", "").strip().strip('"').removeprefix("W/").strip('"')
+    return int(value) if value.isdigit() else None
+
+
+@post(
+    "/api/tasks/{task_id:int}/accept",
+    operation_id="acceptTask",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="受理 Accept",
+)
+def accept(
+    task_id: int, data: VersionIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
+    return _decide(request, session, clock, data, ws.accept_task)
+
+
+@post(
+    "/api/tasks/{task_id:int}/approve",
+    operation_id="approveTask",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="准予许可 Approve",
+)
+def approve(
+    task_id: int, data: ApproveIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    """Issues the item's certificates once every member department has approved; the steps that
+    depend on it become ready on their own."""
+    return _decide(request, session, clock, data, ws.approve_task, note=data.note)
+
+
+@post(
+    "/api/tasks/{task_id:int}/reject",
+    operation_id="rejectTask",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="不予许可 Reject with reasons",
+)
+def reject(
+    task_id: int, data: RejectIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
+
+
+@post(
+    "/api/tasks/{task_id:int}/corrections",
+    operation_id="requestCorrections",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="一次性告知补正 Ask for corrections",
+)
+def corrections(
+    task_id: int,
+    data: CorrectionsIn,
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+) -> Response[Any]:
+    """The clock stops until the enterprise resubmits every material named."""
+    return _decide(
+        request,
+        session,
+        clock,
+        data,
+        ws.request_corrections,
+        reasons=data.reasons,
+        materials=data.materials,
+    )
+
+
+@post(
+    "/api/tasks/{task_id:int}/special-procedures",
+    operation_id="startSpecialProcedure",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="启动特别程序 Start a special procedure",
+)
+def special_start(
+    task_id: int, data: SpecialIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    """Expert review, hearing, testing, site inspection, public notice: the clock stops
+    (行政许可法第四十五条)."""
+    return _decide(
+        request,
+        session,
+        clock,
+        data,
+        ws.start_special_procedure,
+        kind=data.kind,
+        reason=data.reason,
+    )
+
+
+@post(
+    "/api/tasks/{task_id:int}/special-procedures/end",
+    operation_id="endSpecialProcedure",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[REVIEWER],
+    responses=problems(*WRITE),
+    summary="结束特别程序 End the special procedure",
+)
+def special_end(
+    task_id: int, data: VersionIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+) -> Response[Any]:
+    return _decide(request, session, clock, data, ws.end_special_procedure)
+
+
+ROUTES = [list_tasks, get_task, accept, approve, reject, corrections, special_start, special_end]
