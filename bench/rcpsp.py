@@ -1,0 +1,205 @@
+"""Benchmark of the RCPSP engine (issue 7) against plain CP-SAT.
+
+For every PSPLIB set asked for, a stratified sample of instances (or all of
+them) is solved by ``approvals.rcpsp.solve`` and by plain CP-SAT (the same
+model as :mod:`approvals.rcpsp.cpsat`, no hint, horizon = the file's sum of
+durations) with the same time limit and worker count, one after the other
+in this process.  Reported per set: mean % deviation from the reference
+(j30: proven optimum of ``j30opt.sm``; j60/j120: best-known upper bound of
+``j*hrs.sm``), mean % deviation from the critical-path bound (the usual
+PSPLIB metric), mean and max wall time per instance, and how often we are
+better / equal / worse than CP-SAT.  ``multi`` runs seeded approval-shaped
+multi-project instances (:mod:`approvals.rcpsp.generate`) and compares mean
+makespans.
+
+Sampling (``--sample N``): instance ``k`` (0 <= k < N) of a set with ``G``
+parameter groups of 10 is parameter group ``1 + k*G // N``, instance
+``1 + k % 10``; so ``N = 10*G`` is the whole set and smaller ``N`` spreads
+evenly over the groups (``N = G``: one per group, instance numbers cycling).
+
+Usage::
+
+    python bench/rcpsp.py --sets j30,j60,j120,multi --sample 48 --time-limit 1 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from approvals.rcpsp import solve, validate_schedule, warm_up  # noqa: E402
+from approvals.rcpsp.bounds import critical_path_bound  # noqa: E402
+from approvals.rcpsp.cpsat import solve_cpsat  # noqa: E402
+from approvals.rcpsp.generate import approval_portfolio  # noqa: E402
+from approvals.rcpsp.psplib import load_sm  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "psplib"
+GROUPS = {"j30": 48, "j60": 48, "j120": 60}
+
+
+def references(data: Path, name: str) -> dict[tuple[int, int], int]:
+    """``{(par, inst): makespan}`` from j30opt.sm or j*hrs.sm."""
+    fn = data / ("j30opt.sm" if name == "j30" else f"{name}hrs.sm")
+    out = {}
+    for line in fn.read_text(encoding="latin-1").splitlines():
+        t = line.split()
+        if len(t) >= 3 and t[0].isdigit() and t[1].isdigit():
+            out[(int(t[0]), int(t[1]))] = int(t[2])
+    return out
+
+
+def sample(name: str, n: int | None) -> list[tuple[int, int]]:
+    """Stratified (par, inst) pairs, see the module docstring."""
+    groups = GROUPS[name]
+    total = groups * 10
+    n = total if n is None or n >= total else n
+    return [(1 + k * groups // n, 1 + k % 10) for k in range(n)]
+
+
+def run_one(inst, args, ours: bool) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    if ours:
+        sched = solve(inst, args.time_limit, seed=args.seed, workers=args.workers)
+        starts = list(sched.starts)
+    else:
+        res = solve_cpsat(inst, args.time_limit, workers=args.workers, seed=args.seed)
+        if res.starts is None:
+            return -1, time.perf_counter() - t0
+        starts = res.starts
+    wall = time.perf_counter() - t0
+    return validate_schedule(inst, starts), wall
+
+
+def summarise(label: str, rows: list[dict], has_ref: bool) -> dict:
+    n = len(rows)
+    out = {"set": label, "n": n}
+    for who in ("ours", "cpsat"):
+        ok = [r for r in rows if r[who] >= 0]
+        out[f"{who}_failed"] = n - len(ok)
+        if has_ref:
+            out[f"{who}_dev"] = statistics.mean(100 * (r[who] - r["ref"]) / r["ref"] for r in ok)
+            out[f"{who}_opt"] = sum(r[who] <= r["ref"] for r in ok)
+        out[f"{who}_cpm"] = statistics.mean(100 * (r[who] - r["cpm"]) / r["cpm"] for r in ok)
+        out[f"{who}_mk"] = statistics.mean(r[who] for r in ok)
+        out[f"{who}_wall"] = statistics.mean(r[f"{who}_wall"] for r in rows)
+        out[f"{who}_wall_max"] = max(r[f"{who}_wall"] for r in rows)
+    both = [r for r in rows if r["ours"] >= 0 and r["cpsat"] >= 0]
+    out["better"] = sum(r["ours"] < r["cpsat"] for r in both)
+    out["equal"] = sum(r["ours"] == r["cpsat"] for r in both)
+    out["worse"] = sum(r["ours"] > r["cpsat"] for r in both)
+    return out
+
+
+def print_table(summaries: list[dict], args) -> None:
+    print(
+        f"\ntime limit {args.time_limit:g} s, workers {args.workers}, seed {args.seed}, "
+        f"load before: {args.load_before}, load after: {os.getloadavg()[0]:.2f}"
+    )
+    head = (
+        "| set | n | ours dev % | CP-SAT dev % | ours = ref | CP-SAT = ref | ours CPM-dev % | CP-SAT CPM-dev % "
+        "| ours mean makespan | CP-SAT mean makespan | ours wall mean/max s | CP-SAT wall mean/max s "
+        "| ours better/equal/worse |"
+    )
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for s in summaries:
+        has = "ours_dev" in s
+
+        def f(key: str, fmt: str = "{:.3f}", s: dict = s, has: bool = has) -> str:
+            return fmt.format(s[key]) if has or not key.endswith(("dev", "opt")) else "-"
+
+        print(
+            f"| {s['set']} | {s['n']} | {f('ours_dev')} | {f('cpsat_dev')} | {f('ours_opt', '{}')} | "
+            f"{f('cpsat_opt', '{}')} | {s['ours_cpm']:.2f} | {s['cpsat_cpm']:.2f} | {s['ours_mk']:.2f} | "
+            f"{s['cpsat_mk']:.2f} | {s['ours_wall']:.3f}/{s['ours_wall_max']:.3f} | "
+            f"{s['cpsat_wall']:.3f}/{s['cpsat_wall_max']:.3f} | {s['better']}/{s['equal']}/{s['worse']} |"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--sets", default="j30,j60,j120,multi", help="comma list of j30, j60, j120, multi"
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="instances per PSPLIB set, stratified over the parameter groups (default: all)",
+    )
+    p.add_argument(
+        "--multi", type=int, default=30, help="number of generated multi-project instances"
+    )
+    p.add_argument("--time-limit", type=float, default=1.0)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--out", type=Path, default=None, help="write one JSON line per instance here")
+    args = p.parse_args(argv)
+    args.load_before = f"{os.getloadavg()[0]:.2f}"
+    t_warm = time.perf_counter()
+    ready = warm_up(block=True, timeout=600)
+    print(
+        f"numba kernels ready={ready} after {time.perf_counter() - t_warm:.2f} s (not counted below)"
+    )
+    out = args.out.open("w") if args.out else None
+    summaries = []
+    for name in args.sets.split(","):
+        rows = []
+        if name == "multi":
+            items = []
+            for k in range(args.multi):
+                items.append(
+                    (
+                        f"approvals-{k}",
+                        approval_portfolio(
+                            seed=k, n_tasks=60 + (k * 7) % 61, n_departments=4 + k % 5
+                        ),
+                        None,
+                    )
+                )
+        else:
+            refs = references(args.data, name)
+            items = [
+                (
+                    f"{name}{par}_{i}",
+                    load_sm(args.data / name / f"{name}{par}_{i}.sm"),
+                    refs[(par, i)],
+                )
+                for par, i in sample(name, args.sample)
+            ]
+        for label, inst, ref in items:
+            ours, ours_wall = run_one(inst, args, ours=True)
+            cp, cp_wall = run_one(inst, args, ours=False)
+            row = {
+                "instance": label,
+                "ref": ref,
+                "cpm": critical_path_bound(inst),
+                "ours": ours,
+                "ours_wall": ours_wall,
+                "cpsat": cp,
+                "cpsat_wall": cp_wall,
+            }
+            rows.append(row)
+            if out:
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+            print(
+                f"{label:>16} ref={ref} ours={ours} ({ours_wall:.3f}s) cpsat={cp} ({cp_wall:.3f}s)",
+                flush=True,
+            )
+        summaries.append(summarise(name, rows, name != "multi"))
+    print_table(summaries, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
