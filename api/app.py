@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request, Router, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from sqlalchemy import Engine, text
@@ -63,8 +63,9 @@ def provide_settings(state: State) -> Settings:
     tags=["system"],
     sync_to_thread=True,
     summary="Health check",
+    security=[{}],
 )
-def health(session: Session) -> dict[str, Any]:
+def health(session: NamedDependency[Session]) -> dict[str, Any]:
     """Answers when the database does; names the schema revision."""
     revision = session.execute(text("select version_num from alembic_version")).scalar()
     return {"status": "ok", "revision": revision, "head": head_revision()}
@@ -103,7 +104,10 @@ def create_app(
             app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=route_handlers(),
+        # One Router registers every handler in one pass.  Registering them one by one, litestar
+        # 2.25 re-runs on_registration for handlers already on a shared path and wraps their
+        # sync_to_thread callable twice (the response is then an un-awaited coroutine).
+        route_handlers=[Router(path="/", route_handlers=route_handlers())],
         dependencies={
             "session": Provide(provide_session),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -106,7 +106,9 @@ def request_lang(request: Request) -> Lang:
     return normalize_lang(accept.split(",")[0].strip() if accept else None)
 
 
-def problem(request: Request, status: int, detail: str, **extra: Any) -> Response[dict[str, Any]]:
+def problem(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
     lang = request_lang(request)
     zh, en = TITLES.get(status, ("错误", "Error"))
     body = {
@@ -116,7 +118,7 @@ def problem(request: Request, status: int, detail: str, **extra: Any) -> Respons
         "detail": detail,
         **extra,
     }
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def status_for(exc: Exception) -> int:
@@ -141,7 +143,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[dic
     detail = exc.detail
     if isinstance(exc, NotAuthorizedException | PermissionDeniedException) and not detail:
         detail = TITLES[exc.status_code][1]
-    return problem(request, exc.status_code, detail, **extra)
+    return problem(request, exc.status_code, detail, headers=dict(exc.headers or {}), **extra)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,7 +65,8 @@ def user_out(u: UserRow) -> dict[str, Any]:
     summary="用户 Users",
 )
 def list_users(
-    session: Session, role: Annotated[str | None, Parameter(query="role", max_length=20)] = None
+    session: NamedDependency[Session],
+    role: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> dict[str, Any]:
     q = select(UserRow).order_by(UserRow.id)
     if role:
@@ -83,7 +85,7 @@ def list_users(
     summary="创建用户 Create a user",
 )
 def create_user_route(
-    data: UserIn, request: Request[Any, Any, Any], session: Session
+    data: JSONBody[UserIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         if data.department and session.get(DepartmentRow, data.department) is None:
@@ -146,7 +148,7 @@ class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
     responses=problems(401, 403),
     summary="企业 Enterprises",
 )
-def list_enterprises(session: Session) -> dict[str, Any]:
+def list_enterprises(session: NamedDependency[Session]) -> dict[str, Any]:
     return {
         "items": [
             {
@@ -172,7 +174,7 @@ def list_enterprises(session: Session) -> dict[str, Any]:
     summary="登记企业 Register an enterprise",
 )
 def create_enterprise(
-    data: EnterpriseIn, request: Request[Any, Any, Any], session: Session
+    data: JSONBody[EnterpriseIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         if session.scalar(
@@ -213,7 +215,7 @@ def create_enterprise(
     responses=problems(401),
     summary="审批部门 Departments",
 )
-def list_departments(session: Session) -> dict[str, Any]:
+def list_departments(session: NamedDependency[Session]) -> dict[str, Any]:
     return {
         "items": [
             {"code": d.code, "name": d.name, "name_en": d.name_en}
@@ -233,7 +235,9 @@ def list_departments(session: Session) -> dict[str, Any]:
     summary="导入事项清单 Load a catalogue version",
 )
 def load_catalog(
-    data: dict[str, Any], request: Request[Any, Any, Any], session: Session
+    data: JSONBody[dict[str, Any]],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
 ) -> Response[Any]:
     """The body is a catalogue document (JSON); every problem is listed in ``errors``.  The new
     version becomes active; filed projects keep theirs."""
@@ -279,7 +283,9 @@ def load_catalog(
     summary="导入节假日安排 Load a year's holiday arrangement",
 )
 def load_arrangement(
-    data: dict[str, Any], request: Request[Any, Any, Any], session: Session
+    data: JSONBody[dict[str, Any]],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         arrangement = parse_arrangement(data)
@@ -311,7 +317,7 @@ def load_arrangement(
     responses=problems(400, 401, 404),
     summary="某年的工作日安排 A year's arrangement",
 )
-def calendar_year(year: int, session: Session) -> dict[str, Any]:
+def calendar_year(year: FromPath[int], session: NamedDependency[Session]) -> dict[str, Any]:
     if not 2004 <= year <= 2099:
         raise BadRequest(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
     cal = work_calendar(session)
@@ -331,7 +337,11 @@ def calendar_year(year: int, session: Session) -> dict[str, Any]:
     responses=problems(401, 403),
     summary="时限巡检 Scan the clocks and record escalations",
 )
-def scan(request: Request[Any, Any, Any], session: Session, clock: Clock) -> dict[str, Any]:
+def scan(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
     raised = scan_clocks(session, clock.today(), work_calendar(session))
     session.commit()
     return {
@@ -352,11 +362,11 @@ def scan(request: Request[Any, Any, Any], session: Session, clock: Clock) -> dic
     summary="审计记录 The audit trail",
 )
 def audit(
-    session: Session,
-    project_id: Annotated[int | None, Parameter(query="project_id")] = None,
-    actor: Annotated[str | None, Parameter(query="actor", max_length=100)] = None,
-    limit: Annotated[int, Parameter(query="limit", ge=1, le=1000)] = 200,
-    offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+    session: NamedDependency[Session],
+    project_id: Annotated[int | None, QueryParameter()] = None,
+    actor: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> dict[str, Any]:
     q = select(AuditRow).order_by(AuditRow.id.desc())
     if project_id is not None:

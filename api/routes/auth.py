@@ -6,7 +6,9 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
 from api.accounts import ROLES, authenticate, principal_of
@@ -38,10 +40,13 @@ class TokenOut(msgspec.Struct):
     status_code=200,
     responses=problems(400, 401, 429),
     summary="登录 Log in",
-    security=[],
+    security=[{}],
 )
 def login(
-    data: LoginIn, session: Session, settings: Settings, request: Request[Any, Any, Any]
+    data: JSONBody[LoginIn],
+    session: NamedDependency[Session],
+    settings: NamedDependency[Settings],
+    request: Request[Any, Any, Any],
 ) -> TokenOut:
     """用户名与密码换取短期令牌。Exchange a username and password for a short-lived bearer token."""
     limiter = request.app.state.login_limiter

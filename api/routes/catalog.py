@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
 from api.clock import Clock
@@ -88,10 +90,10 @@ def catalogue_out(c: Catalogue) -> dict[str, Any]:
     operation_id="getCatalog",
     tags=["catalogue"],
     sync_to_thread=True,
-    security=[],
+    security=[{}],
     summary="当前事项清单 The active catalogue",
 )
-def get_catalog(session: Session) -> dict[str, Any]:
+def get_catalog(session: NamedDependency[Session]) -> dict[str, Any]:
     """The published catalogue: items, departments, limits, materials, legal basis, questions."""
     return catalogue_out(active_catalogue(session))
 
@@ -108,11 +110,15 @@ class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["catalogue"],
     sync_to_thread=True,
     status_code=200,
-    security=[],
+    security=[{}],
     responses=problems(400, 422),
     summary="一次告知问卷 The questionnaire",
 )
-def questionnaire(data: QuestionnaireIn, session: Session, clock: Clock) -> dict[str, Any]:
+def questionnaire(
+    data: JSONBody[QuestionnaireIn],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
     """Answer what is known; get the next questions, and — once complete — the complete list of
     items and materials that will apply, told once (一次告知)."""
     catalogue = active_catalogue(session)

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,7 +41,7 @@ def fingerprint(request: Request[Any, Any, Any], payload: Any) -> str:
 
 
 def idempotent(
-    session: Session,
+    session: NamedDependency[Session],
     request: Request[Any, Any, Any],
     payload: Any,
     act: Callable[[], tuple[int, Any]],

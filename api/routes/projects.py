@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_id: int | None = None  # the one window (admin) files on an enterprise's behalf
 
 
-def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
+def project_out(session: NamedDependency[Session], p: ProjectRow) -> dict[str, Any]:
     enterprise = session.get(EnterpriseRow, p.enterprise_id)
     counts: dict[str, int] = {}
     for s in p.steps:
@@ -72,10 +73,10 @@ def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
 )
 def list_projects(
     request: Request[Any, Any, Any],
-    session: Session,
-    status: Annotated[str | None, Parameter(query="status", max_length=20)] = None,
-    limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
-    offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+    session: NamedDependency[Session],
+    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> dict[str, Any]:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
     agent those assigned to them; regulators and administrators all."""
@@ -103,7 +104,10 @@ def list_projects(
     summary="申报项目（一窗受理）File a project",
 )
 def file_project(
-    data: ProjectIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    data: JSONBody[ProjectIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """File once: the questionnaire's answers, the form and the plot.  The plan is computed, each
     department whose items can start gets its task at once, and the complete list of items and
@@ -158,7 +162,7 @@ def file_project(
     summary="项目详情 A project",
 )
 def get_project(
-    project_id: int, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return project_out(session, ws.get_project(session, actor(request), project_id))
 
@@ -172,7 +176,10 @@ def get_project(
     summary="实时计划与基线 The live plan against the baseline",
 )
 def get_plan(
-    project_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
@@ -189,7 +196,10 @@ def get_plan(
     summary="项目的审批任务 The project's tasks",
 )
 def project_tasks(
-    project_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     calendar = work_calendar(session)
@@ -217,7 +227,7 @@ def project_tasks(
     summary="一套材料 The project's one set of materials",
 )
 def project_materials(
-    project_id: int, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
     on as a certificate, or missing."""
@@ -265,10 +275,10 @@ class MaterialUpload:
     summary="上传材料 Upload a material",
 )
 def upload_material(
-    project_id: int,
+    project_id: FromPath[int],
     request: Request[Any, Any, Any],
-    session: Session,
-    clock: Clock,
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
     data: Annotated[MaterialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Response[Any]:
     """Stored once by its hash and reused by every item that needs it; a deferred (容缺) material
@@ -316,7 +326,10 @@ def upload_material(
     media_type="application/octet-stream",
 )
 def download_material(
-    project_id: int, material_id: int, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int],
+    material_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
 ) -> Response[bytes]:
     p = ws.get_project(session, actor(request), project_id)
     row = session.get(MaterialRow, material_id)
@@ -349,7 +362,7 @@ def download_material(
     summary="已核发证照 Certificates issued",
 )
 def certificates(
-    project_id: int, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
@@ -371,7 +384,7 @@ def certificates(
 
 
 class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
-    task_id: int
+    task_id: FromPath[int]
 
 
 @post(
@@ -385,11 +398,11 @@ class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="提交补正 Answer a correction request",
 )
 def resubmit(
-    project_id: int,
-    data: ResubmitIn,
+    project_id: FromPath[int],
+    data: JSONBody[ResubmitIn],
     request: Request[Any, Any, Any],
-    session: Session,
-    clock: Clock,
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """After uploading the corrected materials: the task's clock resumes."""
 
@@ -420,7 +433,10 @@ class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="好差评 Rate a completed step",
 )
 def rate(
-    project_id: int, data: RatingIn, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int],
+    data: JSONBody[RatingIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         row = ws.rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
@@ -442,7 +458,9 @@ def rate(
     responses=problems(*READ),
     summary="项目评价 The project's ratings",
 )
-def ratings(project_id: int, request: Request[Any, Any, Any], session: Session) -> dict[str, Any]:
+def ratings(
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(RatingRow).where(RatingRow.project_id == p.id).order_by(RatingRow.id)
@@ -471,7 +489,7 @@ def ratings(project_id: int, request: Request[Any, Any, Any], session: Session) 
     summary="审计记录 The project's audit trail",
 )
 def project_audit(
-    project_id: int, request: Request[Any, Any, Any], session: Session
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """Every action on the project: who, when, what, before and after (append-only)."""
     p = ws.get_project(session, actor(request), project_id)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,7 +46,9 @@ class SpecialIn(VersionIn, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=4000)] = ""
 
 
-def _task_out(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
+def _task_out(
+    session: NamedDependency[Session], task: Any, clock: NamedDependency[Clock]
+) -> dict[str, Any]:
     calendar = work_calendar(session)
     step = task.step
     project = step.project
@@ -89,9 +92,9 @@ def _task_out(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
 )
 def list_tasks(
     request: Request[Any, Any, Any],
-    session: Session,
-    clock: Clock,
-    department: Annotated[str | None, Parameter(query="department", max_length=64)] = None,
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    department: Annotated[str | None, QueryParameter(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Open tasks across all projects: overdue first, then least slack on the project's critical
     path.  A reviewer sees its own department's."""
@@ -111,16 +114,19 @@ def list_tasks(
     summary="任务详情 A task with its materials",
 )
 def get_task(
-    task_id: int, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     return _task_out(session, ws.get_task(session, actor(request), task_id), clock)
 
 
 def _decide(
     request: Request[Any, Any, Any],
-    session: Session,
-    clock: Clock,
-    data: Any,
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: JSONBody[Any],
     fn: Any,
     **kwargs: Any,
 ) -> Response[Any]:
@@ -156,7 +162,11 @@ def _if_match(request: Request[Any, Any, Any]) -> int | None:
     summary="受理 Accept",
 )
 def accept(
-    task_id: int, data: VersionIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    data: JSONBody[VersionIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
     return _decide(request, session, clock, data, ws.accept_task)
@@ -173,7 +183,11 @@ def accept(
     summary="准予许可 Approve",
 )
 def approve(
-    task_id: int, data: ApproveIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    data: JSONBody[ApproveIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """Issues the item's certificates once every member department has approved; the steps that
     depend on it become ready on their own."""
@@ -191,7 +205,11 @@ def approve(
     summary="不予许可 Reject with reasons",
 )
 def reject(
-    task_id: int, data: RejectIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    data: JSONBody[RejectIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
 
@@ -207,11 +225,11 @@ def reject(
     summary="一次性告知补正 Ask for corrections",
 )
 def corrections(
-    task_id: int,
-    data: CorrectionsIn,
+    task_id: FromPath[int],
+    data: JSONBody[CorrectionsIn],
     request: Request[Any, Any, Any],
-    session: Session,
-    clock: Clock,
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """The clock stops until the enterprise resubmits every material named."""
     return _decide(
@@ -236,7 +254,11 @@ def corrections(
     summary="启动特别程序 Start a special procedure",
 )
 def special_start(
-    task_id: int, data: SpecialIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    data: JSONBody[SpecialIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """Expert review, hearing, testing, site inspection, public notice: the clock stops
     (行政许可法第四十五条)."""
@@ -262,7 +284,11 @@ def special_start(
     summary="结束特别程序 End the special procedure",
 )
 def special_end(
-    task_id: int, data: VersionIn, request: Request[Any, Any, Any], session: Session, clock: Clock
+    task_id: FromPath[int],
+    data: JSONBody[VersionIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[Any]:
     return _decide(request, session, clock, data, ws.end_special_procedure)
 
