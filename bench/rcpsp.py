@@ -98,6 +98,49 @@ def summarise(label: str, rows: list[dict], has_ref: bool) -> dict:
     return out
 
 
+FRESH_SNIPPET = """
+import sys, time
+t0 = time.perf_counter()
+from approvals.rcpsp import solve, warm_up
+from approvals.rcpsp.psplib import load_sm
+warm = sys.argv[3] == "1"
+if warm:
+    warm_up(block=True)
+t1 = time.perf_counter()
+inst = load_sm(sys.argv[1])
+t2 = time.perf_counter()
+s = solve(inst, float(sys.argv[2]), workers=int(sys.argv[4]))
+t3 = time.perf_counter()
+print(s.makespan, t1 - t0, t3 - t2, s.method)
+"""
+
+
+def fresh_processes(args) -> None:
+    """Wall time of whole fresh processes (import, optional warm-up, parse, solve)."""
+    import subprocess
+
+    files = [args.data / "j120" / f"j120{par}_{i}.sm" for par, i in sample("j120", args.fresh)]
+    print(f"\nfresh processes, j120, time limit {args.time_limit:g} s, workers {args.workers}")
+    print("| warm_up() first | n | process wall mean/max s | import(+warm-up) mean s | solve() wall mean/max s "
+          "| mean makespan | phase that found the best |")
+    print("|---|---|---|---|---|---|---|")
+    for warm in ("0", "1"):
+        walls, imps, solves, mks, how = [], [], [], [], []
+        for f in files:
+            t0 = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", FRESH_SNIPPET, str(f), str(args.time_limit), warm,
+                                  str(args.workers)], capture_output=True, text=True, check=True, cwd=ROOT)
+            walls.append(time.perf_counter() - t0)
+            mk, imp, sol, method = out.stdout.split()
+            mks.append(int(mk))
+            imps.append(float(imp))
+            solves.append(float(sol))
+            how.append(method)
+        print(f"| {'yes' if warm == '1' else 'no'} | {len(files)} | {statistics.mean(walls):.3f}/{max(walls):.3f} | "
+              f"{statistics.mean(imps):.3f} | {statistics.mean(solves):.3f}/{max(solves):.3f} | "
+              f"{statistics.mean(mks):.2f} | {', '.join(sorted(set(how)))} |")
+
+
 def print_table(summaries: list[dict], args) -> None:
     print(
         f"\ntime limit {args.time_limit:g} s, workers {args.workers}, seed {args.seed}, "
@@ -143,8 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--out", type=Path, default=None, help="write one JSON line per instance here")
+    p.add_argument("--fresh", type=int, default=0,
+                   help="also time N fresh processes on j120 (with and without warm_up())")
     args = p.parse_args(argv)
     args.load_before = f"{os.getloadavg()[0]:.2f}"
+    if args.fresh:
+        fresh_processes(args)
+        if args.sets == "":
+            return 0
     t_warm = time.perf_counter()
     ready = warm_up(block=True, timeout=600)
     print(
@@ -152,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     out = args.out.open("w") if args.out else None
     summaries = []
-    for name in args.sets.split(","):
+    for name in filter(None, args.sets.split(",")):
         rows = []
         if name == "multi":
             items = []
