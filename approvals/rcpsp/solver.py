@@ -181,7 +181,7 @@ class _Island:
         self.hashes[:] = self.hashes[o]
 
     def initialise(self, lists: Sequence[Sequence[int]], elite: np.ndarray | None = None,
-                   near: float = 0.5) -> None:
+                   near: float = 0.5, deadline: float = float("inf")) -> None:
         """Fill the population; must run in the island's own thread (numba RNG is per thread).
 
         Rows come from ``lists`` first, then regret-biased random sampling.  With
@@ -202,6 +202,12 @@ class _Island:
         for k, lst in enumerate(lists[: self.P]):
             self.pop[k] = lst
         for i in range(self.P):
+            if i > 0 and time.perf_counter() >= deadline:  # huge instance: copy the evaluated rows
+                for k in range(i, self.P):
+                    src = k % i
+                    self.pop[k], self.pst[k] = self.pop[src], self.pst[src]
+                    self.fit[k], self.mss[k], self.hashes[k] = self.fit[src], self.mss[src], self.hashes[src]
+                break
             self._eval_row(i)
         self._sort()
 
@@ -235,7 +241,7 @@ class _Island:
                 elite = self.best_list
                 if self.shared is not None and self.migrate:
                     elite = self.shared.exchange(self.best_fit, self.best_ms, self.best_list)
-                self.initialise([], elite=elite.copy(), near=self.near)
+                self.initialise([], elite=elite.copy(), near=self.near, deadline=deadline)
                 self.stall = 0
         if self.best_fit <= target:
             stop.set()
@@ -256,7 +262,7 @@ def solve(
     *,
     heuristic_share: float | None = None,
     use_cpsat: bool = True,
-    pop_size: int = 80,
+    pop_size: int | None = None,
     cp_params: dict[str, object] | None = None,
 ) -> Schedule:
     """Best schedule found within ``time_limit`` seconds of wall-clock time.
@@ -284,7 +290,8 @@ def solve(
     use_cpsat
         False to skip the CP-SAT phase (the GA then uses the whole budget).
     pop_size
-        GA population per island.
+        GA population per island (default 80, smaller beyond 250 jobs so
+        that one generation stays well inside the budget).
 
     Returns
     -------
@@ -337,6 +344,8 @@ def solve(
             ga_deadline = deadline if not use_cpsat else t0 + (deadline - t0) * heuristic_share
             stop = threading.Event()
             n_isl = workers if workers > 1 else 1
+            if pop_size is None:  # keep one generation short on large instances
+                pop_size = 80 if instance.n_jobs <= 250 else max(16, 80 * 250 // instance.n_jobs)
             # FBI serves the makespan; for the sum of completions it would undo the
             # left-packing of early projects, so the GA then decodes with the plain SGS
             rounds = 3 if objective == "makespan" else 0
@@ -347,7 +356,7 @@ def solve(
             lft = np.asarray(lft_list(instance), dtype=np.int64)
 
             def body(isl: _Island) -> None:
-                isl.initialise([lft])
+                isl.initialise([lft], deadline=ga_deadline)
                 isl.run(ga_deadline, lb, stop, restart_after=max(20, 3200 // isl.P))
 
             if n_isl == 1:

@@ -167,3 +167,25 @@ def test_bad_arguments_are_refused():
         solve(inst, 1, objective="lateness")
     with pytest.raises(InstanceError, match=r"needs instance\.projects"):
         solve(inst, 1, objective="weighted_completion")
+
+
+def test_time_limit_is_respected_on_a_large_portfolio(kernels):
+    from approvals.rcpsp.generate import approval_portfolio
+
+    inst = approval_portfolio(seed=5, n_tasks=600, n_departments=8)
+    t0 = time.perf_counter()
+    sched = solve(inst, time_limit=0.5, workers=2)
+    assert time.perf_counter() - t0 < 0.5 + 0.25
+    assert independent_check(inst, sched.starts) == sched.makespan
+
+
+def test_generator_is_reproducible_and_approval_shaped():
+    from approvals.rcpsp.generate import approval_portfolio
+
+    a = approval_portfolio(seed=11, n_tasks=80, n_departments=5)
+    b = approval_portfolio(seed=11, n_tasks=80, n_departments=5)
+    assert a == b
+    assert 80 <= a.n_jobs <= 90
+    assert a.n_resources == 5 and all(1 <= c <= 3 for c in a.capacities)
+    assert all(sum(row) == 1 and max(row) == 1 for row in a.demands)  # one reviewer of one department
+    assert a.n_projects >= 10 and a.capacity_profile is not None and a.release_times is not None
