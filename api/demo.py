@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from api.plan_table import render_plan
+from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue
 from approvals.exchange import to_bpmn, to_ics
+from approvals.orm import ProjectRow
 from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
 from approvals.samples import sample_project_doc
@@ -85,7 +90,164 @@ def step_plan(ctx: DemoContext) -> tuple[Catalogue, Plan]:
     return catalogue, p
 
 
+SECOND_PROJECT = {
+    "name": "年产2万吨高性能改性材料项目",
+    "attributes": {
+        "industry": "chemical",
+        "land_source": "standard",
+        "investment": 38000,
+        "land_area_mu": 60,
+        "building_area": 42000,
+        "annual_energy_tce": 5200,
+        "eia_category": "report",
+        "hazardous": True,
+        "has_civil_buildings": False,
+        "piling_first": False,
+        "in_flood_zone": False,
+        "water_intake": True,
+        "road_excavation": False,
+        "pollutant_discharge": True,
+    },
+    "regional_assessments": [
+        "energy",
+        "environment",
+        "soil_water",
+        "water_resources",
+        "mineral",
+        "geohazard",
+    ],
+}
+
+
+def step_workflow(ctx: DemoContext) -> None:
+    """Accounts, two projects filed once, departments reviewing in parallel with a 补正, 容缺
+    materials and a late land sale; the baseline against the actual plan."""
+    from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
+    from api.seed import DEMO_PASSWORD, seed_demo_accounts
+    from approvals import workflow_service as ws
+
+    ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
+    with make_session_factory(ctx.engine)() as session:
+        begin_write(session)
+        accounts = seed_demo_accounts(session)
+        session.commit()
+        table = Table(
+            *ctx.t("账号,角色,名称", "account,role,name").split(","),
+            title=ctx.t(
+                f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）",
+                f"demo accounts (password {DEMO_PASSWORD}, demo only)",
+            ),
+        )
+        for username, user in accounts.users.items():
+            table.add_row(username, user.role, user.display_name)
+        ctx.console.print(table)
+
+        begin_write(session)
+        calendar = work_calendar(session)
+        sample = sample_project_doc()
+        filed1 = date.fromisoformat(sample["start_date"])
+        p1 = ws.file_project(
+            session,
+            actor(accounts, "enterprise1"),
+            calendar,
+            name=sample["name"],
+            attributes=sample["attributes"],
+            regional_assessments=sample["regional_assessments"],
+            filed_on=filed1,
+            form={"contact": "王经理", "phone": "0571-86000001"},
+        )
+        upload_all(
+            session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
+        )
+        filed2 = calendar.add_workdays(filed1, 5)
+        p2 = ws.file_project(
+            session,
+            actor(accounts, "enterprise2"),
+            calendar,
+            name=SECOND_PROJECT["name"],
+            attributes=SECOND_PROJECT["attributes"],
+            regional_assessments=SECOND_PROJECT["regional_assessments"],
+            filed_on=filed2,
+            form={"contact": "李总"},
+        )
+        upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
+        session.commit()
+        ctx.console.print(
+            ctx.t(
+                f"企业一申报 {p1.code}（{p1.name}），企业二申报 {p2.code}（{p2.name}）：各一次申报、一套材料。",
+                f"enterprise1 filed {p1.code} and enterprise2 filed {p2.code}: one filing, one set of materials each.",
+            )
+        )
+        begin_write(session)
+        behaviour1 = Behaviour(
+            held_back={"M-funding-proof": 4, "M-renderings": 2},
+            corrections={"G-DESIGN": "初步设计深度不足，请补充结构计算书"},
+            late={"S1-02": 3},
+            early={"S1-05", "S1-06", "S4-10"},
+        )
+        behaviour2 = Behaviour(
+            held_back={"M-project-archives": 5}, early={"S1-12"}, late={"G-DRAWING": 1}
+        )
+        end = simulate(session, accounts, [(p1, behaviour1), (p2, behaviour2)], calendar, filed1)
+        session.commit()
+        for p in (p1, p2):
+            session.refresh(p)
+        enterprise1 = actor(accounts, "enterprise1")
+        for step in p1.steps:
+            if step.status == "done" and step.code in {"S1-01", "G-DESIGN", "S3-05B"}:
+                ws.rate_step(
+                    session,
+                    enterprise1,
+                    p1.id,
+                    step.code,
+                    5 if step.code != "G-DESIGN" else 4,
+                    "办事高效",
+                )
+        session.commit()
+        print_baseline_against_actual(ctx, session, p1, calendar)
+        for p in (p1, p2):
+            esc = escalations(session, p)
+            ctx.console.print(
+                ctx.t(
+                    f"{p.code}：基线完成 {p.baseline['finish_date']}，实际完成 {p.predicted_finish}（{p.status}）；督办 {len(esc)} 次"
+                    + (f"：{'、'.join(f'{c}（{lvl}）' for c, lvl, _ in esc)}" if esc else ""),
+                    f"{p.code}: baseline finish {p.baseline['finish_date']}, actual {p.predicted_finish} ({p.status}); {len(esc)} escalations",
+                )
+            )
+        ctx.console.print(ctx.t(f"模拟至 {end}。", f"simulated until {end}."), style="dim")
+
+
+def print_baseline_against_actual(
+    ctx: DemoContext, session: Session, project: ProjectRow, calendar: WorkCalendar
+) -> None:
+    from approvals import workflow_service as ws
+
+    live = ws.live_plan(
+        session, project, project.predicted_finish or date.today(), calendar, ctx.lang
+    )
+    table = Table(
+        *ctx.t(
+            "编码,事项,基线,实际,偏差(工作日),原因",
+            "code,item,baseline,actual,variance (workdays),reason",
+        ).split(","),
+        title=ctx.t(f"{project.code} 基线与实际", f"{project.code} baseline against actual"),
+    )
+    for s in live["steps"]:
+        actual = f"{s['actual_start'] or '—'} → {s['actual_end'] or '—'}"
+        variance = s["variance_workdays"] or 0
+        table.add_row(
+            ("★ " if s["critical"] else "  ") + s["code"],
+            s["name"],
+            f"{s['baseline_start']} → {s['baseline_end']}",
+            actual,
+            f"{variance:+d}" if variance else "0",
+            (s["change_reason"] or "") if variance else "",
+        )
+    ctx.console.print(table)
+
+
 def run_demo(engine: Engine, out: Path, console: Console, lang: str = "zh") -> None:
     out.mkdir(parents=True, exist_ok=True)
     ctx = DemoContext(engine, out, console, lang)
     step_plan(ctx)
+    step_workflow(ctx)

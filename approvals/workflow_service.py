@@ -394,6 +394,27 @@ def required_materials(
     return list(seen.values())
 
 
+def _later_certificates(catalogue: Catalogue, project: ProjectRow, step: StepRow) -> set[str]:
+    """Certificates issued inside the plan by a step that is *not* a prerequisite of ``step``:
+    they cannot be asked of it (e.g. the piling part of 桩基先行 comes before the planning
+    permit its whole item needs)."""
+    by_code = {s.code: s for s in project.steps}
+    ancestors: set[str] = set()
+    stack = list(step.requires)
+    while stack:
+        code = stack.pop()
+        if code not in ancestors:
+            ancestors.add(code)
+            stack.extend(by_code[code].requires)
+    later: set[str] = set()
+    for s in project.steps:
+        if s.code in ancestors or s.code == step.code:
+            continue
+        for item in s.items:
+            later.update(o.code for o in catalogue.items[item].outputs)
+    return later
+
+
 def material_status(session: Session, project: ProjectRow, step: StepRow) -> list[dict[str, Any]]:
     """For each material a step needs: supplied by a certificate, uploaded, or missing."""
     catalogue = project_catalogue(session, project)
@@ -411,8 +432,11 @@ def material_status(session: Session, project: ProjectRow, step: StepRow) -> lis
             )
         )
     }
+    later = _later_certificates(catalogue, project, step)
     out = []
     for m in required_materials(catalogue, step, project.attributes):
+        if m.code in later and m.code not in certificates:
+            continue
         cert = certificates.get(m.code)
         upload = uploads.get(m.code)
         state = "certificate" if cert else ("uploaded" if upload else "missing")
@@ -625,7 +649,7 @@ def _finish_task_action(
     )
     _roll_up(session, project, task.step, on)
     _advance(session, project, on, calendar)
-    replan(session, project, on, calendar, *reason)
+    replan(session, project, on, calendar, *reason, subject=task.step.code)
     return task
 
 
@@ -921,6 +945,7 @@ def resubmit_corrections(
         calendar,
         f"项目单位补正 {task.step.code}，恢复计时",
         f"the enterprise answered the corrections on {task.step.code}; clock resumed",
+        subject=task.step.code,
     )
     return task
 
@@ -1067,6 +1092,7 @@ def replan(
     calendar: WorkCalendar,
     reason_zh: str,
     reason_en: str,
+    subject: str | None = None,
 ) -> None:
     """Re-plan after an event: actual dates for what is done, forecasts for the rest; record each
     step whose forecast end moved, and the predicted finish, with the event as the reason."""
@@ -1116,7 +1142,8 @@ def replan(
     critical = set(forecast.critical_path)
     old_finish = project.predicted_finish
     changes: list[PlanChangeRow] = []
-    for i, s in enumerate(steps):
+    moved: dict[str, date] = {}
+    for i, s in enumerate(steps):  # plan order is batch order: prerequisites come first
         old_end = (
             seq.date_of(max(s.forecast_ef - 1, s.forecast_es or 0))
             if s.forecast_ef is not None
@@ -1127,6 +1154,10 @@ def replan(
         s.critical = i in critical
         new_end = seq.date_of(max(forecast.ef[i] - 1, forecast.es[i]))
         if old_end is not None and new_end != old_end:
+            moved[s.code] = new_end
+            zh, en = _change_reason(
+                s, subject, (reason_zh, reason_en), moved, forecast, index, today, on
+            )
             changes.append(
                 PlanChangeRow(
                     project_id=project.id,
@@ -1134,8 +1165,8 @@ def replan(
                     step_code=s.code,
                     old_end=old_end,
                     new_end=new_end,
-                    reason_zh=reason_zh,
-                    reason_en=reason_en,
+                    reason_zh=zh,
+                    reason_en=en,
                 )
             )
     new_finish = None if blocked else seq.date_of(max(forecast.makespan - 1, 0))
@@ -1158,6 +1189,40 @@ def replan(
         )
     session.add_all(changes)
     session.flush()
+
+
+def _change_reason(
+    step: StepRow,
+    subject: str | None,
+    event: tuple[str, str],
+    moved: dict[str, date],
+    forecast: Any,
+    index: dict[str, int],
+    today: int,
+    on: date,
+) -> tuple[str, str]:
+    """Why this step's forecast moved: its own event, its completion, a prerequisite that moved,
+    its clock running past the due day, or not having started yet."""
+    if step.code == subject:
+        return event
+    i = index[step.code]
+    if step.status == "done" and step.actual_end:
+        return (
+            f"{step.code} 已于 {step.actual_end} 办结",
+            f"{step.code} was completed on {step.actual_end}",
+        )
+    for pred, lead in step.requires.items():
+        p = index[pred]
+        if pred in moved and forecast.ef[p] - lead == forecast.es[i]:
+            return (
+                f"前置事项 {pred} 预计于 {moved[pred]} 办结",
+                f"its prerequisite {pred} is now expected on {moved[pred]}",
+            )
+    if step.status == "in_progress":
+        return (f"{step.code} 仍在办理（{on}）", f"{step.code} is still under review on {on}")
+    if forecast.es[i] == today:
+        return (f"{step.code} 尚未开始办理（{on}）", f"{step.code} has not started yet on {on}")
+    return event
 
 
 def live_plan(
@@ -1353,8 +1418,8 @@ def worklist(
 
 
 def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[EscalationRow]:
-    """Record an escalation (督办) for every task newly in warning or overdue; make ready any
-    step whose early start (提前介入) has come.  Idempotent for a given day."""
+    """Record an escalation (督办) for every task newly overdue; make ready any step whose early
+    start (提前介入) has come.  Idempotent: one escalation per task and level."""
     raised = []
     open_tasks = session.execute(
         select(TaskRow, StepRow)
@@ -1365,12 +1430,8 @@ def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[E
     known = {(e.task_id, e.level) for e in session.scalars(select(EscalationRow))}
     for task, step in open_tasks:
         state = wf.clock_state(_clock(task), today, calendar, step.slack)
-        levels = (
-            ["warning", "overdue"]
-            if state == "overdue"
-            else (["warning"] if state == "warning" else [])
-        )
-        for level in levels:
+        # 督办 is for tasks past their due day; "warning" shows on the clock, it is not escalated
+        for level in ["overdue"] if state == "overdue" else []:
             if (task.id, level) in known:
                 continue
             row = EscalationRow(task_id=task.id, level=level, raised_on=today, due_on=task.due_on)

@@ -339,8 +339,10 @@ def test_clock_states_escalations_and_the_worklist_order(session, world):
     assert ws.task_summary(c, c.step, date(2026, 3, 10), cal)["clock"] == "overdue"
     raised = ws.scan_clocks(session, date(2026, 3, 10), cal)
     session.commit()
-    assert {(e.task_id, e.level) for e in raised} == {(c.id, "warning"), (c.id, "overdue")}
-    assert ws.scan_clocks(session, date(2026, 3, 11), cal) == []  # once per level
+    assert {(e.task_id, e.level) for e in raised} == {
+        (c.id, "overdue")
+    }  # 督办 for overdue tasks only
+    assert ws.scan_clocks(session, date(2026, 3, 11), cal) == []  # once
     assert (
         session.scalar(select(AuditRow).where(AuditRow.action == "task.escalate.overdue"))
         is not None

@@ -1,0 +1,37 @@
+"""`onetrip demo` as a newcomer runs it: a fresh database, the plan files, the parallel review."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_end_to_end(tmp_path: Path):
+    out = tmp_path / "demo"
+    r = subprocess.run(
+        [sys.executable, "-m", "api.cli", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    plan = json.loads((out / "plan.json").read_text("utf-8"))
+    assert plan["makespan_workdays"] < plan["serial_workdays"]
+    assert (out / "plan.bpmn").read_text("utf-8").startswith("<?xml")
+    assert (out / "plan.ics").read_text("utf-8").count("BEGIN:VEVENT") == len(plan["items"])
+    assert "并联审批比逐项串联节省" in r.stdout
+    assert "demo-password" in r.stdout and "reviewer-zjj" in r.stdout
+    assert "基线与实际" in r.stdout and "补正" in r.stdout and "容缺" in r.stdout
+    assert "completed" in r.stdout
+    # a second run starts again from a fresh database
+    again = subprocess.run(
+        [sys.executable, "-m", "api.cli", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0 and again.stdout.count(
+        "2026-330110-34-03-000001"
+    ) == r.stdout.count("2026-330110-34-03-000001")
