@@ -42,11 +42,15 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def provide_session(state: State, request: Request) -> Iterator[Session]:
-    """One session per request; whatever was not committed is rolled back.  Requests that may
-    write begin as writers (see :func:`storage.engine.begin_write`)."""
-    session: Session = state.sessions()
-    if request.method in UNSAFE_METHODS:
-        begin_write(session)
+    """One session per request; whatever was not committed is rolled back.
+
+    Requests that may write get a writer's session (see :func:`storage.engine.make_session_factory`);
+    a POST that only reads (login, the questionnaire) says so with ``opt={"read_only": True}``.
+    Nothing here touches the database: this runs on the event loop, and a lock wait here
+    would stall every request.
+    """
+    writes = request.method in UNSAFE_METHODS and not request.route_handler.opt.get("read_only")
+    session: Session = (state.write_sessions if writes else state.sessions)()
     try:
         yield session
     finally:
@@ -94,6 +98,7 @@ def create_app(
             upgrade(db)
         app.state.engine = db
         app.state.sessions = make_session_factory(db)
+        app.state.write_sessions = make_session_factory(db, write=True)
         with app.state.sessions() as session:
             begin_write(session)
             app.state.signing_key = signing_key(session, settings.secret_key)

@@ -19,6 +19,7 @@ datetime.date(2026, 10, 8)
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -130,6 +131,7 @@ class WorkCalendar:
         self.known_years: frozenset[int] = frozenset(years)
         self._all: list[date] = []
         self._through = MIN_YEAR - 1
+        self._lock = threading.Lock()  # the list of working days is shared by threads
 
     def arrangement(self, year: int) -> YearArrangement | None:
         return self._years.get(year)
@@ -192,16 +194,19 @@ class WorkCalendar:
     # Every working day from MIN_YEAR on, computed a year at a time as plans reach further:
     # sequences share it, so numbering working days costs a bisect, not a walk over dates.
     def _extend_through(self, year: int) -> None:
-        while self._through < year:
-            y = self._through + 1
-            day, end = date(y, 1, 1), date(y + 1, 1, 1)
-            one = timedelta(days=1)
-            days = self._all
-            while day < end:
-                if self.is_workday(day):
-                    days.append(day)
-                day += one
-            self._through = y
+        if self._through >= year:
+            return
+        with self._lock:
+            while self._through < year:
+                y = self._through + 1
+                day, end = date(y, 1, 1), date(y + 1, 1, 1)
+                one = timedelta(days=1)
+                days = self._all
+                while day < end:
+                    if self.is_workday(day):
+                        days.append(day)
+                    day += one
+                self._through = y
 
 
 @dataclass

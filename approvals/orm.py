@@ -122,7 +122,10 @@ class ProjectRow(Base):
     filed_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="in_review", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    baseline: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    baseline: Mapped[dict[str, Any]] = mapped_column(JSONDoc, deferred=True)  # the plan at filing
+    baseline_finish: Mapped[date] = mapped_column(Date)
+    baseline_makespan: Mapped[int] = mapped_column(Integer)
+    serial_workdays: Mapped[int] = mapped_column(Integer)
     predicted_finish: Mapped[date | None] = mapped_column(Date, nullable=True)
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

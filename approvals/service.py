@@ -19,6 +19,7 @@ from approvals.calendar import (
 from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.errors import CatalogError
 from approvals.orm import CalendarArrangementRow, CatalogItemRow, CatalogVersionRow, DepartmentRow
+from storage.base import utcnow
 
 
 def store_catalogue(
@@ -112,6 +113,7 @@ def store_arrangement(
         session.add(row)
     else:
         row.source, row.document, row.loaded_by = arrangement.source, doc, by
+        row.loaded_at = utcnow()  # also invalidates cached calendars
     session.flush()
     return row
 
@@ -121,6 +123,27 @@ def loaded_arrangements(session: Session) -> list[YearArrangement]:
     return [parse_arrangement(r.document) for r in rows]
 
 
+_CALENDARS: dict[tuple[tuple[int, str], ...], WorkCalendar] = {}
+
+
 def work_calendar(session: Session) -> WorkCalendar:
-    """The built-in calendar with every loaded arrangement applied."""
-    return WorkCalendar(loaded_arrangements(session))
+    """The built-in calendar with every loaded arrangement applied.
+
+    Calendars are cached per process by the loaded arrangements (year and load time), so a
+    request pays one small query, not a rebuild of every working day since 2004.
+    """
+    key = tuple(
+        (year, loaded_at.isoformat())
+        for year, loaded_at in session.execute(
+            select(CalendarArrangementRow.year, CalendarArrangementRow.loaded_at).order_by(
+                CalendarArrangementRow.year
+            )
+        )
+    )
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        calendar = WorkCalendar(loaded_arrangements(session))
+        if len(_CALENDARS) > 16:
+            _CALENDARS.clear()
+        _CALENDARS[key] = calendar
+    return calendar

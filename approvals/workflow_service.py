@@ -122,12 +122,19 @@ def visible_projects_query(actor: Actor):
 
 
 def get_project(
-    session: Session, actor: Actor, project_id: int, *, lock: bool = False
+    session: Session, actor: Actor, project_id: int, *, lock: bool = False, whole: bool = False
 ) -> ProjectRow:
-    """The project if the actor may see it; otherwise 'not found' (its existence is not told)."""
+    """The project if the actor may see it; otherwise 'not found' (its existence is not told).
+    ``whole`` loads its steps, tasks and deferrals eagerly (for plans and task lists)."""
     q = visible_projects_query(actor).where(ProjectRow.id == project_id)
     if lock:
         q = q.with_for_update()
+    if whole:  # steps, their tasks and deferrals in three queries rather than one per step
+        q = q.options(
+            selectinload(ProjectRow.steps)
+            .selectinload(StepRow.tasks)
+            .selectinload(TaskRow.deferrals)
+        )
     project = session.scalar(q)
     if project is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
@@ -296,6 +303,9 @@ def file_project(
         filed_on=filed_on,
         status="in_review",
         baseline=baseline.to_dict(),
+        baseline_finish=baseline.finish_date,
+        baseline_makespan=baseline.makespan,
+        serial_workdays=baseline.serial,
         predicted_finish=baseline.finish_date,
     )
     session.add(project)
@@ -1245,7 +1255,7 @@ def live_plan(
         .order_by(PlanChangeRow.id)
     ):
         last_reason[c.step_code] = c
-    baseline_finish = project.baseline["finish_date"]
+    baseline_finish = project.baseline_finish.isoformat()
     steps = []
     for s in project.steps:
         reason = last_reason.get(s.code)
@@ -1302,8 +1312,8 @@ def live_plan(
         )
         if project.predicted_finish
         else None,
-        "baseline_makespan_workdays": project.baseline["makespan_workdays"],
-        "serial_workdays": project.baseline["serial_workdays"],
+        "baseline_makespan_workdays": project.baseline_makespan,
+        "serial_workdays": project.serial_workdays,
         "waived": project.baseline.get("waived", []),
         "reduced_to_commitment": project.baseline.get("reduced_to_commitment", []),
         "provisional": project.baseline.get("provisional", False),

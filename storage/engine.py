@@ -67,8 +67,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``write`` their transactions begin as writers (on SQLite
+    ``BEGIN IMMEDIATE``, lazily at the first statement — so no lock is taken before then)."""
+    bind = (
+        engine.execution_options(sqlite_begin="IMMEDIATE")
+        if write and is_sqlite(engine)
+        else engine
+    )
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 def begin_write(session: Session) -> None:

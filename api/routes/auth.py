@@ -35,6 +35,7 @@ class TokenOut(msgspec.Struct):
 @post(
     "/api/auth/login",
     operation_id="login",
+    opt={"read_only": True},
     tags=["auth"],
     sync_to_thread=True,
     status_code=200,

@@ -107,6 +107,7 @@ class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
 @post(
     "/api/questionnaire",
     operation_id="answerQuestionnaire",
+    opt={"read_only": True},
     tags=["catalogue"],
     sync_to_thread=True,
     status_code=200,

@@ -20,7 +20,7 @@ from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import actor, idempotent
 from approvals import workflow_service as ws
-from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow
+from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
 from approvals.service import work_calendar
 from storage.audit import AuditRow
 
@@ -38,26 +38,46 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_id: int | None = None  # the one window (admin) files on an enterprise's behalf
 
 
-def project_out(session: NamedDependency[Session], p: ProjectRow) -> dict[str, Any]:
-    enterprise = session.get(EnterpriseRow, p.enterprise_id)
-    counts: dict[str, int] = {}
-    for s in p.steps:
-        counts[s.status] = counts.get(s.status, 0) + 1
+def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str, Any]]:
+    """Projects as listed: two grouped queries for every row (enterprises, step counts)."""
+    ids = [p.id for p in rows]
+    names = dict(
+        session.execute(
+            select(EnterpriseRow.id, EnterpriseRow.name).where(
+                EnterpriseRow.id.in_({p.enterprise_id for p in rows})
+            )
+        ).all()
+    )
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for pid, status, n in session.execute(
+        select(StepRow.project_id, StepRow.status, func.count())
+        .where(StepRow.project_id.in_(ids))
+        .group_by(StepRow.project_id, StepRow.status)
+    ):
+        counts[pid][status] = n
+    return [_project_dict(p, names.get(p.enterprise_id), counts[p.id]) for p in rows]
+
+
+def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
+    return project_summaries(session, [p])[0]
+
+
+def _project_dict(p: ProjectRow, enterprise: str | None, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "id": p.id,
         "code": p.code,
         "name": p.name,
         "status": p.status,
         "version": p.version,
-        "enterprise": {"id": p.enterprise_id, "name": enterprise.name if enterprise else None},
+        "enterprise": {"id": p.enterprise_id, "name": enterprise},
         "plot": p.plot_code,
         "filed_on": p.filed_on.isoformat(),
         "attributes": p.attributes,
         "form": p.form,
-        "baseline_finish": p.baseline["finish_date"],
+        "baseline_finish": p.baseline_finish.isoformat(),
         "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
-        "baseline_makespan_workdays": p.baseline["makespan_workdays"],
-        "serial_workdays": p.baseline["serial_workdays"],
+        "baseline_makespan_workdays": p.baseline_makespan,
+        "serial_workdays": p.serial_workdays,
         "steps": counts,
         "agent_user_id": p.agent_user_id,
     }
@@ -86,7 +106,7 @@ def list_projects(
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(q.order_by(ProjectRow.id.desc()).limit(limit).offset(offset)).all()
     return {
-        "items": [project_out(session, p) for p in rows],
+        "items": project_summaries(session, list(rows)),
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -183,7 +203,7 @@ def get_plan(
 ) -> dict[str, Any]:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
-    p = ws.get_project(session, actor(request), project_id)
+    p = ws.get_project(session, actor(request), project_id, whole=True)
     return ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request))
 
 
@@ -201,7 +221,7 @@ def project_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = ws.get_project(session, actor(request), project_id, whole=True)
     calendar = work_calendar(session)
     items = []
     for s in p.steps:

@@ -1,0 +1,326 @@
+"""Bounded HTTP load on loopback against ``onetrip serve``: mixed reads and task decisions.
+
+The database is prepared with the demo accounts and N filed projects (materials uploaded), then
+``onetrip serve`` starts as a separate process with W worker processes, and C concurrent
+clients (asyncio + httpx) run for D seconds.  Each client logs in as a role and repeats a
+realistic mix: enterprises read their projects and live plans; reviewers read their worklist
+and accept or approve the tasks that are theirs (each client owns a disjoint share of its
+department's tasks, so there are no self-inflicted conflicts); a regulator reads broadly.
+
+    python bench/api_load.py --db sqlite:///bench-load.sqlite3 --clients 50 --duration 30
+    python bench/api_load.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench --workers 2
+
+It prints requests/s, p50/p99 latency, and every non-2xx status.  Target (issue 4): no errors;
+p99 under 200 ms at 50 concurrent clients on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from api.seed import DEMO_PASSWORD, reviewer_username, seed_demo_accounts  # noqa: E402
+from approvals import workflow_service as ws  # noqa: E402
+from approvals.samples import sample_project_doc  # noqa: E402
+from approvals.service import work_calendar  # noqa: E402
+from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory  # noqa: E402
+from storage.migrate import reset_database, upgrade  # noqa: E402
+
+PDF = b"%PDF-1.7\n%load test material\n"
+TODAY = date(2026, 3, 2)
+
+
+def prepare(url: str, projects: int) -> None:
+    if is_sqlite(url):
+        path = Path(make_url(url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        base = make_url(url)
+        admin = make_engine(
+            base.set(database="postgres").render_as_string(hide_password=False),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as conn:
+            if not conn.scalar(
+                text("select 1 from pg_database where datname = :n"), {"n": base.database}
+            ):
+                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
+        admin.dispose()
+    engine = make_engine(url)
+    if not is_sqlite(url):
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        reset_database(engine)
+    upgrade(engine)
+    with make_session_factory(engine)() as session:
+        begin_write(session)
+        accounts = seed_demo_accounts(session)
+        calendar = work_calendar(session)
+        doc = sample_project_doc()
+        for i in range(projects):
+            owner = accounts.users["enterprise1" if i % 2 == 0 else "enterprise2"]
+            actor = ws.Actor(
+                owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id
+            )
+            p = ws.file_project(
+                session,
+                actor,
+                calendar,
+                name=f"负载测试项目{i}",
+                attributes=doc["attributes"],
+                regional_assessments=doc["regional_assessments"],
+                filed_on=TODAY,
+            )
+            for m in p.baseline["materials"]:
+                if not m["provided_by"]:
+                    ws.upload_material(
+                        session,
+                        actor,
+                        p.id,
+                        m["code"],
+                        f"{m['code']}.pdf",
+                        PDF + m["code"].encode(),
+                        TODAY,
+                        calendar,
+                    )
+        session.commit()
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: Counter[tuple[str, int]] = Counter()
+
+    def add(self, kind: str, status: int, seconds: float) -> None:
+        self.latencies.setdefault(kind, []).append(seconds)
+        self.statuses[(kind, status)] += 1
+
+
+async def timed(stats: Stats, kind: str, coro) -> httpx.Response | None:
+    t0 = time.perf_counter()
+    try:
+        r = await coro
+    except httpx.HTTPError as e:
+        stats.add(kind, 599, time.perf_counter() - t0)
+        print(f"  transport error on {kind}: {type(e).__name__}", file=sys.stderr)
+        return None
+    stats.add(kind, r.status_code, time.perf_counter() - t0)
+    return r
+
+
+async def login(client: httpx.AsyncClient, username: str) -> None:
+    r = await client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    r.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+
+
+async def enterprise_user(
+    base: str, username: str, stats: Stats, stop: float, rng: random.Random
+) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        await login(c, username)
+        while time.perf_counter() < stop:
+            r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=20"))
+            items = r.json()["items"] if r is not None and r.status_code == 200 else []
+            if items:
+                pid = rng.choice(items)["id"]
+                await timed(
+                    stats, "GET /api/projects/{id}/plan", c.get(f"/api/projects/{pid}/plan")
+                )
+                await timed(stats, "GET /api/projects/{id}", c.get(f"/api/projects/{pid}"))
+
+
+async def reviewer_user(
+    base: str, dept: str, share: int, shares: int, stats: Stats, stop: float
+) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        await login(c, reviewer_username(dept))
+        while time.perf_counter() < stop:
+            r = await timed(stats, "GET /api/tasks", c.get("/api/tasks"))
+            tasks = [
+                t
+                for t in (r.json()["items"] if r is not None and r.status_code == 200 else [])
+                if t["id"] % shares == share
+            ]
+            acted = False
+            for t in tasks[:3]:
+                if t["status"] == "ready":
+                    await timed(
+                        stats,
+                        "POST accept",
+                        c.post(f"/api/tasks/{t['id']}/accept", json={"version": t["version"]}),
+                    )
+                    acted = True
+                elif t["status"] == "in_review" and not t["blocked_by"]:
+                    await timed(
+                        stats,
+                        "POST approve",
+                        c.post(f"/api/tasks/{t['id']}/approve", json={"version": t["version"]}),
+                    )
+                    acted = True
+            if tasks:
+                await timed(stats, "GET /api/tasks/{id}", c.get(f"/api/tasks/{tasks[0]['id']}"))
+            if not acted:
+                await asyncio.sleep(0.05)
+
+
+async def regulator_user(base: str, stats: Stats, stop: float, rng: random.Random) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        await login(c, "regulator1")
+        while time.perf_counter() < stop:
+            r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=50"))
+            items = r.json()["items"] if r is not None and r.status_code == 200 else []
+            if items:
+                pid = rng.choice(items)["id"]
+                await timed(
+                    stats, "GET /api/projects/{id}/audit", c.get(f"/api/projects/{pid}/audit")
+                )
+
+
+async def run_load(base: str, clients: int, duration: float, seed: int) -> Stats:
+    stats = Stats()
+    rng = random.Random(seed)
+    depts = ["fgw", "zrzy", "sthj", "sl", "zjj", "rfb", "zhzf", "sz", "dag", "kfq"]
+    reviewers = clients * 2 // 5
+    enterprises = clients * 2 // 5
+    regulators = clients - reviewers - enterprises
+    stop = time.perf_counter() + duration
+    jobs = []
+    per_dept: Counter[str] = Counter(depts[i % len(depts)] for i in range(reviewers))
+    seen: Counter[str] = Counter()
+    for i in range(reviewers):
+        d = depts[i % len(depts)]
+        jobs.append(reviewer_user(base, d, seen[d], per_dept[d], stats, stop))
+        seen[d] += 1
+    for i in range(enterprises):
+        jobs.append(
+            enterprise_user(
+                base,
+                "enterprise1" if i % 2 == 0 else "enterprise2",
+                stats,
+                stop,
+                random.Random(rng.random()),
+            )
+        )
+    for _ in range(regulators):
+        jobs.append(regulator_user(base, stats, stop, random.Random(rng.random())))
+    await asyncio.gather(*jobs)
+    return stats
+
+
+def report(stats: Stats, duration: float, label: str) -> bool:
+    every = [x for v in stats.latencies.values() for x in v]
+    if not every:
+        print("no requests completed")
+        return False
+    every.sort()
+    q = statistics.quantiles(every, n=100)
+    errors = {k: n for k, n in stats.statuses.items() if not 200 <= k[1] < 300}
+    print(f"\n{label}")
+    print(
+        f"  requests: {len(every)}  ({len(every) / duration:.0f} req/s)   p50 {q[49] * 1000:.1f} ms   p99 {q[98] * 1000:.1f} ms   max {every[-1] * 1000:.0f} ms"
+    )
+    print(f"  {'operation':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    for kind, values in sorted(stats.latencies.items()):
+        values.sort()
+        qq = statistics.quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
+        print(f"  {kind:34} {len(values):>6} {qq[49] * 1000:>8.1f} {qq[98] * 1000:>8.1f}")
+    print(f"  non-2xx: {dict(errors) if errors else 'none'}")
+    return not errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--db", default="sqlite:///bench-load.sqlite3")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--projects", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    print(f"preparing {args.projects} projects in {args.db} …")
+    prepare(args.db, args.projects)
+    port = free_port()
+    env = {
+        **os.environ,
+        "ONETRIP_TODAY": TODAY.isoformat(),
+        "LITESTAR_WARN_SYNC_TO_THREAD_WITH_GENERATOR": "0",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "serve",
+            "--db",
+            args.db,
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit(
+                    f"server did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
+                )
+            time.sleep(0.2)
+        stats = asyncio.run(run_load(base, args.clients, args.duration, args.seed))
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    ok = report(
+        stats,
+        args.duration,
+        f"{args.clients} clients × {args.duration:.0f} s, {args.workers} worker(s), {make_url(args.db).get_backend_name()}",
+    )
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
