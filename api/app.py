@@ -7,11 +7,14 @@ rolled back and closed when the request ends).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
 from litestar.config.cors import CORSConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
@@ -23,6 +26,7 @@ from api.accounts import signing_key
 from api.auth import auth_middleware
 from api.clock import Clock
 from api.errors import EXCEPTION_HANDLERS
+from api.pages import static_router, template_config
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
@@ -77,9 +81,18 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
+    from api.pages import routes as pages
     from api.routes import admin, auth, catalog, projects, tasks
 
-    return [health, *auth.ROUTES, *catalog.ROUTES, *projects.ROUTES, *tasks.ROUTES, *admin.ROUTES]
+    return [
+        health,
+        *auth.ROUTES,
+        *catalog.ROUTES,
+        *projects.ROUTES,
+        *tasks.ROUTES,
+        *admin.ROUTES,
+        *pages.ROUTES,
+    ]
 
 
 def provide_clock(state: State) -> Clock:
@@ -92,6 +105,15 @@ def create_app(
     """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
     settings = settings or Settings.from_env()
 
+    # The form-protection secret is derived from the signing key once it is known (startup);
+    # the API authenticates with bearer tokens, not cookies, so it needs no CSRF check.
+    csrf = CSRFConfig(
+        secret=secrets.token_hex(32),
+        cookie_name="csrftoken",
+        cookie_samesite="lax",
+        exclude=["^/api/", "^/ogc", "^/schema"],
+    )
+
     def on_startup(app: Litestar) -> None:
         db = engine or make_engine(settings.database_url)
         if migrate and current_revision(db) != head_revision():
@@ -103,6 +125,7 @@ def create_app(
             begin_write(session)
             app.state.signing_key = signing_key(session, settings.secret_key)
             session.commit()
+        csrf.secret = hashlib.sha256(("csrf:" + app.state.signing_key).encode()).hexdigest()
 
     def on_shutdown(app: Litestar) -> None:
         if engine is None and getattr(app.state, "engine", None) is not None:
@@ -112,7 +135,9 @@ def create_app(
         # One Router registers every handler in one pass.  Registering them one by one, litestar
         # 2.25 re-runs on_registration for handlers already on a shared path and wraps their
         # sync_to_thread callable twice (the response is then an un-awaited coroutine).
-        route_handlers=[Router(path="/", route_handlers=route_handlers())],
+        route_handlers=[Router(path="/", route_handlers=route_handlers()), static_router()],
+        template_config=template_config(),
+        csrf_config=csrf,
         dependencies={
             "session": Provide(provide_session),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -105,8 +105,10 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             if scheme.lower() != "bearer" or not value.strip():
                 raise NotAuthorizedException("需要 Bearer 令牌 (a Bearer token is required)")
             raw = value.strip()
-        else:
-            raw = connection.cookies.get(TOKEN_COOKIE, "")
+        elif not connection.url.path.startswith("/api/"):
+            raw = connection.cookies.get(
+                TOKEN_COOKIE, ""
+            )  # pages only: the API never reads cookies (no CSRF)
         if not raw:
             raise NotAuthorizedException("未登录 (not authenticated)")
         secret = connection.app.state.signing_key

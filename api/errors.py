@@ -128,8 +128,47 @@ def status_for(exc: Exception) -> int:
     return HTTP_422_UNPROCESSABLE_ENTITY
 
 
+def is_page(request: Request) -> bool:
+    """A request for an HTML page rather than the API, the OGC API or the schema."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/ogc", "/schema", "/static/"))
+
+
+def page_error(request: Request, status: int, detail: str) -> Response[Any]:
+    from litestar.response import Redirect, Template
+
+    if status == 401:
+        from urllib.parse import quote
+
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    from api.pages.routes import context
+
+    lang = (
+        request_lang(request)
+        if request.query_params.get("lang")
+        else ("en" if request.cookies.get("lang") == "en" else "zh")
+    )
+    zh, en = TITLES.get(status, ("错误", "Error"))
+    try:
+        with request.app.state.sessions() as session:
+            ctx = context(request, session, request.app.state.clock)
+    except Exception:  # the database itself may be what failed
+        ctx = {
+            "lang": lang,
+            "t": lambda k: k,
+            "nav": [],
+            "user": None,
+            "current_path": request.url.path,
+            "today": "",
+        }
+    ctx.update(status=status, title=en if lang == "en" else zh, detail=detail)
+    return Template("error.html", context=ctx, status_code=status)
+
+
 def localized_error_handler(request: Request, exc: LocalizedError) -> Response[dict[str, Any]]:
     lang = request_lang(request)
+    if is_page(request):
+        return page_error(request, status_for(exc), exc.text(lang))
     extra: dict[str, Any] = {}
     if isinstance(exc, CatalogError):
         extra["errors"] = [p(lang) for p in exc.problems]
@@ -137,6 +176,10 @@ def localized_error_handler(request: Request, exc: LocalizedError) -> Response[d
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    if is_page(request):
+        return page_error(
+            request, exc.status_code, str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1])
+        )
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and exc.extra:
         extra["errors"] = exc.extra
@@ -149,6 +192,12 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[dic
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
     lang = request_lang(request)
+    if is_page(request):
+        return page_error(
+            request,
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged.",
+        )
     return problem(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -45,7 +45,7 @@ class CatalogVersionRow(Base):
     version: Mapped[str] = mapped_column(String(64), default="")
     name: Mapped[str] = mapped_column(String(200), default="")
     sha256: Mapped[str] = mapped_column(String(64))
-    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc, deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     loaded_by: Mapped[str] = mapped_column(String(100), default="")

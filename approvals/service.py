@@ -79,12 +79,36 @@ def catalogue_from_row(row: CatalogVersionRow) -> Catalogue:
     return parse_catalog(row.document, f"catalogue {row.code} v{row.version}")
 
 
+_PARSED: dict[tuple[int, str], Catalogue] = {}
+
+
+def catalogue_version(session: Session, catalog_id: int, sha256: str | None = None) -> Catalogue:
+    """A stored catalogue version, parsed once per process (versions never change: a changed
+    catalogue is a new version), so a request reads two columns, not the whole document."""
+    if sha256 is None:
+        sha256 = session.scalar(select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id))
+        if sha256 is None:
+            raise CatalogError([f"no catalogue version {catalog_id}"])
+    key = (catalog_id, sha256)
+    cached = _PARSED.get(key)
+    if cached is None:
+        row = session.get(CatalogVersionRow, catalog_id)
+        assert row is not None
+        cached = catalogue_from_row(row)
+        if len(_PARSED) > 32:
+            _PARSED.clear()
+        _PARSED[key] = cached
+    return cached
+
+
 def active_catalogue(session: Session) -> Catalogue:
     """The active catalogue; the shipped default when none has been loaded."""
-    row = session.scalar(select(CatalogVersionRow).where(CatalogVersionRow.active.is_(True)))
+    row = session.execute(
+        select(CatalogVersionRow.id, CatalogVersionRow.sha256).where(CatalogVersionRow.active.is_(True))
+    ).first()
     if row is None:
         return default_catalogue()
-    return catalogue_from_row(row)
+    return catalogue_version(session, row.id, row.sha256)
 
 
 def catalogue_by_id(session: Session, catalog_id: int) -> Catalogue:

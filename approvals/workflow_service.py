@@ -18,7 +18,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,7 +30,6 @@ from approvals.conditions import MissingAttribute, evaluate
 from approvals.errors import AccessDenied, NotFoundError, ProjectError, StaleVersion
 from approvals.orm import (
     BlobRow,
-    CatalogVersionRow,
     CertificateRow,
     CorrectionRow,
     DeferralRow,
@@ -50,7 +48,7 @@ from approvals.project import AssessmentCoverage, Project, parse_assessment
 from approvals.project_code import INDUSTRY_DIVISIONS, is_valid, make, prefix
 from approvals.questionnaire import next_questions, resolve_answers
 from approvals.schedule import forecast_indexed
-from approvals.service import ensure_default_catalogue
+from approvals.service import catalogue_version, ensure_default_catalogue
 from storage.audit import record
 
 #: Upload limits (bytes) and the file types accepted, recognised by their first bytes.
@@ -87,22 +85,9 @@ SYSTEM = Actor("system", "admin")
 # --- loading and visibility ---------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def _parsed_catalogue(catalog_id: int, sha256: str, document_json: str) -> Catalogue:
-    import json
-
-    return parse_catalog(json.loads(document_json), f"catalogue version {catalog_id}")
-
-
 def project_catalogue(session: Session, project: ProjectRow) -> Catalogue:
     """The catalogue version the project was filed under (parsed once per process)."""
-    import json
-
-    row = session.get(CatalogVersionRow, project.catalog_id)
-    assert row is not None
-    return _parsed_catalogue(
-        row.id, row.sha256, json.dumps(row.document, sort_keys=True, ensure_ascii=False)
-    )
+    return catalogue_version(session, project.catalog_id)
 
 
 def visible_projects_query(actor: Actor):
@@ -425,23 +410,36 @@ def _later_certificates(catalogue: Catalogue, project: ProjectRow, step: StepRow
     return later
 
 
-def material_status(session: Session, project: ProjectRow, step: StepRow) -> list[dict[str, Any]]:
-    """For each material a step needs: supplied by a certificate, uploaded, or missing."""
-    catalogue = project_catalogue(session, project)
+@dataclass(frozen=True)
+class MaterialFacts:
+    """What material status needs about a project, loaded once for all its steps."""
+
+    catalogue: Catalogue
+    certificates: dict[str, CertificateRow]
+    uploads: dict[str, MaterialRow]
+
+
+def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
+    """The project's catalogue, certificates and current uploads by material code."""
     certificates = {
-        c.code: c
-        for c in session.scalars(
-            select(CertificateRow).where(CertificateRow.project_id == project.id)
-        )
+        c.code: c for c in session.scalars(select(CertificateRow).where(CertificateRow.project_id == project.id))
     }
     uploads = {
         m.code: m
         for m in session.scalars(
-            select(MaterialRow).where(
-                MaterialRow.project_id == project.id, MaterialRow.current.is_(True)
-            )
+            select(MaterialRow).where(MaterialRow.project_id == project.id, MaterialRow.current.is_(True))
         )
     }
+    return MaterialFacts(project_catalogue(session, project), certificates, uploads)
+
+
+def material_status(
+    session: Session, project: ProjectRow, step: StepRow, facts: MaterialFacts | None = None
+) -> list[dict[str, Any]]:
+    """For each material a step needs: supplied by a certificate, uploaded, or missing.
+    ``facts`` (from :func:`material_facts`) saves the queries when every step is listed."""
+    facts = facts or material_facts(session, project)
+    catalogue, certificates, uploads = facts.catalogue, facts.certificates, facts.uploads
     later = _later_certificates(catalogue, project, step)
     out = []
     for m in required_materials(catalogue, step, project.attributes):

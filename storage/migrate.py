@@ -63,6 +63,14 @@ def reset_database(engine: Engine) -> None:
 
     from storage.models import metadata
 
+    if engine.dialect.name == "postgresql":
+        # CASCADE: constraints of tables we do not know (another branch's) must not block us
+        with engine.begin() as conn:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+        return
     metadata.drop_all(engine)
     with engine.begin() as conn:
         if "alembic_version" in inspect(conn).get_table_names():

@@ -27,7 +27,11 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """This checkout's and this xdist worker's own database suffix (worktrees never share one)."""
+    import hashlib
+
+    checkout = hashlib.sha1(str(Path(__file__).resolve().parents[1]).encode()).hexdigest()[:6]
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{checkout}"
 
 
 def _pg_unavailable_reason() -> str | None:

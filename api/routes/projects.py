@@ -253,8 +253,9 @@ def project_materials(
     on as a certificate, or missing."""
     p = ws.get_project(session, actor(request), project_id)
     needs: dict[str, dict[str, Any]] = {}
+    facts = ws.material_facts(session, p)
     for s in p.steps:
-        for m in ws.material_status(session, p, s):
+        for m in ws.material_status(session, p, s, facts):
             entry = needs.setdefault(m["code"], {**m, "needed_by": []})
             entry["needed_by"].append(s.code)
     uploads = session.scalars(

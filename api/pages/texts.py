@@ -1,0 +1,145 @@
+"""The pages' words, Simplified Chinese first with English beside (one place for both)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app": ("一次跑 · 投资项目并联审批", "onetrip · parallel approval"),
+    "skip": ("跳到主要内容", "Skip to main content"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "language": ("语言", "Language"),
+    "home": ("首页", "Home"),
+    "my_projects": ("我的项目", "My projects"),
+    "new_project": ("申报新项目（一窗受理）", "File a new project (one window)"),
+    "project": ("项目", "Project"),
+    "projects": ("项目", "Projects"),
+    "code": ("编码", "Code"),
+    "name": ("名称", "Name"),
+    "status": ("状态", "Status"),
+    "filed_on": ("申报日期", "Filed on"),
+    "baseline_finish": ("基线完成", "Baseline finish"),
+    "predicted_finish": ("预计完成", "Predicted finish"),
+    "variance": ("偏差（工作日）", "Variance (working days)"),
+    "plan": ("实时计划", "Live plan"),
+    "gantt_caption": (
+        "甘特图：灰色为基线，蓝色为实际/预测，红色为关键路径，竖线为今天",
+        "Gantt chart: grey baseline, blue actual or forecast, red critical path, the vertical line is today",
+    ),
+    "step": ("事项", "Item"),
+    "departments": ("部门", "Departments"),
+    "department": ("部门", "Department"),
+    "baseline": ("基线", "Baseline"),
+    "actual": ("实际", "Actual"),
+    "forecast": ("预测", "Forecast"),
+    "slack": ("机动", "Slack"),
+    "critical": ("关键", "Critical"),
+    "reason": ("变更原因", "Reason for the change"),
+    "changes": ("计划变更记录", "Plan changes"),
+    "materials": ("材料（一次提交、多方复用）", "Materials (submitted once, reused by every item)"),
+    "material": ("材料", "Material"),
+    "state": ("状态", "State"),
+    "upload": ("上传", "Upload"),
+    "file": ("文件", "File"),
+    "certificates": ("已核发证照", "Certificates issued"),
+    "corrections": ("补正通知", "Correction requests"),
+    "resubmit": ("提交补正", "Submit the corrections"),
+    "ratings": ("好差评", "Service ratings"),
+    "rate": ("评价", "Rate"),
+    "score": ("评分", "Score"),
+    "comment": ("意见", "Comment"),
+    "worklist": ("部门待办（超期与关键优先）", "Department worklist (overdue and critical first)"),
+    "task": ("审批任务", "Review task"),
+    "due_on": ("办结时限", "Due on"),
+    "clock": ("时限状态", "Clock"),
+    "days_left": ("剩余工作日", "Working days left"),
+    "decision": ("审查决定", "Decision"),
+    "accept": ("受理", "Accept"),
+    "approve": ("准予许可", "Approve"),
+    "reject": ("不予许可", "Reject"),
+    "ask_corrections": ("一次性告知补正", "Ask for corrections"),
+    "special": ("启动特别程序", "Start a special procedure"),
+    "end_special": ("结束特别程序", "End the special procedure"),
+    "reasons": ("理由", "Reasons"),
+    "note": ("审查意见", "Review note"),
+    "kind": ("类别", "Kind"),
+    "questionnaire": ("一次告知问卷", "Questionnaire (told once)"),
+    "next": ("下一步", "Next"),
+    "file_project": ("提交申报", "File the project"),
+    "notice": (
+        "一次告知：本项目需办理的事项与材料",
+        "Told once: the items and materials this project needs",
+    ),
+    "waived": ("区域评价免于审批", "Waived by the zone's regional assessments"),
+    "reduced": ("告知承诺", "Reduced to a commitment"),
+    "to_submit": ("需提交的材料", "Materials to submit"),
+    "passed_on": (
+        "由前序事项证照自动共享，无需提交",
+        "Passed on from earlier certificates: not asked",
+    ),
+    "admin": ("管理", "Administration"),
+    "catalogue": ("事项清单", "Catalogue"),
+    "dependency_graph": ("事项依赖关系图", "Dependency graph of the items"),
+    "calendar": ("工作日历", "Working-day calendar"),
+    "users": ("用户", "Users"),
+    "role": ("角色", "Role"),
+    "create": ("创建", "Create"),
+    "load": ("导入", "Load"),
+    "year": ("年份", "Year"),
+    "known": ("已知", "Known"),
+    "provisional": ("暂定（仅按周末推算）", "Provisional (weekends only)"),
+    "audit": ("审计记录", "Audit trail"),
+    "legal_basis": ("设立依据", "Legal basis"),
+    "days": ("承诺时限（工作日）", "Committed limit (working days)"),
+    "statutory_days": ("法定时限", "Statutory limit"),
+    "stage": ("阶段", "Stage"),
+    "save": ("保存", "Save"),
+    "back": ("返回", "Back"),
+    "none": ("无", "None"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "error": ("错误", "Error"),
+    "done": ("已完成", "Done"),
+    "agent": ("代办员", "Proxy agent"),
+    "regulator": ("监管", "Regulation"),
+    "download": ("下载", "Download"),
+    "tasks": ("审批任务", "Review tasks"),
+    "today": ("今天", "Today"),
+}
+
+CLOCK_NAMES = {
+    "normal": ("正常", "normal"),
+    "warning": ("预警", "warning"),
+    "overdue": ("超期", "overdue"),
+    "stopped": ("暂停计时", "clock stopped"),
+    "done": ("已办结", "done"),
+    "idle": ("未开始", "not started"),
+}
+STEP_STATUS = {
+    "waiting": ("等待前置", "waiting"),
+    "ready": ("待受理", "ready"),
+    "in_progress": ("办理中", "in progress"),
+    "done": ("已办结", "done"),
+    "rejected": ("不予许可", "rejected"),
+}
+MATERIAL_STATE = {
+    "certificate": ("证照共享", "certificate"),
+    "uploaded": ("已提交", "uploaded"),
+    "missing": ("缺", "missing"),
+}
+PROJECT_STATUS = {
+    "in_review": ("审批中", "in review"),
+    "completed": ("已办结", "completed"),
+    "rejected": ("不予许可", "rejected"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    zh, en = TEXTS.get(key, (key, key))
+    return en if lang == "en" else zh
+
+
+def named(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
+    zh, en = table.get(key or "", (key or "", key or ""))
+    return en if lang == "en" else zh
