@@ -43,4 +43,4 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 
 #: The codes of an authenticated read, and of an authenticated write.
 READ = (400, 401, 403, 404)
-WRITE = (400, 401, 403, 404, 409, 422)
+WRITE = (400, 401, 403, 404, 409, 413, 422)

@@ -292,7 +292,7 @@ class MaterialUpload:
     sync_to_thread=True,
     status_code=201,
     guards=[requires("enterprise")],
-    responses=problems(*WRITE, 413),
+    responses=problems(*WRITE),
     summary="上传材料 Upload a material",
 )
 def upload_material(
