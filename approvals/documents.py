@@ -27,7 +27,21 @@ class _NoAliasSafeLoader(yaml.SafeLoader):
 
 
 def parse_document(text: str, name: str, fmt: str | None = None) -> Any:
-    """Parse ``text`` as JSON or YAML (by ``fmt``, else by ``name``'s suffix, else JSON then YAML)."""
+    """Parse ``text`` as JSON or YAML (by ``fmt``, else by ``name``'s suffix, else JSON then YAML).
+
+    Raises
+    ------
+    DocumentError
+        Malformed text (with its line and column), YAML aliases, or nesting too deep to be a
+        catalogue, project or arrangement.
+    """
+    try:
+        return _parse(text, name, fmt)
+    except RecursionError:
+        raise DocumentError(f"{name}：嵌套层级过深", f"{name}: nested too deeply") from None
+
+
+def _parse(text: str, name: str, fmt: str | None) -> Any:
     suffix = (fmt or Path(name).suffix.lstrip(".")).lower()
     if suffix == "json" or (not suffix and text.lstrip().startswith(("{", "["))):
         try:
