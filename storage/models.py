@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import approvals.orm  # noqa: F401
+import landplots.orm  # noqa: F401
 from storage.base import Base
 
 metadata = Base.metadata
