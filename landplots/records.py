@@ -153,9 +153,10 @@ class PlotTable:
         return [self.plot(i) for i in range(len(self))]
 
     @classmethod
-    def from_plots(cls, plots: Sequence[Plot]) -> PlotTable:
-        """The columns of existing plots (for export); indicator definitions come from the
-        plots' own indicators (name, unit and milestone were frozen at import)."""
+    def from_plots(cls, plots: Sequence[Plot], catalogue: Catalogue | None = None) -> PlotTable:
+        """The columns of existing plots (for export).  Definitions (short codes) come from
+        ``catalogue``; a key it lacks gets one from the plot's own indicator."""
+        catalogue = catalogue or Catalogue()
         n = len(plots)
         table = cls(
             [p.code for p in plots],
@@ -173,7 +174,7 @@ class PlotTable:
             for ind in p.indicators:
                 v = table.indicators.get(ind.key)
                 if v is None:
-                    d = STANDARD.get(ind.key) or IndicatorDefinition(
+                    d = catalogue.get(ind.key) or IndicatorDefinition(
                         ind.key, ind.name, ind.key, ind.unit, "range", ind.milestone, ind.key[:7]
                     )
                     v = table.indicators[ind.key] = IndicatorValues(
