@@ -184,6 +184,8 @@ def plan_layers(path: str | Path, plots_layer: str | None = None) -> FileLayers:
             if t is not None and n.lower() not in (ZONES_LAYER, ASSESSMENTS_LAYER)
         ]
         plots = candidates[0] if candidates else None
+    if len(names) == 1 and names[0][0].lower() == ZONES_LAYER and plots_layer is None:
+        return FileLayers(None, names[0][0], None)  # a zones file (e.g. from export-zones)
     zones = by_name.get(ZONES_LAYER) if len(names) > 1 else None
     assessments = by_name.get(ASSESSMENTS_LAYER) if zones else None
     return FileLayers(plots, zones, assessments)

@@ -860,6 +860,8 @@ def import_file(
     layers = gis_io.plan_layers(path, layer)
     zones: list[Zone] = []
     problems: list[Problem] = []
+    if layers.zones and layers.plots is None:
+        return import_zones_file(session, path, layer=layers.zones, encoding=encoding)
     if layers.zones:
         rows = gis_io.read_table(path, layers.assessments) if layers.assessments else []
         zones, problems = parse_zones(gis_io.read_layer(path, layers.zones, encoding), rows)
