@@ -26,6 +26,7 @@ from storage.migrate import current_revision, head_revision, upgrade
 
 API_TAGS = [
     Tag(name="system", description="健康检查 Health"),
+    Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
 ]
 
 
@@ -63,7 +64,9 @@ def health(session: Session) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
-    return [health]
+    from api.ogc import ROUTES as OGC_ROUTES
+
+    return [health, *OGC_ROUTES]
 
 
 def create_app(
