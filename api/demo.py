@@ -19,7 +19,6 @@ from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
 from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, ensure_default_catalogue, work_calendar
-from landplots import service as plots_service
 from storage.engine import begin_write, make_session_factory
 
 
@@ -52,6 +51,8 @@ def sample_registry_files() -> tuple[Path, Path]:
 def step_plots(ctx: DemoContext) -> None:
     """Import the sample zones and standard plots, list them, and export a GeoPackage."""
     from rich.table import Table
+
+    from landplots import service as plots_service
 
     zones_file, plots_file = sample_registry_files()
     ctx.heading("一、标准地登记库", "1. The standard-plot registry")
@@ -101,6 +102,8 @@ def project_with_plot(ctx: DemoContext, project: Project) -> Project:
     """The sample project's regional assessments from its plot's zone in the registry."""
     if not project.plot:
         return project
+    from landplots import service as plots_service
+
     with make_session_factory(ctx.engine)() as session:
         covered = plots_service.assessments_for_plot(session, project.plot)
         plot = plots_service.get_plot(session, project.plot)

@@ -46,7 +46,18 @@ def plot_properties(plot: Plot, lang: str = "zh") -> dict[str, Any]:
 
 
 _RESERVED = frozenset(
-    {"code", "name", "status", "status_name", "land_use", "zone", "area_m2", "area_mu", "gk_epsg", "indicators"}
+    {
+        "code",
+        "name",
+        "status",
+        "status_name",
+        "land_use",
+        "zone",
+        "area_m2",
+        "area_mu",
+        "gk_epsg",
+        "indicators",
+    }
 )
 
 

@@ -56,7 +56,6 @@ from sqlalchemy.orm import Session
 from approvals.project import AssessmentCoverage
 from i18n import Text
 from landplots import geometry as geo
-from landplots import gis_io
 from landplots.errors import (
     ImportRefused,
     LandplotsError,
@@ -854,6 +853,8 @@ def import_file(
     GisFileError
         The file cannot be read.
     """
+    from landplots import gis_io  # geopandas/pyogrio: only for files
+
     started = time.perf_counter()
     source = str(path)
     _report(progress, 0.0, "读取文件", "reading")
@@ -892,6 +893,8 @@ def import_zones_file(
     ------
     ImportRefused, GisFileError
     """
+    from landplots import gis_io  # geopandas/pyogrio: only for files
+
     started = time.perf_counter()
     source = str(path)
     p = Path(path)
@@ -1159,6 +1162,8 @@ def export_plots(
 ) -> int:
     """Write the registry's plots (all, or those matching ``query``) to a GeoJSON, GeoPackage
     (with its zones and assessments) or Shapefile; returns how many."""
+    from landplots import gis_io  # geopandas/pyogrio: only for files
+
     f = gis_io.format_of(path, fmt)
     codes = None if query is None else search_plots(session, query).codes
     plots = get_plots(session, codes)
@@ -1171,6 +1176,8 @@ def export_plots(
 
 def export_zones(session: Session, path: str | Path, fmt: str | None = None) -> int:
     """Write every zone with its assessments and indicator definitions; returns how many."""
+    from landplots import gis_io  # geopandas/pyogrio: only for files
+
     f = gis_io.format_of(path, fmt)
     zones = all_zones(session)
     gis_io.write_zones(zones, path, f)

@@ -13,19 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pyogrio
-import shapely
-from pyproj import CRS, Transformer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli.common import CliContext, db_option, open_engine, pass_cli, session_scope
 from i18n import Text
-from landplots import service
 from landplots.errors import GisFileError, ImportRefused, QueryError
-from landplots.features import plot_feature
-from landplots.geometry import STORAGE_EPSG
-from landplots.records import geometry_of
+
+# landplots.service, shapely, pyproj and geopandas load inside the commands: every `onetrip`
+# invocation registers this group, and most never touch GIS.
 
 #: Files with at least this many features show a progress bar while importing.
 PROGRESS_THRESHOLD = 1000
@@ -37,6 +32,8 @@ def plots_group() -> None:
 
 
 def _feature_count(path: str) -> int:
+    import pyogrio
+
     try:
         return sum(
             int(pyogrio.read_info(path, layer=name)["features"])
@@ -79,6 +76,16 @@ def import_command(
 
     Import plots (and a GeoPackage's zones) from FILE, all or nothing.
     """
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from landplots import service
+
     if not Path(path).exists():
         raise GisFileError(f"文件不存在：{path}", f"no such file: {path}")
     engine = open_engine(cli_ctx, db_url)
@@ -132,6 +139,8 @@ def import_zones_command(
     db_url: str | None,
 ) -> None:
     """导入片区及其区域评价。Import zones with their regional assessments, all or nothing."""
+    from landplots import service
+
     if not Path(path).exists():
         raise GisFileError(f"文件不存在：{path}", f"no such file: {path}")
     engine = open_engine(cli_ctx, db_url)
@@ -164,6 +173,8 @@ FORMAT_OPTION = click.option(
 @pass_cli
 def export_command(cli_ctx: CliContext, path: str, fmt: str | None, db_url: str | None) -> None:
     """导出全部标准地（GeoPackage 另含片区与区域评价）。Export every plot."""
+    from landplots import service
+
     target = Path(path)
     if fmt and not target.suffix:
         target = target.with_suffix({"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp"}[fmt])
@@ -185,6 +196,8 @@ def export_zones_command(
     cli_ctx: CliContext, path: str, fmt: str | None, db_url: str | None
 ) -> None:
     """导出片区及其区域评价。Export every zone with its regional assessments."""
+    from landplots import service
+
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
@@ -208,9 +221,13 @@ def _numbers(value: str, count: int, name: str) -> tuple[float, ...]:
     return nums
 
 
-def _transformer(crs: str | None) -> Transformer | None:
+def _transformer(crs: str | None) -> Any:
     if not crs:
         return None
+    from pyproj import CRS, Transformer
+
+    from landplots.geometry import STORAGE_EPSG
+
     try:
         source = CRS.from_user_input(crs)
     except Exception:
@@ -220,15 +237,18 @@ def _transformer(crs: str | None) -> Transformer | None:
     return Transformer.from_crs(source, STORAGE_EPSG, always_xy=True)
 
 
-def _reproject(geom: Any, t: Transformer | None) -> Any:
+def _reproject(geom: Any, t: Any) -> Any:
     if t is None:
         return geom
     import numpy as np
+    import shapely
 
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
 def _read_geometry(value: str) -> Any:
+    from landplots.records import geometry_of
+
     p = Path(value)
     if (
         len(value) < 4096
@@ -302,6 +322,11 @@ def query_command(
     onetrip plots query --bbox 120.28,30.29,120.31,30.31
     onetrip plots query --near 120.29,30.30 --nearest 5 --where tax_per_mu.lower>=35
     """
+    import shapely
+
+    from landplots import service
+    from landplots.features import plot_feature
+
     t = _transformer(crs)
     box = None
     if bbox:
@@ -403,6 +428,9 @@ def query_command(
 @pass_cli
 def show_command(cli_ctx: CliContext, code: str, fmt: str, db_url: str | None) -> None:
     """显示一个地块及其指标与片区区域评价。Show a plot, its indicators and its zone's assessments."""
+    from landplots import service
+    from landplots.features import plot_feature
+
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
@@ -464,6 +492,8 @@ def show_command(cli_ctx: CliContext, code: str, fmt: str, db_url: str | None) -
 @pass_cli
 def zones_command(cli_ctx: CliContext, fmt: str, db_url: str | None) -> None:
     """列出片区及其区域评价。List zones and their regional assessments."""
+    from landplots import service
+
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
@@ -519,6 +549,8 @@ def screen_command(
     cli_ctx: CliContext, polygon: str, crs: str | None, on: Any, fmt: str, db_url: str | None
 ) -> None:
     """选址预审：候选用地涉及的片区、区域评价与地块。Site screening for a candidate polygon."""
+    from landplots import service
+
     site = _reproject(_read_geometry(polygon), _transformer(crs))
     engine = open_engine(cli_ctx, db_url)
     try:
