@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -161,11 +162,32 @@ class FileLayers:
     plots: str | None
     zones: str | None
     assessments: str | None
+    single: bool = False  # a one-layer file: read its only layer
+
+
+def _single_layer_name(path: Path) -> str | None:
+    """The layer name of a one-layer file without opening it through GDAL (which parses a
+    whole GeoJSON): a Shapefile's stem, a GeoJSON's top-level ``name``."""
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        return path.stem
+    if suffix in (".geojson", ".json"):
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", "ignore")
+        cut = head.find('"features"')
+        m = re.search(r'"name"\s*:\s*"([^"]*)"', head[: cut if cut >= 0 else len(head)])
+        return m.group(1) if m else path.stem
+    return None
 
 
 def plan_layers(path: str | Path, plots_layer: str | None = None) -> FileLayers:
     """Pick the layers: ``plots``/``zones``/``assessments`` by name in a multi-layer file
     (GeoPackage), else the single layer as plots."""
+    single = _single_layer_name(Path(path)) if plots_layer is None else None
+    if single is not None and Path(path).exists():
+        if single.lower() == ZONES_LAYER:
+            return FileLayers(None, single, None, single=True)
+        return FileLayers(None, None, None, single=True)
     names = layers(path)
     by_name = {n.lower(): n for n, _ in names}
     if plots_layer is not None:

@@ -9,14 +9,13 @@ GiST index on PostgreSQL, WKB on SQLite).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     Date,
     Double,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -142,10 +141,7 @@ class PlotIndicatorRow(Base):
     """One indicator of a plot, frozen as written into its contract (name, unit, milestone)."""
 
     __tablename__ = "landplot_indicators"
-    __table_args__ = (
-        Index("ix_landplot_indicators_key_lower", "key", "lower"),
-        Index("ix_landplot_indicators_key_upper", "key", "upper"),
-    )
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}  # PK is the table
 
     plot_code: Mapped[str] = mapped_column(
         ForeignKey("landplots.code", ondelete="CASCADE"), primary_key=True

@@ -222,6 +222,11 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+def _texts(values: np.ndarray) -> list[str]:
+    """:func:`_text` over a column, fast for the usual column of strings."""
+    return [v.strip() if type(v) is str else _text(v) for v in values.tolist()]
+
+
 def json_safe(v: Any) -> Any:
     """A value fit for a JSON document (numpy scalars, dates, NaN → None)."""
     if v is None:
@@ -376,6 +381,12 @@ class _IndicatorSource:
 
 def _numeric(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Float array (NaN where blank) and a mask of non-blank values that are not numbers."""
+    try:  # the common case: a numeric column (NaN for blanks)
+        out = values.astype(np.float64)
+        if not any(isinstance(v, bool | str) for v in values[: min(len(values), 50)]):
+            return out, np.zeros(len(values), dtype=bool)
+    except (TypeError, ValueError):
+        pass
     out = np.full(len(values), np.nan)
     bad = np.zeros(len(values), dtype=bool)
     for i, v in enumerate(values):
@@ -422,7 +433,7 @@ def parse_plots(
         return col[c] if c else np.full(n, None, dtype=object)
 
     raw_codes = values("code")
-    codes = [_text(v) for v in raw_codes]
+    codes = _texts(raw_codes)
     culprit = [c or f"#{i + 1}" for i, c in enumerate(codes)]
     if "code" not in base:
         problems.append(
@@ -456,12 +467,11 @@ def parse_plots(
     if progress:
         progress(n // 4)
 
-    names = [_text(v) or codes[i] for i, v in enumerate(values("name"))]
-    land_uses = [_text(v) for v in values("land_use")]
+    names = [v or codes[i] for i, v in enumerate(_texts(values("name")))]
+    land_uses = _texts(values("land_use"))
     statuses: list[PlotStatus] = []
     status_cache: dict[str, PlotStatus | LandplotsError] = {}
-    for i, v in enumerate(values("status")):
-        word = _text(v)
+    for i, word in enumerate(_texts(values("status"))):
         if not word:
             statuses.append(PlotStatus.LISTED)
             continue
@@ -480,7 +490,7 @@ def parse_plots(
 
     # zones: a code, a name, or empty (located later by the service)
     zone_codes = context.code_of()
-    zones = [zone_codes.get(z, z) for z in (_text(v) for v in values("zone"))]
+    zones = [zone_codes.get(z, z) for z in _texts(values("zone"))]
 
     catalogue = context.catalogue()
     custom_by_zone: dict[str, set[str]] = defaultdict(set)
@@ -531,25 +541,46 @@ def parse_plots(
 
     lower: dict[str, np.ndarray] = {}
     upper: dict[str, np.ndarray] = {}
-    origin: dict[tuple[str, str], list[str | None]] = {}
+    origin: dict[tuple[str, str], np.ndarray] = {}
+
+    def arrays(key: str, side: str) -> tuple[np.ndarray, np.ndarray]:
+        table = lower if side == "lower" else upper
+        if key not in table:
+            table[key] = np.full(n, np.nan)
+            origin[(key, side)] = np.full(n, None, dtype=object)
+        return table[key], origin[(key, side)]
+
+    def conflict(
+        key: str, side: str, i: int, old: float, new: float, where: Any, column: str
+    ) -> None:
+        problems.append(
+            Problem(
+                culprit[i],
+                _t(
+                    f"{key}：{where} 与 {column} 给出的{'下限' if side == 'lower' else '上限'}不一致（{old:g} ≠ {new:g}）",
+                    f"{key}: {where} and {column} give contradictory {side} bounds ({old:g} ≠ {new:g})",
+                ),
+            )
+        )
 
     def put(key: str, side: str, i: int, value: float, column: str) -> None:
-        arr = (lower if side == "lower" else upper).setdefault(key, np.full(n, np.nan))
-        where = origin.setdefault((key, side), [None] * n)
+        arr, where = arrays(key, side)
         if not math.isnan(arr[i]) and arr[i] != value:
-            problems.append(
-                Problem(
-                    culprit[i],
-                    _t(
-                        f"{key}：{where[i]} 与 {column} 给出的{'下限' if side == 'lower' else '上限'}不一致（{arr[i]:g} ≠ {value:g}）",
-                        f"{key}: {where[i]} and {column} give contradictory {side} bounds "
-                        f"({arr[i]:g} ≠ {value:g})",
-                    ),
-                )
-            )
+            conflict(key, side, i, arr[i], value, where[i], column)
             return
         arr[i] = value
         where[i] = column
+
+    def put_column(key: str, side: str, values: np.ndarray, column: str) -> None:
+        """A whole column at once (flat attribute tables)."""
+        arr, where = arrays(key, side)
+        given = ~np.isnan(values)
+        clash = given & ~np.isnan(arr) & (arr != values)
+        for i in np.flatnonzero(clash):
+            conflict(key, side, int(i), arr[i], values[i], where[i], column)
+        take = given & ~clash
+        arr[take] = values[take]
+        where[take] = column
 
     units_given: dict[str, list[Any]] = {}
 
@@ -569,8 +600,7 @@ def parse_plots(
                             ),
                         )
                     )
-                for i in np.flatnonzero(~np.isnan(nums)):
-                    put(key, side, int(i), float(nums[i]), c)
+                put_column(key, side, nums, c)
         for _c, vals in src.unit:
             ulist = units_given.setdefault(key, [None] * n)
             for i, v in enumerate(vals):

@@ -21,6 +21,7 @@ outside it can be nearer (a degree is at least 60 km anywhere in China).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import operator
@@ -42,6 +43,7 @@ from sqlalchemy import (
     ColumnElement,
     Double,
     LargeBinary,
+    String,
     bindparam,
     delete,
     exists,
@@ -49,8 +51,10 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from approvals.project import AssessmentCoverage
@@ -66,14 +70,21 @@ from landplots.errors import (
 )
 from landplots.index import PlotIndex
 from landplots.indicators import STANDARD, Catalogue
-from landplots.model import Plot, PlotStatus, RegionalAssessment, Zone, parse_status
+from landplots.model import (
+    Indicator,
+    Milestone,
+    Plot,
+    PlotStatus,
+    RegionalAssessment,
+    Zone,
+    parse_status,
+)
 from landplots.orm import (
     AssessmentRow,
     PlotIndicatorRow,
     PlotRow,
     RegistryStateRow,
     ZoneRow,
-    plot_from_row,
 )
 from landplots.records import (
     PlotTable,
@@ -117,9 +128,12 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+_TOKEN_SQL = text("SELECT token FROM landplot_registry WHERE id = 1")
+
+
 def registry_token(session: Session) -> str:
     """The registry's current version token ('' before the first write)."""
-    return session.execute(text("SELECT token FROM landplot_registry WHERE id = 1")).scalar() or ""
+    return session.connection().execute(_TOKEN_SQL).scalar() or ""
 
 
 def _bump(session: Session) -> str:
@@ -472,19 +486,54 @@ def _spatial_conditions_pg(session: Session, q: PlotQuery) -> list[ColumnElement
     return conds
 
 
+_BBOX_SQL = text(
+    "SELECT code FROM landplots WHERE geometry && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)"
+    " AND ST_Intersects(geometry, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
+    " ORDER BY code"
+)
+
+
 def _search_postgis(session: Session, q: PlotQuery) -> PlotSearch:
+    conn = session.connection()
+    if (
+        q.bbox is not None
+        and q.bbox[0] <= q.bbox[2]
+        and q.limit is None
+        and not q.offset
+        and q.intersects is None
+        and q.contains is None
+        and q.within_zone is None
+        and q.near is None
+        and not q.has_attributes
+    ):  # the common map request: one indexed statement, prepared once
+        minx, miny, maxx, maxy = (float(v) for v in q.bbox)
+        codes = (
+            conn.execute(_BBOX_SQL, {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
+            .scalars()
+            .all()
+        )
+        return PlotSearch(list(codes), len(codes))
     conds = _spatial_conditions_pg(session, q) + _attribute_conditions(q)
     if q.near is not None:
         return _nearest_postgis(session, q, conds)
+    if q.limit is None and not q.offset:
+        codes = (
+            conn.execute(
+                select(PlotRow.__table__.c.code).where(*conds).order_by(PlotRow.__table__.c.code)
+            )
+            .scalars()
+            .all()
+        )
+        return PlotSearch(list(codes), len(codes))
     stmt = select(PlotRow.code, func.count().over()).where(*conds).order_by(PlotRow.code)
     if q.offset:
         stmt = stmt.offset(q.offset)
     if q.limit is not None:
         stmt = stmt.limit(q.limit)
-    rows = session.execute(stmt).all()
+    rows = conn.execute(stmt).all()
     if rows:
         return PlotSearch([r[0] for r in rows], int(rows[0][1]))
-    total = session.execute(select(func.count()).select_from(PlotRow).where(*conds)).scalar_one()
+    total = conn.execute(select(func.count()).select_from(PlotRow).where(*conds)).scalar_one()
     return PlotSearch([], int(total))
 
 
@@ -532,43 +581,108 @@ def _chunks(items: Sequence[str], size: int = 900) -> Iterable[Sequence[str]]:
         yield items[i : i + size]
 
 
-def get_plots(session: Session, codes: Sequence[str] | None = None) -> list[Plot]:
-    """Plots by code, in the order given (all plots in code order when ``codes`` is None);
-    unknown codes are skipped."""
+def _member(column: Any, dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of the ``codes`` parameter, bound once (an array on PostgreSQL, a
+    JSON array on SQLite) so that a page of 100 codes is one bind, not 100."""
+    if dialect == "postgresql":
+        return column == func.any(bindparam("codes", type_=ARRAY(String)))
+    return column.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam("codes")))
+    )
+
+
+@functools.cache
+def _plot_statements(dialect: str, by_code: bool) -> tuple[Any, Any]:
+    """The two statements of :func:`get_plots`, built once per dialect (the codes are one
+    bind parameter)."""
     table = PlotRow.__table__
     itable = PlotIndicatorRow.__table__
-    rows: dict[str, Any] = {}
-    indicators: dict[str, list[PlotIndicatorRow]] = {}
-    batches: Iterable[Sequence[str] | None] = [None] if codes is None else _chunks(list(codes))
-    for batch in batches:
-        stmt = select(table)
-        istmt = select(itable)
-        if batch is not None:
-            stmt = stmt.where(table.c.code.in_(batch))
-            istmt = istmt.where(itable.c.plot_code.in_(batch))
-        for r in session.execute(stmt):
-            rows[r.code] = r
-        for r in session.execute(istmt.order_by(itable.c.plot_code)):
-            indicators.setdefault(r.plot_code, []).append(
-                PlotIndicatorRow(
-                    plot_code=r.plot_code,
-                    key=r.key,
-                    name=r.name,
-                    unit=r.unit,
-                    lower=r.lower,
-                    upper=r.upper,
-                    milestone=r.milestone,
-                )
-            )
-    order = sorted(rows) if codes is None else [c for c in codes if c in rows]
+    c, ic = table.c, itable.c
+    wkb = (
+        func.ST_AsBinary(c.geometry)
+        if dialect == "postgresql"
+        else type_coerce(c.geometry, LargeBinary)
+    )
+    stmt = select(
+        c.code,
+        c.name,
+        c.status,
+        c.land_use,
+        c.zone_code,
+        wkb,
+        c.area_m2,
+        c.area_mu,
+        c.gk_epsg,
+        c.extra,
+    )
+    fields = (ic.key, ic.name, ic.unit, ic.lower, ic.upper, ic.milestone)
+    agg = (
+        func.json_agg(func.json_build_array(*fields))
+        if dialect == "postgresql"
+        else func.json_group_array(func.json_array(*fields))
+    )
+    istmt = select(ic.plot_code, type_coerce(agg, String)).group_by(ic.plot_code)
+    if by_code:
+        stmt = stmt.where(_member(c.code, dialect))
+        istmt = istmt.where(_member(ic.plot_code, dialect))
+    return stmt, istmt
+
+
+def get_plots(session: Session, codes: Sequence[str] | None = None) -> list[Plot]:
+    """Plots by code, in the order given (all plots in code order when ``codes`` is None);
+    unknown codes are skipped.  Two statements whatever the count: the plots, and their
+    indicators aggregated per plot."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    stmt, istmt = _plot_statements(dialect, codes is not None)
+    params: dict[str, Any] = {}
+    if codes is not None:
+        if not codes:
+            return []
+        params["codes"] = list(codes) if dialect == "postgresql" else json.dumps(list(codes))
+    rows = {r[0]: r for r in conn.execute(stmt, params)}
+    indicators = dict(conn.execute(istmt, params).all())
+    order = sorted(rows) if codes is None else [k for k in codes if k in rows]
+    if not order:
+        return []
+    geoms = shapely.from_wkb([bytes(rows[k][5]) for k in order])
+    milestones = {m.value: m for m in Milestone}
     out = []
-    for code in order:
-        inds = indicators.get(code, [])
-        inds.sort(key=lambda i: _indicator_rank(i.key))
-        out.append(plot_from_row(rows[code], inds))  # type: ignore[arg-type]
+    for k, geom in zip(order, geoms, strict=True):
+        code, name, status, land_use, zone, _, m2, mu, epsg, extra = rows[k]
+        raw = indicators.get(k)
+        inds = (
+            sorted(
+                (
+                    Indicator(a, b, u, lo, hi, milestones[ms])
+                    for a, b, u, lo, hi, ms in (json.loads(raw) if isinstance(raw, str) else raw)
+                ),
+                key=lambda i: _indicator_rank(i.key),
+            )
+            if raw
+            else []
+        )
+        if isinstance(extra, str):
+            extra = json.loads(extra)
+        out.append(
+            Plot(
+                code=code,
+                name=name,
+                geometry=geom,
+                status=_STATUS[status],
+                land_use=land_use,
+                zone=zone,
+                indicators=tuple(inds),
+                area_m2=m2,
+                area_mu=mu,
+                gk_epsg=epsg,
+                extra=extra or {},
+            )
+        )
     return out
 
 
+_STATUS = {s.value: s for s in PlotStatus}
 _STD_ORDER = {k: i for i, k in enumerate(STANDARD)}
 
 
@@ -866,7 +980,10 @@ def import_file(
     if layers.zones:
         rows = gis_io.read_table(path, layers.assessments) if layers.assessments else []
         zones, problems = parse_zones(gis_io.read_layer(path, layers.zones, encoding), rows)
-    frame = gis_io.read_layer(path, layers.plots, encoding) if layers.plots else None
+    if layers.single:
+        frame = gis_io.read_layer(path, None, encoding)
+    else:
+        frame = gis_io.read_layer(path, layers.plots, encoding) if layers.plots else None
     if frame is None and not layers.zones:
         raise ImportRefused(
             [Problem(source, Text("文件中没有图层", "the file has no layer"))], source
@@ -1055,41 +1172,37 @@ def _write_plots(session: Session, table: PlotTable) -> tuple[int, int]:
     SQLite, COPY on PostgreSQL).  Returns (new, updated)."""
     codes = table.codes
     existing: set[str] = set()
-    for batch in _chunks(codes):
-        existing.update(session.scalars(select(PlotRow.code).where(PlotRow.code.in_(batch))))
+    if session.execute(select(PlotRow.code).limit(1)).first() is not None:
+        for batch in _chunks(codes):
+            existing.update(session.scalars(select(PlotRow.code).where(PlotRow.code.in_(batch))))
     if existing:
         gone = sorted(existing)
         for batch in _chunks(gone):
             session.execute(delete(PlotIndicatorRow).where(PlotIndicatorRow.plot_code.in_(batch)))
             session.execute(delete(PlotRow).where(PlotRow.code.in_(batch)))
     now = utcnow()
-    extras = [json.dumps(e, ensure_ascii=False) for e in table.extras]
+    extras = [json.dumps(e, ensure_ascii=False) if e else "{}" for e in table.extras]
+    statuses = [s.value for s in table.statuses]
+    order = sorted(range(len(codes)), key=codes.__getitem__)  # primary-key order
     ind_rows: list[tuple[Any, ...]] = []
     for key, v in table.indicators.items():
         d = v.definition
-        lo, hi = v.lower, v.upper
+        name, unit, milestone = d.name, d.unit, d.milestone.value
+        lo = [None if math.isnan(x) else x for x in v.lower.tolist()]
+        hi = [None if math.isnan(x) else x for x in v.upper.tolist()]
         for i in np.flatnonzero(v.present()).tolist():
-            ind_rows.append(
-                (
-                    codes[i],
-                    key,
-                    d.name,
-                    d.unit,
-                    None if math.isnan(lo[i]) else float(lo[i]),
-                    None if math.isnan(hi[i]) else float(hi[i]),
-                    d.milestone.value,
-                )
-            )
+            ind_rows.append((codes[i], key, name, unit, lo[i], hi[i], milestone))
+    ind_rows.sort(key=operator.itemgetter(0, 1))  # primary-key order
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        proc = PlotRow.__table__.c.updated_at.type.bind_processor(conn.dialect)
-        stamp_value = proc(now) if proc else now
+        conn.exec_driver_sql("PRAGMA cache_size = -131072")  # 128 MiB: bulk B-tree inserts
+        stamp_value = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DATETIME form
         wkb = shapely.to_wkb(table.geoms)
         rows = [
             (
                 codes[i],
                 table.names[i],
-                table.statuses[i].value,
+                statuses[i],
                 table.land_uses[i],
                 table.zones[i],
                 wkb[i],
@@ -1099,7 +1212,7 @@ def _write_plots(session: Session, table: PlotTable) -> tuple[int, int]:
                 extras[i],
                 stamp_value,
             )
-            for i in range(len(codes))
+            for i in order
         ]
         marks = ", ".join("?" * len(_PLOT_COLUMNS))
         conn.exec_driver_sql(
@@ -1118,12 +1231,12 @@ def _write_plots(session: Session, table: PlotTable) -> tuple[int, int]:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY landplots ({', '.join(_PLOT_COLUMNS)}) FROM STDIN") as copy:
-                for i in range(len(codes)):
+                for i in order:
                     copy.write_row(
                         (
                             codes[i],
                             table.names[i],
-                            table.statuses[i].value,
+                            statuses[i],
                             table.land_uses[i],
                             table.zones[i],
                             ewkb[i],

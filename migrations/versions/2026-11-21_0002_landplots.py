@@ -100,12 +100,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("plot_code", "key", name=op.f("pk_landplot_indicators")),
-    )
-    op.create_index(
-        "ix_landplot_indicators_key_lower", "landplot_indicators", ["key", "lower"]
-    )
-    op.create_index(
-        "ix_landplot_indicators_key_upper", "landplot_indicators", ["key", "upper"]
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "landplot_registry",
@@ -124,8 +119,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("landplot_registry")
-    op.drop_index("ix_landplot_indicators_key_upper", table_name="landplot_indicators")
-    op.drop_index("ix_landplot_indicators_key_lower", table_name="landplot_indicators")
     op.drop_table("landplot_indicators")
     op.drop_index(op.f("ix_landplots_zone_code"), table_name="landplots")
     op.drop_index(op.f("ix_landplots_status"), table_name="landplots")
