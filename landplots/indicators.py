@@ -110,7 +110,8 @@ STANDARD: dict[str, IndicatorDefinition] = {
     )
 }
 
-#: Keys every standard plot must carry (the contract's core: 投资强度, 容积率, 亩均税收).
+#: The contract's core (投资强度, 容积率, 亩均税收): required by ``onetrip plots import --strict``;
+#: by default a plot needs at least one indicator.
 REQUIRED_KEYS: tuple[str, ...] = tuple(k for k, d in STANDARD.items() if d.required)
 
 #: Known units: canonical form → (Chinese, English) description.

@@ -46,7 +46,6 @@ from i18n import Text
 from landplots import geometry as geo
 from landplots.errors import IndicatorError, LandplotsError, Problem
 from landplots.indicators import (
-    STANDARD,
     Catalogue,
     IndicatorDefinition,
     indicator_from_value,
@@ -409,6 +408,7 @@ def parse_plots(
     frame: Any,
     context: ZoneContext = ZoneContext(),
     progress: Callable[[int], None] | None = None,
+    required: Sequence[str] = (),
 ) -> tuple[PlotTable, list[Problem]]:
     """Read and validate a table of plots.
 
@@ -419,8 +419,9 @@ def parse_plots(
     that list is not empty.  Checks: code present and unique; geometry type, validity (shapely's
     reason), extent; status known; each indicator known (standard or of the plot's zone), with a
     known unit equal to the indicator's, a bound, no negative bound, lower ≤ upper, the bound
-    its direction needs; the required indicators present.  Overlaps need the registry and are
-    checked by the service (:func:`find_overlaps`).
+    its direction needs; at least one indicator, and those of ``required`` (e.g.
+    :data:`~landplots.indicators.REQUIRED_KEYS`) and of the plot's zone.  Overlaps need the
+    registry and are checked by the service (:func:`find_overlaps`).
     """
     problems: list[Problem] = []
     n = len(frame)
@@ -788,15 +789,32 @@ def parse_plots(
                     )
         indicators[key] = IndicatorValues(d, lo, hi)
 
-    # required indicators: the standard core, and a zone's own required keys
-    required_std = [k for k, d in STANDARD.items() if d.required]
+    # required indicators: at least one (a standard plot's standards are fixed before sale);
+    # ``required`` (e.g. the core three, ``--strict``) and a zone's own required keys
+    required_std = list(required)
     required_by_zone = {
         z.code: required_std + [d.key for d in z.indicator_definitions if d.required]
         for z in context.zones
     }
     present_by_key = {k: v.present() for k, v in indicators.items()}
+    any_present = np.zeros(n, dtype=bool)
+    for v in present_by_key.values():
+        any_present |= v
+    flagged = {p.culprit for p in problems}
     nowhere = np.zeros(n, dtype=bool)
     for i in range(n):
+        if not any_present[i] and culprit[i] not in flagged:
+            problems.append(
+                Problem(
+                    culprit[i],
+                    _t(
+                        "缺少控制指标（标准地须在出让前明确指标，如 investment_intensity、plot_ratio、tax_per_mu）",
+                        "missing indicators (a standard plot's indicators are fixed before sale, "
+                        "e.g. investment_intensity, plot_ratio, tax_per_mu)",
+                    ),
+                )
+            )
+            continue
         need = required_by_zone.get(zones[i], required_std)
         missing = [k for k in need if not present_by_key.get(k, nowhere)[i]]
         if missing:

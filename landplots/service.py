@@ -486,9 +486,10 @@ def _spatial_conditions_pg(session: Session, q: PlotQuery) -> list[ColumnElement
     return conds
 
 
-_BBOX_SQL = text(
-    "SELECT code FROM landplots WHERE geometry && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)"
-    " AND ST_Intersects(geometry, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490))"
+_BBOX_PG = (
+    "SELECT code FROM landplots"
+    " WHERE geometry && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490)"
+    " AND ST_Intersects(geometry, ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490))"
     " ORDER BY code"
 )
 
@@ -507,12 +508,12 @@ def _search_postgis(session: Session, q: PlotQuery) -> PlotSearch:
         and not q.has_attributes
     ):  # the common map request: one indexed statement, prepared once
         minx, miny, maxx, maxy = (float(v) for v in q.bbox)
-        codes = (
-            conn.execute(_BBOX_SQL, {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
-            .scalars()
-            .all()
-        )
-        return PlotSearch(list(codes), len(codes))
+        # straight to the session's psycopg connection (same transaction): prepared by the
+        # driver after a few runs, no result wrapping — this is the hot path of map clients
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(_BBOX_PG, {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
+            codes = [r[0] for r in cur.fetchall()]
+        return PlotSearch(codes, len(codes))
     conds = _spatial_conditions_pg(session, q) + _attribute_conditions(q)
     if q.near is not None:
         return _nearest_postgis(session, q, conds)
@@ -562,15 +563,10 @@ def _nearest_postgis(
     return PlotSearch(_page(codes, q), len(codes), _page(metres, q))
 
 
-def raw_bbox_sql(
-    minx: float, miny: float, maxx: float, maxy: float
-) -> tuple[str, dict[str, float]]:
-    """The bbox query as plain PostGIS SQL (the benchmark's reference)."""
-    return (
-        "SELECT code FROM landplots WHERE geometry && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490) "
-        "AND ST_Intersects(geometry, ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4490)) ORDER BY code",
-        {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy},
-    )
+def raw_bbox_sql() -> str:
+    """The bbox query as plain PostGIS SQL with psycopg placeholders (the benchmark's
+    reference; the service's own bbox path runs exactly this)."""
+    return _BBOX_PG
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -952,8 +948,12 @@ def import_file(
     layer: str | None = None,
     encoding: str | None = None,
     progress: Progress | None = None,
+    required: Sequence[str] = (),
 ) -> ImportSummary:
     """Import plots from a GeoJSON, GeoPackage or Shapefile (any CRS), all or nothing.
+
+    ``required`` names indicator keys every plot must carry (``REQUIRED_KEYS`` for the
+    contract's core); without it a plot needs at least one indicator.
 
     A GeoPackage with ``zones`` (and ``assessments``) layers imports its zones too, first.
     Plots are matched by code: a new code adds a plot, a known one replaces it.
@@ -988,7 +988,7 @@ def import_file(
         raise ImportRefused(
             [Problem(source, Text("文件中没有图层", "the file has no layer"))], source
         )
-    return _import(session, source, zones, problems, frame, progress, started)
+    return _import(session, source, zones, problems, frame, progress, started, required)
 
 
 def import_zones_file(
@@ -1043,7 +1043,7 @@ def import_zones_file(
     if assessments is not None:
         rows += gis_io.read_rows_document(assessments)
     zones, problems = parse_zones(frame, rows)
-    return _import(session, source, zones, problems, None, None, started)
+    return _import(session, source, zones, problems, None, None, started, ())
 
 
 def _registry_plots_near(
@@ -1074,6 +1074,7 @@ def _import(
     frame: Any,
     progress: Progress | None,
     started: float,
+    required: Sequence[str],
 ) -> ImportSummary:
     begin_write(session)
     registry_zones = {z.code: z for z in all_zones(session)}
@@ -1091,7 +1092,9 @@ def _import(
                 progress, 0.15 + 0.4 * min(done / max(n, 1), 1.0), "校验属性与指标", "validating"
             )
 
-        table, plot_problems = parse_plots(frame, ZoneContext(list(merged.values())), tick)
+        table, plot_problems = parse_plots(
+            frame, ZoneContext(list(merged.values())), tick, required
+        )
         problems += plot_problems
         usable = np.array([g is not None and not g.is_empty for g in table.geoms], dtype=bool)
         if usable.any():

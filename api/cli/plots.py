@@ -69,10 +69,21 @@ def _print_problems(cli_ctx: CliContext, e: ImportRefused, limit: int = 200) -> 
     default=None,
     help="Shapefile 字符编码 / DBF encoding when there is no .cpg (e.g. GBK)",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="每个地块须含投资强度、容积率、亩均税收 / every plot must carry "
+    "investment_intensity, plot_ratio and tax_per_mu",
+)
 @db_option
 @pass_cli
 def import_command(
-    cli_ctx: CliContext, path: str, layer: str | None, encoding: str | None, db_url: str | None
+    cli_ctx: CliContext,
+    path: str,
+    layer: str | None,
+    encoding: str | None,
+    strict: bool,
+    db_url: str | None,
 ) -> None:
     """导入标准地（GeoJSON / GeoPackage / Shapefile，任意坐标系）；整个文件校验通过才写入。
 
@@ -87,6 +98,7 @@ def import_command(
     )
 
     from landplots import service
+    from landplots.indicators import REQUIRED_KEYS
 
     if not Path(path).exists():
         raise GisFileError(f"文件不存在：{path}", f"no such file: {path}")
@@ -109,7 +121,12 @@ def import_command(
 
             with session_scope(engine, write=True) as session:
                 summary = service.import_file(
-                    session, path, layer=layer, encoding=encoding, progress=progress
+                    session,
+                    path,
+                    layer=layer,
+                    encoding=encoding,
+                    progress=progress,
+                    required=REQUIRED_KEYS if strict else (),
                 )
     except ImportRefused as e:
         _print_problems(cli_ctx, e)

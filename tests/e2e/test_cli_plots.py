@@ -206,10 +206,7 @@ def hostile_cases(work: Path) -> dict[str, tuple[Path, list[str]]]:
             ],
             ["U-1", "美元/英亩"],
         ),
-        "missing": (
-            [feature("M-1", box(0), indicators={"tax_per_mu": {"lower": 30}})],
-            ["M-1", "investment_intensity"],
-        ),
+        "missing": ([feature("M-1", box(0), indicators={})], ["M-1", "缺少控制指标"]),
         "no_bound": (
             [feature("N-1", box(0), indicators={**CORE, "rd_ratio": {"unit": "%"}})],
             ["N-1", "rd_ratio", "缺少指标值"],
@@ -251,6 +248,11 @@ def test_hostile_files_are_refused_naming_the_culprits(work: Path):
     assert cli("plots", "export", "after.geojson", cwd=work, db=db).returncode == 0
     features = lambda p: json.loads((work / p).read_text("utf-8"))["features"]  # noqa: E731
     assert features("before.geojson") == features("after.geojson")
+    partial = write_fc(
+        work / "partial.geojson", [feature("S-1", box(0), indicators={"tax_per_mu": {"lower": 30}})]
+    )
+    r = cli("plots", "import", str(partial), "--strict", cwd=work, db=db)
+    assert r.returncode == 1 and "S-1" in r.stderr and "investment_intensity" in r.stderr
 
 
 def test_any_crs_is_reprojected(work: Path):

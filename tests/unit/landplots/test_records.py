@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from landplots.indicators import REQUIRED_KEYS
 from landplots.model import PlotStatus, Zone
 from landplots.records import ZoneContext, find_overlaps, parse_plots, parse_zones
 
@@ -77,9 +78,10 @@ def test_every_problem_is_collected_and_named():
         {"code": "STATUS", **CORE, "status": "卖掉了"},
         {"code": "", **CORE},
         {"code": "NOTNUM", **CORE, "inv_lo": "很多"},
+        {"code": "NONE"},
     ]
-    geoms = [bowtie, box(1), box(2), box(3), box(4), box(5), box(6), box(7), box(8)]
-    _, problems = parse_plots(frame(rows, geoms))
+    geoms = [bowtie, box(1), box(2), box(3), box(4), box(5), box(6), box(7), box(8), box(9)]
+    _, problems = parse_plots(frame(rows, geoms), required=REQUIRED_KEYS)
     by = {}
     for p in problems:
         by.setdefault(p.culprit, []).append(p("en"))
@@ -90,6 +92,12 @@ def test_every_problem_is_collected_and_named():
     assert "missing required indicators: plot_ratio, tax_per_mu" in by["MISSING"][0]
     assert "unknown plot status" in by["STATUS"][0]
     assert "#8" in by and "is not a number" in by["NOTNUM"][0]
+    assert by["NONE"] == [
+        "NONE: missing indicators (a standard plot's indicators are fixed before sale, "
+        "e.g. investment_intensity, plot_ratio, tax_per_mu)"
+    ]
+    lenient = {p.culprit for p in parse_plots(frame(rows, geoms))[1]}
+    assert "MISSING" not in lenient and "NONE" in lenient  # by default: at least one indicator
 
 
 def test_unknown_indicator_and_zone_keys():
