@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadRequest, NotFound
 from landplots import service
-from landplots.errors import ZoneNotFound
 from landplots.features import plot_properties, zone_properties
 from landplots.geometry import CRS84
 
@@ -457,10 +456,7 @@ def item(
         p = service.get_plot(session, feature_id)
         row = (p.code, p.geometry, plot_properties(p, lang))
     else:
-        try:
-            z = service.get_zone(session, feature_id)
-        except ZoneNotFound:
-            raise
+        z = service.get_zone(session, feature_id)
         row = (z.code, z.geometry, zone_properties(z, lang))
     feature = _features([row], base, cid)[0]
     feature["links"] = [

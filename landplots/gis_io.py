@@ -11,7 +11,6 @@ Export → import is lossless in all three formats.
 from __future__ import annotations
 
 import json
-import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ from landplots import geometry as geo
 from landplots.errors import GisFileError, ImportRefused, Problem
 from landplots.indicators import STANDARD
 from landplots.model import STATUS_LABELS, Zone
-from landplots.records import PlotTable, json_safe
+from landplots.records import PlotTable
 
 Format = Literal["geojson", "gpkg", "shp"]
 FORMATS: dict[Format, str] = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile"}
@@ -452,7 +451,3 @@ def write_zones(zones: Sequence[Zone], path: str | Path, fmt: Format, append: bo
             for z in zones
         }
         zones_sidecar(p).write_text(json.dumps(sidecar, ensure_ascii=False, indent=1), "utf-8")
-
-
-def clean_number(v: Any) -> Any:
-    return None if isinstance(v, float) and math.isnan(v) else json_safe(v)

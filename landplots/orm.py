@@ -26,8 +26,6 @@ from landplots.indicators import IndicatorDefinition, parse_definition
 from landplots.model import (
     Indicator,
     Milestone,
-    Plot,
-    PlotStatus,
     RegionalAssessment,
     Zone,
 )
@@ -174,19 +172,3 @@ class RegistryStateRow(Base):
 
 PLOTS_GIST = gist_index(PlotRow.__table__, "geometry")  # type: ignore[arg-type]
 ZONES_GIST = gist_index(ZoneRow.__table__, "geometry")  # type: ignore[arg-type]
-
-
-def plot_from_row(row: PlotRow, indicators: list[PlotIndicatorRow]) -> Plot:
-    return Plot(
-        code=row.code,
-        name=row.name,
-        geometry=row.geometry,
-        status=PlotStatus(row.status),
-        land_use=row.land_use,
-        zone=row.zone_code,
-        indicators=tuple(i.to_domain() for i in indicators),
-        area_m2=row.area_m2,
-        area_mu=row.area_mu,
-        gk_epsg=row.gk_epsg,
-        extra=row.extra or {},
-    )

@@ -492,6 +492,12 @@ _BBOX_PG = (
     " AND ST_Intersects(geometry, ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490))"
     " ORDER BY code"
 )
+_BBOX_PAGE_PG = (
+    "SELECT code, count(*) OVER () FROM landplots"
+    " WHERE geometry && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490)"
+    " AND ST_Intersects(geometry, ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490))"
+    " ORDER BY code LIMIT %(limit)s OFFSET %(offset)s"
+)
 
 
 def _search_postgis(session: Session, q: PlotQuery) -> PlotSearch:
@@ -499,8 +505,6 @@ def _search_postgis(session: Session, q: PlotQuery) -> PlotSearch:
     if (
         q.bbox is not None
         and q.bbox[0] <= q.bbox[2]
-        and q.limit is None
-        and not q.offset
         and q.intersects is None
         and q.contains is None
         and q.within_zone is None
@@ -508,12 +512,19 @@ def _search_postgis(session: Session, q: PlotQuery) -> PlotSearch:
         and not q.has_attributes
     ):  # the common map request: one indexed statement, prepared once
         minx, miny, maxx, maxy = (float(v) for v in q.bbox)
+        params: dict[str, Any] = {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
         # straight to the session's psycopg connection (same transaction): prepared by the
         # driver after a few runs, no result wrapping — this is the hot path of map clients
         with conn.connection.driver_connection.cursor() as cur:
-            cur.execute(_BBOX_PG, {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy})
-            codes = [r[0] for r in cur.fetchall()]
-        return PlotSearch(codes, len(codes))
+            if q.limit is None and not q.offset:
+                cur.execute(_BBOX_PG, params)
+                codes = [r[0] for r in cur.fetchall()]
+                return PlotSearch(codes, len(codes))
+            params.update(limit=q.limit, offset=q.offset)
+            cur.execute(_BBOX_PAGE_PG, params)
+            rows = cur.fetchall()
+            if rows or not q.offset:
+                return PlotSearch([r[0] for r in rows], int(rows[0][1]) if rows else 0)
     conds = _spatial_conditions_pg(session, q) + _attribute_conditions(q)
     if q.near is not None:
         return _nearest_postgis(session, q, conds)

@@ -170,6 +170,10 @@ def test_each_query_kind(session):
         ),
     )
     assert combined.codes == ["CD-B03"]
+    for offset in (0, 2, len(bbox.codes), len(bbox.codes) + 3):
+        paged = svc.search_plots(session, q(bbox=box, limit=2, offset=offset))
+        assert paged.codes == bbox.codes[offset : offset + 2]
+        assert paged.number_matched == bbox.number_matched
     page = svc.search_plots(session, q(limit=5, offset=15))
     assert page.number_matched == 20 and page.codes == [p.code for p in every][15:20]
     nearest_listed = svc.search_plots(
