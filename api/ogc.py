@@ -415,10 +415,8 @@ def items(
             limit=page_size,
             offset=start,
         )
-        found = service.search_plots(session, q)
-        plots = service.get_plots(session, found.codes)
+        plots, matched = service.find_plots(session, q)
         rows = [(p.code, p.geometry, plot_properties(p, lang)) for p in plots]
-        matched = found.number_matched
     else:
         if indicator:
             raise BadRequest("zones 不支持 indicator 参数", "zones take no indicator parameter")

@@ -599,9 +599,9 @@ def _member(column: Any, dialect: str) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _plot_statements(dialect: str, by_code: bool) -> tuple[Any, Any]:
-    """The two statements of :func:`get_plots`, built once per dialect (the codes are one
-    bind parameter)."""
+def _plot_statement(dialect: str, by_code: bool) -> Any:
+    """The statement of :func:`get_plots`, built once per dialect: each plot with its
+    indicators aggregated in a correlated subquery (the codes are one bind parameter)."""
     table = PlotRow.__table__
     itable = PlotIndicatorRow.__table__
     c, ic = table.c, itable.c
@@ -610,6 +610,13 @@ def _plot_statements(dialect: str, by_code: bool) -> tuple[Any, Any]:
         if dialect == "postgresql"
         else type_coerce(c.geometry, LargeBinary)
     )
+    fields = (ic.key, ic.name, ic.unit, ic.lower, ic.upper, ic.milestone)
+    agg = (
+        func.json_agg(func.json_build_array(*fields))
+        if dialect == "postgresql"
+        else func.json_group_array(func.json_array(*fields))
+    )
+    indicators = select(type_coerce(agg, String)).where(ic.plot_code == c.code).scalar_subquery()
     stmt = select(
         c.code,
         c.name,
@@ -621,43 +628,21 @@ def _plot_statements(dialect: str, by_code: bool) -> tuple[Any, Any]:
         c.area_mu,
         c.gk_epsg,
         c.extra,
+        indicators,
     )
-    fields = (ic.key, ic.name, ic.unit, ic.lower, ic.upper, ic.milestone)
-    agg = (
-        func.json_agg(func.json_build_array(*fields))
-        if dialect == "postgresql"
-        else func.json_group_array(func.json_array(*fields))
-    )
-    istmt = select(ic.plot_code, type_coerce(agg, String)).group_by(ic.plot_code)
-    if by_code:
-        stmt = stmt.where(_member(c.code, dialect))
-        istmt = istmt.where(_member(ic.plot_code, dialect))
-    return stmt, istmt
+    return stmt.where(_member(c.code, dialect)) if by_code else stmt
 
 
-def get_plots(session: Session, codes: Sequence[str] | None = None) -> list[Plot]:
-    """Plots by code, in the order given (all plots in code order when ``codes`` is None);
-    unknown codes are skipped.  Two statements whatever the count: the plots, and their
-    indicators aggregated per plot."""
-    conn = session.connection()
-    dialect = conn.dialect.name
-    stmt, istmt = _plot_statements(dialect, codes is not None)
-    params: dict[str, Any] = {}
-    if codes is not None:
-        if not codes:
-            return []
-        params["codes"] = list(codes) if dialect == "postgresql" else json.dumps(list(codes))
-    rows = {r[0]: r for r in conn.execute(stmt, params)}
-    indicators = dict(conn.execute(istmt, params).all())
-    order = sorted(rows) if codes is None else [k for k in codes if k in rows]
-    if not order:
+def _plots_from_rows(rows: Sequence[Any]) -> list[Plot]:
+    """Plots from ``(code, name, status, land_use, zone, wkb, m2, mu, epsg, extra,
+    indicators_json, …)`` rows, in row order."""
+    if not rows:
         return []
-    geoms = shapely.from_wkb([bytes(rows[k][5]) for k in order])
+    geoms = shapely.from_wkb([bytes(r[5]) for r in rows])
     milestones = {m.value: m for m in Milestone}
     out = []
-    for k, geom in zip(order, geoms, strict=True):
-        code, name, status, land_use, zone, _, m2, mu, epsg, extra = rows[k]
-        raw = indicators.get(k)
+    for r, geom in zip(rows, geoms, strict=True):
+        code, name, status, land_use, zone, _, m2, mu, epsg, extra, raw = r[:11]
         inds = (
             sorted(
                 (
@@ -687,6 +672,72 @@ def get_plots(session: Session, codes: Sequence[str] | None = None) -> list[Plot
             )
         )
     return out
+
+
+def get_plots(session: Session, codes: Sequence[str] | None = None) -> list[Plot]:
+    """Plots by code, in the order given (all plots in code order when ``codes`` is None);
+    unknown codes are skipped.  One statement whatever the count."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    params: dict[str, Any] = {}
+    if codes is not None:
+        if not codes:
+            return []
+        params["codes"] = list(codes) if dialect == "postgresql" else json.dumps(list(codes))
+    rows = {r[0]: r for r in conn.execute(_plot_statement(dialect, codes is not None), params)}
+    order = sorted(rows) if codes is None else [k for k in codes if k in rows]
+    return _plots_from_rows([rows[k] for k in order])
+
+
+_BBOX_PAGE_PLOTS_PG = (
+    "WITH page AS ("
+    " SELECT code, count(*) OVER () AS matched FROM landplots"
+    " WHERE geometry && ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490)"
+    " AND ST_Intersects(geometry, ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4490))"
+    " ORDER BY code LIMIT %(limit)s OFFSET %(offset)s)"
+    " SELECT p.code, p.name, p.status, p.land_use, p.zone_code, ST_AsBinary(p.geometry),"
+    " p.area_m2, p.area_mu, p.gk_epsg, p.extra,"
+    " (SELECT json_agg(json_build_array(i.key, i.name, i.unit, i.lower, i.upper, i.milestone))"
+    "  FROM landplot_indicators i WHERE i.plot_code = p.code),"
+    " page.matched"
+    " FROM page JOIN landplots p ON p.code = page.code ORDER BY p.code"
+)
+
+
+def find_plots(session: Session, q: PlotQuery) -> tuple[list[Plot], int]:
+    """The page of plots matching ``q`` and the number matched (what a map client asks).
+
+    On PostGIS a plain bbox page is one statement (search, count, plots and indicators);
+    otherwise :func:`search_plots` then :func:`get_plots`.  Raises as :func:`search_plots`.
+    """
+    _check_query(q)
+    if (
+        not _is_sqlite(session)
+        and q.bbox is not None
+        and q.bbox[0] <= q.bbox[2]
+        and q.limit is not None
+        and q.intersects is None
+        and q.contains is None
+        and q.within_zone is None
+        and q.near is None
+        and not q.has_attributes
+    ):
+        minx, miny, maxx, maxy = (float(v) for v in q.bbox)
+        params = {
+            "minx": minx,
+            "miny": miny,
+            "maxx": maxx,
+            "maxy": maxy,
+            "limit": q.limit,
+            "offset": q.offset,
+        }
+        with session.connection().connection.driver_connection.cursor() as cur:
+            cur.execute(_BBOX_PAGE_PLOTS_PG, params)
+            rows = cur.fetchall()
+        if rows or not q.offset:
+            return _plots_from_rows(rows), int(rows[0][11]) if rows else 0
+    found = search_plots(session, q)
+    return get_plots(session, found.codes), found.number_matched
 
 
 _STATUS = {s.value: s for s in PlotStatus}

@@ -174,6 +174,9 @@ def test_each_query_kind(session):
         paged = svc.search_plots(session, q(bbox=box, limit=2, offset=offset))
         assert paged.codes == bbox.codes[offset : offset + 2]
         assert paged.number_matched == bbox.number_matched
+        plots, matched = svc.find_plots(session, q(bbox=box, limit=2, offset=offset))
+        assert matched == bbox.number_matched
+        assert plots == svc.get_plots(session, paged.codes)
     page = svc.search_plots(session, q(limit=5, offset=15))
     assert page.number_matched == 20 and page.codes == [p.code for p in every][15:20]
     nearest_listed = svc.search_plots(
