@@ -39,6 +39,7 @@ API_TAGS = [
     Tag(name="tasks", description="部门审批任务 Department review tasks"),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
+    Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
 ]
 
 
@@ -81,6 +82,7 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
+    from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import routes as pages
     from api.routes import admin, auth, catalog, projects, tasks
 
@@ -91,6 +93,7 @@ def route_handlers() -> list[Any]:
         *projects.ROUTES,
         *tasks.ROUTES,
         *admin.ROUTES,
+        *OGC_ROUTES,
         *pages.ROUTES,
     ]
 

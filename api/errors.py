@@ -38,6 +38,14 @@ from approvals.errors import (
 )
 from approvals.workflow import MaterialsMissing, WorkflowError
 from i18n import Lang, LocalizedError, normalize_lang
+from landplots.errors import (
+    GeometryError,
+    GisFileError,
+    ImportRefused,
+    LandplotsError,
+    QueryError,
+)
+from landplots.errors import NotFoundError as LandplotsNotFound
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -79,6 +87,12 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (ProjectError, HTTP_422_UNPROCESSABLE_ENTITY),
     (CalendarError, HTTP_422_UNPROCESSABLE_ENTITY),
     (ApprovalsError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (LandplotsNotFound, HTTP_404_NOT_FOUND),
+    (QueryError, HTTP_400_BAD_REQUEST),
+    (GeometryError, HTTP_400_BAD_REQUEST),
+    (GisFileError, HTTP_400_BAD_REQUEST),
+    (ImportRefused, HTTP_422_UNPROCESSABLE_ENTITY),
+    (LandplotsError, HTTP_422_UNPROCESSABLE_ENTITY),
     (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
 ]
 
@@ -170,7 +184,7 @@ def localized_error_handler(request: Request, exc: LocalizedError) -> Response[d
     if is_page(request):
         return page_error(request, status_for(exc), exc.text(lang))
     extra: dict[str, Any] = {}
-    if isinstance(exc, CatalogError):
+    if isinstance(exc, CatalogError | ImportRefused):
         extra["errors"] = [p(lang) for p in exc.problems]
     return problem(request, status_for(exc), exc.text(lang), **extra)
 

@@ -16,7 +16,12 @@ FOREIGN_TABLES = frozenset({"spatial_ref_sys", "layer", "topology"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic hook: leave the tables of extensions alone."""
+    """Alembic hook: leave the tables of extensions alone, and the GiST indexes that only
+    PostgreSQL has (see :data:`storage.types.SPATIAL_INDEXES`)."""
+    from storage.types import SPATIAL_INDEXES
+
+    if type_ == "index" and name in SPATIAL_INDEXES:
+        return False
     return not (type_ == "table" and name in FOREIGN_TABLES)
 
 

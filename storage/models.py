@@ -5,6 +5,7 @@ from __future__ import annotations
 import api.accounts
 import api.idempotency  # noqa: F401
 import approvals.orm  # noqa: F401
+import landplots.orm  # noqa: F401
 import storage.audit  # noqa: F401
 from storage.base import Base
 

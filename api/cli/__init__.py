@@ -95,9 +95,9 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
 
 def _register() -> None:
-    from api.cli import backup, calendar, catalog, db, demo, plan, serve, workflow
+    from api.cli import backup, calendar, catalog, db, demo, plan, plots, serve, workflow
 
-    for module in (plan, demo, catalog, calendar, db, serve, workflow, backup):
+    for module in (plan, demo, catalog, calendar, db, serve, workflow, plots, backup):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -23,8 +23,9 @@ from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.documents import read_document
 from approvals.exchange import to_bpmn, to_ics
 from approvals.planning import Plan, plan
-from approvals.project import parse_project
+from approvals.project import Project, parse_project
 from approvals.service import loaded_arrangements
+from landplots.errors import PlotNotFound
 
 
 def load_catalogue_file(path: str | None) -> Catalogue:
@@ -51,6 +52,50 @@ def build_calendar(cli_ctx: CliContext, db_url: str | None, files: tuple[str, ..
     for f in files:
         arrangements.append(parse_arrangement(read_document(f), f))
     return WorkCalendar(arrangements)
+
+
+def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) -> Project:
+    """When the project names its plot (``"plot": "<code>"``), the regional assessments of the
+    plot's zone in the registry replace the ones the project declares.
+
+    Without a registry that knows the plot, declared assessments are kept with a warning;
+    with none declared either, the plot is reported as not found (exit 1).
+    """
+    if not project.plot:
+        return project
+    from dataclasses import replace
+
+    from sqlalchemy import inspect
+
+    from landplots.service import assessments_for_plot
+
+    url = resolve_db_url(cli_ctx, db_url)
+    explicit = db_url is not None or "DATABASE_URL" in os.environ
+    if explicit or database_exists(url):
+        engine = open_engine(cli_ctx, db_url, migrate=False)
+        try:
+            if "landplots" in inspect(engine).get_table_names():
+                with session_scope(engine) as session:
+                    try:
+                        covered = assessments_for_plot(session, project.plot)
+                    except PlotNotFound:
+                        if not project.assessments:
+                            raise
+                    else:
+                        return replace(project, assessments=covered)
+        finally:
+            engine.dispose()
+    if not project.assessments:
+        raise PlotNotFound(project.plot)
+    cli_ctx.err.print(
+        cli_ctx.t(
+            f"注意：登记库中没有地块 {project.plot}，按项目申报的区域评价编制计划",
+            f"note: plot {project.plot} is not in the registry; planning with the project's "
+            "declared regional assessments",
+        ),
+        style="yellow",
+    )
+    return project
 
 
 def write_plan(p: Plan, fmt: str, catalogue: Catalogue, lang: str) -> str:
@@ -117,6 +162,7 @@ def plan_command(
     """根据事项清单为项目生成并联审批计划。Plan a project against a catalogue."""
     catalogue = load_catalogue_file(catalog_path)
     project = parse_project(read_document(project_path), project_path)
+    project = plot_assessments(cli_ctx, db_url, project)
     calendar = build_calendar(cli_ctx, db_url, calendar_files)
     p = plan(catalogue, project, calendar, start.date() if start else None)
     if fmt == "table" and out_path is None:
