@@ -83,6 +83,7 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
     from api.ogc import ROUTES as OGC_ROUTES
+    from api.pages import plots as plot_pages
     from api.pages import routes as pages
     from api.routes import admin, auth, catalog, projects, tasks
 
@@ -95,6 +96,7 @@ def route_handlers() -> list[Any]:
         *admin.ROUTES,
         *OGC_ROUTES,
         *pages.ROUTES,
+        *plot_pages.ROUTES,
     ]
 
 

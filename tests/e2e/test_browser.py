@@ -189,3 +189,49 @@ def test_admin_pages_and_roles(live, browser: Browser):
     assert response is not None and response.status == 403
     response = page.goto(f"{base}/projects/999")
     assert response is not None and response.status == 404
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "landplots" / "data"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_plot_import_report_and_map(live, browser: Browser, tmp_path: Path):
+    import json
+
+    base = live.url
+    page = browser.new_page()
+    login(page, base, "admin")
+    page.goto(f"{base}/admin/plots")
+    check_page(page, "20-admin-plots")
+    # a hostile file: every problem is reported, nothing written
+    bad = json.loads((SAMPLE / "plots.geojson").read_text("utf-8"))
+    bad["features"][1]["properties"]["code"] = bad["features"][0]["properties"]["code"]  # duplicate code
+    (tmp_path / "bad.geojson").write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
+    page.get_by_label(re.compile("地块文件")).set_input_files(str(tmp_path / "bad.geojson"))
+    page.get_by_role("button", name="导入").click()
+    expect(page.get_by_role("heading", name="校验报告")).to_be_visible()
+    expect(page.locator("table", has_text="问题清单")).to_contain_text(bad["features"][0]["properties"]["code"])
+    expect(page.locator("text=登记簿现有 0 个地块")).to_be_visible()
+    check_page(page, "21-admin-plots-refused")
+    # zones first, then the plots
+    page.get_by_label(re.compile("地块文件")).set_input_files(str(SAMPLE / "zones.geojson"))
+    page.get_by_label("内容").select_option("zones")
+    page.get_by_role("button", name="导入").click()
+    page.get_by_label(re.compile("地块文件")).set_input_files(str(SAMPLE / "plots.geojson"))
+    page.get_by_role("button", name="导入").click()
+    expect(page.locator("text=登记簿现有 20 个地块")).to_be_visible()
+
+    # the regulator's map, drawn from the app's own GeoJSON, with pan and zoom
+    login(page, base, "regulator1")
+    page.goto(f"{base}/map")
+    expect(page.locator("#map")).to_have_attribute("data-loaded", "20")
+    plots = page.locator("svg.map path.plot")
+    expect(plots).to_have_count(20)
+    before = page.locator("svg.map").get_attribute("viewBox")
+    page.get_by_role("button", name="放大").click()
+    page.locator("svg.map").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.locator("svg.map").get_attribute("viewBox") != before
+    plots.first.focus()
+    expect(page.locator("#map-detail")).to_contain_text("亩均税收")
+    check_page(page, "22-regulator-map")

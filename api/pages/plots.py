@@ -1,0 +1,201 @@
+"""Pages of the plot registry: the map (every role) and the administrator's import with its
+validation report."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+from sqlalchemy.orm import Session
+
+from api.clock import Clock
+from api.pages.routes import EXTRA_NAV, context, page_lang, require_user
+from i18n import LocalizedError
+from landplots.model import PlotStatus
+from landplots.service import PlotQuery as _PlotQuery
+from landplots.service import count_plots, find_plots, import_file, import_zones_file
+from storage.audit import record
+
+STATUS_COLORS = {
+    "reserve": "#9e9e9e",
+    "listed": "#1565c0",
+    "sold": "#6a1b9a",
+    "started": "#ef6c00",
+    "completed": "#2e7d32",
+    "producing": "#00695c",
+}
+COMPLIANCE_URL: list[str] = []  # set by the commitments package: plot code → {status, label}
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+def _nav(user: Any, lang: str) -> list[tuple[str, str]]:
+    out = [("/map", "Map" if lang == "en" else "标准地地图")]
+    if user.role == "admin":
+        out.append(("/admin/plots", "Plot import" if lang == "en" else "地块导入"))
+    return out
+
+
+EXTRA_NAV.append(_nav)
+
+
+def _status_label(status: Any, lang: str) -> str:
+    try:
+        return PlotStatus(status).text(lang)
+    except ValueError:
+        return str(status)
+
+
+@get("/map", include_in_schema=False, sync_to_thread=True)
+def map_page(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    require_user(request)
+    lang = page_lang(request)
+    plots, _ = find_plots(session, _PlotQuery(limit=10_000))
+    legend = [(k, color, _status_label(k, lang)) for k, color in STATUS_COLORS.items()]
+    rows = [
+        {
+            "code": p.code,
+            "name": p.name,
+            "status_name": _status_label(p.status, lang),
+            "zone": p.zone or "",
+            "area_mu": round(p.area_mu, 2),
+        }
+        for p in plots
+    ]
+    title = "Standard plots and zones" if lang == "en" else "标准地与片区地图"
+    return Template(
+        "map.html",
+        context=context(
+            request,
+            session,
+            clock,
+            map_title=title,
+            legend=legend,
+            plots=rows,
+            compliance_url=COMPLIANCE_URL[0] if COMPLIANCE_URL else None,
+        ),
+    )
+
+
+@get("/admin/plots", include_in_schema=False, sync_to_thread=True)
+def admin_plots(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    require_user(request, "admin")
+    return _import_page(request, session, clock, None)
+
+
+def _import_page(
+    request: Request[Any, Any, Any], session: Session, clock: Clock, report: dict[str, Any] | None
+) -> Template:
+    lang = page_lang(request)
+    title = "Plot registry import" if lang == "en" else "标准地登记簿导入"
+    return Template(
+        "admin_plots.html",
+        context=context(
+            request, session, clock, title=title, count=count_plots(session), report=report
+        ),
+    )
+
+
+def _safe_extract(archive: zipfile.ZipFile, target: Path) -> None:
+    """Extract a zipped Shapefile, refusing members that try to leave the folder (zip slip)."""
+    for member in archive.infolist():
+        name = PurePosixPath(member.filename)
+        if (
+            name.is_absolute()
+            or ".." in name.parts
+            or member.filename.startswith(("/", "\\"))
+            or "\\" in member.filename
+        ):
+            raise ValueError(member.filename)
+        if member.file_size > MAX_UPLOAD:
+            raise ValueError(member.filename)
+    archive.extractall(target)
+
+
+@post("/admin/plots", include_in_schema=False, sync_to_thread=True)
+def admin_plots_submit(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template:
+    admin = require_user(request, "admin")
+    lang = page_lang(request)
+    upload = data.get("file")
+    kind = data.get("kind") or "plots"
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _import_page(
+            request,
+            session,
+            clock,
+            {
+                "refused": True,
+                "summary": "no file" if lang == "en" else "未选择文件",
+                "problems": [],
+            },
+        )
+    name = Path(upload.filename).name
+    suffix = Path(name).suffix.lower()
+    content = upload.file.read(MAX_UPLOAD + 1)
+    report: dict[str, Any]
+    with tempfile.TemporaryDirectory(prefix="onetrip-import-") as tmp:
+        folder = Path(tmp)
+        try:
+            if len(content) > MAX_UPLOAD:
+                raise ValueError("too large")
+            if suffix == ".zip":
+                import io
+
+                with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                    _safe_extract(archive, folder)
+                shapefiles = sorted(folder.rglob("*.shp"))
+                if not shapefiles:
+                    raise ValueError("no .shp in the archive")
+                path = shapefiles[0]
+            elif suffix in {".geojson", ".json", ".gpkg"}:
+                path = folder / ("upload" + suffix)
+                path.write_bytes(content)
+            else:
+                raise ValueError(f"unsupported file type {suffix or name}")
+        except (ValueError, zipfile.BadZipFile) as e:
+            session.rollback()
+            msg = f"file refused: {e}" if lang == "en" else f"文件被拒绝：{e}"
+            return _import_page(
+                request, session, clock, {"refused": True, "summary": msg, "problems": []}
+            )
+        try:
+            summary = (import_zones_file if kind == "zones" else import_file)(session, path)
+            record(
+                session,
+                actor=admin.username,
+                role=admin.role,
+                action=f"{kind}.import",
+                entity="file",
+                entity_id=name,
+                after={"file": name, "summary": str(summary)},
+            )
+            session.commit()
+            report = {"refused": False, "summary": f"{name}: {summary}", "problems": []}
+        except LocalizedError as e:
+            session.rollback()
+            problems = [p(lang) if callable(p) else str(p) for p in getattr(e, "problems", [])]
+            report = {"refused": True, "summary": e.text(lang), "problems": problems}  # type: ignore[arg-type]
+    return _import_page(request, session, clock, report)
+
+
+ROUTES = [map_page, admin_plots, admin_plots_submit]
