@@ -46,7 +46,9 @@ def seed_rng(seed):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def sgs(order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start):  # pragma: no cover
+def sgs(
+    order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start
+):  # pragma: no cover
     """Serial SGS; ``work`` is overwritten, ``start`` filled; returns the makespan."""
     R = avail.shape[1]
     top = 0  # rows [0, top) of work are initialised from avail (lazily, as the schedule grows)
@@ -136,8 +138,28 @@ def order_from_starts(start, topo, out):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-        avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, max_rounds):  # pragma: no cover
+def fbi(
+    order,
+    dur,
+    res_ptr,
+    res_id,
+    res_q,
+    pred_ptr,
+    pred_idx,
+    succ_ptr,
+    succ_idx,
+    release,
+    zeros,
+    avail,
+    avail_rev,
+    work,
+    start,
+    bstart,
+    topo,
+    rtopo,
+    const_cap,
+    max_rounds,
+):  # pragma: no cover
     """Forward SGS then up to ``max_rounds`` backward/forward rounds.
 
     On return ``start`` holds the best forward schedule and ``order`` its
@@ -163,13 +185,26 @@ def fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_i
                         avail_rev[t, r] = avail[src, r]
                     else:
                         avail_rev[t, r] = avail[H - 1, r]
-        bms = sgs(border, dur, res_ptr, res_id, res_q, succ_ptr, succ_idx, zeros,
-                  avail if const_cap else avail_rev, work, bstart)
+        bms = sgs(
+            border,
+            dur,
+            res_ptr,
+            res_id,
+            res_q,
+            succ_ptr,
+            succ_idx,
+            zeros,
+            avail if const_cap else avail_rev,
+            work,
+            bstart,
+        )
         # forward list: increasing original start = bms - bfinish
         for j in range(n):
             keys[j] = bms - bstart[j] - dur[j]
         bucket_order(keys, topo, border)
-        fms = sgs(border, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, fstart)
+        fms = sgs(
+            border, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, fstart
+        )
         if fms < ms:
             ms = fms
             for j in range(n):
@@ -192,15 +227,58 @@ def _hash(start):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def evaluate(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-             avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds):  # pragma: no cover
+def evaluate(
+    order,
+    dur,
+    res_ptr,
+    res_id,
+    res_q,
+    pred_ptr,
+    pred_idx,
+    succ_ptr,
+    succ_idx,
+    release,
+    zeros,
+    avail,
+    avail_rev,
+    work,
+    start,
+    bstart,
+    topo,
+    rtopo,
+    const_cap,
+    proj,
+    weights,
+    kind,
+    rounds,
+):  # pragma: no cover
     """FBI-evaluate an activity list in place; returns (objective, tie-break, hash).
 
     The tie-break (smaller is better among equal objectives) is the sum of
     finish times: it rewards compact schedules on the makespan plateaus.
     """
-    ms = fbi(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx, release, zeros,
-             avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, rounds)
+    ms = fbi(
+        order,
+        dur,
+        res_ptr,
+        res_id,
+        res_q,
+        pred_ptr,
+        pred_idx,
+        succ_ptr,
+        succ_idx,
+        release,
+        zeros,
+        avail,
+        avail_rev,
+        work,
+        start,
+        bstart,
+        topo,
+        rtopo,
+        const_cap,
+        rounds,
+    )
     tb = 0
     for j in range(start.shape[0]):
         tb += start[j] + dur[j]
@@ -231,7 +309,9 @@ def sample_lists(pop, prio, bias, pred_ptr, pred_idx, succ_ptr, succ_idx):  # pr
             best = 0
             if row == 0:
                 for e in range(1, ne):
-                    if prio[elig[e]] < prio[elig[best]] or (prio[elig[e]] == prio[elig[best]] and elig[e] < elig[best]):
+                    if prio[elig[e]] < prio[elig[best]] or (
+                        prio[elig[e]] == prio[elig[best]] and elig[e] < elig[best]
+                    ):
                         best = e
             else:
                 mx = prio[elig[0]]
@@ -407,9 +487,43 @@ def perturb(elite, rows, pm, prec):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def ga(pop, pst, fit, mss, hashes, n_gen, pm, p_peak, n_keep, n_shift, load, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
-       release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap, proj, weights, kind, rounds,
-       prec, best_start):  # pragma: no cover
+def ga(
+    pop,
+    pst,
+    fit,
+    mss,
+    hashes,
+    n_gen,
+    pm,
+    p_peak,
+    n_keep,
+    n_shift,
+    load,
+    dur,
+    res_ptr,
+    res_id,
+    res_q,
+    pred_ptr,
+    pred_idx,
+    succ_ptr,
+    succ_idx,
+    release,
+    zeros,
+    avail,
+    avail_rev,
+    work,
+    start,
+    bstart,
+    topo,
+    rtopo,
+    const_cap,
+    proj,
+    weights,
+    kind,
+    rounds,
+    prec,
+    best_start,
+):  # pragma: no cover
     """Run ``n_gen`` generations; population arrays are updated in place.
 
     ``fit`` must be sorted ascending on entry (row 0 the best); so it is on
@@ -454,9 +568,31 @@ def ga(pop, pst, fit, mss, hashes, n_gen, pm, p_peak, n_keep, n_shift, load, dur
                 mutate(child, pm, prec)
                 for _s in range(n_shift):
                     shift_move(child, pred_ptr, pred_idx, succ_ptr, succ_idx, posbuf)
-                f, ms, h = evaluate(child, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, succ_ptr, succ_idx,
-                                    release, zeros, avail, avail_rev, work, start, bstart, topo, rtopo, const_cap,
-                                    proj, weights, kind, rounds)
+                f, ms, h = evaluate(
+                    child,
+                    dur,
+                    res_ptr,
+                    res_id,
+                    res_q,
+                    pred_ptr,
+                    pred_idx,
+                    succ_ptr,
+                    succ_idx,
+                    release,
+                    zeros,
+                    avail,
+                    avail_rev,
+                    work,
+                    start,
+                    bstart,
+                    topo,
+                    rtopo,
+                    const_cap,
+                    proj,
+                    weights,
+                    kind,
+                    rounds,
+                )
                 count += 1
                 kfit[c + side] = f
                 kms[c + side] = ms

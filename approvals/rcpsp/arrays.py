@@ -51,8 +51,11 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
     R = instance.n_resources
     res_rows = tuple(tuple(r for r in range(R) if instance.demands[j][r] > 0) for j in range(n))
     res_ptr, res_id = _csr(res_rows)
-    res_q = np.fromiter((instance.demands[j][r] for j in range(n) for r in res_rows[j]), dtype=np.int64,
-                        count=int(res_ptr[-1]))
+    res_q = np.fromiter(
+        (instance.demands[j][r] for j in range(n) for r in res_rows[j]),
+        dtype=np.int64,
+        count=int(res_ptr[-1]),
+    )
     pred_ptr, pred_idx = _csr(instance.predecessors)
     succ_ptr, succ_idx = _csr(instance.successors)
     horizon = instance.horizon_upper_bound() + 1
@@ -76,7 +79,9 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
     release = np.asarray([instance.release(j) for j in range(n)], dtype=np.int64)
     if instance.projects is not None:
         proj = np.asarray(instance.projects, dtype=np.int64)
-        weights = np.asarray(instance.project_weights or (1.0,) * instance.n_projects, dtype=np.float64)
+        weights = np.asarray(
+            instance.project_weights or (1.0,) * instance.n_projects, dtype=np.float64
+        )
     else:
         proj = np.full(n, -1, dtype=np.int64)
         weights = np.zeros(0, dtype=np.float64)
@@ -95,8 +100,17 @@ def build_arrays(instance: Instance, objective: str = "makespan") -> Arrays:
         avail=avail,
         const_cap=const_cap,
         topo=topo,
-        load=np.asarray([sum(q / c for q, c in zip(instance.demands[j], instance.capacities, strict=True) if q)
-                         for j in range(n)], dtype=np.float64),
+        load=np.asarray(
+            [
+                sum(
+                    q / c
+                    for q, c in zip(instance.demands[j], instance.capacities, strict=True)
+                    if q
+                )
+                for j in range(n)
+            ],
+            dtype=np.float64,
+        ),
         rtopo=topo[::-1].copy(),
         prec=prec,
         lft=np.asarray(latest_finishes(instance, horizon), dtype=np.int64),

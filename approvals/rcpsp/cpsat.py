@@ -132,7 +132,10 @@ def solve_cpsat(
         m.minimize(mk)
     else:
         weights = _weights_int(instance)
-        comp = [m.new_int_var(0, instance.horizon_upper_bound(), f"c{p}") for p in range(instance.n_projects)]
+        comp = [
+            m.new_int_var(0, instance.horizon_upper_bound(), f"c{p}")
+            for p in range(instance.n_projects)
+        ]
         for j, p in enumerate(instance.projects or ()):
             if p >= 0:
                 m.add(comp[p] >= ends[j])

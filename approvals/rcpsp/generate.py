@@ -56,7 +56,9 @@ def approval_portfolio(
             t = ReviewTask(f"{pk}.{d}.{i}", pk, d, rng.randint(1, 10), predecessors=preds)
             group.append(t)
             last.append(t.key)
-        group.append(ReviewTask(f"{pk}.close", pk, names[0], rng.randint(1, 2), predecessors=tuple(last)))
+        group.append(
+            ReviewTask(f"{pk}.close", pk, names[0], rng.randint(1, 2), predecessors=tuple(last))
+        )
         tasks.extend(group)
         p += 1
     absent = None
@@ -70,4 +72,6 @@ def approval_portfolio(
                     days[day] = 1
             if days:
                 absent[d] = days
-    return build_multi_project(tasks, depts, absences=absent, name=f"approvals-{seed}-{n_tasks}-{n_departments}")
+    return build_multi_project(
+        tasks, depts, absences=absent, name=f"approvals-{seed}-{n_tasks}-{n_departments}"
+    )

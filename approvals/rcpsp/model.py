@@ -108,10 +108,14 @@ class Instance:
             if d < 0:
                 raise InstanceError(f"job {j}: negative duration {d}")
         if len(self.successors) != n:
-            raise InstanceError(f"successors has {len(self.successors)} rows, expected {n} (one per job)")
+            raise InstanceError(
+                f"successors has {len(self.successors)} rows, expected {n} (one per job)"
+            )
         if len(self.demands) != n:
             raise InstanceError(f"demands has {len(self.demands)} rows, expected {n} (one per job)")
-        capacities = tuple(_as_int(c, f"capacity of resource {r}") for r, c in enumerate(self.capacities))
+        capacities = tuple(
+            _as_int(c, f"capacity of resource {r}") for r, c in enumerate(self.capacities)
+        )
         n_res = len(capacities)
         for r, c in enumerate(capacities):
             if c < 0:
@@ -121,7 +125,9 @@ class Instance:
             row = tuple(_as_int(s, f"successor of job {j}") for s in succ)
             for s in row:
                 if not 0 <= s < n:
-                    raise InstanceError(f"job {j}: unknown successor id {s} (valid ids are 0..{n - 1})")
+                    raise InstanceError(
+                        f"job {j}: unknown successor id {s} (valid ids are 0..{n - 1})"
+                    )
                 if s == j:
                     raise InstanceError(f"job {j}: a job cannot be its own successor")
             if len(set(row)) != len(row):
@@ -131,7 +137,9 @@ class Instance:
         for j, dem in enumerate(self.demands):
             row = tuple(_as_int(q, f"demand of job {j}") for q in dem)
             if len(row) != n_res:
-                raise InstanceError(f"job {j}: {len(row)} demands given, expected {n_res} (one per resource)")
+                raise InstanceError(
+                    f"job {j}: {len(row)} demands given, expected {n_res} (one per resource)"
+                )
             for r, q in enumerate(row):
                 if q < 0:
                     raise InstanceError(f"job {j}: negative demand {q} on resource {r}")
@@ -146,7 +154,9 @@ class Instance:
         setter(self, "demands", tuple(demands))
 
         if self.release_times is not None:
-            rel = tuple(_as_int(x, f"release time of job {j}") for j, x in enumerate(self.release_times))
+            rel = tuple(
+                _as_int(x, f"release time of job {j}") for j, x in enumerate(self.release_times)
+            )
             if len(rel) != n:
                 raise InstanceError(f"release_times has {len(rel)} entries, expected {n}")
             for j, x in enumerate(rel):
@@ -160,7 +170,9 @@ class Instance:
                 )
             prof = []
             for r, row in enumerate(self.capacity_profile):
-                vals = tuple(_as_int(v, f"capacity of resource {r} in period {t}") for t, v in enumerate(row))
+                vals = tuple(
+                    _as_int(v, f"capacity of resource {r} in period {t}") for t, v in enumerate(row)
+                )
                 for t, v in enumerate(vals):
                     if not 0 <= v <= capacities[r]:
                         raise InstanceError(
@@ -179,7 +191,9 @@ class Instance:
             if self.project_weights is not None:
                 weights = tuple(float(w) for w in self.project_weights)
                 if len(weights) < n_proj:
-                    raise InstanceError(f"project_weights has {len(weights)} entries, expected {n_proj}")
+                    raise InstanceError(
+                        f"project_weights has {len(weights)} entries, expected {n_proj}"
+                    )
                 if any(not w > 0 for w in weights):
                     raise InstanceError("project weights must be positive")
                 setter(self, "project_weights", weights)
@@ -285,7 +299,7 @@ def _find_cycle(successors: Sequence[Sequence[int]], nodes: set[int]) -> list[in
         seen[j] = len(path)
         path.append(j)
         j = next(s for s in successors[j] if s in nodes)
-    return [*path[seen[j]:], j]
+    return [*path[seen[j] :], j]
 
 
 @dataclass(frozen=True)
@@ -328,7 +342,10 @@ class Schedule:
 
         For a PSPLIB instance the labels are the 1-based job numbers of the file.
         """
-        return {"makespan": self.makespan, "start": {instance.label(j): s for j, s in enumerate(self.starts)}}
+        return {
+            "makespan": self.makespan,
+            "start": {instance.label(j): s for j, s in enumerate(self.starts)},
+        }
 
 
 def validate_schedule(instance: Instance, starts: Sequence[int]) -> int:
@@ -354,17 +371,22 @@ def validate_schedule(instance: Instance, starts: Sequence[int]) -> int:
     """
     n = instance.n_jobs
     if len(starts) != n:
-        raise InfeasibleScheduleError(f"{len(starts)} start times given, expected {n}", kind="length")
+        raise InfeasibleScheduleError(
+            f"{len(starts)} start times given, expected {n}", kind="length"
+        )
     st = []
     for j, s in enumerate(starts):
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise InfeasibleScheduleError(f"job {j}: start time {s!r} is not a non-negative integer", kind="start")
+            raise InfeasibleScheduleError(
+                f"job {j}: start time {s!r} is not a non-negative integer", kind="start"
+            )
         st.append(int(s))
     dur = instance.durations
     for j in range(n):
         if st[j] < instance.release(j):
             raise InfeasibleScheduleError(
-                f"job {j} starts at {st[j]}, before its release time {instance.release(j)}", kind="release"
+                f"job {j} starts at {st[j]}, before its release time {instance.release(j)}",
+                kind="release",
             )
         for s in instance.successors[j]:
             if st[s] < st[j] + dur[j]:
@@ -411,7 +433,9 @@ def project_completions(instance: Instance, starts: Sequence[int]) -> list[int]:
     return out
 
 
-def objective_value(instance: Instance, starts: Sequence[int], objective: Objective = "makespan") -> float:
+def objective_value(
+    instance: Instance, starts: Sequence[int], objective: Objective = "makespan"
+) -> float:
     """Value of ``objective`` for a schedule.
 
     ``"makespan"``: latest finish.  ``"weighted_completion"``: sum over
@@ -423,12 +447,16 @@ def objective_value(instance: Instance, starts: Sequence[int], objective: Object
         If the objective is unknown or needs projects the instance lacks.
     """
     if objective == "makespan":
-        return float(max((s + d for s, d in zip(starts, instance.durations, strict=False)), default=0))
+        return float(
+            max((s + d for s, d in zip(starts, instance.durations, strict=False)), default=0)
+        )
     if objective == "weighted_completion":
         if instance.projects is None:
             raise InstanceError("objective 'weighted_completion' needs instance.projects")
         weights = instance.project_weights or (1.0,) * instance.n_projects
-        return float(sum(w * c for w, c in zip(weights, project_completions(instance, starts), strict=False)))
+        return float(
+            sum(w * c for w, c in zip(weights, project_completions(instance, starts), strict=False))
+        )
     raise InstanceError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
 
 
@@ -440,13 +468,19 @@ def resource_orders(instance: Instance, starts: Sequence[int]) -> list[list[int]
     """
     out: list[list[int]] = []
     for r in range(instance.n_resources):
-        jobs = [j for j in range(instance.n_jobs) if instance.demands[j][r] > 0 and instance.durations[j] > 0]
+        jobs = [
+            j
+            for j in range(instance.n_jobs)
+            if instance.demands[j][r] > 0 and instance.durations[j] > 0
+        ]
         jobs.sort(key=lambda j: (starts[j], starts[j] + instance.durations[j], j))
         out.append(jobs)
     return out
 
 
-def department_orders(instance: Instance, schedule: Schedule | Sequence[int]) -> dict[str, list[str]]:
+def department_orders(
+    instance: Instance, schedule: Schedule | Sequence[int]
+) -> dict[str, list[str]]:
     """Per-department task order by names: ``{department: [task label, ...]}``."""
     starts = schedule.starts if isinstance(schedule, Schedule) else schedule
     return {

@@ -37,14 +37,21 @@ _HEADER_KEYS = {
     "nonrenewable": re.compile(r"^\s*-\s*nonrenewable\s*:\s*(\S+)", re.I),
     "doubly constrained": re.compile(r"^\s*-\s*doubly constrained\s*:\s*(\S+)", re.I),
 }
-_SECTIONS = ("PROJECT INFORMATION", "PRECEDENCE RELATIONS", "REQUESTS/DURATIONS", "RESOURCEAVAILABILITIES")
+_SECTIONS = (
+    "PROJECT INFORMATION",
+    "PRECEDENCE RELATIONS",
+    "REQUESTS/DURATIONS",
+    "RESOURCEAVAILABILITIES",
+)
 
 
 def _int(token: str, line: int, field: str) -> int:
     try:
         return int(token)
     except ValueError:
-        raise RcpspFormatError(f"expected an integer, got {token!r}", line=line, field=field) from None
+        raise RcpspFormatError(
+            f"expected an integer, got {token!r}", line=line, field=field
+        ) from None
 
 
 def _is_rule(text: str) -> bool:
@@ -89,7 +96,9 @@ def parse_sm(text: str, name: str = "") -> Instance:
             if up.startswith(sec) and sec not in section_at:
                 section_at[sec] = i
     if "jobs" not in header:
-        raise RcpspFormatError("header line 'jobs (incl. supersource/sink ):' not found", field="jobs")
+        raise RcpspFormatError(
+            "header line 'jobs (incl. supersource/sink ):' not found", field="jobs"
+        )
     if "renewable" not in header:
         raise RcpspFormatError("header line '- renewable :' not found", field="renewable")
     for sec in _SECTIONS[1:]:
@@ -97,14 +106,20 @@ def parse_sm(text: str, name: str = "") -> Instance:
             raise RcpspFormatError(f"section {sec!r} not found", field=sec)
     n, n_line = header["jobs"]
     if n < 1:
-        raise RcpspFormatError(f"number of jobs must be positive, got {n}", line=n_line, field="jobs")
+        raise RcpspFormatError(
+            f"number of jobs must be positive, got {n}", line=n_line, field="jobs"
+        )
     n_res, r_line = header["renewable"]
     if n_res < 0:
-        raise RcpspFormatError(f"negative number of resources {n_res}", line=r_line, field="renewable")
+        raise RcpspFormatError(
+            f"negative number of resources {n_res}", line=r_line, field="renewable"
+        )
     for key in ("nonrenewable", "doubly constrained"):
         if key in header and header[key][0] != 0:
             raise RcpspFormatError(
-                f"only renewable resources are supported, got {header[key][0]}", line=header[key][1], field=key
+                f"only renewable resources are supported, got {header[key][0]}",
+                line=header[key][1],
+                field=key,
             )
     order = [section_at[s] for s in _SECTIONS if s in section_at]
     if order != sorted(order):
@@ -132,40 +147,66 @@ def parse_sm(text: str, name: str = "") -> Instance:
     if len(prec) != n:
         where = prec[-1][0] if prec else section_at["PRECEDENCE RELATIONS"] + 1
         raise RcpspFormatError(
-            f"{len(prec)} job rows found, expected {n} (the 'jobs' header)", line=where, field="PRECEDENCE RELATIONS"
+            f"{len(prec)} job rows found, expected {n} (the 'jobs' header)",
+            line=where,
+            field="PRECEDENCE RELATIONS",
         )
     successors: list[tuple[int, ...]] = []
     for j, (ln, tok) in enumerate(prec):
         if len(tok) < 3:
-            raise RcpspFormatError("expected 'jobnr #modes #successors successors...'", line=ln, field="jobnr")
+            raise RcpspFormatError(
+                "expected 'jobnr #modes #successors successors...'", line=ln, field="jobnr"
+            )
         num = _int(tok[0], ln, "jobnr")
         if num != j + 1:
-            raise RcpspFormatError(f"job number {num} out of sequence, expected {j + 1}", line=ln, field="jobnr")
+            raise RcpspFormatError(
+                f"job number {num} out of sequence, expected {j + 1}", line=ln, field="jobnr"
+            )
         modes = _int(tok[1], ln, "#modes")
         if modes != 1:
-            raise RcpspFormatError(f"job {num}: {modes} modes; only single-mode is supported", line=ln, field="#modes")
+            raise RcpspFormatError(
+                f"job {num}: {modes} modes; only single-mode is supported", line=ln, field="#modes"
+            )
         k = _int(tok[2], ln, "#successors")
         succ = [_int(t, ln, "successors") for t in tok[3:]]
         if k != len(succ):
             raise RcpspFormatError(
-                f"job {num}: #successors says {k} but {len(succ)} successor ids are listed", line=ln, field="#successors"
+                f"job {num}: #successors says {k} but {len(succ)} successor ids are listed",
+                line=ln,
+                field="#successors",
             )
         for s in succ:
             if not 1 <= s <= n:
-                raise RcpspFormatError(f"job {num}: unknown successor id {s} (jobs are 1..{n})", line=ln, field="successors")
+                raise RcpspFormatError(
+                    f"job {num}: unknown successor id {s} (jobs are 1..{n})",
+                    line=ln,
+                    field="successors",
+                )
             if s == num:
-                raise RcpspFormatError(f"job {num} lists itself as successor", line=ln, field="successors")
+                raise RcpspFormatError(
+                    f"job {num} lists itself as successor", line=ln, field="successors"
+                )
         if len(set(succ)) != len(succ):
-            raise RcpspFormatError(f"job {num}: duplicate successor ids", line=ln, field="successors")
+            raise RcpspFormatError(
+                f"job {num}: duplicate successor ids", line=ln, field="successors"
+            )
         successors.append(tuple(s - 1 for s in succ))
 
     # RESOURCEAVAILABILITIES: one header line ("R 1  R 2 ..."), one value row.
     avail = rows("RESOURCEAVAILABILITIES", 1)
     if not avail:
-        raise RcpspFormatError("no capacity row", line=section_at["RESOURCEAVAILABILITIES"] + 1, field="RESOURCEAVAILABILITIES")
+        raise RcpspFormatError(
+            "no capacity row",
+            line=section_at["RESOURCEAVAILABILITIES"] + 1,
+            field="RESOURCEAVAILABILITIES",
+        )
     ln, tok = avail[0]
     if len(tok) != n_res:
-        raise RcpspFormatError(f"{len(tok)} capacities given, expected {n_res}", line=ln, field="RESOURCEAVAILABILITIES")
+        raise RcpspFormatError(
+            f"{len(tok)} capacities given, expected {n_res}",
+            line=ln,
+            field="RESOURCEAVAILABILITIES",
+        )
     capacities = [_int(t, ln, f"R {r + 1}") for r, t in enumerate(tok)]
     for r, c in enumerate(capacities):
         if c < 0:
@@ -175,29 +216,41 @@ def parse_sm(text: str, name: str = "") -> Instance:
     req = rows("REQUESTS/DURATIONS", 1)
     if len(req) != n:
         where = req[-1][0] if req else section_at["REQUESTS/DURATIONS"] + 1
-        raise RcpspFormatError(f"{len(req)} job rows found, expected {n}", line=where, field="REQUESTS/DURATIONS")
+        raise RcpspFormatError(
+            f"{len(req)} job rows found, expected {n}", line=where, field="REQUESTS/DURATIONS"
+        )
     durations: list[int] = []
     demands: list[tuple[int, ...]] = []
     for j, (ln, tok) in enumerate(req):
         if len(tok) != 3 + n_res:
             raise RcpspFormatError(
-                f"{len(tok)} fields, expected {3 + n_res} (jobnr, mode, duration, {n_res} demands)", line=ln, field="jobnr"
+                f"{len(tok)} fields, expected {3 + n_res} (jobnr, mode, duration, {n_res} demands)",
+                line=ln,
+                field="jobnr",
             )
         num = _int(tok[0], ln, "jobnr")
         if num != j + 1:
-            raise RcpspFormatError(f"job number {num} out of sequence, expected {j + 1}", line=ln, field="jobnr")
+            raise RcpspFormatError(
+                f"job number {num} out of sequence, expected {j + 1}", line=ln, field="jobnr"
+            )
         if _int(tok[1], ln, "mode") != 1:
-            raise RcpspFormatError(f"job {num}: mode {tok[1]}; only mode 1 is supported", line=ln, field="mode")
+            raise RcpspFormatError(
+                f"job {num}: mode {tok[1]}; only mode 1 is supported", line=ln, field="mode"
+            )
         d = _int(tok[2], ln, "duration")
         if d < 0:
             raise RcpspFormatError(f"job {num}: negative duration {d}", line=ln, field="duration")
         dem = tuple(_int(t, ln, f"R {r + 1}") for r, t in enumerate(tok[3:]))
         for r, q in enumerate(dem):
             if q < 0:
-                raise RcpspFormatError(f"job {num}: negative demand {q}", line=ln, field=f"R {r + 1}")
+                raise RcpspFormatError(
+                    f"job {num}: negative demand {q}", line=ln, field=f"R {r + 1}"
+                )
             if q > capacities[r]:
                 raise RcpspFormatError(
-                    f"job {num}: demand {q} exceeds capacity {capacities[r]} of resource {r + 1}", line=ln, field=f"R {r + 1}"
+                    f"job {num}: demand {q} exceeds capacity {capacities[r]} of resource {r + 1}",
+                    line=ln,
+                    field=f"R {r + 1}",
                 )
         durations.append(d)
         demands.append(dem)
@@ -210,7 +263,9 @@ def parse_sm(text: str, name: str = "") -> Instance:
             name=name,
         )
     except InstanceError as exc:  # cycles: report against the precedence section
-        raise RcpspFormatError(str(exc), line=section_at["PRECEDENCE RELATIONS"] + 1, field="PRECEDENCE RELATIONS") from exc
+        raise RcpspFormatError(
+            str(exc), line=section_at["PRECEDENCE RELATIONS"] + 1, field="PRECEDENCE RELATIONS"
+        ) from exc
 
 
 def load_sm(path: str | os.PathLike[str]) -> Instance:

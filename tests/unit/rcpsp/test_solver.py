@@ -187,5 +187,7 @@ def test_generator_is_reproducible_and_approval_shaped():
     assert a == b
     assert 80 <= a.n_jobs <= 90
     assert a.n_resources == 5 and all(1 <= c <= 3 for c in a.capacities)
-    assert all(sum(row) == 1 and max(row) == 1 for row in a.demands)  # one reviewer of one department
+    assert all(
+        sum(row) == 1 and max(row) == 1 for row in a.demands
+    )  # one reviewer of one department
     assert a.n_projects >= 10 and a.capacity_profile is not None and a.release_times is not None
