@@ -37,6 +37,7 @@ API_TAGS = [
     Tag(name="catalogue", description="事项清单与一次告知 Catalogue and questionnaire"),
     Tag(name="projects", description="项目：一窗受理、实时计划、材料 Projects"),
     Tag(name="tasks", description="部门审批任务 Department review tasks"),
+    Tag(name="capacity", description="部门审查能力与排队预测 Department capacity and forecasts"),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
@@ -85,7 +86,7 @@ def route_handlers() -> list[Any]:
     from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import plots as plot_pages
     from api.pages import routes as pages
-    from api.routes import admin, auth, catalog, projects, tasks
+    from api.routes import admin, auth, capacity, catalog, projects, tasks
 
     return [
         health,
@@ -94,6 +95,7 @@ def route_handlers() -> list[Any]:
         *projects.ROUTES,
         *tasks.ROUTES,
         *admin.ROUTES,
+        *capacity.ROUTES,
         *OGC_ROUTES,
         *pages.ROUTES,
         *plot_pages.ROUTES,

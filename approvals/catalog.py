@@ -7,6 +7,7 @@ reported, not only the first.  The result is immutable and safe to share between
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -195,11 +196,17 @@ class Catalogue:
 # --- loading -------------------------------------------------------------------------------
 
 _VALIDATOR = jsonschema.Draft202012Validator(CATALOG_SCHEMA)
-# fastjsonschema compiles the (draft-07-compatible) schema to Python: the fast path for valid
-# documents; jsonschema then lists every problem precisely when a document is invalid.
-_FAST_VALIDATE = fastjsonschema.compile(
-    {**CATALOG_SCHEMA, "$schema": "http://json-schema.org/draft-07/schema#"}
-)
+
+
+@lru_cache(maxsize=1)
+def _fast_validate() -> Any:
+    """fastjsonschema compiles the (draft-07-compatible) schema to Python on first use: the fast
+    path for valid documents; jsonschema then lists every problem precisely when one is invalid."""
+    # a deep copy: fastjsonschema writes into the schema it compiles; the published one stays intact
+    schema = copy.deepcopy(CATALOG_SCHEMA)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)
+
 
 _ZH_VALIDATOR = {
     "required": "缺少必填字段",
@@ -237,7 +244,7 @@ def _where(doc: Any, path: Sequence[Any]) -> str:
 def schema_problems(doc: Any) -> list[Text]:
     """Every JSON-Schema violation of ``doc``, each naming the item code and field."""
     try:
-        _FAST_VALIDATE(doc)
+        _fast_validate()(doc)
         return []
     except fastjsonschema.JsonSchemaException:
         pass

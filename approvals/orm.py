@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -335,3 +336,82 @@ class RatingRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[str] = mapped_column(String(100))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- department capacity (审查人员与请假) and capacity-aware forecasts ---------------------------
+
+
+class DepartmentCapacityRow(Base):
+    """How many reviewers a department has per working day (审查人员数)."""
+
+    __tablename__ = "department_capacity"
+
+    department: Mapped[str] = mapped_column(
+        ForeignKey("departments.code", ondelete="CASCADE"), primary_key=True
+    )
+    reviewers: Mapped[int] = mapped_column(Integer, default=2)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DepartmentAbsenceRow(Base):
+    """Reviewers of a department absent on a day (请假、培训、借调)."""
+
+    __tablename__ = "department_absences"
+    __table_args__ = (UniqueConstraint("department", "on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department: Mapped[str] = mapped_column(
+        ForeignKey("departments.code", ondelete="CASCADE"), index=True
+    )
+    on: Mapped[date] = mapped_column(Date)
+    absent: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CapacityRunRow(Base):
+    """One computation of the capacity-aware forecast (full or incremental)."""
+
+    __tablename__ = "capacity_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))
+    tasks: Mapped[int] = mapped_column(Integer)
+    projects: Mapped[int] = mapped_column(Integer)
+    objective: Mapped[float] = mapped_column(Float)
+    lower_bound: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class TaskForecastRow(Base):
+    """A task's predicted start and finish under department capacity, and its place in its
+    department's queue (the order in which to take the work)."""
+
+    __tablename__ = "task_forecasts"
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("capacity_runs.id", ondelete="CASCADE"), index=True
+    )
+    start_on: Mapped[date] = mapped_column(Date)
+    finish_on: Mapped[date] = mapped_column(Date)
+    start_day: Mapped[int] = mapped_column(Integer)
+    queue_rank: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectForecastRow(Base):
+    """A project's predicted finish under department capacity."""
+
+    __tablename__ = "project_forecasts"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("capacity_runs.id", ondelete="CASCADE"), index=True
+    )
+    finish_on: Mapped[date] = mapped_column(Date)

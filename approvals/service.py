@@ -86,7 +86,9 @@ def catalogue_version(session: Session, catalog_id: int, sha256: str | None = No
     """A stored catalogue version, parsed once per process (versions never change: a changed
     catalogue is a new version), so a request reads two columns, not the whole document."""
     if sha256 is None:
-        sha256 = session.scalar(select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id))
+        sha256 = session.scalar(
+            select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
+        )
         if sha256 is None:
             raise CatalogError([f"no catalogue version {catalog_id}"])
     key = (catalog_id, sha256)
@@ -104,7 +106,9 @@ def catalogue_version(session: Session, catalog_id: int, sha256: str | None = No
 def active_catalogue(session: Session) -> Catalogue:
     """The active catalogue; the shipped default when none has been loaded."""
     row = session.execute(
-        select(CatalogVersionRow.id, CatalogVersionRow.sha256).where(CatalogVersionRow.active.is_(True))
+        select(CatalogVersionRow.id, CatalogVersionRow.sha256).where(
+            CatalogVersionRow.active.is_(True)
+        )
     ).first()
     if row is None:
         return default_catalogue()

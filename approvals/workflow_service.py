@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from approvals import capacity_service
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue, Material, parse_catalog
@@ -342,6 +343,7 @@ def file_project(
         "项目申报（一窗受理），生成基线计划",
         "project filed at the one window; baseline planned",
     )
+    capacity_service.after_event(session, filed_on, calendar, f"filed {project.code}")
     return project
 
 
@@ -422,12 +424,17 @@ class MaterialFacts:
 def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
     """The project's catalogue, certificates and current uploads by material code."""
     certificates = {
-        c.code: c for c in session.scalars(select(CertificateRow).where(CertificateRow.project_id == project.id))
+        c.code: c
+        for c in session.scalars(
+            select(CertificateRow).where(CertificateRow.project_id == project.id)
+        )
     }
     uploads = {
         m.code: m
         for m in session.scalars(
-            select(MaterialRow).where(MaterialRow.project_id == project.id, MaterialRow.current.is_(True))
+            select(MaterialRow).where(
+                MaterialRow.project_id == project.id, MaterialRow.current.is_(True)
+            )
         )
     }
     return MaterialFacts(project_catalogue(session, project), certificates, uploads)
@@ -658,6 +665,7 @@ def _finish_task_action(
     _roll_up(session, project, task.step, on)
     _advance(session, project, on, calendar)
     replan(session, project, on, calendar, *reason, subject=task.step.code)
+    capacity_service.after_event(session, on, calendar, reason[1])
     return task
 
 
@@ -955,6 +963,7 @@ def resubmit_corrections(
         f"the enterprise answered the corrections on {task.step.code}; clock resumed",
         subject=task.step.code,
     )
+    capacity_service.after_event(session, on, calendar, f"corrections answered on {task.step.code}")
     return task
 
 

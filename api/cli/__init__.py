@@ -11,15 +11,44 @@ import sys
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from api.cli.common import CliContext, fail
 from api.settings import Settings
 from i18n import LocalizedError
 
+#: Commands by name → "module:attribute", imported only when used (``onetrip rcpsp`` and
+#: ``onetrip --help`` do not pay for the GIS stack, the ORM or the web framework).
+LAZY_COMMANDS = {
+    "plan": "api.cli.plan:plan_command",
+    "demo": "api.cli.demo:demo_command",
+    "catalog": "api.cli.catalog:catalog_group",
+    "calendar": "api.cli.calendar:calendar_group",
+    "db": "api.cli.db:db_group",
+    "serve": "api.cli.serve:serve_command",
+    "workflow": "api.cli.workflow:workflow_group",
+    "plots": "api.cli.plots:plots_group",
+    "backup": "api.cli.backup:backup_command",
+    "restore": "api.cli.backup:restore_command",
+    "rcpsp": "api.cli.rcpsp:rcpsp_command",
+    "capacity": "api.cli.capacity:capacity_group",
+}
+
 
 class OnetripGroup(click.Group):
-    """Maps domain errors to one clear line and an exit code, for every subcommand."""
+    """Loads commands lazily, and maps domain errors to one clear line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            command.name = cmd_name
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -28,29 +57,29 @@ class OnetripGroup(click.Group):
             raise
         except LocalizedError as e:
             fail(ctx, e.text(_lang(ctx)))
-        except OperationalError as e:
-            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
-            fail(
-                ctx,
-                f"数据库不可用：{reason}"
-                if _lang(ctx) == "zh"
-                else f"database unavailable: {reason}",
-            )
-        except SQLAlchemyError as e:
-            if _debug(ctx):
-                raise
-            fail(
-                ctx,
-                f"数据库错误：{type(e).__name__}"
-                if _lang(ctx) == "zh"
-                else f"database error: {type(e).__name__}",
-                code=70,
-            )
         except KeyboardInterrupt:
             fail(ctx, "已中断" if _lang(ctx) == "zh" else "interrupted", code=130)
         except Exception as e:
+            from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+            if isinstance(e, OperationalError):
+                reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+                fail(
+                    ctx,
+                    f"数据库不可用：{reason}"
+                    if _lang(ctx) == "zh"
+                    else f"database unavailable: {reason}",
+                )
             if _debug(ctx):
                 raise
+            if isinstance(e, SQLAlchemyError):
+                fail(
+                    ctx,
+                    f"数据库错误：{type(e).__name__}"
+                    if _lang(ctx) == "zh"
+                    else f"database error: {type(e).__name__}",
+                    code=70,
+                )
             msg = f"{type(e).__name__}: {e}"
             fail(
                 ctx,
@@ -92,17 +121,6 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     for investment projects.
     """
     ctx.obj = CliContext(Settings.from_env(lang=lang))
-
-
-def _register() -> None:
-    from api.cli import backup, calendar, catalog, db, demo, plan, plots, serve, workflow
-
-    for module in (plan, demo, catalog, calendar, db, serve, workflow, plots, backup):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,17 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from api.settings import Settings
-from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory, normalize_url
-from storage.migrate import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:  # the database layers load only when a command needs them (fast start-up)
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 
 @dataclass
@@ -62,11 +61,17 @@ def _zh(ctx: click.Context) -> bool:
 
 
 def resolve_db_url(cli_ctx: CliContext, db_url: str | None) -> str:
+    from storage.engine import normalize_url
+
     return normalize_url(db_url or cli_ctx.settings.database_url)
 
 
 def database_exists(url: str) -> bool:
     """False only for a SQLite file that does not exist yet (a server database is assumed)."""
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import is_sqlite
+
     if is_sqlite(url):
         database = make_url(url).database
         return bool(database) and (database == ":memory:" or Path(database).exists())
@@ -75,6 +80,9 @@ def database_exists(url: str) -> bool:
 
 def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True) -> Engine:
     """An engine for the database, upgraded to the latest migration when ``migrate``."""
+    from storage.engine import make_engine
+    from storage.migrate import current_revision, head_revision, upgrade
+
     url = resolve_db_url(cli_ctx, db_url)
     engine = make_engine(url)
     if migrate and current_revision(engine) != head_revision():
@@ -93,6 +101,8 @@ def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
     """A unit of work: committed when the block succeeds, rolled back when it raises."""
+    from storage.engine import begin_write, make_session_factory
+
     session = make_session_factory(engine)()
     if write:
         begin_write(session)

@@ -205,12 +205,16 @@ def test_plot_import_report_and_map(live, browser: Browser, tmp_path: Path):
     check_page(page, "20-admin-plots")
     # a hostile file: every problem is reported, nothing written
     bad = json.loads((SAMPLE / "plots.geojson").read_text("utf-8"))
-    bad["features"][1]["properties"]["code"] = bad["features"][0]["properties"]["code"]  # duplicate code
+    bad["features"][1]["properties"]["code"] = bad["features"][0]["properties"][
+        "code"
+    ]  # duplicate code
     (tmp_path / "bad.geojson").write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
     page.get_by_label(re.compile("地块文件")).set_input_files(str(tmp_path / "bad.geojson"))
     page.get_by_role("button", name="导入").click()
     expect(page.get_by_role("heading", name="校验报告")).to_be_visible()
-    expect(page.locator("table", has_text="问题清单")).to_contain_text(bad["features"][0]["properties"]["code"])
+    expect(page.locator("table", has_text="问题清单")).to_contain_text(
+        bad["features"][0]["properties"]["code"]
+    )
     expect(page.locator("text=登记簿现有 0 个地块")).to_be_visible()
     check_page(page, "21-admin-plots-refused")
     # zones first, then the plots

@@ -64,8 +64,11 @@ def test_refuses_what_is_not_a_backup(tmp_path: Path):
 def test_cli_backup_and_restore(tmp_path: Path):
     db = tmp_path / "cli.sqlite3"
     url = f"sqlite:///{db}"
+
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=120
+        )
 
     assert run("db", "upgrade", "--db", url).returncode == 0
     r = run("backup", str(tmp_path / "b.sqlite3"), "--db", url)

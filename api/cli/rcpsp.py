@@ -1,0 +1,68 @@
+"""``onetrip rcpsp``: solve one PSPLIB ``.sm`` instance (resource-constrained scheduling)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from api.cli.common import CliContext, fail, pass_cli
+
+
+@click.command("rcpsp")
+@click.argument("path", metavar="FILE.sm", type=click.Path(dir_okay=False))
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.01, max=3600),
+    default=1.0,
+    show_default=True,
+    help="墙钟秒数 / wall-clock seconds",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="线程数 / threads (default: all cores)",
+)
+@pass_cli
+@click.pass_context
+def rcpsp_command(
+    ctx: click.Context,
+    cli_ctx: CliContext,
+    path: str,
+    time_limit: float,
+    fmt: str,
+    seed: int,
+    workers: int | None,
+) -> None:
+    """求解资源受限项目调度问题（PSPLIB .sm）。Solve a PSPLIB .sm instance within the time limit."""
+    from approvals.rcpsp import RcpspError, solve, validate_schedule
+    from approvals.rcpsp.psplib import load_sm
+
+    try:
+        instance = load_sm(path)
+    except FileNotFoundError:
+        fail(ctx, f"{path}：文件不存在" if cli_ctx.lang == "zh" else f"{path}: no such file")
+    except (RcpspError, UnicodeDecodeError, OSError) as e:
+        fail(ctx, f"{path}：{e}" if cli_ctx.lang == "zh" else f"{path}: {e}")
+    try:
+        schedule = solve(instance, time_limit, seed=seed, workers=workers)
+        validate_schedule(instance, schedule.starts)
+    except RcpspError as e:
+        fail(ctx, str(e))
+    result = schedule.to_psplib_dict(instance)
+    if fmt == "json":
+        click.echo(json.dumps(result))
+        return
+    cli_ctx.console.print(
+        f"makespan {schedule.makespan} (lower bound {schedule.lower_bound:g}, {schedule.method})"
+    )
+    for label, start in result["start"].items():  # type: ignore[union-attr]
+        cli_ctx.console.print(f"  job {label}: start {start}")
+
+
+COMMANDS = [rcpsp_command]
