@@ -81,7 +81,7 @@ def test_one_reviewer_queues_the_second_project(session):
 
 
 def test_absence_and_events_keep_the_forecast_in_step(session):
-    p1, p2 = setup(session)
+    p1, _p2 = setup(session)
     cal = work_calendar(session)
     cs.set_reviewers(session, "fgw", 2)
     cs.set_absence(session, "fgw", MON, 2, "培训")
