@@ -25,6 +25,7 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from approvals.errors import (
     AccessDenied,
@@ -203,6 +204,23 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[dic
     return problem(request, exc.status_code, detail, headers=dict(exc.headers or {}), **extra)
 
 
+def database_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """The database did not answer (restarting, unreachable): 503 with Retry-After; the pool
+    re-validates connections (pre-ping), so the service recovers by itself when it is back."""
+    request.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    lang = request_lang(request)
+    detail = (
+        "数据库暂不可用，请稍后重试"
+        if lang == "zh"
+        else "the database is unavailable; retry shortly"
+    )
+    if is_page(request):
+        return page_error(request, 503, detail)
+    return problem(request, 503, detail, headers={"Retry-After": "2"})
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
     lang = request_lang(request)
@@ -222,6 +240,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response[dict[st
 EXCEPTION_HANDLERS = {
     LocalizedError: localized_error_handler,
     HTTPException: http_exception_handler,
+    OperationalError: database_unavailable_handler,
+    InterfaceError: database_unavailable_handler,
     Exception: internal_error_handler,
 }
 

@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     413: "请求体过大 Payload too large",
     422: "内容无法处理（字段、材料、问卷答案等）Unprocessable: names the field, material or answer",
     429: "请求过于频繁 Too many requests",
+    503: "数据库暂不可用，请稍后重试 The database is unavailable; retry (Retry-After)",
 }
 
 
@@ -42,5 +43,5 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 
 
 #: The codes of an authenticated read, and of an authenticated write.
-READ = (400, 401, 403, 404)
-WRITE = (400, 401, 403, 404, 409, 413, 422)
+READ = (400, 401, 403, 404, 503)
+WRITE = (400, 401, 403, 404, 409, 413, 422, 503)
