@@ -8,6 +8,7 @@ rolled back and closed when the request ends).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +27,7 @@ from api.accounts import signing_key
 from api.auth import auth_middleware
 from api.clock import Clock
 from api.errors import EXCEPTION_HANDLERS
+from api.openapi import StrictStructSchemaPlugin, problems
 from api.pages import static_router, template_config
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
@@ -74,6 +76,7 @@ def provide_settings(state: State) -> Settings:
     sync_to_thread=True,
     summary="Health check",
     security=[{}],
+    responses=problems(),
 )
 def health(session: NamedDependency[Session]) -> dict[str, Any]:
     """Answers when the database does; names the schema revision."""
@@ -104,6 +107,34 @@ def route_handlers() -> list[Any]:
 
 def provide_clock(state: State) -> Clock:
     return state.clock
+
+
+def allow_header_fix(app_routes: list[Any]) -> Any:
+    """A ``before_send`` hook giving OPTIONS answers the methods the path really supports.
+
+    litestar 2.25 rebuilds a route when a second handler joins its path but keeps the first
+    OPTIONS handler, whose ``Allow`` lists only the first handler's methods.
+    """
+    from litestar.routes import HTTPRoute
+
+    methods: dict[str, set[str]] = {}
+    for route in app_routes:  # a path may appear in more than one route object: merge them
+        if isinstance(route, HTTPRoute):
+            template = re.sub(
+                r"\{(\w+):\w+\}", r"{\1}", route.path
+            )  # as scope["path_template"] has it
+            methods.setdefault(template, set()).update(route.methods)
+    allowed = {path: ", ".join(sorted(m)).encode() for path, m in methods.items()}
+
+    async def before_send(message: Any, scope: Any) -> None:
+        if message["type"] == "http.response.start" and scope.get("method") == "OPTIONS":
+            allow = allowed.get(scope.get("path_template", ""))
+            if allow:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                headers.append((b"allow", allow))
+                message["headers"] = headers
+
+    return before_send
 
 
 def create_app(
@@ -138,7 +169,7 @@ def create_app(
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         # One Router registers every handler in one pass.  Registering them one by one, litestar
         # 2.25 re-runs on_registration for handlers already on a shared path and wraps their
         # sync_to_thread callable twice (the response is then an un-awaited coroutine).
@@ -171,9 +202,12 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
         cors_config=CORSConfig(allow_origins=[]),
+        plugins=[StrictStructSchemaPlugin()],
         debug=settings.debug,
         request_max_body_size=64 * 1024 * 1024,
     )
+    app.before_send.append(allow_header_fix(app.routes))
+    return app
 
 
 def create_app_from_env() -> Litestar:

@@ -76,11 +76,14 @@ def _problem(status: int, description: str) -> ResponseSpec:
     )
 
 
-BAD = {400: _problem(400, "参数错误 Bad request: unknown or malformed parameter")}
+BAD = {
+    400: _problem(400, "参数错误 Bad request: unknown or malformed parameter"),
+    503: _problem(503, "数据库暂不可用 The database is unavailable; retry"),
+}
 MISSING = {404: _problem(404, "不存在 Not found")}
 
 
-def _json(body: Any, media_type: str = JSON) -> Response[bytes]:
+def _json(body: Any, media_type: str = JSON) -> Response[dict[str, Any]]:
     return Response(msgspec.json.encode(body), media_type=media_type)
 
 
@@ -143,7 +146,7 @@ def _collection_doc(base: str, cid: str, session: NamedDependency[Session]) -> d
     responses=BAD,
     include_in_schema=True,
 )
-def landing_page(request: Request) -> Response[bytes]:
+def landing_page(request: Request) -> Response[dict[str, Any]]:
     """标准地 OGC API – Features 入口页。Landing page of the OGC API – Features."""
     _check_params(request, frozenset())
     base = _base(request)
@@ -192,7 +195,7 @@ def landing_page(request: Request) -> Response[bytes]:
     sync_to_thread=True,
     responses=BAD,
 )
-def conformance(request: Request) -> Response[bytes]:
+def conformance(request: Request) -> Response[dict[str, Any]]:
     """Conformance classes: Core, GeoJSON, OpenAPI 3.0."""
     _check_params(request, frozenset())
     return _json({"conformsTo": CONFORMANCE})
@@ -207,7 +210,7 @@ def conformance(request: Request) -> Response[bytes]:
     sync_to_thread=True,
     responses=BAD,
 )
-def collections(request: Request, session: NamedDependency[Session]) -> Response[bytes]:
+def collections(request: Request, session: NamedDependency[Session]) -> Response[dict[str, Any]]:
     """The collections: ``plots`` and ``zones``."""
     _check_params(request, frozenset())
     base = _base(request)
@@ -239,7 +242,7 @@ def _collection_id(collection_id: FromPath[str]) -> str:
 )
 def collection(
     request: Request, session: NamedDependency[Session], collection_id: FromPath[str]
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:
     """One collection's description, with its extent."""
     _check_params(request, frozenset())
     return _json(_collection_doc(_base(request), _collection_id(collection_id), session))
@@ -401,7 +404,7 @@ def items(
         list[str] | None,
         Parameter(description="plots: 指标条件 indicator condition, e.g. tax_per_mu.lower>=25"),
     ] = None,
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:
     """Features of a collection, filtered by bbox and properties, a page at a time."""
     cid = _collection_id(collection_id)
     filters = frozenset(PLOT_FILTERS) if cid == "plots" else frozenset()
@@ -456,7 +459,7 @@ def item(
     session: NamedDependency[Session],
     collection_id: FromPath[str],
     feature_id: FromPath[str],
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:
     """One feature by its code."""
     cid = _collection_id(collection_id)
     _check_params(request, frozenset())

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
+from litestar.typing import FieldDefinition
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -32,6 +36,8 @@ DESCRIPTIONS = {
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
+    """The documented error answers of an operation (503 always: the database may be down)."""
+    codes = tuple(sorted({*codes, 503}))
     return {
         code: ResponseSpec(
             data_container=Problem,
@@ -45,3 +51,22 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 #: The codes of an authenticated read, and of an authenticated write.
 READ = (400, 401, 403, 404, 503)
 WRITE = (400, 401, 403, 404, 409, 413, 422, 503)
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Document ``forbid_unknown_fields`` structs as ``additionalProperties: false``: they refuse
+    unknown fields (with a message naming them), so the schema must say so."""
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        info = msgspec.inspect.type_info(field_definition.type_)
+        if getattr(info, "forbid_unknown_fields", False):
+            target = (
+                schema_creator.schema_registry.from_reference(schema).schema
+                if hasattr(schema, "ref")
+                else schema
+            )
+            target.additional_properties = False
+        return schema

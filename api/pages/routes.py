@@ -35,6 +35,7 @@ from api.pages import texts
 from api.pages.gantt import render_gantt
 from api.pages.graph_svg import render_catalogue_graph
 from api.routes.catalog import catalogue_out, question_out
+from api.routes.common import IdPath
 from api.settings import Settings
 from approvals import workflow as wf
 from approvals import workflow_service as ws
@@ -352,7 +353,7 @@ AGENT_OF: list[Any] = []
 
 @get("/projects/{project_id:int}", include_in_schema=False, sync_to_thread=True)
 def project_page(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -441,7 +442,7 @@ def project_page(
 
 @get("/projects/{project_id:int}/audit", include_in_schema=False, sync_to_thread=True)
 def project_audit_page(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -595,7 +596,7 @@ AFTER_FILING: list[Any] = []
 
 @post("/projects/{project_id:int}/materials", include_in_schema=False, sync_to_thread=True)
 def upload_material_page(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -626,7 +627,7 @@ def upload_material_page(
 
 @post("/projects/{project_id:int}/resubmit", include_in_schema=False, sync_to_thread=True)
 def resubmit_page(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -647,7 +648,7 @@ def resubmit_page(
 
 @post("/projects/{project_id:int}/ratings", include_in_schema=False, sync_to_thread=True)
 def rate_page(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
@@ -696,7 +697,7 @@ def reviewer_home(
 
 @get("/tasks/{task_id:int}", include_in_schema=False, sync_to_thread=True)
 def task_page(
-    task_id: FromPath[int],
+    task_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -748,7 +749,7 @@ _DECISIONS = {
 
 @post("/tasks/{task_id:int}/{action:str}", include_in_schema=False)
 async def decide_page_entry(
-    task_id: FromPath[int],
+    task_id: IdPath,
     action: FromPath[str],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

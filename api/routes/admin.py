@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from api.auth import requires
 from api.clock import Clock
 from api.errors import BadRequest
 from api.openapi import WRITE, problems
-from api.routes.common import idempotent, principal
+from api.routes.common import MAX_ID, Id, idempotent, principal
 from api.routes.projects import audit_out
 from approvals.calendar import arrangement_to_document, parse_arrangement
 from approvals.catalog import parse_catalog
@@ -35,7 +35,7 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     password: str
     role: str
     display_name: str = ""
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
     department: str | None = None
     phone: str = ""
     email: str = ""
@@ -61,7 +61,7 @@ def user_out(u: UserRow) -> dict[str, Any]:
     tags=["admin"],
     sync_to_thread=True,
     guards=[ADMIN],
-    responses=problems(401, 403),
+    responses=problems(400, 401, 403, 503),
     summary="用户 Users",
 )
 def list_users(
@@ -145,7 +145,7 @@ class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["admin"],
     sync_to_thread=True,
     guards=[requires("admin", "regulator", "agent")],
-    responses=problems(401, 403),
+    responses=problems(400, 401, 403, 503),
     summary="企业 Enterprises",
 )
 def list_enterprises(session: NamedDependency[Session]) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def create_enterprise(
     operation_id="listDepartments",
     tags=["admin"],
     sync_to_thread=True,
-    responses=problems(401),
+    responses=problems(400, 401, 503),
     summary="审批部门 Departments",
 )
 def list_departments(session: NamedDependency[Session]) -> dict[str, Any]:
@@ -317,7 +317,9 @@ def load_arrangement(
     responses=problems(400, 401, 404),
     summary="某年的工作日安排 A year's arrangement",
 )
-def calendar_year(year: FromPath[int], session: NamedDependency[Session]) -> dict[str, Any]:
+def calendar_year(
+    year: Annotated[int, PathParameter(ge=2004, le=2099)], session: NamedDependency[Session]
+) -> dict[str, Any]:
     if not 2004 <= year <= 2099:
         raise BadRequest(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
     cal = work_calendar(session)
@@ -334,7 +336,7 @@ def calendar_year(year: FromPath[int], session: NamedDependency[Session]) -> dic
     sync_to_thread=True,
     status_code=200,
     guards=[ADMIN],
-    responses=problems(401, 403),
+    responses=problems(400, 401, 403, 503),
     summary="时限巡检 Scan the clocks and record escalations",
 )
 def scan(
@@ -363,10 +365,10 @@ def scan(
 )
 def audit(
     session: NamedDependency[Session],
-    project_id: Annotated[int | None, QueryParameter()] = None,
+    project_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
     actor: Annotated[str | None, QueryParameter(max_length=100)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
     q = select(AuditRow).order_by(AuditRow.id.desc())
     if project_id is not None:

@@ -67,7 +67,7 @@ def login(
     "/api/me",
     operation_id="getMe",
     tags=["auth"],
-    responses=problems(401),
+    responses=problems(400, 401, 503),
     summary="当前用户 The caller",
 )
 async def me(request: Request[Any, Any, Any]) -> dict[str, Any]:

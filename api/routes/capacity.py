@@ -16,7 +16,7 @@ from api.auth import requires
 from api.clock import Clock
 from api.errors import NotFound
 from api.openapi import READ, WRITE, problems
-from api.routes.common import actor, idempotent, principal
+from api.routes.common import IdPath, actor, idempotent, principal
 from approvals import capacity_service as cs
 from approvals import workflow_service as ws
 from approvals.errors import AccessDenied
@@ -199,7 +199,7 @@ def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:
     summary="按审查能力的预测 The project's forecast under capacity",
 )
 def project_forecast(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     return {

@@ -88,6 +88,7 @@ def catalogue_out(c: Catalogue) -> dict[str, Any]:
 @get(
     "/api/catalog",
     operation_id="getCatalog",
+    responses=problems(),
     tags=["catalogue"],
     sync_to_thread=True,
     security=[{}],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import PathParameter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,13 @@ from api.idempotency import IdempotencyRow
 from approvals.workflow_service import Actor
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+
+#: Ids are 4-byte integers in the database: larger ones are refused as malformed (400), never
+#: passed to the database (where SQLite overflows and PostgreSQL refuses them).
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
 
 
 def principal(request: Request[Any, Any, Any]) -> Principal:

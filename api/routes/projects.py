@@ -10,7 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from api.auth import requires
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
-from api.routes.common import actor, idempotent
+from api.routes.common import Id, IdPath, actor, idempotent
 from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
 from approvals.service import work_calendar
@@ -28,14 +28,14 @@ from storage.audit import AuditRow
 class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     """一表申请: the one application form."""
 
-    name: str
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
     form: dict[str, Any] = msgspec.field(default_factory=dict)
     plot: str | None = None
     regional_assessments: list[Any] = msgspec.field(default_factory=list)
     code: str | None = None
     region: str = "330110"
-    enterprise_id: int | None = None  # the one window (admin) files on an enterprise's behalf
+    enterprise_id: Id | None = None  # the one window (admin) files on an enterprise's behalf
 
 
 def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str, Any]]:
@@ -96,7 +96,7 @@ def list_projects(
     session: NamedDependency[Session],
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
     agent those assigned to them; regulators and administrators all."""
@@ -182,7 +182,7 @@ def file_project(
     summary="项目详情 A project",
 )
 def get_project(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return project_out(session, ws.get_project(session, actor(request), project_id))
 
@@ -196,7 +196,7 @@ def get_project(
     summary="实时计划与基线 The live plan against the baseline",
 )
 def get_plan(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -216,7 +216,7 @@ def get_plan(
     summary="项目的审批任务 The project's tasks",
 )
 def project_tasks(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -247,7 +247,7 @@ def project_tasks(
     summary="一套材料 The project's one set of materials",
 )
 def project_materials(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
     on as a certificate, or missing."""
@@ -296,7 +296,7 @@ class MaterialUpload:
     summary="上传材料 Upload a material",
 )
 def upload_material(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -347,8 +347,8 @@ def upload_material(
     media_type="application/octet-stream",
 )
 def download_material(
-    project_id: FromPath[int],
-    material_id: FromPath[int],
+    project_id: IdPath,
+    material_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> Response[bytes]:
@@ -366,10 +366,11 @@ def download_material(
 
     return Response(
         blob.content,
-        media_type=row.content_type,
+        media_type="application/octet-stream",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
             "ETag": f'"{row.sha256}"',
+            "X-Content-Type-Options": "nosniff",
         },
     )
 
@@ -383,7 +384,7 @@ def download_material(
     summary="已核发证照 Certificates issued",
 )
 def certificates(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
@@ -405,7 +406,7 @@ def certificates(
 
 
 class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
-    task_id: FromPath[int]
+    task_id: Id
 
 
 @post(
@@ -419,7 +420,7 @@ class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="提交补正 Answer a correction request",
 )
 def resubmit(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[ResubmitIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -454,7 +455,7 @@ class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="好差评 Rate a completed step",
 )
 def rate(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[RatingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -480,7 +481,7 @@ def rate(
     summary="项目评价 The project's ratings",
 )
 def ratings(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
@@ -510,7 +511,7 @@ def ratings(
     summary="审计记录 The project's audit trail",
 )
 def project_audit(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """Every action on the project: who, when, what, before and after (append-only)."""
     p = ws.get_project(session, actor(request), project_id)

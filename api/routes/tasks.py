@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import requires
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
-from api.routes.common import actor, idempotent
+from api.routes.common import IdPath, Version, actor, idempotent
 from approvals import workflow_service as ws
 from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
@@ -25,7 +25,7 @@ REVIEWER = requires("reviewer")
 class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
     """``version``: the task version the decision is based on (a stale one answers 409)."""
 
-    version: int | None = None
+    version: Version | None = None
 
 
 class ApproveIn(VersionIn, forbid_unknown_fields=True):
@@ -114,7 +114,7 @@ def list_tasks(
     summary="任务详情 A task with its materials",
 )
 def get_task(
-    task_id: FromPath[int],
+    task_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -162,7 +162,7 @@ def _if_match(request: Request[Any, Any, Any]) -> int | None:
     summary="受理 Accept",
 )
 def accept(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[VersionIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -183,7 +183,7 @@ def accept(
     summary="准予许可 Approve",
 )
 def approve(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[ApproveIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -205,7 +205,7 @@ def approve(
     summary="不予许可 Reject with reasons",
 )
 def reject(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[RejectIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -225,7 +225,7 @@ def reject(
     summary="一次性告知补正 Ask for corrections",
 )
 def corrections(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[CorrectionsIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -254,7 +254,7 @@ def corrections(
     summary="启动特别程序 Start a special procedure",
 )
 def special_start(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[SpecialIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -284,7 +284,7 @@ def special_start(
     summary="结束特别程序 End the special procedure",
 )
 def special_end(
-    task_id: FromPath[int],
+    task_id: IdPath,
     data: JSONBody[VersionIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
