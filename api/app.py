@@ -33,6 +33,7 @@ API_TAGS = [
     Tag(name="catalogue", description="事项清单与一次告知 Catalogue and questionnaire"),
     Tag(name="projects", description="项目：一窗受理、实时计划、材料 Projects"),
     Tag(name="tasks", description="部门审批任务 Department review tasks"),
+    Tag(name="agents", description="代办员：代办清单、里程碑、提醒、联席会议 Proxy agents"),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
 ]
@@ -77,9 +78,17 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
-    from api.routes import admin, auth, catalog, projects, tasks
+    from api.routes import admin, agents, auth, catalog, projects, tasks
 
-    return [health, *auth.ROUTES, *catalog.ROUTES, *projects.ROUTES, *tasks.ROUTES, *admin.ROUTES]
+    return [
+        health,
+        *auth.ROUTES,
+        *catalog.ROUTES,
+        *projects.ROUTES,
+        *tasks.ROUTES,
+        *agents.ROUTES,
+        *admin.ROUTES,
+    ]
 
 
 def provide_clock(state: State) -> Clock:

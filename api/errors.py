@@ -26,6 +26,13 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from agent_service.errors import (
+    AgentConflict,
+    AgentError,
+    AgentForbidden,
+    AgentInputError,
+    AgentNotFound,
+)
 from approvals.errors import (
     AccessDenied,
     ApprovalsError,
@@ -79,6 +86,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (ProjectError, HTTP_422_UNPROCESSABLE_ENTITY),
     (CalendarError, HTTP_422_UNPROCESSABLE_ENTITY),
     (ApprovalsError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (AgentNotFound, HTTP_404_NOT_FOUND),
+    (AgentForbidden, HTTP_403_FORBIDDEN),
+    (AgentConflict, HTTP_409_CONFLICT),
+    (AgentInputError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (AgentError, HTTP_422_UNPROCESSABLE_ENTITY),
     (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
 ]
 

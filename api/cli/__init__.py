@@ -95,9 +95,9 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
 
 def _register() -> None:
-    from api.cli import calendar, catalog, db, demo, plan, serve
+    from api.cli import agents, calendar, catalog, db, demo, plan, serve
 
-    for module in (plan, demo, catalog, calendar, db, serve):
+    for module in (plan, demo, catalog, calendar, db, serve, agents):
         for command in module.COMMANDS:
             cli.add_command(command)
 
