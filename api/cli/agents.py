@@ -1,4 +1,7 @@
-"""``onetrip agents``: the daily alert scan and each agent's digest (每日提醒)."""
+"""``onetrip agents``: the daily alert scan and each agent's digest (每日提醒).
+
+The domain is imported when a command runs, not when the CLI starts (other commands stay fast).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,9 @@ from datetime import date
 
 import click
 
-from agent_service.digest import format_digest
-from agent_service.service import digest, scan_alerts
 from api.cli.common import CliContext, db_option, open_engine, pass_cli, session_scope
 from api.clock import Clock
 from approvals.errors import CalendarError
-from approvals.service import work_calendar
 
 
 def _day(cli_ctx: CliContext, value: str | None) -> date:
@@ -40,6 +40,9 @@ def agents_group() -> None:
 @pass_cli
 def scan_command(cli_ctx: CliContext, db_url: str | None, day: str | None) -> None:
     """风险巡检：把当日提醒放入各代办员的收件箱（每日一次，可重复运行）。Run the day's alert scan."""
+    from agent_service.service import scan_alerts
+    from approvals.service import work_calendar
+
     on = _day(cli_ctx, day)
     engine = open_engine(cli_ctx, db_url)
     try:
@@ -75,6 +78,10 @@ def digest_command(
 
     The day's scan runs first (it is idempotent), unless --no-scan.
     """
+    from agent_service.digest import format_digest
+    from agent_service.service import digest, scan_alerts
+    from approvals.service import work_calendar
+
     on = _day(cli_ctx, day)
     engine = open_engine(cli_ctx, db_url)
     try:
