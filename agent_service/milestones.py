@@ -114,9 +114,10 @@ def plan_milestones(
     return out
 
 
-#: Milestones first when at risk, then by due date.
+#: On the same due date, the milestones at risk come first.
 STATUS_RANK = {"overdue": 0, "at_risk": 1, "scheduled": 2, "met_late": 3, "met": 4}
 
 
 def sort_milestones(milestones: Sequence[Milestone]) -> list[Milestone]:
+    """By due date; on the same day overdue, then at risk, then the rest."""
     return sorted(milestones, key=lambda m: (m.due_on, STATUS_RANK.get(m.status, 9), m.key))

@@ -293,7 +293,8 @@ def assign_on_filing(
 ) -> AgentAssignmentRow:
     """Assign the project an agent by rule (:func:`agent_service.assignment.choose_agent`) and
     keep the decision in the history — also when no agent covers the zone (the project then
-    waits for an administrator).  Call it right after filing, in the same unit of work.
+    waits for an administrator).  Call it right after filing, in the same unit of work; ``by``
+    names who filed (kept in the history; the audit trail records the system as the actor).
 
     Two projects filed at the same moment may both see the same least-loaded agent: the balance
     is a rule of thumb, not a hard limit, and administrators see the workload figures.
@@ -1542,8 +1543,9 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) ->
     now = datetime.now(UTC)
     for r in rows:
         r.setdefault("created_at", now)
+    statement = insert(AlertRow.__table__).on_conflict_do_nothing()  # Core: no ORM per row
     for i in range(0, len(rows), 5000):
-        session.execute(insert(AlertRow).on_conflict_do_nothing(), rows[i : i + 5000])
+        session.execute(statement, rows[i : i + 5000])
 
 
 def scan_alerts(

@@ -18,6 +18,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
 from agent_service import service as agents
+from api.accounts import UserRow
 from api.auth import requires
 from api.clock import Clock
 from api.errors import request_lang
@@ -224,8 +225,6 @@ def save_profile(
             active=data.active,
             office=data.office,
         )
-        from api.accounts import UserRow
-
         user = session.get(UserRow, row.user_id)
         assert user is not None
         return 200, agents.profile_out(session, user, row)

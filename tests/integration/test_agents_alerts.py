@@ -25,6 +25,7 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
     p2 = file(session, w, industry="chemical", owner="enterprise2")  # agent2
     p3 = file(session, w)  # agent1, nothing at risk
     agent1, agent2 = w.actor("agent1"), w.actor("agent2")
+    assert p2.agent_user_id == agent2.user_id and p3.agent_user_id == agent1.user_id
     upload(session, w, p1, "M-form", MON)
     ws.accept_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, MON, w.cal)
     session.commit()
