@@ -281,11 +281,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("departments", schema=None) as batch_op:
-        batch_op.drop_column("address")
-        batch_op.drop_column("phone")
-        batch_op.drop_column("contact_person")
-
     with op.batch_alter_table("agent_meeting_decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agent_meeting_decisions_meeting_id"))
 
@@ -320,3 +315,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_agent_alerts_agent_user_id_raised_on")
 
     op.drop_table("agent_alerts")
+    # last: the department contacts (the agent tables referencing departments are gone).  Plain
+    # ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop ``departments``, which
+    # ``users`` references, and fail on a database with data.
+    for column in ("address", "phone", "contact_person"):
+        op.drop_column("departments", column)
