@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,13 @@ def unregister_source(source: ExtraSource) -> None:
 
 def sources() -> list[ExtraSource]:
     """The registered sources, then the conventional ones that exist."""
-    found = list(_registered)
+    return [*_registered, *(fn for fn in _conventional() if fn not in _registered)]
+
+
+@lru_cache(maxsize=1)
+def _conventional() -> tuple[ExtraSource, ...]:
+    """The conventional hooks, looked up once per process."""
+    found: list[ExtraSource] = []
     for package in CONVENTIONAL_PACKAGES:
         name = f"{package}.agent_hooks"
         try:
@@ -54,9 +61,9 @@ def sources() -> list[ExtraSource]:
                 continue  # no such hook: nothing to add
             raise  # the hook exists but is broken: say so
         fn = getattr(module, "agent_entries", None)
-        if callable(fn) and fn not in found:
+        if callable(fn):
             found.append(fn)
-    return found
+    return tuple(found)
 
 
 def extra_entries(
