@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, any_, bindparam, cast, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from agent_service import alerts as rules
@@ -1327,6 +1327,15 @@ class ProjectBrief:
     baseline_finish: date
 
 
+# The scan reads plain columns of the tables (Core, not ORM entities): rows come back as tuples
+# without the ORM's per-row processing, which is most of the cost at 10,000 projects.
+_P = ProjectRow.__table__.c
+_S = StepRow.__table__.c
+_T = TaskRow.__table__.c
+_D = DeferralRow.__table__.c
+_A = MeetingActionRow.__table__.c
+
+
 def _briefs(
     session: Session,
     *,
@@ -1335,21 +1344,43 @@ def _briefs(
     statuses: Sequence[str] = FOLLOWED,
 ) -> dict[int, ProjectBrief]:
     q = select(
-        ProjectRow.id,
-        ProjectRow.code,
-        ProjectRow.name,
-        ProjectRow.status,
-        ProjectRow.filed_on,
-        ProjectRow.agent_user_id,
-        ProjectRow.catalog_id,
-        ProjectRow.predicted_finish,
-        ProjectRow.baseline_finish,
-    ).where(ProjectRow.status.in_(statuses))
+        _P.id,
+        _P.code,
+        _P.name,
+        _P.status,
+        _P.filed_on,
+        _P.agent_user_id,
+        _P.catalog_id,
+        _P.predicted_finish,
+        _P.baseline_finish,
+    ).where(_P.status.in_(statuses))
     if project_ids is not None:
-        q = q.where(ProjectRow.id.in_(list(project_ids)))
+        q = q.where(_P.id.in_(list(project_ids)))
     if agent_user_id is not None:
-        q = q.where(ProjectRow.agent_user_id == agent_user_id)
-    return {r.id: ProjectBrief(*r) for r in session.execute(q.order_by(ProjectRow.id))}
+        q = q.where(_P.agent_user_id == agent_user_id)
+    return {r[0]: ProjectBrief(*r) for r in session.execute(q.order_by(_P.id)).all()}
+
+
+def _step_names(session: Session, step_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Step id → (code, name), by primary key: on PostgreSQL one ``= ANY(array)`` parameter
+    (thousands of ``IN`` parameters cost more to send than the lookup), on SQLite ``IN`` in
+    chunks below its limit of bound parameters."""
+    ids = sorted(step_ids)
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        chunks = [_S.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))]
+    else:
+        chunks = [_S.id.in_(ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
+    out: dict[int, tuple[str, str]] = {}
+    for where in chunks:
+        out.update(
+            (r[0], (r[1], r[2]))
+            for r in session.execute(select(_S.id, _S.code, _S.name).where(where))
+        )
+    return out
 
 
 def _material_names(session: Session, catalog_ids: Iterable[int]) -> dict[int, dict[str, str]]:
@@ -1375,8 +1406,9 @@ def collect_alerts(
 ) -> tuple[dict[int, ProjectBrief], list[Alert]]:
     """Every alert of the projects followed (or of ``projects``), computed now, not stored.
 
-    Five queries, each over plain columns and pre-filtered in SQL to the rows a rule could
-    flag; the rules of :mod:`agent_service.alerts` decide.
+    A few queries, each over plain columns and pre-filtered in SQL to the rows a rule could
+    flag (plus the step names of the flagged tasks, by id); the rules of
+    :mod:`agent_service.alerts` decide.
     """
     briefs = projects if projects is not None else _briefs(session)
     ids = list(briefs)
@@ -1388,31 +1420,31 @@ def collect_alerts(
     def scoped(q: Any, column: Any) -> Any:
         return q.where(column.in_(ids)) if limit_ids else q
 
-    active = ProjectRow.status.in_(ACTIVE)
+    active = _P.status.in_(ACTIVE)
     dept_names = dict(session.execute(select(DepartmentRow.code, DepartmentRow.name)).all())
 
-    # 1. review clocks in warning or overdue (tasks in review due within the warning window)
+    # 1. review clocks in warning or overdue (tasks in review due within the warning window);
+    # the steps' names are looked up by id afterwards (joining them would scan every step)
     bound = rules.window_end(calendar, today, wf.WARNING_DAYS)
     q = (
         select(
-            TaskRow.id,
-            TaskRow.project_id,
-            TaskRow.department,
-            TaskRow.days,
-            TaskRow.ready_on,
-            TaskRow.accepted_on,
-            TaskRow.due_on,
-            TaskRow.stopped_days,
-            StepRow.code,
-            StepRow.name,
+            _T.id,
+            _T.project_id,
+            _T.step_id,
+            _T.department,
+            _T.days,
+            _T.ready_on,
+            _T.accepted_on,
+            _T.due_on,
+            _T.stopped_days,
         )
-        .join(StepRow, TaskRow.step_id == StepRow.id)
-        .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
-        .where(TaskRow.status == "in_review", TaskRow.due_on <= bound, active)
+        .select_from(TaskRow.__table__.join(ProjectRow.__table__, _T.project_id == _P.id))
+        .where(_T.status == "in_review", _T.due_on <= bound, active)
     )
-    for tid, pid, dept, days, ready, accepted, due, stopped, code, name in session.execute(
-        scoped(q, TaskRow.project_id)
-    ):
+    rows = session.execute(scoped(q, _T.project_id)).all()
+    step_names = _step_names(session, {r[2] for r in rows})
+    for tid, pid, step_id, dept, days, ready, accepted, due, stopped in rows:
+        code, name = step_names[step_id]
         clock = wf.TaskClock("in_review", days, ready, accepted, due, None, None, stopped)
         alert = rules.task_alert(
             pid, tid, code, name, dept_names.get(dept, dept), clock, today, calendar
@@ -1420,37 +1452,38 @@ def collect_alerts(
         if alert is not None:
             found.append(alert)
 
-    # 2. slack used up (steps not done, no slack left, slipped past the baseline)
+    # 2. slack used up (steps not done, no slack left, slipped past the baseline); ``requires``
+    # is read as text and parsed here, cheaper than the JSON type's processing of every row
     q = (
         select(
-            StepRow.project_id,
-            StepRow.code,
-            StepRow.name,
-            StepRow.status,
-            StepRow.slack,
-            StepRow.forecast_es,
-            StepRow.forecast_ef,
-            StepRow.baseline_ef,
-            StepRow.requires,
+            _S.project_id,
+            _S.code,
+            _S.name,
+            _S.status,
+            _S.slack,
+            _S.forecast_es,
+            _S.forecast_ef,
+            _S.baseline_ef,
+            cast(_S.requires, String),
         )
-        .join(ProjectRow, StepRow.project_id == ProjectRow.id)
+        .select_from(StepRow.__table__.join(ProjectRow.__table__, _S.project_id == _P.id))
         .where(
             active,
-            StepRow.status.not_in(["done", "rejected"]),
-            StepRow.slack <= 0,
-            StepRow.forecast_ef > StepRow.baseline_ef,
+            _S.status.not_in(["done", "rejected"]),
+            _S.slack <= 0,
+            _S.forecast_ef > _S.baseline_ef,
         )
     )
     slack_rows: dict[int, list[rules.StepSlack]] = {}
     seqs: dict[date, Any] = {}
     for pid, code, name, status, slack, f_es, f_ef, b_ef, requires in session.execute(
-        scoped(q, StepRow.project_id)
-    ):
+        scoped(q, _S.project_id)
+    ).all():
         filed = briefs[pid].filed_on
         seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
         end = seq.date_of(max(f_ef - 1, f_es or 0))
         slack_rows.setdefault(pid, []).append(
-            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, tuple(requires))
+            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, tuple(json.loads(requires)))
         )
     for pid, steps in slack_rows.items():
         found.extend(rules.slack_alerts(pid, steps))
@@ -1458,51 +1491,38 @@ def collect_alerts(
     # 3. 容缺 materials falling due or overdue
     bound = rules.window_end(calendar, today, deferral_window)
     q = (
-        select(
-            DeferralRow.id,
-            DeferralRow.material_code,
-            DeferralRow.due_on,
-            TaskRow.project_id,
-            StepRow.code,
+        select(_D.id, _D.material_code, _D.due_on, _T.project_id, _T.step_id)
+        .select_from(
+            DeferralRow.__table__.join(TaskRow.__table__, _D.task_id == _T.id).join(
+                ProjectRow.__table__, _T.project_id == _P.id
+            )
         )
-        .join(TaskRow, DeferralRow.task_id == TaskRow.id)
-        .join(StepRow, TaskRow.step_id == StepRow.id)
-        .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
         .where(
-            DeferralRow.supplied_on.is_(None),
-            DeferralRow.due_on <= bound,
-            TaskRow.status != "rejected",
+            _D.supplied_on.is_(None),
+            _D.due_on <= bound,
+            _T.status != "rejected",
             active,
         )
     )
-    deferrals = session.execute(scoped(q, TaskRow.project_id)).all()
-    names = _material_names(session, {briefs[r.project_id].catalog_id for r in deferrals})
-    for did, material, due, pid, step_code in deferrals:
+    deferrals = session.execute(scoped(q, _T.project_id)).all()
+    step_names = _step_names(session, {r[4] for r in deferrals})
+    names = _material_names(session, {briefs[r[3]].catalog_id for r in deferrals})
+    for did, material, due, pid, step_id in deferrals:
         label = names[briefs[pid].catalog_id].get(material)
         shown = f"{material}（{label}）" if label else material
         alert = rules.deferral_alert(
-            pid, did, shown, step_code, due, None, today, calendar, deferral_window
+            pid, did, shown, step_names[step_id][0], due, None, today, calendar, deferral_window
         )
         if alert is not None:
             found.append(alert)
 
     # 4. joint-meeting actions overdue
     q = (
-        select(
-            MeetingActionRow.id,
-            MeetingActionRow.project_id,
-            MeetingActionRow.text,
-            MeetingActionRow.owner,
-            MeetingActionRow.due_on,
-        )
-        .join(ProjectRow, MeetingActionRow.project_id == ProjectRow.id)
-        .where(
-            MeetingActionRow.status == "open",
-            MeetingActionRow.due_on < today,
-            ProjectRow.status.in_(FOLLOWED),
-        )
+        select(_A.id, _A.project_id, _A.text, _A.owner, _A.due_on)
+        .select_from(MeetingActionRow.__table__.join(ProjectRow.__table__, _A.project_id == _P.id))
+        .where(_A.status == "open", _A.due_on < today, _P.status.in_(FOLLOWED))
     )
-    for aid, pid, text, owner, due in session.execute(scoped(q, MeetingActionRow.project_id)):
+    for aid, pid, text, owner, due in session.execute(scoped(q, _A.project_id)).all():
         alert = rules.action_alert(pid, aid, text, owner, due, "open", today)
         if alert is not None:
             found.append(alert)
