@@ -23,7 +23,6 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, String, any_, bindparam, cast, func, select, text, update
@@ -91,6 +90,14 @@ FOLLOWED = ("in_review", "completed")
 #: Working days ahead the digest looks for milestones, meetings and actions.
 DIGEST_WINDOW = 5
 RISK_RANK = {"overdue": 0, "warning": 1, None: 2}
+
+# Bulk reads (the scan, dashboards, digests) select plain columns of the tables (Core, not ORM
+# entities): rows come back as tuples without the ORM's per-row processing.
+_P = ProjectRow.__table__.c
+_S = StepRow.__table__.c
+_T = TaskRow.__table__.c
+_D = DeferralRow.__table__.c
+_A = MeetingActionRow.__table__.c
 
 
 # --- zone and industry ----------------------------------------------------------------------------
@@ -504,18 +511,25 @@ def _agent_target(actor: Actor, agent_user_id: int | None) -> int:
 # --- the plan as the agent reads it -------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def _catalogue(catalog_id: int, sha256: str, document_json: str) -> Catalogue:
-    return parse_catalog(json.loads(document_json), f"catalogue version {catalog_id}")
+_CATALOGUES: dict[tuple[int, str], Catalogue] = {}
 
 
 def catalogue_of(session: Session, catalog_id: int) -> Catalogue:
-    """The catalogue version by id, parsed once per process."""
-    row = session.get(CatalogVersionRow, catalog_id)
-    assert row is not None
-    return _catalogue(
-        row.id, row.sha256, json.dumps(row.document, sort_keys=True, ensure_ascii=False)
+    """The catalogue version by id, parsed once per process (a stored version never changes:
+    its SHA-256 names its content, so only that is read to find it in the cache)."""
+    sha256 = session.scalar(
+        select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
     )
+    assert sha256 is not None
+    key = (catalog_id, sha256)
+    catalogue = _CATALOGUES.get(key)
+    if catalogue is None:
+        row = session.get(CatalogVersionRow, catalog_id)
+        assert row is not None
+        if len(_CATALOGUES) > 32:
+            _CATALOGUES.clear()
+        catalogue = _CATALOGUES[key] = parse_catalog(row.document, f"catalogue version {row.id}")
+    return catalogue
 
 
 def _outputs(catalogue: Catalogue, items: Sequence[str]) -> frozenset[str]:
@@ -605,62 +619,74 @@ def step_views(
 def _step_views_bulk(
     session: Session, projects: Sequence[ProjectRow | Any], calendar: WorkCalendar
 ) -> dict[int, list[StepView]]:
-    """Steps (without tasks) of many projects in one query, by project id."""
+    """Steps of many projects in one query, by project id — without their tasks and
+    departments (what phases, milestones and dashboards need, not the checklist)."""
     by_id = {p.id: p for p in projects}
     out: dict[int, list[StepView]] = {p.id: [] for p in projects}
     if not by_id:
         return out
     seqs: dict[date, Any] = {}
+    catalogues = {cid: catalogue_of(session, cid) for cid in {p.catalog_id for p in projects}}
     q = (
         select(
-            StepRow.project_id,
-            StepRow.code,
-            StepRow.name,
-            StepRow.name_en,
-            StepRow.stage,
-            StepRow.status,
-            StepRow.departments,
-            StepRow.requires,
-            StepRow.items,
-            StepRow.baseline_es,
-            StepRow.baseline_ef,
-            StepRow.forecast_es,
-            StepRow.forecast_ef,
-            StepRow.actual_start,
-            StepRow.actual_end,
-            StepRow.slack,
-            StepRow.critical,
-            StepRow.mode,
+            _S.project_id,
+            _S.code,
+            _S.name,
+            _S.name_en,
+            _S.stage,
+            _S.status,
+            _S.requires,
+            _S["items"],  # not _S.items: that is the column collection's own method
+            _S.baseline_es,
+            _S.baseline_ef,
+            _S.forecast_es,
+            _S.forecast_ef,
+            _S.actual_start,
+            _S.actual_end,
+            _S.slack,
+            _S.critical,
+            _S.mode,
         )
-        .where(StepRow.project_id.in_(list(by_id)))
-        .order_by(StepRow.project_id, StepRow.position)
+        .where(_S.project_id.in_(list(by_id)))
+        .order_by(_S.project_id, _S.position)
     )
-    for r in session.execute(q):
-        p = by_id[r.project_id]
+    for (
+        pid,
+        code,
+        name,
+        name_en,
+        stage,
+        status,
+        requires,
+        items,
+        b_es,
+        b_ef,
+        f_es,
+        f_ef,
+        a_start,
+        a_end,
+        slack,
+        critical,
+        mode,
+    ) in session.execute(q).all():
+        p = by_id[pid]
         seq = seqs.get(p.filed_on) or seqs.setdefault(p.filed_on, calendar.sequence(p.filed_on))
-        start, end, baseline_end = _dates(
-            seq,
-            r.status,
-            (r.baseline_es, r.baseline_ef),
-            (r.forecast_es, r.forecast_ef),
-            (r.actual_start, r.actual_end),
-        )
-        out[r.project_id].append(
+        start, end, baseline_end = _dates(seq, status, (b_es, b_ef), (f_es, f_ef), (a_start, a_end))
+        out[pid].append(
             StepView(
-                code=r.code,
-                name=r.name,
-                name_en=r.name_en,
-                stage=r.stage,
-                status=r.status,
-                departments=tuple(r.departments),
-                requires=tuple(r.requires),
-                outputs=_outputs(catalogue_of(session, p.catalog_id), r.items),
+                code=code,
+                name=name,
+                name_en=name_en,
+                stage=stage,
+                status=status,
+                requires=tuple(requires),
+                outputs=_outputs(catalogues[p.catalog_id], items),
                 start=start,
                 end=end,
                 baseline_end=baseline_end,
-                slack=r.slack,
-                critical=r.critical,
-                mode=r.mode,
+                slack=slack,
+                critical=critical,
+                mode=mode,
             )
         )
     return out
@@ -916,10 +942,13 @@ def project_milestones(
     projects: Sequence[ProjectRow | Any],
     today: date,
     calendar: WorkCalendar,
+    views: dict[int, list[StepView]] | None = None,
 ) -> dict[int, list[Milestone]]:
-    """Plan, manual and checkpoint milestones of many projects (a few queries), by project."""
+    """Plan, manual and checkpoint milestones of many projects (a few queries), by project.
+    ``views`` may pass the projects' steps when the caller read them already."""
     ids = [p.id for p in projects]
-    views = _step_views_bulk(session, projects, calendar)
+    if views is None:
+        views = _step_views_bulk(session, projects, calendar)
     manual: dict[int, list[MilestoneRow]] = {}
     if ids:
         for m in session.scalars(
@@ -1325,15 +1354,6 @@ class ProjectBrief:
     catalog_id: int
     predicted_finish: date | None
     baseline_finish: date
-
-
-# The scan reads plain columns of the tables (Core, not ORM entities): rows come back as tuples
-# without the ORM's per-row processing, which is most of the cost at 10,000 projects.
-_P = ProjectRow.__table__.c
-_S = StepRow.__table__.c
-_T = TaskRow.__table__.c
-_D = DeferralRow.__table__.c
-_A = MeetingActionRow.__table__.c
 
 
 def _briefs(
@@ -1785,7 +1805,7 @@ def dashboard(
     for a in found:
         by_project.setdefault(a.project_id, []).append(a)
     views = _step_views_bulk(session, list(briefs.values()), calendar)
-    marks = project_milestones(session, list(briefs.values()), today, calendar)
+    marks = project_milestones(session, list(briefs.values()), today, calendar, views)
     meetings_, actions_ = _meetings_of(session, list(briefs))
     enterprises = dict(
         session.execute(
@@ -1992,11 +2012,15 @@ def digest(
     if username is not None and not users:
         raise AgentNotFound(f"代办员 '{username}' 不存在", f"agent '{username}' not found")
     horizon = rules.window_end(calendar, on, window)
-    briefs = _briefs(session)
-    stored = session.scalars(
-        select(AlertRow).where(AlertRow.raised_on == on).order_by(AlertRow.id)
-    ).all()
     wanted_ids = {u.id for u in users}
+    alerts_q = select(AlertRow).where(AlertRow.raised_on == on).order_by(AlertRow.id)
+    if username is not None:  # one agent: their projects and alerts only
+        (only,) = wanted_ids
+        briefs = _briefs(session, agent_user_id=only)
+        alerts_q = alerts_q.where(AlertRow.agent_user_id == only)
+    else:
+        briefs = _briefs(session)
+    stored = session.scalars(alerts_q).all()
     followed = [p for p in briefs.values() if p.agent_user_id in wanted_ids]
     marks = project_milestones(session, followed, on, calendar)
     meetings_, actions_ = _meetings_of(session, [p.id for p in followed])

@@ -9,7 +9,8 @@ deferrals falling due, and joint-meeting actions overdue; 50 agents carry them. 
 
 * the first scan of the day (it inserts the day's alerts into the inboxes),
 * a repeat scan the same day (deduplicated: nothing new),
-* the collection alone (:func:`agent_service.service.collect_alerts`, no writes), best of 3.
+* the collection alone (:func:`agent_service.service.collect_alerts`, no writes), best of 3;
+* and one agent's reads over their ~200 projects: dashboard, calendar feed, digest.
 
     python bench/alerts.py --db sqlite:///bench-alerts.sqlite3
     python bench/alerts.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench_alerts
@@ -43,6 +44,7 @@ from agent_service.orm import (  # noqa: E402
 from api.accounts import UserRow  # noqa: E402
 from api.demo import sample_project  # noqa: E402
 from api.seed import demo_password_hash, seed_demo_accounts  # noqa: E402
+from approvals import workflow_service as ws  # noqa: E402
 from approvals.catalog import parse_catalog  # noqa: E402
 from approvals.orm import DeferralRow, ProjectRow, StepRow, TaskRow  # noqa: E402
 from approvals.planning import plan  # noqa: E402
@@ -349,6 +351,13 @@ def main() -> None:
             s, _ = timed(lambda: agents.collect_alerts(session, TODAY, calendar))
             session.rollback()
             collect.append(s)
+        # one agent's reads (each bench agent carries about 200 projects)
+        user = session.scalar(select(UserRow).where(UserRow.username == "bench-agent-007"))
+        who = ws.Actor(user.username, "agent", user.id)
+        board_s, board = timed(lambda: agents.dashboard(session, who, TODAY, calendar))
+        feed_s, feed = timed(lambda: agents.calendar_feed(session, who, user.id, TODAY, calendar))
+        digest_s, _ = timed(lambda: agents.digest(session, TODAY, calendar, username=user.username))
+        session.rollback()
         kinds: dict[str, int] = {}
         for a in first.alerts:
             kinds[a.kind] = kinds.get(a.kind, 0) + 1
@@ -362,6 +371,10 @@ def main() -> None:
     )
     print(f"repeat scan, same day: {again_s:.3f} s ({again.new} new; {stored} in the inbox table)")
     print(f"collection only (no writes), best of 3: {min(collect):.3f} s")
+    print(
+        f"one agent ({len(board['projects'])} projects): dashboard {board_s:.3f} s, "
+        f"calendar.ics {feed_s:.3f} s ({len(feed) // 1024} KiB), digest {digest_s:.3f} s"
+    )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
