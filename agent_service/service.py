@@ -12,7 +12,7 @@ Visibility is enforced here as in the workflow: an agent sees the projects assig
 (others are "not found"), an enterprise its own project's agent, regulators and administrators
 everything; only administrators reassign and edit profiles.
 
-The scan is set-based: five queries over plain columns and the pure rules of
+The scan is set-based: a few queries over plain columns and the pure rules of
 :mod:`agent_service.alerts`, so 10,000 active projects take well under two seconds (see
 ``bench/alerts.py``).
 """
@@ -1420,22 +1420,22 @@ def collect_alerts(
     today: date,
     calendar: WorkCalendar,
     *,
-    projects: dict[int, ProjectBrief] | None = None,
+    project_ids: Collection[int] | None = None,
     deferral_window: int = rules.DEFERRAL_WINDOW,
     checkpoint_window: int = rules.CHECKPOINT_WINDOW,
-) -> tuple[dict[int, ProjectBrief], list[Alert]]:
-    """Every alert of the projects followed (or of ``projects``), computed now, not stored.
+) -> list[Alert]:
+    """Every alert of the projects followed (of ``project_ids`` only, when given), computed
+    now, not stored.
 
     A few queries, each over plain columns and pre-filtered in SQL to the rows a rule could
     flag (plus the step names of the flagged tasks, by id); the rules of
-    :mod:`agent_service.alerts` decide.
+    :mod:`agent_service.alerts` decide.  No query reads every project.
     """
-    briefs = projects if projects is not None else _briefs(session)
-    ids = list(briefs)
     found: list[Alert] = []
-    if not ids:
-        return briefs, found
-    limit_ids = projects is not None
+    ids = list(project_ids) if project_ids is not None else []
+    limit_ids = project_ids is not None
+    if limit_ids and not ids:
+        return found
 
     def scoped(q: Any, column: Any) -> Any:
         return q.where(column.in_(ids)) if limit_ids else q
@@ -1485,6 +1485,7 @@ def collect_alerts(
             _S.forecast_ef,
             _S.baseline_ef,
             cast(_S.requires, String),
+            _P.filed_on,
         )
         .select_from(StepRow.__table__.join(ProjectRow.__table__, _S.project_id == _P.id))
         .where(
@@ -1496,10 +1497,9 @@ def collect_alerts(
     )
     slack_rows: dict[int, list[rules.StepSlack]] = {}
     seqs: dict[date, Any] = {}
-    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires in session.execute(
+    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires, filed in session.execute(
         scoped(q, _S.project_id)
     ).all():
-        filed = briefs[pid].filed_on
         seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
         end = seq.date_of(max(f_ef - 1, f_es or 0))
         slack_rows.setdefault(pid, []).append(
@@ -1511,7 +1511,7 @@ def collect_alerts(
     # 3. 容缺 materials falling due or overdue
     bound = rules.window_end(calendar, today, deferral_window)
     q = (
-        select(_D.id, _D.material_code, _D.due_on, _T.project_id, _T.step_id)
+        select(_D.id, _D.material_code, _D.due_on, _T.project_id, _T.step_id, _P.catalog_id)
         .select_from(
             DeferralRow.__table__.join(TaskRow.__table__, _D.task_id == _T.id).join(
                 ProjectRow.__table__, _T.project_id == _P.id
@@ -1526,9 +1526,9 @@ def collect_alerts(
     )
     deferrals = session.execute(scoped(q, _T.project_id)).all()
     step_names = _step_names(session, {r[4] for r in deferrals})
-    names = _material_names(session, {briefs[r[3]].catalog_id for r in deferrals})
-    for did, material, due, pid, step_id in deferrals:
-        label = names[briefs[pid].catalog_id].get(material)
+    names = _material_names(session, {r[5] for r in deferrals})
+    for did, material, due, pid, step_id, catalog_id in deferrals:
+        label = names[catalog_id].get(material)
         shown = f"{material}（{label}）" if label else material
         alert = rules.deferral_alert(
             pid, did, shown, step_names[step_id][0], due, None, today, calendar, deferral_window
@@ -1548,6 +1548,8 @@ def collect_alerts(
             found.append(alert)
 
     # 5. commitment checkpoints (and other packages' entries) coming
+    if not limit_ids:
+        ids = list(session.scalars(select(_P.id).where(_P.status.in_(FOLLOWED))).all())
     for pid, entries in extra_entries(session, ids, today).items():
         for x in entries:
             if x.kind != "checkpoint":
@@ -1557,7 +1559,7 @@ def collect_alerts(
             )
             if alert is not None:
                 found.append(alert)
-    return briefs, found
+    return found
 
 
 @dataclass
@@ -1626,12 +1628,15 @@ def scan_alerts(
     again the same day adds only what is new.  Set-based (see :func:`collect_alerts`).
     """
     begin_write(session)
-    briefs, found = collect_alerts(
+    found = collect_alerts(
         session,
         today,
         calendar,
         deferral_window=deferral_window,
         checkpoint_window=checkpoint_window,
+    )
+    agent_of = dict(
+        session.execute(select(_P.id, _P.agent_user_id).where(_P.status.in_(FOLLOWED))).all()
     )
     known = set(
         session.execute(
@@ -1649,7 +1654,7 @@ def scan_alerts(
         rows.append(
             {
                 "project_id": a.project_id,
-                "agent_user_id": briefs[a.project_id].agent_user_id,
+                "agent_user_id": agent_of.get(a.project_id),
                 "kind": a.kind,
                 "subject": a.subject,
                 "raised_on": today,
@@ -1661,7 +1666,7 @@ def scan_alerts(
         )
     if rows:
         _insert_ignoring_duplicates(session, rows)
-    return ScanResult(today, len(briefs), found, len(rows))
+    return ScanResult(today, len(agent_of), found, len(rows))
 
 
 # --- the inbox ----------------------------------------------------------------------------------
@@ -1800,7 +1805,7 @@ def dashboard(
     target = _agent_target(actor, agent_user_id)
     user = _agent_user(session, target)
     briefs = _briefs(session, agent_user_id=target)
-    _, found = collect_alerts(session, today, calendar, projects=briefs)
+    found = collect_alerts(session, today, calendar, project_ids=list(briefs))
     by_project: dict[int, list[Alert]] = {}
     for a in found:
         by_project.setdefault(a.project_id, []).append(a)
@@ -1928,7 +1933,8 @@ def workload(session: Session, actor: Actor, today: date, calendar: WorkCalendar
         raise AgentForbidden(
             "只有管理员可以查看代办员工作量", "only administrators read the agents' workload"
         )
-    briefs, found = collect_alerts(session, today, calendar)
+    briefs = _briefs(session)
+    found = collect_alerts(session, today, calendar)
     risk: dict[int, str | None] = {}
     for a in found:
         if RISK_RANK[a.level] < RISK_RANK[risk.get(a.project_id)]:

@@ -7,13 +7,15 @@ them running late (slack used up), with review clocks due around today (warning,
 deferrals falling due, and joint-meeting actions overdue; 50 agents carry them.  Then the scan
 (:func:`agent_service.service.scan_alerts`) runs in a fresh process-level session, timed:
 
-* the first scan of the day (it inserts the day's alerts into the inboxes),
-* a repeat scan the same day (deduplicated: nothing new),
+* the first scan of the day (it inserts the day's alerts into the inboxes) and a repeat scan
+  the same day (deduplicated: nothing new), ``--rounds`` times (the day's alerts deleted
+  before each round),
 * the collection alone (:func:`agent_service.service.collect_alerts`, no writes), best of 3;
 * and one agent's reads over their ~200 projects: dashboard, calendar feed, digest.
 
     python bench/alerts.py --db sqlite:///bench-alerts.sqlite3
     python bench/alerts.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench_alerts
+    python bench/alerts.py --db … --reuse      # time again on the database of an earlier run
 
 Figures and the machine load go to bench/README.md ("Proxy agents (issue 6)").
 """
@@ -28,7 +30,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,12 +329,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL (wiped first)")
     parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="first scans of the day timed (default 3)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database of an earlier run (no refill)"
+    )
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    engine = fresh_database(args.db)
-    seconds, counts = timed(lambda: fill(engine, args.projects))
-    print(f"filled in {seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    engine.dispose()
+    if not args.reuse:
+        engine = fresh_database(args.db)
+        seconds, counts = timed(lambda: fill(engine, args.projects))
+        print(f"filled in {seconds:.1f} s: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        engine.dispose()
 
     engine = make_engine(args.db)
     factory = make_session_factory(engine)
@@ -344,8 +353,14 @@ def main() -> None:
             session.commit()
             return result
 
-        first_s, first = timed(scan)
-        again_s, again = timed(scan)
+        firsts, repeats = [], []
+        for _ in range(args.rounds):  # each round: a day with an empty inbox, then a repeat
+            session.execute(delete(AlertRow).where(AlertRow.raised_on == TODAY))
+            session.commit()
+            first_s, first = timed(scan)
+            again_s, again = timed(scan)
+            firsts.append(first_s)
+            repeats.append(again_s)
         collect = []
         for _ in range(3):
             s, _ = timed(lambda: agents.collect_alerts(session, TODAY, calendar))
@@ -364,12 +379,18 @@ def main() -> None:
         stored = session.scalar(select(text("count(*)")).select_from(AlertRow.__table__))
     engine.dispose()
     backend = make_url(args.db).get_backend_name()
+
+    def spread(xs: list[float]) -> str:
+        xs = sorted(xs)
+        return f"min {xs[0]:.3f} / median {xs[len(xs) // 2]:.3f} / max {xs[-1]:.3f} s"
+
     print(f"backend {backend}, {first.projects} active projects, {first.at_risk} at risk")
     print("alerts by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     print(
-        f"first scan of the day: {first_s:.3f} s ({len(first.alerts)} alerts, {first.new} stored)"
+        f"first scan of the day ({args.rounds} rounds; {len(first.alerts)} alerts, "
+        f"{first.new} stored): {spread(firsts)} (the very first, cold: {firsts[0]:.3f} s)"
     )
-    print(f"repeat scan, same day: {again_s:.3f} s ({again.new} new; {stored} in the inbox table)")
+    print(f"repeat scan, same day ({again.new} new; {stored} in the inbox): {spread(repeats)}")
     print(f"collection only (no writes), best of 3: {min(collect):.3f} s")
     print(
         f"one agent ({len(board['projects'])} projects): dashboard {board_s:.3f} s, "
