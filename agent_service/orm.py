@@ -105,7 +105,8 @@ class AlertRow(Base):
 
     __tablename__ = "agent_alerts"
     __table_args__ = (
-        UniqueConstraint("project_id", "kind", "subject", "raised_on"),
+        # raised_on first: the same index serves the scan's and the digest's "this day" lookups
+        UniqueConstraint("raised_on", "project_id", "kind", "subject"),
         Index("ix_agent_alerts_agent_user_id_raised_on", "agent_user_id", "raised_on"),
     )
 
@@ -114,7 +115,7 @@ class AlertRow(Base):
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(120))
-    raised_on: Mapped[date] = mapped_column(Date, index=True)
+    raised_on: Mapped[date] = mapped_column(Date)
     level: Mapped[str] = mapped_column(String(10))  # warning | overdue
     title_zh: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str] = mapped_column(Text)

@@ -23,6 +23,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, String, any_, bindparam, cast, func, select, text, update
@@ -1403,6 +1404,14 @@ def _step_names(session: Session, step_ids: Collection[int]) -> dict[int, tuple[
     return out
 
 
+@lru_cache(maxsize=4096)
+def _requires(document: str) -> tuple[str, ...]:
+    """The prerequisites' codes of a step's ``requires`` as stored (JSON text).  Projects filed
+    under the same catalogue share most of their plan, so the same texts come back again and
+    again: parsed once each."""
+    return tuple(json.loads(document))
+
+
 def _material_names(session: Session, catalog_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     out = {}
     for cid in set(catalog_ids):
@@ -1503,7 +1512,7 @@ def collect_alerts(
         seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
         end = seq.date_of(max(f_ef - 1, f_es or 0))
         slack_rows.setdefault(pid, []).append(
-            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, tuple(json.loads(requires)))
+            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, _requires(requires))
         )
     for pid, steps in slack_rows.items():
         found.extend(rules.slack_alerts(pid, steps))

@@ -45,18 +45,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_alerts")),
         sa.UniqueConstraint(
+            "raised_on",
             "project_id",
             "kind",
             "subject",
-            "raised_on",
-            name=op.f("uq_agent_alerts_project_id_kind_subject_raised_on"),
+            name=op.f("uq_agent_alerts_raised_on_project_id_kind_subject"),
         ),
     )
     with op.batch_alter_table("agent_alerts", schema=None) as batch_op:
         batch_op.create_index(
             "ix_agent_alerts_agent_user_id_raised_on", ["agent_user_id", "raised_on"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_agent_alerts_raised_on"), ["raised_on"], unique=False)
 
     op.create_table(
         "agent_assignments",
@@ -311,7 +310,6 @@ def downgrade() -> None:
 
     op.drop_table("agent_assignments")
     with op.batch_alter_table("agent_alerts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_agent_alerts_raised_on"))
         batch_op.drop_index("ix_agent_alerts_agent_user_id_raised_on")
 
     op.drop_table("agent_alerts")
