@@ -29,8 +29,8 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from agent_service.model import Alert
 from approvals import workflow as wf
@@ -95,9 +95,9 @@ def task_alert(
     return Alert(project_id, f"task_{state}", f"task:{task_id}", state, title, clock.due_on)
 
 
-@dataclass(frozen=True, slots=True)
-class StepSlack:
-    """The slack-related facts of a step (working-day numbers of the project's plan)."""
+class StepSlack(NamedTuple):
+    """The slack-related facts of a step (working-day numbers of the project's plan).  A named
+    tuple: the scan builds one per slipped step, thousands of them."""
 
     code: str
     name: str

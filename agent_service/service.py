@@ -1453,7 +1453,8 @@ def collect_alerts(
     dept_names = dict(session.execute(select(DepartmentRow.code, DepartmentRow.name)).all())
 
     # 1. review clocks in warning or overdue (tasks in review due within the warning window);
-    # the steps' names are looked up by id afterwards (joining them would scan every step)
+    # the steps' names are looked up by id afterwards (joining them would scan every step).
+    # A running clock's state depends on its status and due day only: that is all it reads.
     bound = rules.window_end(calendar, today, wf.WARNING_DAYS)
     q = (
         select(
@@ -1462,8 +1463,6 @@ def collect_alerts(
             _T.step_id,
             _T.department,
             _T.days,
-            _T.ready_on,
-            _T.accepted_on,
             _T.due_on,
             _T.stopped_days,
         )
@@ -1472,9 +1471,9 @@ def collect_alerts(
     )
     rows = session.execute(scoped(q, _T.project_id)).all()
     step_names = _step_names(session, {r[2] for r in rows})
-    for tid, pid, step_id, dept, days, ready, accepted, due, stopped in rows:
+    for tid, pid, step_id, dept, days, due, stopped in rows:
         code, name = step_names[step_id]
-        clock = wf.TaskClock("in_review", days, ready, accepted, due, None, None, stopped)
+        clock = wf.TaskClock("in_review", days, due_on=due, stopped_days=stopped)
         alert = rules.task_alert(
             pid, tid, code, name, dept_names.get(dept, dept), clock, today, calendar
         )
