@@ -1646,11 +1646,10 @@ def scan_alerts(
     agent_of = dict(
         session.execute(select(_P.id, _P.agent_user_id).where(_P.status.in_(FOLLOWED))).all()
     )
+    inbox_ = AlertRow.__table__.c
     known = set(
         session.execute(
-            select(AlertRow.project_id, AlertRow.kind, AlertRow.subject).where(
-                AlertRow.raised_on == today
-            )
+            select(inbox_.project_id, inbox_.kind, inbox_.subject).where(inbox_.raised_on == today)
         ).all()
     )
     rows = []
