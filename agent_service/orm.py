@@ -111,7 +111,9 @@ class AlertRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # a log, like the audit trail: no foreign key (the daily scan writes thousands of rows at
+    # once, and a key check per row was the larger part of that insert)
+    project_id: Mapped[int] = mapped_column(Integer)
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(120))
