@@ -15,7 +15,9 @@ Rules
     A step not yet done whose live slack is used up (≤ 0) and whose forecast end has slipped past
     its baseline: any further delay moves the project's finish.  Only the first such steps of a
     chain are reported (a step whose prerequisite is reported already is not): one alert per
-    cause, not one per step downstream of it.
+    cause, not one per step downstream of it.  The scan gives this rule the steps ready or under
+    way: a step still waiting for its prerequisites slips because one of them does (reported
+    while it ran late); should that one be done already, the waiting step is reported once ready.
 ``deferral_due`` / ``deferral_overdue``
     A material accepted as missing (容缺) and not yet supplied, due within ``within`` working
     days, or past its deadline (the task is then blocked).

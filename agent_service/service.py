@@ -1480,8 +1480,10 @@ def collect_alerts(
         if alert is not None:
             found.append(alert)
 
-    # 2. slack used up (steps not done, no slack left, slipped past the baseline); ``requires``
-    # is read as text and parsed here, cheaper than the JSON type's processing of every row
+    # 2. slack used up (steps ready or under way, no slack left, slipped past the baseline).
+    # A step still waiting slips because a prerequisite does, reported while that one ran late
+    # (see agent_service.alerts); these rows are few.  ``requires`` is read as text and
+    # parsed here (once per distinct text), cheaper than the JSON type's processing.
     q = (
         select(
             _S.project_id,
@@ -1498,7 +1500,7 @@ def collect_alerts(
         .select_from(StepRow.__table__.join(ProjectRow.__table__, _S.project_id == _P.id))
         .where(
             active,
-            _S.status.not_in(["done", "rejected"]),
+            _S.status.in_(["ready", "in_progress"]),
             _S.slack <= 0,
             _S.forecast_ef > _S.baseline_ef,
         )
