@@ -1399,7 +1399,7 @@ def _step_names(session: Session, step_ids: Collection[int]) -> dict[int, tuple[
     for where in chunks:
         out.update(
             (r[0], (r[1], r[2]))
-            for r in session.execute(select(_S.id, _S.code, _S.name).where(where))
+            for r in session.execute(select(_S.id, _S.code, _S.name).where(where)).all()
         )
     return out
 
@@ -1451,25 +1451,27 @@ def collect_alerts(
 
     active = _P.status.in_(ACTIVE)
     dept_names = dict(session.execute(select(DepartmentRow.code, DepartmentRow.name)).all())
+    # The projects in review and their filing days.  The task and step queries below filter on
+    # their own indexed columns and are checked against this map, not joined to the projects:
+    # a join lets the planner walk every project's tasks and steps.
+    filed_on: dict[int, date] = dict(
+        session.execute(scoped(select(_P.id, _P.filed_on).where(active), _P.id)).all()
+    )
 
     # 1. review clocks in warning or overdue (tasks in review due within the warning window);
     # the steps' names are looked up by id afterwards (joining them would scan every step).
     # A running clock's state depends on its status and due day only: that is all it reads.
     bound = rules.window_end(calendar, today, wf.WARNING_DAYS)
-    q = (
-        select(
-            _T.id,
-            _T.project_id,
-            _T.step_id,
-            _T.department,
-            _T.days,
-            _T.due_on,
-            _T.stopped_days,
-        )
-        .select_from(TaskRow.__table__.join(ProjectRow.__table__, _T.project_id == _P.id))
-        .where(_T.status == "in_review", _T.due_on <= bound, active)
-    )
-    rows = session.execute(scoped(q, _T.project_id)).all()
+    q = select(
+        _T.id,
+        _T.project_id,
+        _T.step_id,
+        _T.department,
+        _T.days,
+        _T.due_on,
+        _T.stopped_days,
+    ).where(_T.status == "in_review", _T.due_on <= bound)
+    rows = [r for r in session.execute(scoped(q, _T.project_id)).all() if r[1] in filed_on]
     step_names = _step_names(session, {r[2] for r in rows})
     for tid, pid, step_id, dept, days, due, stopped in rows:
         code, name = step_names[step_id]
@@ -1484,32 +1486,29 @@ def collect_alerts(
     # A step still waiting slips because a prerequisite does, reported while that one ran late
     # (see agent_service.alerts); these rows are few.  ``requires`` is read as text and
     # parsed here (once per distinct text), cheaper than the JSON type's processing.
-    q = (
-        select(
-            _S.project_id,
-            _S.code,
-            _S.name,
-            _S.status,
-            _S.slack,
-            _S.forecast_es,
-            _S.forecast_ef,
-            _S.baseline_ef,
-            cast(_S.requires, String),
-            _P.filed_on,
-        )
-        .select_from(StepRow.__table__.join(ProjectRow.__table__, _S.project_id == _P.id))
-        .where(
-            active,
-            _S.status.in_(["ready", "in_progress"]),
-            _S.slack <= 0,
-            _S.forecast_ef > _S.baseline_ef,
-        )
+    q = select(
+        _S.project_id,
+        _S.code,
+        _S.name,
+        _S.status,
+        _S.slack,
+        _S.forecast_es,
+        _S.forecast_ef,
+        _S.baseline_ef,
+        cast(_S.requires, String),
+    ).where(
+        _S.status.in_(["ready", "in_progress"]),
+        _S.slack <= 0,
+        _S.forecast_ef > _S.baseline_ef,
     )
     slack_rows: dict[int, list[rules.StepSlack]] = {}
     seqs: dict[date, Any] = {}
-    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires, filed in session.execute(
+    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires in session.execute(
         scoped(q, _S.project_id)
     ).all():
+        filed = filed_on.get(pid)
+        if filed is None:
+            continue  # not in review
         seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
         end = seq.date_of(max(f_ef - 1, f_es or 0))
         slack_rows.setdefault(pid, []).append(

@@ -261,6 +261,10 @@ def upgrade() -> None:
             batch_op.f("ix_agent_meeting_decisions_meeting_id"), ["meeting_id"], unique=False
         )
 
+    # on the workflow's tasks, for the agents' daily scan (tasks in review due by a day)
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.create_index("ix_tasks_status_due_on", ["status", "due_on"], unique=False)
+
     with op.batch_alter_table("departments", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("contact_person", sa.String(length=100), server_default="", nullable=False)
@@ -274,6 +278,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_status_due_on")
+
     with op.batch_alter_table("agent_meeting_decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agent_meeting_decisions_meeting_id"))
 
