@@ -40,6 +40,7 @@ API_TAGS = [
     Tag(name="projects", description="项目：一窗受理、实时计划、材料 Projects"),
     Tag(name="tasks", description="部门审批任务 Department review tasks"),
     Tag(name="capacity", description="部门审查能力与排队预测 Department capacity and forecasts"),
+    Tag(name="agents", description="代办员：代办清单、里程碑、提醒、联席会议 Proxy agents"),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
@@ -89,7 +90,7 @@ def route_handlers() -> list[Any]:
     from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import plots as plot_pages
     from api.pages import routes as pages
-    from api.routes import admin, auth, capacity, catalog, projects, tasks
+    from api.routes import admin, agents, auth, capacity, catalog, projects, tasks
 
     return [
         health,
@@ -97,6 +98,7 @@ def route_handlers() -> list[Any]:
         *catalog.ROUTES,
         *projects.ROUTES,
         *tasks.ROUTES,
+        *agents.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
         *OGC_ROUTES,

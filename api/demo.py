@@ -197,8 +197,10 @@ SECOND_PROJECT = {
 
 
 def step_workflow(ctx: DemoContext) -> None:
-    """Accounts, two projects filed once, departments reviewing in parallel with a 补正, 容缺
-    materials and a late land sale; the baseline against the actual plan."""
+    """Accounts, two projects filed once (each given an agent by rule), departments reviewing in
+    parallel with a 补正, 容缺 materials and a late land sale; the baseline against the actual
+    plan; the agents' joint meeting, daily alerts, digest, dashboard and workload."""
+    from api.demo_agents import AgentDemo
     from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
     from api.seed import DEMO_PASSWORD, seed_demo_accounts
     from approvals import workflow_service as ws
@@ -221,6 +223,7 @@ def step_workflow(ctx: DemoContext) -> None:
 
         begin_write(session)
         calendar = work_calendar(session)
+        agent_demo = AgentDemo(accounts, calendar, ctx.lang)
         sample = sample_project_doc()
         filed1 = date.fromisoformat(sample["start_date"])
         p1 = ws.file_project(
@@ -233,6 +236,7 @@ def step_workflow(ctx: DemoContext) -> None:
             filed_on=filed1,
             form={"contact": "王经理", "phone": "0571-86000001"},
         )
+        agent_demo.assign(session, p1, filed1, "enterprise1")
         upload_all(
             session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
         )
@@ -247,6 +251,7 @@ def step_workflow(ctx: DemoContext) -> None:
             filed_on=filed2,
             form={"contact": "李总"},
         )
+        agent_demo.assign(session, p2, filed2, "enterprise2")
         upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
         session.commit()
         ctx.console.print(
@@ -265,7 +270,14 @@ def step_workflow(ctx: DemoContext) -> None:
         behaviour2 = Behaviour(
             held_back={"M-project-archives": 5}, early={"S1-12"}, late={"G-DRAWING": 1}
         )
-        end = simulate(session, accounts, [(p1, behaviour1), (p2, behaviour2)], calendar, filed1)
+        end = simulate(
+            session,
+            accounts,
+            [(p1, behaviour1), (p2, behaviour2)],
+            calendar,
+            filed1,
+            on_day=agent_demo.on_day,
+        )
         session.commit()
         for p in (p1, p2):
             session.refresh(p)
@@ -292,6 +304,11 @@ def step_workflow(ctx: DemoContext) -> None:
                 )
             )
         ctx.console.print(ctx.t(f"模拟至 {end}。", f"simulated until {end}."), style="dim")
+        ctx.heading(
+            "三、代办服务（变企业跑为政府跑）",
+            "3. Proxy agents (the government runs, not the enterprise)",
+        )
+        agent_demo.report(ctx.console, session, end)
 
 
 def print_baseline_against_actual(

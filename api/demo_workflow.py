@@ -9,6 +9,7 @@ the HTTP API uses, with the simulated date as "today".
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -96,8 +97,12 @@ def simulate(
     calendar: WorkCalendar,
     start: date,
     max_days: int = 200,
+    on_day: Callable[[Session, date], None] | None = None,
 ) -> date:
-    """Run the departments and enterprises day by day until every project is decided."""
+    """Run the departments and enterprises day by day until every project is decided.
+
+    ``on_day`` runs at the end of each simulated working day (after the clock scan), in that
+    day's unit of work: the daily jobs of later capabilities (the agents' alert scan) hook in."""
     seq = calendar.sequence(start)
     pending_answers: dict[int, tuple[int, date]] = {}  # task id → (project id, day to answer)
     pending_supply: dict[tuple[int, str], date] = {}  # (project, material) → day to supply
@@ -196,6 +201,8 @@ def simulate(
                         ws.approve_task(session, reviewer, task.id, day, calendar, note="符合要求")
             session.flush()
         ws.scan_clocks(session, day, calendar)
+        if on_day is not None:
+            on_day(session, day)
         session.commit()
         begin_write(session)
     return day

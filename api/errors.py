@@ -27,6 +27,13 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from agent_service.errors import (
+    AgentConflict,
+    AgentError,
+    AgentForbidden,
+    AgentInputError,
+    AgentNotFound,
+)
 from approvals.errors import (
     AccessDenied,
     ApprovalsError,
@@ -94,6 +101,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (GisFileError, HTTP_400_BAD_REQUEST),
     (ImportRefused, HTTP_422_UNPROCESSABLE_ENTITY),
     (LandplotsError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (AgentNotFound, HTTP_404_NOT_FOUND),
+    (AgentForbidden, HTTP_403_FORBIDDEN),
+    (AgentConflict, HTTP_409_CONFLICT),
+    (AgentInputError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (AgentError, HTTP_422_UNPROCESSABLE_ENTITY),
     (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
 ]
 

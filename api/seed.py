@@ -11,11 +11,52 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agent_service.orm import AgentProfileRow
 from api.accounts import UserRow, create_user, hash_password
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import ensure_default_catalogue
 
 DEMO_PASSWORD = "demo-password"
+
+#: Demo agents (代办员): username, name, phone, e-mail, regions, industries, capacity, office.
+DEMO_AGENTS = [
+    (
+        "agent1",
+        "代办员 张敏",
+        "0571-86001234",
+        "agent1@example.org",
+        ["330110"],
+        ["equipment", "electronics", "chemical"],
+        8,
+        "开发区行政服务中心二楼 代办服务窗口 3 号",
+    ),
+    (
+        "agent2",
+        "代办员 刘洋",
+        "0571-86001235",
+        "agent2@example.org",
+        ["330110"],
+        ["chemical", "textile", "food", "other"],
+        8,
+        "开发区行政服务中心二楼 代办服务窗口 4 号",
+    ),
+]
+
+#: Demo contacts of the shipped catalogue's departments: contact person, phone, address.
+DEMO_CONTACTS = {
+    "fgw": ("陈科长", "0571-86010001", "开发区行政服务中心一楼 发改窗口"),
+    "zrzy": ("周科长", "0571-86010002", "开发区行政服务中心一楼 自然资源和规划窗口"),
+    "zjj": ("吴科长", "0571-86010003", "开发区行政服务中心一楼 住建窗口"),
+    "sthj": ("郑科长", "0571-86010004", "开发区行政服务中心一楼 生态环境窗口"),
+    "sl": ("冯科长", "0571-86010005", "开发区行政服务中心一楼 水利窗口"),
+    "yjgl": ("褚科长", "0571-86010006", "开发区行政服务中心三楼 应急管理窗口"),
+    "rfb": ("卫科长", "0571-86010007", "开发区行政服务中心三楼 人防窗口"),
+    "qx": ("蒋科长", "0571-86010008", "开发区行政服务中心三楼 气象窗口"),
+    "zhzf": ("沈科长", "0571-86010009", "开发区行政服务中心三楼 综合执法窗口"),
+    "dag": ("韩科长", "0571-86010010", "城建档案馆 接待室"),
+    "sz": ("杨经理", "0571-86010011", "开发区行政服务中心一楼 水电气联合报装窗口"),
+    "kfq": ("朱主任", "0571-86010012", "开发区管委会 投资服务局 508 室"),
+}
 
 DEMO_ENTERPRISES = [
     ("杭州智造装备有限公司", "91330110MA2H000001", "王经理", "0571-86000001"),
@@ -42,7 +83,9 @@ def reviewer_username(department: str) -> str:
 
 def seed_demo_accounts(session: Session) -> DemoAccounts:
     """Create (once) two enterprises and the demo accounts: ``enterprise1``, ``enterprise2``,
-    ``agent1``, ``reviewer-<department>`` for every department, ``regulator1`` and ``admin``."""
+    ``agent1`` and ``agent2`` (with their regions, industries and capacity),
+    ``reviewer-<department>`` for every department, ``regulator1`` and ``admin``; and give the
+    departments demo contacts (联系人、电话、地址) where they have none."""
     ensure_default_catalogue(session)
     out = DemoAccounts()
     for name, credit, contact, phone in DEMO_ENTERPRISES:
@@ -69,10 +112,27 @@ def seed_demo_accounts(session: Session) -> DemoAccounts:
 
     user("admin", "admin", "行政服务中心管理员")
     user("regulator1", "regulator", "开发区监管专员")
-    user("agent1", "agent", "代办员 张敏", phone="0571-86001234", email="agent1@example.org")
+    for username, name, phone, email, *_ in DEMO_AGENTS:
+        user(username, "agent", name, phone=phone, email=email)
     user("enterprise1", "enterprise", DEMO_ENTERPRISES[0][0], enterprise_id=out.enterprises[0].id)
     user("enterprise2", "enterprise", DEMO_ENTERPRISES[1][0], enterprise_id=out.enterprises[1].id)
     for dept in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)):
         user(reviewer_username(dept.code), "reviewer", f"{dept.name}审批员", department=dept.code)
+        contact = DEMO_CONTACTS.get(dept.code)
+        if contact and not (dept.contact_person or dept.phone or dept.address):
+            dept.contact_person, dept.phone, dept.address = contact
+    for username, _name, _phone, _email, regions, industries, capacity, office in DEMO_AGENTS:
+        agent_id = out.users[username].id
+        if session.get(AgentProfileRow, agent_id) is None:
+            session.add(
+                AgentProfileRow(
+                    user_id=agent_id,
+                    regions=regions,
+                    industries=industries,
+                    capacity=capacity,
+                    active=True,
+                    office=office,
+                )
+            )
     session.flush()
     return out

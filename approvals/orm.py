@@ -32,6 +32,10 @@ class DepartmentRow(Base):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # contacts for the proxy agents (代办员): who to call, where to go
+    contact_person: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class CatalogVersionRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import agent_service.orm  # noqa: F401
 import api.accounts
 import api.idempotency  # noqa: F401
 import approvals.orm  # noqa: F401

@@ -31,6 +31,7 @@ LAZY_COMMANDS = {
     "restore": "api.cli.backup:restore_command",
     "rcpsp": "api.cli.rcpsp:rcpsp_command",
     "capacity": "api.cli.capacity:capacity_group",
+    "agents": "api.cli.agents:agents_group",
 }
 
 

@@ -218,7 +218,14 @@ def create_enterprise(
 def list_departments(session: NamedDependency[Session]) -> dict[str, Any]:
     return {
         "items": [
-            {"code": d.code, "name": d.name, "name_en": d.name_en}
+            {
+                "code": d.code,
+                "name": d.name,
+                "name_en": d.name_en,
+                "contact_person": d.contact_person,
+                "phone": d.phone,
+                "address": d.address,
+            }
             for d in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
         ]
     }

@@ -14,6 +14,7 @@ from litestar.params import Body, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agent_service import service as agents
 from api.auth import requires
 from api.clock import Clock
 from api.errors import request_lang
@@ -130,8 +131,9 @@ def file_project(
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """File once: the questionnaire's answers, the form and the plot.  The plan is computed, each
-    department whose items can start gets its task at once, and the complete list of items and
-    materials is returned (一次告知)."""
+    department whose items can start gets its task at once, an agent (代办员) is assigned by rule
+    (zone and industry, least loaded), and the complete list of items and materials is returned
+    (一次告知) with the agent's name and contact."""
 
     def act() -> tuple[int, Any]:
         calendar = work_calendar(session)
@@ -149,8 +151,10 @@ def file_project(
             region=data.region,
             enterprise_id=data.enterprise_id,
         )
+        agents.assign_on_filing(session, p, clock.today(), by=actor(request).username)
         baseline = p.baseline
         body = project_out(session, p)
+        body["agent"] = agents.project_agent(session, actor(request), p.id)["agent"]
         body["notice"] = {
             "items": [
                 {

@@ -1,7 +1,7 @@
 """capacity: reviewers per department, absences, capacity-aware forecasts
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-21 23:04:11.240757
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -169,8 +169,9 @@ def test_parallel_review_over_http(live):
         == 400
     )
     audit = live.client("regulator1").get(f"/api/projects/{pid}/audit").json()["items"]
-    assert [a["action"] for a in audit][:4] == [
+    assert [a["action"] for a in audit][:5] == [
         "project.file",
+        "agent.assign",  # an agent (代办员) is assigned by rule on filing
         "material.upload",
         "task.accept",
         "task.approve",

@@ -25,6 +25,9 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "demo-password" in r.stdout and "reviewer-zjj" in r.stdout
     assert "基线与实际" in r.stdout and "补正" in r.stdout and "容缺" in r.stdout
     assert "completed" in r.stdout
+    # the proxy agents: assignment by rule, a joint meeting tracked to closure, the digest
+    assert "代办服务" in r.stdout and "按规则分配" in r.stdout and "agent2" in r.stdout
+    assert "联席会议" in r.stdout and "已办结" in r.stdout and "每日提醒" in r.stdout
     # a second run starts again from a fresh database
     again = subprocess.run(
         [sys.executable, "-m", "api.cli", "demo", "--out", str(out)],

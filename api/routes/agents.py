@@ -1,0 +1,772 @@
+"""Proxy agents (代办员): dashboard, projects, 代办清单, milestones, inbox, joint meetings,
+reassignment, workload, the iCalendar feed, and the enterprise's view of its agent.
+
+Roles are checked by the guards here and again by :mod:`agent_service.service`: an agent sees
+only the projects assigned to them (404 otherwise), an enterprise only its own project's agent,
+only administrators reassign and read the workload figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.orm import Session
+
+from agent_service import service as agents
+from api.accounts import UserRow
+from api.auth import requires
+from api.clock import Clock
+from api.errors import request_lang
+from api.openapi import READ, WRITE, problems
+from api.routes.common import actor, idempotent
+from approvals.service import work_calendar
+
+AGENT = requires("agent")
+ADMIN = requires("admin")
+READERS = requires("agent", "admin", "regulator")
+WRITERS = requires("agent", "admin")
+
+
+# --- the agent's own views ----------------------------------------------------------------------
+
+
+@get(
+    "/api/agents/me/dashboard",
+    operation_id="getMyAgentDashboard",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[AGENT],
+    responses=problems(*READ),
+    summary="代办员工作台 My dashboard (at-risk projects first)",
+)
+def my_dashboard(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """My projects, at-risk ones first (overdue, warning, most behind plan), each with today's
+    alerts, its phase, next milestone, open actions and next meeting; and my figures."""
+    return agents.dashboard(
+        session, actor(request), clock.today(), work_calendar(session), lang=request_lang(request)
+    )
+
+
+@get(
+    "/api/agents/{agent_id:int}/dashboard",
+    operation_id="getAgentDashboard",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="某代办员的工作台 An agent's dashboard",
+)
+def agent_dashboard(
+    agent_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """Administrators and regulators read any agent's dashboard; an agent only their own."""
+    return agents.dashboard(
+        session,
+        actor(request),
+        clock.today(),
+        work_calendar(session),
+        agent_user_id=agent_id,
+        lang=request_lang(request),
+    )
+
+
+@get(
+    "/api/agents/me/projects",
+    operation_id="listMyAgentProjects",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[AGENT],
+    responses=problems(*READ),
+    summary="我代办的项目 The projects assigned to me",
+)
+def my_projects(
+    request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    return {"items": agents.agent_projects(session, actor(request))}
+
+
+@get(
+    "/api/agents/{agent_id:int}/projects",
+    operation_id="listAgentProjects",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="某代办员的项目 An agent's projects",
+)
+def agent_projects(
+    agent_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    return {"items": agents.agent_projects(session, actor(request), agent_user_id=agent_id)}
+
+
+@get(
+    "/api/agents/me/inbox",
+    operation_id="listMyAlerts",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[AGENT],
+    responses=problems(*READ),
+    summary="提醒收件箱 My inbox of alerts",
+)
+def my_inbox(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    unread: Annotated[bool, QueryParameter()] = False,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Alerts raised by the daily scan: newest day first, overdue before warning."""
+    return agents.inbox(
+        session,
+        actor(request),
+        unread_only=unread,
+        limit=limit,
+        offset=offset,
+        lang=request_lang(request),
+    )
+
+
+class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``ids`` of my alerts to mark read, or ``all``."""
+
+    ids: list[int] = msgspec.field(default_factory=list)
+    all: bool = False
+
+
+@post(
+    "/api/agents/me/inbox/read",
+    operation_id="markAlertsRead",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[AGENT],
+    responses=problems(*WRITE),
+    summary="标记提醒已读 Mark alerts read",
+)
+def mark_read(
+    data: JSONBody[ReadIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        n = agents.mark_read(session, actor(request), data.ids, everything=data.all)
+        return 200, {"marked": n}
+
+    return idempotent(session, request, data, act)
+
+
+# --- administration -----------------------------------------------------------------------------
+
+
+@get(
+    "/api/agents/workload",
+    operation_id="getAgentWorkload",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[ADMIN],
+    responses=problems(400, 401, 403),
+    summary="代办员工作量 Workload per agent",
+)
+def workload(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """Per agent: regions, industries, capacity, active and completed projects, utilisation,
+    projects at risk today, open follow-up actions, unread alerts; and unassigned projects."""
+    return agents.workload(session, actor(request), clock.today(), work_calendar(session))
+
+
+class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An agent's scope: zones (or division codes; ``*`` for all), industries, capacity."""
+
+    regions: list[str]
+    industries: list[str]
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 10
+    active: bool = True
+    office: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+@put(
+    "/api/agents/{agent_id:int}/profile",
+    operation_id="saveAgentProfile",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="设置代办员服务范围 Set an agent's regions, industries and capacity",
+)
+def save_profile(
+    agent_id: FromPath[int],
+    data: JSONBody[ProfileIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = agents.save_profile(
+            session,
+            actor(request),
+            agent_id,
+            regions=data.regions,
+            industries=data.industries,
+            capacity=data.capacity,
+            active=data.active,
+            office=data.office,
+        )
+        user = session.get(UserRow, row.user_id)
+        assert user is not None
+        return 200, agents.profile_out(session, user, row)
+
+    return idempotent(session, request, data, act)
+
+
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who agents call at a department, and where they go."""
+
+    contact_person: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    phone: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    address: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+@put(
+    "/api/departments/{code:str}/contact",
+    operation_id="saveDepartmentContact",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="部门联系方式 Set a department's contact",
+)
+def save_contact(
+    code: FromPath[str],
+    data: JSONBody[ContactIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        d = agents.save_department_contact(
+            session,
+            actor(request),
+            code,
+            contact_person=data.contact_person,
+            phone=data.phone,
+            address=data.address,
+        )
+        return 200, {
+            "code": d.code,
+            "name": d.name,
+            "contact_person": d.contact_person,
+            "phone": d.phone,
+            "address": d.address,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@post(
+    "/api/agents/scan",
+    operation_id="scanAgentAlerts",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[ADMIN],
+    responses=problems(401, 403),
+    summary="风险巡检 Run today's alert scan",
+)
+def scan(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """What the daily job runs: raises today's alerts into the agents' inboxes (once a day each)."""
+    result = agents.scan_alerts(session, clock.today(), work_calendar(session))
+    session.commit()
+    return {
+        "on": result.on.isoformat(),
+        "projects": result.projects,
+        "alerts": len(result.alerts),
+        "new": result.new,
+        "at_risk": result.at_risk,
+    }
+
+
+@get(
+    "/api/agents/{agent_id:int}/calendar.ics",
+    operation_id="getAgentCalendar",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="代办员日程 (iCalendar) An agent's milestones and meetings",
+    media_type="text/calendar",
+)
+def agent_calendar(
+    agent_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[bytes]:
+    """Milestones (all-day events on their due dates), joint meetings, follow-up actions as
+    to-dos.  Readable by the agent, regulators and administrators; another agent gets 404."""
+    body = agents.calendar_feed(
+        session,
+        actor(request),
+        agent_id,
+        clock.today(),
+        work_calendar(session),
+        request_lang(request),
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="agent-{agent_id}.ics"'},
+    )
+
+
+# --- on a project: the agent, the 代办清单, milestones, meetings ------------------------------------
+
+
+@get(
+    "/api/projects/{project_id:int}/agent",
+    operation_id="getProjectAgent",
+    tags=["agents"],
+    sync_to_thread=True,
+    responses=problems(*READ),
+    summary="项目的代办员 The project's agent (name and contact)",
+)
+def project_agent(
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    """An enterprise sees its own project's agent (404 for another's project)."""
+    return agents.project_agent(session, actor(request), project_id)
+
+
+class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
+    agent_id: int
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+@post(
+    "/api/projects/{project_id:int}/agent",
+    operation_id="reassignAgent",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[ADMIN],
+    responses=problems(*WRITE),
+    summary="改派代办员 Reassign the project's agent (with a reason)",
+)
+def reassign(
+    project_id: FromPath[int],
+    data: JSONBody[ReassignIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    """Administrators only; the reason is kept in the assignment history."""
+
+    def act() -> tuple[int, Any]:
+        who = actor(request)
+        agents.reassign(session, who, project_id, data.agent_id, data.reason, clock.today())
+        return 200, agents.project_agent(session, who, project_id)
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}/agent/history",
+    operation_id="getAgentAssignmentHistory",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="代办员分配记录 The project's assignment history",
+)
+def assignment_history(
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    return {
+        "items": agents.assignment_history(
+            session, actor(request), project_id, request_lang(request)
+        )
+    }
+
+
+@get(
+    "/api/projects/{project_id:int}/checklist",
+    operation_id="getAgentChecklist",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="代办清单 The agent checklist in three phases",
+)
+def checklist(
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """落点前 / 落点后 / 竣工后: items with their status and dates, materials to gather, department
+    contacts, joint meetings and actions, commitment checkpoints, my notes — from the live plan."""
+    return agents.checklist(
+        session,
+        actor(request),
+        project_id,
+        clock.today(),
+        work_calendar(session),
+        request_lang(request),
+    )
+
+
+class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A note and/or tick-off on the entry ``key`` (``step:S1-02``, ``meeting:3`` …)."""
+
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    note: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+    done: bool | None = None
+
+
+@post(
+    "/api/projects/{project_id:int}/checklist/notes",
+    operation_id="setChecklistNote",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="代办清单备注与勾选 Note or tick a checklist entry",
+)
+def set_note(
+    project_id: FromPath[int],
+    data: JSONBody[NoteIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = agents.set_note(
+            session,
+            actor(request),
+            project_id,
+            data.key,
+            note=data.note,
+            done=data.done,
+            on=clock.today(),
+        )
+        return 200, {
+            "key": row.entry_key,
+            "note": row.note,
+            "done": row.done,
+            "done_on": row.done_on.isoformat() if row.done_on else None,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}/milestones",
+    operation_id="listMilestones",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="里程碑 Milestones with due dates and status",
+)
+def list_milestones(
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    lang = request_lang(request)
+    found = agents.milestones(
+        session, actor(request), project_id, clock.today(), work_calendar(session)
+    )
+    return {"items": [m.to_dict(lang) for m in found]}
+
+
+class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    due_on: date
+    title_en: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+@post(
+    "/api/projects/{project_id:int}/milestones",
+    operation_id="addMilestone",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="新增里程碑 Add a milestone",
+)
+def add_milestone(
+    project_id: FromPath[int],
+    data: JSONBody[MilestoneIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = agents.add_milestone(
+            session,
+            actor(request),
+            project_id,
+            title=data.title,
+            due_on=data.due_on,
+            title_en=data.title_en,
+            note=data.note,
+        )
+        return 201, {
+            "id": row.id,
+            "key": f"manual-{row.id}",
+            "title": row.title,
+            "due_on": row.due_on.isoformat(),
+        }
+
+    return idempotent(session, request, data, act)
+
+
+class MetIn(msgspec.Struct, forbid_unknown_fields=True):
+    met_on: date | None = None  # default: today
+
+
+@post(
+    "/api/projects/{project_id:int}/milestones/{milestone_id:int}/met",
+    operation_id="markMilestoneMet",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="里程碑达成 Mark a manual milestone met",
+)
+def milestone_met(
+    project_id: FromPath[int],
+    milestone_id: FromPath[int],
+    data: JSONBody[MetIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = agents.mark_milestone_met(
+            session, actor(request), project_id, milestone_id, data.met_on or clock.today()
+        )
+        return 200, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}/meetings",
+    operation_id="listMeetings",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="联席会议 Joint meetings",
+)
+def list_meetings(
+    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    return {"items": agents.meetings(session, actor(request), project_id, request_lang(request))}
+
+
+class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A joint meeting: its date, the departments invited (and whom they send)."""
+
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    held_on: date
+    departments: list[str]
+    location: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    agenda: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    persons: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+@post(
+    "/api/projects/{project_id:int}/meetings",
+    operation_id="createMeeting",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="召集联席会议 Convene a joint meeting",
+)
+def create_meeting(
+    project_id: FromPath[int],
+    data: JSONBody[MeetingIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        who = actor(request)
+        row = agents.create_meeting(
+            session,
+            who,
+            project_id,
+            title=data.title,
+            held_on=data.held_on,
+            departments=data.departments,
+            location=data.location,
+            agenda=data.agenda,
+            persons=data.persons,
+        )
+        return 201, agents.get_meeting(session, who, project_id, row.id, request_lang(request))
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/projects/{project_id:int}/meetings/{meeting_id:int}",
+    operation_id="getMeeting",
+    tags=["agents"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="联席会议详情 A joint meeting",
+)
+def get_meeting(
+    project_id: FromPath[int],
+    meeting_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> dict[str, Any]:
+    return agents.get_meeting(
+        session, actor(request), project_id, meeting_id, request_lang(request)
+    )
+
+
+class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    owner: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    due_on: date
+    owner_department: str | None = None
+
+
+class MinutesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Decisions (会议决定) and follow-up actions with owners and due dates."""
+
+    decisions: list[Annotated[str, msgspec.Meta(max_length=4000)]] = msgspec.field(
+        default_factory=list
+    )
+    actions: list[ActionIn] = msgspec.field(default_factory=list)
+
+
+@post(
+    "/api/projects/{project_id:int}/meetings/{meeting_id:int}/minutes",
+    operation_id="recordMeetingMinutes",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="记录会议决定与跟进事项 Record decisions and follow-up actions",
+)
+def record_minutes(
+    project_id: FromPath[int],
+    meeting_id: FromPath[int],
+    data: JSONBody[MinutesIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        who = actor(request)
+        agents.record_minutes(
+            session,
+            who,
+            project_id,
+            meeting_id,
+            decisions=data.decisions,
+            actions=[
+                agents.ActionSpec(a.text, a.owner, a.due_on, a.owner_department)
+                for a in data.actions
+            ],
+            on=clock.today(),
+        )
+        return 200, agents.get_meeting(session, who, project_id, meeting_id, request_lang(request))
+
+    return idempotent(session, request, data, act)
+
+
+class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+@post(
+    "/api/projects/{project_id:int}/meetings/{meeting_id:int}/actions/{action_id:int}/close",
+    operation_id="closeMeetingAction",
+    tags=["agents"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[WRITERS],
+    responses=problems(*WRITE),
+    summary="关闭跟进事项 Close a follow-up action",
+)
+def close_action(
+    project_id: FromPath[int],
+    meeting_id: FromPath[int],
+    action_id: FromPath[int],
+    data: JSONBody[CloseIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = agents.close_action(
+            session,
+            actor(request),
+            project_id,
+            meeting_id,
+            action_id,
+            on=clock.today(),
+            note=data.note,
+        )
+        return 200, agents.action_out(row)
+
+    return idempotent(session, request, data, act)
+
+
+ROUTES = [
+    my_dashboard,
+    agent_dashboard,
+    my_projects,
+    agent_projects,
+    my_inbox,
+    mark_read,
+    workload,
+    save_profile,
+    save_contact,
+    scan,
+    agent_calendar,
+    project_agent,
+    reassign,
+    assignment_history,
+    checklist,
+    set_note,
+    list_milestones,
+    add_milestone,
+    milestone_met,
+    list_meetings,
+    create_meeting,
+    get_meeting,
+    record_minutes,
+    close_action,
+]
