@@ -58,10 +58,19 @@ def _least_loaded(agents: Sequence[AgentProfile]) -> AgentProfile:
     return min(agents, key=lambda a: (a.load / a.capacity, a.load, a.user_id))
 
 
+def covers_any(scope: Sequence[str], zones: Sequence[str]) -> bool:
+    """Whether a region scope covers any of a project's zones (its park zone from the plots
+    registry, its administrative division); no known zone is covered by every scope."""
+    return not zones or any(covers(scope, z, prefix=True) for z in zones)
+
+
 def choose_agent(
-    agents: Sequence[AgentProfile], zone: str | None, industry: str | None
+    agents: Sequence[AgentProfile], zone: str | Sequence[str] | None, industry: str | None
 ) -> AssignmentChoice:
     """Choose the agent for a project in ``zone`` of ``industry`` (see the module's rule).
+
+    ``zone`` may list several codes that all describe where the project is (the 标准地's park
+    zone and the project code's 行政区划): an agent covering any of them is in zone.
 
     Parameters
     ----------
@@ -77,11 +86,13 @@ def choose_agent(
         ``agent`` is ``None`` when no agent covers the zone.
     """
     candidates = [a for a in agents if a.active and a.capacity > 0]
-    in_zone = [a for a in candidates if covers(a.regions, zone, prefix=True)]
+    zones = [zone] if isinstance(zone, str) else [z for z in (zone or ()) if z]
+    in_zone = [a for a in candidates if covers_any(a.regions, zones)]
     specialists = [a for a in in_zone if covers(a.industries, industry)]
+    shown = "/".join(zones)
     where = Text(
-        f"区域 {zone or '未知'}、行业 {industry or '未知'}",
-        f"zone {zone or 'unknown'}, industry {industry or 'unknown'}",
+        f"区域 {shown or '未知'}、行业 {industry or '未知'}",
+        f"zone {shown or 'unknown'}, industry {industry or 'unknown'}",
     )
     for tier, group in (("zone+industry", specialists), ("zone", in_zone)):
         with_room = [a for a in group if a.load < a.capacity]

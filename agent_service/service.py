@@ -79,6 +79,7 @@ from approvals.orm import (
     TaskRow,
 )
 from i18n import Lang, Text
+from landplots.orm import PlotRow
 from storage.audit import record
 from storage.engine import begin_write
 
@@ -104,19 +105,37 @@ _A = MeetingActionRow.__table__.c
 # --- zone and industry ----------------------------------------------------------------------------
 
 
-def project_zone(project: ProjectRow) -> str | None:
-    """The zone a project is assigned by: the form's ``zone``; else the plot code's prefix (the
-    part before the first ``-``); else the administrative division (行政区划) of its project code.
-
-    The one place to switch to the plots registry (``landplots``) when it knows the plot's zone.
-    """
+def project_zones(project: ProjectRow, plot_zone: str | None = None) -> tuple[str, ...]:
+    """Where the project is, for assignment: the form's ``zone`` when given; else the park zone
+    of its 标准地 (``plot_zone``, from the plots registry, or failing that the plot code's prefix
+    before the first ``-``) and the administrative division (行政区划) of its project code."""
     zone = (project.form or {}).get("zone")
     if zone:
-        return str(zone)
-    if project.plot_code:
-        return project.plot_code.split("-", 1)[0] or None
+        return (str(zone),)
+    found: list[str] = []
+    if plot_zone:
+        found.append(plot_zone)
+    elif project.plot_code and project.plot_code.split("-", 1)[0]:
+        found.append(project.plot_code.split("-", 1)[0])
     parts = (project.code or "").split("-")
-    return parts[1] if len(parts) == 5 else None
+    if len(parts) == 5 and parts[1] and parts[1] not in found:
+        found.append(parts[1])
+    return tuple(found)
+
+
+def project_zone(project: ProjectRow, plot_zone: str | None = None) -> str | None:
+    """The zone shown for a project: the first of :func:`project_zones`."""
+    zones = project_zones(project, plot_zone)
+    return zones[0] if zones else None
+
+
+def plot_zones(session: Session, plot_codes: Iterable[str | None]) -> dict[str, str]:
+    """Plot code → park zone, from the plots registry (标准地库)."""
+    codes = sorted({c for c in plot_codes if c})
+    if not codes:
+        return {}
+    query = select(PlotRow.code, PlotRow.zone_code).where(PlotRow.code.in_(codes))
+    return {code: zone for code, zone in session.execute(query)}
 
 
 def project_industry(project: ProjectRow) -> str | None:
@@ -307,7 +326,8 @@ def assign_on_filing(
     Two projects filed at the same moment may both see the same least-loaded agent: the balance
     is a rule of thumb, not a hard limit, and administrators see the workload figures.
     """
-    choice = choose_agent(agent_profiles(session), project_zone(project), project_industry(project))
+    zones = project_zones(project, plot_zones(session, [project.plot_code]).get(project.plot_code))
+    choice = choose_agent(agent_profiles(session), zones, project_industry(project))
     agent_id = choice.agent.user_id if choice.agent else None
     row = AgentAssignmentRow(
         project_id=project.id,
@@ -1928,6 +1948,7 @@ def agent_projects(
             )
         ).all()
     )
+    registry = plot_zones(session, (p.plot_code for p in rows))
     return [
         {
             "id": p.id,
@@ -1938,7 +1959,7 @@ def agent_projects(
             "filed_on": p.filed_on.isoformat(),
             "baseline_finish": p.baseline_finish.isoformat(),
             "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
-            "zone": project_zone(p),
+            "zone": project_zone(p, registry.get(p.plot_code)),
             "industry": project_industry(p),
         }
         for p in rows
@@ -1996,6 +2017,9 @@ def workload(session: Session, actor: Actor, today: date, calendar: WorkCalendar
         agents.append(
             {
                 **out,
+                # ``active`` below is the count of projects in review; the profile's flag
+                # (taking new projects or not) is kept as ``enabled``
+                "enabled": out["active"],
                 **figures,
                 "utilisation": round(figures["active"] / capacity, 2) if capacity else None,
                 "open_actions": open_actions.get(user.id, 0),

@@ -41,6 +41,7 @@ API_TAGS = [
     Tag(name="tasks", description="部门审批任务 Department review tasks"),
     Tag(name="capacity", description="部门审查能力与排队预测 Department capacity and forecasts"),
     Tag(name="agents", description="代办员：代办清单、里程碑、提醒、联席会议 Proxy agents"),
+    Tag(name="commitments", description="承诺制与台账 Commitments and the ledger"),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
@@ -88,10 +89,14 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
     from api.ogc import ROUTES as OGC_ROUTES
+    from api.pages import agents as agent_pages
+    from api.pages import commitments as commitment_pages
     from api.pages import plots as plot_pages
     from api.pages import routes as pages
-    from api.routes import admin, agents, auth, capacity, catalog, projects, tasks
+    from api.routes import admin, agents, auth, capacity, catalog, commitments, projects, tasks
 
+    commitment_pages.register()
+    agent_pages.register()
     return [
         health,
         *auth.ROUTES,
@@ -99,11 +104,14 @@ def route_handlers() -> list[Any]:
         *projects.ROUTES,
         *tasks.ROUTES,
         *agents.ROUTES,
+        *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
         *OGC_ROUTES,
         *pages.ROUTES,
         *plot_pages.ROUTES,
+        *commitment_pages.ROUTES,
+        *agent_pages.ROUTES,
     ]
 
 

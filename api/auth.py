@@ -36,6 +36,7 @@ PUBLIC_PATHS = [
     r"^/api/catalog",
     r"^/api/questionnaire$",
     r"^/api/public/",
+    r"^/public/",
     r"^/schema",
     r"^/ogc",
     r"^/static/",

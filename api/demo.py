@@ -169,6 +169,7 @@ def step_plan(ctx: DemoContext) -> tuple[Catalogue, Plan]:
 
 SECOND_PROJECT = {
     "name": "年产2万吨高性能改性材料项目",
+    "plot": "CD-A05",
     "attributes": {
         "industry": "chemical",
         "land_source": "standard",
@@ -233,6 +234,7 @@ def step_workflow(ctx: DemoContext) -> None:
             name=sample["name"],
             attributes=sample["attributes"],
             regional_assessments=sample["regional_assessments"],
+            plot_code=sample.get("plot"),
             filed_on=filed1,
             form={"contact": "王经理", "phone": "0571-86000001"},
         )
@@ -248,6 +250,7 @@ def step_workflow(ctx: DemoContext) -> None:
             name=SECOND_PROJECT["name"],
             attributes=SECOND_PROJECT["attributes"],
             regional_assessments=SECOND_PROJECT["regional_assessments"],
+            plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
             filed_on=filed2,
             form={"contact": "李总"},
         )
@@ -346,3 +349,6 @@ def run_demo(engine: Engine, out: Path, console: Console, lang: str = "zh") -> N
     step_plots(ctx)
     step_plan(ctx)
     step_workflow(ctx)
+    from api.demo_commitments import step_commitments
+
+    step_commitments(ctx)

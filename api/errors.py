@@ -45,6 +45,13 @@ from approvals.errors import (
     StaleVersion,
 )
 from approvals.workflow import MaterialsMissing, WorkflowError
+from commitments.errors import (
+    CommitmentAccessDenied,
+    CommitmentError,
+    CommitmentNotFound,
+    CommitmentStateError,
+    LedgerError,
+)
 from i18n import Lang, LocalizedError, normalize_lang
 from landplots.errors import (
     GeometryError,
@@ -106,6 +113,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (AgentConflict, HTTP_409_CONFLICT),
     (AgentInputError, HTTP_422_UNPROCESSABLE_ENTITY),
     (AgentError, HTTP_422_UNPROCESSABLE_ENTITY),
+    (CommitmentNotFound, HTTP_404_NOT_FOUND),
+    (CommitmentAccessDenied, HTTP_403_FORBIDDEN),
+    (CommitmentStateError, HTTP_409_CONFLICT),
+    (LedgerError, HTTP_409_CONFLICT),
+    (CommitmentError, HTTP_422_UNPROCESSABLE_ENTITY),  # signatures, inspections, policies
     (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
 ]
 

@@ -75,6 +75,7 @@ def reset_database(engine: Engine) -> None:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
+            conn.execute(text("DROP FUNCTION IF EXISTS ledger_append_only() CASCADE"))
         return
     metadata.drop_all(engine)
     with engine.begin() as conn:

@@ -6,6 +6,7 @@ import agent_service.orm  # noqa: F401
 import api.accounts
 import api.idempotency  # noqa: F401
 import approvals.orm  # noqa: F401
+import commitments.orm  # noqa: F401
 import landplots.orm  # noqa: F401
 import storage.audit  # noqa: F401
 from storage.base import Base

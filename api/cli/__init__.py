@@ -32,6 +32,10 @@ LAZY_COMMANDS = {
     "rcpsp": "api.cli.rcpsp:rcpsp_command",
     "capacity": "api.cli.capacity:capacity_group",
     "agents": "api.cli.agents:agents_group",
+    "ledger": "api.cli.commitments:ledger_group",
+    "monitor": "api.cli.commitments:monitor_group",
+    "report": "api.cli.commitments:report_group",
+    "commitments": "api.cli.commitments:commitments_group",
 }
 
 

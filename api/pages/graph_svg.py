@@ -42,7 +42,7 @@ def render_catalogue_graph(catalogue: Catalogue, lang: str = "zh") -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'role="img" aria-labelledby="graph-title graph-desc">',
-        f'<title id="graph-title">{title}</title><desc id="graph-desc">{escape(desc)}</desc>',
+        f'<title id="graph-title">{escape(title)}</title><desc id="graph-desc">{escape(desc)}</desc>',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
         '<path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6770"/></marker></defs>',
     ]

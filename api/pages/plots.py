@@ -33,6 +33,7 @@ STATUS_COLORS = {
     "producing": "#00695c",
 }
 COMPLIANCE_URL: list[str] = []  # set by the commitments package: plot code → {status, label}
+OVERSIGHT = frozenset({"regulator", "admin"})
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
@@ -59,9 +60,11 @@ def map_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request)
+    user = require_user(request)
     lang = page_lang(request)
     plots, _ = find_plots(session, _PlotQuery(limit=10_000))
+    # compliance colouring for those who may read every commitment (the JSON answers 403 else)
+    compliance_url = COMPLIANCE_URL[0] if COMPLIANCE_URL and user.role in OVERSIGHT else None
     legend = [(k, color, _status_label(k, lang)) for k, color in STATUS_COLORS.items()]
     rows = [
         {
@@ -83,7 +86,7 @@ def map_page(
             map_title=title,
             legend=legend,
             plots=rows,
-            compliance_url=COMPLIANCE_URL[0] if COMPLIANCE_URL else None,
+            compliance_url=compliance_url,
         ),
     )
 

@@ -159,26 +159,34 @@ def context(
 
 
 def back(url: str, *, msg: str | None = None, err: str | None = None) -> Redirect:
+    url, hash_, fragment = url.partition("#")  # the message goes before the fragment
     sep = "&" if "?" in url else "?"
     if msg:
         url += f"{sep}msg={quote(msg)}"
     elif err:
         url += f"{sep}err={quote(err)}"
-    return Redirect(url, status_code=303)
+    return Redirect(url + hash_ + fragment, status_code=303)
 
 
 def run_form_action(
-    request: Request[Any, Any, Any], session: Session, url: str, action: Any, ok: tuple[str, str]
+    request: Request[Any, Any, Any],
+    session: Session,
+    url: str,
+    action: Any,
+    ok: tuple[str, str],
+    *,
+    then: Any = None,
 ) -> Redirect:
-    """Do a form's action in the request's unit of work; on a domain error come back with it."""
+    """Do a form's action in the request's unit of work; on a domain error come back with it.
+    ``then(result)``, when given, names the page to go to on success (e.g. what was created)."""
     lang = page_lang(request)
     try:
-        action()
+        result = action()
         session.commit()
     except LocalizedError as e:
         session.rollback()
         return back(url, err=e.text(lang))  # type: ignore[arg-type]
-    return back(url, msg=ok[1] if lang == "en" else ok[0])
+    return back(then(result) if then else url, msg=ok[1] if lang == "en" else ok[0])
 
 
 # --- login, language -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from api.auth import requires
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
-from api.routes.common import actor, idempotent
+from api.routes.common import MAX_ID, Id, IdPath, actor, idempotent
 from approvals.service import work_calendar
 
 AGENT = requires("agent")
@@ -66,7 +66,7 @@ def my_dashboard(
     summary="某代办员的工作台 An agent's dashboard",
 )
 def agent_dashboard(
-    agent_id: FromPath[int],
+    agent_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -107,7 +107,7 @@ def my_projects(
     summary="某代办员的项目 An agent's projects",
 )
 def agent_projects(
-    agent_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    agent_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return {"items": agents.agent_projects(session, actor(request), agent_user_id=agent_id)}
 
@@ -126,7 +126,7 @@ def my_inbox(
     session: NamedDependency[Session],
     unread: Annotated[bool, QueryParameter()] = False,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """Alerts raised by the daily scan: newest day first, overdue before warning."""
     return agents.inbox(
@@ -142,7 +142,7 @@ def my_inbox(
 class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
     """``ids`` of my alerts to mark read, or ``all``."""
 
-    ids: list[int] = msgspec.field(default_factory=list)
+    ids: list[Id] = msgspec.field(default_factory=list)
     all: bool = False
 
 
@@ -209,7 +209,7 @@ class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="设置代办员服务范围 Set an agent's regions, industries and capacity",
 )
 def save_profile(
-    agent_id: FromPath[int],
+    agent_id: IdPath,
     data: JSONBody[ProfileIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -314,7 +314,7 @@ def scan(
     media_type="text/calendar",
 )
 def agent_calendar(
-    agent_id: FromPath[int],
+    agent_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -348,14 +348,14 @@ def agent_calendar(
     summary="项目的代办员 The project's agent (name and contact)",
 )
 def project_agent(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """An enterprise sees its own project's agent (404 for another's project)."""
     return agents.project_agent(session, actor(request), project_id)
 
 
 class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
-    agent_id: int
+    agent_id: Id
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 
 
@@ -370,7 +370,7 @@ class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="改派代办员 Reassign the project's agent (with a reason)",
 )
 def reassign(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[ReassignIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -396,7 +396,7 @@ def reassign(
     summary="代办员分配记录 The project's assignment history",
 )
 def assignment_history(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return {
         "items": agents.assignment_history(
@@ -415,7 +415,7 @@ def assignment_history(
     summary="代办清单 The agent checklist in three phases",
 )
 def checklist(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -451,7 +451,7 @@ class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="代办清单备注与勾选 Note or tick a checklist entry",
 )
 def set_note(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[NoteIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -487,7 +487,7 @@ def set_note(
     summary="里程碑 Milestones with due dates and status",
 )
 def list_milestones(
-    project_id: FromPath[int],
+    project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -517,7 +517,7 @@ class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="新增里程碑 Add a milestone",
 )
 def add_milestone(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[MilestoneIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -557,8 +557,8 @@ class MetIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="里程碑达成 Mark a manual milestone met",
 )
 def milestone_met(
-    project_id: FromPath[int],
-    milestone_id: FromPath[int],
+    project_id: IdPath,
+    milestone_id: IdPath,
     data: JSONBody[MetIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -583,7 +583,7 @@ def milestone_met(
     summary="联席会议 Joint meetings",
 )
 def list_meetings(
-    project_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return {"items": agents.meetings(session, actor(request), project_id, request_lang(request))}
 
@@ -610,7 +610,7 @@ class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="召集联席会议 Convene a joint meeting",
 )
 def create_meeting(
-    project_id: FromPath[int],
+    project_id: IdPath,
     data: JSONBody[MeetingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -643,8 +643,8 @@ def create_meeting(
     summary="联席会议详情 A joint meeting",
 )
 def get_meeting(
-    project_id: FromPath[int],
-    meeting_id: FromPath[int],
+    project_id: IdPath,
+    meeting_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> dict[str, Any]:
@@ -680,8 +680,8 @@ class MinutesIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="记录会议决定与跟进事项 Record decisions and follow-up actions",
 )
 def record_minutes(
-    project_id: FromPath[int],
-    meeting_id: FromPath[int],
+    project_id: IdPath,
+    meeting_id: IdPath,
     data: JSONBody[MinutesIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -721,9 +721,9 @@ class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
     summary="关闭跟进事项 Close a follow-up action",
 )
 def close_action(
-    project_id: FromPath[int],
-    meeting_id: FromPath[int],
-    action_id: FromPath[int],
+    project_id: IdPath,
+    meeting_id: IdPath,
+    action_id: IdPath,
     data: JSONBody[CloseIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],

@@ -64,16 +64,22 @@
     return STATUS_COLORS[props.status] || "#9e9e9e";
   }
 
+  // Plot properties come from imported files: escape everything put into markup.
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, (ch) => (
+      { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch]));
+  }
+
   function describe(props) {
     const rows = Object.entries(props.indicators || {}).map(([key, ind]) => {
       const bounds = [ind.lower != null ? "≥ " + ind.lower : "", ind.upper != null ? "≤ " + ind.upper : ""].filter(Boolean).join(" ");
-      return `<tr><th scope="row">${ind.name}</th><td>${bounds} ${ind.unit || ""}</td><td>${ind.milestone_name || ""}</td></tr>`;
+      return `<tr><th scope="row">${esc(ind.name)}</th><td>${esc(bounds)} ${esc(ind.unit)}</td><td>${esc(ind.milestone_name)}</td></tr>`;
     });
     const c = compliance[props.code];
-    return `<h2>${props.code} ${props.name}</h2>
-      <p>${T("状态", "Status")}：${props.status_name || props.status} · ${props.land_use || ""} · ${T("片区", "Zone")} ${props.zone || ""}
-      · ${props.area_mu} ${T("亩", "mu")}</p>
-      ${c ? `<p>${T("履约", "Compliance")}：${c.label || c.status}</p>` : ""}
+    return `<h2>${esc(props.code)} ${esc(props.name)}</h2>
+      <p>${T("状态", "Status")}：${esc(props.status_name || props.status)} · ${esc(props.land_use)} · ${T("片区", "Zone")} ${esc(props.zone)}
+      · ${esc(props.area_mu)} ${T("亩", "mu")}</p>
+      ${c ? `<p>${T("履约", "Compliance")}：${esc(c.label || c.status)}</p>` : ""}
       <table><caption>${T("控制指标", "Indicators")}</caption><tbody>${rows.join("")}</tbody></table>`;
   }
 

@@ -2,7 +2,7 @@
 alert inbox, joint meetings with decisions and follow-up actions; department contacts
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-21 22:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

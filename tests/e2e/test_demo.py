@@ -28,6 +28,15 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     # the proxy agents: assignment by rule, a joint meeting tracked to closure, the digest
     assert "代办服务" in r.stdout and "按规则分配" in r.stdout and "agent2" in r.stdout
     assert "联席会议" in r.stdout and "已办结" in r.stdout and "每日提醒" in r.stdout
+    # commitments: signed with the enterprises' own keys, one met, one breached, ledger verified
+    assert (out / "keys" / "enterprise1.key").read_text().startswith("-----BEGIN PRIVATE KEY")
+    assert (out / "keys" / "enterprise2.pub").exists()
+    assert "CN-2026-000001" in r.stdout and "CN-2026-000002" in r.stdout
+    assert "达标" in r.stdout and "按差额比例支付违约金" in r.stdout and "整改后复查" in r.stdout
+    assert "亩均论英雄" in r.stdout
+    assert "台账完好" in r.stdout
+    for name in ("commitment-letter.pdf", "compliance-report.pdf"):
+        assert (out / name).read_bytes().startswith(b"%PDF-")
     # a second run starts again from a fresh database
     again = subprocess.run(
         [sys.executable, "-m", "api.cli", "demo", "--out", str(out)],

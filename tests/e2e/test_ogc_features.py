@@ -162,3 +162,24 @@ def test_unknown_things_answer_404(base_url: str):
     r = httpx.get(f"{base_url}/ogc/collections/plots/items/NOPE", headers={"Accept-Language": "en"})
     assert r.status_code == 404 and "NOPE" in r.json()["detail"]
     assert httpx.get(f"{base_url}/ogc/collections/zones/items/CD-A").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"zone": "CD-C' OR '1'='1"},
+        {"zone": 'CD-C"; DROP TABLE plots; --'},
+        {"indicator": "tax_per_mu.lower>=1; DROP TABLE plots"},
+        {"indicator": "tax_per_mu.lower>=1 OR 1=1"},
+        {"indicator": "x') OR ('1'='1.lower>=0"},
+        {"status": "挂牌' OR 'a'='a"},
+    ],
+)
+def test_filters_never_reach_sql_as_text(base_url: str, params: dict[str, str]):
+    """Hostile filter values are refused (400) or matched literally (nothing found); never run."""
+    items = f"{base_url}/ogc/collections/plots/items"
+    r = httpx.get(items, params=params)
+    assert r.status_code in (200, 400), r.text
+    if r.status_code == 200:
+        assert r.json()["numberMatched"] == 0
+    assert httpx.get(items, params={"limit": 100}).json()["numberMatched"] == 20  # all still there

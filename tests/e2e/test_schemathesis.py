@@ -24,13 +24,17 @@ CHECKS = (
     "use_after_free,ensure_resource_availability"
 )
 EXAMPLES = os.environ.get("ONETRIP_SCHEMATHESIS_EXAMPLES", "3")
+#: CI runs three roles; the longer run of docs/reliability.md sets all six
+#: (``ONETRIP_SCHEMATHESIS_ROLES=anonymous,enterprise1,reviewer-fgw,agent1,regulator1,admin``).
+ROLES = [
+    None if r == "anonymous" else r
+    for r in os.environ.get("ONETRIP_SCHEMATHESIS_ROLES", "anonymous,enterprise1,admin").split(",")
+]
 
 
 @pytest.mark.skipif(shutil.which("st") is None, reason="schemathesis is not installed")
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize(
-    "user", [None, "enterprise1", "admin"]
-)  # all five roles: docs/reliability.md
+@pytest.mark.parametrize("user", ROLES)
 def test_no_operation_answers_5xx_or_undocumented(live, user):
     owner = live.client("enterprise1")
     doc = sample_project_doc()
@@ -61,5 +65,8 @@ def test_no_operation_answers_5xx_or_undocumented(live, user):
         token = live.client(user).headers["Authorization"]
         cmd += ["-H", f"Authorization: {token}"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    tail = result.stdout[-4000:]
+    failures = result.stdout.find("FAILURES")  # the failing cases first, then the summary
+    tail = (result.stdout[failures : failures + 6000] if failures >= 0 else "") + result.stdout[
+        -1500:
+    ]
     assert result.returncode == 0, tail

@@ -47,6 +47,8 @@ def test_filing_assigns_by_zone_and_industry_then_least_loaded(session, w):
     assert agents.project_zone(elsewhere) == "330200"
     equipment.plot_code = "330111-KFQ-07"
     assert agents.project_zone(equipment) == "330111"
+    # a plot the registry knows: its park zone first, then the project code's division
+    assert agents.project_zones(equipment, "KFQ-EAST") == ("KFQ-EAST", "330110")
     session.rollback()
 
 

@@ -63,3 +63,13 @@ def test_unknown_zone_or_industry_matches_on_the_other_criterion():
     b = agent(2, regions=("330110",), industries=("chemical",), load=0)
     assert choose_agent([a, b], None, "equipment").agent.user_id == 1
     assert choose_agent([a, b], "330110", None).agent.user_id == 2
+
+
+def test_a_project_on_a_standard_plot_is_in_its_park_zone_and_its_division():
+    park = agent(1, regions=("CD-A",), load=3)  # covers the 标准地's park zone only
+    division = agent(2, regions=("330110",), load=1)  # covers the administrative division
+    elsewhere = agent(3, regions=("330200", "CD-B"), load=0)
+    choice = choose_agent([park, division, elsewhere], ("CD-A", "330110"), "equipment")
+    assert choice.agent.user_id == 2 and "CD-A/330110" in choice.reason.zh
+    assert choose_agent([park, elsewhere], ("CD-A", "330110"), "equipment").agent.user_id == 1
+    assert choose_agent([elsewhere], ("CD-A", "330110"), "equipment").agent is None

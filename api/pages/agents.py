@@ -1,0 +1,464 @@
+"""Pages of the proxy agents (代办员): the dashboard of at-risk projects with the alert inbox,
+the 代办清单 of a project in three phases, joint meetings (联席会议) with their decisions and
+follow-up actions, and the administrators' workload view.
+
+Everything is read and written through :mod:`agent_service.service`, which enforces the roles
+again (an agent sees only the projects assigned to them).  Registered through the hooks of
+:mod:`api.pages.routes`: the project page names the agent (``AGENT_OF``) and links here
+(``PROJECT_BLOCKS``); filing from the page assigns an agent by rule (``AFTER_FILING``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from agent_service import service as agents
+from agent_service.errors import AgentInputError
+from agent_service.orm import AgentProfileRow
+from api.accounts import Principal, UserRow
+from api.clock import Clock
+from api.pages import routes as pages
+from api.routes.common import IdPath
+from approvals.orm import ProjectRow
+from approvals.service import work_calendar
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+#: Who may open the agents' pages (the service narrows an agent to their own projects).
+READERS = ("agent", "regulator", "admin")
+WRITERS = ("agent", "admin")
+#: Blank rows for follow-up actions on the minutes form.
+ACTION_ROWS = 3
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    """One form value (the last, if a field came twice)."""
+    value = data.get(name, "")
+    return (value[-1] if isinstance(value, list) else value).strip()
+
+
+def _values(data: dict[str, Any], name: str) -> list[str]:
+    value = data.get(name, [])
+    return [v for v in (value if isinstance(value, list) else [value]) if v.strip()]
+
+
+def _date(data: dict[str, Any], name: str, label: tuple[str, str]) -> date:
+    raw = _field(data, name)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise AgentInputError(
+            f"{label[0]}（{name}）应为日期 YYYY-MM-DD，收到“{raw[:20]}”",
+            f"{label[1]} ({name}) must be a date YYYY-MM-DD, got {raw[:20]!r}",
+        ) from None
+
+
+# --- hooks on the project page --------------------------------------------------------------------
+
+
+def agent_of(session: Session, project: ProjectRow) -> dict[str, Any] | None:
+    """The project's agent as the project page names it (name, phone, office)."""
+    if project.agent_user_id is None:
+        return None
+    user = session.get(UserRow, project.agent_user_id)
+    if user is None:
+        return None
+    profile = session.get(AgentProfileRow, user.id)
+    return {
+        "name": user.display_name or user.username,
+        "phone": user.phone,
+        "office": profile.office if profile else "",
+    }
+
+
+def assign_after_filing(session: Session, project: ProjectRow) -> None:
+    """Filing from the page assigns an agent by rule, as filing over the API does."""
+    agents.assign_on_filing(session, project, project.filed_on, by="web")
+
+
+def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
+    """Links to the 代办清单, the meetings and the assignment for those who work the project."""
+    if user.role not in READERS:
+        return ""
+    return _ENV.get_template("agent_block.html").render(lang=lang, project=project, user=user)
+
+
+# --- the dashboard -----------------------------------------------------------------------------------
+
+
+def _dashboard_page(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    user: Principal,
+    agent_user_id: int | None,
+) -> Template:
+    lang = pages.page_lang(request)
+    who = pages._actor(user)
+    today = clock.today()
+    board = agents.dashboard(
+        session, who, today, work_calendar(session), agent_user_id=agent_user_id, lang=lang
+    )
+    inbox = agents.inbox(
+        session, who, agent_user_id=agent_user_id, unread_only=True, limit=50, lang=lang
+    )
+    return Template(
+        "agent_dashboard.html",
+        context=pages.context(
+            request, session, clock, board=board, inbox=inbox, own=user.role == "agent"
+        ),
+    )
+
+
+@get("/agent", include_in_schema=False, sync_to_thread=True)
+def my_dashboard(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, "agent")
+    return _dashboard_page(request, session, clock, user, None)
+
+
+@get("/agents/{agent_id:int}", include_in_schema=False, sync_to_thread=True)
+def agent_dashboard(
+    agent_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, *READERS)
+    return _dashboard_page(request, session, clock, user, agent_id)
+
+
+@post("/agent/inbox/read", include_in_schema=False, sync_to_thread=True)
+def mark_read(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
+) -> Redirect:
+    user = pages.require_user(request, "agent")
+    ids = [int(v) for v in _values(data, "id") if v.isdigit() and len(v) < 10]
+    return pages.run_form_action(
+        request,
+        session,
+        "/agent",
+        lambda: agents.mark_read(session, pages._actor(user), ids, everything=not ids),
+        ("提醒已标记为已读", "alerts marked read"),
+    )
+
+
+@get("/admin/agents", include_in_schema=False, sync_to_thread=True)
+def workload_page(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, "admin")
+    figures = agents.workload(session, pages._actor(user), clock.today(), work_calendar(session))
+    return Template(
+        "agent_workload.html", context=pages.context(request, session, clock, w=figures)
+    )
+
+
+@get("/projects/{project_id:int}/agent", include_in_schema=False, sync_to_thread=True)
+def assignment_page(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    """The project's agent and the assignment history; administrators reassign here."""
+    user = pages.require_user(request, *READERS)
+    lang = pages.page_lang(request)
+    who = pages._actor(user)
+    current = agents.project_agent(session, who, project_id)
+    history = agents.assignment_history(session, who, project_id, lang)
+    choices = (
+        [a for a in agents.agent_profiles(session) if a.active] if user.role == "admin" else []
+    )
+    return Template(
+        "agent_assignment.html",
+        context=pages.context(
+            request, session, clock, current=current, history=history, choices=choices
+        ),
+    )
+
+
+@post("/projects/{project_id:int}/agent", include_in_schema=False, sync_to_thread=True)
+def reassign(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Form,
+) -> Redirect:
+    user = pages.require_user(request, "admin")
+    raw = _field(data, "agent_id")
+
+    def act() -> None:
+        if not raw.isdigit() or len(raw) > 9:
+            raise AgentInputError("请选择代办员（agent_id）", "choose an agent (agent_id)")
+        agents.reassign(
+            session,
+            pages._actor(user),
+            project_id,
+            int(raw),
+            _field(data, "reason"),
+            clock.today(),
+        )
+
+    return pages.run_form_action(
+        request, session, f"/projects/{project_id}/agent", act, ("已改派代办员", "agent reassigned")
+    )
+
+
+# --- the checklist (代办清单) ------------------------------------------------------------------------
+
+
+@get("/projects/{project_id:int}/checklist", include_in_schema=False, sync_to_thread=True)
+def checklist_page(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, *READERS)
+    lang = pages.page_lang(request)
+    listed = agents.checklist(
+        session, pages._actor(user), project_id, clock.today(), work_calendar(session), lang
+    )
+    return Template(
+        "agent_checklist.html",
+        context=pages.context(request, session, clock, c=listed, can_write=user.role in WRITERS),
+    )
+
+
+@post("/projects/{project_id:int}/checklist", include_in_schema=False, sync_to_thread=True)
+def checklist_note(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Form,
+) -> Redirect:
+    user = pages.require_user(request, *WRITERS)
+    key = _field(data, "key")
+    return pages.run_form_action(
+        request,
+        session,
+        f"/projects/{project_id}/checklist#e-{key.replace(':', '-')}",
+        lambda: agents.set_note(
+            session,
+            pages._actor(user),
+            project_id,
+            key,
+            note=_field(data, "note"),
+            done=_field(data, "done") == "on",
+            on=clock.today(),
+        ),
+        ("已保存", "saved"),
+    )
+
+
+# --- joint meetings (联席会议) -----------------------------------------------------------------------
+
+
+@get("/projects/{project_id:int}/meetings", include_in_schema=False, sync_to_thread=True)
+def meetings_page(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, *READERS)
+    lang = pages.page_lang(request)
+    who = pages._actor(user)
+    items = agents.meetings(session, who, project_id, lang)
+    project = agents.ws.get_project(session, who, project_id)
+    departments = sorted({d for s in project.steps for d in s.departments})
+    return Template(
+        "agent_meetings.html",
+        context=pages.context(
+            request,
+            session,
+            clock,
+            project=project,
+            items=items,
+            departments=departments,
+            can_write=user.role in WRITERS,
+        ),
+    )
+
+
+@post("/projects/{project_id:int}/meetings", include_in_schema=False, sync_to_thread=True)
+def convene(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: Form,
+) -> Redirect:
+    user = pages.require_user(request, *WRITERS)
+    url = f"/projects/{project_id}/meetings"
+
+    def act() -> None:
+        agents.create_meeting(
+            session,
+            pages._actor(user),
+            project_id,
+            title=_field(data, "title"),
+            held_on=_date(data, "held_on", ("会议日期", "meeting date")),
+            departments=_values(data, "departments"),
+            location=_field(data, "location"),
+            agenda=_field(data, "agenda"),
+        )
+
+    return pages.run_form_action(request, session, url, act, ("已召集联席会议", "meeting convened"))
+
+
+@get(
+    "/projects/{project_id:int}/meetings/{meeting_id:int}",
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def meeting_page(
+    project_id: IdPath,
+    meeting_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = pages.require_user(request, *READERS)
+    lang = pages.page_lang(request)
+    m = agents.get_meeting(session, pages._actor(user), project_id, meeting_id, lang)
+    return Template(
+        "agent_meeting.html",
+        context=pages.context(
+            request, session, clock, m=m, can_write=user.role in WRITERS, action_rows=ACTION_ROWS
+        ),
+    )
+
+
+@post(
+    "/projects/{project_id:int}/meetings/{meeting_id:int}/minutes",
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def minutes(
+    project_id: IdPath,
+    meeting_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Form,
+) -> Redirect:
+    user = pages.require_user(request, *WRITERS)
+    url = f"/projects/{project_id}/meetings/{meeting_id}"
+
+    def act() -> None:
+        decisions = [line.strip() for line in _field(data, "decisions").splitlines()]
+        actions = []
+        for i in range(ACTION_ROWS):
+            text = _field(data, f"action_text_{i}")
+            if not text:
+                continue
+            actions.append(
+                agents.ActionSpec(
+                    text,
+                    _field(data, f"action_owner_{i}"),
+                    _date(data, f"action_due_{i}", (f"第 {i + 1} 项的期限", f"action {i + 1} due")),
+                    _field(data, f"action_dept_{i}") or None,
+                )
+            )
+        agents.record_minutes(
+            session,
+            pages._actor(user),
+            project_id,
+            meeting_id,
+            decisions=[d for d in decisions if d],
+            actions=actions,
+            on=clock.today(),
+        )
+
+    return pages.run_form_action(request, session, url, act, ("会议纪要已记录", "minutes recorded"))
+
+
+@post(
+    "/projects/{project_id:int}/meetings/{meeting_id:int}/actions/{action_id:int}/close",
+    include_in_schema=False,
+    sync_to_thread=True,
+)
+def close_action(
+    project_id: IdPath,
+    meeting_id: IdPath,
+    action_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Form,
+) -> Redirect:
+    user = pages.require_user(request, *WRITERS)
+    return pages.run_form_action(
+        request,
+        session,
+        f"/projects/{project_id}/meetings/{meeting_id}",
+        lambda: agents.close_action(
+            session,
+            pages._actor(user),
+            project_id,
+            meeting_id,
+            action_id,
+            on=clock.today(),
+            note=_field(data, "note"),
+        ),
+        ("跟进事项已关闭", "action closed"),
+    )
+
+
+def nav(user: Principal, lang: str) -> list[tuple[str, str]]:
+    if user.role == "admin":
+        return [("/admin/agents", "Agents" if lang == "en" else "代办员")]
+    return []
+
+
+def register() -> None:
+    """Plug the agents into the project page, the filing form and the header (once)."""
+    for hooks, fn in (
+        (pages.AGENT_OF, agent_of),
+        (pages.AFTER_FILING, assign_after_filing),
+        (pages.PROJECT_BLOCKS, project_block),
+        (pages.EXTRA_NAV, nav),
+    ):
+        if fn not in hooks:
+            hooks.append(fn)
+
+
+ROUTES = [
+    my_dashboard,
+    agent_dashboard,
+    mark_read,
+    workload_page,
+    assignment_page,
+    reassign,
+    checklist_page,
+    checklist_note,
+    meetings_page,
+    convene,
+    meeting_page,
+    minutes,
+    close_action,
+]
+
+__all__ = ["ROUTES", "register"]

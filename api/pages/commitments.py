@@ -1,0 +1,383 @@
+"""Pages of the commitments (承诺制): the public list (公示), the regulators' overview with their
+tasks and the compliance report, a commitment's page with the inspection form, and the block on
+the project page where the enterprise sees its commitment and downloads the letter.
+
+Registered through the hooks of :mod:`api.pages.routes` (``EXTRA_NAV``, ``PROJECT_BLOCKS``) and
+``ROUTES`` in :func:`api.app.route_handlers`.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.accounts import Principal
+from api.clock import Clock
+from api.pages import plots as plot_pages
+from api.pages import routes as pages
+from approvals.orm import ProjectRow
+from approvals.service import work_calendar
+from commitments import service as cs
+from commitments.errors import CommitmentNotFound, InspectionError
+from commitments.evaluation import DERIVATIONS, FIGURES
+from commitments.orm import CheckpointRow, CommitmentRow
+from commitments.signing import grouped
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+
+
+def nav(user: Principal, lang: str) -> list[tuple[str, str]]:
+    """Links for the header: regulators and administrators oversee; everyone sees 公示."""
+    out = []
+    if user.role in {"regulator", "admin"}:
+        out.append(("/regulator/commitments", "Commitments" if lang == "en" else "承诺监管"))
+    out.append(("/public/commitments", "Published commitments" if lang == "en" else "承诺公示"))
+    return out
+
+
+def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
+    """The commitment of a project on its page (the letter, the verdicts; a draft's signing)."""
+    c = session.scalar(select(CommitmentRow).where(CommitmentRow.project_id == project.id))
+    owner = user.role == "enterprise" and user.enterprise_id == project.enterprise_id
+    if c is None and not (owner and project.plot_code):
+        return ""
+    detail = cs.commitment_detail(session, c, lang) if c is not None else None
+    return _ENV.get_template("commitments_block.html").render(
+        lang=lang,
+        project=project,
+        c=detail,
+        owner=owner,
+        grouped=grouped,
+    )
+
+
+def _user(request: Request[Any, Any, Any], *roles: str) -> Principal:
+    return pages.require_user(request, *roles)
+
+
+def _actor(user: Principal) -> Any:
+    return pages._actor(user)
+
+
+@get("/public/commitments", include_in_schema=False, sync_to_thread=True)
+def public_page(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    lang = pages.page_lang(request)
+    head = cs.latest_tree_head(session)
+    return Template(
+        "commitments_public.html",
+        context=pages.context(
+            request, session, clock, items=cs.public_list(session, lang), head=head, grouped=grouped
+        ),
+    )
+
+
+@get("/regulator/commitments", include_in_schema=False, sync_to_thread=True)
+def regulator_page(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = _user(request, "regulator", "admin")
+    lang = pages.page_lang(request)
+    from landplots.service import all_zones
+
+    rows = session.scalars(cs.visible_query(_actor(user)).order_by(CommitmentRow.id.desc())).all()
+    items = []
+    for c in rows:
+        d = cs.commitment_detail(session, c, lang)
+        verdicts = [v for cp in d["checkpoints"] for v in cp["verdicts"]]
+        items.append(
+            {
+                **d,
+                "met": sum(v["status"] == "met" for v in verdicts),
+                "breached": sum(v["status"] != "met" for v in verdicts),
+                "next_due": next(
+                    (cp["due_on"] for cp in d["checkpoints"] if cp["status"] == "scheduled"), None
+                ),
+            }
+        )
+    return Template(
+        "commitments_list.html",
+        context=pages.context(
+            request,
+            session,
+            clock,
+            items=items,
+            tasks=cs.regulator_tasks(session, _actor(user), clock.today()),
+            zones=all_zones(session),
+            grades=cs.grades(session),
+        ),
+    )
+
+
+@get("/regulator/compliance-report.pdf", include_in_schema=False, sync_to_thread=True)
+def report_download(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    zone: Annotated[str, QueryParameter(max_length=64)] = "",
+) -> Response[bytes]:
+    _user(request, "regulator", "admin")
+    return Response(
+        cs.compliance_pdf(session, zone, clock.today()),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(zone)}-compliance.pdf"
+        },
+    )
+
+
+@get("/commitments/{commitment_id:int}", include_in_schema=False, sync_to_thread=True)
+def commitment_page(
+    commitment_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = _user(request)
+    lang = pages.page_lang(request)
+    c = cs.get_commitment(session, _actor(user), commitment_id)
+    detail = cs.commitment_detail(session, c, lang)
+    forms = []
+    if user.role == "regulator":
+        for cp in detail["checkpoints"]:
+            if cp["status"] != "scheduled":
+                continue
+            figures = []
+            for key in cp["keys"]:
+                num, den, _ = DERIVATIONS.get(key, (key, None, 1.0))
+                for f in (num, den):
+                    if f and f in FIGURES and f not in [x["name"] for x in figures]:
+                        zh, en, unit = FIGURES[f]
+                        figures.append(
+                            {"name": f, "label": en if lang == "en" else zh, "unit": unit}
+                        )
+                    elif f == key and f not in FIGURES:
+                        figures.append({"name": f, "label": f, "unit": ""})
+            forms.append({"checkpoint": cp, "figures": figures})
+    return Template(
+        "commitments_detail.html",
+        context=pages.context(
+            request,
+            session,
+            clock,
+            c=detail,
+            forms=forms,
+            grouped=grouped,
+            can_accept=user.role == "admin",
+        ),
+    )
+
+
+@get("/commitments/{commitment_id:int}/letter.pdf", include_in_schema=False, sync_to_thread=True)
+def letter_download(
+    commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[bytes]:
+    user = _user(request)
+    c = cs.get_commitment(session, _actor(user), commitment_id)
+    return Response(
+        cs.letter_pdf(session, c),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(c.number + '.pdf')}"},
+    )
+
+
+@post("/checkpoints/{checkpoint_id:int}/inspect", include_in_schema=False, sync_to_thread=True)
+def inspect_submit(
+    checkpoint_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Redirect:
+    user = _user(request, "regulator")
+    cp = session.get(CheckpointRow, checkpoint_id)
+    if cp is None:
+        raise CommitmentNotFound(
+            f"检查点 {checkpoint_id} 不存在", f"checkpoint {checkpoint_id} not found"
+        )
+    url = f"/commitments/{cp.commitment_id}"
+    upload = data.get("evidence")
+    evidence = []
+    if isinstance(upload, UploadFile):
+        content = upload.file.read(cs.MAX_EVIDENCE_BYTES + 1)
+        if content:
+            evidence.append(
+                {
+                    "name": upload.filename or "evidence",
+                    "content_base64": base64.b64encode(content).decode(),
+                }
+            )
+
+    def act() -> None:
+        figures: dict[str, Any] = {}
+        for k, v in data.items():
+            if k.startswith("f_") and str(v).strip():
+                try:
+                    figures[k[2:]] = float(str(v).strip())
+                except ValueError:
+                    raise InspectionError(
+                        f"检查数据项 {k[2:]} 的值 '{v}' 不是数字",
+                        f"figure {k[2:]}: '{v}' is not a number",
+                    ) from None
+        cs.record_inspection(
+            session,
+            _actor(user),
+            checkpoint_id,
+            figures,
+            evidence,
+            clock.today(),
+            work_calendar(session),
+            str(data.get("note") or ""),
+        )
+
+    return pages.run_form_action(
+        request,
+        session,
+        url,
+        act,
+        ("检查结果已录入，结论已生成", "inspection recorded; verdicts computed"),
+    )
+
+
+@post("/commitments/{commitment_id:int}/accept", include_in_schema=False, sync_to_thread=True)
+def accept_submit(
+    commitment_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Redirect:
+    user = _user(request, "admin")
+    return pages.run_form_action(
+        request,
+        session,
+        f"/commitments/{commitment_id}",
+        lambda: cs.accept_commitment(
+            session, _actor(user), commitment_id, clock.today(), work_calendar(session)
+        ),
+        ("已确认并公示", "accepted and published"),
+    )
+
+
+@get("/projects/{project_id:int}/commitment/new", include_in_schema=False, sync_to_thread=True)
+def draft_page(
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = _user(request, "enterprise")
+    from approvals import workflow_service as ws
+
+    p = ws.get_project(session, _actor(user), project_id)
+    return Template(
+        "commitments_new.html", context=pages.context(request, session, clock, project=p)
+    )
+
+
+@post("/projects/{project_id:int}/commitment", include_in_schema=False, sync_to_thread=True)
+def draft_submit(
+    project_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Redirect:
+    user = _user(request, "enterprise")
+    return pages.run_form_action(
+        request,
+        session,
+        f"/projects/{project_id}/commitment/new",
+        lambda: cs.create_commitment(
+            session, _actor(user), project_id, clock.today(), work_calendar(session)
+        ),
+        ("承诺书已起草，请用企业私钥签署", "commitment drafted; sign it with your private key"),
+        then=lambda c: f"/commitments/{c.id}",
+    )
+
+
+@post("/commitments/{commitment_id:int}/signature", include_in_schema=False, sync_to_thread=True)
+def signature_submit(
+    commitment_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    user = _user(request, "enterprise")
+    cs.get_commitment(session, _actor(user), commitment_id)  # not visible: 404
+    return pages.run_form_action(
+        request,
+        session,
+        f"/commitments/{commitment_id}",
+        lambda: cs.submit_signature(
+            session,
+            _actor(user),
+            commitment_id,
+            data.get("key", "").strip(),
+            data.get("signature", "").strip(),
+        ),
+        ("签名已核验并记入台账", "signature verified and entered in the ledger"),
+    )
+
+
+@get(
+    "/commitments/{commitment_id:int}/canonical.json", include_in_schema=False, sync_to_thread=True
+)
+def canonical_download(
+    commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[bytes]:
+    user = _user(request)
+    c = cs.get_commitment(session, _actor(user), commitment_id)
+    return Response(
+        c.document.encode(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(c.number + '.json')}"
+        },
+    )
+
+
+ROUTES = [
+    public_page,
+    regulator_page,
+    report_download,
+    commitment_page,
+    letter_download,
+    inspect_submit,
+    accept_submit,
+    draft_page,
+    draft_submit,
+    signature_submit,
+    canonical_download,
+]
+
+
+def register() -> None:
+    """Add the nav links and the project block (once)."""
+    if nav not in pages.EXTRA_NAV:
+        pages.EXTRA_NAV.append(nav)
+    if project_block not in pages.PROJECT_BLOCKS:
+        pages.PROJECT_BLOCKS.append(project_block)
+    if not plot_pages.COMPLIANCE_URL:
+        plot_pages.COMPLIANCE_URL.append("/api/plots-compliance")
+
+
+__all__ = ["ROUTES", "register"]

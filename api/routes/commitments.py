@@ -1,0 +1,622 @@
+"""Commitments (承诺制): keys, drafting, signing and counter-signing, the public list (公示),
+regulator tasks, inspections, documents, grades, and the ledger's tree heads and proofs.
+
+Roles are enforced by guards here and again by the services: an enterprise sees only its own
+commitments (404 otherwise), regulators read everything and record inspections,
+administrators counter-sign; the public list, the published keys and the latest signed tree
+head need no login.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import requires
+from api.clock import Clock
+from api.errors import request_lang
+from api.openapi import READ, WRITE, problems
+from api.routes.common import Id, IdPath, actor, idempotent
+from approvals.service import work_calendar
+from commitments import service as cs
+from commitments.errors import CommitmentNotFound
+from commitments.orm import CommitmentRow, LedgerEntryRow, SigningKeyRow
+
+READERS = requires("enterprise", "regulator", "admin")
+OVERSIGHT = requires("regulator", "admin")
+
+
+class KeyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An Ed25519 public key: PEM, base64 of the 32 raw bytes, or 64 hex digits."""
+
+    public_key: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    label: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    enterprise_id: Id | None = None  # administrators register on an enterprise's behalf
+
+
+class SignatureIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The enterprise's Ed25519 signature (base64) over the commitment's canonical bytes."""
+
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    signature: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class EvidenceIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A document: its content (base64, stored by hash) or just its SHA-256."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    sha256: str | None = None
+    content_base64: str | None = None
+    size: Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None = None
+
+
+class InspectionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Raw figures (see ``commitments.evaluation.FIGURES``) and the evidence."""
+
+    figures: dict[str, float]
+    evidence: list[EvidenceIn]
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A zone's commitment policy (checkpoints, tolerances, ladder) and grading policy."""
+
+    policy: dict[str, Any] = msgspec.field(default_factory=dict)
+    grading: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class MonitorIn(msgspec.Struct, forbid_unknown_fields=True):
+    on: date | None = None
+
+
+# --- public -------------------------------------------------------------------------------------
+
+
+@get(
+    "/api/public/keys",
+    operation_id="getPublicKeys",
+    tags=["commitments"],
+    sync_to_thread=True,
+    security=[{}],
+    responses=problems(400),
+    summary="平台与企业签名公钥 Published signing keys",
+)
+def public_keys(session: NamedDependency[Session]) -> dict[str, Any]:
+    """The administration's (platform's) Ed25519 public key, which signs acceptances and tree
+    heads, and the enterprises' registered keys; fingerprints are SHA-256 of the raw key."""
+    key = cs.platform_key(session)
+    session.commit()  # the platform key is made once, on first use
+    rows = session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))
+    return {
+        "platform": {
+            "fingerprint": key.fingerprint,
+            "ed25519": key.public.b64,
+            "pem": key.public.pem(),
+        },
+        "keys": [
+            {
+                "fingerprint": r.fingerprint,
+                "owner": r.owner,
+                "enterprise_id": r.enterprise_id,
+                "ed25519": r.public_key,
+                "label": r.label,
+            }
+            for r in rows
+        ],
+    }
+
+
+@get(
+    "/api/public/commitments",
+    operation_id="listPublishedCommitments",
+    tags=["commitments"],
+    sync_to_thread=True,
+    security=[{}],
+    responses=problems(400),
+    summary="承诺公示 Published commitments",
+)
+def published(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> dict[str, Any]:
+    """Every commitment signed by its enterprise and counter-signed by the administration."""
+    return {"items": cs.public_list(session, request_lang(request))}
+
+
+@get(
+    "/api/public/commitments/{commitment_id:int}",
+    operation_id="getPublishedCommitment",
+    tags=["commitments"],
+    sync_to_thread=True,
+    security=[{}],
+    responses=problems(400, 404),
+    summary="已公示承诺书及其签名 A published commitment with what verifies it",
+)
+def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> dict[str, Any]:
+    """The signed canonical bytes (``document``, RFC 8785 JSON as a string), the enterprise's
+    signature over them, the acceptance statement the administration signed, and the keys'
+    fingerprints (``GET /api/public/keys``): anyone can verify both signatures."""
+    c = session.get(CommitmentRow, commitment_id)
+    if c is None or c.status not in cs.PUBLISHED_STATES:
+        raise CommitmentNotFound(
+            f"已公示的承诺书 {commitment_id} 不存在", f"no published commitment {commitment_id}"
+        )
+    return {
+        "number": c.number,
+        "document": c.document,
+        "document_sha256": c.document_sha256,
+        "enterprise_signature": {"key": c.enterprise_key, "value": c.enterprise_signature},
+        "acceptance_statement": cs.acceptance_statement(c),
+        "administration_signature": {"key": c.admin_key, "value": c.admin_signature},
+        "ledger_seq": c.ledger_seq,
+        "acceptance_seq": c.acceptance_seq,
+    }
+
+
+@get(
+    "/api/public/ledger/head",
+    operation_id="getLedgerHead",
+    tags=["commitments"],
+    sync_to_thread=True,
+    security=[{}],
+    responses=problems(400),
+    summary="最新已签名树头 The latest signed tree head",
+)
+def ledger_head(session: NamedDependency[Session]) -> dict[str, Any]:
+    head = cs.latest_tree_head(session)
+    return {"tree_head": head.to_dict() if head else None}
+
+
+# --- keys, drafting, signing, acceptance ---------------------------------------------------------
+
+
+@post(
+    "/api/enterprise-keys",
+    operation_id="registerEnterpriseKey",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("enterprise", "admin")],
+    responses=problems(*WRITE),
+    summary="登记企业签名公钥 Register an enterprise's public key",
+)
+def register_key(
+    data: JSONBody[KeyIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[Any]:
+    """The platform never needs the private key: the enterprise keeps it and signs locally."""
+
+    def act() -> tuple[int, Any]:
+        row = cs.register_enterprise_key(
+            session,
+            actor(request),
+            data.public_key,
+            label=data.label,
+            enterprise_id=data.enterprise_id,
+        )
+        return 201, {
+            "fingerprint": row.fingerprint,
+            "enterprise_id": row.enterprise_id,
+            "label": row.label,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+def _detail(session: Session, c: CommitmentRow, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    out = cs.commitment_detail(session, c, request_lang(request))
+    out["canonical_base64"] = base64.b64encode(c.document.encode()).decode()
+    out["ledger"] = cs.ledger_entries_of(session, c.number)
+    return out
+
+
+@post(
+    "/api/projects/{project_id:int}/commitment",
+    operation_id="draftCommitment",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("enterprise", "admin")],
+    responses=problems(*WRITE),
+    summary="起草承诺书 Draft the project's commitment",
+)
+def draft(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    """From the project's standard plot (indicators, area, zone policy) and its data; the answer
+    carries the canonical bytes to sign (``canonical_base64``)."""
+
+    def act() -> tuple[int, Any]:
+        c = cs.create_commitment(
+            session, actor(request), project_id, clock.today(), work_calendar(session)
+        )
+        return 201, _detail(session, c, request)
+
+    return idempotent(session, request, {"project": project_id}, act)
+
+
+@get(
+    "/api/commitments",
+    operation_id="listCommitments",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(400, 401, 403),
+    summary="可见的承诺书 The caller's visible commitments",
+)
+def list_commitments(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    status: Annotated[str | None, QueryParameter(max_length=12)] = None,
+) -> dict[str, Any]:
+    """Regulators and administrators see all; an enterprise its own."""
+    q = cs.visible_query(actor(request))
+    if zone:
+        q = q.where(CommitmentRow.zone_code == zone)
+    if status:
+        q = q.where(CommitmentRow.status == status)
+    lang = request_lang(request)
+    return {
+        "items": [
+            cs.commitment_summary(c, lang) for c in session.scalars(q.order_by(CommitmentRow.id))
+        ]
+    }
+
+
+@get(
+    "/api/commitments/{commitment_id:int}",
+    operation_id="getCommitment",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="承诺书详情 A commitment with its checkpoints, verdicts and consequences",
+)
+def get_commitment(
+    commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    return _detail(session, cs.get_commitment(session, actor(request), commitment_id), request)
+
+
+@get(
+    "/api/commitments/{commitment_id:int}/canonical",
+    operation_id="getCommitmentCanonicalBytes",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    media_type="application/json",
+    summary="待签名的规范字节 The canonical bytes to sign (RFC 8785)",
+)
+def canonical(
+    commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[bytes]:
+    c = cs.get_commitment(session, actor(request), commitment_id)
+    return Response(
+        c.document.encode(),
+        media_type="application/json",
+        headers={
+            "Digest": f"sha-256={base64.b64encode(bytes.fromhex(c.document_sha256)).decode()}"
+        },
+    )
+
+
+@post(
+    "/api/commitments/{commitment_id:int}/signature",
+    operation_id="signCommitment",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[requires("enterprise")],
+    responses=problems(*WRITE),
+    summary="提交企业签名 Submit the enterprise's signature",
+)
+def sign(
+    commitment_id: IdPath,
+    data: JSONBody[SignatureIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    """The signature is checked against a key the enterprise registered; the signed commitment is
+    entered in the ledger."""
+
+    def act() -> tuple[int, Any]:
+        c = cs.submit_signature(session, actor(request), commitment_id, data.key, data.signature)
+        return 200, _detail(session, c, request)
+
+    return idempotent(session, request, data, act)
+
+
+@post(
+    "/api/commitments/{commitment_id:int}/acceptance",
+    operation_id="acceptCommitment",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[requires("admin")],
+    responses=problems(*WRITE),
+    summary="确认并公示（平台会签）Counter-sign and publish",
+)
+def accept(
+    commitment_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        c = cs.accept_commitment(
+            session, actor(request), commitment_id, clock.today(), work_calendar(session)
+        )
+        return 200, _detail(session, c, request)
+
+    return idempotent(session, request, {"accept": commitment_id}, act)
+
+
+@get(
+    "/api/commitments/{commitment_id:int}/letter.pdf",
+    operation_id="getCommitmentLetter",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    media_type="application/pdf",
+    summary="承诺书 PDF The commitment letter",
+)
+def letter(
+    commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> Response[bytes]:
+    c = cs.get_commitment(session, actor(request), commitment_id)
+    return Response(
+        cs.letter_pdf(session, c),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(c.number + '.pdf')}"},
+    )
+
+
+# --- monitoring ----------------------------------------------------------------------------------
+
+
+@get(
+    "/api/commitment-tasks",
+    operation_id="listRegulatorTasks",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[OVERSIGHT],
+    responses=problems(400, 401, 403),
+    summary="监管任务 The regulators' worklist",
+)
+def regulator_tasks(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> dict[str, Any]:
+    """Checkpoints that fell due (``onetrip monitor run``), late ones first."""
+    return {"items": cs.regulator_tasks(session, actor(request), clock.today())}
+
+
+@post(
+    "/api/checkpoints/{checkpoint_id:int}/inspections",
+    operation_id="recordInspection",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=201,
+    guards=[requires("regulator")],
+    responses=problems(*WRITE),
+    summary="录入检查结果 Record an inspection",
+)
+def inspect(
+    checkpoint_id: IdPath,
+    data: JSONBody[InspectionIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    """Measured raw figures with evidence; the verdicts are computed (never typed), the
+    consequences taken from the commitment's ladder, and a re-check scheduled."""
+
+    def act() -> tuple[int, Any]:
+        result = cs.record_inspection(
+            session,
+            actor(request),
+            checkpoint_id,
+            data.figures,
+            [msgspec.to_builtins(e) for e in data.evidence],
+            clock.today(),
+            work_calendar(session),
+            data.note,
+        )
+        c = session.get(CommitmentRow, result.inspection.commitment_id)
+        assert c is not None
+        detail = cs.commitment_detail(session, c, request_lang(request))
+        return 201, {
+            "inspection_id": result.inspection.id,
+            "ledger_seq": result.inspection.ledger_seq,
+            "checkpoint": next(cp for cp in detail["checkpoints"] if cp["id"] == checkpoint_id),
+            "recheck": result.recheck.id if result.recheck else None,
+            "commitment_status": c.status,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@post(
+    "/api/commitments/monitor",
+    operation_id="runMonitor",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[requires("admin")],
+    responses=problems(*WRITE),
+    summary="履约巡检 Run the daily monitoring",
+)
+def monitor(
+    data: JSONBody[MonitorIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[Any]:
+    """What ``onetrip monitor run`` does: re-date, create due regulator tasks, judge overdue."""
+
+    def act() -> tuple[int, Any]:
+        report = cs.run_monitor(session, data.on or clock.today(), work_calendar(session))
+        return 200, {
+            "day": report.day.isoformat(),
+            "tasks": report.tasks,
+            "overdue": report.overdue,
+            "rescheduled": report.rescheduled,
+        }
+
+    return idempotent(session, request, data, act)
+
+
+@post(
+    "/api/zones/{zone:str}/commitment-policy",
+    operation_id="setZonePolicy",
+    tags=["commitments"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[requires("admin")],
+    responses=problems(*WRITE),
+    summary="片区承诺规则 Set a zone's commitment and grading policy",
+)
+def set_policy(
+    zone: FromPath[str],
+    data: JSONBody[PolicyIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> Response[Any]:
+    def act() -> tuple[int, Any]:
+        row = cs.set_zone_policy(session, actor(request), zone, data.policy, data.grading)
+        return 200, {"zone": row.zone_code, "policy": row.policy, "grading": row.grading}
+
+    return idempotent(session, request, data, act)
+
+
+@get(
+    "/api/zones/{zone:str}/compliance-report.pdf",
+    operation_id="getComplianceReport",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[OVERSIGHT],
+    responses=problems(*READ),
+    media_type="application/pdf",
+    summary="片区履约情况报告 A zone's compliance report",
+)
+def compliance_report(
+    zone: FromPath[str], session: NamedDependency[Session], clock: NamedDependency[Clock]
+) -> Response[bytes]:
+    return Response(
+        cs.compliance_pdf(session, zone, clock.today()),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(zone)}-compliance.pdf"
+        },
+    )
+
+
+@get(
+    "/api/grades",
+    operation_id="listGrades",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[OVERSIGHT],
+    responses=problems(400, 401, 403),
+    summary="亩均论英雄 Per-mu grades",
+)
+def list_grades(
+    session: NamedDependency[Session],
+    zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
+) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "enterprise": g.enterprise,
+                "commitment": g.commitment.number,
+                "zone": g.commitment.zone_code,
+                "on": g.on.isoformat(),
+                "score": round(g.score.total, 2),
+                "grade": g.score.grade,
+                "parts": {k: round(v, 2) for k, v in g.score.parts.items()},
+                "values": {k: round(v, 4) for k, v in g.score.values.items()},
+            }
+            for g in cs.grades(session, zone)
+        ]
+    }
+
+
+@get(
+    "/api/plots-compliance",
+    operation_id="getPlotCompliance",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[OVERSIGHT],
+    responses=problems(400, 401, 403),
+    summary="地块履约状态 How each plot's commitment is kept (for the map)",
+)
+def plots_compliance(
+    request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    """Plot code → ``{status, label, commitment}``; ``status`` is met, partiallyMet, notMet,
+    overdue or scheduled (no inspection yet).  Plots without a published commitment are absent."""
+    return cs.plot_compliance(session, request_lang(request))
+
+
+# --- the ledger ----------------------------------------------------------------------------------
+
+
+@get(
+    "/api/ledger/entries/{seq:int}/proof",
+    operation_id="getInclusionProof",
+    tags=["commitments"],
+    sync_to_thread=True,
+    guards=[READERS],
+    responses=problems(*READ),
+    summary="包含证明 An inclusion proof of a ledger entry (RFC 6962)",
+)
+def proof(
+    seq: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    """Check it offline with ``onetrip ledger verify-proof FILE --key <the published platform
+    key>``.  An enterprise gets the proofs of its own commitments' entries."""
+    who = actor(request)
+    if who.role == "enterprise":
+        subject = session.scalar(select(LedgerEntryRow.subject).where(LedgerEntryRow.seq == seq))
+        visible = subject is not None and session.scalar(
+            cs.visible_query(who).where(CommitmentRow.number == subject)
+        )
+        if not visible:
+            raise CommitmentNotFound(f"台账条目 #{seq} 不存在", f"ledger entry #{seq} not found")
+    return cs.proof_for(session, seq)
+
+
+ROUTES = [
+    public_keys,
+    published,
+    published_one,
+    ledger_head,
+    register_key,
+    draft,
+    list_commitments,
+    get_commitment,
+    canonical,
+    sign,
+    accept,
+    letter,
+    regulator_tasks,
+    inspect,
+    monitor,
+    set_policy,
+    compliance_report,
+    plots_compliance,
+    list_grades,
+    proof,
+]

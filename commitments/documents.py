@@ -1,0 +1,449 @@
+"""PDF documents (reportlab): the commitment letter (承诺书) and a zone's compliance report.
+
+Chinese throughout, in an embedded TrueType font (Debian's ``fonts-wqy-microhei``, or the file
+named by ``ONETRIP_CJK_FONT``): reportlab embeds a subset of a TrueType font, so the PDFs show
+Chinese on a machine without Chinese fonts.  A non-embedded CID font is never used; without a
+usable font the documents refuse to render with a clear error.
+
+Pure: the inputs are plain dicts (the commitment document as signed, its signatures, its ledger
+entry), not database rows.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from commitments.errors import CommitmentError
+from commitments.model import COMMITMENT_STATES, CONSEQUENCE_KINDS, ConsequenceRule, Status
+from commitments.signing import grouped
+from landplots.model import Milestone
+
+FONT = "OnetripCJK"
+FONT_ENV = "ONETRIP_CJK_FONT"
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+_FONT_LOCK = threading.Lock()
+
+
+def register_font() -> str:
+    """Register the embedded CJK font once per process and return its name.
+
+    Raises
+    ------
+    CommitmentError
+        When no TrueType CJK font can be loaded (install ``fonts-wqy-microhei`` or set
+        ``ONETRIP_CJK_FONT``).
+    """
+    with _FONT_LOCK:
+        if FONT in pdfmetrics.getRegisteredFontNames():
+            return FONT
+        paths = [os.environ[FONT_ENV]] if os.environ.get(FONT_ENV) else list(FONT_CANDIDATES)
+        errors = []
+        for path in paths:
+            if not Path(path).exists():
+                errors.append(f"{path}: missing")
+                continue
+            try:
+                pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+            except Exception as e:  # reportlab raises TTFError and others for unusable outlines
+                errors.append(f"{path}: {e}")
+                continue
+            return FONT
+        raise CommitmentError(
+            "找不到可嵌入的中文 TrueType 字体（请安装 fonts-wqy-microhei 或设置 ONETRIP_CJK_FONT）："
+            + "；".join(errors),
+            "no embeddable Chinese TrueType font (install fonts-wqy-microhei or set ONETRIP_CJK_FONT): "
+            + "; ".join(errors),
+        )
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = register_font()
+    base = ParagraphStyle("base", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11),
+        "title": ParagraphStyle("title", parent=base, fontSize=18, leading=26, alignment=TA_CENTER),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12),
+    }
+
+
+def _table(rows: list[list[Any]], widths: Sequence[float], header: bool = True) -> Table:
+    t = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    if header:
+        style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")))
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return "—"
+    return f"{float(x):,.2f}".rstrip("0").rstrip(".")
+
+
+def _bound(t: Mapping[str, Any]) -> str:
+    unit = f" {t['unit']}" if t.get("unit") else ""
+    lo, hi = t.get("lower"), t.get("upper")
+    if lo is not None and hi is not None:
+        return f"{_num(lo)}–{_num(hi)}{unit}"
+    if lo is not None:
+        return f"≥ {_num(lo)}{unit}"
+    return f"≤ {_num(hi)}{unit}"
+
+
+class QrFlowable(Flowable):
+    """A QR code (error correction M) drawn as runs of dark modules straight onto the canvas.
+
+    reportlab's encoder makes the module matrix; the mask pattern is fixed (any of the eight is
+    a valid QR code; the search for the "best" one took most of a letter's rendering time).
+    """
+
+    def __init__(self, data: str, size: float = 32 * mm) -> None:
+        super().__init__()
+        qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        qr.addData(data)
+        qr.version = qr.calculate_version()
+        qr.makeImpl(False, 0)
+        n = qr.getModuleCount()
+        self.modules = [[bool(qr.isDark(r, c)) for c in range(n)] for r in range(n)]
+        self.size = size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        n = len(self.modules)
+        quiet = 4
+        cell = self.size / (n + 2 * quiet)
+        canvas = self.canv
+        canvas.setFillColor(colors.black)
+        for r, row in enumerate(self.modules):
+            y = self.size - (quiet + r + 1) * cell
+            c = 0
+            while c < n:
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                canvas.rect((quiet + start) * cell, y, (c - start) * cell, cell, stroke=0, fill=1)
+
+
+def _qr(data: str, size: float = 32 * mm) -> QrFlowable:
+    return QrFlowable(data, size)
+
+
+def _footer(text: str):
+    def draw(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(18 * mm, 10 * mm, text)
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
+        canvas.restoreState()
+
+    return draw
+
+
+def commitment_letter(
+    document: Mapping[str, Any],
+    *,
+    document_sha256: str,
+    enterprise_signature: Mapping[str, Any] | None,
+    administration_signature: Mapping[str, Any] | None,
+    ledger: Mapping[str, Any] | None,
+) -> bytes:
+    """The commitment letter (承诺书) as PDF bytes.
+
+    Parameters
+    ----------
+    document
+        The signed commitment document (:func:`commitments.service.create_commitment`).
+    enterprise_signature, administration_signature
+        ``{"key": fingerprint, "at": when}`` or None when not signed yet.
+    ledger
+        ``{"seq": n, "leaf_hash": hex}`` of the commitment's ledger entry; the QR code carries
+        ``onetrip:ledger:<seq>:<leaf hash>`` (or the document hash while unsigned).
+    """
+    s = _styles()
+    buf = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"标准地投资建设承诺书 {document['number']}",
+        author="onetrip",
+        invariant=1,
+        initialFontName=FONT,  # no Helvetica resource: every font of the PDF is embedded
+    )
+    plot, project, ent = document["plot"], document["project"], document["enterprise"]
+    story: list[Any] = [
+        Paragraph("标准地投资建设承诺书", s["title"]),
+        Paragraph(f"编号：{document['number']}　　出具日期：{document['issued_on']}", s["small"]),
+        Spacer(1, 4 * mm),
+        _table(
+            [
+                ["承诺单位", f"{ent['name']}（统一社会信用代码 {ent['credit_code']}）"],
+                ["投资项目", f"{project['name']}（项目代码 {project['code']}）"],
+                [
+                    "标准地",
+                    f"{plot['code']} {plot['name']}　片区：{plot.get('zone_name') or plot['zone']}",
+                ],
+                [
+                    "用地与面积",
+                    f"{plot.get('land_use') or '—'}　{_num(plot['area_mu'])} 亩（{_num(plot['area_m2'])} 平方米）",
+                ],
+                ["土地出让价款", f"{_num(document['land_price_wan'])} 万元"],
+            ],
+            [32 * mm, 142 * mm],
+            header=False,
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph(document["statement"], s["base"]),
+        Paragraph("一、控制指标", s["h2"]),
+    ]
+    rows: list[list[Any]] = [["指标", "承诺标准", "项目计划值", "检查节点", "容差"]]
+    for t in document["indicators"]:
+        rows.append(
+            [
+                Paragraph(t["name"], s["cell"]),
+                _bound(t),
+                _num(t.get("planned")),
+                Milestone(t["milestone"]).text("zh"),
+                f"{float(t['tolerance']):.0%}",
+            ]
+        )
+    story.append(_table(rows, [48 * mm, 42 * mm, 28 * mm, 32 * mm, 20 * mm]))
+    cp = document["checkpoints"]
+    story += [
+        Paragraph("二、检查节点", s["h2"]),
+        Paragraph(f"对标验收：{cp['acceptance']['rule']}。", s["base"]),
+        Paragraph(f"达产复核：{cp['production']['rule']}。", s["base"]),
+        Paragraph(
+            f"检查点到期后 {cp['grace_workdays']} 个工作日内未完成检查的，视为逾期。", s["base"]
+        ),
+        Paragraph("三、违约责任（按顺序取最严重的适用条款）", s["h2"]),
+    ]
+    for i, r in enumerate(document["consequences"], 1):
+        rule = ConsequenceRule.from_dict(r)
+        story.append(Paragraph(f"{i}. {rule.describe('zh')}", s["base"]))
+    if document.get("replaces"):
+        story.append(Paragraph("四、以本承诺替代的审批事项（告知承诺制）", s["h2"]))
+        story.append(
+            _table(
+                [["事项编码", "事项名称"]]
+                + [[r["code"], Paragraph(str(r["name"]), s["cell"])] for r in document["replaces"]],
+                [30 * mm, 144 * mm],
+            )
+        )
+    sig_rows = [["签署方", "Ed25519 公钥指纹（SHA-256）", "时间"]]
+    sig_rows.append(
+        [
+            "承诺企业",
+            grouped(enterprise_signature["key"]) if enterprise_signature else "（尚未签署）",
+            (enterprise_signature or {}).get("at") or "—",
+        ]
+    )
+    sig_rows.append(
+        [
+            "行政服务中心确认",
+            grouped(administration_signature["key"])
+            if administration_signature
+            else "（尚未确认）",
+            (administration_signature or {}).get("at") or "—",
+        ]
+    )
+    qr_data = (
+        f"onetrip:ledger:{ledger['seq']}:{ledger['leaf_hash']}"
+        if ledger
+        else f"onetrip:document:{document_sha256}"
+    )
+    ledger_text = (
+        f"台账条目 #{ledger['seq']}，叶子哈希 {ledger['leaf_hash']}" if ledger else "尚未记入台账"
+    )
+    story.append(
+        KeepTogether(
+            [
+                Paragraph("五、签署与台账", s["h2"]),
+                _table(sig_rows, [36 * mm, 100 * mm, 38 * mm]),
+                Spacer(1, 3 * mm),
+                Table(
+                    [
+                        [
+                            _qr(qr_data),
+                            Paragraph(
+                                f"{ledger_text}。<br/>承诺书规范字节（RFC 8785）SHA-256：{document_sha256}。<br/>"
+                                "扫描二维码取得台账哈希，可用 onetrip ledger proof 取得包含证明并离线核验。",
+                                s["small"],
+                            ),
+                        ]
+                    ],
+                    colWidths=[36 * mm, 138 * mm],
+                    style=[
+                        ("FONTNAME", (0, 0), (-1, -1), FONT),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ],
+                ),
+            ]
+        )
+    )
+    pdf.build(
+        story,
+        onFirstPage=_footer(f"onetrip · {document['number']}"),
+        onLaterPages=_footer(f"onetrip · {document['number']}"),
+    )
+    return buf.getvalue()
+
+
+def _attainment_chart(attainment: Sequence[tuple[str, float]]) -> Drawing:
+    """Bars of the share of checks met per indicator (0–100 %)."""
+    width, height = 170 * mm, 70 * mm
+    d = Drawing(width, height, initialFontName=FONT)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 14 * mm, 16 * mm
+    chart.width, chart.height = width - 20 * mm, height - 30 * mm
+    chart.data = [[round(v * 100, 1) for _, v in attainment] or [0]]
+    chart.categoryAxis.categoryNames = [n for n, _ in attainment] or ["—"]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 20
+    chart.categoryAxis.labels.boxAnchor = "ne"
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = colors.HexColor("#2f6fb2")
+    chart.barLabelFormat = "%.0f%%"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 6
+    d.add(chart)
+    d.add(String(2 * mm, height - 6 * mm, "各指标达标率（%）", fontName=FONT, fontSize=9))
+    return d
+
+
+def compliance_report(
+    zone: Mapping[str, Any],
+    commitments: Sequence[Mapping[str, Any]],
+    attainment: Sequence[tuple[str, float]],
+    graded: Sequence[Mapping[str, Any]],
+    generated_on: str,
+) -> bytes:
+    """A zone's compliance report (承诺履约情况报告) as PDF bytes.
+
+    Parameters
+    ----------
+    zone
+        ``{"code", "name"}``.
+    commitments
+        Each ``{"number", "enterprise", "plot", "status", "verdicts": [{"name", "status",
+        "value", "consequence"}]}``.
+    attainment
+        ``(indicator name, share of checks met)`` for the chart.
+    graded
+        Each ``{"enterprise", "number", "total", "grade"}`` (亩均论英雄), best first.
+    """
+    s = _styles()
+    buf = io.BytesIO()
+    pdf = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"{zone['name']} 承诺履约情况报告",
+        author="onetrip",
+        invariant=1,
+        initialFontName=FONT,  # no Helvetica resource: every font of the PDF is embedded
+    )
+    story: list[Any] = [
+        Paragraph(f"{zone['name']}（{zone['code']}）承诺履约情况报告", s["title"]),
+        Paragraph(f"生成日期：{generated_on}　　承诺书 {len(commitments)} 份", s["small"]),
+        Paragraph("一、承诺书与核验结论", s["h2"]),
+    ]
+    rows: list[list[Any]] = [["承诺书", "企业", "地块", "状态", "核验结论"]]
+    for c in commitments:
+        verdicts = (
+            "；".join(
+                f"{v['name']}：{Status(v['status']).text('zh')}"
+                + (f"（{CONSEQUENCE_KINDS[v['consequence']][0]}）" if v.get("consequence") else "")
+                for v in c["verdicts"]
+            )
+            or "尚无检查"
+        )
+        rows.append(
+            [
+                c["number"],
+                Paragraph(c["enterprise"], s["cell"]),
+                c["plot"],
+                COMMITMENT_STATES.get(c["status"], (c["status"],))[0],
+                Paragraph(verdicts, s["cell"]),
+            ]
+        )
+    story.append(_table(rows, [30 * mm, 36 * mm, 18 * mm, 20 * mm, 70 * mm]))
+    story += [Paragraph("二、各指标达标情况", s["h2"]), _attainment_chart(attainment)]
+    story.append(Paragraph("三、亩均效益评价（亩均论英雄）", s["h2"]))
+    grows: list[list[Any]] = [["排名", "企业", "承诺书", "得分", "等级"]]
+    from commitments.grading import GRADES
+
+    for i, g in enumerate(graded, 1):
+        grows.append(
+            [
+                str(i),
+                Paragraph(g["enterprise"], s["cell"]),
+                g["number"],
+                f"{g['total']:.1f}",
+                f"{g['grade']} {GRADES[g['grade']][0]}",
+            ]
+        )
+    if len(grows) == 1:
+        grows.append(["—", "尚无达产复核数据", "", "", ""])
+    story.append(_table(grows, [14 * mm, 66 * mm, 34 * mm, 24 * mm, 36 * mm]))
+    story.append(
+        Paragraph(
+            "等级：A 优先发展、B 支持发展、C 提升发展、D 限制发展；得分为各指标实际值与基准值之比乘以权重之和。",
+            s["small"],
+        )
+    )
+    foot = _footer(f"onetrip · {zone['code']} · {generated_on}")
+    pdf.build(story, onFirstPage=foot, onLaterPages=foot)
+    return buf.getvalue()

@@ -1,0 +1,114 @@
+"""The commitment letter and the compliance report as a reader gets them: rendered to PNG by
+pdftoppm, their text read back by pdftotext, every font embedded (pdffonts)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from approvals.service import work_calendar
+from commitments import service as cs
+from commitments.orm import CheckpointRow
+from tests.integration.commitments_world import build_world, publish
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdffonts")),
+    reason="poppler-utils (pdftoppm, pdftotext, pdffonts) are not installed",
+)
+
+
+def run(*cmd: str) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def check_pdf(path: Path) -> str:
+    """Rendered pages exist and are not blank; every font is embedded; the text comes back."""
+    run("pdftoppm", "-r", "50", "-png", str(path), str(path.with_suffix("")))
+    pngs = sorted(path.parent.glob(f"{path.stem}-*.png"))
+    assert pngs and all(p.stat().st_size > 5000 for p in pngs)
+    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    assert fonts, "no font at all"
+    for line in fonts:
+        emb = line.split()[-5]  # name type encoding emb sub uni object ID
+        assert emb == "yes", f"font not embedded: {line}"
+    return run("pdftotext", "-layout", str(path), "-")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_letter_and_compliance_report(session, tmp_path: Path):
+    w = build_world(session)
+    c = publish(session, w)
+    calendar = work_calendar(session)
+    doc = cs.document_of(c)
+    mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
+    acceptance, production = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).all()
+    evidence = [{"name": "报告.pdf", "sha256": "ef" * 32}]
+    cs.record_inspection(
+        session,
+        w.regulator,
+        acceptance.id,
+        {
+            "fixed_asset_investment": 300 * mu,
+            "floor_area": 2 * m2,
+            "building_footprint": 0.5 * m2,
+            "green_area": 0.1 * m2,
+            "building_height": 30,
+        },
+        evidence,
+        acceptance.due_on,
+        calendar,
+    )
+    cs.record_inspection(
+        session,
+        w.regulator,
+        production.id,
+        {
+            "tax": 40 * mu,
+            "value_added": 150 * mu,
+            "energy_tce": 50 * mu,
+            "emissions_t": 0.4 * mu,
+            "rd_spending": 400,
+            "revenue": 10000,
+            "employees": 300,
+        },
+        evidence,
+        production.due_on,
+        calendar,
+    )
+    session.commit()
+
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(cs.letter_pdf(session, c))
+    text = check_pdf(letter)
+    flat = re.sub(r"\s+", "", text)
+    assert "标准地投资建设承诺书" in flat and c.number in flat
+    assert "杭州智造装备有限公司" in flat and "CD-A03" in flat
+    for name in (
+        "固定资产投资强度",
+        "容积率",
+        "亩均税收",
+        "对标验收",
+        "达产复核",
+        "限期整改",
+        "收回土地使用权",
+    ):
+        assert name in flat, name
+    assert "S1-05" in flat  # the approvals the commitment replaced
+    fp = c.enterprise_key
+    assert " ".join(fp[i : i + 4] for i in range(0, 32, 4)) in text  # the fingerprint, grouped
+    entry_hash = session.get(cs.LedgerEntryRow, c.ledger_seq).leaf_hash
+    assert f"#{c.ledger_seq}" in flat and entry_hash[:40] in flat
+
+    report = tmp_path / "report.pdf"
+    report.write_bytes(cs.compliance_pdf(session, "CD-A", production.due_on))
+    text = check_pdf(report)
+    flat = re.sub(r"\s+", "", text)
+    assert "承诺履约情况报告" in flat and c.number in flat
+    assert "各指标达标率" in flat and "亩均论英雄" in flat
+    assert "未达标" in flat and "达标" in flat
+    assert re.search(r"[ABCD](优先发展|支持发展|提升发展|限制发展)", flat)

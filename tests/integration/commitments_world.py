@@ -1,0 +1,83 @@
+"""A small world for the commitments tests: the sample registry, demo accounts, a project filed
+on standard plot CD-A03, and an enterprise key pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
+
+from api.demo import sample_registry_files
+from api.seed import seed_demo_accounts
+from approvals import workflow_service as ws
+from approvals.samples import sample_project_doc
+from approvals.service import work_calendar
+from commitments import signing
+
+FILED = date(2026, 3, 2)
+
+
+@dataclass
+class World:
+    enterprise: ws.Actor
+    other: ws.Actor
+    regulator: ws.Actor
+    admin: ws.Actor
+    project_id: int
+    key: Ed25519PrivateKey
+
+
+def actor(accounts, username: str) -> ws.Actor:
+    u = accounts.users[username]
+    return ws.Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+
+
+def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = True) -> World:
+    from commitments import service as cs
+    from landplots import service as plots
+
+    zones, plots_file = sample_registry_files()
+    plots.import_zones_file(session, zones)
+    plots.import_file(session, plots_file)
+    accounts = seed_demo_accounts(session)
+    session.commit()
+    doc = sample_project_doc()
+    enterprise = actor(accounts, "enterprise1")
+    project = ws.file_project(
+        session,
+        enterprise,
+        work_calendar(session),
+        name=doc["name"],
+        attributes=doc["attributes"],
+        filed_on=FILED,
+        plot_code=plot,
+    )
+    key = signing.generate()
+    if register_key:
+        cs.register_enterprise_key(
+            session, enterprise, signing.public_of(key).pem(), label="测试密钥"
+        )
+    session.commit()
+    return World(
+        enterprise,
+        actor(accounts, "enterprise2"),
+        actor(accounts, "regulator1"),
+        actor(accounts, "admin"),
+        project.id,
+        key,
+    )
+
+
+def publish(session: Session, w: World, on: date = FILED):
+    """Draft, sign and accept the world's commitment."""
+    from commitments import service as cs
+
+    calendar = work_calendar(session)
+    c = cs.create_commitment(session, w.enterprise, w.project_id, on, calendar)
+    fp = signing.public_of(w.key).fingerprint
+    cs.submit_signature(session, w.enterprise, c.id, fp, signing.sign(w.key, c.document.encode()))
+    cs.accept_commitment(session, w.admin, c.id, on, calendar)
+    session.commit()
+    return c
