@@ -7,10 +7,12 @@ rolled back and closed when the request ends).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from litestar import Litestar, Request, Router, get
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.accounts import signing_key
 from api.auth import auth_middleware
+from api.capacity_refresher import CapacityRefresher
 from api.clock import Clock
 from api.errors import EXCEPTION_HANDLERS
 from api.openapi import StrictStructSchemaPlugin, problems
@@ -51,20 +54,28 @@ API_TAGS = [
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def provide_session(state: State, request: Request) -> Iterator[Session]:
+#: Closes request sessions.  Not the handlers' thread pool: a sync generator's cleanup would
+#: need a token of that pool, and when every token is held by a handler waiting for a pooled
+#: connection, the connections held by finished requests could never be given back (a
+#: deadlock seen with 100 users logging in at once).
+_SESSION_CLOSER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="session-close")
+
+
+async def provide_session(state: State, request: Request) -> AsyncIterator[Session]:
     """One session per request; whatever was not committed is rolled back.
 
     Requests that may write get a writer's session (see :func:`storage.engine.make_session_factory`);
     a POST that only reads (login, the questionnaire) says so with ``opt={"read_only": True}``.
-    Nothing here touches the database: this runs on the event loop, and a lock wait here
-    would stall every request.
+    Nothing here touches the database on the event loop (a lock wait there would stall every
+    request): the session connects lazily in the handler's thread and is closed in
+    ``_SESSION_CLOSER``.
     """
     writes = request.method in UNSAFE_METHODS and not request.route_handler.opt.get("read_only")
     session: Session = (state.write_sessions if writes else state.sessions)()
     try:
         yield session
     finally:
-        session.close()
+        await asyncio.get_running_loop().run_in_executor(_SESSION_CLOSER, session.close)
 
 
 def provide_settings(state: State) -> Settings:
@@ -175,7 +186,15 @@ def create_app(
             session.commit()
         csrf.secret = hashlib.sha256(("csrf:" + app.state.signing_key).encode()).hexdigest()
 
+    def start_refresher(app: Litestar) -> None:
+        # workflow events only mark the capacity forecast pending; this recomputes it
+        app.state.capacity_refresher = CapacityRefresher(app.state.write_sessions, app.state.clock)
+        app.state.capacity_refresher.start()
+
     def on_shutdown(app: Litestar) -> None:
+        refresher = getattr(app.state, "capacity_refresher", None)
+        if refresher is not None:
+            refresher.close()
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
@@ -193,7 +212,7 @@ def create_app(
         },
         middleware=[auth_middleware()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[on_startup],
+        on_startup=[on_startup, start_refresher],
         on_shutdown=[on_shutdown],
         state=State(
             {"settings": settings, "clock": Clock(settings.today), "login_limiter": LoginLimiter()}

@@ -11,6 +11,7 @@ Days: day 0 is the first working day on or after ``today``.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -41,10 +42,91 @@ ABSENCE_HORIZON_DAYS = 400  # calendar days of absences considered
 INCREMENTAL_MAX_TASKS = 3000
 
 
+#: ``method`` of a marker row: an event happened, the forecast is to be recomputed.
+PENDING = "pending"
+
+
+class Deferral:
+    """Where events recompute the forecast.
+
+    Inline (the default: the CLI, the demo, the service tests) the event's own unit of work
+    recomputes it.  In the server, every decision would then rewrite the whole forecast table in
+    its request transaction, and concurrent decisions would queue behind each other (or deadlock)
+    on it; so the server defers: an event only adds a ``pending`` marker, and a background
+    refresher (:func:`refresh_pending`) recomputes once for all the events it finds.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.wake = threading.Event()
+
+
+DEFERRAL = Deferral()
+
+
 def after_event(
     session: Session, today: date, calendar: WorkCalendar, reason: str
 ) -> CapacityRunRow | None:
     """Keep the capacity forecast in step after a workflow event (in the event's unit of work)."""
+    if DEFERRAL.enabled:
+        session.add(
+            CapacityRunRow(
+                on=today,
+                method=PENDING,
+                tasks=0,
+                projects=0,
+                objective=0.0,
+                seconds=0.0,
+                reason=reason[:500],
+            )
+        )
+        session.flush()
+        DEFERRAL.wake.set()
+        return None
+    return _recompute_or_mark_stale(session, today, calendar, reason)
+
+
+def refresh_pending(session: Session, today: date, calendar: WorkCalendar) -> CapacityRunRow | None:
+    """Recompute once for every pending event seen (the caller holds the write lock, commits).
+
+    Markers added meanwhile by other transactions are not seen, so not removed: they bring
+    the next refresh.
+    """
+    pending = session.execute(
+        select(CapacityRunRow.id, CapacityRunRow.reason)
+        .where(CapacityRunRow.method == PENDING)
+        .order_by(CapacityRunRow.id)
+    ).all()
+    if not pending:
+        return None
+    reasons = "; ".join(r for _, r in pending[-3:])
+    more = f"{len(pending)} events, the last: " if len(pending) > 1 else ""
+    run = _recompute_or_mark_stale(session, today, calendar, more + reasons)
+    session.execute(delete(CapacityRunRow).where(CapacityRunRow.id.in_([i for i, _ in pending])))
+    session.flush()
+    return run
+
+
+def last_run(session: Session) -> CapacityRunRow | None:
+    """The latest computation (pending markers are not runs)."""
+    return session.scalar(
+        select(CapacityRunRow)
+        .where(CapacityRunRow.method != PENDING)
+        .order_by(CapacityRunRow.id.desc())
+        .limit(1)
+    )
+
+
+def is_pending(session: Session) -> bool:
+    return (
+        session.scalar(select(CapacityRunRow.id).where(CapacityRunRow.method == PENDING).limit(1))
+        is not None
+    )
+
+
+def _recompute_or_mark_stale(
+    session: Session, today: date, calendar: WorkCalendar, reason: str
+) -> CapacityRunRow | None:
     open_count = (
         session.scalar(
             select(func.count())
@@ -198,8 +280,10 @@ def recompute(
     time_limit: float = 3.0,
     reason: str = "",
 ) -> CapacityRunRow:
-    """Compute and store the capacity-aware forecast (the caller commits)."""
+    """Compute and store the capacity-aware forecast (the caller commits).  The pending events
+    seen before reading the tasks are in it, so their markers go."""
     t0 = time.perf_counter()
+    seen = list(session.scalars(select(CapacityRunRow.id).where(CapacityRunRow.method == PENDING)))
     tasks, ids = open_tasks(session, today, calendar)
     reviewers = reviewers_by_department(session)
     absences = _absences(session, today, calendar)
@@ -214,6 +298,8 @@ def recompute(
         }
         plan = update_with_capacity(tasks, reviewers, absences, previous)
     run = _store(session, plan, ids, tasks, today, calendar, time.perf_counter() - t0, reason)
+    if seen:
+        session.execute(delete(CapacityRunRow).where(CapacityRunRow.id.in_(seen)))
     return run
 
 

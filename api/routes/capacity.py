@@ -169,8 +169,13 @@ def queue(
 ) -> dict[str, Any]:
     _may_read(request, code)
     _department(session, code)
-    run = session.scalar(select(CapacityRunRow).order_by(CapacityRunRow.id.desc()))
-    return {"department": code, "run": _run_out(run), "items": cs.department_queue(session, code)}
+    return {
+        "department": code,
+        "run": _run_out(cs.last_run(session)),
+        # events since that run, not yet in the forecast (the server recomputes in the background)
+        "pending": cs.is_pending(session),
+        "items": cs.department_queue(session, code),
+    }
 
 
 def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:

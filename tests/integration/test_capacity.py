@@ -97,3 +97,24 @@ def test_absence_and_events_keep_the_forecast_in_step(session):
     assert len(session.scalars(select(CapacityRunRow)).all()) == runs_before + 1
     started = forecast(session, p1, "A")
     assert started.start_day == 0  # under review: it holds its reviewer from today
+
+
+def test_deferred_events_are_recomputed_once_by_the_refresher(session, monkeypatch):
+    """In the server an event only marks the forecast pending; the refresher recomputes once
+    for all the events it sees."""
+    monkeypatch.setattr(cs.DEFERRAL, "enabled", True)
+    one, two = setup(session)  # two filings: two markers, no forecast yet
+    assert cs.is_pending(session) and cs.last_run(session) is None
+    assert forecast(session, one, "A") is None
+    markers = session.scalars(
+        select(CapacityRunRow).where(CapacityRunRow.method == cs.PENDING)
+    ).all()
+    assert len(markers) == 2
+
+    run = cs.refresh_pending(session, MON, work_calendar(session))
+    session.commit()
+    assert run is not None and run.method == "incremental" and "2 events" in run.reason
+    assert not cs.is_pending(session) and cs.last_run(session).id == run.id
+    a1, a2 = forecast(session, one, "A"), forecast(session, two, "A")
+    assert {a1.start_day, a2.start_day} == {0}  # fgw has two reviewers by default
+    assert cs.refresh_pending(session, MON, work_calendar(session)) is None  # nothing pending
