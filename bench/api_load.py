@@ -54,6 +54,9 @@ from storage.engine import begin_write, is_sqlite, make_engine, make_session_fac
 from storage.migrate import reset_database, upgrade  # noqa: E402
 
 PDF = b"%PDF-1.7\n%load test material\n"
+#: Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout, as
+#: browsers do; otherwise a request sent on a connection the server is closing fails (ReadError).
+KEEPALIVE = httpx.Limits(keepalive_expiry=4.0)
 TODAY = date(2026, 3, 2)
 
 
@@ -125,14 +128,16 @@ class Stats:
     def __init__(self) -> None:
         self.latencies: dict[str, list[float]] = {}
         self.statuses: Counter[tuple[str, int]] = Counter()
-        self.timeline: list[tuple[float, int]] = []  # (finished at, status) for the restart check
+        self.timeline: list[tuple[float, int, float, str]] = []  # (finished at, status, s, kind)
+        self.started = time.perf_counter()
         self.think = 0.0
+        self.ramp = 0.0
         self.rng = random.Random(7)
 
     def add(self, kind: str, status: int, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
         self.statuses[(kind, status)] += 1
-        self.timeline.append((time.perf_counter(), status))
+        self.timeline.append((time.perf_counter(), status, seconds, kind))
 
     async def pause(self) -> None:
         """A person's pause between actions (exponential, mean ``think`` seconds)."""
@@ -152,17 +157,28 @@ async def timed(stats: Stats, kind: str, coro) -> httpx.Response | None:
     return r
 
 
-async def login(client: httpx.AsyncClient, username: str) -> None:
-    r = await client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
-    r.raise_for_status()
-    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+async def login(client: httpx.AsyncClient, username: str, stats: Stats) -> None:
+    """Users arrive over the ramp-up (not all in the same second); a login is timed like the
+    rest (argon2 makes it the dearest request)."""
+    await asyncio.sleep(stats.rng.uniform(0, stats.ramp))
+    for _ in range(5):
+        r = await timed(
+            stats,
+            "POST /api/auth/login",
+            client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}),
+        )
+        if r is not None and r.status_code == 200:
+            client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            return
+        await asyncio.sleep(1)
+    raise SystemExit(f"{username} could not log in")
 
 
 async def enterprise_user(
     base: str, username: str, stats: Stats, stop: float, rng: random.Random
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        await login(c, username)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=KEEPALIVE) as c:
+        await login(c, username, stats)
         while time.perf_counter() < stop:
             r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=20"))
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
@@ -178,8 +194,8 @@ async def enterprise_user(
 async def reviewer_user(
     base: str, dept: str, share: int, shares: int, stats: Stats, stop: float
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        await login(c, reviewer_username(dept))
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=KEEPALIVE) as c:
+        await login(c, reviewer_username(dept), stats)
         while time.perf_counter() < stop:
             r = await timed(stats, "GET /api/tasks", c.get("/api/tasks"))
             tasks = [
@@ -211,8 +227,8 @@ async def reviewer_user(
 
 
 async def regulator_user(base: str, stats: Stats, stop: float, rng: random.Random) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        await login(c, "regulator1")
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=KEEPALIVE) as c:
+        await login(c, "regulator1", stats)
         while time.perf_counter() < stop:
             r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=50"))
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
@@ -244,9 +260,12 @@ async def run_load(
     seed: int,
     think: float = 0.0,
     restart_at: float | None = None,
+    ramp: float = 0.0,
 ) -> Stats:
     stats = Stats()
     stats.think = think
+    stats.ramp = ramp
+    stats.started = time.perf_counter()
     rng = random.Random(seed)
     depts = ["fgw", "zrzy", "sthj", "sl", "zjj", "rfb", "zhzf", "sz", "dag", "kfq"]
     reviewers = clients * 2 // 5
@@ -281,9 +300,9 @@ async def run_load(
 def recovery(stats: Stats) -> bool:
     """After a restart: when the service answered again, and any error after that."""
     began, ended = stats.restart_began, stats.restart_ended  # type: ignore[attr-defined]
-    after = sorted((t, s) for t, s in stats.timeline if t >= ended)
+    after = sorted((t, s) for t, s, _, _ in stats.timeline if t >= ended)
     first_ok = next((t for t, s in after if 200 <= s < 300), None)
-    during = sum(1 for t, s in stats.timeline if began <= t < ended and not 200 <= s < 300)
+    during = sum(1 for t, s, _, _ in stats.timeline if began <= t < ended and not 200 <= s < 300)
     if first_ok is None:
         print("  the service did not recover after the restart")
         return False
@@ -313,6 +332,17 @@ def report(stats: Stats, duration: float, label: str) -> bool:
         qq = statistics.quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
         print(f"  {kind:34} {len(values):>6} {qq[49] * 1000:>8.1f} {qq[98] * 1000:>8.1f}")
     print(f"  non-2xx: {dict(errors) if errors else 'none'}")
+    # the steady state: once every user has arrived and logged in (argon2 logins are the dearest
+    # requests, and the ramp-up crowds them together)
+    settled = stats.started + stats.ramp + 5
+    steady = sorted(x for t, _, x, kind in stats.timeline if t >= settled and "login" not in kind)
+    if len(steady) > 100:
+        qs = statistics.quantiles(steady, n=100)
+        span = max(t for t, *_ in stats.timeline) - settled
+        print(
+            f"  steady state (from {stats.ramp + 5:g} s, logins apart): {len(steady)} requests "
+            f"({len(steady) / span:.0f} req/s)   p50 {qs[49] * 1000:.1f} ms   p99 {qs[98] * 1000:.1f} ms"
+        )
     return not errors
 
 
@@ -328,6 +358,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--think", type=float, default=0.0, help="mean pause between actions (s)")
     ap.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS")
+    ap.add_argument("--ramp", type=float, default=10.0, help="users arrive over this many s")
     args = ap.parse_args()
 
     print(f"preparing {args.projects} projects in {args.db} …")
@@ -378,6 +409,7 @@ def main() -> None:
                 args.seed,
                 think=args.think,
                 restart_at=args.restart_postgres_at,
+                ramp=args.ramp,
             )
         )
     finally:
@@ -387,7 +419,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     label = (
-        f"{args.clients} clients × {args.duration:.0f} s, think {args.think:g} s, "
+        f"{args.clients} clients × {args.duration:.0f} s (ramp-up {args.ramp:g} s), think {args.think:g} s, "
         f"{args.workers} worker(s), {make_url(args.db).get_backend_name()}"
     )
     if args.restart_postgres_at is not None:

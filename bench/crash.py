@@ -155,6 +155,7 @@ def writer(
         except httpx.HTTPError:
             return None
 
+    refused: set[tuple[int, int]] = set()  # (task, version) a decision was refused on
     while not stop.is_set():
         if pending is None:
             key = str(uuid.uuid4())
@@ -193,14 +194,14 @@ def writer(
             else:
                 r = call("reviewer-fgw", "GET", "/api/tasks")
                 items = r.json()["items"] if r is not None and r.status_code == 200 else []
-                task = next(
-                    (
-                        t
-                        for t in items
-                        if t["status"] in {"ready", "in_review"} and not t["blocked_by"]
-                    ),
-                    None,
-                )
+                open_ = [
+                    t
+                    for t in items
+                    if t["status"] in {"ready", "in_review"}
+                    and not t["blocked_by"]
+                    and (t["id"], t["version"]) not in refused
+                ]
+                task = rng.choice(open_) if open_ else None
                 if task is None:
                     time.sleep(0.05)
                     continue
@@ -210,7 +211,7 @@ def writer(
                     "POST",
                     f"/api/tasks/{task['id']}/{action}",
                     {"json": {"version": task["version"]}, "headers": {"Idempotency-Key": key}},
-                    f"task:{task['id']}",
+                    f"task:{task['id']}:{task['version']}",
                 )
         user, method, path, kwargs, what = pending
         r = call(user, method, path, **dict(kwargs))
@@ -223,6 +224,8 @@ def writer(
             continue  # the same request again, same key
         pending = None
         if r.status_code >= 300:
+            if what.startswith("task:"):  # e.g. materials still missing: try another task
+                refused.add((int(what.split(":")[1]), int(what.split(":")[2])))
             continue  # refused (e.g. a stale version, a material the task does not need): not acknowledged
         body = r.json()
         with acks.lock:

@@ -11,6 +11,7 @@ database, the template), logged in through the login form as each role.  Each pa
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import subprocess
@@ -91,6 +92,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=30)
     args = ap.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     from litestar.testing import TestClient
 
@@ -124,12 +126,13 @@ def main() -> None:
                 if r.status_code != 303:
                     raise SystemExit(f"login as {role} failed: {r.status_code} {r.text[:200]}")
             for path in paths:
-                if client.get(path).status_code != 200:  # warm-up, and a check
-                    raise SystemExit(f"{path} as {role}: {client.get(path).status_code}")
+                r = client.get(path, follow_redirects=False)  # warm-up, and a check
+                if r.status_code != 200:
+                    raise SystemExit(f"{path} as {role}: {r.status_code} {r.headers}")
                 times = []
                 for _ in range(args.rounds):
                     t0 = time.perf_counter()
-                    client.get(path)
+                    client.get(path, follow_redirects=False)
                     times.append(time.perf_counter() - t0)
                 times.sort()
                 every += times

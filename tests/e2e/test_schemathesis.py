@@ -70,3 +70,4 @@ def test_no_operation_answers_5xx_or_undocumented(live, user):
         -1500:
     ]
     assert result.returncode == 0, tail
+    print(user, result.stdout[result.stdout.rfind("Test cases:") :][:120])  # shown with -s
