@@ -102,8 +102,10 @@ def refresh_pending(session: Session, today: date, calendar: WorkCalendar) -> Ca
     reasons = "; ".join(r for _, r in pending[-3:])
     more = f"{len(pending)} events, the last: " if len(pending) > 1 else ""
     run = _recompute_or_mark_stale(session, today, calendar, more + reasons)
-    session.execute(delete(CapacityRunRow).where(CapacityRunRow.id.in_([i for i, _ in pending])))
-    session.flush()
+    if run is None:  # marked stale for the daily run; a recompute consumes its markers itself
+        ids = [i for i, _ in pending]
+        session.execute(delete(CapacityRunRow).where(CapacityRunRow.id.in_(ids)))
+        session.flush()
     return run
 
 

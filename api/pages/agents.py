@@ -108,7 +108,7 @@ def _dashboard_page(
     agent_user_id: int | None,
 ) -> Template:
     lang = pages.page_lang(request)
-    who = pages._actor(user)
+    who = pages.actor_of(user)
     today = clock.today()
     board = agents.dashboard(
         session, who, today, work_calendar(session), agent_user_id=agent_user_id, lang=lang
@@ -155,7 +155,7 @@ def mark_read(
         request,
         session,
         "/agent",
-        lambda: agents.mark_read(session, pages._actor(user), ids, everything=not ids),
+        lambda: agents.mark_read(session, pages.actor_of(user), ids, everything=not ids),
         ("提醒已标记为已读", "alerts marked read"),
     )
 
@@ -167,7 +167,7 @@ def workload_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, "admin")
-    figures = agents.workload(session, pages._actor(user), clock.today(), work_calendar(session))
+    figures = agents.workload(session, pages.actor_of(user), clock.today(), work_calendar(session))
     return Template(
         "agent_workload.html", context=pages.context(request, session, clock, w=figures)
     )
@@ -183,7 +183,7 @@ def assignment_page(
     """The project's agent and the assignment history; administrators reassign here."""
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    who = pages._actor(user)
+    who = pages.actor_of(user)
     current = agents.project_agent(session, who, project_id)
     history = agents.assignment_history(session, who, project_id, lang)
     choices = (
@@ -213,7 +213,7 @@ def reassign(
             raise AgentInputError("请选择代办员（agent_id）", "choose an agent (agent_id)")
         agents.reassign(
             session,
-            pages._actor(user),
+            pages.actor_of(user),
             project_id,
             int(raw),
             _field(data, "reason"),
@@ -238,7 +238,7 @@ def checklist_page(
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
     listed = agents.checklist(
-        session, pages._actor(user), project_id, clock.today(), work_calendar(session), lang
+        session, pages.actor_of(user), project_id, clock.today(), work_calendar(session), lang
     )
     return Template(
         "agent_checklist.html",
@@ -262,7 +262,7 @@ def checklist_note(
         f"/projects/{project_id}/checklist#e-{key.replace(':', '-')}",
         lambda: agents.set_note(
             session,
-            pages._actor(user),
+            pages.actor_of(user),
             project_id,
             key,
             note=_field(data, "note"),
@@ -285,7 +285,7 @@ def meetings_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    who = pages._actor(user)
+    who = pages.actor_of(user)
     items = agents.meetings(session, who, project_id, lang)
     project = agents.ws.get_project(session, who, project_id)
     departments = sorted({d for s in project.steps for d in s.departments})
@@ -316,7 +316,7 @@ def convene(
     def act() -> None:
         agents.create_meeting(
             session,
-            pages._actor(user),
+            pages.actor_of(user),
             project_id,
             title=_field(data, "title"),
             held_on=_date(data, "held_on", ("会议日期", "meeting date")),
@@ -342,7 +342,7 @@ def meeting_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    m = agents.get_meeting(session, pages._actor(user), project_id, meeting_id, lang)
+    m = agents.get_meeting(session, pages.actor_of(user), project_id, meeting_id, lang)
     return Template(
         "agent_meeting.html",
         context=pages.context(
@@ -384,7 +384,7 @@ def minutes(
             )
         agents.record_minutes(
             session,
-            pages._actor(user),
+            pages.actor_of(user),
             project_id,
             meeting_id,
             decisions=[d for d in decisions if d],
@@ -416,7 +416,7 @@ def close_action(
         f"/projects/{project_id}/meetings/{meeting_id}",
         lambda: agents.close_action(
             session,
-            pages._actor(user),
+            pages.actor_of(user),
             project_id,
             meeting_id,
             action_id,

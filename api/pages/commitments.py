@@ -66,14 +66,6 @@ def project_block(session: Session, project: ProjectRow, user: Principal, lang: 
     )
 
 
-def _user(request: Request[Any, Any, Any], *roles: str) -> Principal:
-    return pages.require_user(request, *roles)
-
-
-def _actor(user: Principal) -> Any:
-    return pages._actor(user)
-
-
 @get("/public/commitments", include_in_schema=False, sync_to_thread=True)
 def public_page(
     request: Request[Any, Any, Any],
@@ -96,11 +88,13 @@ def regulator_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = _user(request, "regulator", "admin")
+    user = pages.require_user(request, "regulator", "admin")
     lang = pages.page_lang(request)
     from landplots.service import all_zones
 
-    rows = session.scalars(cs.visible_query(_actor(user)).order_by(CommitmentRow.id.desc())).all()
+    rows = session.scalars(
+        cs.visible_query(pages.actor_of(user)).order_by(CommitmentRow.id.desc())
+    ).all()
     items = []
     for c in rows:
         d = cs.commitment_detail(session, c, lang)
@@ -122,7 +116,7 @@ def regulator_page(
             session,
             clock,
             items=items,
-            tasks=cs.regulator_tasks(session, _actor(user), clock.today()),
+            tasks=cs.regulator_tasks(session, pages.actor_of(user), clock.today()),
             zones=all_zones(session),
             grades=cs.grades(session),
         ),
@@ -136,7 +130,7 @@ def report_download(
     clock: NamedDependency[Clock],
     zone: Annotated[str, QueryParameter(max_length=64)] = "",
 ) -> Response[bytes]:
-    _user(request, "regulator", "admin")
+    pages.require_user(request, "regulator", "admin")
     return Response(
         cs.compliance_pdf(session, zone, clock.today()),
         media_type="application/pdf",
@@ -153,9 +147,9 @@ def commitment_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = _user(request)
+    user = pages.require_user(request)
     lang = pages.page_lang(request)
-    c = cs.get_commitment(session, _actor(user), commitment_id)
+    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
     detail = cs.commitment_detail(session, c, lang)
     forms = []
     if user.role == "regulator":
@@ -192,8 +186,8 @@ def commitment_page(
 def letter_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
-    user = _user(request)
-    c = cs.get_commitment(session, _actor(user), commitment_id)
+    user = pages.require_user(request)
+    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
     return Response(
         cs.letter_pdf(session, c),
         media_type="application/pdf",
@@ -209,7 +203,7 @@ def inspect_submit(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Redirect:
-    user = _user(request, "regulator")
+    user = pages.require_user(request, "regulator")
     cp = session.get(CheckpointRow, checkpoint_id)
     if cp is None:
         raise CommitmentNotFound(
@@ -241,7 +235,7 @@ def inspect_submit(
                     ) from None
         cs.record_inspection(
             session,
-            _actor(user),
+            pages.actor_of(user),
             checkpoint_id,
             figures,
             evidence,
@@ -266,13 +260,13 @@ def accept_submit(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Redirect:
-    user = _user(request, "admin")
+    user = pages.require_user(request, "admin")
     return pages.run_form_action(
         request,
         session,
         f"/commitments/{commitment_id}",
         lambda: cs.accept_commitment(
-            session, _actor(user), commitment_id, clock.today(), work_calendar(session)
+            session, pages.actor_of(user), commitment_id, clock.today(), work_calendar(session)
         ),
         ("已确认并公示", "accepted and published"),
     )
@@ -285,10 +279,10 @@ def draft_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = _user(request, "enterprise")
+    user = pages.require_user(request, "enterprise")
     from approvals import workflow_service as ws
 
-    p = ws.get_project(session, _actor(user), project_id)
+    p = ws.get_project(session, pages.actor_of(user), project_id)
     return Template(
         "commitments_new.html", context=pages.context(request, session, clock, project=p)
     )
@@ -301,13 +295,13 @@ def draft_submit(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Redirect:
-    user = _user(request, "enterprise")
+    user = pages.require_user(request, "enterprise")
     return pages.run_form_action(
         request,
         session,
         f"/projects/{project_id}/commitment/new",
         lambda: cs.create_commitment(
-            session, _actor(user), project_id, clock.today(), work_calendar(session)
+            session, pages.actor_of(user), project_id, clock.today(), work_calendar(session)
         ),
         ("承诺书已起草，请用企业私钥签署", "commitment drafted; sign it with your private key"),
         then=lambda c: f"/commitments/{c.id}",
@@ -321,15 +315,15 @@ def signature_submit(
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    user = _user(request, "enterprise")
-    cs.get_commitment(session, _actor(user), commitment_id)  # not visible: 404
+    user = pages.require_user(request, "enterprise")
+    cs.get_commitment(session, pages.actor_of(user), commitment_id)  # not visible: 404
     return pages.run_form_action(
         request,
         session,
         f"/commitments/{commitment_id}",
         lambda: cs.submit_signature(
             session,
-            _actor(user),
+            pages.actor_of(user),
             commitment_id,
             data.get("key", "").strip(),
             data.get("signature", "").strip(),
@@ -344,8 +338,8 @@ def signature_submit(
 def canonical_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
-    user = _user(request)
-    c = cs.get_commitment(session, _actor(user), commitment_id)
+    user = pages.require_user(request)
+    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
     return Response(
         c.document.encode(),
         media_type="application/json",

@@ -285,7 +285,7 @@ async def set_lang(
 
 
 def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str, Any]]:
-    q = ws.visible_projects_query(_actor(user)).order_by(ProjectRow.id.desc()).limit(200)
+    q = ws.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
     return [
         {
             "id": p.id,
@@ -300,7 +300,8 @@ def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str,
     ]
 
 
-def _actor(user: Principal) -> ws.Actor:
+def actor_of(user: Principal) -> ws.Actor:
+    """The signed-in user as the services know them."""
     return ws.Actor(user.username, user.role, user.user_id, user.department, user.enterprise_id)
 
 
@@ -368,7 +369,7 @@ def project_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    p = ws.get_project(session, _actor(user), project_id, whole=True)
+    p = ws.get_project(session, actor_of(user), project_id, whole=True)
     calendar = work_calendar(session)
     live = ws.live_plan(session, p, clock.today(), calendar, lang)
     for s in live["steps"]:
@@ -456,7 +457,7 @@ def project_audit_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = require_user(request)
-    p = ws.get_project(session, _actor(user), project_id)
+    p = ws.get_project(session, actor_of(user), project_id)
     entries = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id.desc()).limit(300)
     ).all()
@@ -575,7 +576,7 @@ def new_project_submit(
     try:
         p = ws.file_project(
             session,
-            _actor(user),
+            actor_of(user),
             work_calendar(session),
             name=data.get("name", ""),
             attributes=answers,
@@ -621,7 +622,7 @@ def upload_material_page(
         url,
         lambda: ws.upload_material(
             session,
-            _actor(user),
+            actor_of(user),
             project_id,
             str(data.get("code", "")),
             filename or "",
@@ -648,7 +649,7 @@ def resubmit_page(
         session,
         f"/projects/{project_id}",
         lambda: ws.resubmit_corrections(
-            session, _actor(user), project_id, task_id, clock.today(), work_calendar(session)
+            session, actor_of(user), project_id, task_id, clock.today(), work_calendar(session)
         ),
         ("补正已提交，恢复计时", "corrections submitted"),
     )
@@ -668,7 +669,12 @@ def rate_page(
         session,
         f"/projects/{project_id}",
         lambda: ws.rate_step(
-            session, _actor(user), project_id, data.get("step", ""), score, data.get("comment", "")
+            session,
+            actor_of(user),
+            project_id,
+            data.get("step", ""),
+            score,
+            data.get("comment", ""),
         ),
         ("感谢评价", "thank you for rating"),
     )
@@ -685,7 +691,7 @@ def reviewer_home(
 ) -> Template:
     user = require_user(request, "reviewer")
     lang = page_lang(request)
-    rows = ws.worklist(session, _actor(user), clock.today(), work_calendar(session))
+    rows = ws.worklist(session, actor_of(user), clock.today(), work_calendar(session))
     for r in rows:
         r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
         r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
@@ -714,7 +720,7 @@ def task_page(
     lang = page_lang(request)
     from api.routes.tasks import _task_out
 
-    task = ws.get_task(session, _actor(user), task_id)
+    task = ws.get_task(session, actor_of(user), task_id)
     out = _task_out(session, task, clock)
     out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)
     out["status_name"] = wf.STATUS_NAMES.get(out["status"], (out["status"], out["status"]))[
@@ -797,7 +803,9 @@ def _decide_page(
         request,
         session,
         url,
-        lambda: fn(session, _actor(user), task_id, clock.today(), work_calendar(session), **kwargs),
+        lambda: fn(
+            session, actor_of(user), task_id, clock.today(), work_calendar(session), **kwargs
+        ),
         ok,
     )
 
