@@ -1,9 +1,10 @@
 """PDF documents (reportlab): the commitment letter (承诺书) and a zone's compliance report.
 
-Chinese throughout, in an embedded TrueType font (Debian's ``fonts-wqy-microhei``, or the file
-named by ``ONETRIP_CJK_FONT``): reportlab embeds a subset of a TrueType font, so the PDFs show
-Chinese on a machine without Chinese fonts.  A non-embedded CID font is never used; without a
-usable font the documents refuse to render with a clear error.
+Chinese throughout, in an embedded TrueType font: the Noto Sans SC subset shipped in
+:mod:`i18n.fonts`, or the file named by ``ONETRIP_CJK_FONT`` when a deployment configures one.
+reportlab embeds a subset of the font, so the PDFs show Chinese on a machine without any Chinese
+font installed.  A non-embedded CID font is never used; a configured font that cannot be loaded
+is an error naming the file, not a silent fallback.
 
 Pure: the inputs are plain dicts (the commitment document as signed, its signatures, its ledger
 entry), not database rows.
@@ -39,48 +40,45 @@ from reportlab.platypus import (
 )
 
 from commitments.errors import CommitmentError
+from i18n.fonts import BUNDLED_CJK_FONT
 from commitments.model import COMMITMENT_STATES, CONSEQUENCE_KINDS, ConsequenceRule, Status
 from commitments.signing import grouped
 from landplots.model import Milestone
 
 FONT = "OnetripCJK"
 FONT_ENV = "ONETRIP_CJK_FONT"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
 _FONT_LOCK = threading.Lock()
 
 
 def register_font() -> str:
     """Register the embedded CJK font once per process and return its name.
 
+    ``ONETRIP_CJK_FONT`` (a TrueType ``.ttf``/``.ttc`` file), when set, overrides the bundled
+    font.
+
     Raises
     ------
     CommitmentError
-        When no TrueType CJK font can be loaded (install ``fonts-wqy-microhei`` or set
-        ``ONETRIP_CJK_FONT``).
+        When the configured font (or, if the package was damaged, the bundled one) cannot be
+        loaded; the message names the file and why.
     """
     with _FONT_LOCK:
         if FONT in pdfmetrics.getRegisteredFontNames():
             return FONT
-        paths = [os.environ[FONT_ENV]] if os.environ.get(FONT_ENV) else list(FONT_CANDIDATES)
-        errors = []
-        for path in paths:
-            if not Path(path).exists():
-                errors.append(f"{path}: missing")
-                continue
+        configured = os.environ.get(FONT_ENV)
+        path = Path(configured) if configured else BUNDLED_CJK_FONT
+        if not path.is_file():
+            problem = "文件不存在", "no such file"
+        else:
             try:
-                pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+                pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+                return FONT
             except Exception as e:  # reportlab raises TTFError and others for unusable outlines
-                errors.append(f"{path}: {e}")
-                continue
-            return FONT
+                problem = str(e), str(e)
+        source = f"{FONT_ENV}={path}" if configured else str(path)
         raise CommitmentError(
-            "找不到可嵌入的中文 TrueType 字体（请安装 fonts-wqy-microhei 或设置 ONETRIP_CJK_FONT）："
-            + "；".join(errors),
-            "no embeddable Chinese TrueType font (install fonts-wqy-microhei or set ONETRIP_CJK_FONT): "
-            + "; ".join(errors),
+            f"无法加载可嵌入的中文 TrueType 字体 {source}：{problem[0]}",
+            f"cannot load the embeddable Chinese TrueType font {source}: {problem[1]}",
         )
 
 

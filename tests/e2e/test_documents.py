@@ -3,6 +3,7 @@ pdftoppm, their text read back by pdftotext, every font embedded (pdffonts)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,21 +23,52 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run(*cmd: str) -> str:
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
+def no_system_fonts(tmp: Path) -> dict[str, str]:
+    """An environment in which fontconfig sees no font at all (an empty font directory), so
+    poppler can only draw what the PDF itself embeds."""
+    empty = tmp / "no-fonts"
+    empty.mkdir(exist_ok=True)
+    conf = tmp / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{empty}</dir>'
+        f"<cachedir>{tmp / 'fc-cache'}</cachedir></fontconfig>"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ONETRIP_CJK_FONT"}
+    return {**env, "FONTCONFIG_FILE": str(conf), "HOME": str(tmp)}
+
+
+def run(*cmd: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        cmd, capture_output=True, text=True, check=True, timeout=60, env=env
+    ).stdout
 
 
 def check_pdf(path: Path) -> str:
-    """Rendered pages exist and are not blank; every font is embedded; the text comes back."""
-    run("pdftoppm", "-r", "50", "-png", str(path), str(path.with_suffix("")))
-    pngs = sorted(path.parent.glob(f"{path.stem}-*.png"))
-    assert pngs and all(p.stat().st_size > 5000 for p in pngs)
-    fonts = run("pdffonts", str(path)).splitlines()[2:]
+    """Rendered with no system font visible, the pages carry ink; every font is embedded and is
+    the bundled Noto Sans SC subset (unless ONETRIP_CJK_FONT overrides it); the text comes back."""
+    env = no_system_fonts(path.parent)
+    run("pdftoppm", "-r", "50", "-gray", str(path), str(path.with_suffix("")), env=env)
+    pages = sorted(path.parent.glob(f"{path.stem}-*.pgm"))
+    assert pages, "no page rendered"
+    for page in pages:
+        assert ink(page) > 0.01, f"{page.name}: blank page (a font drawn from nothing?)"
+    fonts = run("pdffonts", str(path), env=env).splitlines()[2:]
     assert fonts, "no font at all"
     for line in fonts:
-        emb = line.split()[-5]  # name type encoding emb sub uni object ID
+        name, emb = line.split()[0], line.split()[-5]  # name type encoding emb sub uni object ID
         assert emb == "yes", f"font not embedded: {line}"
-    return run("pdftotext", "-layout", str(path), "-")
+        if not os.environ.get("ONETRIP_CJK_FONT"):
+            assert "NotoSansSC" in name, f"not the bundled font: {line}"
+    return run("pdftotext", "-layout", str(path), "-", env=env)
+
+
+def ink(pgm: Path) -> float:
+    """Share of dark pixels of a binary PGM (P5, 8 bit) page."""
+    data = pgm.read_bytes()
+    magic, width, height, maxval, pixels = data.split(maxsplit=4)
+    assert magic == b"P5" and int(maxval) == 255
+    body = pixels[: int(width) * int(height)]
+    return sum(1 for b in body if b < 128) / len(body)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
