@@ -40,13 +40,22 @@ def rcpsp_command(
     workers: int | None,
 ) -> None:
     """求解资源受限项目调度问题（PSPLIB .sm）。Solve a PSPLIB .sm instance within the time limit."""
-    from approvals.rcpsp import RcpspError, solve, validate_schedule, warm_up
+    from approvals.rcpsp import RcpspError, engine_status, solve, validate_schedule, warm_up
     from approvals.rcpsp.psplib import load_sm
 
-    # Load the compiled search kernels (numba cache, ~1 s; compiled once at install by .ci/run)
-    # before the clock starts: the time limit is the solver's, and without the kernels the
-    # search falls back to CP-SAT alone.
-    warm_up(block=True, timeout=5.0)
+    # Load the compiled search kernels (numba cache, ~1 s; compiled once, in a child process,
+    # at install by .ci/run or on the first run) before the clock starts: the time limit is the
+    # solver's, and without the kernels the search falls back to CP-SAT alone — said on stderr.
+    if not warm_up(block=True, timeout=5.0):
+        status = engine_status()
+        why = status.reason or status.state
+        click.echo(
+            f"onetrip: 提示: 编译的调度引擎暂不可用（{why}），本次仅用 CP-SAT 求解"
+            if cli_ctx.lang == "zh"
+            else f"onetrip: note: the compiled scheduling engine is not available ({why}); "
+            "solving with CP-SAT alone",
+            err=True,
+        )
 
     try:
         instance = load_sm(path)

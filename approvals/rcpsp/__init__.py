@@ -28,7 +28,7 @@ from .model import (
     resource_orders,
     validate_schedule,
 )
-from .solver import kernels_ready, solve, warm_up
+from .solver import engine_status, kernels_ready, solve, warm_up
 
 __all__ = [
     "InfeasibleScheduleError",
@@ -41,6 +41,7 @@ __all__ = [
     "SolverError",
     "build_multi_project",
     "department_orders",
+    "engine_status",
     "kernels_ready",
     "objective_value",
     "resource_orders",

@@ -22,8 +22,10 @@ numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
 falls back to a user cache dir, or ``NUMBA_CACHE_DIR``, when the package
 directory is read-only).  Importing numba and loading the cached kernels
 costs 0.8-2 s in a fresh process (more on a loaded machine), compiling them
-without a cache 20-25 s.  So the load runs in a background thread
-(:func:`warm_up`) and ``solve`` waits for it at most 10 % of its budget:
+without a cache 20-25 s, always in a child process (:mod:`approvals.rcpsp.engine`
+explains why: compiling beside the solver crashed short runs at exit).  So the
+load runs in a background thread (:func:`warm_up`) and ``solve`` waits for it at
+most 10 % of its budget:
 if it is not finished, CP-SAT gets the whole time, starting from a
 pure-Python LFT schedule (the first result is then CP-SAT-quality, not
 GA-quality).  A long-lived process (service, benchmark) should call
@@ -52,6 +54,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import engine
 from .arrays import Arrays, build_arrays
 from .bounds import makespan_lower_bound, weighted_completion_lower_bound
 from .cpsat import solve_cpsat
@@ -59,47 +62,18 @@ from .errors import InstanceError, SolverError
 from .model import OBJECTIVES, Instance, Schedule, objective_value, validate_schedule
 from .sgs import lft_list, serial_sgs
 
-__all__ = ["kernels_ready", "solve", "warm_up"]
+__all__ = ["engine_status", "kernels_ready", "solve", "warm_up"]
 
-_ready = threading.Event()
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
-_kernels = None  # the module once loaded
-_kernel_error: BaseException | None = None
-
-
-def _warm_body() -> None:
-    global _kernels, _kernel_error
-    try:
-        from . import _kernels as K
-        from .model import Instance as _I
-
-        tiny = _I(
-            durations=(0, 2, 1, 0),
-            successors=((1, 2), (3,), (3,), ()),
-            demands=((0,), (1,), (1,), (0,)),
-            capacities=(1,),
-            projects=(0, 0, 0, 0),
-        )
-        for kind in ("makespan", "weighted_completion"):
-            isl = _Island(K, build_arrays(tiny, kind), 4, 0, 0.05, 2)
-            isl.initialise([])
-            isl.step(1)
-            isl.initialise([], elite=isl.best_list.copy())
-        _kernels = K
-    except BaseException as exc:
-        _kernel_error = exc
-    finally:
-        _ready.set()
-
+engine_status = engine.engine_status
 
 def warm_up(block: bool = True, timeout: float | None = None) -> bool:
-    """Load (or compile) the numba kernels, in a background thread.
+    """Bring up the compiled engine (see :mod:`approvals.rcpsp.engine`) in the background.
 
     Parameters
     ----------
     block
-        Wait for the load to finish (at most ``timeout`` seconds).
+        Wait for it (at most ``timeout`` seconds).  On a cold cache the kernels are compiled in
+        a child process (20-25 s); on a warm one they load in about a second.
     timeout
         Seconds to wait when ``block`` is true (None: no limit).
 
@@ -108,19 +82,15 @@ def warm_up(block: bool = True, timeout: float | None = None) -> bool:
     bool
         True when the kernels are ready to use.
     """
-    global _thread
-    with _lock:
-        if _thread is None:
-            _thread = threading.Thread(target=_warm_body, name="rcpsp-warm-up", daemon=True)
-            _thread.start()
+    engine.LOADER.start()
     if block:
-        _ready.wait(timeout)
+        engine.LOADER.done.wait(timeout)
     return kernels_ready()
 
 
 def kernels_ready() -> bool:
     """True when the numba kernels are loaded and working."""
-    return _ready.is_set() and _kernels is not None
+    return engine.LOADER.kernels is not None
 
 
 class _Shared:
@@ -423,9 +393,9 @@ def solve(
     if instance.n_jobs == 0:
         return Schedule((), 0, 0.0, 0.0, "empty")
     if best_fit > lb:
-        if not _ready.is_set():
+        if not engine.LOADER.done.is_set():
             warm_up(block=False)
-            _ready.wait(max(0.0, min(0.1 * time_limit, deadline - time.perf_counter())))
+            engine.LOADER.done.wait(max(0.0, min(0.1 * time_limit, deadline - time.perf_counter())))
         use_ga = kernels_ready() and heuristic_share > 0
         if use_ga:
             A = build_arrays(instance, objective)
@@ -438,7 +408,7 @@ def solve(
             # left-packing of early projects, so the GA then decodes with the plain SGS
             rounds = 3 if objective == "makespan" else 0
             islands = [
-                _Island(_kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, rounds)
+                _Island(engine.LOADER.kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, rounds)
                 for k in range(n_isl)
             ]
             shared = _Shared()
