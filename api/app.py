@@ -27,15 +27,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.accounts import signing_key
 from api.auth import auth_middleware
-from api.capacity_refresher import CapacityRefresher
 from api.clock import Clock
 from api.errors import EXCEPTION_HANDLERS
 from api.openapi import StrictStructSchemaPlugin, problems
+from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import ensure_schema, head_revision
 
 API_TAGS = [
     Tag(name="auth", description="登录 Authentication"),
@@ -99,6 +99,7 @@ def health(session: NamedDependency[Session]) -> dict[str, Any]:
 
 def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
+    from api import ops
     from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import agents as agent_pages
     from api.pages import commitments as commitment_pages
@@ -110,6 +111,7 @@ def route_handlers() -> list[Any]:
     agent_pages.register()
     return [
         health,
+        *ops.ROUTES,
         *auth.ROUTES,
         *catalog.ROUTES,
         *projects.ROUTES,
@@ -175,8 +177,8 @@ def create_app(
 
     def on_startup(app: Litestar) -> None:
         db = engine or make_engine(settings.database_url)
-        if migrate and current_revision(db) != head_revision():
-            upgrade(db)
+        if migrate:
+            ensure_schema(db)  # SQLite upgrades in place; PostgreSQL refuses when behind
         app.state.engine = db
         app.state.sessions = make_session_factory(db)
         app.state.write_sessions = make_session_factory(db, write=True)
@@ -185,16 +187,27 @@ def create_app(
             app.state.signing_key = signing_key(session, settings.secret_key)
             session.commit()
         csrf.secret = hashlib.sha256(("csrf:" + app.state.signing_key).encode()).hexdigest()
+        app.state.login_limiter = LoginLimiter(app.state.write_sessions)
 
-    def start_refresher(app: Litestar) -> None:
-        # workflow events only mark the capacity forecast pending; this recomputes it
-        app.state.capacity_refresher = CapacityRefresher(app.state.write_sessions, app.state.clock)
-        app.state.capacity_refresher.start()
+    def start_jobs(app: Litestar) -> None:
+        # workflow events only mark the capacity forecast pending; the job engine recomputes it
+        # (a worker on PostgreSQL, a thread of this process on SQLite) — see api.jobs
+        from api.jobs import server_jobs
+        from approvals import capacity_service
+
+        app.state.jobs = server_jobs(settings, app.state.write_sessions, app.state.clock)
+        app.state.jobs.start()
+        capacity_service.DEFERRAL.enabled = True
+        capacity_service.DEFERRAL.listener = app.state.jobs.capacity_pending
 
     def on_shutdown(app: Litestar) -> None:
-        refresher = getattr(app.state, "capacity_refresher", None)
-        if refresher is not None:
-            refresher.close()
+        jobs = getattr(app.state, "jobs", None)
+        if jobs is not None:
+            from approvals import capacity_service
+
+            capacity_service.DEFERRAL.enabled = False
+            capacity_service.DEFERRAL.listener = None
+            jobs.close()
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
@@ -211,12 +224,11 @@ def create_app(
             "clock": Provide(provide_clock, sync_to_thread=False),
         },
         middleware=[auth_middleware()],
+        logging_config=None,  # logging is the process's (api.ops.configure_logging), not litestar's
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        on_startup=[on_startup, start_refresher],
+        on_startup=[on_startup, start_jobs],
         on_shutdown=[on_shutdown],
-        state=State(
-            {"settings": settings, "clock": Clock(settings.today), "login_limiter": LoginLimiter()}
-        ),
+        state=State({"settings": settings, "clock": Clock(settings.today)}),
         openapi_config=OpenAPIConfig(
             title="onetrip API",
             version="0.1.0",
@@ -236,12 +248,17 @@ def create_app(
         request_max_body_size=64 * 1024 * 1024,
     )
     app.before_send.append(allow_header_fix(app.routes))
+    # outside routing and the exception handlers: every answer (401, 404, 500) is measured,
+    # logged and carries its request id
+    app.asgi_handler = observe_requests(app.asgi_handler)
     return app
 
 
 def create_app_from_env() -> Litestar:
-    """Factory for ``uvicorn --factory`` (several worker processes)."""
-    return create_app()
+    """Factory for ``uvicorn --factory`` (several worker processes): logging, then the app."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)
 
 
 __all__ = ["Request", "create_app", "create_app_from_env", "sessionmaker"]

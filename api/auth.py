@@ -33,6 +33,9 @@ TOKEN_COOKIE = "onetrip_token"
 PUBLIC_PATHS = [
     r"^/api/auth/login$",
     r"^/api/health$",
+    r"^/health$",
+    r"^/ready$",
+    r"^/metrics$",
     r"^/api/catalog",
     r"^/api/questionnaire$",
     r"^/api/public/",
@@ -62,8 +65,9 @@ def issue_token(principal: Principal, secret: str, minutes: int) -> tuple[str, i
     return jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60
 
 
-def decode_token(raw: str, secret: str) -> Principal:
-    """The principal a token names.
+def decode_token(raw: str, secret: str, previous: tuple[str, ...] = ()) -> Principal:
+    """The principal a token names; ``previous`` secrets are accepted too (during a rotation,
+    tokens issued before it stay valid until they expire).
 
     Raises
     ------
@@ -71,9 +75,7 @@ def decode_token(raw: str, secret: str) -> Principal:
         When the token is expired, forged (bad signature) or malformed.
     """
     try:
-        claims = jwt.decode(
-            raw, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
-        )
+        claims = _decode(raw, (secret, *previous))
     except jwt.ExpiredSignatureError:
         raise NotAuthorizedException(
             "令牌已过期，请重新登录 (token expired; log in again)"
@@ -91,6 +93,18 @@ def decode_token(raw: str, secret: str) -> Principal:
         )
     except (KeyError, ValueError, TypeError):
         raise NotAuthorizedException("令牌无效 (invalid token)") from None
+
+
+def _decode(raw: str, secrets: tuple[str, ...]) -> dict[str, Any]:
+    for i, secret in enumerate(secrets):
+        try:
+            return jwt.decode(
+                raw, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+            )
+        except jwt.InvalidSignatureError:
+            if i == len(secrets) - 1:
+                raise
+    raise jwt.InvalidSignatureError("no secret")
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -112,8 +126,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             )  # pages only: the API never reads cookies (no CSRF)
         if not raw:
             raise NotAuthorizedException("未登录 (not authenticated)")
-        secret = connection.app.state.signing_key
-        principal = decode_token(raw, secret)
+        state = connection.app.state
+        principal = decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
         return AuthenticationResult(user=principal, auth=raw)
 
 

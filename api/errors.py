@@ -7,6 +7,7 @@ caller's language (``Accept-Language`` or ``?lang=``) and, for validation errors
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -86,6 +87,8 @@ class BadRequest(LocalizedError):
 
 
 #: Most specific first.  Unlisted LocalizedErrors are 422: the input was understood but refused.
+log = logging.getLogger("onetrip.errors")
+
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (Unauthorized, HTTP_401_UNAUTHORIZED),
     (Forbidden, HTTP_403_FORBIDDEN),
@@ -170,10 +173,16 @@ def status_for(exc: Exception) -> int:
 def is_page(request: Request) -> bool:
     """A request for an HTML page rather than the API, the OGC API or the schema."""
     path = request.url.path
-    return not path.startswith(("/api/", "/ogc", "/schema", "/static/"))
+    return not path.startswith(("/api/", "/ogc", "/schema", "/static/")) and path not in PROBES
 
 
-def page_error(request: Request, status: int, detail: str) -> Response[Any]:
+#: The operators' endpoints (api.ops): machine-read, answered like the API.
+PROBES = frozenset({"/health", "/ready", "/metrics"})
+
+
+def page_error(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response[Any]:
     from litestar.response import Redirect, Template
 
     if status == 401:
@@ -201,7 +210,7 @@ def page_error(request: Request, status: int, detail: str) -> Response[Any]:
             "today": "",
         }
     ctx.update(status=status, title=en if lang == "en" else zh, detail=detail)
-    return Template("error.html", context=ctx, status_code=status)
+    return Template("error.html", context=ctx, status_code=status, headers=headers)
 
 
 def localized_error_handler(request: Request, exc: LocalizedError) -> Response[dict[str, Any]]:
@@ -217,7 +226,10 @@ def localized_error_handler(request: Request, exc: LocalizedError) -> Response[d
 def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     if is_page(request):
         return page_error(
-            request, exc.status_code, str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1])
+            request,
+            exc.status_code,
+            str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1]),
+            headers=dict(exc.headers or {}),  # e.g. Allow on a 405
         )
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and exc.extra:
@@ -231,7 +243,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response[dic
 def database_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     """The database did not answer (restarting, unreachable): 503 with Retry-After; the pool
     re-validates connections (pre-ping), so the service recovers by itself when it is back."""
-    request.logger.warning(
+    log.warning(
         "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
     )
     lang = request_lang(request)
@@ -246,7 +258,7 @@ def database_unavailable_handler(request: Request, exc: Exception) -> Response[d
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
     lang = request_lang(request)
     if is_page(request):
         return page_error(

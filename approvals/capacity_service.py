@@ -11,12 +11,12 @@ Days: day 0 is the first working day on or after ``today``.
 
 from __future__ import annotations
 
-import threading
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from approvals import workflow as wf
@@ -54,11 +54,29 @@ class Deferral:
     its request transaction, and concurrent decisions would queue behind each other (or deadlock)
     on it; so the server defers: an event only adds a ``pending`` marker, and a background
     refresher (:func:`refresh_pending`) recomputes once for all the events it finds.
+
+    ``listener`` (set by the app factory) is called once after the transaction that added a
+    marker commits: it wakes the in-process runner or defers a job on the queue.  Called after
+    the commit, so the job always finds the marker.
     """
 
     def __init__(self) -> None:
         self.enabled = False
-        self.wake = threading.Event()
+        self.listener: Callable[[], None] | None = None
+
+    def notify(self, session: Session) -> None:
+        listener = self.listener
+        if listener is None or session.info.get("capacity_notify"):
+            return
+        session.info["capacity_notify"] = True
+
+        def after_commit(s: Session) -> None:
+            s.info.pop("capacity_notify", None)
+            listener()
+
+        # a rolled-back transaction leaves it attached: it then fires at the session's next
+        # commit, a spurious wake-up that finds nothing pending
+        event.listen(session, "after_commit", after_commit, once=True)
 
 
 DEFERRAL = Deferral()
@@ -81,7 +99,7 @@ def after_event(
             )
         )
         session.flush()
-        DEFERRAL.wake.set()
+        DEFERRAL.notify(session)
         return None
     return _recompute_or_mark_stale(session, today, calendar, reason)
 

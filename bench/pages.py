@@ -110,7 +110,7 @@ def main() -> None:
         env={**os.environ, "ONETRIP_TODAY": os.environ.get("ONETRIP_TODAY", "2026-11-22")},
     )
     found = ids(url)
-    app = create_app(Settings.from_env({"DATABASE_URL": url}, data_dir=work / "files"))
+    app = create_app(Settings.from_env({"DATABASE_URL": url}))
     rows: list[tuple[str, str, float, float]] = []
     every: list[float] = []
     for role, paths in pages_by_role(found).items():

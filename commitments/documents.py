@@ -40,9 +40,9 @@ from reportlab.platypus import (
 )
 
 from commitments.errors import CommitmentError
-from i18n.fonts import BUNDLED_CJK_FONT
 from commitments.model import COMMITMENT_STATES, CONSEQUENCE_KINDS, ConsequenceRule, Status
 from commitments.signing import grouped
+from i18n.fonts import BUNDLED_CJK_FONT
 from landplots.model import Milestone
 
 FONT = "OnetripCJK"

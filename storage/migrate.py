@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 
 #: Tables that PostGIS owns: never compared, never dropped.
 FOREIGN_TABLES = frozenset({"spatial_ref_sys", "layer", "topology"})
+#: Tables of the PostgreSQL job queue (procrastinate): its schema, not ours.
+JOB_QUEUE_PREFIX = "procrastinate_"
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -22,7 +24,36 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
     if type_ == "index" and name in SPATIAL_INDEXES:
         return False
+    if type_ == "table" and name.startswith(JOB_QUEUE_PREFIX):
+        return False  # the job queue's own schema (procrastinate), applied by migration 0007
     return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
+def drop_job_queue_schema(conn) -> None:
+    """Drop the procrastinate schema (tables, functions, types) from a PostgreSQL connection."""
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            "DROP TABLE IF EXISTS procrastinate_events, procrastinate_periodic_defers, "
+            "procrastinate_jobs, procrastinate_workers CASCADE"
+        )
+    )
+    functions = conn.execute(
+        text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+            "AND p.proname LIKE 'procrastinate%'"
+        )
+    ).scalars()
+    for signature in list(functions):
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
+    for type_name in (
+        "procrastinate_job_to_defer_v1",
+        "procrastinate_job_event_type",
+        "procrastinate_job_status",
+    ):
+        conn.execute(text(f"DROP TYPE IF EXISTS {type_name} CASCADE"))
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -76,8 +107,42 @@ def reset_database(engine: Engine) -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
             conn.execute(text("DROP FUNCTION IF EXISTS ledger_append_only() CASCADE"))
+            drop_job_queue_schema(conn)
         return
     metadata.drop_all(engine)
     with engine.begin() as conn:
         if "alembic_version" in inspect(conn).get_table_names():
             conn.execute(text("DROP TABLE alembic_version"))
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older than this code's (or unknown to it)."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        self.current, self.head = current, head
+        super().__init__(
+            f"数据库结构版本 {current or '空'} 不是最新的 {head}：请先运行 onetrip migrate / "
+            f"the database schema is at {current or 'nothing'}, this code needs {head}: "
+            "run `onetrip migrate` first"
+        )
+
+
+def ensure_schema(engine: Engine, *, auto: bool | None = None) -> str | None:
+    """Check the schema is at head before serving; returns the revision it upgraded from.
+
+    ``auto`` (default: on SQLite only) upgrades in place.  The embedded default is one machine
+    and one file, so the demo needs no step; on PostgreSQL several servers start at once, and a
+    deployment migrates once (``onetrip migrate``) before they do, so a server that finds the
+    schema behind refuses to start instead of racing the others to alter it.
+    """
+    from storage.engine import is_sqlite
+
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return None
+    if auto is None:
+        auto = is_sqlite(str(engine.url))
+    if not auto:
+        raise SchemaBehind(current, head)
+    upgrade(engine)
+    return current or ""

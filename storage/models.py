@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import agent_service.orm  # noqa: F401
 import api.accounts
-import api.idempotency  # noqa: F401
+import api.idempotency
+import api.ratelimit  # noqa: F401
 import approvals.orm  # noqa: F401
 import commitments.orm  # noqa: F401
 import landplots.orm  # noqa: F401
-import storage.audit  # noqa: F401
+import storage.audit
+import storage.jobs  # noqa: F401
 from storage.base import Base
 
 metadata = Base.metadata

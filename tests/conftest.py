@@ -83,7 +83,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _truncate_all(engine: Engine) -> None:
     from storage.models import metadata
 
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    tables = [t.name for t in metadata.sorted_tables]
+    # the job queue's tables (procrastinate) come with migration 0007 on PostgreSQL
+    tables += ["procrastinate_jobs", "procrastinate_periodic_defers", "procrastinate_workers"]
+    names = ", ".join(f'"{t}"' for t in tables)
     if names:
         with engine.begin() as conn:
             # the audit trail refuses TRUNCATE by trigger; replica mode skips user triggers

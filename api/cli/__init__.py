@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "catalog": "api.cli.catalog:catalog_group",
     "calendar": "api.cli.calendar:calendar_group",
     "db": "api.cli.db:db_group",
+    "migrate": "api.cli.db:migrate_command",
     "serve": "api.cli.serve:serve_command",
     "workflow": "api.cli.workflow:workflow_group",
     "plots": "api.cli.plots:plots_group",
@@ -36,6 +37,8 @@ LAZY_COMMANDS = {
     "monitor": "api.cli.commitments:monitor_group",
     "report": "api.cli.commitments:report_group",
     "commitments": "api.cli.commitments:commitments_group",
+    "worker": "api.cli.worker:worker_command",
+    "jobs": "api.cli.worker:jobs_group",
 }
 
 
@@ -125,7 +128,12 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     onetrip — parallel approval (并联审批), standard plots (标准地) and signed commitments (承诺制)
     for investment projects.
     """
-    ctx.obj = CliContext(Settings.from_env(lang=lang))
+    try:
+        settings = Settings.from_env(lang=lang)
+    except ValueError as e:  # a malformed environment variable: name it, exit 2 (usage)
+        click.echo(f"onetrip: 配置错误 / configuration error: {e}", err=True)
+        ctx.exit(2)
+    ctx.obj = CliContext(settings)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -79,22 +79,32 @@ def database_exists(url: str) -> bool:
 
 
 def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True) -> Engine:
-    """An engine for the database, upgraded to the latest migration when ``migrate``."""
+    """An engine for the database whose schema is at the latest migration when ``migrate``.
+
+    A SQLite file is upgraded in place (the embedded default needs no step); a PostgreSQL
+    database that is behind is refused with the command that fixes it (``onetrip migrate``),
+    since several servers and workers share it and one deploy step migrates it.
+    """
     from storage.engine import make_engine
-    from storage.migrate import current_revision, head_revision, upgrade
+    from storage.migrate import SchemaBehind, ensure_schema, head_revision
 
     url = resolve_db_url(cli_ctx, db_url)
     engine = make_engine(url)
-    if migrate and current_revision(engine) != head_revision():
-        before = current_revision(engine)
-        upgrade(engine)
-        cli_ctx.err.print(
-            cli_ctx.t(
-                f"数据库已升级：{before or '空'} → {head_revision()}",
-                f"database upgraded: {before or 'empty'} → {head_revision()}",
-            ),
-            style="dim",
-        )
+    if migrate:
+        try:
+            before = ensure_schema(engine)
+        except SchemaBehind as e:
+            engine.dispose()
+            ctx = click.get_current_context()
+            fail(ctx, str(e).split(" / ")[0 if cli_ctx.lang == "zh" else 1])
+        if before is not None:
+            cli_ctx.err.print(
+                cli_ctx.t(
+                    f"数据库已升级：{before or '空'} → {head_revision()}",
+                    f"database upgraded: {before or 'empty'} → {head_revision()}",
+                ),
+                style="dim",
+            )
     return engine
 
 

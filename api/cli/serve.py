@@ -27,9 +27,18 @@ def serve_command(
     """启动 HTTP 服务。Serve the HTTP app."""
     import uvicorn
 
+    from api.ops import configure_logging
+
     url = resolve_db_url(cli_ctx, db_url)
-    open_engine(cli_ctx, url).dispose()  # migrate once, before the workers start
+    # SQLite: migrated here, once, before the processes start; PostgreSQL: refused when behind
+    open_engine(cli_ctx, url).dispose()
     os.environ["DATABASE_URL"] = url
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics of any process reports all of them (prometheus-client's multiprocess mode)
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="onetrip-metrics-")
+    configure_logging(cli_ctx.settings.log_format, cli_ctx.settings.log_level)
     cli_ctx.err.print(
         cli_ctx.t(
             f"onetrip 服务：http://{host}:{port}（数据库 {url}）",
@@ -43,6 +52,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=None,  # our handlers (text or JSON lines, with request ids), not uvicorn's
     )
 
 

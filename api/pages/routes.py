@@ -73,7 +73,8 @@ def current_user(request: Request[Any, Any, Any]) -> Principal | None:
     raw = request.cookies.get(TOKEN_COOKIE)
     if raw:
         try:
-            return decode_token(raw, request.app.state.signing_key)
+            state = request.app.state
+            return decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
         except NotAuthorizedException:
             return None
     return None
@@ -109,6 +110,7 @@ def nav_for(user: Principal | None, lang: str) -> list[tuple[str, str]]:
             ("/admin/catalog", t("catalogue")),
             ("/admin/calendar", t("calendar")),
             ("/admin/users", t("users")),
+            ("/admin/jobs", t("jobs")),
         ],
     }
     return items.get(user.role, []) + extra_nav(user, lang)
@@ -810,7 +812,24 @@ def _decide_page(
     )
 
 
-# --- administrator: catalogue, calendar, users ---------------------------------------------------
+# --- administrator: catalogue, calendar, users, background jobs ----------------------------------
+
+
+@get("/admin/jobs", include_in_schema=False, sync_to_thread=True)
+def admin_jobs(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    """后台任务: the job engine, its queue and the latest runs (failures first, with the error)."""
+    from api.jobs.status import job_status
+
+    require_user(request, "admin")
+    settings = request.app.state.settings
+    status = job_status(
+        session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
+    )
+    return Template("admin_jobs.html", context=context(request, session, clock, status=status))
 
 
 @get("/admin/catalog", include_in_schema=False, sync_to_thread=True)
@@ -952,6 +971,7 @@ def admin_users_submit(
 
 
 ROUTES = [
+    admin_jobs,
     home,
     login_page,
     login_submit,

@@ -83,6 +83,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dependency_graph": ("事项依赖关系图", "Dependency graph of the items"),
     "calendar": ("工作日历", "Working-day calendar"),
     "users": ("用户", "Users"),
+    "jobs": ("后台任务", "Background jobs"),
     "role": ("角色", "Role"),
     "create": ("创建", "Create"),
     "load": ("导入", "Load"),

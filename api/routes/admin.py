@@ -385,7 +385,29 @@ def audit(
     return {"items": [audit_out(r) for r in session.scalars(q.limit(limit).offset(offset))]}
 
 
+@get(
+    "/api/admin/jobs",
+    operation_id="jobStatus",
+    tags=["admin"],
+    sync_to_thread=True,
+    guards=[ADMIN],
+    responses=problems(401, 403),
+    summary="后台任务：队列与最近运行、失败 Background jobs: queue, recent runs, failures",
+)
+def job_status_route(
+    request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> dict[str, Any]:
+    """The job engine, its queue depth, and the latest runs — failures first, with their error."""
+    from api.jobs.status import job_status
+
+    settings = request.app.state.settings
+    return job_status(
+        session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
+    )
+
+
 ROUTES = [
+    job_status_route,
     list_users,
     create_user_route,
     list_enterprises,
