@@ -183,9 +183,31 @@ def test_admin_pages_and_roles(live, browser: Browser):
     expect(page.locator(".flash.err")).to_contain_text("workdays[0]")
     page.goto(f"{base}/admin/users")
     check_page(page, "12-admin-users")
+    # background jobs: reached from the navigation; a failed run shows with its error
+    from api.jobs import work
+    from storage.engine import make_engine, make_session_factory
+
+    engine = make_engine(live.db_url)
+    work.record_failure(
+        make_session_factory(engine, write=True),
+        "daily",
+        "2026-03-05",
+        "Traceback (most recent call last):\nOperationalError: server closed the connection",
+        5,
+    )
+    engine.dispose()
+    page.get_by_role("navigation").get_by_role("link", name="后台任务").click()
+    expect(page.get_by_role("heading", name="后台任务", exact=True)).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("1 个任务重试后仍失败")
+    row = page.get_by_role("row").filter(has_text="2026-03-05")
+    expect(row).to_contain_text("失败")
+    expect(row).to_contain_text("OperationalError: server closed the connection")
+    check_page(page, "12b-admin-jobs")
     # an enterprise may not open administration pages; another enterprise's project is not shown
     login(page, base, "enterprise2")
     response = page.goto(f"{base}/admin/users")
+    assert response is not None and response.status == 403
+    response = page.goto(f"{base}/admin/jobs")
     assert response is not None and response.status == 403
     response = page.goto(f"{base}/projects/999")
     assert response is not None and response.status == 404

@@ -27,7 +27,7 @@ def test_tokens_of_the_previous_secret_are_accepted_during_a_rotation():
     with pytest.raises(NotAuthorizedException, match="令牌无效"):
         decode_token(token, NEW)  # the rotation is over: old tokens are refused
     with pytest.raises(NotAuthorizedException, match="令牌无效"):
-        decode_token(token, NEW, ("some-other-secret",))
+        decode_token(token, NEW, ("some-other-secret-" + "c" * 40,))
     assert decode_token(issue_token(who, NEW, 30)[0], NEW, (OLD,)).user_id == 3
 
 
