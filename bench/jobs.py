@@ -109,7 +109,7 @@ def pings(jobs: QueueJobs, engine, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def daily(jobs: QueueJobs, engine, sessions) -> tuple[float, dict]:
+def daily(jobs: QueueJobs, engine, sessions, timeout: float) -> tuple[float, dict | None]:
     with sessions() as s:  # the bench day again, from scratch
         s.execute(delete(AlertRow).where(AlertRow.raised_on == TODAY))
         s.execute(delete(JobRunRow).where(JobRunRow.run_key == TODAY.isoformat()))
@@ -126,6 +126,8 @@ def daily(jobs: QueueJobs, engine, sessions) -> tuple[float, dict]:
             )
             if row is not None:
                 break
+            if time.perf_counter() - start > timeout:
+                return time.perf_counter() - start, None
             time.sleep(0.05)
         elapsed = time.perf_counter() - start
         if row.status != "done":
@@ -147,12 +149,28 @@ def once_more(jobs: QueueJobs, engine, sessions) -> bool:
     return before == after and row.attempts == 1
 
 
+def abandon(engine, procs: list[subprocess.Popen]) -> None:
+    """A day's run that did not finish in time: kill the workers, drop its job and its row."""
+    for p in procs:
+        p.kill()
+        p.wait()
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'onetrip.daily'"))
+        conn.execute(text("DELETE FROM job_runs"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="PostgreSQL URL (wiped first unless --reuse)")
     parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--pings", type=int, default=2_000)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--daily-timeout",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the day's run before reporting it unfinished",
+    )
     parser.add_argument("--logs", type=Path, default=Path("bench-jobs-logs"))
     args = parser.parse_args()
     if is_sqlite(args.db):
@@ -169,19 +187,24 @@ def main() -> None:
     jobs = QueueJobs(args.db)
     jobs.start()
     rows = []
+    result = None
     try:
         for n in (1, 2):
             procs = start_workers(n, args.db, args.logs)
             try:
                 pings(jobs, engine, 100)  # warm: connections, first imports
                 rate = pings(jobs, engine, args.pings)
-                total, result = daily(jobs, engine, sessions)
-                once = once_more(jobs, engine, sessions)
+                total, result = daily(jobs, engine, sessions, args.daily_timeout)
+                once = once_more(jobs, engine, sessions) if result is not None else None
             finally:
-                stop_workers(procs)
+                if result is None:
+                    abandon(engine, procs)
+                else:
+                    stop_workers(procs)
             rows.append((n, rate, total, result, once))
             print(
-                f"{n} worker(s): {rate:.0f} jobs/s; day's run {total:.2f} s {result['seconds']}",
+                f"{n} worker(s): {rate:.0f} jobs/s; day's run {total:.2f} s "
+                f"{result['seconds'] if result else 'NOT FINISHED'}",
                 flush=True,
             )
     finally:
@@ -198,6 +221,9 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, rate, total, result, once in rows:
+        if result is None:
+            print(f"| {n} | {rate:.0f} | not finished in {total:.0f} s | | | | | | | |")
+            continue
         s = result["seconds"]
         print(
             f"| {n} | {rate:.0f} | {total:.2f} s | {s['alerts']:.2f} s | {s['monitor']:.2f} s | "
