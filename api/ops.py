@@ -295,22 +295,10 @@ def _registry(state: Any) -> CollectorRegistry:
 
         multiprocess.MultiProcessCollector(registry)  # every process's counters, summed
     else:
-        from prometheus_client import REGISTRY
-
         for collector in (REQUEST_SECONDS, REQUESTS, ERRORS):
-            registry.register(_Borrowed(collector, REGISTRY))
+            registry.register(collector)  # also in the default registry: shown here too
     registry.register(JobsCollector(state))
     return registry
-
-
-class _Borrowed:
-    """A collector of the default registry, shown in another registry too."""
-
-    def __init__(self, collector: Any, _registry: Any) -> None:
-        self.collector = collector
-
-    def collect(self) -> Any:
-        return self.collector.collect()
 
 
 #: The classic Prometheus text format (what ``generate_latest`` writes).

@@ -44,6 +44,12 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _take_capacity_lock(session: Session) -> None:
+    """PostgreSQL: capacity recomputes of several workers take turns (SQLite has one writer)."""
+    if not is_sqlite(str(session.get_bind().url)):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CAPACITY_LOCK})
+
+
 def refresh_capacity(sessions: SessionFactory, today: date) -> bool:
     """Recompute the capacity forecast if any event is pending; True when it did."""
     from approvals import capacity_service as cs
@@ -54,8 +60,7 @@ def refresh_capacity(sessions: SessionFactory, today: date) -> bool:
             return False
         session.rollback()
         begin_write(session)
-        if not is_sqlite(str(session.get_bind().url)):
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CAPACITY_LOCK})
+        _take_capacity_lock(session)
         run = cs.refresh_pending(session, today, work_calendar(session))
         session.commit()
         return run is not None
@@ -174,8 +179,7 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     lap("monitor")
     with sessions() as session:
         begin_write(session)
-        if not is_sqlite(str(session.get_bind().url)):
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CAPACITY_LOCK})
+        _take_capacity_lock(session)
         run = cs.recompute(session, day, work_calendar(session), full=True, reason="daily")
         session.commit()
         out["capacity"] = {"method": run.method, "tasks": run.tasks}
