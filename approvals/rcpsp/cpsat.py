@@ -81,7 +81,8 @@ def solve_cpsat(
     """
     t0 = time.perf_counter()
     n = instance.n_jobs
-    H = horizon if horizon is not None else instance.horizon_upper_bound()
+    ub = instance.horizon_upper_bound()  # once: it sums every duration
+    H = horizon if horizon is not None else ub
     es = earliest_starts(instance)
     tail = _tails(instance)
     m = cp_model.CpModel()
@@ -89,7 +90,7 @@ def solve_cpsat(
     intervals = []
     for j in range(n):
         lo = es[j]
-        hi = max(lo, H - tail[j]) if objective == "makespan" else instance.horizon_upper_bound()
+        hi = max(lo, H - tail[j]) if objective == "makespan" else ub
         s = m.new_int_var(lo, hi, f"s{j}")
         starts.append(s)
         d = instance.durations[j]
@@ -133,7 +134,7 @@ def solve_cpsat(
     else:
         weights = _weights_int(instance)
         comp = [
-            m.new_int_var(0, instance.horizon_upper_bound(), f"c{p}")
+            m.new_int_var(0, ub, f"c{p}")
             for p in range(instance.n_projects)
         ]
         for j, p in enumerate(instance.projects or ()):

@@ -9,6 +9,7 @@ are identical for the same list.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from .bounds import latest_finishes
@@ -26,19 +27,23 @@ def is_precedence_feasible(instance: Instance, order: Sequence[int]) -> bool:
 
 
 def priority_list(instance: Instance, priority: Sequence[float]) -> list[int]:
-    """Precedence-feasible list taking the eligible job of smallest priority (ties: lower index)."""
+    """Precedence-feasible list taking the eligible job of smallest priority (ties: lower index).
+
+    A heap of the eligible jobs: O(n log n), so that the list of 300,000 open review tasks of a
+    city's day (10,000 projects) takes a second, not the hours of a linear scan per pick.
+    """
     n = instance.n_jobs
     indeg = [len(instance.predecessors[j]) for j in range(n)]
-    eligible = [j for j in range(n) if indeg[j] == 0]
+    eligible = [(priority[j], j) for j in range(n) if indeg[j] == 0]
+    heapq.heapify(eligible)
     out: list[int] = []
     while eligible:
-        j = min(eligible, key=lambda x: (priority[x], x))
-        eligible.remove(j)
+        _, j = heapq.heappop(eligible)
         out.append(j)
         for s in instance.successors[j]:
             indeg[s] -= 1
             if indeg[s] == 0:
-                eligible.append(s)
+                heapq.heappush(eligible, (priority[s], s))
     return out
 
 
@@ -71,9 +76,7 @@ def serial_sgs(instance: Instance, order: Sequence[int]) -> list[int]:
     """
     if not is_precedence_feasible(instance, order):
         raise RcpspError("activity list is not a precedence-feasible permutation of the jobs")
-    n_res = instance.n_resources
-    horizon = instance.horizon_upper_bound() + 1
-    avail = [[instance.capacity_at(r, t) for t in range(horizon)] for r in range(n_res)]
+    profile = _Profile(instance)
     start = [0] * instance.n_jobs
     for j in order:
         t = instance.release(j)
@@ -82,17 +85,78 @@ def serial_sgs(instance: Instance, order: Sequence[int]) -> list[int]:
         d = instance.durations[j]
         used = [(r, q) for r, q in enumerate(instance.demands[j]) if q > 0]
         if d > 0 and used:
-            while True:
-                conflict = -1
-                for u in range(t + d - 1, t - 1, -1):
-                    if any(avail[r][u] < q for r, q in used):
-                        conflict = u
-                        break
-                if conflict < 0:
-                    break
-                t = conflict + 1
-            for u in range(t, t + d):
-                for r, q in used:
-                    avail[r][u] -= q
+            t = profile.earliest(t, d, used)
+            profile.take(t, d, used)
         start[j] = t
     return start
+
+
+class _Profile:
+    """Free capacity per resource and period, grown on demand, with skip pointers over full periods.
+
+    Periods with no capacity left cannot take any job that uses the resource, so a union-find
+    pointer jumps over runs of them: placing a job behind a long queue costs the gaps it
+    inspects, not the length of the queue (the linear scan made a day's schedule of 300,000
+    tasks quadratic).  The result is the same as the plain scan's: the earliest feasible start.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.nominal = list(instance.capacities)
+        prof = instance.capacity_profile
+        self.avail = [list(prof[r]) if prof is not None else [] for r in range(len(self.nominal))]
+        # nxt[r][u] == u: period u has some capacity; else a later period to look at
+        self.nxt = [
+            [u if c > 0 else u + 1 for u, c in enumerate(row)] for row in self.avail
+        ]
+
+    def _grow(self, r: int, upto: int) -> None:
+        row = self.avail[r]
+        if upto < len(row):
+            return
+        old = len(row)
+        size = max(upto + 1, 2 * old, 64)
+        cap = self.nominal[r]
+        row.extend([cap] * (size - old))
+        self.nxt[r].extend(range(old, size) if cap > 0 else range(old + 1, size + 1))
+
+    def _free_from(self, r: int, u: int) -> int:
+        """First period >= u where resource r has any capacity left (path compression)."""
+        nxt = self.nxt[r]
+        root = u
+        while True:
+            self._grow(r, root)
+            if nxt[root] == root:
+                break
+            root = nxt[root]
+        while nxt[u] != root and u != root:
+            nxt[u], u = root, nxt[u]
+        return root
+
+    def earliest(self, t: int, d: int, used: list[tuple[int, int]]) -> int:
+        """Earliest start >= t where every used resource has its demand for d periods."""
+        while True:
+            moved = True
+            while moved:  # every used resource has some capacity at t
+                moved = False
+                for r, _ in used:
+                    f = self._free_from(r, t)
+                    if f != t:
+                        t, moved = f, True
+            for r, _ in used:
+                self._grow(r, t + d)
+            conflict = -1
+            for u in range(t + d - 1, t - 1, -1):
+                if any(self.avail[r][u] < q for r, q in used):
+                    conflict = u
+                    break
+            if conflict < 0:
+                return t
+            t = conflict + 1
+
+    def take(self, t: int, d: int, used: list[tuple[int, int]]) -> None:
+        for r, q in used:
+            row = self.avail[r]
+            for u in range(t, t + d):
+                row[u] -= q
+                if row[u] == 0:
+                    self.nxt[r][u] = u + 1
