@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Integer, String, any_, bindparam, cast, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from access.actor import Actor
 from agent_service import alerts as rules
 from agent_service.assignment import choose_agent
 from agent_service.checklist import build_checklist, current_phase, phases
@@ -83,7 +84,7 @@ from landplots.orm import PlotRow
 from storage.audit import record
 from storage.engine import begin_write
 
-Actor = ws.Actor
+Actor = Actor
 
 #: Projects that count towards an agent's load and whose review clocks are scanned.
 ACTIVE = ("in_review",)

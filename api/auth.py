@@ -23,8 +23,8 @@ from litestar.middleware import (
     DefineMiddleware,
 )
 
+from access.actor import Actor
 from api.accounts import Principal
-from approvals.workflow_service import Actor
 
 ALGORITHM = "HS256"
 TOKEN_COOKIE = "onetrip_token"

@@ -16,12 +16,12 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.actor import SYSTEM, Actor
 from agent_service import service as agents
 from agent_service.digest import format_digest
 from agent_service.orm import AgentAssignmentRow, MeetingRow
 from api.demo_workflow import actor
 from api.seed import DemoAccounts
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.orm import ProjectRow, StepRow
 
@@ -150,7 +150,7 @@ class AgentDemo:
         if self.meeting_id is not None:
             m = agents.get_meeting(
                 session,
-                ws.SYSTEM,
+                SYSTEM,
                 self.meeting_project or 0,
                 self.meeting_id,
                 self.lang,  # type: ignore[arg-type]
@@ -217,7 +217,7 @@ class AgentDemo:
             ),
             style="dim",
         )
-        figures = agents.workload(session, ws.Actor("admin", "admin"), end, self.calendar)
+        figures = agents.workload(session, Actor("admin", "admin"), end, self.calendar)
         table = Table(
             *t(
                 "代办员,区域,行业,在办,已竣工,容量,风险项目,待办跟进",

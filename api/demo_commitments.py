@@ -13,9 +13,9 @@ from typing import Any
 from rich.table import Table
 from sqlalchemy import select
 
+from access.actor import Actor
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
-from approvals.workflow_service import Actor
 from commitments import service as cs
 from commitments import signing
 from commitments.model import CONSEQUENCE_KINDS, Status

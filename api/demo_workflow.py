@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
 from api.seed import DemoAccounts, reviewer_username
 from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
@@ -55,9 +56,9 @@ class Behaviour:
     early: set[str] = field(default_factory=set)  # steps decided a day before their due day
 
 
-def actor(accounts: DemoAccounts, username: str) -> ws.Actor:
+def actor(accounts: DemoAccounts, username: str) -> Actor:
     u = accounts.users[username]
-    return ws.Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
 
 
 def upload_all(

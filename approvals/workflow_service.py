@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from access.actor import SYSTEM, Actor
 from approvals import capacity_service
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
@@ -65,22 +66,6 @@ FILE_SIGNATURES: list[tuple[bytes, str]] = [
 RATING_LABELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the authenticated user, as the domain needs to know them."""
-
-    username: str
-    role: str
-    user_id: int | None = None
-    department: str | None = None
-    enterprise_id: int | None = None
-
-    @property
-    def reads_everything(self) -> bool:
-        return self.role in {"regulator", "admin"}
-
-
-SYSTEM = Actor("system", "admin")
 
 
 # --- loading and visibility ---------------------------------------------------------------------

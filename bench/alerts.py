@@ -33,6 +33,8 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import make_url
 
+from access.actor import Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -46,7 +48,6 @@ from agent_service.orm import (  # noqa: E402
 from api.accounts import UserRow  # noqa: E402
 from api.demo import sample_project  # noqa: E402
 from api.seed import demo_password_hash, seed_demo_accounts  # noqa: E402
-from approvals import workflow_service as ws  # noqa: E402
 from approvals.catalog import parse_catalog  # noqa: E402
 from approvals.orm import DeferralRow, ProjectRow, StepRow, TaskRow  # noqa: E402
 from approvals.planning import plan  # noqa: E402
@@ -373,7 +374,7 @@ def main() -> None:
             collect.append(s)
         # one agent's reads (each bench agent carries about 200 projects)
         user = session.scalar(select(UserRow).where(UserRow.username == "bench-agent-007"))
-        who = ws.Actor(user.username, "agent", user.id)
+        who = Actor(user.username, "agent", user.id)
         board_s, board = timed(lambda: agents.dashboard(session, who, TODAY, calendar))
         feed_s, feed = timed(lambda: agents.calendar_feed(session, who, user.id, TODAY, calendar))
         digest_s, _ = timed(lambda: agents.digest(session, TODAY, calendar, username=user.username))

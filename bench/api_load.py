@@ -43,6 +43,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from access.actor import Actor
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -90,7 +92,7 @@ def prepare(url: str, projects: int) -> None:
         doc = sample_project_doc()
         for i in range(projects):
             owner = accounts.users["enterprise1" if i % 2 == 0 else "enterprise2"]
-            actor = ws.Actor(
+            actor = Actor(
                 owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id
             )
             p = ws.file_project(

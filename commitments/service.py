@@ -49,9 +49,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
 from approvals.calendar import WorkCalendar
 from approvals.orm import BlobRow, EnterpriseRow, ProjectRow, StepRow
-from approvals.workflow_service import Actor
 from commitments import evaluation as ev
 from commitments import signing
 from commitments.canonical import FORMAT_VERSION, canonical_bytes, sha256_hex

@@ -28,7 +28,7 @@ from commitments.errors import CommitmentError, LedgerError
 
 
 def _admin() -> Any:
-    from approvals.workflow_service import Actor
+    from access.actor import Actor
 
     return Actor("cli", "admin")
 
@@ -361,7 +361,7 @@ def sign(cli_ctx: CliContext, number: str, key_file: str, db_url: str | None) ->
         ) from None
     key = signing.load_private_pem(pem, key_file)
     public = signing.public_of(key)
-    from approvals.workflow_service import Actor
+    from access.actor import Actor
 
     cs = _services()
     engine = open_engine(cli_ctx, db_url)

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
 from api.accounts import (
     ROLES,
     AccountError,
@@ -302,9 +303,9 @@ def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str,
     ]
 
 
-def actor_of(user: Principal) -> ws.Actor:
+def actor_of(user: Principal) -> Actor:
     """The signed-in user as the services know them."""
-    return ws.Actor(user.username, user.role, user.user_id, user.department, user.enterprise_id)
+    return Actor(user.username, user.role, user.user_id, user.department, user.enterprise_id)
 
 
 def _projects_page(

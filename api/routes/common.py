@@ -14,11 +14,11 @@ from litestar.params import PathParameter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
 from api.accounts import Principal
 from api.auth import actor_of
 from api.errors import BadRequest, Conflict
 from api.idempotency import IdempotencyRow
-from approvals.workflow_service import Actor
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from access.actor import Actor
 from agent_service import service as agents
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
@@ -94,12 +95,12 @@ class World:
     enterprises: list[Any]
     cal: WorkCalendar
 
-    def actor(self, username: str) -> ws.Actor:
+    def actor(self, username: str) -> Actor:
         u = self.users[username]
-        return ws.Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+        return Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
 
     @property
-    def admin(self) -> ws.Actor:
+    def admin(self) -> Actor:
         return self.actor("admin")
 
 
@@ -143,5 +144,5 @@ def upload(session, w: World, project: ProjectRow, code: str, on: date, owner="e
     session.commit()
 
 
-def reviewer(w: World, dept: str) -> ws.Actor:
+def reviewer(w: World, dept: str) -> Actor:
     return w.actor(f"reviewer-{dept}")

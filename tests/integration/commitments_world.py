@@ -9,6 +9,7 @@ from datetime import date
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
 from api.demo import sample_registry_files
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
@@ -21,17 +22,17 @@ FILED = date(2026, 3, 2)
 
 @dataclass
 class World:
-    enterprise: ws.Actor
-    other: ws.Actor
-    regulator: ws.Actor
-    admin: ws.Actor
+    enterprise: Actor
+    other: Actor
+    regulator: Actor
+    admin: Actor
     project_id: int
     key: Ed25519PrivateKey
 
 
-def actor(accounts, username: str) -> ws.Actor:
+def actor(accounts, username: str) -> Actor:
     u = accounts.users[username]
-    return ws.Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
 
 
 def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = True) -> World:

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from access.actor import Actor
 from api.seed import seed_demo_accounts
 from approvals import capacity_service as cs
 from approvals import workflow_service as ws
@@ -38,7 +39,7 @@ def setup(session):
     users = accounts.users
     out = []
     for name, (user, ent) in (("项目一", ("enterprise1", 0)), ("项目二", ("enterprise2", 1))):
-        actor = ws.Actor(
+        actor = Actor(
             user, "enterprise", users[user].id, enterprise_id=accounts.enterprises[ent].id
         )
         out.append(
@@ -90,7 +91,7 @@ def test_absence_and_events_keep_the_forecast_in_step(session):
     assert forecast(session, p1, "A").start_on == date(2026, 3, 3)  # nobody on Monday
     # a workflow event recomputes incrementally, in the same unit of work
     runs_before = len(session.scalars(select(CapacityRunRow)).all())
-    admin = ws.Actor("reviewer-fgw", "reviewer", 1, department="fgw")
+    admin = Actor("reviewer-fgw", "reviewer", 1, department="fgw")
     step = session.scalar(select(StepRow).where(StepRow.project_id == p1.id, StepRow.code == "A"))
     ws.accept_task(session, admin, step.tasks[0].id, MON, cal)
     session.commit()

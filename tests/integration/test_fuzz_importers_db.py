@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from access.actor import Actor
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
 from approvals.errors import ApprovalsError
@@ -108,7 +109,7 @@ def test_plot_importer_never_crashes_nor_writes_half(session, tmp_path_factory, 
 def test_upload_importer_never_crashes_nor_writes_half(session, data, filename, code):
     accounts = seed_demo_accounts(session)
     owner = accounts.users["enterprise1"]
-    actor = ws.Actor(owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id)
+    actor = Actor(owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id)
     project = ws.get_project(session, actor, _project(session, actor).id)
     before = (
         session.scalar(select(func.count()).select_from(MaterialRow)),

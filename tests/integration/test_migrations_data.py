@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import MetaData, Table, func, select
 
+from access.actor import Actor
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
 from approvals.calendar import parse_arrangement
@@ -111,7 +112,7 @@ def test_one_step_down_and_up_again_keeps_a_filed_project(engine):
         accounts = seed_demo_accounts(s)
         s.commit()
         user = accounts.users["enterprise1"]
-        actor = ws.Actor(
+        actor = Actor(
             user.username, "enterprise", user.id, enterprise_id=accounts.enterprises[0].id
         )
         doc = sample_project_doc()

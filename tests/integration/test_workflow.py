@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from access.actor import Actor
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
 from approvals.catalog import parse_catalog
@@ -102,28 +103,28 @@ def world(session):
     store_catalogue(session, parse_catalog(CATALOG))
     session.commit()
     users = accounts.users
-    ent = ws.Actor(
+    ent = Actor(
         "enterprise1",
         "enterprise",
         users["enterprise1"].id,
         enterprise_id=accounts.enterprises[0].id,
     )
-    other = ws.Actor(
+    other = Actor(
         "enterprise2",
         "enterprise",
         users["enterprise2"].id,
         enterprise_id=accounts.enterprises[1].id,
     )
 
-    def reviewer(dept: str) -> ws.Actor:
+    def reviewer(dept: str) -> Actor:
         u = users[f"reviewer-{dept}"]
-        return ws.Actor(u.username, "reviewer", u.id, department=dept)
+        return Actor(u.username, "reviewer", u.id, department=dept)
 
     return {
         "ent": ent,
         "other": other,
         "rev": reviewer,
-        "reg": ws.Actor("regulator1", "regulator", users["regulator1"].id),
+        "reg": Actor("regulator1", "regulator", users["regulator1"].id),
         "cal": work_calendar(session),
     }
 
