@@ -55,3 +55,24 @@ class LocalizedError(Exception):
     def __str__(self) -> str:
         m = self.message
         return m.zh if m.zh == m.en else f"{m.zh} ({m.en})"
+
+
+# --- the error kinds every adapter knows ----------------------------------------------------
+# Each domain package roots its own family at LocalizedError and derives its specific errors from
+# these kinds as well, so that the HTTP layer maps a handful of kinds, not every package's classes.
+
+
+class NotFound(LocalizedError):
+    """The thing named does not exist, or the caller may not know that it does (HTTP 404)."""
+
+
+class Forbidden(LocalizedError):
+    """The caller's role or ownership does not allow the action (HTTP 403)."""
+
+
+class Conflict(LocalizedError):
+    """The request conflicts with the current state: stale version, duplicate, wrong state (409)."""
+
+
+class Invalid(LocalizedError):
+    """The input was understood but is refused: out of range, inconsistent, unknown code (422)."""

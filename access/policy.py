@@ -1,0 +1,158 @@
+"""The access policy: what each role may do, asked by every route, page and service.
+
+One table, :data:`GRANTS`, says which roles may take each :class:`Action` and whether the grant
+is *scoped* to what the actor owns (an enterprise's own projects, a reviewer's own department's
+tasks, an agent's own assignments).  Adding a role means adding it to
+:class:`~access.actor.Role` and its rows here; nothing else asks ``role ==``.
+
+>>> from access.actor import Actor, Role
+>>> can(Actor("e1", Role.ENTERPRISE, 7, enterprise_id=3), Action.PROJECT_FILE)
+True
+>>> can(Actor("r1", Role.REVIEWER, 8, department="fgw"), Action.TASK_DECIDE, Owned(department="zj"))
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+from access.actor import Actor, Role
+from i18n import Forbidden
+
+
+class Action(StrEnum):
+    """Everything the policy decides, named for what the user does."""
+
+    # projects and review (一窗受理, 并联审批)
+    PROJECT_FILE = "project.file"  # 申报项目
+    PROJECT_READ = "project.read"  # 查看项目 (scoped: own / assigned / department's)
+    PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
+    TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)
+    TASK_QUEUE_READ = "task.queue_read"  # 部门工作量与预测
+    AUDIT_READ = "audit.read"  # 审计日志
+    # administration (行政服务中心)
+    CATALOGUE_MANAGE = "catalogue.manage"  # 事项清单
+    CALENDAR_MANAGE = "calendar.manage"  # 节假日安排
+    USER_MANAGE = "user.manage"  # 账户
+    PLOT_MANAGE = "plot.manage"  # 标准地导入
+    JOBS_READ = "jobs.read"  # 后台任务
+    # proxy agents (代办制)
+    AGENT_MANAGE = "agent.manage"  # 指派、改派、代办员资料
+    AGENT_WORK = "agent.work"  # 代办清单备注、联席会议 (scoped: own assignments)
+    AGENT_READ = "agent.read"  # 代办看板、工作量
+    # commitments (承诺制) and oversight
+    COMMITMENT_DRAFT = "commitment.draft"  # 起草承诺书 (scoped: own project)
+    COMMITMENT_SIGN = "commitment.sign"  # 企业签署 (scoped: own)
+    COMMITMENT_COUNTERSIGN = "commitment.countersign"  # 管委会会签、公示
+    COMMITMENT_READ = "commitment.read"  # 查看承诺 (scoped for enterprises)
+    INSPECTION_RECORD = "inspection.record"  # 核查记录、认定
+    COMPLIANCE_READ = "compliance.read"  # 履约情况、地图着色、报告
+
+
+class Scope(Enum):
+    ANY = "any"  # every resource of the kind
+    OWN = "own"  # only what the actor owns (see :func:`owns`)
+
+
+_A, _O = Scope.ANY, Scope.OWN
+E, AG, RV, RG, AD = Role.ENTERPRISE, Role.AGENT, Role.REVIEWER, Role.REGULATOR, Role.ADMIN
+
+#: action → {role: scope}.  A role absent from a row may not take the action.
+GRANTS: dict[Action, dict[Role, Scope]] = {
+    Action.PROJECT_FILE: {E: _A},
+    Action.PROJECT_READ: {E: _O, AG: _O, RV: _O, RG: _A, AD: _A},
+    Action.PROJECT_SUPPLY: {E: _O},
+    Action.TASK_DECIDE: {RV: _O},
+    Action.TASK_QUEUE_READ: {RV: _O, RG: _A, AD: _A},
+    Action.AUDIT_READ: {E: _O, RG: _A, AD: _A},
+    Action.CATALOGUE_MANAGE: {AD: _A},
+    Action.CALENDAR_MANAGE: {AD: _A},
+    Action.USER_MANAGE: {AD: _A},
+    Action.PLOT_MANAGE: {AD: _A},
+    Action.JOBS_READ: {AD: _A},
+    Action.AGENT_MANAGE: {AD: _A},
+    Action.AGENT_WORK: {AG: _O, AD: _A},
+    Action.AGENT_READ: {AG: _O, RG: _A, AD: _A},
+    Action.COMMITMENT_DRAFT: {E: _O, AD: _A},
+    Action.COMMITMENT_SIGN: {E: _O},
+    Action.COMMITMENT_COUNTERSIGN: {AD: _A},
+    Action.COMMITMENT_READ: {E: _O, RG: _A, AD: _A},
+    Action.INSPECTION_RECORD: {RG: _A},
+    Action.COMPLIANCE_READ: {RG: _A, AD: _A},
+}
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What a resource says about its owners, for scoped grants (unknown fields stay ``None``)."""
+
+    enterprise_id: int | None = None
+    department: str | None = None
+    agent_id: int | None = None
+
+
+def owns(actor: Actor, resource: Any) -> bool:
+    """Whether ``resource`` (anything with ``enterprise_id``/``department``/``agent_id``) is the actor's.
+
+    An enterprise owns its enterprise's things, a reviewer its department's, an agent what it is
+    assigned to.  Other roles own nothing by scope (their grants are unscoped).
+    """
+    if actor.role == Role.ENTERPRISE:
+        own = getattr(resource, "enterprise_id", None)
+        return own is not None and own == actor.enterprise_id
+    if actor.role == Role.REVIEWER:
+        own = getattr(resource, "department", None)
+        return own is not None and own == actor.department
+    if actor.role == Role.AGENT:
+        own = getattr(resource, "agent_id", None)
+        return own is not None and own == actor.user_id
+    return False
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    """The roles that may take ``action`` on something (for route guards and navigation)."""
+    return frozenset(GRANTS[action])
+
+
+def can(actor: Actor, action: Action, resource: Any = None) -> bool:
+    """Whether ``actor`` may take ``action``; with ``resource``, on that resource.
+
+    Without a resource a scoped grant answers ``True`` (the role may act on *its own* things):
+    a guard in front of a route asks that; the service then asks again with the resource.
+    """
+    try:
+        scope = GRANTS[action][Role(actor.role)]
+    except (KeyError, ValueError):
+        return False
+    if scope is Scope.ANY or resource is None:
+        return True
+    return owns(actor, resource)
+
+
+def require(actor: Actor, action: Action, resource: Any = None) -> None:
+    """Raise :class:`AccessForbidden` unless :func:`can` allows the action."""
+    if not can(actor, action, resource):
+        raise AccessForbidden(actor, action)
+
+
+class AccessForbidden(Forbidden):
+    """The policy refused the action; the message names the role and the action."""
+
+    def __init__(self, actor: Actor, action: Action) -> None:
+        self.action = action
+        super().__init__(
+            f"角色“{ROLE_LABELS.get(actor.role, (actor.role,))[0]}”无权执行此操作（{action.value}）",
+            f"role '{actor.role}' may not do this ({action.value})",
+        )
+
+
+#: How each role is called on pages and in messages (中文, English).
+ROLE_LABELS: dict[str, tuple[str, str]] = {
+    Role.ENTERPRISE: ("项目单位", "enterprise"),
+    Role.AGENT: ("代办员", "proxy agent"),
+    Role.REVIEWER: ("审批人员", "department reviewer"),
+    Role.REGULATOR: ("监管人员", "regulator"),
+    Role.ADMIN: ("管理员", "administrator"),
+}
