@@ -187,4 +187,49 @@ def run_daily_command(
         click.echo(json.dumps(result, ensure_ascii=False))
 
 
+@jobs_group.command("ping")
+@db_option
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="秒 / seconds")
+@pass_cli
+@click.pass_context
+def ping_command(ctx: click.Context, cli_ctx: CliContext, db_url: str | None, timeout: float) -> None:
+    """检查是否有进程在处理任务队列。Check that a worker is consuming the job queue.
+
+    Exit 0 when a worker ran the ping within ``--timeout`` seconds, 1 otherwise; on SQLite the
+    jobs run inside ``onetrip serve`` and there is no queue to ping.
+    """
+    from api.jobs import resolve_backend
+
+    url = resolve_db_url(cli_ctx, db_url)
+    if resolve_backend(cli_ctx.settings.jobs, url) != "queue":
+        cli_ctx.console.print(
+            cli_ctx.t(
+                "内嵌任务引擎：后台任务在 onetrip serve 进程内运行，无需单独的 worker。",
+                "inline job engine: background jobs run inside onetrip serve; there is no worker.",
+            )
+        )
+        return
+    from api.jobs.queue import QueueJobs
+
+    jobs = QueueJobs(url)
+    try:
+        jobs.start()
+        answered, seconds = jobs.ping(timeout)
+    except Exception as exc:  # the queue itself is unreachable
+        fail(ctx, cli_ctx.t(f"任务队列不可达：{exc}", f"job queue unreachable: {exc}"))
+    finally:
+        jobs.close()
+    if not answered:
+        fail(
+            ctx,
+            cli_ctx.t(
+                f"{timeout:g} 秒内没有 worker 处理任务（请运行 onetrip worker）",
+                f"no worker ran the ping within {timeout:g} s (start onetrip worker)",
+            ),
+        )
+    cli_ctx.console.print(
+        cli_ctx.t(f"worker 已响应：{seconds * 1000:.0f} 毫秒", f"a worker answered in {seconds * 1000:.0f} ms")
+    )
+
+
 COMMANDS = [worker_command, jobs_group]

@@ -198,6 +198,26 @@ class QueueJobs:
     def defer_daily(self, day: str) -> int:
         return daily_task(self.app).defer(day=day)
 
+    def ping(self, timeout: float = 10.0) -> tuple[bool, float]:
+        """Defer a ping and wait until a worker has run it: (answered, seconds).
+
+        Workers delete a job once it succeeded, so a ping that is gone has been answered.
+        """
+        import time
+
+        started = time.monotonic()
+        job_id = self.app.configure_task(PING_TASK, queue=QUEUE).defer()
+        while time.monotonic() - started < timeout:
+            jobs = self.app.job_manager.list_jobs(id=job_id)
+            if not jobs or jobs[0].status == "succeeded":
+                return True, time.monotonic() - started
+            if jobs[0].status in {"failed", "cancelled", "aborted"}:
+                return False, time.monotonic() - started
+            time.sleep(0.05)
+        # nobody took it: don't leave it for a worker that starts next week
+        self.app.job_manager.cancel_job_by_id(job_id, delete_job=True)
+        return False, time.monotonic() - started
+
     def depth(self) -> dict[str, int]:
         """Jobs per status in the queue (for /ready, /metrics and the administrator)."""
         counts = dict.fromkeys(("todo", "doing", "succeeded", "failed", "cancelled", "aborted"), 0)
