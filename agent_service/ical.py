@@ -47,6 +47,7 @@ def to_ics(name: str, items: Sequence[CalendarItem], stamp: datetime) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     for item in items:
+        comp: Todo | Event
         if item.kind == "todo":
             comp = Todo()
             comp.add("due", item.start)

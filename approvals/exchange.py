@@ -76,8 +76,8 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
     for item in plan.items:
         row = rows.get(item.batch, 0)
         rows[item.batch] = row + 1
-        x = 200 + item.batch * COL_W
-        y = 80 + row * ROW_H
+        x: float = 200 + item.batch * COL_W
+        y: float = 80 + row * ROW_H
         shapes[task_id[item.code]] = (x, y, TASK_W, TASK_H)
         name = f"{item.code} {item.name_en if lang == 'en' and item.name_en else item.name}"
         task = ET.SubElement(proc, _q(BPMN, "userTask"), {"id": task_id[item.code], "name": name})

@@ -34,7 +34,7 @@ PROJECT_TYPES = {
 
 def is_valid(code: str) -> bool:
     m = PATTERN.match(code)
-    return bool(m) and 2000 <= int(m.group(1)) <= 2099 and int(m.group(5)) > 0
+    return m is not None and 2000 <= int(m.group(1)) <= 2099 and int(m.group(5)) > 0
 
 
 def make(year: int, region: str, industry: str, project_type: str, serial: int) -> str:

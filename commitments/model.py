@@ -339,15 +339,15 @@ class Policy:
         for name in ("tolerance", "land_price_per_mu"):
             if name in d:
                 try:
-                    value = float(d[name])
+                    share = float(d[name])
                 except (TypeError, ValueError):
-                    value = -1.0
-                if value < 0 or (name == "tolerance" and value >= 1):
+                    share = -1.0
+                if share < 0 or (name == "tolerance" and share >= 1):
                     raise PolicyError(
                         f"{where}.{name}：数值无效 {d[name]!r}",
                         f"{where}.{name}: invalid value {d[name]!r}",
                     )
-                out[name] = value
+                out[name] = share
         if "tolerances" in d:
             tol = d["tolerances"]
             if not isinstance(tol, Mapping) or not all(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from i18n import LocalizedError, Text
+from i18n import Lang, LocalizedError, Text
 
 
 class LandplotsError(LocalizedError):
@@ -60,7 +60,7 @@ class Problem:
     culprit: str
     text: Text
 
-    def __call__(self, lang: str = "zh") -> str:
+    def __call__(self, lang: Lang = "zh") -> str:
         return f"{self.culprit}: {self.text(lang)}" if self.culprit else self.text(lang)
 
 
