@@ -108,6 +108,11 @@ class _Profile:
         self.nxt = [
             [u if c > 0 else u + 1 for u, c in enumerate(row)] for row in self.avail
         ]
+        # (resource, demand, duration) → skip pointers over starts known not to fit.  Capacity only
+        # ever decreases, so a start that did not fit never will: a later job of the same shape
+        # jumps over every gap too short for it instead of inspecting it again (a long queue
+        # leaves many such gaps).
+        self.misfits: dict[tuple[int, int, int], list[int]] = {}
 
     def _grow(self, r: int, upto: int) -> None:
         row = self.avail[r]
@@ -122,18 +127,24 @@ class _Profile:
     def _free_from(self, r: int, u: int) -> int:
         """First period >= u where resource r has any capacity left (path compression)."""
         nxt = self.nxt[r]
+        if u >= len(nxt):
+            self._grow(r, u)
         root = u
-        while True:
-            self._grow(r, root)
-            if nxt[root] == root:
-                break
+        while nxt[root] != root:
             root = nxt[root]
-        while nxt[u] != root and u != root:
+            if root >= len(nxt):
+                self._grow(r, root)
+        while u != root and nxt[u] != root:
             nxt[u], u = root, nxt[u]
         return root
 
     def earliest(self, t: int, d: int, used: list[tuple[int, int]]) -> int:
         """Earliest start >= t where every used resource has its demand for d periods."""
+        if len(used) == 1:  # a review task needs one department: the common case, kept lean
+            return self._search_one(used[0][0], used[0][1], t, d)
+        return self._search(t, d, used)
+
+    def _search(self, t: int, d: int, used: list[tuple[int, int]]) -> int:
         while True:
             moved = True
             while moved:  # every used resource has some capacity at t
@@ -153,6 +164,28 @@ class _Profile:
                 return t
             t = conflict + 1
 
+    def _search_one(self, r: int, q: int, t: int, d: int) -> int:
+        row = self.avail[r]
+        skip = self.misfits.setdefault((r, q, d), [])
+        while True:
+            t = _find(skip, t)
+            free = self._free_from(r, t)
+            if free != t:  # no capacity at all at t: nothing starting before ``free`` fits
+                skip[t] = free
+                t = free
+                continue
+            end = t + d
+            if end > len(row):
+                self._grow(r, end)
+            window = row[t:end]
+            if min(window) >= q:
+                return t
+            i = d - 1  # the last period short of q: no start from t to it fits
+            while window[i] >= q:
+                i -= 1
+            skip[t] = t + i + 1
+            t += i + 1
+
     def take(self, t: int, d: int, used: list[tuple[int, int]]) -> None:
         for r, q in used:
             row = self.avail[r]
@@ -160,3 +193,17 @@ class _Profile:
                 row[u] -= q
                 if row[u] == 0:
                     self.nxt[r][u] = u + 1
+
+
+def _find(skip: list[int], u: int) -> int:
+    """First candidate start >= u in a skip list (identity where nothing is known; compressed)."""
+    if u >= len(skip):
+        skip.extend(range(len(skip), max(u + 1, 2 * len(skip), 64)))
+    root = u
+    while skip[root] != root:
+        root = skip[root]
+        if root >= len(skip):
+            skip.extend(range(len(skip), max(root + 1, 2 * len(skip))))
+    while u != root and skip[u] != root:
+        skip[u], u = root, skip[u]
+    return root
