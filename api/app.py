@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.accounts import signing_key
 from api.auth import auth_middleware
 from api.clock import Clock
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import exception_handlers
 from api.openapi import StrictStructSchemaPlugin, problems
 from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
@@ -164,6 +164,8 @@ def create_app(
     settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True
 ) -> Litestar:
     """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
+    from api.pages.routes import error_page
+
     settings = settings or Settings.from_env()
 
     # The form-protection secret is derived from the signing key once it is known (startup);
@@ -225,7 +227,7 @@ def create_app(
         },
         middleware=[auth_middleware()],
         logging_config=None,  # logging is the process's (api.ops.configure_logging), not litestar's
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(error_page),  # type: ignore[arg-type]
         on_startup=[on_startup, start_jobs],
         on_shutdown=[on_shutdown],
         state=State({"settings": settings, "clock": Clock(settings.today)}),

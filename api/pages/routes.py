@@ -32,6 +32,7 @@ from api.accounts import (
 )
 from api.auth import TOKEN_COOKIE, decode_token, issue_token
 from api.clock import Clock
+from api.errors import TITLES, request_lang
 from api.pages import texts
 from api.pages.gantt import render_gantt
 from api.pages.graph_svg import render_catalogue_graph
@@ -159,6 +160,34 @@ def context(
         "error": request.query_params.get("err"),
         **extra,
     }
+
+
+def error_page(
+    request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None
+) -> Response[Any]:
+    """An error as a page in the site's layout; a 401 goes to the login form instead."""
+    if status == 401:
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    lang = (
+        request_lang(request)
+        if request.query_params.get("lang")
+        else ("en" if request.cookies.get("lang") == "en" else "zh")
+    )
+    zh, en = TITLES.get(status, ("错误", "Error"))
+    try:
+        with request.app.state.sessions() as session:
+            ctx = context(request, session, request.app.state.clock)
+    except Exception:  # the database itself may be what failed
+        ctx = {
+            "lang": lang,
+            "t": lambda k: k,
+            "nav": [],
+            "user": None,
+            "current_path": request.url.path,
+            "today": "",
+        }
+    ctx.update(status=status, title=en if lang == "en" else zh, detail=detail)
+    return Template("error.html", context=ctx, status_code=status, headers=headers)
 
 
 def back(url: str, *, msg: str | None = None, err: str | None = None) -> Redirect:

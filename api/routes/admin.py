@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from api.accounts import AccountError, UserRow, create_user
 from api.auth import requires
 from api.clock import Clock
-from api.errors import BadRequest
 from api.openapi import WRITE, problems
 from api.routes.common import MAX_ID, Id, idempotent, principal
 from api.routes.projects import audit_out
@@ -24,6 +23,7 @@ from approvals.errors import ProjectError
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import store_arrangement, store_catalogue, work_calendar
 from approvals.workflow_service import scan_clocks
+from i18n import Malformed
 from storage.audit import AuditRow, record
 
 ADMIN = requires("admin")
@@ -328,7 +328,7 @@ def calendar_year(
     year: Annotated[int, PathParameter(ge=2004, le=2099)], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     if not 2004 <= year <= 2099:
-        raise BadRequest(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
+        raise Malformed(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
     cal = work_calendar(session)
     arrangement = cal.arrangement(year)
     if arrangement is None:
