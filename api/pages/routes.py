@@ -36,18 +36,19 @@ from api.errors import TITLES, request_lang
 from api.pages import texts
 from api.pages.gantt import render_gantt
 from api.pages.graph_svg import render_catalogue_graph
+from api.presenters.tasks import task_detail
 from api.routes.catalog import catalogue_out, question_out
 from api.routes.common import IdPath
 from api.settings import Settings
 from approvals import workflow as wf
 from approvals import workflow_service as ws
-from approvals.calendar import builtin_arrangements, parse_arrangement
+from approvals.calendar import builtin_arrangements
 from approvals.documents import parse_document
 from approvals.orm import CertificateRow, CorrectionRow, DepartmentRow, EnterpriseRow, ProjectRow
 from approvals.planning import plan
 from approvals.project import Project, parse_assessment
 from approvals.questionnaire import relevant_questions, resolve_answers
-from approvals.service import active_catalogue, store_arrangement, work_calendar
+from approvals.service import active_catalogue, load_calendar_arrangement, work_calendar
 from i18n import LocalizedError
 from storage.audit import AuditRow, record
 
@@ -750,10 +751,8 @@ def task_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    from api.routes.tasks import _task_out
-
     task = ws.get_task(session, actor_of(user), task_id)
-    out = _task_out(session, task, clock)
+    out = task_detail(session, task, clock)
     out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)
     out["status_name"] = wf.STATUS_NAMES.get(out["status"], (out["status"], out["status"]))[
         1 if lang == "en" else 0
@@ -917,23 +916,8 @@ def admin_calendar_submit(
     user = require_user(request, "admin")
 
     def act() -> None:
-        arrangement = parse_arrangement(
-            parse_document(data.get("document", ""), "arrangement", None)
-        )
-        store_arrangement(session, arrangement, by=user.username)
-        record(
-            session,
-            actor=user.username,
-            role=user.role,
-            action="calendar.load",
-            entity="calendar",
-            entity_id=arrangement.year,
-            after={
-                "year": arrangement.year,
-                "holidays": len(arrangement.holidays),
-                "workdays": len(arrangement.workdays),
-            },
-        )
+        document = parse_document(data.get("document", ""), "arrangement", None)
+        load_calendar_arrangement(session, actor_of(user), document)
 
     return run_form_action(
         request, session, "/admin/calendar", act, ("节假日安排已导入", "arrangement loaded")
