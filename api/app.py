@@ -32,6 +32,7 @@ from api.errors import exception_handlers
 from api.openapi import StrictStructSchemaPlugin, problems
 from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
+from api.pages.layout import error_page
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
@@ -101,14 +102,9 @@ def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
     from api import ops
     from api.ogc import ROUTES as OGC_ROUTES
-    from api.pages import agents as agent_pages
-    from api.pages import commitments as commitment_pages
-    from api.pages import plots as plot_pages
-    from api.pages import routes as pages
+    from api.pages import page_routes
     from api.routes import admin, agents, auth, capacity, catalog, commitments, projects, tasks
 
-    commitment_pages.register()
-    agent_pages.register()
     return [
         health,
         *ops.ROUTES,
@@ -121,10 +117,7 @@ def route_handlers() -> list[Any]:
         *admin.ROUTES,
         *capacity.ROUTES,
         *OGC_ROUTES,
-        *pages.ROUTES,
-        *plot_pages.ROUTES,
-        *commitment_pages.ROUTES,
-        *agent_pages.ROUTES,
+        *page_routes(),
     ]
 
 
@@ -164,8 +157,6 @@ def create_app(
     settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True
 ) -> Litestar:
     """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
-    from api.pages.routes import error_page
-
     settings = settings or Settings.from_env()
 
     # The form-protection secret is derived from the signing key once it is known (startup);
