@@ -25,12 +25,11 @@ STATIC = HERE / "static"
 
 @pass_context
 def _dept(ctx: Any, code: str) -> str:
-    return department_name(code, ctx.get("lang", "zh"))
+    return department_name(ctx.get("department_names", {}), code, ctx.get("lang", "zh"))
 
 
 def _setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["dept"] = _dept
-    engine.engine.globals["department_name"] = department_name
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -27,7 +27,6 @@ from approvals.orm import DepartmentRow
 from i18n import LocalizedError
 
 LANG_COOKIE = "lang"
-_DEPARTMENT_NAMES: dict[str, tuple[str, str]] = {}
 
 HOME_BY_ROLE = {
     "enterprise": "/enterprise",
@@ -105,15 +104,16 @@ def nav_for(user: Principal | None, lang: str) -> list[tuple[str, str]]:
     return [(url, texts.text(key, lang)) for url, key in NAV.get(user.role, _PUBLIC)]
 
 
-def refresh_departments(session: Session) -> None:
-    global _DEPARTMENT_NAMES
-    _DEPARTMENT_NAMES = {
-        d.code: (d.name, d.name_en or d.name) for d in session.scalars(select(DepartmentRow))
-    }
+DepartmentNames = dict[str, tuple[str, str]]
 
 
-def department_name(code: str, lang: str = "zh") -> str:
-    zh, en = _DEPARTMENT_NAMES.get(code, (code, code))
+def department_names(session: Session) -> DepartmentNames:
+    """Each department's name (中文, English) by code, as the database has them now."""
+    return {d.code: (d.name, d.name_en or d.name) for d in session.scalars(select(DepartmentRow))}
+
+
+def department_name(names: DepartmentNames, code: str, lang: str = "zh") -> str:
+    zh, en = names.get(code, (code, code))
     return en if lang == "en" else zh
 
 
@@ -122,7 +122,6 @@ def context(
 ) -> dict[str, Any]:
     lang = page_lang(request)
     user = current_user(request)
-    refresh_departments(session)
     role = ROLES.get(user.role, (user.role, user.role)) if user else ("", "")
     return {
         "lang": lang,
@@ -134,6 +133,7 @@ def context(
         "today": clock.today().isoformat(),
         "message": request.query_params.get("msg"),
         "error": request.query_params.get("err"),
+        "department_names": department_names(session),  # for the templates' ``dept`` filter
         **extra,
     }
 

@@ -22,7 +22,13 @@ from api.pages import agents as agent_pages
 from api.pages import commitments as commitment_pages
 from api.pages import texts
 from api.pages.gantt import render_gantt
-from api.pages.layout import context, department_name, page_lang, require_user
+from api.pages.layout import (
+    context,
+    department_name,
+    department_names,
+    page_lang,
+    require_user,
+)
 from api.routes.common import IdPath
 from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, CorrectionRow, ProjectRow, RatingRow
@@ -115,11 +121,12 @@ def _materials(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any
 
 def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
     """The corrections (补正) the enterprise still has to answer, per task."""
+    names = department_names(session)
     return [
         {
             "task_id": t.id,
             "step_code": s.code,
-            "department": department_name(t.department, lang),
+            "department": department_name(names, t.department, lang),
             "requested_on": c.requested_on.isoformat(),
             "reasons": c.reasons,
             "materials": c.material_codes,

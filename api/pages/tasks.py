@@ -19,6 +19,7 @@ from api.pages.layout import (
     back,
     context,
     department_name,
+    department_names,
     page_lang,
     require_user,
     run_form_action,
@@ -51,7 +52,7 @@ def reviewer_home(
             session,
             clock,
             tasks=rows,
-            department=department_name(user.department or "", lang),
+            department=department_name(department_names(session), user.department or "", lang),
         ),
     )
 
