@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.accounts import signing_key
 from api.auth import auth_middleware
 from api.clock import Clock
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import exception_handlers
 from api.openapi import StrictStructSchemaPlugin, problems
 from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
+from api.pages.layout import error_page
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
@@ -101,14 +102,9 @@ def route_handlers() -> list[Any]:
     """Every router of the app; each capability adds its own here."""
     from api import ops
     from api.ogc import ROUTES as OGC_ROUTES
-    from api.pages import agents as agent_pages
-    from api.pages import commitments as commitment_pages
-    from api.pages import plots as plot_pages
-    from api.pages import routes as pages
+    from api.pages import page_routes
     from api.routes import admin, agents, auth, capacity, catalog, commitments, projects, tasks
 
-    commitment_pages.register()
-    agent_pages.register()
     return [
         health,
         *ops.ROUTES,
@@ -121,10 +117,7 @@ def route_handlers() -> list[Any]:
         *admin.ROUTES,
         *capacity.ROUTES,
         *OGC_ROUTES,
-        *pages.ROUTES,
-        *plot_pages.ROUTES,
-        *commitment_pages.ROUTES,
-        *agent_pages.ROUTES,
+        *page_routes(),
     ]
 
 
@@ -225,7 +218,7 @@ def create_app(
         },
         middleware=[auth_middleware()],
         logging_config=None,  # logging is the process's (api.ops.configure_logging), not litestar's
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(error_page),  # type: ignore[arg-type]
         on_startup=[on_startup, start_jobs],
         on_shutdown=[on_shutdown],
         state=State({"settings": settings, "clock": Clock(settings.today)}),

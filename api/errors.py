@@ -8,9 +8,10 @@ caller's language (``Accept-Language`` or ``?lang=``) and, for validation errors
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -28,101 +29,37 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from agent_service.errors import (
-    AgentConflict,
-    AgentError,
-    AgentForbidden,
-    AgentInputError,
-    AgentNotFound,
+from i18n import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    Lang,
+    LocalizedError,
+    Malformed,
+    NotFound,
+    normalize_lang,
 )
-from approvals.errors import (
-    AccessDenied,
-    ApprovalsError,
-    CalendarError,
-    CatalogError,
-    DocumentError,
-    NotFoundError,
-    ProjectError,
-    StaleVersion,
-)
-from approvals.workflow import MaterialsMissing, WorkflowError
-from commitments.errors import (
-    CommitmentAccessDenied,
-    CommitmentError,
-    CommitmentNotFound,
-    CommitmentStateError,
-    LedgerError,
-)
-from i18n import Lang, LocalizedError, normalize_lang
-from landplots.errors import (
-    GeometryError,
-    GisFileError,
-    ImportRefused,
-    LandplotsError,
-    QueryError,
-)
-from landplots.errors import NotFoundError as LandplotsNotFound
 
 PROBLEM_JSON = "application/problem+json"
-
-
-class NotFound(LocalizedError):
-    """A resource does not exist (or the caller may not know that it does)."""
-
-
-class Conflict(LocalizedError):
-    """The request conflicts with the current state (stale version, duplicate)."""
-
-
-class Forbidden(LocalizedError):
-    """The caller's role does not allow this action."""
+log = logging.getLogger("onetrip.errors")
 
 
 class Unauthorized(LocalizedError):
-    """No valid credentials."""
+    """No valid credentials (an HTTP notion: the domain never asks who is signed in)."""
 
 
-class BadRequest(LocalizedError):
-    """The request is malformed in a way the schema did not catch."""
-
-
-#: Most specific first.  Unlisted LocalizedErrors are 422: the input was understood but refused.
-log = logging.getLogger("onetrip.errors")
-
-STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
-    (Unauthorized, HTTP_401_UNAUTHORIZED),
-    (Forbidden, HTTP_403_FORBIDDEN),
-    (NotFound, HTTP_404_NOT_FOUND),
-    (Conflict, HTTP_409_CONFLICT),
-    (BadRequest, HTTP_400_BAD_REQUEST),
-    (NotFoundError, HTTP_404_NOT_FOUND),
-    (AccessDenied, HTTP_403_FORBIDDEN),
-    (StaleVersion, HTTP_409_CONFLICT),
-    (MaterialsMissing, HTTP_422_UNPROCESSABLE_ENTITY),
-    (WorkflowError, HTTP_409_CONFLICT),
-    (DocumentError, HTTP_400_BAD_REQUEST),
-    (CatalogError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (ProjectError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (CalendarError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (ApprovalsError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (LandplotsNotFound, HTTP_404_NOT_FOUND),
-    (QueryError, HTTP_400_BAD_REQUEST),
-    (GeometryError, HTTP_400_BAD_REQUEST),
-    (GisFileError, HTTP_400_BAD_REQUEST),
-    (ImportRefused, HTTP_422_UNPROCESSABLE_ENTITY),
-    (LandplotsError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (AgentNotFound, HTTP_404_NOT_FOUND),
-    (AgentForbidden, HTTP_403_FORBIDDEN),
-    (AgentConflict, HTTP_409_CONFLICT),
-    (AgentInputError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (AgentError, HTTP_422_UNPROCESSABLE_ENTITY),
-    (CommitmentNotFound, HTTP_404_NOT_FOUND),
-    (CommitmentAccessDenied, HTTP_403_FORBIDDEN),
-    (CommitmentStateError, HTTP_409_CONFLICT),
-    (LedgerError, HTTP_409_CONFLICT),
-    (CommitmentError, HTTP_422_UNPROCESSABLE_ENTITY),  # signatures, inspections, policies
-    (LocalizedError, HTTP_422_UNPROCESSABLE_ENTITY),
-]
+#: Every domain error is one of these kinds (see :mod:`i18n`); the most specific class in an
+#: error's MRO that is listed here decides.  Unlisted LocalizedErrors (a family's bare root) are
+#: 422: the input was understood but refused.
+STATUS_BY_KIND: dict[type[Exception], int] = {
+    Unauthorized: HTTP_401_UNAUTHORIZED,
+    Forbidden: HTTP_403_FORBIDDEN,
+    NotFound: HTTP_404_NOT_FOUND,
+    Conflict: HTTP_409_CONFLICT,
+    Malformed: HTTP_400_BAD_REQUEST,
+    Invalid: HTTP_422_UNPROCESSABLE_ENTITY,
+    LocalizedError: HTTP_422_UNPROCESSABLE_ENTITY,
+}
 
 TITLES = {
     400: ("请求格式错误", "Bad request"),
@@ -164,8 +101,9 @@ def problem(
 
 
 def status_for(exc: Exception) -> int:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(exc, cls):
+    for cls in type(exc).__mro__:
+        status = STATUS_BY_KIND.get(cls)
+        if status is not None:
             return status
     return HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -179,106 +117,74 @@ def is_page(request: Request) -> bool:
 #: The operators' endpoints (api.ops): machine-read, answered like the API.
 PROBES = frozenset({"/health", "/ready", "/metrics"})
 
-
-def page_error(
-    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
-) -> Response[Any]:
-    from litestar.response import Redirect, Template
-
-    if status == 401:
-        from urllib.parse import quote
-
-        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-    from api.pages.routes import context
-
-    lang = (
-        request_lang(request)
-        if request.query_params.get("lang")
-        else ("en" if request.cookies.get("lang") == "en" else "zh")
-    )
-    zh, en = TITLES.get(status, ("错误", "Error"))
-    try:
-        with request.app.state.sessions() as session:
-            ctx = context(request, session, request.app.state.clock)
-    except Exception:  # the database itself may be what failed
-        ctx = {
-            "lang": lang,
-            "t": lambda k: k,
-            "nav": [],
-            "user": None,
-            "current_path": request.url.path,
-            "today": "",
-        }
-    ctx.update(status=status, title=en if lang == "en" else zh, detail=detail)
-    return Template("error.html", context=ctx, status_code=status, headers=headers)
+#: Renders an error as an HTML page: (request, status, detail, headers) → response.  The pages
+#: package provides it (:func:`api.pages.layout.error_page`); the app factory passes it in, so
+#: this module never imports the pages.
+PageRenderer = Callable[[Request, int, str, "dict[str, str] | None"], Response[Any]]
 
 
-def localized_error_handler(request: Request, exc: LocalizedError) -> Response[dict[str, Any]]:
-    lang = request_lang(request)
-    if is_page(request):
-        return page_error(request, status_for(exc), exc.text(lang))
-    extra: dict[str, Any] = {}
-    if isinstance(exc, CatalogError | ImportRefused):
-        extra["errors"] = [p(lang) for p in exc.problems]
-    return problem(request, status_for(exc), exc.text(lang), **extra)
+def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
+    """The app's exception handlers: problem+json for the API, ``render_page`` for pages."""
 
+    def localized_error(request: Request, exc: LocalizedError) -> Response[Any]:
+        lang = request_lang(request)
+        if is_page(request):
+            return render_page(request, status_for(exc), exc.text(lang), None)
+        extra: dict[str, Any] = {}
+        problems = getattr(exc, "problems", None)  # CatalogError, ImportRefused: every finding
+        if problems is not None:
+            extra["errors"] = [p(lang) for p in problems]
+        return problem(request, status_for(exc), exc.text(lang), **extra)
 
-def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
-    if is_page(request):
-        return page_error(
-            request,
-            exc.status_code,
-            str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1]),
-            headers=dict(exc.headers or {}),  # e.g. Allow on a 405
+    def http_exception(request: Request, exc: HTTPException) -> Response[Any]:
+        if is_page(request):
+            return render_page(
+                request,
+                exc.status_code,
+                str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1]),
+                dict(exc.headers or {}),  # e.g. Allow on a 405
+            )
+        extra: dict[str, Any] = {}
+        if isinstance(exc, ValidationException) and exc.extra:
+            extra["errors"] = exc.extra
+        detail = exc.detail
+        if isinstance(exc, NotAuthorizedException | PermissionDeniedException) and not detail:
+            detail = TITLES[exc.status_code][1]
+        return problem(request, exc.status_code, detail, headers=dict(exc.headers or {}), **extra)
+
+    def database_unavailable(request: Request, exc: Exception) -> Response[Any]:
+        """The database did not answer (restarting, unreachable): 503 with Retry-After; the pool
+        re-validates connections (pre-ping), so the service recovers by itself when it is back."""
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
         )
-    extra: dict[str, Any] = {}
-    if isinstance(exc, ValidationException) and exc.extra:
-        extra["errors"] = exc.extra
-    detail = exc.detail
-    if isinstance(exc, NotAuthorizedException | PermissionDeniedException) and not detail:
-        detail = TITLES[exc.status_code][1]
-    return problem(request, exc.status_code, detail, headers=dict(exc.headers or {}), **extra)
-
-
-def database_unavailable_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    """The database did not answer (restarting, unreachable): 503 with Retry-After; the pool
-    re-validates connections (pre-ping), so the service recovers by itself when it is back."""
-    log.warning(
-        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
-    )
-    lang = request_lang(request)
-    detail = (
-        "数据库暂不可用，请稍后重试"
-        if lang == "zh"
-        else "the database is unavailable; retry shortly"
-    )
-    if is_page(request):
-        return page_error(request, 503, detail)
-    return problem(request, 503, detail, headers={"Retry-After": "2"})
-
-
-def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    lang = request_lang(request)
-    if is_page(request):
-        return page_error(
-            request,
-            HTTP_500_INTERNAL_SERVER_ERROR,
-            "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged.",
+        lang = request_lang(request)
+        detail = (
+            "数据库暂不可用，请稍后重试"
+            if lang == "zh"
+            else "the database is unavailable; retry shortly"
         )
-    return problem(
-        request,
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged.",
-    )
+        if is_page(request):
+            return render_page(request, 503, detail, None)
+        return problem(request, 503, detail, headers={"Retry-After": "2"})
 
+    def internal_error(request: Request, exc: Exception) -> Response[Any]:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        lang = request_lang(request)
+        detail = (
+            "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged."
+        )
+        if is_page(request):
+            return render_page(request, HTTP_500_INTERNAL_SERVER_ERROR, detail, None)
+        return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, detail)
 
-EXCEPTION_HANDLERS = {
-    LocalizedError: localized_error_handler,
-    HTTPException: http_exception_handler,
-    OperationalError: database_unavailable_handler,
-    InterfaceError: database_unavailable_handler,
-    Exception: internal_error_handler,
-}
-
-MEDIA_TYPE_JSON = MediaType.JSON
+    return {
+        LocalizedError: localized_error,
+        HTTPException: http_exception,
+        OperationalError: database_unavailable,
+        InterfaceError: database_unavailable,
+        Exception: internal_error,
+    }

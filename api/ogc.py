@@ -27,7 +27,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, Parameter, QueryParameter
 from sqlalchemy.orm import Session
 
-from api.errors import BadRequest, NotFound
+from i18n import Malformed, NotFound
 from landplots import service
 from landplots.features import plot_properties, zone_properties
 from landplots.geometry import CRS84
@@ -94,13 +94,13 @@ def _base(request: Request) -> str:
 def _check_params(request: Request, allowed: frozenset[str]) -> None:
     unknown = sorted(set(request.query_params) - allowed - COMMON_PARAMS)
     if unknown:
-        raise BadRequest(
+        raise Malformed(
             f"未知参数：{', '.join(unknown)}（可用：{', '.join(sorted(allowed | COMMON_PARAMS))}）",
             f"unknown parameter: {', '.join(unknown)} (allowed: {', '.join(sorted(allowed | COMMON_PARAMS))})",
         )
     f = request.query_params.get("f")
     if f is not None and f.lower() not in ("json", "geojson", "application/json", GEOJSON):
-        raise BadRequest(f"不支持的格式 f={f}（仅 json）", f"unsupported format f={f} (json only)")
+        raise Malformed(f"不支持的格式 f={f}（仅 json）", f"unsupported format f={f} (json only)")
 
 
 def _collection_doc(base: str, cid: str, session: NamedDependency[Session]) -> dict[str, Any]:
@@ -250,7 +250,7 @@ def collection(
 
 def _parse_bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, float, float] | None:
     if bbox_crs is not None and bbox_crs not in CRS84_URIS:
-        raise BadRequest(
+        raise Malformed(
             f"bbox-crs 仅支持 {CRS84}", f"bbox-crs: only {CRS84} is supported (got {bbox_crs})"
         )
     if bbox is None:
@@ -260,7 +260,7 @@ def _parse_bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, f
     except ValueError:
         nums = []
     if len(nums) not in (4, 6) or not all(math.isfinite(x) for x in nums):
-        raise BadRequest(
+        raise Malformed(
             f"bbox 应为 4 个（或 6 个）以逗号分隔的数字：经度,纬度,经度,纬度（收到 '{bbox}'）",
             f"bbox must be 4 (or 6) comma-separated numbers lon,lat,lon,lat (got '{bbox}')",
         )
@@ -272,7 +272,7 @@ def _parse_bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, f
         or not (-90 <= miny <= 90 and -90 <= maxy <= 90)
         or not (-180 <= minx <= 180 and -180 <= maxx <= 180)
     ):
-        raise BadRequest(
+        raise Malformed(
             f"bbox 无效：'{bbox}'（顺序为 经度,纬度,经度,纬度，南 ≤ 北）",
             f"invalid bbox '{bbox}' (order lon,lat,lon,lat with south ≤ north)",
         )
@@ -281,9 +281,9 @@ def _parse_bbox(bbox: str | None, bbox_crs: str | None) -> tuple[float, float, f
 
 def _parse_limit(limit: int | None, offset: int | None) -> tuple[int, int]:
     if limit is not None and limit < 1:
-        raise BadRequest(f"limit 应为 1 到 {MAX_LIMIT}", f"limit must be 1 to {MAX_LIMIT}")
+        raise Malformed(f"limit 应为 1 到 {MAX_LIMIT}", f"limit must be 1 to {MAX_LIMIT}")
     if offset is not None and offset < 0:
-        raise BadRequest("offset 不能为负", "offset must not be negative")
+        raise Malformed("offset 不能为负", "offset must not be negative")
     return min(limit or DEFAULT_LIMIT, MAX_LIMIT), offset or 0
 
 
@@ -297,7 +297,7 @@ def _check_datetime(value: str | None) -> None:
         try:
             datetime.fromisoformat(part.replace("Z", "+00:00"))
         except ValueError:
-            raise BadRequest(
+            raise Malformed(
                 f"datetime 格式错误：'{value}'（RFC 3339）",
                 f"malformed datetime '{value}' (RFC 3339)",
             ) from None
@@ -430,7 +430,7 @@ def items(
         rows = [(p.code, p.geometry, plot_properties(p, lang)) for p in plots]
     else:
         if indicator:
-            raise BadRequest("zones 不支持 indicator 参数", "zones take no indicator parameter")
+            raise Malformed("zones 不支持 indicator 参数", "zones take no indicator parameter")
         zones, matched = service.search_zones(session, bbox=box, limit=page_size, offset=start)
         rows = [(z.code, z.geometry, zone_properties(z, lang)) for z in zones]
     body = {

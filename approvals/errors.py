@@ -1,26 +1,26 @@
 """Errors of the approvals domain (事项清单, planning, calendars, review workflow).
 
-One family, rooted at :class:`ApprovalsError`; every message names the culprit (the item code,
-the field, the date) in Chinese and English.  Adapters map the family to exit codes and HTTP
-statuses in one place each.
+One family, rooted at :class:`ApprovalsError`; every specific error is also one of the kinds of
+:mod:`i18n` (NotFound, Forbidden, Conflict, Invalid, Malformed), which is all the adapters map.
+Every message names the culprit (the item code, the field, the date) in Chinese and English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from i18n import LocalizedError, Text
+from i18n import Conflict, Forbidden, Invalid, LocalizedError, Malformed, NotFound, Text
 
 
 class ApprovalsError(LocalizedError):
     """Base of the approvals error family."""
 
 
-class DocumentError(ApprovalsError):
+class DocumentError(ApprovalsError, Malformed):
     """A JSON/YAML document could not be read or parsed (missing file, bad syntax)."""
 
 
-class CatalogError(ApprovalsError):
+class CatalogError(ApprovalsError, Invalid):
     """A catalogue (事项清单) is invalid.
 
     ``problems`` lists every finding as a :class:`~i18n.Text`, each naming the item code and
@@ -57,11 +57,11 @@ class UnknownPrerequisiteError(CatalogError):
     """An item requires a code that names no item."""
 
 
-class ProjectError(ApprovalsError):
+class ProjectError(ApprovalsError, Invalid):
     """A project description (attributes, answers to the questionnaire 一次告知) is invalid."""
 
 
-class CalendarError(ApprovalsError):
+class CalendarError(ApprovalsError, Invalid):
     """A calendar arrangement is invalid, or a date lies outside the supported range."""
 
 
@@ -69,15 +69,15 @@ class CalendarRangeError(CalendarError):
     """A date lies outside the years the working-day calendar can count."""
 
 
-class NotFoundError(ApprovalsError):
+class NotFoundError(ApprovalsError, NotFound):
     """A project, task or material does not exist — or the caller may not know that it does."""
 
 
-class AccessDenied(ApprovalsError):
+class AccessDenied(ApprovalsError, Forbidden):
     """The caller's role or department does not allow this action."""
 
 
-class StaleVersion(ApprovalsError):
+class StaleVersion(ApprovalsError, Conflict):
     """The caller acted on an old version of a record; it must reload and try again."""
 
     def __init__(self, what: str, sent: int, current: int) -> None:

@@ -7,9 +7,14 @@ Callers commit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from access.actor import Actor
+from access.policy import Action, require
 from approvals.calendar import (
     WorkCalendar,
     YearArrangement,
@@ -19,6 +24,7 @@ from approvals.calendar import (
 from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.errors import CatalogError
 from approvals.orm import CalendarArrangementRow, CatalogItemRow, CatalogVersionRow, DepartmentRow
+from storage.audit import record
 from storage.base import utcnow
 
 
@@ -144,6 +150,31 @@ def store_arrangement(
         row.loaded_at = utcnow()  # also invalidates cached calendars
     session.flush()
     return row
+
+
+def load_calendar_arrangement(
+    session: Session, actor: Actor, document: Mapping[str, Any]
+) -> YearArrangement:
+    """导入节假日安排: validate a year's arrangement, store it (replacing the year's) and audit it.
+
+    The API and the administrator's page both load through here."""
+    require(actor, Action.CALENDAR_MANAGE)
+    arrangement = parse_arrangement(document)
+    store_arrangement(session, arrangement, by=actor.username)
+    record(
+        session,
+        actor=actor.username,
+        role=actor.role,
+        action="calendar.load",
+        entity="calendar",
+        entity_id=arrangement.year,
+        after={
+            "year": arrangement.year,
+            "holidays": len(arrangement.holidays),
+            "workdays": len(arrangement.workdays),
+        },
+    )
+    return arrangement
 
 
 def loaded_arrangements(session: Session) -> list[YearArrangement]:

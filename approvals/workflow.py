@@ -35,6 +35,7 @@ from typing import Literal
 
 from approvals.calendar import WorkCalendar
 from approvals.errors import ApprovalsError
+from i18n import Conflict, Invalid
 
 TaskStatus = Literal[
     "waiting", "ready", "in_review", "corrections", "special", "approved", "rejected"
@@ -61,12 +62,15 @@ ClockState = Literal["normal", "warning", "overdue", "stopped", "done", "idle"]
 WARNING_DAYS = 2
 
 
-class WorkflowError(ApprovalsError):
+class WorkflowError(ApprovalsError, Conflict):
     """An action that the task's state or the rules do not allow (a conflict with the state)."""
 
 
-class MaterialsMissing(WorkflowError):
-    """Essential materials are missing; ``codes`` names them."""
+class MaterialsMissing(Invalid, WorkflowError):
+    """Essential materials are missing; ``codes`` names them.
+
+    ``Invalid`` comes first (before the ``Conflict`` of every other workflow error): the fix is
+    in what the caller sends (attach the materials), so adapters answer 422, not 409."""
 
     def __init__(self, codes: Iterable[str], names: Mapping[str, str] | None = None) -> None:
         self.codes = sorted(codes)

@@ -76,3 +76,8 @@ class Conflict(LocalizedError):
 
 class Invalid(LocalizedError):
     """The input was understood but is refused: out of range, inconsistent, unknown code (422)."""
+
+
+class Malformed(LocalizedError):
+    """The input could not be read at all: bad syntax, a malformed query, an unusable geometry or
+    file (HTTP 400) — as opposed to :class:`Invalid`, input that was read and then refused."""

@@ -1,8 +1,8 @@
 """Errors of the standard-plot registry (标准地, 片区, 区域评价, 指标, GIS files).
 
 One family, rooted at :class:`LandplotsError`; every message names the culprit (the plot code,
-the zone, the indicator key, the file) in Chinese and English.  Adapters map the family to exit
-codes and HTTP statuses in one place each (``api/errors.py``, ``api/cli``).
+the zone, the indicator key, the file) in Chinese and English.  Each specific error is also one of
+the kinds of :mod:`i18n`, which is what the adapters map (``api/errors.py``).
 """
 
 from __future__ import annotations
@@ -10,22 +10,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from i18n import Lang, LocalizedError, Text
+from i18n import Invalid, Lang, LocalizedError, Malformed, NotFound, Text
 
 
 class LandplotsError(LocalizedError):
     """Base of the landplots error family."""
 
 
-class GeometryError(LandplotsError):
+class GeometryError(LandplotsError, Malformed):
     """A geometry is unusable: wrong type, empty, invalid, outside the CGCS2000 area."""
 
 
-class IndicatorError(LandplotsError):
+class IndicatorError(LandplotsError, Invalid):
     """An indicator is malformed: unknown key or unit, no bound, lower bound above the upper."""
 
 
-class NotFoundError(LandplotsError):
+class NotFoundError(LandplotsError, NotFound):
     """A plot or zone code names nothing in the registry."""
 
 
@@ -45,11 +45,11 @@ class ZoneNotFound(NotFoundError):
         super().__init__(f"片区 '{code}' 不存在", f"no zone '{code}' in the registry")
 
 
-class QueryError(LandplotsError):
+class QueryError(LandplotsError, Malformed):
     """A query is malformed (a bbox with three numbers, an unknown indicator, a bad operator)."""
 
 
-class GisFileError(LandplotsError):
+class GisFileError(LandplotsError, Malformed):
     """A GIS file cannot be read or written (missing, unknown format, unreadable layer)."""
 
 
@@ -64,7 +64,7 @@ class Problem:
         return f"{self.culprit}: {self.text(lang)}" if self.culprit else self.text(lang)
 
 
-class ImportRefused(LandplotsError):
+class ImportRefused(LandplotsError, Invalid):
     """The whole file was refused; nothing was written.
 
     ``problems`` lists every finding, each naming its culprit; the message names the first few

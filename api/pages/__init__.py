@@ -1,4 +1,10 @@
-"""Server-rendered pages: templates, static assets and their routes."""
+"""Server-rendered pages: templates, static assets and their routes.
+
+One module per concern — :mod:`~api.pages.layout` (what every page shares), ``session`` (login,
+language), ``projects``, ``enterprise`` (filing), ``tasks`` (reviewers), ``admin``, ``plots``,
+``commitments``, ``agents`` — gathered by :func:`page_routes`; the app factory takes them from
+there, and the HTML error page from :func:`api.pages.layout.error_page`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from api.pages.routes import department_name
+from api.pages.layout import department_name
 
 HERE = Path(__file__).resolve().parent.parent
 TEMPLATES = HERE / "templates"
@@ -19,16 +25,40 @@ STATIC = HERE / "static"
 
 @pass_context
 def _dept(ctx: Any, code: str) -> str:
-    return department_name(code, ctx.get("lang", "zh"))
+    return department_name(ctx.get("department_names", {}), code, ctx.get("lang", "zh"))
 
 
 def _setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["dept"] = _dept
-    engine.engine.globals["department_name"] = department_name
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_setup)
+
+
+def page_routes() -> list[Any]:
+    """Every page's route handler (the app factory registers them with the API's)."""
+    from api.pages import (
+        admin,
+        agents,
+        commitments,
+        enterprise,
+        plots,
+        projects,
+        session,
+        tasks,
+    )
+
+    return [
+        *session.ROUTES,
+        *projects.ROUTES,
+        *enterprise.ROUTES,
+        *tasks.ROUTES,
+        *admin.ROUTES,
+        *plots.ROUTES,
+        *commitments.ROUTES,
+        *agents.ROUTES,
+    ]
 
 
 def static_router() -> Any:

@@ -3,9 +3,10 @@ the 代办清单 of a project in three phases, joint meetings (联席会议) wit
 follow-up actions, and the administrators' workload view.
 
 Everything is read and written through :mod:`agent_service.service`, which enforces the roles
-again (an agent sees only the projects assigned to them).  Registered through the hooks of
-:mod:`api.pages.routes`: the project page names the agent (``AGENT_OF``) and links here
-(``PROJECT_BLOCKS``); filing from the page assigns an agent by rule (``AFTER_FILING``).
+again (an agent sees only the projects assigned to them).  The project page
+(:mod:`api.pages.projects`) names the agent (:func:`agent_of`) and links here
+(:func:`project_block`); filing from the page assigns an agent by rule
+(:func:`assign_after_filing`, called by :mod:`api.pages.enterprise`).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from agent_service import service as agents
 from agent_service.errors import AgentInputError
 from agent_service.orm import AgentProfileRow
 from api.accounts import Principal, UserRow
+from api.auth import actor_of
 from api.clock import Clock
-from api.pages import routes as pages
+from api.pages import layout as pages
 from api.routes.common import IdPath
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
@@ -108,7 +110,7 @@ def _dashboard_page(
     agent_user_id: int | None,
 ) -> Template:
     lang = pages.page_lang(request)
-    who = pages.actor_of(user)
+    who = actor_of(user)
     today = clock.today()
     board = agents.dashboard(
         session, who, today, work_calendar(session), agent_user_id=agent_user_id, lang=lang
@@ -155,7 +157,7 @@ def mark_read(
         request,
         session,
         "/agent",
-        lambda: agents.mark_read(session, pages.actor_of(user), ids, everything=not ids),
+        lambda: agents.mark_read(session, actor_of(user), ids, everything=not ids),
         ("提醒已标记为已读", "alerts marked read"),
     )
 
@@ -167,7 +169,7 @@ def workload_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, "admin")
-    figures = agents.workload(session, pages.actor_of(user), clock.today(), work_calendar(session))
+    figures = agents.workload(session, actor_of(user), clock.today(), work_calendar(session))
     return Template(
         "agent_workload.html", context=pages.context(request, session, clock, w=figures)
     )
@@ -183,7 +185,7 @@ def assignment_page(
     """The project's agent and the assignment history; administrators reassign here."""
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    who = pages.actor_of(user)
+    who = actor_of(user)
     current = agents.project_agent(session, who, project_id)
     history = agents.assignment_history(session, who, project_id, lang)
     choices = (
@@ -213,7 +215,7 @@ def reassign(
             raise AgentInputError("请选择代办员（agent_id）", "choose an agent (agent_id)")
         agents.reassign(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             project_id,
             int(raw),
             _field(data, "reason"),
@@ -238,7 +240,7 @@ def checklist_page(
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
     listed = agents.checklist(
-        session, pages.actor_of(user), project_id, clock.today(), work_calendar(session), lang
+        session, actor_of(user), project_id, clock.today(), work_calendar(session), lang
     )
     return Template(
         "agent_checklist.html",
@@ -262,7 +264,7 @@ def checklist_note(
         f"/projects/{project_id}/checklist#e-{key.replace(':', '-')}",
         lambda: agents.set_note(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             project_id,
             key,
             note=_field(data, "note"),
@@ -285,7 +287,7 @@ def meetings_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    who = pages.actor_of(user)
+    who = actor_of(user)
     items = agents.meetings(session, who, project_id, lang)
     project = agents.ws.get_project(session, who, project_id)
     departments = sorted({d for s in project.steps for d in s.departments})
@@ -316,7 +318,7 @@ def convene(
     def act() -> None:
         agents.create_meeting(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             project_id,
             title=_field(data, "title"),
             held_on=_date(data, "held_on", ("会议日期", "meeting date")),
@@ -342,7 +344,7 @@ def meeting_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    m = agents.get_meeting(session, pages.actor_of(user), project_id, meeting_id, lang)
+    m = agents.get_meeting(session, actor_of(user), project_id, meeting_id, lang)
     return Template(
         "agent_meeting.html",
         context=pages.context(
@@ -384,7 +386,7 @@ def minutes(
             )
         agents.record_minutes(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             project_id,
             meeting_id,
             decisions=[d for d in decisions if d],
@@ -416,7 +418,7 @@ def close_action(
         f"/projects/{project_id}/meetings/{meeting_id}",
         lambda: agents.close_action(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             project_id,
             meeting_id,
             action_id,
@@ -425,24 +427,6 @@ def close_action(
         ),
         ("跟进事项已关闭", "action closed"),
     )
-
-
-def nav(user: Principal, lang: str) -> list[tuple[str, str]]:
-    if user.role == "admin":
-        return [("/admin/agents", "Agents" if lang == "en" else "代办员")]
-    return []
-
-
-def register() -> None:
-    """Plug the agents into the project page, the filing form and the header (once)."""
-    for hooks, fn in (
-        (pages.AGENT_OF, agent_of),
-        (pages.AFTER_FILING, assign_after_filing),
-        (pages.PROJECT_BLOCKS, project_block),
-        (pages.EXTRA_NAV, nav),
-    ):
-        if fn not in hooks:
-            hooks.append(fn)
 
 
 ROUTES = [
@@ -461,4 +445,4 @@ ROUTES = [
     close_action,
 ]
 
-__all__ = ["ROUTES", "register"]
+__all__ = ["ROUTES", "agent_of", "assign_after_filing", "project_block"]

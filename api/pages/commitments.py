@@ -2,8 +2,8 @@
 tasks and the compliance report, a commitment's page with the inspection form, and the block on
 the project page where the enterprise sees its commitment and downloads the letter.
 
-Registered through the hooks of :mod:`api.pages.routes` (``EXTRA_NAV``, ``PROJECT_BLOCKS``) and
-``ROUTES`` in :func:`api.app.route_handlers`.
+The project page (:mod:`api.pages.projects`) shows :func:`project_block`; the header's links are
+in :data:`api.pages.layout.NAV`; ``ROUTES`` are gathered by :func:`api.pages.page_routes`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts import Principal
+from api.auth import actor_of
 from api.clock import Clock
-from api.pages import plots as plot_pages
-from api.pages import routes as pages
+from api.pages import layout as pages
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
 from commitments import service as cs
@@ -39,15 +39,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
 )
-
-
-def nav(user: Principal, lang: str) -> list[tuple[str, str]]:
-    """Links for the header: regulators and administrators oversee; everyone sees 公示."""
-    out = []
-    if user.role in {"regulator", "admin"}:
-        out.append(("/regulator/commitments", "Commitments" if lang == "en" else "承诺监管"))
-    out.append(("/public/commitments", "Published commitments" if lang == "en" else "承诺公示"))
-    return out
 
 
 def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
@@ -92,9 +83,7 @@ def regulator_page(
     lang = pages.page_lang(request)
     from landplots.service import all_zones
 
-    rows = session.scalars(
-        cs.visible_query(pages.actor_of(user)).order_by(CommitmentRow.id.desc())
-    ).all()
+    rows = session.scalars(cs.visible_query(actor_of(user)).order_by(CommitmentRow.id.desc())).all()
     items = []
     for c in rows:
         d = cs.commitment_detail(session, c, lang)
@@ -116,7 +105,7 @@ def regulator_page(
             session,
             clock,
             items=items,
-            tasks=cs.regulator_tasks(session, pages.actor_of(user), clock.today()),
+            tasks=cs.regulator_tasks(session, actor_of(user), clock.today()),
             zones=all_zones(session),
             grades=cs.grades(session),
         ),
@@ -149,7 +138,7 @@ def commitment_page(
 ) -> Template:
     user = pages.require_user(request)
     lang = pages.page_lang(request)
-    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
+    c = cs.get_commitment(session, actor_of(user), commitment_id)
     detail = cs.commitment_detail(session, c, lang)
     forms = []
     if user.role == "regulator":
@@ -187,7 +176,7 @@ def letter_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
     user = pages.require_user(request)
-    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
+    c = cs.get_commitment(session, actor_of(user), commitment_id)
     return Response(
         cs.letter_pdf(session, c),
         media_type="application/pdf",
@@ -235,7 +224,7 @@ def inspect_submit(
                     ) from None
         cs.record_inspection(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             checkpoint_id,
             figures,
             evidence,
@@ -266,7 +255,7 @@ def accept_submit(
         session,
         f"/commitments/{commitment_id}",
         lambda: cs.accept_commitment(
-            session, pages.actor_of(user), commitment_id, clock.today(), work_calendar(session)
+            session, actor_of(user), commitment_id, clock.today(), work_calendar(session)
         ),
         ("已确认并公示", "accepted and published"),
     )
@@ -282,7 +271,7 @@ def draft_page(
     user = pages.require_user(request, "enterprise")
     from approvals import workflow_service as ws
 
-    p = ws.get_project(session, pages.actor_of(user), project_id)
+    p = ws.get_project(session, actor_of(user), project_id)
     return Template(
         "commitments_new.html", context=pages.context(request, session, clock, project=p)
     )
@@ -301,7 +290,7 @@ def draft_submit(
         session,
         f"/projects/{project_id}/commitment/new",
         lambda: cs.create_commitment(
-            session, pages.actor_of(user), project_id, clock.today(), work_calendar(session)
+            session, actor_of(user), project_id, clock.today(), work_calendar(session)
         ),
         ("承诺书已起草，请用企业私钥签署", "commitment drafted; sign it with your private key"),
         then=lambda c: f"/commitments/{c.id}",
@@ -316,14 +305,14 @@ def signature_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     user = pages.require_user(request, "enterprise")
-    cs.get_commitment(session, pages.actor_of(user), commitment_id)  # not visible: 404
+    cs.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
     return pages.run_form_action(
         request,
         session,
         f"/commitments/{commitment_id}",
         lambda: cs.submit_signature(
             session,
-            pages.actor_of(user),
+            actor_of(user),
             commitment_id,
             data.get("key", "").strip(),
             data.get("signature", "").strip(),
@@ -339,7 +328,7 @@ def canonical_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
     user = pages.require_user(request)
-    c = cs.get_commitment(session, pages.actor_of(user), commitment_id)
+    c = cs.get_commitment(session, actor_of(user), commitment_id)
     return Response(
         c.document.encode(),
         media_type="application/json",
@@ -364,14 +353,4 @@ ROUTES = [
 ]
 
 
-def register() -> None:
-    """Add the nav links and the project block (once)."""
-    if nav not in pages.EXTRA_NAV:
-        pages.EXTRA_NAV.append(nav)
-    if project_block not in pages.PROJECT_BLOCKS:
-        pages.PROJECT_BLOCKS.append(project_block)
-    if not plot_pages.COMPLIANCE_URL:
-        plot_pages.COMPLIANCE_URL.append("/api/plots-compliance")
-
-
-__all__ = ["ROUTES", "register"]
+__all__ = ["ROUTES", "project_block"]

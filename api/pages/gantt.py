@@ -19,6 +19,10 @@ DAY_W = 9
 TOP = 44
 
 
+def _x(day: int) -> int:
+    return LABEL_W + day * DAY_W
+
+
 def render_gantt(
     plan: Mapping[str, Any],
     batches: Mapping[str, int],
@@ -49,19 +53,31 @@ def render_gantt(
         '<rect width="6" height="6" fill="#cfe0f5"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1f5fa8" stroke-width="2"/>'
         "</pattern></defs>",
     ]
-
-    def x(day: int) -> int:
-        return LABEL_W + day * DAY_W
-
     # axis: a tick every 5 working days with its date
     for d in range(0, span + 1, 5):
         out.append(
-            f'<line x1="{x(d)}" y1="{TOP - 6}" x2="{x(d)}" y2="{height - 26}" stroke="#e3e6ea"/>'
+            f'<line x1="{_x(d)}" y1="{TOP - 6}" x2="{_x(d)}" y2="{height - 26}" stroke="#e3e6ea"/>'
         )
         out.append(
-            f'<text x="{x(d) + 2}" y="{TOP - 10}" class="axis">{date_of(d).strftime("%m-%d")}</text>'
+            f'<text x="{_x(d) + 2}" y="{TOP - 10}" class="axis">{date_of(d).strftime("%m-%d")}</text>'
         )
-    # batch bands
+    out += _bands(steps, batches, width, en)
+    for row, s in enumerate(steps):
+        out += _row(TOP + row * ROW_H, s, en)
+    # today
+    out.append(
+        f'<line x1="{_x(today)}" y1="{TOP - 4}" x2="{_x(today)}" y2="{height - 26}" stroke="#c62828" stroke-dasharray="4 3" stroke-width="2"/>'
+        f'<text x="{_x(today) + 3}" y="{height - 12}" class="today">{"today" if en else "今天"} {escape(str(plan["today"]))}</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _bands(
+    steps: list[Mapping[str, Any]], batches: Mapping[str, int], width: int, en: bool
+) -> list[str]:
+    """A shaded band behind each parallel batch, labelled at the right."""
+    out = []
     previous = None
     for row, s in enumerate(steps):
         b = batches.get(s["code"], 0)
@@ -77,38 +93,35 @@ def render_gantt(
                 f'<text x="{width - 6}" y="{y + 12}" class="batch" text-anchor="end">{label}</text>'
             )
             previous = b
-    for row, s in enumerate(steps):
-        y = TOP + row * ROW_H
-        name = escape(f"{s['code']} {s['name']}")
-        short = name if len(s["name"]) <= 16 else escape(f"{s['code']} {s['name'][:15]}…")
-        critical = s["critical"] and s["status"] != "done"
-        out.append(
-            f'<text x="6" y="{y + 17}" class="label{" crit" if critical else ""}">{"★ " if critical else ""}{short}</text>'
-        )
-        # baseline
-        b0, b1 = s["baseline_es"], s["baseline_ef"]
-        out.append(
-            f'<rect x="{x(b0)}" y="{y + 18}" width="{max((b1 - b0) * DAY_W, 2)}" height="4" fill="#9aa4ae">'
-            f"<title>{name} — {'baseline' if en else '基线'} {s['baseline_start']} → {s['baseline_end']}</title></rect>"
-        )
-        # actual / forecast
-        f0, f1 = s["forecast_es"], s["forecast_ef"]
-        if f0 is None or f1 is None:
-            continue
-        done = s["status"] == "done"
-        started = s["actual_start"] is not None
-        fill = "#1f5fa8" if (done or started) else "url(#hatch)"
-        stroke = ' stroke="#c62828" stroke-width="2"' if critical else ""
-        what = ("actual" if done else "forecast") if en else ("实际" if done else "预测")
-        out.append(
-            f'<rect x="{x(f0)}" y="{y + 5}" width="{max((f1 - f0) * DAY_W, 3)}" height="12" rx="2" fill="{fill}"{stroke}>'
-            f"<title>{name} — {what} {s['actual_start'] or s['forecast_start']} → {s['actual_end'] or s['forecast_end']}"
-            f"{'; ' + ('critical' if en else '关键路径') if critical else ''}</title></rect>"
-        )
-    # today
+    return out
+
+
+def _row(y: int, s: Mapping[str, Any], en: bool) -> list[str]:
+    """One step: its label, its baseline bar and (when planned) its actual or forecast bar."""
+    name = escape(f"{s['code']} {s['name']}")
+    short = name if len(s["name"]) <= 16 else escape(f"{s['code']} {s['name'][:15]}…")
+    critical = s["critical"] and s["status"] != "done"
+    out = [
+        f'<text x="6" y="{y + 17}" class="label{" crit" if critical else ""}">{"★ " if critical else ""}{short}</text>'
+    ]
+    # baseline
+    b0, b1 = s["baseline_es"], s["baseline_ef"]
     out.append(
-        f'<line x1="{x(today)}" y1="{TOP - 4}" x2="{x(today)}" y2="{height - 26}" stroke="#c62828" stroke-dasharray="4 3" stroke-width="2"/>'
-        f'<text x="{x(today) + 3}" y="{height - 12}" class="today">{"today" if en else "今天"} {escape(str(plan["today"]))}</text>'
+        f'<rect x="{_x(b0)}" y="{y + 18}" width="{max((b1 - b0) * DAY_W, 2)}" height="4" fill="#9aa4ae">'
+        f"<title>{name} — {'baseline' if en else '基线'} {s['baseline_start']} → {s['baseline_end']}</title></rect>"
     )
-    out.append("</svg>")
-    return "".join(out)
+    # actual / forecast
+    f0, f1 = s["forecast_es"], s["forecast_ef"]
+    if f0 is None or f1 is None:
+        return out
+    done = s["status"] == "done"
+    started = s["actual_start"] is not None
+    fill = "#1f5fa8" if (done or started) else "url(#hatch)"
+    stroke = ' stroke="#c62828" stroke-width="2"' if critical else ""
+    what = ("actual" if done else "forecast") if en else ("实际" if done else "预测")
+    out.append(
+        f'<rect x="{_x(f0)}" y="{y + 5}" width="{max((f1 - f0) * DAY_W, 3)}" height="12" rx="2" fill="{fill}"{stroke}>'
+        f"<title>{name} — {what} {s['actual_start'] or s['forecast_start']} → {s['actual_end'] or s['forecast_end']}"
+        f"{'; ' + ('critical' if en else '关键路径') if critical else ''}</title></rect>"
+    )
+    return out

@@ -17,7 +17,7 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from api.clock import Clock
-from api.pages.routes import EXTRA_NAV, context, page_lang, require_user
+from api.pages.layout import context, page_lang, require_user
 from i18n import LocalizedError
 from landplots.model import PlotStatus
 from landplots.service import PlotQuery as _PlotQuery
@@ -32,19 +32,10 @@ STATUS_COLORS = {
     "completed": "#2e7d32",
     "producing": "#00695c",
 }
-COMPLIANCE_URL: list[str] = []  # set by the commitments package: plot code → {status, label}
+#: The commitments' compliance of every plot (api.routes.commitments): plot code → {status, label}.
+COMPLIANCE_URL = "/api/plots-compliance"
 OVERSIGHT = frozenset({"regulator", "admin"})
 MAX_UPLOAD = 200 * 1024 * 1024
-
-
-def _nav(user: Any, lang: str) -> list[tuple[str, str]]:
-    out = [("/map", "Map" if lang == "en" else "标准地地图")]
-    if user.role == "admin":
-        out.append(("/admin/plots", "Plot import" if lang == "en" else "地块导入"))
-    return out
-
-
-EXTRA_NAV.append(_nav)
 
 
 def _status_label(status: Any, lang: str) -> str:
@@ -64,7 +55,7 @@ def map_page(
     lang = page_lang(request)
     plots, _ = find_plots(session, _PlotQuery(limit=10_000))
     # compliance colouring for those who may read every commitment (the JSON answers 403 else)
-    compliance_url = COMPLIANCE_URL[0] if COMPLIANCE_URL and user.role in OVERSIGHT else None
+    compliance_url = COMPLIANCE_URL if user.role in OVERSIGHT else None
     legend = [(k, color, _status_label(k, lang)) for k, color in STATUS_COLORS.items()]
     rows = [
         {

@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 from api.accounts import AccountError, UserRow, create_user
 from api.auth import requires
 from api.clock import Clock
-from api.errors import BadRequest
 from api.openapi import WRITE, problems
-from api.routes.common import MAX_ID, Id, idempotent, principal
+from api.routes.common import MAX_ID, Id, actor, idempotent, principal
 from api.routes.projects import audit_out
-from approvals.calendar import arrangement_to_document, parse_arrangement
+from approvals.calendar import arrangement_to_document
 from approvals.catalog import parse_catalog
 from approvals.errors import ProjectError
 from approvals.orm import DepartmentRow, EnterpriseRow
-from approvals.service import store_arrangement, store_catalogue, work_calendar
+from approvals.service import load_calendar_arrangement, store_catalogue, work_calendar
 from approvals.workflow_service import scan_clocks
+from i18n import Malformed
 from storage.audit import AuditRow, record
 
 ADMIN = requires("admin")
@@ -295,22 +295,7 @@ def load_arrangement(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        arrangement = parse_arrangement(data)
-        store_arrangement(session, arrangement, by=principal(request).username)
-        who = principal(request)
-        record(
-            session,
-            actor=who.username,
-            role=who.role,
-            action="calendar.load",
-            entity="calendar",
-            entity_id=arrangement.year,
-            after={
-                "year": arrangement.year,
-                "holidays": len(arrangement.holidays),
-                "workdays": len(arrangement.workdays),
-            },
-        )
+        arrangement = load_calendar_arrangement(session, actor(request), data)
         return 201, arrangement_to_document(arrangement)
 
     return idempotent(session, request, data, act)
@@ -328,7 +313,7 @@ def calendar_year(
     year: Annotated[int, PathParameter(ge=2004, le=2099)], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     if not 2004 <= year <= 2099:
-        raise BadRequest(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
+        raise Malformed(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
     cal = work_calendar(session)
     arrangement = cal.arrangement(year)
     if arrangement is None:

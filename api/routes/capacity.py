@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import requires
 from api.clock import Clock
-from api.errors import NotFound
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, actor, idempotent, principal
 from approvals import capacity_service as cs
@@ -22,6 +21,7 @@ from approvals import workflow_service as ws
 from approvals.errors import AccessDenied
 from approvals.orm import CapacityRunRow, DepartmentAbsenceRow, DepartmentRow
 from approvals.service import work_calendar
+from i18n import NotFound
 from storage.audit import record
 
 

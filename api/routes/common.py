@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from access.actor import Actor
 from api.accounts import Principal
 from api.auth import actor_of
-from api.errors import BadRequest, Conflict
 from api.idempotency import IdempotencyRow
+from i18n import Conflict, Malformed
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 
@@ -66,7 +66,7 @@ def idempotent(
         session.commit()
         return Response(body, status_code=status)
     if len(key) > 128 or not key.isprintable():
-        raise BadRequest(
+        raise Malformed(
             "Idempotency-Key 过长或含不可打印字符", "Idempotency-Key is too long or not printable"
         )
     who = principal(request)

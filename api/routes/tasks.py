@@ -8,15 +8,14 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import requires
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
+from api.presenters.tasks import task_detail
 from api.routes.common import IdPath, Version, actor, idempotent
 from approvals import workflow_service as ws
-from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
 
 REVIEWER = requires("reviewer")
@@ -44,41 +43,6 @@ class CorrectionsIn(VersionIn, forbid_unknown_fields=True):
 class SpecialIn(VersionIn, forbid_unknown_fields=True):
     kind: str = "expert_review"
     reason: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-
-
-def _task_out(
-    session: NamedDependency[Session], task: Any, clock: NamedDependency[Clock]
-) -> dict[str, Any]:
-    calendar = work_calendar(session)
-    step = task.step
-    project = step.project
-    corrections = session.scalars(
-        select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
-    )
-    return {
-        **ws.task_summary(task, step, clock.today(), calendar),
-        "project_id": project.id,
-        "project_code": project.code,
-        "project_name": project.name,
-        "step_code": step.code,
-        "step_name": step.name,
-        "step_kind": step.kind,
-        "step_mode": step.mode,
-        "items": list(step.items),
-        "critical": step.critical,
-        "slack": step.slack,
-        "materials": ws.material_status(session, project, step),
-        "corrections": [
-            {
-                "id": c.id,
-                "requested_on": c.requested_on.isoformat(),
-                "reasons": c.reasons,
-                "materials": c.material_codes,
-                "resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
-            }
-            for c in corrections
-        ],
-    }
 
 
 @get(
@@ -119,7 +83,7 @@ def get_task(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
-    return _task_out(session, ws.get_task(session, actor(request), task_id), clock)
+    return task_detail(session, ws.get_task(session, actor(request), task_id), clock)
 
 
 def _decide(
@@ -141,7 +105,7 @@ def _decide(
             version=version,
             **kwargs,
         )
-        return 200, _task_out(session, task, clock)
+        return 200, task_detail(session, task, clock)
 
     return idempotent(session, request, data, act)
 

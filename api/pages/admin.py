@@ -1,0 +1,176 @@
+"""The administrator's pages: the catalogue (also the regulator's), the working-day calendar,
+the users and the background jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.accounts import ROLES, AccountError, UserRow, create_user
+from api.auth import actor_of
+from api.clock import Clock
+from api.pages.graph_svg import render_catalogue_graph
+from api.pages.layout import context, page_lang, require_user, run_form_action
+from api.routes.catalog import catalogue_out
+from approvals.calendar import builtin_arrangements
+from approvals.documents import parse_document
+from approvals.orm import DepartmentRow, EnterpriseRow
+from approvals.service import active_catalogue, load_calendar_arrangement, work_calendar
+from storage.audit import record
+
+
+@get("/admin/jobs", include_in_schema=False, sync_to_thread=True)
+def admin_jobs(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    """后台任务: the job engine, its queue and the latest runs (failures first, with the error)."""
+    from api.jobs.status import job_status
+
+    require_user(request, "admin")
+    settings = request.app.state.settings
+    status = job_status(
+        session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
+    )
+    return Template("admin_jobs.html", context=context(request, session, clock, status=status))
+
+
+@get("/admin/catalog", include_in_schema=False, sync_to_thread=True)
+def admin_catalog(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    require_user(request, "admin", "regulator")
+    lang = page_lang(request)
+    catalogue = active_catalogue(session)
+    return Template(
+        "admin_catalog.html",
+        context=context(
+            request,
+            session,
+            clock,
+            catalogue=catalogue_out(catalogue),
+            graph=render_catalogue_graph(catalogue, lang),
+        ),
+    )
+
+
+@get("/admin/calendar", include_in_schema=False, sync_to_thread=True)
+def admin_calendar(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    require_user(request, "admin")
+    cal = work_calendar(session)
+    years = []
+    for year in range(min(builtin_arrangements()), clock.today().year + 3):
+        a = cal.arrangement(year)
+        years.append(
+            {
+                "year": year,
+                "known": a is not None,
+                "holidays": len(a.holidays) if a else 0,
+                "workdays": len(a.workdays) if a else 0,
+                "source": a.source if a else "",
+            }
+        )
+    return Template(
+        "admin_calendar.html", context=context(request, session, clock, years=list(reversed(years)))
+    )
+
+
+@post("/admin/calendar", include_in_schema=False, sync_to_thread=True)
+def admin_calendar_submit(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    user = require_user(request, "admin")
+
+    def act() -> None:
+        document = parse_document(data.get("document", ""), "arrangement", None)
+        load_calendar_arrangement(session, actor_of(user), document)
+
+    return run_form_action(
+        request, session, "/admin/calendar", act, ("节假日安排已导入", "arrangement loaded")
+    )
+
+
+@get("/admin/users", include_in_schema=False, sync_to_thread=True)
+def admin_users(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    require_user(request, "admin")
+    lang = page_lang(request)
+    return Template(
+        "admin_users.html",
+        context=context(
+            request,
+            session,
+            clock,
+            users=session.scalars(select(UserRow).order_by(UserRow.id)).all(),
+            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLES.items()],
+            departments=session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)).all(),
+            enterprises=session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)).all(),
+        ),
+    )
+
+
+@post("/admin/users", include_in_schema=False, sync_to_thread=True)
+def admin_users_submit(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    admin = require_user(request, "admin")
+
+    def act() -> None:
+        try:
+            u = create_user(
+                session,
+                data.get("username", ""),
+                data.get("password", ""),
+                data.get("role", ""),
+                display_name=data.get("display_name", ""),
+                department=data.get("department") or None,
+                enterprise_id=int(data["enterprise_id"])
+                if (data.get("enterprise_id") or "").isdigit()
+                else None,
+            )
+        except AccountError as e:
+            from approvals.errors import ProjectError
+
+            raise ProjectError(str(e), str(e)) from None
+        record(
+            session,
+            actor=admin.username,
+            role=admin.role,
+            action="user.create",
+            entity="user",
+            entity_id=u.id,
+            after={"username": u.username, "role": u.role},
+        )
+
+    return run_form_action(request, session, "/admin/users", act, ("用户已创建", "user created"))
+
+
+ROUTES = [
+    admin_jobs,
+    admin_catalog,
+    admin_calendar,
+    admin_calendar_submit,
+    admin_users,
+    admin_users_submit,
+]

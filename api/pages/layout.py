@@ -1,0 +1,197 @@
+"""What every page shares: the language, the signed-in user, the header's navigation, the
+template context, the post-redirect-get answers of forms, and the error page.
+
+Login sets an HttpOnly cookie holding the same short-lived token as the API; forms are protected
+by litestar's CSRF middleware; the language is Simplified Chinese unless the ``lang`` cookie (set
+by the switch in the header) says English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from access.actor import Role
+from api.accounts import ROLES, Principal
+from api.auth import TOKEN_COOKIE, decode_token
+from api.clock import Clock
+from api.errors import TITLES, request_lang
+from api.pages import texts
+from approvals.orm import DepartmentRow
+from i18n import LocalizedError
+
+LANG_COOKIE = "lang"
+
+HOME_BY_ROLE = {
+    "enterprise": "/enterprise",
+    "reviewer": "/reviewer",
+    "agent": "/agent",
+    "regulator": "/regulator",
+    "admin": "/admin/projects",
+}
+
+#: The header's links of each role (url, key in :mod:`api.pages.texts`): the approvals pages,
+#: then the plot map, the commitments and the agents (every page module's links, in one table).
+_PUBLIC = [("/map", "nav_map"), ("/public/commitments", "nav_public_commitments")]
+NAV: dict[str, list[tuple[str, str]]] = {
+    Role.ENTERPRISE: [
+        ("/enterprise", "my_projects"),
+        ("/enterprise/projects/new", "new_project"),
+        *_PUBLIC,
+    ],
+    Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
+    Role.AGENT: [("/agent", "agent"), *_PUBLIC],
+    Role.REGULATOR: [
+        ("/regulator", "projects"),
+        ("/map", "nav_map"),
+        ("/regulator/commitments", "nav_commitments"),
+        ("/public/commitments", "nav_public_commitments"),
+    ],
+    Role.ADMIN: [
+        ("/admin/projects", "projects"),
+        ("/admin/catalog", "catalogue"),
+        ("/admin/calendar", "calendar"),
+        ("/admin/users", "users"),
+        ("/admin/jobs", "jobs"),
+        ("/map", "nav_map"),
+        ("/admin/plots", "nav_plot_import"),
+        ("/regulator/commitments", "nav_commitments"),
+        ("/public/commitments", "nav_public_commitments"),
+        ("/admin/agents", "nav_agents"),
+    ],
+}
+
+
+def page_lang(request: Request[Any, Any, Any]) -> str:
+    value = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
+    return "en" if value.startswith("en") else "zh"
+
+
+def current_user(request: Request[Any, Any, Any]) -> Principal | None:
+    user = request.scope.get("user")
+    if isinstance(user, Principal):
+        return user
+    raw = request.cookies.get(TOKEN_COOKIE)
+    if raw:
+        try:
+            state = request.app.state
+            return decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
+        except NotAuthorizedException:
+            return None
+    return None
+
+
+def require_user(request: Request[Any, Any, Any], *roles: str) -> Principal:
+    user = current_user(request)
+    if user is None:
+        raise NotAuthorizedException("未登录 (not authenticated)")
+    if roles and user.role not in roles:
+        raise PermissionDeniedException(
+            f"角色“{user.role}”无权访问此页 (role '{user.role}' may not open this page)"
+        )
+    return user
+
+
+def nav_for(user: Principal | None, lang: str) -> list[tuple[str, str]]:
+    if user is None:
+        return [("/login", texts.text("login", lang))]
+    return [(url, texts.text(key, lang)) for url, key in NAV.get(user.role, _PUBLIC)]
+
+
+DepartmentNames = dict[str, tuple[str, str]]
+
+
+def department_names(session: Session) -> DepartmentNames:
+    """Each department's name (中文, English) by code, as the database has them now."""
+    return {d.code: (d.name, d.name_en or d.name) for d in session.scalars(select(DepartmentRow))}
+
+
+def department_name(names: DepartmentNames, code: str, lang: str = "zh") -> str:
+    zh, en = names.get(code, (code, code))
+    return en if lang == "en" else zh
+
+
+def context(
+    request: Request[Any, Any, Any], session: Session, clock: Clock, **extra: Any
+) -> dict[str, Any]:
+    lang = page_lang(request)
+    user = current_user(request)
+    role = ROLES.get(user.role, (user.role, user.role)) if user else ("", "")
+    return {
+        "lang": lang,
+        "t": lambda key: texts.text(key, lang),
+        "user": user,
+        "role_name": role[1] if lang == "en" else role[0],
+        "nav": nav_for(user, lang),
+        "current_path": request.url.path,
+        "today": clock.today().isoformat(),
+        "message": request.query_params.get("msg"),
+        "error": request.query_params.get("err"),
+        "department_names": department_names(session),  # for the templates' ``dept`` filter
+        **extra,
+    }
+
+
+def error_page(
+    request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None
+) -> Response[Any]:
+    """An error as a page in the site's layout; a 401 goes to the login form instead."""
+    if status == 401:
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    lang = (
+        request_lang(request)
+        if request.query_params.get("lang")
+        else ("en" if request.cookies.get("lang") == "en" else "zh")
+    )
+    zh, en = TITLES.get(status, ("错误", "Error"))
+    try:
+        with request.app.state.sessions() as session:
+            ctx = context(request, session, request.app.state.clock)
+    except Exception:  # the database itself may be what failed
+        ctx = {
+            "lang": lang,
+            "t": lambda k: k,
+            "nav": [],
+            "user": None,
+            "current_path": request.url.path,
+            "today": "",
+        }
+    ctx.update(status=status, title=en if lang == "en" else zh, detail=detail)
+    return Template("error.html", context=ctx, status_code=status, headers=headers)
+
+
+def back(url: str, *, msg: str | None = None, err: str | None = None) -> Redirect:
+    url, hash_, fragment = url.partition("#")  # the message goes before the fragment
+    sep = "&" if "?" in url else "?"
+    if msg:
+        url += f"{sep}msg={quote(msg)}"
+    elif err:
+        url += f"{sep}err={quote(err)}"
+    return Redirect(url + hash_ + fragment, status_code=303)
+
+
+def run_form_action(
+    request: Request[Any, Any, Any],
+    session: Session,
+    url: str,
+    action: Any,
+    ok: tuple[str, str],
+    *,
+    then: Any = None,
+) -> Redirect:
+    """Do a form's action in the request's unit of work; on a domain error come back with it.
+    ``then(result)``, when given, names the page to go to on success (e.g. what was created)."""
+    lang = page_lang(request)
+    try:
+        result = action()
+        session.commit()
+    except LocalizedError as e:
+        session.rollback()
+        return back(url, err=e.text(lang))  # type: ignore[arg-type]
+    return back(then(result) if then else url, msg=ok[1] if lang == "en" else ok[0])

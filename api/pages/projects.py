@@ -1,0 +1,229 @@
+"""Projects as every role sees them: the lists (own, all), a project's page with its live plan,
+Gantt chart, materials, corrections and certificates, and its audit trail.
+
+The project page shows the blocks of the agents and of the commitments (their modules render
+them); it names them here, explicitly, rather than through hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.accounts import Principal
+from api.auth import actor_of
+from api.clock import Clock
+from api.pages import agents as agent_pages
+from api.pages import commitments as commitment_pages
+from api.pages import texts
+from api.pages.gantt import render_gantt
+from api.pages.layout import (
+    context,
+    department_name,
+    department_names,
+    page_lang,
+    require_user,
+)
+from api.routes.common import IdPath
+from approvals import workflow_service as ws
+from approvals.orm import CertificateRow, CorrectionRow, ProjectRow, RatingRow
+from approvals.service import work_calendar
+from storage.audit import AuditRow
+
+
+def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str, Any]]:
+    q = ws.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
+    return [
+        {
+            "id": p.id,
+            "code": p.code,
+            "name": p.name,
+            "status_name": texts.named(texts.PROJECT_STATUS, p.status, lang),
+            "filed_on": p.filed_on.isoformat(),
+            "baseline_finish": p.baseline_finish.isoformat(),
+            "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
+        }
+        for p in session.scalars(q)
+    ]
+
+
+def _projects_page(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    roles: tuple[str, ...],
+    heading_key: str,
+) -> Template:
+    user = require_user(request, *roles)
+    lang = page_lang(request)
+    return Template(
+        "projects.html",
+        context=context(
+            request,
+            session,
+            clock,
+            heading=texts.text(heading_key, lang),
+            projects=project_rows(session, user, lang),
+            can_file=user.role == "enterprise",
+        ),
+    )
+
+
+@get("/enterprise", include_in_schema=False, sync_to_thread=True)
+def enterprise_home(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    return _projects_page(request, session, clock, ("enterprise",), "my_projects")
+
+
+@get("/regulator", include_in_schema=False, sync_to_thread=True)
+def regulator_home(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    return _projects_page(request, session, clock, ("regulator",), "projects")
+
+
+@get("/admin/projects", include_in_schema=False, sync_to_thread=True)
+def admin_projects(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    return _projects_page(request, session, clock, ("admin",), "projects")
+
+
+def _materials(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
+    """Each material once, with the steps that need it (submitted once, reused by every item)."""
+    materials: dict[str, dict[str, Any]] = {}
+    facts = ws.material_facts(session, p)
+    for s in p.steps:
+        for m in ws.material_status(session, p, s, facts):
+            entry = materials.setdefault(
+                m["code"],
+                {
+                    **m,
+                    "needed_by": [],
+                    "state_name": texts.named(texts.MATERIAL_STATE, m["state"], lang),
+                },
+            )
+            entry["needed_by"].append(s.code)
+    return list(materials.values())
+
+
+def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
+    """The corrections (补正) the enterprise still has to answer, per task."""
+    names = department_names(session)
+    return [
+        {
+            "task_id": t.id,
+            "step_code": s.code,
+            "department": department_name(names, t.department, lang),
+            "requested_on": c.requested_on.isoformat(),
+            "reasons": c.reasons,
+            "materials": c.material_codes,
+        }
+        for s in p.steps
+        for t in s.tasks
+        if t.status == "corrections"
+        for c in session.scalars(
+            select(CorrectionRow).where(
+                CorrectionRow.task_id == t.id, CorrectionRow.resolved_on.is_(None)
+            )
+        )
+    ]
+
+
+@get("/projects/{project_id:int}", include_in_schema=False, sync_to_thread=True)
+def project_page(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = require_user(request)
+    lang = page_lang(request)
+    p = ws.get_project(session, actor_of(user), project_id, whole=True)
+    calendar = work_calendar(session)
+    live = ws.live_plan(session, p, clock.today(), calendar, lang)
+    for s in live["steps"]:
+        s["status_name"] = texts.named(texts.STEP_STATUS, s["status"], lang)
+        for task in s["tasks"]:
+            task["clock_name"] = texts.named(texts.CLOCK_NAMES, task["clock"], lang)
+    batches = {i["code"]: i["batch"] for i in p.baseline["items"]}
+    seq = calendar.sequence(p.filed_on)
+    gantt = render_gantt(live, batches, seq.date_of, lang)
+    materials = _materials(session, p, lang)
+    corrections = _open_corrections(session, p, lang)
+    certificates = session.scalars(
+        select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
+    ).all()
+    owner = user.role == "enterprise" and user.enterprise_id == p.enterprise_id
+    rated = set(session.scalars(select(RatingRow.step_code).where(RatingRow.project_id == p.id)))
+    return Template(
+        "project.html",
+        context=context(
+            request,
+            session,
+            clock,
+            project={
+                "id": p.id,
+                "code": p.code,
+                "name": p.name,
+                "status_name": texts.named(texts.PROJECT_STATUS, p.status, lang),
+            },
+            plan=live,
+            gantt=gantt,
+            materials=materials,
+            corrections=corrections,
+            certificates=[
+                {"name": c.name, "number": c.number, "issued_on": c.issued_on.isoformat()}
+                for c in certificates
+            ],
+            can_upload=owner,
+            can_rate=owner,
+            can_audit=user.role in {"regulator", "admin"} or owner,
+            rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
+            rating_labels=sorted(ws.RATING_LABELS.items(), reverse=True),
+            agent=agent_pages.agent_of(session, p),
+            extra_blocks=[
+                commitment_pages.project_block(session, p, user, lang),
+                agent_pages.project_block(session, p, user, lang),
+            ],
+        ),
+    )
+
+
+@get("/projects/{project_id:int}/audit", include_in_schema=False, sync_to_thread=True)
+def project_audit_page(
+    project_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = require_user(request)
+    p = ws.get_project(session, actor_of(user), project_id)
+    entries = session.scalars(
+        select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id.desc()).limit(300)
+    ).all()
+    return Template(
+        "audit.html",
+        context=context(request, session, clock, project={"code": p.code}, entries=entries),
+    )
+
+
+ROUTES = [
+    enterprise_home,
+    regulator_home,
+    admin_projects,
+    project_page,
+    project_audit_page,
+]

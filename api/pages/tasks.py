@@ -1,0 +1,157 @@
+"""The reviewers' pages: a department's worklist, a task with its materials, and the decisions
+(受理, 准予, 不予, 补正, 特别程序)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from api.auth import actor_of
+from api.clock import Clock
+from api.pages import texts
+from api.pages.layout import (
+    back,
+    context,
+    department_name,
+    department_names,
+    page_lang,
+    require_user,
+    run_form_action,
+)
+from api.presenters.tasks import task_detail
+from api.routes.common import IdPath
+from approvals import workflow as wf
+from approvals import workflow_service as ws
+from approvals.service import work_calendar
+
+
+@get("/reviewer", include_in_schema=False, sync_to_thread=True)
+def reviewer_home(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = require_user(request, "reviewer")
+    lang = page_lang(request)
+    rows = ws.worklist(session, actor_of(user), clock.today(), work_calendar(session))
+    for r in rows:
+        r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
+        r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
+            1 if lang == "en" else 0
+        ]
+    return Template(
+        "worklist.html",
+        context=context(
+            request,
+            session,
+            clock,
+            tasks=rows,
+            department=department_name(department_names(session), user.department or "", lang),
+        ),
+    )
+
+
+@get("/tasks/{task_id:int}", include_in_schema=False, sync_to_thread=True)
+def task_page(
+    task_id: IdPath,
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    user = require_user(request)
+    lang = page_lang(request)
+    task = ws.get_task(session, actor_of(user), task_id)
+    out = task_detail(session, task, clock)
+    out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)
+    out["status_name"] = wf.STATUS_NAMES.get(out["status"], (out["status"], out["status"]))[
+        1 if lang == "en" else 0
+    ]
+    for m in out["materials"]:
+        m["state_name"] = texts.named(texts.MATERIAL_STATE, m["state"], lang)
+    kinds = [(k, v[1] if lang == "en" else v[0]) for k, v in wf.SPECIAL_PROCEDURES.items()]
+    return Template(
+        "task.html",
+        context=context(
+            request,
+            session,
+            clock,
+            task=out,
+            special_kinds=kinds,
+            can_act=user.role == "reviewer" and user.department == task.department,
+        ),
+    )
+
+
+_DECISIONS = {
+    "accept": (ws.accept_task, ("已受理", "accepted")),
+    "approve": (ws.approve_task, ("已办结，证照已核发", "approved")),
+    "reject": (ws.reject_task, ("已作出不予许可决定", "rejected")),
+    "corrections": (
+        ws.request_corrections,
+        ("已一次性告知补正，计时暂停", "corrections requested"),
+    ),
+    "special": (
+        ws.start_special_procedure,
+        ("已启动特别程序，计时暂停", "special procedure started"),
+    ),
+    "special-end": (
+        ws.end_special_procedure,
+        ("特别程序结束，恢复计时", "special procedure ended"),
+    ),
+}
+
+
+@post("/tasks/{task_id:int}/{action:str}", include_in_schema=False)
+async def decide_page_entry(
+    task_id: IdPath,
+    action: FromPath[str],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Redirect:
+    form = await request.form()
+    data = {k: form.getall(k) if k == "materials" else form.get(k) for k in form}
+    return await sync_to_thread(_decide_page, task_id, action, request, session, clock, data)
+
+
+def _decide_page(
+    task_id: int,
+    action: str,
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    data: dict[str, Any],
+) -> Redirect:
+    user = require_user(request, "reviewer")
+    url = f"/tasks/{task_id}"
+    if action not in _DECISIONS:
+        return back(url, err=f"unknown action {action}")
+    fn, ok = _DECISIONS[action]
+    version = int(data["version"]) if str(data.get("version") or "").isdigit() else None
+    kwargs: dict[str, Any] = {"version": version}
+    if action == "approve":
+        kwargs["note"] = str(data.get("note") or "")
+    if action in {"reject", "corrections"}:
+        kwargs["reasons"] = str(data.get("reasons") or "")
+    if action == "corrections":
+        kwargs["materials"] = [str(m) for m in (data.get("materials") or [])]
+    if action == "special":
+        kwargs["kind"] = str(data.get("kind") or "")
+    return run_form_action(
+        request,
+        session,
+        url,
+        lambda: fn(
+            session, actor_of(user), task_id, clock.today(), work_calendar(session), **kwargs
+        ),
+        ok,
+    )
+
+
+ROUTES = [reviewer_home, task_page, decide_page_entry]

@@ -1,0 +1,47 @@
+"""A review task as the API answers it and the task page shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.clock import Clock
+from approvals import workflow_service as ws
+from approvals.orm import CorrectionRow
+from approvals.service import work_calendar
+
+
+def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
+    """A task with its step, project, materials and corrections (the API's and the task page's)."""
+    calendar = work_calendar(session)
+    step = task.step
+    project = step.project
+    corrections = session.scalars(
+        select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
+    )
+    return {
+        **ws.task_summary(task, step, clock.today(), calendar),
+        "project_id": project.id,
+        "project_code": project.code,
+        "project_name": project.name,
+        "step_code": step.code,
+        "step_name": step.name,
+        "step_kind": step.kind,
+        "step_mode": step.mode,
+        "items": list(step.items),
+        "critical": step.critical,
+        "slack": step.slack,
+        "materials": ws.material_status(session, project, step),
+        "corrections": [
+            {
+                "id": c.id,
+                "requested_on": c.requested_on.isoformat(),
+                "reasons": c.reasons,
+                "materials": c.material_codes,
+                "resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
+            }
+            for c in corrections
+        ],
+    }
