@@ -43,6 +43,18 @@ def _as_int(value: object, what: str) -> int:
     return int(value)
 
 
+def _ints(values: Sequence[object], what: str) -> tuple[int, ...]:
+    """``values`` as plain ints; ``what`` names one entry, formatted with its index ``i``.
+
+    The check per entry (and its message) runs only when some entry is not a plain ``int``:
+    instances of a city's open tasks have millions of entries and are nearly always clean.
+    """
+    out = tuple(values)
+    if all(type(v) is int for v in out):
+        return out  # type: ignore[return-value]
+    return tuple(_as_int(v, what.format(i=i)) for i, v in enumerate(out))
+
+
 @dataclass(frozen=True)
 class Instance:
     """A (possibly multi-project) single-mode RCPSP instance.
@@ -103,7 +115,7 @@ class Instance:
     def __post_init__(self) -> None:
         setter = object.__setattr__
         n = len(self.durations)
-        durations = tuple(_as_int(d, f"duration of job {j}") for j, d in enumerate(self.durations))
+        durations = _ints(self.durations, "duration of job {i}")
         for j, d in enumerate(durations):
             if d < 0:
                 raise InstanceError(f"job {j}: negative duration {d}")
@@ -122,7 +134,7 @@ class Instance:
                 raise InstanceError(f"resource {r}: negative capacity {c}")
         successors = []
         for j, succ in enumerate(self.successors):
-            row = tuple(_as_int(s, f"successor of job {j}") for s in succ)
+            row = _ints(succ, f"successor of job {j}")
             for s in row:
                 if not 0 <= s < n:
                     raise InstanceError(
@@ -135,7 +147,7 @@ class Instance:
             successors.append(row)
         demands = []
         for j, dem in enumerate(self.demands):
-            row = tuple(_as_int(q, f"demand of job {j}") for q in dem)
+            row = _ints(dem, f"demand of job {j}")
             if len(row) != n_res:
                 raise InstanceError(
                     f"job {j}: {len(row)} demands given, expected {n_res} (one per resource)"
@@ -154,9 +166,7 @@ class Instance:
         setter(self, "demands", tuple(demands))
 
         if self.release_times is not None:
-            rel = tuple(
-                _as_int(x, f"release time of job {j}") for j, x in enumerate(self.release_times)
-            )
+            rel = _ints(self.release_times, "release time of job {i}")
             if len(rel) != n:
                 raise InstanceError(f"release_times has {len(rel)} entries, expected {n}")
             for j, x in enumerate(rel):
@@ -170,9 +180,7 @@ class Instance:
                 )
             prof = []
             for r, row in enumerate(self.capacity_profile):
-                vals = tuple(
-                    _as_int(v, f"capacity of resource {r} in period {t}") for t, v in enumerate(row)
-                )
+                vals = _ints(row, f"capacity of resource {r} in period {{i}}")
                 for t, v in enumerate(vals):
                     if not 0 <= v <= capacities[r]:
                         raise InstanceError(
@@ -181,7 +189,7 @@ class Instance:
                 prof.append(vals)
             setter(self, "capacity_profile", tuple(prof))
         if self.projects is not None:
-            projects = tuple(_as_int(p, f"project of job {j}") for j, p in enumerate(self.projects))
+            projects = _ints(self.projects, "project of job {i}")
             if len(projects) != n:
                 raise InstanceError(f"projects has {len(projects)} entries, expected {n}")
             if any(p < -1 for p in projects):
