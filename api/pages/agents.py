@@ -22,10 +22,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from access.orm import UserRow
+from access.policy import Action, can, roles_for
 from agent_service import service as agents
 from agent_service.errors import AgentInputError
 from agent_service.orm import AgentProfileRow
-from api.accounts import Principal, UserRow
+from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import routes as pages
 from api.routes.common import IdPath
@@ -38,9 +40,10 @@ _ENV = Environment(
 )
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-#: Who may open the agents' pages (the service narrows an agent to their own projects).
-READERS = ("agent", "regulator", "admin")
-WRITERS = ("agent", "admin")
+#: Who may open the agents' pages (the service narrows an agent to their own projects), and
+#: who may write on them: the policy's roles.
+READERS = roles_for(Action.AGENT_READ)
+WRITERS = roles_for(Action.AGENT_WORK)
 #: Blank rows for follow-up actions on the minutes form.
 ACTION_ROWS = 3
 
@@ -119,7 +122,7 @@ def _dashboard_page(
     return Template(
         "agent_dashboard.html",
         context=pages.context(
-            request, session, clock, board=board, inbox=inbox, own=user.role == "agent"
+            request, session, clock, board=board, inbox=inbox, own=can(who, Action.AGENT_DESK)
         ),
     )
 
@@ -130,7 +133,7 @@ def my_dashboard(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "agent")
+    user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
     return _dashboard_page(request, session, clock, user, None)
 
 
@@ -149,7 +152,7 @@ def agent_dashboard(
 def mark_read(
     request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
 ) -> Redirect:
-    user = pages.require_user(request, "agent")
+    user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
     ids = [int(v) for v in _values(data, "id") if v.isdigit() and len(v) < 10]
     return pages.run_form_action(
         request,
@@ -166,7 +169,7 @@ def workload_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "admin")
+    user = pages.require_user(request, *roles_for(Action.AGENT_MANAGE))
     figures = agents.workload(session, pages.actor_of(user), clock.today(), work_calendar(session))
     return Template(
         "agent_workload.html", context=pages.context(request, session, clock, w=figures)
@@ -187,7 +190,9 @@ def assignment_page(
     current = agents.project_agent(session, who, project_id)
     history = agents.assignment_history(session, who, project_id, lang)
     choices = (
-        [a for a in agents.agent_profiles(session) if a.active] if user.role == "admin" else []
+        [a for a in agents.agent_profiles(session) if a.active]
+        if can(who, Action.AGENT_MANAGE)
+        else []
     )
     return Template(
         "agent_assignment.html",
@@ -205,7 +210,7 @@ def reassign(
     clock: NamedDependency[Clock],
     data: Form,
 ) -> Redirect:
-    user = pages.require_user(request, "admin")
+    user = pages.require_user(request, *roles_for(Action.AGENT_MANAGE))
     raw = _field(data, "agent_id")
 
     def act() -> None:
@@ -428,7 +433,7 @@ def close_action(
 
 
 def nav(user: Principal, lang: str) -> list[tuple[str, str]]:
-    if user.role == "admin":
+    if can(actor_of(user), Action.AGENT_MANAGE):
         return [("/admin/agents", "Agents" if lang == "en" else "代办员")]
     return []
 

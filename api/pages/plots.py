@@ -16,6 +16,8 @@ from litestar.params import Body
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from access.policy import Action, can, roles_for
+from api.auth import actor_of
 from api.clock import Clock
 from api.pages.routes import EXTRA_NAV, context, page_lang, require_user
 from i18n import LocalizedError
@@ -33,13 +35,12 @@ STATUS_COLORS = {
     "producing": "#00695c",
 }
 COMPLIANCE_URL: list[str] = []  # set by the commitments package: plot code → {status, label}
-OVERSIGHT = frozenset({"regulator", "admin"})
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
 def _nav(user: Any, lang: str) -> list[tuple[str, str]]:
     out = [("/map", "Map" if lang == "en" else "标准地地图")]
-    if user.role == "admin":
+    if can(actor_of(user), Action.PLOT_MANAGE):
         out.append(("/admin/plots", "Plot import" if lang == "en" else "地块导入"))
     return out
 
@@ -64,7 +65,11 @@ def map_page(
     lang = page_lang(request)
     plots, _ = find_plots(session, _PlotQuery(limit=10_000))
     # compliance colouring for those who may read every commitment (the JSON answers 403 else)
-    compliance_url = COMPLIANCE_URL[0] if COMPLIANCE_URL and user.role in OVERSIGHT else None
+    compliance_url = (
+        COMPLIANCE_URL[0]
+        if COMPLIANCE_URL and can(actor_of(user), Action.COMPLIANCE_READ)
+        else None
+    )
     legend = [(k, color, _status_label(k, lang)) for k, color in STATUS_COLORS.items()]
     rows = [
         {
@@ -97,7 +102,7 @@ def admin_plots(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "admin")
+    require_user(request, *roles_for(Action.PLOT_MANAGE))
     return _import_page(request, session, clock, None)
 
 
@@ -137,7 +142,7 @@ def admin_plots_submit(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Template:
-    admin = require_user(request, "admin")
+    admin = require_user(request, *roles_for(Action.PLOT_MANAGE))
     lang = page_lang(request)
     upload = data.get("file")
     kind = data.get("kind") or "plots"

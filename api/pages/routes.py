@@ -20,17 +20,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.accounts import NewUser, add_user, authenticate
 from access.actor import Actor
-from api.accounts import (
-    ROLES,
-    AccountError,
-    Principal,
-    UserRow,
-    authenticate,
-    create_user,
-    principal_of,
-)
-from api.auth import TOKEN_COOKIE, decode_token, issue_token
+from access.orm import UserRow
+from access.policy import ROLE_LABELS
+from api.auth import TOKEN_COOKIE, Principal, decode_token, issue_token, principal_of
 from api.clock import Clock
 from api.pages import texts
 from api.pages.gantt import render_gantt
@@ -146,7 +140,7 @@ def context(
     lang = page_lang(request)
     user = current_user(request)
     refresh_departments(session)
-    role = ROLES.get(user.role, (user.role, user.role)) if user else ("", "")
+    role = ROLE_LABELS.get(user.role, (user.role, user.role)) if user else ("", "")
     return {
         "lang": lang,
         "t": lambda key: texts.text(key, lang),
@@ -926,7 +920,7 @@ def admin_users(
             session,
             clock,
             users=session.scalars(select(UserRow).order_by(UserRow.id)).all(),
-            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLES.items()],
+            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLE_LABELS.items()],
             departments=session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)).all(),
             enterprises=session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)).all(),
         ),
@@ -942,31 +936,17 @@ def admin_users_submit(
     admin = require_user(request, "admin")
 
     def act() -> None:
-        try:
-            u = create_user(
-                session,
-                data.get("username", ""),
-                data.get("password", ""),
-                data.get("role", ""),
-                display_name=data.get("display_name", ""),
-                department=data.get("department") or None,
-                enterprise_id=int(data["enterprise_id"])
-                if (data.get("enterprise_id") or "").isdigit()
-                else None,
-            )
-        except AccountError as e:
-            from approvals.errors import ProjectError
-
-            raise ProjectError(str(e), str(e)) from None
-        record(
-            session,
-            actor=admin.username,
-            role=admin.role,
-            action="user.create",
-            entity="user",
-            entity_id=u.id,
-            after={"username": u.username, "role": u.role},
+        new = NewUser(
+            data.get("username", ""),
+            data.get("password", ""),
+            data.get("role", ""),
+            display_name=data.get("display_name", ""),
+            department=data.get("department") or None,
+            enterprise_id=int(data["enterprise_id"])
+            if (data.get("enterprise_id") or "").isdigit()
+            else None,
         )
+        add_user(session, actor_of(admin), new)
 
     return run_form_action(request, session, "/admin/users", act, ("用户已创建", "user created"))
 
