@@ -138,9 +138,8 @@ def can(actor: Actor, action: Action, resource: Any = None) -> bool:
     Without a resource a scoped grant answers ``True`` (the role may act on *its own* things):
     a guard in front of a route asks that; the service then asks again with the resource.
     """
-    try:
-        scope = GRANTS[action][Role(actor.role)]
-    except (KeyError, ValueError):
+    scope = _scope(actor, action)
+    if scope is None:
         return False
     if scope is Scope.ANY or resource is None:
         return True
@@ -149,7 +148,15 @@ def can(actor: Actor, action: Action, resource: Any = None) -> bool:
 
 def scoped(actor: Actor, action: Action) -> bool:
     """Whether ``actor`` may take ``action`` only on what it owns (so a listing must be narrowed)."""
-    return GRANTS[action].get(actor.role) is Scope.OWN  # type: ignore[call-overload]
+    return _scope(actor, action) is Scope.OWN
+
+
+def _scope(actor: Actor, action: Action) -> Scope | None:
+    """The actor's grant for ``action``; ``None`` when its role (known or not) has none."""
+    try:
+        return GRANTS[action][Role(actor.role)]
+    except (KeyError, ValueError):
+        return None
 
 
 def require(actor: Actor, action: Action, resource: Any = None) -> None:
