@@ -31,24 +31,32 @@ class Action(StrEnum):
     PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
     TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)
     TASK_QUEUE_READ = "task.queue_read"  # 部门工作量与预测
-    AUDIT_READ = "audit.read"  # 审计日志
+    AUDIT_READ = "audit.read"  # 审计日志 (scoped: an enterprise its own projects')
+    AUDIT_SEARCH = "audit.search"  # 检索全部审计日志
     # administration (行政服务中心)
     CATALOGUE_MANAGE = "catalogue.manage"  # 事项清单
     CALENDAR_MANAGE = "calendar.manage"  # 节假日安排
     USER_MANAGE = "user.manage"  # 账户
     PLOT_MANAGE = "plot.manage"  # 标准地导入
     JOBS_READ = "jobs.read"  # 后台任务
+    JOBS_RUN = "jobs.run"  # 手动运行时限巡检、履约监测
+    CAPACITY_MANAGE = "capacity.manage"  # 部门审批能力、请假、重算
+    ENTERPRISE_READ = "enterprise.read"  # 企业名录
+    ENTERPRISE_MANAGE = "enterprise.manage"  # 登记企业
     # proxy agents (代办制)
     AGENT_MANAGE = "agent.manage"  # 指派、改派、代办员资料
     AGENT_WORK = "agent.work"  # 代办清单备注、联席会议 (scoped: own assignments)
     AGENT_READ = "agent.read"  # 代办看板、工作量
+    AGENT_DESK = "agent.desk"  # 我的代办：看板、项目、消息 (the agent's own)
     # commitments (承诺制) and oversight
     COMMITMENT_DRAFT = "commitment.draft"  # 起草承诺书 (scoped: own project)
+    COMMITMENT_KEY_REGISTER = "commitment.key_register"  # 登记签名公钥 (scoped: own)
     COMMITMENT_SIGN = "commitment.sign"  # 企业签署 (scoped: own)
     COMMITMENT_COUNTERSIGN = "commitment.countersign"  # 管委会会签、公示
     COMMITMENT_READ = "commitment.read"  # 查看承诺 (scoped for enterprises)
     INSPECTION_RECORD = "inspection.record"  # 核查记录、认定
-    COMPLIANCE_READ = "compliance.read"  # 履约情况、地图着色、报告
+    COMPLIANCE_READ = "compliance.read"  # 履约情况、核查任务、地图着色、报告
+    COMPLIANCE_MANAGE = "compliance.manage"  # 片区监管策略、评级
 
 
 class Scope(Enum):
@@ -61,26 +69,34 @@ E, AG, RV, RG, AD = Role.ENTERPRISE, Role.AGENT, Role.REVIEWER, Role.REGULATOR, 
 
 #: action → {role: scope}.  A role absent from a row may not take the action.
 GRANTS: dict[Action, dict[Role, Scope]] = {
-    Action.PROJECT_FILE: {E: _A},
+    Action.PROJECT_FILE: {E: _A, AD: _A},  # an administrator files at the one window (综合窗口)
     Action.PROJECT_READ: {E: _O, AG: _O, RV: _O, RG: _A, AD: _A},
     Action.PROJECT_SUPPLY: {E: _O},
     Action.TASK_DECIDE: {RV: _O},
     Action.TASK_QUEUE_READ: {RV: _O, RG: _A, AD: _A},
     Action.AUDIT_READ: {E: _O, RG: _A, AD: _A},
+    Action.AUDIT_SEARCH: {RG: _A, AD: _A},
     Action.CATALOGUE_MANAGE: {AD: _A},
     Action.CALENDAR_MANAGE: {AD: _A},
     Action.USER_MANAGE: {AD: _A},
     Action.PLOT_MANAGE: {AD: _A},
     Action.JOBS_READ: {AD: _A},
+    Action.JOBS_RUN: {AD: _A},
+    Action.CAPACITY_MANAGE: {AD: _A},
+    Action.ENTERPRISE_READ: {AG: _A, RG: _A, AD: _A},
+    Action.ENTERPRISE_MANAGE: {AD: _A},
     Action.AGENT_MANAGE: {AD: _A},
     Action.AGENT_WORK: {AG: _O, AD: _A},
     Action.AGENT_READ: {AG: _O, RG: _A, AD: _A},
+    Action.AGENT_DESK: {AG: _O},
     Action.COMMITMENT_DRAFT: {E: _O, AD: _A},
+    Action.COMMITMENT_KEY_REGISTER: {E: _O, AD: _A},
     Action.COMMITMENT_SIGN: {E: _O},
     Action.COMMITMENT_COUNTERSIGN: {AD: _A},
     Action.COMMITMENT_READ: {E: _O, RG: _A, AD: _A},
     Action.INSPECTION_RECORD: {RG: _A},
     Action.COMPLIANCE_READ: {RG: _A, AD: _A},
+    Action.COMPLIANCE_MANAGE: {AD: _A},
 }
 
 
@@ -122,13 +138,25 @@ def can(actor: Actor, action: Action, resource: Any = None) -> bool:
     Without a resource a scoped grant answers ``True`` (the role may act on *its own* things):
     a guard in front of a route asks that; the service then asks again with the resource.
     """
-    try:
-        scope = GRANTS[action][Role(actor.role)]
-    except (KeyError, ValueError):
+    scope = _scope(actor, action)
+    if scope is None:
         return False
     if scope is Scope.ANY or resource is None:
         return True
     return owns(actor, resource)
+
+
+def scoped(actor: Actor, action: Action) -> bool:
+    """Whether ``actor`` may take ``action`` only on what it owns (so a listing must be narrowed)."""
+    return _scope(actor, action) is Scope.OWN
+
+
+def _scope(actor: Actor, action: Action) -> Scope | None:
+    """The actor's grant for ``action``; ``None`` when its role (known or not) has none."""
+    try:
+        return GRANTS[action][Role(actor.role)]
+    except (KeyError, ValueError):
+        return None
 
 
 def require(actor: Actor, action: Action, resource: Any = None) -> None:

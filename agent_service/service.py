@@ -30,6 +30,7 @@ from sqlalchemy import Integer, String, any_, bindparam, cast, func, select, upd
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import Actor
+from access.orm import UserRow
 from agent_service import alerts as rules
 from agent_service.assignment import choose_agent
 from agent_service.checklist import build_checklist, current_phase, phases
@@ -65,7 +66,6 @@ from agent_service.orm import (
     MeetingRow,
     MilestoneRow,
 )
-from api.accounts import UserRow
 from approvals import workflow as wf
 from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar

@@ -25,8 +25,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.accounts import signing_key
-from api.auth import auth_middleware
+from api.auth import auth_middleware, signing_key
 from api.clock import Clock
 from api.errors import exception_handlers
 from api.openapi import StrictStructSchemaPlugin, problems

@@ -1,15 +1,18 @@
-"""Authentication and role guards.
+"""Authentication and the policy's route guards.
 
 ``POST /api/auth/login`` checks the argon2 hash and returns a short-lived bearer token (JWT,
 HS256, 30 minutes by default).  Every other route needs a valid token unless it is public
 (health, the OpenAPI schema, the published catalogue, the OGC API, public lists); an expired,
-forged or malformed token answers 401 with the reason.  Roles are checked by guards here and
-again by the services (visibility of each record).
+forged or malformed token answers 401 with the reason.  Each route's guard, :func:`allowed`,
+admits the roles the access policy grants its action; the services ask the policy again with
+the record (an enterprise's own project, a reviewer's own department's task).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,9 +25,11 @@ from litestar.middleware import (
     AuthenticationResult,
     DefineMiddleware,
 )
+from sqlalchemy.orm import Session
 
-from access.actor import Actor
-from api.accounts import Principal
+from access.actor import Actor, Role
+from access.orm import AppSecretRow, UserRow
+from access.policy import ROLE_LABELS, Action, roles_for
 
 ALGORITHM = "HS256"
 TOKEN_COOKIE = "onetrip_token"
@@ -47,6 +52,41 @@ PUBLIC_PATHS = [
     r"^/login$",
     r"^/favicon.ico$",
 ]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request, as the token names it."""
+
+    user_id: int
+    username: str
+    role: Role
+    display_name: str = ""
+    enterprise_id: int | None = None
+    department: str | None = None
+
+
+def principal_of(user: UserRow) -> Principal:
+    return Principal(
+        user.id,
+        user.username,
+        Role(user.role),
+        user.display_name,
+        user.enterprise_id,
+        user.department,
+    )
+
+
+def signing_key(session: Session, configured: str | None) -> str:
+    """The configured secret, or one generated once and kept in the database."""
+    if configured:
+        return configured
+    row = session.get(AppSecretRow, "token_signing_key")
+    if row is None:
+        row = AppSecretRow(name="token_signing_key", value=secrets.token_urlsafe(48))
+        session.add(row)
+        session.flush()
+    return row.value
 
 
 def issue_token(principal: Principal, secret: str, minutes: int) -> tuple[str, int]:
@@ -86,7 +126,7 @@ def decode_token(raw: str, secret: str, previous: tuple[str, ...] = ()) -> Princ
         return Principal(
             user_id=int(claims["sub"]),
             username=str(claims["usr"]),
-            role=str(claims["role"]),
+            role=Role(claims["role"]),
             display_name=str(claims.get("name") or ""),
             enterprise_id=claims.get("ent"),
             department=claims.get("dept"),
@@ -135,8 +175,13 @@ def auth_middleware() -> DefineMiddleware:
     return DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)
 
 
-def requires(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard: the caller must have one of ``roles``."""
+def allowed(
+    action: Action,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: the caller's role must be granted ``action`` by the access policy (on something:
+    whether on *this* record is the service's question)."""
+    roles = roles_for(action)
+    needs = [r for r in Role if r in roles]  # in the Role enum's order, for a stable message
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
@@ -144,10 +189,11 @@ def requires(*roles: str) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseR
             raise NotAuthorizedException("未登录 (not authenticated)")
         if user.role not in roles:
             raise PermissionDeniedException(
-                f"角色“{user.role}”无权执行此操作，需要：{'、'.join(roles)} (role '{user.role}' may not do this; needs {', '.join(roles)})"
+                f"角色“{user.role}”无权执行此操作，需要：{'、'.join(ROLE_LABELS[r][0] for r in needs)}"
+                f" (role '{user.role}' may not do this; needs {', '.join(needs)})"
             )
 
-    guard.__name__ = f"requires_{'_'.join(roles)}"
+    guard.__name__ = f"allowed_{action.name.lower()}"
     return guard
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access.actor import SYSTEM, Actor
+from access.actor import SYSTEM, Actor, Role
 from agent_service import service as agents
 from agent_service.digest import format_digest
 from agent_service.orm import AgentAssignmentRow, MeetingRow
@@ -217,7 +217,7 @@ class AgentDemo:
             ),
             style="dim",
         )
-        figures = agents.workload(session, Actor("admin", "admin"), end, self.calendar)
+        figures = agents.workload(session, Actor("admin", Role.ADMIN), end, self.calendar)
         table = Table(
             *t(
                 "代办员,区域,行业,在办,已竣工,容量,风险项目,待办跟进",

@@ -13,7 +13,7 @@ from typing import Any
 from rich.table import Table
 from sqlalchemy import select
 
-from access.actor import Actor
+from access.actor import Actor, Role
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
 from commitments import service as cs
@@ -56,7 +56,7 @@ def step_commitments(ctx: Any) -> None:
             owner = next(
                 u
                 for u in accounts.users.values()
-                if u.enterprise_id == project.enterprise_id and u.role == "enterprise"
+                if u.enterprise_id == project.enterprise_id and u.role == Role.ENTERPRISE
             )
             enterprise = _actor(accounts, owner.username)
             key = signing.generate()

@@ -12,19 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.exceptions import TooManyRequestsException
-from sqlalchemy import Integer, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, select
 
-from storage.base import Base, UTCDateTime
+from access.orm import LoginFailureRow
 from storage.engine import begin_write
-
-
-class LoginFailureRow(Base):
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(300), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LoginLimiter:
@@ -74,4 +65,4 @@ class LoginLimiter:
             session.commit()
 
 
-__all__ = ["LoginFailureRow", "LoginLimiter"]
+__all__ = ["LoginLimiter"]

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.accounts import NewUser, create_user
+from access.actor import Role
+from access.orm import UserRow
+from access.passwords import hash_password
 from agent_service.orm import AgentProfileRow
-from api.accounts import UserRow, create_user, hash_password
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import ensure_default_catalogue
 
@@ -98,26 +102,28 @@ def seed_demo_accounts(session: Session) -> DemoAccounts:
 
     shared_hash = demo_password_hash()
 
-    def user(username: str, role: str, display: str, **kw: object) -> None:
+    def user(username: str, role: str, display: str, **kw: Any) -> None:
         existing = session.scalar(select(UserRow).where(UserRow.username == username))
         out.users[username] = existing or create_user(
             session,
-            username,
-            DEMO_PASSWORD,
-            role,
-            display_name=display,
+            NewUser(username, DEMO_PASSWORD, role, display_name=display, **kw),
             password_hash=shared_hash,
-            **kw,  # type: ignore[arg-type]
         )
 
-    user("admin", "admin", "行政服务中心管理员")
-    user("regulator1", "regulator", "开发区监管专员")
+    user("admin", Role.ADMIN, "行政服务中心管理员")
+    user("regulator1", Role.REGULATOR, "开发区监管专员")
     for username, name, phone, email, *_ in DEMO_AGENTS:
-        user(username, "agent", name, phone=phone, email=email)
-    user("enterprise1", "enterprise", DEMO_ENTERPRISES[0][0], enterprise_id=out.enterprises[0].id)
-    user("enterprise2", "enterprise", DEMO_ENTERPRISES[1][0], enterprise_id=out.enterprises[1].id)
+        user(username, Role.AGENT, name, phone=phone, email=email)
+    user(
+        "enterprise1", Role.ENTERPRISE, DEMO_ENTERPRISES[0][0], enterprise_id=out.enterprises[0].id
+    )
+    user(
+        "enterprise2", Role.ENTERPRISE, DEMO_ENTERPRISES[1][0], enterprise_id=out.enterprises[1].id
+    )
     for dept in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)):
-        user(reviewer_username(dept.code), "reviewer", f"{dept.name}审批员", department=dept.code)
+        user(
+            reviewer_username(dept.code), Role.REVIEWER, f"{dept.name}审批员", department=dept.code
+        )
         contact = DEMO_CONTACTS.get(dept.code)
         if contact and not (dept.contact_person or dept.phone or dept.address):
             dept.contact_person, dept.phone, dept.address = contact

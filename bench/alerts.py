@@ -38,6 +38,7 @@ from access.actor import Actor
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from access.orm import UserRow  # noqa: E402
 from agent_service import service as agents  # noqa: E402
 from agent_service.orm import (  # noqa: E402
     AgentProfileRow,
@@ -45,7 +46,6 @@ from agent_service.orm import (  # noqa: E402
     MeetingActionRow,
     MeetingRow,
 )
-from api.accounts import UserRow  # noqa: E402
 from api.demo import sample_project  # noqa: E402
 from api.seed import demo_password_hash, seed_demo_accounts  # noqa: E402
 from approvals.catalog import parse_catalog  # noqa: E402

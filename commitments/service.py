@@ -148,7 +148,7 @@ def platform_key(session: Session, pem_path: str | None = None) -> PlatformKey:
     SignatureError
         When the configured file is missing or is not an Ed25519 private key.
     """
-    from api.accounts import AppSecretRow  # the shared secrets table (no web code is imported)
+    from access.orm import AppSecretRow  # the shared secrets table
 
     path = pem_path or os.environ.get(ADMIN_KEY_ENV) or None
     if path:

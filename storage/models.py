@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import access.orm  # noqa: F401
 import agent_service.orm  # noqa: F401
-import api.accounts
-import api.idempotency
-import api.ratelimit  # noqa: F401
 import approvals.orm  # noqa: F401
 import commitments.orm  # noqa: F401
 import landplots.orm  # noqa: F401
 import storage.audit
+import storage.idempotency
 import storage.jobs  # noqa: F401
 from storage.base import Base
 

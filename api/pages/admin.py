@@ -13,7 +13,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.accounts import ROLES, AccountError, UserRow, create_user
+from access.accounts import NewUser, add_user
+from access.orm import UserRow
+from access.policy import ROLE_LABELS
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages.graph_svg import render_catalogue_graph
@@ -23,7 +25,6 @@ from approvals.calendar import builtin_arrangements
 from approvals.documents import parse_document
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import active_catalogue, load_calendar_arrangement, work_calendar
-from storage.audit import record
 
 
 @get("/admin/jobs", include_in_schema=False, sync_to_thread=True)
@@ -121,7 +122,7 @@ def admin_users(
             session,
             clock,
             users=session.scalars(select(UserRow).order_by(UserRow.id)).all(),
-            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLES.items()],
+            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLE_LABELS.items()],
             departments=session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)).all(),
             enterprises=session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)).all(),
         ),
@@ -137,31 +138,17 @@ def admin_users_submit(
     admin = require_user(request, "admin")
 
     def act() -> None:
-        try:
-            u = create_user(
-                session,
-                data.get("username", ""),
-                data.get("password", ""),
-                data.get("role", ""),
-                display_name=data.get("display_name", ""),
-                department=data.get("department") or None,
-                enterprise_id=int(data["enterprise_id"])
-                if (data.get("enterprise_id") or "").isdigit()
-                else None,
-            )
-        except AccountError as e:
-            from approvals.errors import ProjectError
-
-            raise ProjectError(str(e), str(e)) from None
-        record(
-            session,
-            actor=admin.username,
-            role=admin.role,
-            action="user.create",
-            entity="user",
-            entity_id=u.id,
-            after={"username": u.username, "role": u.role},
+        new = NewUser(
+            data.get("username", ""),
+            data.get("password", ""),
+            data.get("role", ""),
+            display_name=data.get("display_name", ""),
+            department=data.get("department") or None,
+            enterprise_id=int(data["enterprise_id"])
+            if (data.get("enterprise_id") or "").isdigit()
+            else None,
         )
+        add_user(session, actor_of(admin), new)
 
     return run_form_action(request, session, "/admin/users", act, ("用户已创建", "user created"))
 

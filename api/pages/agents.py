@@ -23,11 +23,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from access.orm import UserRow
+from access.policy import Action, can, roles_for
 from agent_service import service as agents
 from agent_service.errors import AgentInputError
 from agent_service.orm import AgentProfileRow
-from api.accounts import Principal, UserRow
-from api.auth import actor_of
+from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
 from api.routes.common import IdPath
@@ -40,9 +41,10 @@ _ENV = Environment(
 )
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-#: Who may open the agents' pages (the service narrows an agent to their own projects).
-READERS = ("agent", "regulator", "admin")
-WRITERS = ("agent", "admin")
+#: Who may open the agents' pages (the service narrows an agent to their own projects), and
+#: who may write on them: the policy's roles.
+READERS = roles_for(Action.AGENT_READ)
+WRITERS = roles_for(Action.AGENT_WORK)
 #: Blank rows for follow-up actions on the minutes form.
 ACTION_ROWS = 3
 
@@ -121,7 +123,7 @@ def _dashboard_page(
     return Template(
         "agent_dashboard.html",
         context=pages.context(
-            request, session, clock, board=board, inbox=inbox, own=user.role == "agent"
+            request, session, clock, board=board, inbox=inbox, own=can(who, Action.AGENT_DESK)
         ),
     )
 
@@ -132,7 +134,7 @@ def my_dashboard(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "agent")
+    user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
     return _dashboard_page(request, session, clock, user, None)
 
 
@@ -151,7 +153,7 @@ def agent_dashboard(
 def mark_read(
     request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
 ) -> Redirect:
-    user = pages.require_user(request, "agent")
+    user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
     ids = [int(v) for v in _values(data, "id") if v.isdigit() and len(v) < 10]
     return pages.run_form_action(
         request,
@@ -168,7 +170,7 @@ def workload_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "admin")
+    user = pages.require_user(request, *roles_for(Action.AGENT_MANAGE))
     figures = agents.workload(session, actor_of(user), clock.today(), work_calendar(session))
     return Template(
         "agent_workload.html", context=pages.context(request, session, clock, w=figures)
@@ -189,7 +191,9 @@ def assignment_page(
     current = agents.project_agent(session, who, project_id)
     history = agents.assignment_history(session, who, project_id, lang)
     choices = (
-        [a for a in agents.agent_profiles(session) if a.active] if user.role == "admin" else []
+        [a for a in agents.agent_profiles(session) if a.active]
+        if can(who, Action.AGENT_MANAGE)
+        else []
     )
     return Template(
         "agent_assignment.html",
@@ -207,7 +211,7 @@ def reassign(
     clock: NamedDependency[Clock],
     data: Form,
 ) -> Redirect:
-    user = pages.require_user(request, "admin")
+    user = pages.require_user(request, *roles_for(Action.AGENT_MANAGE))
     raw = _field(data, "agent_id")
 
     def act() -> None:

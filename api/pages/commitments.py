@@ -23,8 +23,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.accounts import Principal
-from api.auth import actor_of
+from access.actor import Role
+from access.policy import Action, can, roles_for
+from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
 from approvals.orm import ProjectRow
@@ -44,7 +45,7 @@ _ENV = Environment(
 def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
     """The commitment of a project on its page (the letter, the verdicts; a draft's signing)."""
     c = session.scalar(select(CommitmentRow).where(CommitmentRow.project_id == project.id))
-    owner = user.role == "enterprise" and user.enterprise_id == project.enterprise_id
+    owner = can(actor_of(user), Action.COMMITMENT_SIGN, project)
     if c is None and not (owner and project.plot_code):
         return ""
     detail = cs.commitment_detail(session, c, lang) if c is not None else None
@@ -79,7 +80,7 @@ def regulator_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "regulator", "admin")
+    user = pages.require_user(request, *roles_for(Action.COMPLIANCE_READ))
     lang = pages.page_lang(request)
     from landplots.service import all_zones
 
@@ -119,7 +120,7 @@ def report_download(
     clock: NamedDependency[Clock],
     zone: Annotated[str, QueryParameter(max_length=64)] = "",
 ) -> Response[bytes]:
-    pages.require_user(request, "regulator", "admin")
+    pages.require_user(request, *roles_for(Action.COMPLIANCE_READ))
     return Response(
         cs.compliance_pdf(session, zone, clock.today()),
         media_type="application/pdf",
@@ -141,7 +142,7 @@ def commitment_page(
     c = cs.get_commitment(session, actor_of(user), commitment_id)
     detail = cs.commitment_detail(session, c, lang)
     forms = []
-    if user.role == "regulator":
+    if can(actor_of(user), Action.INSPECTION_RECORD):
         for cp in detail["checkpoints"]:
             if cp["status"] != "scheduled":
                 continue
@@ -166,7 +167,7 @@ def commitment_page(
             c=detail,
             forms=forms,
             grouped=grouped,
-            can_accept=user.role == "admin",
+            can_accept=can(actor_of(user), Action.COMMITMENT_COUNTERSIGN),
         ),
     )
 
@@ -192,7 +193,7 @@ def inspect_submit(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Redirect:
-    user = pages.require_user(request, "regulator")
+    user = pages.require_user(request, *roles_for(Action.INSPECTION_RECORD))
     cp = session.get(CheckpointRow, checkpoint_id)
     if cp is None:
         raise CommitmentNotFound(
@@ -249,7 +250,7 @@ def accept_submit(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Redirect:
-    user = pages.require_user(request, "admin")
+    user = pages.require_user(request, *roles_for(Action.COMMITMENT_COUNTERSIGN))
     return pages.run_form_action(
         request,
         session,
@@ -268,7 +269,7 @@ def draft_page(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = pages.require_user(request, "enterprise")
+    user = pages.require_user(request, Role.ENTERPRISE)  # administrators draft over the API
     from approvals import workflow_service as ws
 
     p = ws.get_project(session, actor_of(user), project_id)
@@ -284,7 +285,7 @@ def draft_submit(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Redirect:
-    user = pages.require_user(request, "enterprise")
+    user = pages.require_user(request, Role.ENTERPRISE)  # administrators draft over the API
     return pages.run_form_action(
         request,
         session,
@@ -304,7 +305,7 @@ def signature_submit(
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    user = pages.require_user(request, "enterprise")
+    user = pages.require_user(request, *roles_for(Action.COMMITMENT_SIGN))
     cs.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
     return pages.run_form_action(
         request,

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.actor import Role
-from api.accounts import ROLES, Principal
-from api.auth import TOKEN_COOKIE, decode_token
+from access.policy import ROLE_LABELS
+from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
 from api.errors import TITLES, request_lang
 from api.pages import texts
@@ -122,7 +122,7 @@ def context(
 ) -> dict[str, Any]:
     lang = page_lang(request)
     user = current_user(request)
-    role = ROLES.get(user.role, (user.role, user.role)) if user else ("", "")
+    role = ROLE_LABELS.get(user.role, (user.role, user.role)) if user else ("", "")
     return {
         "lang": lang,
         "t": lambda key: texts.text(key, lang),

@@ -16,6 +16,8 @@ from litestar.params import Body
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from access.policy import Action, can, roles_for
+from api.auth import actor_of
 from api.clock import Clock
 from api.pages.layout import context, page_lang, require_user
 from i18n import LocalizedError
@@ -34,7 +36,6 @@ STATUS_COLORS = {
 }
 #: The commitments' compliance of every plot (api.routes.commitments): plot code → {status, label}.
 COMPLIANCE_URL = "/api/plots-compliance"
-OVERSIGHT = frozenset({"regulator", "admin"})
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
@@ -55,7 +56,7 @@ def map_page(
     lang = page_lang(request)
     plots, _ = find_plots(session, _PlotQuery(limit=10_000))
     # compliance colouring for those who may read every commitment (the JSON answers 403 else)
-    compliance_url = COMPLIANCE_URL if user.role in OVERSIGHT else None
+    compliance_url = COMPLIANCE_URL if can(actor_of(user), Action.COMPLIANCE_READ) else None
     legend = [(k, color, _status_label(k, lang)) for k, color in STATUS_COLORS.items()]
     rows = [
         {
@@ -88,7 +89,7 @@ def admin_plots(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "admin")
+    require_user(request, *roles_for(Action.PLOT_MANAGE))
     return _import_page(request, session, clock, None)
 
 
@@ -128,7 +129,7 @@ def admin_plots_submit(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Template:
-    admin = require_user(request, "admin")
+    admin = require_user(request, *roles_for(Action.PLOT_MANAGE))
     lang = page_lang(request)
     upload = data.get("file")
     kind = data.get("kind") or "plots"

@@ -15,8 +15,7 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.accounts import Principal
-from api.auth import actor_of
+from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
 from api.pages import commitments as commitment_pages

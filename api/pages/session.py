@@ -12,8 +12,8 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from api.accounts import authenticate, principal_of
-from api.auth import TOKEN_COOKIE, issue_token
+from access.accounts import authenticate
+from api.auth import TOKEN_COOKIE, issue_token, principal_of
 from api.clock import Clock
 from api.pages.layout import HOME_BY_ROLE, LANG_COOKIE, back, context, current_user, page_lang
 from api.settings import Settings

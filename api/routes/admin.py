@@ -11,8 +11,10 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.accounts import AccountError, UserRow, create_user
-from api.auth import requires
+from access.accounts import NewUser, account_fields, add_user
+from access.orm import UserRow
+from access.policy import Action
+from api.auth import allowed
 from api.clock import Clock
 from api.openapi import WRITE, problems
 from api.routes.common import MAX_ID, Id, actor, idempotent, principal
@@ -25,9 +27,6 @@ from approvals.service import load_calendar_arrangement, store_catalogue, work_c
 from approvals.workflow_service import scan_clocks
 from i18n import Malformed
 from storage.audit import AuditRow, record
-
-ADMIN = requires("admin")
-READERS = requires("admin", "regulator")
 
 
 class UserIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,17 +41,7 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def user_out(u: UserRow) -> dict[str, Any]:
-    return {
-        "id": u.id,
-        "username": u.username,
-        "role": u.role,
-        "display_name": u.display_name,
-        "enterprise_id": u.enterprise_id,
-        "department": u.department,
-        "phone": u.phone,
-        "email": u.email,
-        "active": u.active,
-    }
+    return {"id": u.id, **account_fields(u)}
 
 
 @get(
@@ -60,7 +49,7 @@ def user_out(u: UserRow) -> dict[str, Any]:
     operation_id="listUsers",
     tags=["admin"],
     sync_to_thread=True,
-    guards=[ADMIN],
+    guards=[allowed(Action.USER_MANAGE)],
     responses=problems(400, 401, 403, 503),
     summary="用户 Users",
 )
@@ -80,7 +69,7 @@ def list_users(
     tags=["admin"],
     sync_to_thread=True,
     status_code=201,
-    guards=[ADMIN],
+    guards=[allowed(Action.USER_MANAGE)],
     responses=problems(*WRITE),
     summary="创建用户 Create a user",
 )
@@ -88,43 +77,7 @@ def create_user_route(
     data: JSONBody[UserIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        if data.department and session.get(DepartmentRow, data.department) is None:
-            raise ProjectError(
-                f"department：未知部门 '{data.department}'",
-                f"department: unknown department '{data.department}'",
-            )
-        if (
-            data.enterprise_id is not None
-            and session.get(EnterpriseRow, data.enterprise_id) is None
-        ):
-            raise ProjectError(
-                f"enterprise_id：企业 {data.enterprise_id} 不存在",
-                f"enterprise_id: no enterprise {data.enterprise_id}",
-            )
-        try:
-            user = create_user(
-                session,
-                data.username,
-                data.password,
-                data.role,
-                display_name=data.display_name,
-                enterprise_id=data.enterprise_id,
-                department=data.department,
-                phone=data.phone,
-                email=data.email,
-            )
-        except AccountError as e:
-            raise ProjectError(str(e), str(e)) from None
-        who = principal(request)
-        record(
-            session,
-            actor=who.username,
-            role=who.role,
-            action="user.create",
-            entity="user",
-            entity_id=user.id,
-            after={k: v for k, v in user_out(user).items() if k != "id"},
-        )
+        user = add_user(session, actor(request), NewUser(**msgspec.structs.asdict(data)))
         return 201, user_out(user)
 
     return idempotent(session, request, {**msgspec.to_builtins(data), "password": "***"}, act)
@@ -144,7 +97,7 @@ class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
     operation_id="listEnterprises",
     tags=["admin"],
     sync_to_thread=True,
-    guards=[requires("admin", "regulator", "agent")],
+    guards=[allowed(Action.ENTERPRISE_READ)],
     responses=problems(400, 401, 403, 503),
     summary="企业 Enterprises",
 )
@@ -169,7 +122,7 @@ def list_enterprises(session: NamedDependency[Session]) -> dict[str, Any]:
     tags=["admin"],
     sync_to_thread=True,
     status_code=201,
-    guards=[ADMIN],
+    guards=[allowed(Action.ENTERPRISE_MANAGE)],
     responses=problems(*WRITE),
     summary="登记企业 Register an enterprise",
 )
@@ -237,7 +190,7 @@ def list_departments(session: NamedDependency[Session]) -> dict[str, Any]:
     tags=["admin"],
     sync_to_thread=True,
     status_code=201,
-    guards=[ADMIN],
+    guards=[allowed(Action.CATALOGUE_MANAGE)],
     responses=problems(*WRITE),
     summary="导入事项清单 Load a catalogue version",
 )
@@ -285,7 +238,7 @@ def load_catalog(
     tags=["admin"],
     sync_to_thread=True,
     status_code=201,
-    guards=[ADMIN],
+    guards=[allowed(Action.CALENDAR_MANAGE)],
     responses=problems(*WRITE),
     summary="导入节假日安排 Load a year's holiday arrangement",
 )
@@ -327,7 +280,7 @@ def calendar_year(
     tags=["admin"],
     sync_to_thread=True,
     status_code=200,
-    guards=[ADMIN],
+    guards=[allowed(Action.JOBS_RUN)],
     responses=problems(400, 401, 403, 503),
     summary="时限巡检 Scan the clocks and record escalations",
 )
@@ -351,7 +304,7 @@ def scan(
     operation_id="listAudit",
     tags=["admin"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AUDIT_SEARCH)],
     responses=problems(400, 401, 403),
     summary="审计记录 The audit trail",
 )
@@ -375,7 +328,7 @@ def audit(
     operation_id="jobStatus",
     tags=["admin"],
     sync_to_thread=True,
-    guards=[ADMIN],
+    guards=[allowed(Action.JOBS_READ)],
     responses=problems(401, 403),
     summary="后台任务：队列与最近运行、失败 Background jobs: queue, recent runs, failures",
 )

@@ -17,20 +17,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
+from access.orm import UserRow
+from access.policy import Action
 from agent_service import service as agents
-from api.accounts import UserRow
-from api.auth import requires
+from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import MAX_ID, Id, IdPath, actor, idempotent
 from approvals.service import work_calendar
-
-AGENT = requires("agent")
-ADMIN = requires("admin")
-READERS = requires("agent", "admin", "regulator")
-WRITERS = requires("agent", "admin")
-
 
 # --- the agent's own views ----------------------------------------------------------------------
 
@@ -40,7 +35,7 @@ WRITERS = requires("agent", "admin")
     operation_id="getMyAgentDashboard",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[AGENT],
+    guards=[allowed(Action.AGENT_DESK)],
     responses=problems(*READ),
     summary="代办员工作台 My dashboard (at-risk projects first)",
 )
@@ -61,7 +56,7 @@ def my_dashboard(
     operation_id="getAgentDashboard",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="某代办员的工作台 An agent's dashboard",
 )
@@ -87,7 +82,7 @@ def agent_dashboard(
     operation_id="listMyAgentProjects",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[AGENT],
+    guards=[allowed(Action.AGENT_DESK)],
     responses=problems(*READ),
     summary="我代办的项目 The projects assigned to me",
 )
@@ -102,7 +97,7 @@ def my_projects(
     operation_id="listAgentProjects",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="某代办员的项目 An agent's projects",
 )
@@ -117,7 +112,7 @@ def agent_projects(
     operation_id="listMyAlerts",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[AGENT],
+    guards=[allowed(Action.AGENT_DESK)],
     responses=problems(*READ),
     summary="提醒收件箱 My inbox of alerts",
 )
@@ -152,7 +147,7 @@ class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[AGENT],
+    guards=[allowed(Action.AGENT_DESK)],
     responses=problems(*WRITE),
     summary="标记提醒已读 Mark alerts read",
 )
@@ -174,7 +169,7 @@ def mark_read(
     operation_id="getAgentWorkload",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[ADMIN],
+    guards=[allowed(Action.AGENT_MANAGE)],
     responses=problems(400, 401, 403),
     summary="代办员工作量 Workload per agent",
 )
@@ -204,7 +199,7 @@ class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[ADMIN],
+    guards=[allowed(Action.AGENT_MANAGE)],
     responses=problems(*WRITE),
     summary="设置代办员服务范围 Set an agent's regions, industries and capacity",
 )
@@ -246,7 +241,7 @@ class ContactIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[ADMIN],
+    guards=[allowed(Action.AGENT_MANAGE)],
     responses=problems(*WRITE),
     summary="部门联系方式 Set a department's contact",
 )
@@ -282,7 +277,7 @@ def save_contact(
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[ADMIN],
+    guards=[allowed(Action.AGENT_MANAGE)],
     responses=problems(401, 403),
     summary="风险巡检 Run today's alert scan",
 )
@@ -308,7 +303,7 @@ def scan(
     operation_id="getAgentCalendar",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="代办员日程 (iCalendar) An agent's milestones and meetings",
     media_type="text/calendar",
@@ -365,7 +360,7 @@ class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[ADMIN],
+    guards=[allowed(Action.AGENT_MANAGE)],
     responses=problems(*WRITE),
     summary="改派代办员 Reassign the project's agent (with a reason)",
 )
@@ -391,7 +386,7 @@ def reassign(
     operation_id="getAgentAssignmentHistory",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="代办员分配记录 The project's assignment history",
 )
@@ -410,7 +405,7 @@ def assignment_history(
     operation_id="getAgentChecklist",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="代办清单 The agent checklist in three phases",
 )
@@ -446,7 +441,7 @@ class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="代办清单备注与勾选 Note or tick a checklist entry",
 )
@@ -482,7 +477,7 @@ def set_note(
     operation_id="listMilestones",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="里程碑 Milestones with due dates and status",
 )
@@ -512,7 +507,7 @@ class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=201,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="新增里程碑 Add a milestone",
 )
@@ -552,7 +547,7 @@ class MetIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="里程碑达成 Mark a manual milestone met",
 )
@@ -578,7 +573,7 @@ def milestone_met(
     operation_id="listMeetings",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="联席会议 Joint meetings",
 )
@@ -605,7 +600,7 @@ class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=201,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="召集联席会议 Convene a joint meeting",
 )
@@ -638,7 +633,7 @@ def create_meeting(
     operation_id="getMeeting",
     tags=["agents"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.AGENT_READ)],
     responses=problems(*READ),
     summary="联席会议详情 A joint meeting",
 )
@@ -675,7 +670,7 @@ class MinutesIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="记录会议决定与跟进事项 Record decisions and follow-up actions",
 )
@@ -716,7 +711,7 @@ class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["agents"],
     sync_to_thread=True,
     status_code=200,
-    guards=[WRITERS],
+    guards=[allowed(Action.AGENT_WORK)],
     responses=problems(*WRITE),
     summary="关闭跟进事项 Close a follow-up action",
 )

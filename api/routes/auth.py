@@ -11,8 +11,9 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
-from api.accounts import ROLES, authenticate, principal_of
-from api.auth import issue_token
+from access.accounts import authenticate
+from access.policy import ROLE_LABELS
+from api.auth import issue_token, principal_of
 from api.openapi import problems
 from api.routes.common import principal
 from api.settings import Settings
@@ -72,7 +73,7 @@ def login(
 )
 async def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
     who = principal(request)
-    zh, en = ROLES.get(who.role, (who.role, who.role))
+    zh, en = ROLE_LABELS.get(who.role, (who.role, who.role))
     return {
         "id": who.user_id,
         "username": who.username,

@@ -12,7 +12,8 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import requires
+from access.policy import Action, Owned, can
+from api.auth import allowed
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, actor, idempotent, principal
@@ -33,11 +34,11 @@ def _department(session: Session, code: str) -> DepartmentRow:
 
 
 def _may_read(request: Request[Any, Any, Any], code: str) -> None:
-    who = principal(request)
-    if who.role == "reviewer" and who.department != code:
-        raise AccessDenied("审批人员只能查看本部门", "reviewers see their own department only")
-    if who.role not in {"reviewer", "admin", "regulator"}:
+    who = actor(request)
+    if not can(who, Action.TASK_QUEUE_READ):
         raise AccessDenied("无权查看部门审查能力", "this role may not see department capacity")
+    if not can(who, Action.TASK_QUEUE_READ, Owned(department=code)):
+        raise AccessDenied("审批人员只能查看本部门", "reviewers see their own department only")
 
 
 @get(
@@ -80,7 +81,7 @@ class CapacityIn(msgspec.Struct, forbid_unknown_fields=True):
     operation_id="setDepartmentCapacity",
     tags=["capacity"],
     sync_to_thread=True,
-    guards=[requires("admin")],
+    guards=[allowed(Action.CAPACITY_MANAGE)],
     responses=problems(*WRITE),
     summary="设置审查人员数 Set reviewers per working day",
 )
@@ -124,7 +125,7 @@ class AbsenceIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["capacity"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("admin")],
+    guards=[allowed(Action.CAPACITY_MANAGE)],
     responses=problems(*WRITE),
     summary="登记请假 Record absent reviewers",
 )
@@ -228,7 +229,7 @@ class RecomputeIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["capacity"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("admin")],
+    guards=[allowed(Action.CAPACITY_MANAGE)],
     responses=problems(*WRITE),
     summary="重新计算排队预测 Recompute the forecast",
 )

@@ -21,7 +21,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import requires
+from access.policy import Action, scoped
+from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
@@ -30,9 +31,6 @@ from approvals.service import work_calendar
 from commitments import service as cs
 from commitments.errors import CommitmentNotFound
 from commitments.orm import CommitmentRow, LedgerEntryRow, SigningKeyRow
-
-READERS = requires("enterprise", "regulator", "admin")
-OVERSIGHT = requires("regulator", "admin")
 
 
 class KeyIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -182,7 +180,7 @@ def ledger_head(session: NamedDependency[Session]) -> dict[str, Any]:
     tags=["commitments"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("enterprise", "admin")],
+    guards=[allowed(Action.COMMITMENT_KEY_REGISTER)],
     responses=problems(*WRITE),
     summary="登记企业签名公钥 Register an enterprise's public key",
 )
@@ -221,7 +219,7 @@ def _detail(session: Session, c: CommitmentRow, request: Request[Any, Any, Any])
     tags=["commitments"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("enterprise", "admin")],
+    guards=[allowed(Action.COMMITMENT_DRAFT)],
     responses=problems(*WRITE),
     summary="起草承诺书 Draft the project's commitment",
 )
@@ -248,7 +246,7 @@ def draft(
     operation_id="listCommitments",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.COMMITMENT_READ)],
     responses=problems(400, 401, 403),
     summary="可见的承诺书 The caller's visible commitments",
 )
@@ -277,7 +275,7 @@ def list_commitments(
     operation_id="getCommitment",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.COMMITMENT_READ)],
     responses=problems(*READ),
     summary="承诺书详情 A commitment with its checkpoints, verdicts and consequences",
 )
@@ -292,7 +290,7 @@ def get_commitment(
     operation_id="getCommitmentCanonicalBytes",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.COMMITMENT_READ)],
     responses=problems(*READ),
     media_type="application/json",
     summary="待签名的规范字节 The canonical bytes to sign (RFC 8785)",
@@ -316,7 +314,7 @@ def canonical(
     tags=["commitments"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("enterprise")],
+    guards=[allowed(Action.COMMITMENT_SIGN)],
     responses=problems(*WRITE),
     summary="提交企业签名 Submit the enterprise's signature",
 )
@@ -342,7 +340,7 @@ def sign(
     tags=["commitments"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("admin")],
+    guards=[allowed(Action.COMMITMENT_COUNTERSIGN)],
     responses=problems(*WRITE),
     summary="确认并公示（平台会签）Counter-sign and publish",
 )
@@ -366,7 +364,7 @@ def accept(
     operation_id="getCommitmentLetter",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.COMMITMENT_READ)],
     responses=problems(*READ),
     media_type="application/pdf",
     summary="承诺书 PDF The commitment letter",
@@ -390,7 +388,7 @@ def letter(
     operation_id="listRegulatorTasks",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[OVERSIGHT],
+    guards=[allowed(Action.COMPLIANCE_READ)],
     responses=problems(400, 401, 403),
     summary="监管任务 The regulators' worklist",
 )
@@ -409,7 +407,7 @@ def regulator_tasks(
     tags=["commitments"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("regulator")],
+    guards=[allowed(Action.INSPECTION_RECORD)],
     responses=problems(*WRITE),
     summary="录入检查结果 Record an inspection",
 )
@@ -454,7 +452,7 @@ def inspect(
     tags=["commitments"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("admin")],
+    guards=[allowed(Action.JOBS_RUN)],
     responses=problems(*WRITE),
     summary="履约巡检 Run the daily monitoring",
 )
@@ -484,7 +482,7 @@ def monitor(
     tags=["commitments"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("admin")],
+    guards=[allowed(Action.COMPLIANCE_MANAGE)],
     responses=problems(*WRITE),
     summary="片区承诺规则 Set a zone's commitment and grading policy",
 )
@@ -506,7 +504,7 @@ def set_policy(
     operation_id="getComplianceReport",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[OVERSIGHT],
+    guards=[allowed(Action.COMPLIANCE_READ)],
     responses=problems(*READ),
     media_type="application/pdf",
     summary="片区履约情况报告 A zone's compliance report",
@@ -528,7 +526,7 @@ def compliance_report(
     operation_id="listGrades",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[OVERSIGHT],
+    guards=[allowed(Action.COMPLIANCE_READ)],
     responses=problems(400, 401, 403),
     summary="亩均论英雄 Per-mu grades",
 )
@@ -558,7 +556,7 @@ def list_grades(
     operation_id="getPlotCompliance",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[OVERSIGHT],
+    guards=[allowed(Action.COMPLIANCE_READ)],
     responses=problems(400, 401, 403),
     summary="地块履约状态 How each plot's commitment is kept (for the map)",
 )
@@ -578,7 +576,7 @@ def plots_compliance(
     operation_id="getInclusionProof",
     tags=["commitments"],
     sync_to_thread=True,
-    guards=[READERS],
+    guards=[allowed(Action.COMMITMENT_READ)],
     responses=problems(*READ),
     summary="包含证明 An inclusion proof of a ledger entry (RFC 6962)",
 )
@@ -588,7 +586,7 @@ def proof(
     """Check it offline with ``onetrip ledger verify-proof FILE --key <the published platform
     key>``.  An enterprise gets the proofs of its own commitments' entries."""
     who = actor(request)
-    if who.role == "enterprise":
+    if scoped(who, Action.COMMITMENT_READ):
         subject = session.scalar(select(LedgerEntryRow.subject).where(LedgerEntryRow.seq == seq))
         visible = subject is not None and session.scalar(
             cs.visible_query(who).where(CommitmentRow.number == subject)

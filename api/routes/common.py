@@ -15,10 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
-from api.accounts import Principal
-from api.auth import actor_of
-from api.idempotency import IdempotencyRow
+from api.auth import Principal, actor_of
 from i18n import Conflict, Malformed
+from storage.idempotency import IdempotencyRow
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 

@@ -14,8 +14,9 @@ from litestar.params import Body, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.policy import Action
 from agent_service import service as agents
-from api.auth import requires
+from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
@@ -120,7 +121,7 @@ def list_projects(
     tags=["projects"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("enterprise", "admin")],
+    guards=[allowed(Action.PROJECT_FILE)],
     responses=problems(*WRITE),
     summary="申报项目（一窗受理）File a project",
 )
@@ -295,7 +296,7 @@ class MaterialUpload:
     tags=["projects"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("enterprise")],
+    guards=[allowed(Action.PROJECT_SUPPLY)],
     responses=problems(*WRITE),
     summary="上传材料 Upload a material",
 )
@@ -419,7 +420,7 @@ class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["projects"],
     sync_to_thread=True,
     status_code=200,
-    guards=[requires("enterprise")],
+    guards=[allowed(Action.PROJECT_SUPPLY)],
     responses=problems(*WRITE),
     summary="提交补正 Answer a correction request",
 )
@@ -454,7 +455,7 @@ class RatingIn(msgspec.Struct, forbid_unknown_fields=True):
     tags=["projects"],
     sync_to_thread=True,
     status_code=201,
-    guards=[requires("enterprise")],
+    guards=[allowed(Action.PROJECT_SUPPLY)],
     responses=problems(*WRITE),
     summary="好差评 Rate a completed step",
 )

@@ -10,15 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
-from api.auth import requires
+from access.policy import Action
+from api.auth import allowed
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.presenters.tasks import task_detail
 from api.routes.common import IdPath, Version, actor, idempotent
 from approvals import workflow_service as ws
 from approvals.service import work_calendar
-
-REVIEWER = requires("reviewer")
 
 
 class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,7 +50,7 @@ class SpecialIn(VersionIn, forbid_unknown_fields=True):
     tags=["tasks"],
     sync_to_thread=True,
     responses=problems(400, 401, 403),
-    guards=[requires("reviewer", "regulator", "admin")],
+    guards=[allowed(Action.TASK_QUEUE_READ)],
     summary="部门待办 A department's worklist",
 )
 def list_tasks(
@@ -121,7 +120,7 @@ def _if_match(request: Request[Any, Any, Any]) -> int | None:
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="受理 Accept",
 )
@@ -142,7 +141,7 @@ def accept(
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="准予许可 Approve",
 )
@@ -164,7 +163,7 @@ def approve(
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="不予许可 Reject with reasons",
 )
@@ -184,7 +183,7 @@ def reject(
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="一次性告知补正 Ask for corrections",
 )
@@ -213,7 +212,7 @@ def corrections(
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="启动特别程序 Start a special procedure",
 )
@@ -243,7 +242,7 @@ def special_start(
     tags=["tasks"],
     sync_to_thread=True,
     status_code=200,
-    guards=[REVIEWER],
+    guards=[allowed(Action.TASK_DECIDE)],
     responses=problems(*WRITE),
     summary="结束特别程序 End the special procedure",
 )

@@ -50,7 +50,7 @@ def test_login_tokens_and_anonymous_callers(live):
     assert r.status_code == 401 and "invalid" in r.json()["detail"]
     engine = make_engine(live.db_url)
     with make_session_factory(engine)() as s:
-        from api.accounts import AppSecretRow
+        from access.orm import AppSecretRow
 
         key = s.get(AppSecretRow, "token_signing_key").value
     engine.dispose()

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from litestar.exceptions import NotAuthorizedException
 
-from api.accounts import Principal
-from api.auth import decode_token, issue_token
+from api.auth import Principal, decode_token, issue_token
 from api.settings import Settings
 
 OLD, NEW = "old-secret-" + "a" * 40, "new-secret-" + "b" * 40

@@ -3,12 +3,12 @@
 The first request stores its response beside the key in the same transaction as its effects; a
 repeat (by the same caller, on the same operation, with the same body) gets that response back
 without acting again.  Concurrent repeats meet at the key's primary key: the loser waits for the
-winner's transaction, then replays its stored response.
+winner's transaction, then replays its stored response.  This is the table; the HTTP side is
+``api.routes.common.idempotent``.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,3 @@ class IdempotencyRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[Any] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-def fingerprint(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
