@@ -42,6 +42,8 @@ class Action(StrEnum):
     AGENT_MANAGE = "agent.manage"  # 指派、改派、代办员资料
     AGENT_WORK = "agent.work"  # 代办清单备注、联席会议 (scoped: own assignments)
     AGENT_READ = "agent.read"  # 代办看板、工作量
+    AGENT_WORKLOAD_READ = "agent.workload_read"  # 代办员工作量统计 (administrators)
+    AGENT_INBOX = "agent.inbox"  # 标记提醒已读 (the agent's own inbox)
     # commitments (承诺制) and oversight
     COMMITMENT_DRAFT = "commitment.draft"  # 起草承诺书 (scoped: own project)
     COMMITMENT_SIGN = "commitment.sign"  # 企业签署 (scoped: own)
@@ -75,6 +77,8 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.AGENT_MANAGE: {AD: _A},
     Action.AGENT_WORK: {AG: _O, AD: _A},
     Action.AGENT_READ: {AG: _O, RG: _A, AD: _A},
+    Action.AGENT_WORKLOAD_READ: {AD: _A},
+    Action.AGENT_INBOX: {AG: _O},
     Action.COMMITMENT_DRAFT: {E: _O, AD: _A},
     Action.COMMITMENT_SIGN: {E: _O},
     Action.COMMITMENT_COUNTERSIGN: {AD: _A},
