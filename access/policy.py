@@ -49,7 +49,10 @@ class Action(StrEnum):
     COMMITMENT_SIGN = "commitment.sign"  # 企业签署 (scoped: own)
     COMMITMENT_COUNTERSIGN = "commitment.countersign"  # 管委会会签、公示
     COMMITMENT_READ = "commitment.read"  # 查看承诺 (scoped for enterprises)
+    COMMITMENT_KEY_REGISTER = "commitment.key_register"  # 登记企业公钥 (scoped: own enterprise)
+    ZONE_POLICY_MANAGE = "zone_policy.manage"  # 片区承诺规则与评级规则
     INSPECTION_RECORD = "inspection.record"  # 核查记录、认定
+    INSPECTION_TASKS_READ = "inspection.tasks_read"  # 监管任务清单
     COMPLIANCE_READ = "compliance.read"  # 履约情况、地图着色、报告
 
 
@@ -83,7 +86,10 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.COMMITMENT_SIGN: {E: _O},
     Action.COMMITMENT_COUNTERSIGN: {AD: _A},
     Action.COMMITMENT_READ: {E: _O, RG: _A, AD: _A},
+    Action.COMMITMENT_KEY_REGISTER: {E: _O, AD: _A},
+    Action.ZONE_POLICY_MANAGE: {AD: _A},
     Action.INSPECTION_RECORD: {RG: _A},
+    Action.INSPECTION_TASKS_READ: {RG: _A, AD: _A},
     Action.COMPLIANCE_READ: {RG: _A, AD: _A},
 }
 

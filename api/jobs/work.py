@@ -152,7 +152,8 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     from api.agent_ports import AGENT_CHECKPOINTS
     from approvals import capacity_service as cs
     from approvals.service import work_calendar
-    from commitments import service as commitments
+    from commitments.services import ledger_store as ledger_store_service
+    from commitments.services import monitoring as monitoring_service
 
     out: dict[str, Any] = {"day": day.isoformat()}
     seconds: dict[str, float] = {}
@@ -171,7 +172,7 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
         out["alerts"] = {"projects": scan.projects, "at_risk": scan.at_risk, "new": scan.new}
     lap("alerts")
     with sessions() as session:
-        report = commitments.run_monitor(session, day, work_calendar(session))
+        report = monitoring_service.run_monitor(session, day, work_calendar(session))
         session.commit()
         out["monitor"] = {
             "tasks": len(report.tasks),
@@ -188,7 +189,7 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     lap("capacity")
     with sessions() as session:
         begin_write(session)
-        head = commitments.seal(session)
+        head = ledger_store_service.seal(session)
         session.commit()
         out["ledger"] = {"sealed": head.tree_size if head is not None else None}
     lap("ledger")
