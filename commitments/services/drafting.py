@@ -128,9 +128,36 @@ def create_commitment(
     CommitmentStateError
         The project already has a commitment, or names no standard plot.
     """
+    from landplots.service import get_plot, zone_of_plot
+
+    project = _draftable_project(session, actor, project_id)
+    plot = get_plot(session, project.plot_code)
+    zone = zone_of_plot(session, plot)
+    zone_code = zone.code if zone else plot.zone
+    policy, _ = zone_policy(session, zone_code)
+    enterprise = session.get(EnterpriseRow, project.enterprise_id)
+    assert enterprise is not None
+    terms = _terms(project, plot, policy)
+    number = _number(session, today)
+    document = _document(
+        number,
+        today,
+        project,
+        enterprise,
+        plot,
+        (zone_code, zone.name if zone else ""),
+        policy,
+        terms,
+        project_completion(session, project, calendar),
+    )
+    return _store(session, actor, project, plot.code, zone_code, document, terms)
+
+
+def _draftable_project(session: Session, actor: Actor, project_id: int) -> ProjectRow:
+    """The project a commitment may be drafted for: visible to the actor, on a standard plot,
+    without a commitment yet."""
     from approvals.errors import NotFoundError as ProjectNotFound
     from approvals.workflow_service import get_project
-    from landplots.service import get_plot, zone_of_plot
 
     if not can(actor, Action.COMMITMENT_DRAFT):
         raise CommitmentAccessDenied(
@@ -152,15 +179,15 @@ def create_commitment(
             f"项目 {project.code} 未选定标准地，无法生成承诺书",
             f"project {project.code} names no standard plot; a commitment is made from the plot's indicators",
         )
-    plot = get_plot(session, project.plot_code)
-    zone = zone_of_plot(session, plot)
-    zone_code = zone.code if zone else plot.zone
-    policy, _ = zone_policy(session, zone_code)
-    enterprise = session.get(EnterpriseRow, project.enterprise_id)
-    assert enterprise is not None
+    return project
+
+
+def _terms(project: ProjectRow, plot: Any, policy: Policy) -> list[IndicatorTerm]:
+    """The plot's indicators as the commitment's terms, with the zone's tolerances and the
+    project's planned figures."""
     from landplots.indicators import STANDARD
 
-    terms = [
+    return [
         IndicatorTerm(
             key=i.key,
             name=i.name,
@@ -174,14 +201,28 @@ def create_commitment(
         )
         for i in plot.indicators
     ]
-    completion, basis = project_completion(session, project, calendar)
-    baseline = project.baseline or {}
+
+
+def _document(
+    number: str,
+    today: date,
+    project: ProjectRow,
+    enterprise: EnterpriseRow,
+    plot: Any,
+    zone: tuple[str, str],
+    policy: Policy,
+    terms: list[IndicatorTerm],
+    completion: tuple[date, str],
+) -> dict[str, Any]:
+    """The 承诺书 as a document (before canonicalisation); ``zone`` is (code, name),
+    ``completion`` the project's completion and its basis (actual or forecast)."""
+    zone_code, zone_name = zone
+    completed_on, basis = completion
     replaces = [
         {"code": r.get("code"), "name": r.get("name"), "reason": r.get("reason", "")}
-        for r in baseline.get("reduced_to_commitment", [])
+        for r in (project.baseline or {}).get("reduced_to_commitment", [])
     ]
-    number = _number(session, today)
-    document = {
+    return {
         "type": DOCUMENT_TYPE,
         "v": FORMAT_VERSION,
         "number": number,
@@ -196,7 +237,7 @@ def create_commitment(
             "code": plot.code,
             "name": plot.name,
             "zone": zone_code,
-            "zone_name": zone.name if zone else "",
+            "zone_name": zone_name,
             "land_use": plot.land_use,
             "area_mu": round(plot.area_mu, 2),
             "area_m2": round(plot.area_m2, 1),
@@ -211,7 +252,7 @@ def create_commitment(
             "production": {
                 "rule": f"投产后 {policy.production_years} 年（未约定投产日期的，自竣工验收备案之日起算）",
                 "years_after_production_start": policy.production_years,
-                "production_start": production_start(project, completion).isoformat()
+                "production_start": production_start(project, completed_on).isoformat()
                 if (project.attributes or {}).get("production_start")
                 else None,
             },
@@ -225,12 +266,24 @@ def create_commitment(
             "接受对标验收和达产复核；未达标的，按上列违约责任承担后果。"
         ),
     }
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    project: ProjectRow,
+    plot_code: str,
+    zone_code: str,
+    document: dict[str, Any],
+    terms: list[IndicatorTerm],
+) -> CommitmentRow:
+    """The draft's row (its canonical bytes and their hash) and its terms' rows, audited."""
     body = canonical_bytes(document)
     row = CommitmentRow(
-        number=number,
+        number=document["number"],
         project_id=project.id,
         enterprise_id=project.enterprise_id,
-        plot_code=plot.code,
+        plot_code=plot_code,
         zone_code=zone_code,
         status="draft",
         document=body.decode(),
@@ -263,6 +316,6 @@ def create_commitment(
         entity="commitment",
         entity_id=row.id,
         project_id=project.id,
-        after={"number": number, "sha256": row.document_sha256, "plot": plot.code},
+        after={"number": row.number, "sha256": row.document_sha256, "plot": plot_code},
     )
     return row

@@ -136,22 +136,7 @@ def record_inspection(
         raise CommitmentAccessDenied(
             "只有监管人员可以录入检查结果", "only regulators record inspections"
         )
-    cp = session.get(CheckpointRow, checkpoint_id)
-    if cp is None:
-        raise CommitmentNotFound(
-            f"检查点 {checkpoint_id} 不存在", f"checkpoint {checkpoint_id} not found"
-        )
-    c = session.get(CommitmentRow, cp.commitment_id)
-    assert c is not None
-    if cp.status != Status.SCHEDULED.value:
-        raise CommitmentStateError(
-            f"检查点 {checkpoint_id} 已有结论（{cp.status}）",
-            f"checkpoint {checkpoint_id} is already decided ({cp.status})",
-        )
-    if c.status not in PUBLISHED_STATES:
-        raise CommitmentStateError(
-            f"承诺书 {c.number} 尚未公示", f"commitment {c.number} is not published yet"
-        )
+    cp, c = _open_checkpoint(session, checkpoint_id)
     doc = document_of(c)
     terms_all = terms_of(session, c.id)
     own_keys = [t.key for t in terms_all if t.key not in ev.DERIVATIONS]
@@ -200,6 +185,27 @@ def record_inspection(
     return InspectionResult(inspection, vrows, crows, recheck)
 
 
+def _open_checkpoint(session: Session, checkpoint_id: int) -> tuple[CheckpointRow, CommitmentRow]:
+    """The checkpoint to inspect and its commitment: still scheduled, and published."""
+    cp = session.get(CheckpointRow, checkpoint_id)
+    if cp is None:
+        raise CommitmentNotFound(
+            f"检查点 {checkpoint_id} 不存在", f"checkpoint {checkpoint_id} not found"
+        )
+    c = session.get(CommitmentRow, cp.commitment_id)
+    assert c is not None
+    if cp.status != Status.SCHEDULED.value:
+        raise CommitmentStateError(
+            f"检查点 {checkpoint_id} 已有结论（{cp.status}）",
+            f"checkpoint {checkpoint_id} is already decided ({cp.status})",
+        )
+    if c.status not in PUBLISHED_STATES:
+        raise CommitmentStateError(
+            f"承诺书 {c.number} 尚未公示", f"commitment {c.number} is not published yet"
+        )
+    return cp, c
+
+
 def judge(
     session: Session,
     c: CommitmentRow,
@@ -209,9 +215,40 @@ def judge(
     today: date,
     calendar: WorkCalendar,
 ) -> tuple[list[VerdictRow], list[ConsequenceRow], CheckpointRow | None]:
-    doc = document_of(c)
+    """Store the checkpoint's verdicts, the consequences the ladder selects and the re-check
+    after rectification (ledger entries in that order); close the checkpoint and update the
+    commitment's status."""
+    vrows, decided = _verdicts(session, c, cp, inspection, verdicts, today, calendar)
+    recheck = _recheck(session, c, cp, decided)
+    crows = _consequences(session, c, decided, recheck, today)
+    statuses = [Status(v.status) for v in vrows]
+    if all(s == Status.MET for s in statuses):
+        cp.status = Status.MET.value
+    elif all(s == Status.OVERDUE for s in statuses):
+        cp.status = Status.OVERDUE.value
+    elif any(s == Status.NOT_MET for s in statuses) or any(s == Status.OVERDUE for s in statuses):
+        cp.status = Status.NOT_MET.value
+    else:
+        cp.status = Status.PARTIALLY_MET.value
+    cp.closed_on = today
+    session.flush()
+    _update_status(session, c)
+    return vrows, crows, recheck
+
+
+def _verdicts(
+    session: Session,
+    c: CommitmentRow,
+    cp: CheckpointRow,
+    inspection: InspectionRow | None,
+    verdicts: Sequence[ev.Verdict],
+    today: date,
+    calendar: WorkCalendar,
+) -> tuple[list[VerdictRow], list[tuple[VerdictRow, ev.Consequence]]]:
+    """The verdicts' rows (each appended to the ledger) and the consequence each one draws."""
     from commitments.model import ConsequenceRule
 
+    doc = document_of(c)
     ladder = [ConsequenceRule.from_dict(r) for r in doc["consequences"]]
     area_mu = float(doc["plot"]["area_mu"])
     land_price = float(doc["land_price_wan"])
@@ -244,26 +281,47 @@ def judge(
         )
         if consequence is not None:
             decided.append((row, consequence))
-    # one re-check of every breached indicator that has a rectification period, at the latest deadline
-    recheck = None
+    return vrows, decided
+
+
+def _recheck(
+    session: Session,
+    c: CommitmentRow,
+    cp: CheckpointRow,
+    decided: list[tuple[VerdictRow, ev.Consequence]],
+) -> CheckpointRow | None:
+    """One re-check of every breached indicator that has a rectification period, at the
+    latest deadline (none when no consequence has one)."""
     deadlines = [
         k.deadline for _, k in decided if k.deadline is not None and not k.rule.land_recovery
     ]
-    if deadlines:
-        recheck = CheckpointRow(
-            commitment_id=c.id,
-            milestone=cp.milestone,
-            attempt=cp.attempt + 1,
-            keys=[r.key for r, k in decided if k.deadline is not None and not k.rule.land_recovery],
-            due_on=max(deadlines),
-            basis="rectification",
-            status=Status.SCHEDULED.value,
-        )
-        session.add(recheck)
-        session.flush()
-        recheck.ledger_seq = append(
-            session, "checkpoint", c.number, checkpoint_payload(recheck, c.number)
-        ).seq
+    if not deadlines:
+        return None
+    recheck = CheckpointRow(
+        commitment_id=c.id,
+        milestone=cp.milestone,
+        attempt=cp.attempt + 1,
+        keys=[r.key for r, k in decided if k.deadline is not None and not k.rule.land_recovery],
+        due_on=max(deadlines),
+        basis="rectification",
+        status=Status.SCHEDULED.value,
+    )
+    session.add(recheck)
+    session.flush()
+    recheck.ledger_seq = append(
+        session, "checkpoint", c.number, checkpoint_payload(recheck, c.number)
+    ).seq
+    return recheck
+
+
+def _consequences(
+    session: Session,
+    c: CommitmentRow,
+    decided: list[tuple[VerdictRow, ev.Consequence]],
+    recheck: CheckpointRow | None,
+    today: date,
+) -> list[ConsequenceRow]:
+    """The consequences' rows, each appended to the ledger."""
     crows: list[ConsequenceRow] = []
     for vrow, k in decided:
         crow = ConsequenceRow(
@@ -284,19 +342,7 @@ def judge(
             session, "consequence", c.number, consequence_payload(crow, c.number)
         ).seq
         crows.append(crow)
-    statuses = [Status(v.status) for v in vrows]
-    if all(s == Status.MET for s in statuses):
-        cp.status = Status.MET.value
-    elif all(s == Status.OVERDUE for s in statuses):
-        cp.status = Status.OVERDUE.value
-    elif any(s == Status.NOT_MET for s in statuses) or any(s == Status.OVERDUE for s in statuses):
-        cp.status = Status.NOT_MET.value
-    else:
-        cp.status = Status.PARTIALLY_MET.value
-    cp.closed_on = today
-    session.flush()
-    _update_status(session, c)
-    return vrows, crows, recheck
+    return crows
 
 
 def _update_status(session: Session, c: CommitmentRow) -> None:

@@ -328,56 +328,74 @@ class _WorkingRows:
 
     def check(self, report: VerifyReport) -> int:
         """Each working row against the payload of the ledger entry it names."""
-        numbers = {c.id: c.number for c in self.commitments}
-        checks: list[tuple[int | None, str, str, dict[str, Any], str]] = []
+        checks: list[_Check] = []
         for c in self.commitments:
-            if c.ledger_seq is not None:
-                checks.append(
-                    (
-                        c.ledger_seq,
-                        f"承诺书 {c.number}",
-                        f"commitment {c.number}",
-                        commitment_payload(c),
-                        "commitment",
-                    )
+            checks += self._commitment_checks(c)
+        checks += self._row_checks()
+        for seq, zh, en, payload, kind in sorted(checks, key=lambda c: c[0] or 0):
+            _compare(report, seq, zh, en, payload, kind)
+        return len(checks)
+
+    def _commitment_checks(self, c: Any) -> list[_Check]:
+        """A commitment's signature and acceptance entries to compare; its document against
+        its hash, its terms against the signed document (raised at once)."""
+        checks: list[_Check] = []
+        if c.ledger_seq is not None:
+            checks.append(
+                (
+                    c.ledger_seq,
+                    f"承诺书 {c.number}",
+                    f"commitment {c.number}",
+                    commitment_payload(c),
+                    "commitment",
                 )
-            elif c.status != "draft":
+            )
+        elif c.status != "draft":
+            raise LedgerError(
+                f"承诺书 {c.number} 状态为 {c.status}，但台账中没有其签署条目",
+                f"commitment {c.number} is '{c.status}' but has no signature entry in the ledger",
+            )
+        if c.acceptance_seq is not None:
+            checks.append(
+                (
+                    c.acceptance_seq,
+                    f"承诺书 {c.number} 的确认",
+                    f"the acceptance of {c.number}",
+                    acceptance_payload(c),
+                    "acceptance",
+                )
+            )
+        if sha256_hex(c.document.encode()) != c.document_sha256:
+            raise LedgerError(
+                f"承诺书 {c.number} 的文本与其哈希不符（被修改）",
+                f"commitment {c.number}: its document does not match its hash (altered)",
+                seq=c.ledger_seq,
+            )
+        self._check_terms(c)
+        return checks
+
+    def _check_terms(self, c: Any) -> None:
+        doc = msgspec.json.decode(c.document)
+        terms = dict(self.terms.get(c.id, {}))
+        for d in doc["indicators"]:
+            stored = terms.pop(d["key"], None)
+            if stored != {k: d.get(k, "" if k == "name_en" else None) for k in TERM_FIELDS}:
                 raise LedgerError(
-                    f"承诺书 {c.number} 状态为 {c.status}，但台账中没有其签署条目",
-                    f"commitment {c.number} is '{c.status}' but has no signature entry in the ledger",
-                )
-            if c.acceptance_seq is not None:
-                checks.append(
-                    (
-                        c.acceptance_seq,
-                        f"承诺书 {c.number} 的确认",
-                        f"the acceptance of {c.number}",
-                        acceptance_payload(c),
-                        "acceptance",
-                    )
-                )
-            if sha256_hex(c.document.encode()) != c.document_sha256:
-                raise LedgerError(
-                    f"承诺书 {c.number} 的文本与其哈希不符（被修改）",
-                    f"commitment {c.number}: its document does not match its hash (altered)",
+                    f"承诺书 {c.number} 的指标 {d['key']} 与已签名的承诺书不一致（被修改）",
+                    f"commitment {c.number}: term {d['key']} differs from the signed document (altered)",
                     seq=c.ledger_seq,
                 )
-            doc = msgspec.json.decode(c.document)
-            terms = dict(self.terms.get(c.id, {}))
-            for d in doc["indicators"]:
-                stored = terms.pop(d["key"], None)
-                if stored != {k: d.get(k, "" if k == "name_en" else None) for k in TERM_FIELDS}:
-                    raise LedgerError(
-                        f"承诺书 {c.number} 的指标 {d['key']} 与已签名的承诺书不一致（被修改）",
-                        f"commitment {c.number}: term {d['key']} differs from the signed document (altered)",
-                        seq=c.ledger_seq,
-                    )
-            if terms:
-                raise LedgerError(
-                    f"承诺书 {c.number} 多出未签名的指标 {'、'.join(terms)}",
-                    f"commitment {c.number} has unsigned terms {', '.join(terms)}",
-                    seq=c.ledger_seq,
-                )
+        if terms:
+            raise LedgerError(
+                f"承诺书 {c.number} 多出未签名的指标 {'、'.join(terms)}",
+                f"commitment {c.number} has unsigned terms {', '.join(terms)}",
+                seq=c.ledger_seq,
+            )
+
+    def _row_checks(self) -> list[_Check]:
+        """The checkpoints', inspections', verdicts' and consequences' entries to compare."""
+        numbers = {c.id: c.number for c in self.commitments}
+        checks: list[_Check] = []
         for cp in self.checkpoints:
             n = numbers[cp.commitment_id]
             checks.append(
@@ -422,31 +440,39 @@ class _WorkingRows:
                     "consequence",
                 )
             )
-        for seq, zh, en, payload, kind in sorted(checks, key=lambda c: c[0] or 0):
-            kept = report.payloads.get(seq) if seq else None
-            if kept is None:
-                raise LedgerError(
-                    f"{zh} 指向的台账条目 #{seq} 不存在",
-                    f"{en} names ledger entry #{seq}, which does not exist",
-                    seq=seq,
-                )
-            if kept[0] != kind:
-                raise LedgerError(
-                    f"台账条目 #{seq} 不是 {zh} 的条目",
-                    f"ledger entry #{seq} is not the entry of {en}",
-                    seq=seq,
-                )
-            stored = msgspec.json.decode(kept[1])
-            if stored != payload:
-                fields = sorted(
-                    k for k in set(stored) | set(payload) if stored.get(k) != payload.get(k)
-                )
-                raise LedgerError(
-                    f"{zh} 与台账条目 #{seq} 不一致（{'、'.join(fields)}）：记录被修改",
-                    f"{en} differs from ledger entry #{seq} ({', '.join(fields)}): the record was altered",
-                    seq=seq,
-                )
-        return len(checks)
+        return checks
+
+
+#: A working row to compare with its ledger entry: (seq, name in Chinese, name in English,
+#: the payload it says, the entry's kind).
+_Check = tuple[int | None, str, str, dict[str, Any], str]
+
+
+def _compare(
+    report: VerifyReport, seq: int | None, zh: str, en: str, payload: dict[str, Any], kind: str
+) -> None:
+    """Raise unless ledger entry ``seq`` exists, is of ``kind`` and says ``payload``."""
+    kept = report.payloads.get(seq) if seq else None
+    if kept is None:
+        raise LedgerError(
+            f"{zh} 指向的台账条目 #{seq} 不存在",
+            f"{en} names ledger entry #{seq}, which does not exist",
+            seq=seq,
+        )
+    if kept[0] != kind:
+        raise LedgerError(
+            f"台账条目 #{seq} 不是 {zh} 的条目",
+            f"ledger entry #{seq} is not the entry of {en}",
+            seq=seq,
+        )
+    stored = msgspec.json.decode(kept[1])
+    if stored != payload:
+        fields = sorted(k for k in set(stored) | set(payload) if stored.get(k) != payload.get(k))
+        raise LedgerError(
+            f"{zh} 与台账条目 #{seq} 不一致（{'、'.join(fields)}）：记录被修改",
+            f"{en} differs from ledger entry #{seq} ({', '.join(fields)}): the record was altered",
+            seq=seq,
+        )
 
 
 def proof_for(session: Session, seq: int) -> dict[str, Any]:

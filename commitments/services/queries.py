@@ -6,6 +6,7 @@ project dates the drafting and the monitoring read.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -167,70 +168,23 @@ def commitment_detail(session: Session, c: CommitmentRow, lang: str = "zh") -> d
         t["key"]: (t["name_en"] or t["name"]) if lang == "en" else t["name"]
         for t in doc["indicators"]
     }
-    from commitments.model import CONSEQUENCE_KINDS
-
-    def verdict_out(v: VerdictRow) -> dict[str, Any]:
-        k = consequences.get(v.id)
-        return {
-            "id": v.id,
-            "key": v.key,
-            "name": names.get(v.key, v.key),
-            "status": v.status,
-            "status_name": Status(v.status).text(lang),
-            "value": v.value,
-            "shortfall": v.shortfall,
-            "decided_on": v.decided_on.isoformat(),
-            "ledger_seq": v.ledger_seq,
-            "consequence": {
-                "code": k.code,
-                "name": CONSEQUENCE_KINDS[k.code][1 if lang == "en" else 0],
-                "amount_wan": k.amount_wan,
-                "deadline": k.deadline.isoformat() if k.deadline else None,
-                "credit_record": k.credit_record,
-                "land_recovery": k.land_recovery,
-                "recheck_checkpoint": k.recheck_checkpoint_id,
-                "ledger_seq": k.ledger_seq,
-            }
-            if k
-            else None,
-        }
-
     return {
         **commitment_summary(c, lang),
         "document": doc,
-        "signatures": {
-            "enterprise": {
-                "key": c.enterprise_key,
-                "value": c.enterprise_signature,
-                "label": keys[c.enterprise_key].label if c.enterprise_key in keys else None,
-                "signed_at": c.signed_at.isoformat() if c.signed_at else None,
-            }
-            if c.enterprise_signature
-            else None,
-            "administration": {"key": c.admin_key, "value": c.admin_signature}
-            if c.admin_signature
-            else None,
-        },
+        "signatures": _signatures_out(c, keys),
         "acceptance_seq": c.acceptance_seq,
         "checkpoints": [
-            {
-                "id": cp.id,
-                "milestone": cp.milestone,
-                "milestone_name": Milestone(cp.milestone).text(lang),
-                "attempt": cp.attempt,
-                "keys": list(cp.keys),
-                "names": [names.get(k, k) for k in cp.keys],
-                "due_on": cp.due_on.isoformat(),
-                "basis": cp.basis,
-                "status": cp.status,
-                "status_name": Status(cp.status).text(lang),
-                "closed_on": cp.closed_on.isoformat() if cp.closed_on else None,
-                "task": {"id": tasks[cp.id].id, "status": tasks[cp.id].status}
-                if cp.id in tasks
-                else None,
-                "verdicts": [verdict_out(v) for v in verdicts if v.checkpoint_id == cp.id],
-                "ledger_seq": cp.ledger_seq,
-            }
+            _checkpoint_out(
+                cp,
+                tasks.get(cp.id),
+                [
+                    _verdict_out(v, consequences.get(v.id), names, lang)
+                    for v in verdicts
+                    if v.checkpoint_id == cp.id
+                ],
+                names,
+                lang,
+            )
             for cp in cps
         ],
         "inspections": [
@@ -246,4 +200,75 @@ def commitment_detail(session: Session, c: CommitmentRow, lang: str = "zh") -> d
             }
             for i in inspections
         ],
+    }
+
+
+def _signatures_out(c: CommitmentRow, keys: Mapping[str, SigningKeyRow]) -> dict[str, Any]:
+    return {
+        "enterprise": {
+            "key": c.enterprise_key,
+            "value": c.enterprise_signature,
+            "label": keys[c.enterprise_key].label if c.enterprise_key in keys else None,
+            "signed_at": c.signed_at.isoformat() if c.signed_at else None,
+        }
+        if c.enterprise_signature
+        else None,
+        "administration": {"key": c.admin_key, "value": c.admin_signature}
+        if c.admin_signature
+        else None,
+    }
+
+
+def _checkpoint_out(
+    cp: CheckpointRow,
+    task: RegulatorTaskRow | None,
+    verdicts: list[dict[str, Any]],
+    names: Mapping[str, str],
+    lang: str,
+) -> dict[str, Any]:
+    return {
+        "id": cp.id,
+        "milestone": cp.milestone,
+        "milestone_name": Milestone(cp.milestone).text(lang),
+        "attempt": cp.attempt,
+        "keys": list(cp.keys),
+        "names": [names.get(k, k) for k in cp.keys],
+        "due_on": cp.due_on.isoformat(),
+        "basis": cp.basis,
+        "status": cp.status,
+        "status_name": Status(cp.status).text(lang),
+        "closed_on": cp.closed_on.isoformat() if cp.closed_on else None,
+        "task": {"id": task.id, "status": task.status} if task is not None else None,
+        "verdicts": verdicts,
+        "ledger_seq": cp.ledger_seq,
+    }
+
+
+def _verdict_out(
+    v: VerdictRow, k: ConsequenceRow | None, names: Mapping[str, str], lang: str
+) -> dict[str, Any]:
+    from commitments.model import CONSEQUENCE_KINDS
+
+    return {
+        "id": v.id,
+        "key": v.key,
+        "name": names.get(v.key, v.key),
+        "status": v.status,
+        "status_name": Status(v.status).text(lang),
+        "value": v.value,
+        "shortfall": v.shortfall,
+        "decided_on": v.decided_on.isoformat(),
+        "ledger_seq": v.ledger_seq,
+        "consequence": {
+            "code": k.code,
+            "name": CONSEQUENCE_KINDS[k.code][1 if lang == "en" else 0],
+            "amount_wan": k.amount_wan,
+            "deadline": k.deadline.isoformat() if k.deadline else None,
+            "credit_record": k.credit_record,
+            "land_recovery": k.land_recovery,
+            "recheck_checkpoint": k.recheck_checkpoint_id,
+            "ledger_seq": k.ledger_seq,
+        }
+        if k
+        else None,
     }
