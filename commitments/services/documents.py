@@ -13,8 +13,6 @@ from commitments.orm import CommitmentRow, ConsequenceRow, LedgerEntryRow, Verdi
 from commitments.services.grading import grades
 from commitments.services.queries import PUBLISHED_STATES, document_of
 
-# --- documents -----------------------------------------------------------------------------------
-
 
 def letter_pdf(session: Session, c: CommitmentRow) -> bytes:
     """The commitment letter of ``c`` (see :func:`commitments.documents.commitment_letter`)."""

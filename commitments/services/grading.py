@@ -15,8 +15,6 @@ from commitments.services.drafting import zone_policy
 from commitments.services.queries import PUBLISHED_STATES, document_of
 from landplots.model import Milestone
 
-# --- grading -------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Graded:

@@ -47,12 +47,7 @@ from commitments.services.queries import PUBLISHED_STATES, document_of, terms_of
 from storage.audit import record
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-
-
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-# --- inspections, verdicts, consequences ----------------------------------------------------------
 
 
 def _evidence(session: Session, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -24,12 +24,7 @@ from commitments.orm import SigningKeyRow
 from storage.audit import record
 
 ADMIN_KEY_ENV = "ONETRIP_ADMIN_SIGNING_KEY"
-
-
 PLATFORM_SECRET = "commitment_platform_key"
-
-
-# --- keys ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -83,9 +83,6 @@ def schedule_checkpoints(
     return out
 
 
-# --- monitoring ----------------------------------------------------------------------------------
-
-
 @dataclass
 class MonitorReport:
     day: date

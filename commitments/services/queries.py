@@ -78,7 +78,7 @@ def terms_of(session: Session, commitment_id: int) -> list[IndicatorTerm]:
     )
 
 
-# --- drafting ------------------------------------------------------------------------------------
+# --- the project's dates (drafting and monitoring) ------------------------------------------------
 
 
 def project_completion(

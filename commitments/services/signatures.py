@@ -28,8 +28,6 @@ from commitments.services.queries import get_commitment
 from storage.audit import record
 from storage.base import utcnow
 
-# --- signing and acceptance ----------------------------------------------------------------------
-
 
 def submit_signature(
     session: Session, actor: Actor, commitment_id: int, key_fingerprint: str, signature_b64: str
