@@ -85,9 +85,9 @@ def test_reassignment_by_an_administrator_with_a_reason(session, w):
     assert history[1]["assigned_by"] == "admin"
     with pytest.raises(NotFoundError):  # agent1 no longer sees it
         checklist_service.checklist(session, w.actor("agent1"), p.id, MON, w.cal)
-    assert assignment_service.project_agent(session, w.actor("enterprise1"), p.id)["agent"]["name"] == (
-        "代办员 刘洋"
-    )
+    assert assignment_service.project_agent(session, w.actor("enterprise1"), p.id)["agent"][
+        "name"
+    ] == ("代办员 刘洋")
     audit = session.scalars(
         select(AuditRow.action).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
     ).all()
@@ -105,7 +105,9 @@ def test_profiles_are_edited_by_administrators_only(session, w):
             session, w.admin, w.users["admin"].id, regions=[], industries=[], capacity=1
         )
     with pytest.raises(AgentInputError):
-        profiles_service.save_profile(session, w.admin, agent2, regions=[""], industries=[], capacity=1)
+        profiles_service.save_profile(
+            session, w.admin, agent2, regions=[""], industries=[], capacity=1
+        )
     session.rollback()
     profiles_service.save_profile(
         session, w.admin, agent2, regions=["*"], industries=["equipment"], capacity=3
