@@ -1,7 +1,7 @@
 """Alert rules (风险提醒): when is an item of a project at risk?  Pure functions over plain values.
 
 Each rule takes the facts of one item and returns an :class:`~agent_service.model.Alert` or
-``None``; the scan (:func:`agent_service.service.scan_alerts`) feeds them rows from a few set
+``None``; the scan (:func:`agent_service.services.alert_scan.scan_alerts`) feeds them rows from a few set
 queries, so 10,000 active projects are checked in well under two seconds.
 
 Rules

@@ -3,7 +3,7 @@
 
 The 代办清单 itself and the plan's milestones are not stored: they are derived on read from the
 live plan (:mod:`agent_service.checklist`, :mod:`agent_service.milestones`).  Rows convert
-explicitly to domain values in :mod:`agent_service.service`; no business rule lives here.
+explicitly to domain values in :mod:`agent_service.services`; no business rule lives here.
 """
 
 from __future__ import annotations

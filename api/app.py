@@ -25,6 +25,8 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent_service.ports import CheckpointSources
+from api.agent_ports import AGENT_CHECKPOINTS
 from api.auth import auth_middleware, signing_key
 from api.clock import Clock
 from api.errors import exception_handlers
@@ -124,6 +126,10 @@ def provide_clock(state: State) -> Clock:
     return state.clock
 
 
+def provide_checkpoints(state: State) -> CheckpointSources:
+    return state.checkpoints
+
+
 def allow_header_fix(app_routes: list[Any]) -> Any:
     """A ``before_send`` hook giving OPTIONS answers the methods the path really supports.
 
@@ -214,13 +220,21 @@ def create_app(
             "session": Provide(provide_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "clock": Provide(provide_clock, sync_to_thread=False),
+            "checkpoints": Provide(provide_checkpoints, sync_to_thread=False),
         },
         middleware=[auth_middleware()],
         logging_config=None,  # logging is the process's (api.ops.configure_logging), not litestar's
         exception_handlers=exception_handlers(error_page),  # type: ignore[arg-type]
         on_startup=[on_startup, start_jobs],
         on_shutdown=[on_shutdown],
-        state=State({"settings": settings, "clock": Clock(settings.today)}),
+        state=State(
+            {
+                "settings": settings,
+                "clock": Clock(settings.today),
+                # the ports of the agents' use cases: the commitment checkpoints on the 代办清单
+                "checkpoints": AGENT_CHECKPOINTS,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="onetrip API",
             version="0.1.0",

@@ -2,7 +2,7 @@
 parallel review with decisions and follow-up actions tracked to closure, the daily alert scan,
 and agent1's digest and dashboard on the busiest morning with something overdue.
 
-Everything goes through :mod:`agent_service.service`, the same use cases the HTTP API and the
+Everything goes through :mod:`agent_service.services`, the same use cases the HTTP API and the
 CLI call, with the simulated date as "today".
 """
 
@@ -17,9 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.actor import SYSTEM, Actor, Role
-from agent_service import service as agents
 from agent_service.digest import format_digest
 from agent_service.orm import AgentAssignmentRow, MeetingRow
+from agent_service.services import alert_scan as alert_scan_service
+from agent_service.services import assignment as assignment_service
+from agent_service.services import dashboard as dashboard_service
+from agent_service.services import digest as digest_service
+from agent_service.services import meetings as meetings_service
+from api.agent_ports import AGENT_CHECKPOINTS
 from api.demo_workflow import actor
 from api.seed import DemoAccounts
 from approvals.calendar import WorkCalendar
@@ -53,26 +58,31 @@ class AgentDemo:
 
     def assign(self, session: Session, project: ProjectRow, on: date, by: str) -> None:
         """Right after filing, in the same unit of work: an agent by rule."""
-        row = agents.assign_on_filing(session, project, on, by=by)
+        row = assignment_service.assign_on_filing(session, project, on, by=by)
         self.assignments.append((project.code, self._username(row.agent_user_id) or "—", row))
         if self.meeting_project is None and self._username(row.agent_user_id) == "agent1":
             self.meeting_project = project.id
 
     def on_day(self, session: Session, day: date) -> None:
         """The daily job: the alert scan; the agent's meeting and its actions; the digest."""
-        self.raised += agents.scan_alerts(session, day, self.calendar).new
+        self.raised += alert_scan_service.scan_alerts(
+            session, day, self.calendar, checkpoints=AGENT_CHECKPOINTS
+        ).new
         self._meeting(session, day)
-        (d,) = agents.digest(session, day, self.calendar, username="agent1")
+        (d,) = digest_service.digest(
+            session, day, self.calendar, username="agent1", checkpoints=AGENT_CHECKPOINTS
+        )
         overdue = any(a.level == "overdue" for p in d.at_risk for a in p.alerts)
         if overdue and d.alert_count > self.digest_alerts:
             self.digest_alerts, self.digest_day = d.alert_count, day
             self.digest_lines = format_digest(d, self.lang)  # type: ignore[arg-type]
-            self.dashboard = agents.dashboard(
+            self.dashboard = dashboard_service.dashboard(
                 session,
                 actor(self.accounts, "agent1"),
                 day,
                 self.calendar,
                 lang=self.lang,  # type: ignore[arg-type]
+                checkpoints=AGENT_CHECKPOINTS,
             )
 
     def _meeting(self, session: Session, day: date) -> None:
@@ -91,7 +101,7 @@ class AgentDemo:
             if not in_corrections:
                 return
             seq = self.calendar.sequence(day)
-            meeting = agents.create_meeting(
+            meeting = meetings_service.create_meeting(
                 session,
                 agent,
                 self.meeting_project,
@@ -101,7 +111,7 @@ class AgentDemo:
                 location="开发区行政服务中心 3 楼联席会议室",
                 agenda="初步设计补正（结构计算书）与后续施工图联合审查的衔接",
             )
-            agents.record_minutes(
+            meetings_service.record_minutes(
                 session,
                 agent,
                 self.meeting_project,
@@ -111,8 +121,10 @@ class AgentDemo:
                     "结构计算书补齐后由住建局当日复核，施工图联合审查提前介入",
                 ],
                 actions=[
-                    agents.ActionSpec("补充提交结构计算书", "企业 王经理", seq.date_of(2)),
-                    agents.ActionSpec(
+                    meetings_service.ActionSpec(
+                        "补充提交结构计算书", "企业 王经理", seq.date_of(2)
+                    ),
+                    meetings_service.ActionSpec(
                         "收到补正材料后当日完成复核", "住建局 吴科长", seq.date_of(4), "zjj"
                     ),
                 ],
@@ -128,7 +140,7 @@ class AgentDemo:
             supplied = action.owner_department is None and not in_corrections
             reviewed = action.owner_department == "zjj" and step.status == "done"
             if supplied or reviewed:
-                agents.close_action(
+                meetings_service.close_action(
                     session,
                     agent,
                     self.meeting_project,
@@ -148,7 +160,7 @@ class AgentDemo:
             reason = row.reason_en if self.lang == "en" else row.reason_zh
             console.print(f"{code} → {name}（{username}）：{reason}")
         if self.meeting_id is not None:
-            m = agents.get_meeting(
+            m = meetings_service.get_meeting(
                 session,
                 SYSTEM,
                 self.meeting_project or 0,
@@ -217,7 +229,9 @@ class AgentDemo:
             ),
             style="dim",
         )
-        figures = agents.workload(session, Actor("admin", Role.ADMIN), end, self.calendar)
+        figures = dashboard_service.workload(
+            session, Actor("admin", Role.ADMIN), end, self.calendar, checkpoints=AGENT_CHECKPOINTS
+        )
         table = Table(
             *t(
                 "代办员,区域,行业,在办,已竣工,容量,风险项目,待办跟进",

@@ -16,10 +16,18 @@ from sqlalchemy import select
 from access.actor import Actor, Role
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments import signing
 from commitments.model import CONSEQUENCE_KINDS, Status
 from commitments.orm import CheckpointRow, CommitmentRow
+from commitments.services import documents as documents_service
+from commitments.services import drafting as drafting_service
+from commitments.services import grading as grading_service
+from commitments.services import inspections as inspections_service
+from commitments.services import keys as keys_service
+from commitments.services import ledger_store as ledger_store_service
+from commitments.services import monitoring as monitoring_service
+from commitments.services import queries as queries_service
+from commitments.services import signatures as signatures_service
 from storage.engine import begin_write, make_session_factory
 
 #: A one-page PDF standing for the regulator's evidence (a survey report).
@@ -66,14 +74,16 @@ def step_commitments(ctx: Any) -> None:
             with os.fdopen(fd, "w") as f:
                 f.write(signing.private_pem(key))
             (keys_dir / f"{owner.username}.pub").write_text(pub.pem(), "utf-8")
-            cs.register_enterprise_key(
+            keys_service.register_enterprise_key(
                 session, enterprise, pub.pem(), label=f"{owner.display_name} 演示密钥"
             )
-            c = cs.create_commitment(session, enterprise, project.id, project.filed_on, calendar)
-            cs.submit_signature(
+            c = drafting_service.create_commitment(
+                session, enterprise, project.id, project.filed_on, calendar
+            )
+            signatures_service.submit_signature(
                 session, enterprise, c.id, pub.fingerprint, signing.sign(key, c.document.encode())
             )
-            cs.accept_commitment(session, admin, c.id, project.filed_on, calendar)
+            signatures_service.accept_commitment(session, admin, c.id, project.filed_on, calendar)
             made.append(c)
             ctx.console.print(
                 ctx.t(
@@ -97,7 +107,7 @@ def step_commitments(ctx: Any) -> None:
         }
         first_due = max(cps[0].due_on for cps in checkpoints.values())
         begin_write(session)
-        report = cs.run_monitor(session, first_due, calendar)
+        report = monitoring_service.run_monitor(session, first_due, calendar)
         session.commit()
         ctx.console.print(report.text(ctx.lang))
         for c in made:
@@ -106,7 +116,7 @@ def step_commitments(ctx: Any) -> None:
         for i, c in enumerate(made):
             acceptance = session.get(CheckpointRow, checkpoints[c.id][0].id)
             assert acceptance is not None
-            doc = cs.document_of(c)
+            doc = queries_service.document_of(c)
             mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
             terms = {t["key"]: t for t in doc["indicators"]}
             intensity = terms["investment_intensity"]["lower"] * (1.2 if i == 0 else 0.75)
@@ -119,7 +129,7 @@ def step_commitments(ctx: Any) -> None:
             }
             figures = {k: v for k, v in figures.items() if _needed(k, acceptance.keys)}
             begin_write(session)
-            cs.record_inspection(
+            inspections_service.record_inspection(
                 session,
                 regulator,
                 acceptance.id,
@@ -137,13 +147,13 @@ def step_commitments(ctx: Any) -> None:
             )
         )
         if recheck is not None and len(made) > 1:
-            doc = cs.document_of(made[-1])
+            doc = queries_service.document_of(made[-1])
             lower = next(
                 t["lower"] for t in doc["indicators"] if t["key"] == "investment_intensity"
             )
             begin_write(session)
-            cs.run_monitor(session, recheck.due_on, calendar)
-            cs.record_inspection(
+            monitoring_service.run_monitor(session, recheck.due_on, calendar)
+            inspections_service.record_inspection(
                 session,
                 regulator,
                 recheck.id,
@@ -157,11 +167,11 @@ def step_commitments(ctx: Any) -> None:
         # 达产复核 of the first project, three years on: its results grade it (亩均论英雄)
         production = session.get(CheckpointRow, checkpoints[made[0].id][1].id)
         if production is not None:
-            doc = cs.document_of(made[0])
+            doc = queries_service.document_of(made[0])
             mu = doc["plot"]["area_mu"]
             begin_write(session)
-            cs.run_monitor(session, production.due_on, calendar)
-            cs.record_inspection(
+            monitoring_service.run_monitor(session, production.due_on, calendar)
+            inspections_service.record_inspection(
                 session,
                 regulator,
                 production.id,
@@ -182,12 +192,12 @@ def step_commitments(ctx: Any) -> None:
             session.commit()
         _print_verdicts(ctx, session, made)
         letter = ctx.out / "commitment-letter.pdf"
-        letter.write_bytes(cs.letter_pdf(session, made[0]))
+        letter.write_bytes(documents_service.letter_pdf(session, made[0]))
         zone = made[0].zone_code
         today = production.due_on if production is not None else first_due
         report_path = ctx.out / "compliance-report.pdf"
-        report_path.write_bytes(cs.compliance_pdf(session, zone, today))
-        for g in cs.grades(session, zone):
+        report_path.write_bytes(documents_service.compliance_pdf(session, zone, today))
+        for g in grading_service.grades(session, zone):
             ctx.console.print(
                 ctx.t(
                     f"亩均论英雄：{g.enterprise} 得分 {g.score.total:.1f}，{g.score.grade_text('zh')}",
@@ -200,7 +210,7 @@ def step_commitments(ctx: Any) -> None:
                 f"wrote {letter}, {report_path}; the enterprises' keys are in {keys_dir}",
             )
         )
-        check = cs.verify_ledger(session)
+        check = ledger_store_service.verify_ledger(session)
         ctx.console.print(check.text(ctx.lang), style="bold green")
         session.commit()
 
@@ -226,7 +236,7 @@ def _print_verdicts(ctx: Any, session: Any, made: list[CommitmentRow]) -> None:
     )
     for c in made:
         session.refresh(c)
-        detail = cs.commitment_detail(session, c, ctx.lang)
+        detail = queries_service.commitment_detail(session, c, ctx.lang)
         for cp in detail["checkpoints"]:
             for v in cp["verdicts"]:
                 k = v["consequence"]

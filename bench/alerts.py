@@ -5,12 +5,12 @@ the shipped catalogue's sample project is planned once and its 25 steps (30 depa
 are copied onto N projects filed on different days, at different points of their plans, some of
 them running late (slack used up), with review clocks due around today (warning, overdue), 容缺
 deferrals falling due, and joint-meeting actions overdue; 50 agents carry them.  Then the scan
-(:func:`agent_service.service.scan_alerts`) runs in a fresh process-level session, timed:
+(:func:`agent_service.services.alert_scan.scan_alerts`) runs in a fresh process-level session, timed:
 
 * the first scan of the day (it inserts the day's alerts into the inboxes) and a repeat scan
   the same day (deduplicated: nothing new), ``--rounds`` times (the day's alerts deleted
   before each round, and on PostgreSQL vacuumed away: a real inbox gets each day once),
-* the collection alone (:func:`agent_service.service.collect_alerts`, no writes), best of 3;
+* the collection alone (:func:`agent_service.services.alert_scan.collect_alerts`, no writes), best of 3;
 * and one agent's reads over their ~200 projects: dashboard, calendar feed, digest.
 
     python bench/alerts.py --db sqlite:///bench-alerts.sqlite3
@@ -39,13 +39,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from access.orm import UserRow  # noqa: E402
-from agent_service import service as agents  # noqa: E402
 from agent_service.orm import (  # noqa: E402
     AgentProfileRow,
     AlertRow,
     MeetingActionRow,
     MeetingRow,
 )
+from agent_service.services import alert_scan as alert_scan_service  # noqa: E402
+from agent_service.services import dashboard as dashboard_service  # noqa: E402
+from agent_service.services import digest as digest_service  # noqa: E402
+from agent_service.services import feeds as feeds_service  # noqa: E402
+from api.agent_ports import AGENT_CHECKPOINTS as CP  # noqa: E402
 from api.demo import sample_project  # noqa: E402
 from api.seed import demo_password_hash, seed_demo_accounts  # noqa: E402
 from approvals.catalog import parse_catalog  # noqa: E402
@@ -350,7 +354,7 @@ def main() -> None:
         calendar = work_calendar(session)
 
         def scan():
-            result = agents.scan_alerts(session, TODAY, calendar)
+            result = alert_scan_service.scan_alerts(session, TODAY, calendar, checkpoints=CP)
             session.commit()
             return result
 
@@ -369,15 +373,27 @@ def main() -> None:
             repeats.append(again_s)
         collect = []
         for _ in range(3):
-            s, _ = timed(lambda: agents.collect_alerts(session, TODAY, calendar))
+            s, _ = timed(
+                lambda: alert_scan_service.collect_alerts(session, TODAY, calendar, checkpoints=CP)
+            )
             session.rollback()
             collect.append(s)
         # one agent's reads (each bench agent carries about 200 projects)
         user = session.scalar(select(UserRow).where(UserRow.username == "bench-agent-007"))
         who = Actor(user.username, "agent", user.id)
-        board_s, board = timed(lambda: agents.dashboard(session, who, TODAY, calendar))
-        feed_s, feed = timed(lambda: agents.calendar_feed(session, who, user.id, TODAY, calendar))
-        digest_s, _ = timed(lambda: agents.digest(session, TODAY, calendar, username=user.username))
+        board_s, board = timed(
+            lambda: dashboard_service.dashboard(session, who, TODAY, calendar, checkpoints=CP)
+        )
+        feed_s, feed = timed(
+            lambda: feeds_service.calendar_feed(
+                session, who, user.id, TODAY, calendar, checkpoints=CP
+            )
+        )
+        digest_s, _ = timed(
+            lambda: digest_service.digest(
+                session, TODAY, calendar, username=user.username, checkpoints=CP
+            )
+        )
         session.rollback()
         kinds: dict[str, int] = {}
         for a in first.alerts:

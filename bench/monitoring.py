@@ -16,10 +16,10 @@ commitment letter.
    50,000 published commitments, each with 20 entries (commitment with the enterprise's Ed25519
    signature, acceptance with the platform's, checkpoints, inspections, verdicts, a consequence:
    100,000 signatures), tree heads signed every 100,000 entries, the commitments' documents and
-   terms in their tables.  Timed: ``commitments.service.verify_ledger`` — what ``onetrip ledger
+   terms in their tables.  Timed: ``commitments.services.ledger_store.verify_ledger`` — what ``onetrip ledger
    verify`` runs (read every row, check columns against bytes, every leaf hash and link, every
    signature, every signed tree head, the working rows against the ledger).
-3. **The commitment letter**: ``commitments.service.letter_pdf`` for one of those commitments
+3. **The commitment letter**: ``commitments.services.documents.letter_pdf`` for one of those commitments
    (first render, with the font's registration, then the median of 20).
 
     python bench/monitoring.py                      # all three
@@ -195,7 +195,8 @@ def build_ledger(path: Path, commitments: int, per: int = 20) -> None:
         TermRow,
         TreeHeadRow,
     )
-    from commitments.service import acceptance_statement, platform_key
+    from commitments.services.keys import platform_key
+    from commitments.services.payloads import acceptance_statement
     from storage.engine import make_engine, make_session_factory
     from storage.migrate import upgrade
 
@@ -423,7 +424,7 @@ def build_ledger(path: Path, commitments: int, per: int = 20) -> None:
 
 
 def bench_ledger(entries: int, keep: Path | None) -> tuple[float, str]:
-    from commitments.service import verify_ledger
+    from commitments.services.ledger_store import verify_ledger
     from storage.engine import make_engine, make_session_factory
 
     commitments = max(1, entries // 20)
@@ -457,7 +458,7 @@ def bench_letter(db: str) -> tuple[float, float]:
     from sqlalchemy import select
 
     from commitments.orm import CommitmentRow
-    from commitments.service import letter_pdf
+    from commitments.services.documents import letter_pdf
     from storage.engine import make_engine, make_session_factory
 
     engine = make_engine(f"sqlite:///{db}")

@@ -192,7 +192,7 @@ def commitment_letter(
     Parameters
     ----------
     document
-        The signed commitment document (:func:`commitments.service.create_commitment`).
+        The signed commitment document (:func:`commitments.services.drafting.create_commitment`).
     enterprise_signature, administration_signature
         ``{"key": fingerprint, "at": when}`` or None when not signed yet.
     ledger

@@ -40,14 +40,15 @@ def agents_group() -> None:
 @pass_cli
 def scan_command(cli_ctx: CliContext, db_url: str | None, day: str | None) -> None:
     """风险巡检：把当日提醒放入各代办员的收件箱（每日一次，可重复运行）。Run the day's alert scan."""
-    from agent_service.service import scan_alerts
+    from agent_service.services.alert_scan import scan_alerts
+    from api.agent_ports import AGENT_CHECKPOINTS
     from approvals.service import work_calendar
 
     on = _day(cli_ctx, day)
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine, write=True) as session:
-            result = scan_alerts(session, on, work_calendar(session))
+            result = scan_alerts(session, on, work_calendar(session), checkpoints=AGENT_CHECKPOINTS)
     finally:
         engine.dispose()
     cli_ctx.console.print(
@@ -79,7 +80,9 @@ def digest_command(
     The day's scan runs first (it is idempotent), unless --no-scan.
     """
     from agent_service.digest import format_digest
-    from agent_service.service import digest, scan_alerts
+    from agent_service.services.alert_scan import scan_alerts
+    from agent_service.services.digest import digest
+    from api.agent_ports import AGENT_CHECKPOINTS
     from approvals.service import work_calendar
 
     on = _day(cli_ctx, day)
@@ -88,8 +91,10 @@ def digest_command(
         with session_scope(engine, write=not no_scan) as session:
             calendar = work_calendar(session)
             if not no_scan:
-                scan_alerts(session, on, calendar)
-            digests = digest(session, on, calendar, username=username)
+                scan_alerts(session, on, calendar, checkpoints=AGENT_CHECKPOINTS)
+            digests = digest(
+                session, on, calendar, username=username, checkpoints=AGENT_CHECKPOINTS
+            )
     finally:
         engine.dispose()
     if not digests:

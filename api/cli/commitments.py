@@ -33,12 +33,6 @@ def _admin() -> Any:
     return Actor("cli", "admin")
 
 
-def _services() -> Any:
-    from commitments import service
-
-    return service
-
-
 def _calendar(session: Any) -> Any:
     from approvals.service import work_calendar
 
@@ -79,8 +73,8 @@ def ledger_verify(cli_ctx: CliContext, db_url: str | None) -> None:
             from sqlalchemy import func, select
 
             from commitments.orm import LedgerEntryRow
+            from commitments.services.ledger_store import verify_ledger
 
-            cs = _services()
             size = session.scalar(select(func.count()).select_from(LedgerEntryRow)) or 0
             progress = None
             if size >= 100_000 and sys.stderr.isatty():
@@ -95,7 +89,7 @@ def ledger_verify(cli_ctx: CliContext, db_url: str | None) -> None:
                         progress.update(task, completed=seq)
 
             try:
-                check = cs.verify_ledger(session, tick if progress else None)
+                check = verify_ledger(session, tick if progress else None)
             finally:
                 if progress:
                     progress.stop()
@@ -119,7 +113,9 @@ def ledger_proof(cli_ctx: CliContext, seq: int, out: str | None, db_url: str | N
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            bundle = _services().proof_for(session, seq)
+            from commitments.services.ledger_store import proof_for
+
+            bundle = proof_for(session, seq)
     finally:
         engine.dispose()
     text = json.dumps(bundle, ensure_ascii=False, indent=2) + "\n"
@@ -192,7 +188,9 @@ def monitor_run(cli_ctx: CliContext, on, db_url: str | None) -> None:
     day = _today(cli_ctx, on)
     try:
         with session_scope(engine, write=True) as session:
-            report = _services().run_monitor(session, day, _calendar(session))
+            from commitments.services.monitoring import run_monitor
+
+            report = run_monitor(session, day, _calendar(session))
     finally:
         engine.dispose()
     cli_ctx.console.print(report.text(cli_ctx.lang), highlight=False)
@@ -216,7 +214,9 @@ def report_compliance(cli_ctx: CliContext, zone: str, out: str, on, db_url: str 
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            pdf = _services().compliance_pdf(session, zone, _today(cli_ctx, on))
+            from commitments.services.documents import compliance_pdf
+
+            pdf = compliance_pdf(session, zone, _today(cli_ctx, on))
     finally:
         engine.dispose()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -265,14 +265,14 @@ def list_commitments(cli_ctx: CliContext, db_url: str | None) -> None:
     from rich.table import Table
 
     from commitments.orm import CommitmentRow
+    from commitments.services.queries import commitment_summary, visible_query
 
-    cs = _services()
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
             rows = [
-                cs.commitment_summary(c, cli_ctx.lang)
-                for c in session.scalars(cs.visible_query(_admin()).order_by(CommitmentRow.id))
+                commitment_summary(c, cli_ctx.lang)
+                for c in session.scalars(visible_query(_admin()).order_by(CommitmentRow.id))
             ]
     finally:
         engine.dispose()
@@ -303,7 +303,9 @@ def create(cli_ctx: CliContext, project_id: int, on, db_url: str | None) -> None
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine, write=True) as session:
-            c = _services().create_commitment(
+            from commitments.services.drafting import create_commitment
+
+            c = create_commitment(
                 session, _admin(), project_id, _today(cli_ctx, on), _calendar(session)
             )
             number, digest = c.number, c.document_sha256
@@ -331,7 +333,9 @@ def canonical(cli_ctx: CliContext, number: str, out: str, db_url: str | None) ->
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            body = _services().get_by_number(session, number).document.encode()
+            from commitments.services.queries import get_by_number
+
+            body = get_by_number(session, number).document.encode()
     finally:
         engine.dispose()
     Path(out).write_bytes(body)
@@ -362,13 +366,15 @@ def sign(cli_ctx: CliContext, number: str, key_file: str, db_url: str | None) ->
     key = signing.load_private_pem(pem, key_file)
     public = signing.public_of(key)
     from access.actor import Actor
+    from commitments.services.keys import register_enterprise_key
+    from commitments.services.queries import get_by_number
+    from commitments.services.signatures import submit_signature
 
-    cs = _services()
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine, write=True) as session:
-            c = cs.get_by_number(session, number)
-            cs.register_enterprise_key(
+            c = get_by_number(session, number)
+            register_enterprise_key(
                 session,
                 _admin(),
                 public.pem(),
@@ -379,7 +385,7 @@ def sign(cli_ctx: CliContext, number: str, key_file: str, db_url: str | None) ->
                 f"enterprise-{c.enterprise_id}", "enterprise", enterprise_id=c.enterprise_id
             )
             signature = signing.sign(key, c.document.encode())
-            c = cs.submit_signature(session, owner, c.id, public.fingerprint, signature)
+            c = submit_signature(session, owner, c.id, public.fingerprint, signature)
             seq = c.ledger_seq
     finally:
         engine.dispose()
@@ -402,9 +408,11 @@ def accept(cli_ctx: CliContext, number: str, on, db_url: str | None) -> None:
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine, write=True) as session:
-            cs = _services()
-            c = cs.get_by_number(session, number)
-            cs.accept_commitment(session, _admin(), c.id, _today(cli_ctx, on), _calendar(session))
+            from commitments.services.queries import get_by_number
+            from commitments.services.signatures import accept_commitment
+
+            c = get_by_number(session, number)
+            accept_commitment(session, _admin(), c.id, _today(cli_ctx, on), _calendar(session))
             seq = c.acceptance_seq
     finally:
         engine.dispose()
@@ -429,8 +437,10 @@ def letter(cli_ctx: CliContext, number: str, out: str, db_url: str | None) -> No
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            cs = _services()
-            pdf = cs.letter_pdf(session, cs.get_by_number(session, number))
+            from commitments.services.documents import letter_pdf
+            from commitments.services.queries import get_by_number
+
+            pdf = letter_pdf(session, get_by_number(session, number))
     finally:
         engine.dispose()
     Path(out).write_bytes(pdf)

@@ -147,10 +147,13 @@ def run_daily(sessions: SessionFactory, day: date) -> dict[str, Any] | None:
 
 def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     """The steps of the day's run, each its own transaction, each idempotent."""
-    from agent_service.service import digest, scan_alerts
+    from agent_service.services.alert_scan import scan_alerts
+    from agent_service.services.digest import digest
+    from api.agent_ports import AGENT_CHECKPOINTS
     from approvals import capacity_service as cs
     from approvals.service import work_calendar
-    from commitments import service as commitments
+    from commitments.services import ledger_store as ledger_store_service
+    from commitments.services import monitoring as monitoring_service
 
     out: dict[str, Any] = {"day": day.isoformat()}
     seconds: dict[str, float] = {}
@@ -164,12 +167,12 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
 
     with sessions() as session:
         calendar = work_calendar(session)
-        scan = scan_alerts(session, day, calendar)
+        scan = scan_alerts(session, day, calendar, checkpoints=AGENT_CHECKPOINTS)
         session.commit()
         out["alerts"] = {"projects": scan.projects, "at_risk": scan.at_risk, "new": scan.new}
     lap("alerts")
     with sessions() as session:
-        report = commitments.run_monitor(session, day, work_calendar(session))
+        report = monitoring_service.run_monitor(session, day, work_calendar(session))
         session.commit()
         out["monitor"] = {
             "tasks": len(report.tasks),
@@ -186,12 +189,12 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     lap("capacity")
     with sessions() as session:
         begin_write(session)
-        head = commitments.seal(session)
+        head = ledger_store_service.seal(session)
         session.commit()
         out["ledger"] = {"sealed": head.tree_size if head is not None else None}
     lap("ledger")
     with sessions() as session:
-        digests = digest(session, day, work_calendar(session))
+        digests = digest(session, day, work_calendar(session), checkpoints=AGENT_CHECKPOINTS)
         out["digests"] = len(digests)
     lap("digests")
     out["seconds"] = seconds  # per step, for the administrator and the bench

@@ -2,7 +2,7 @@
 the 代办清单 of a project in three phases, joint meetings (联席会议) with their decisions and
 follow-up actions, and the administrators' workload view.
 
-Everything is read and written through :mod:`agent_service.service`, which enforces the roles
+Everything is read and written through :mod:`agent_service.services`, which enforces the roles
 again (an agent sees only the projects assigned to them).  The project page
 (:mod:`api.pages.projects`) names the agent (:func:`agent_of`) and links here
 (:func:`project_block`); filing from the page assigns an agent by rule
@@ -25,13 +25,20 @@ from sqlalchemy.orm import Session
 
 from access.orm import UserRow
 from access.policy import Action, can, roles_for
-from agent_service import service as agents
 from agent_service.errors import AgentInputError
 from agent_service.orm import AgentProfileRow
+from agent_service.ports import CheckpointSources
+from agent_service.services import assignment as assignment_service
+from agent_service.services import checklist as checklist_service
+from agent_service.services import dashboard as dashboard_service
+from agent_service.services import inbox as inbox_service
+from agent_service.services import meetings as meetings_service
+from agent_service.services import profiles as profiles_service
 from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
 from api.routes.common import IdPath
+from approvals import workflow_service as ws
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
 
@@ -91,7 +98,7 @@ def agent_of(session: Session, project: ProjectRow) -> dict[str, Any] | None:
 
 def assign_after_filing(session: Session, project: ProjectRow) -> None:
     """Filing from the page assigns an agent by rule, as filing over the API does."""
-    agents.assign_on_filing(session, project, project.filed_on, by="web")
+    assignment_service.assign_on_filing(session, project, project.filed_on, by="web")
 
 
 def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
@@ -110,14 +117,21 @@ def _dashboard_page(
     clock: Clock,
     user: Principal,
     agent_user_id: int | None,
+    checkpoints: CheckpointSources,
 ) -> Template:
     lang = pages.page_lang(request)
     who = actor_of(user)
     today = clock.today()
-    board = agents.dashboard(
-        session, who, today, work_calendar(session), agent_user_id=agent_user_id, lang=lang
+    board = dashboard_service.dashboard(
+        session,
+        who,
+        today,
+        work_calendar(session),
+        agent_user_id=agent_user_id,
+        lang=lang,
+        checkpoints=checkpoints,
     )
-    inbox = agents.inbox(
+    inbox = inbox_service.inbox(
         session, who, agent_user_id=agent_user_id, unread_only=True, limit=50, lang=lang
     )
     return Template(
@@ -133,9 +147,10 @@ def my_dashboard(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
+    checkpoints: NamedDependency[CheckpointSources],
 ) -> Template:
     user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
-    return _dashboard_page(request, session, clock, user, None)
+    return _dashboard_page(request, session, clock, user, None, checkpoints)
 
 
 @get("/agents/{agent_id:int}", include_in_schema=False, sync_to_thread=True)
@@ -144,9 +159,10 @@ def agent_dashboard(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
+    checkpoints: NamedDependency[CheckpointSources],
 ) -> Template:
     user = pages.require_user(request, *READERS)
-    return _dashboard_page(request, session, clock, user, agent_id)
+    return _dashboard_page(request, session, clock, user, agent_id, checkpoints)
 
 
 @post("/agent/inbox/read", include_in_schema=False, sync_to_thread=True)
@@ -159,7 +175,7 @@ def mark_read(
         request,
         session,
         "/agent",
-        lambda: agents.mark_read(session, actor_of(user), ids, everything=not ids),
+        lambda: inbox_service.mark_read(session, actor_of(user), ids, everything=not ids),
         ("提醒已标记为已读", "alerts marked read"),
     )
 
@@ -168,10 +184,17 @@ def mark_read(
 def workload_page(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, *roles_for(Action.AGENT_MANAGE))
-    figures = agents.workload(session, actor_of(user), clock.today(), work_calendar(session))
+    figures = dashboard_service.workload(
+        session,
+        actor_of(user),
+        clock.today(),
+        work_calendar(session),
+        checkpoints=checkpoints,
+    )
     return Template(
         "agent_workload.html", context=pages.context(request, session, clock, w=figures)
     )
@@ -188,10 +211,10 @@ def assignment_page(
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
     who = actor_of(user)
-    current = agents.project_agent(session, who, project_id)
-    history = agents.assignment_history(session, who, project_id, lang)
+    current = assignment_service.project_agent(session, who, project_id)
+    history = assignment_service.assignment_history(session, who, project_id, lang)
     choices = (
-        [a for a in agents.agent_profiles(session) if a.active]
+        [a for a in profiles_service.agent_profiles(session) if a.active]
         if can(who, Action.AGENT_MANAGE)
         else []
     )
@@ -217,7 +240,7 @@ def reassign(
     def act() -> None:
         if not raw.isdigit() or len(raw) > 9:
             raise AgentInputError("请选择代办员（agent_id）", "choose an agent (agent_id)")
-        agents.reassign(
+        assignment_service.reassign(
             session,
             actor_of(user),
             project_id,
@@ -239,12 +262,19 @@ def checklist_page(
     project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    listed = agents.checklist(
-        session, actor_of(user), project_id, clock.today(), work_calendar(session), lang
+    listed = checklist_service.checklist(
+        session,
+        actor_of(user),
+        project_id,
+        clock.today(),
+        work_calendar(session),
+        lang,
+        checkpoints=checkpoints,
     )
     return Template(
         "agent_checklist.html",
@@ -257,6 +287,7 @@ def checklist_note(
     project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
     data: Form,
 ) -> Redirect:
@@ -266,7 +297,7 @@ def checklist_note(
         request,
         session,
         f"/projects/{project_id}/checklist#e-{key.replace(':', '-')}",
-        lambda: agents.set_note(
+        lambda: checklist_service.set_note(
             session,
             actor_of(user),
             project_id,
@@ -274,6 +305,7 @@ def checklist_note(
             note=_field(data, "note"),
             done=_field(data, "done") == "on",
             on=clock.today(),
+            checkpoints=checkpoints,
         ),
         ("已保存", "saved"),
     )
@@ -292,8 +324,8 @@ def meetings_page(
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
     who = actor_of(user)
-    items = agents.meetings(session, who, project_id, lang)
-    project = agents.ws.get_project(session, who, project_id)
+    items = meetings_service.meetings(session, who, project_id, lang)
+    project = ws.get_project(session, who, project_id)
     departments = sorted({d for s in project.steps for d in s.departments})
     return Template(
         "agent_meetings.html",
@@ -320,7 +352,7 @@ def convene(
     url = f"/projects/{project_id}/meetings"
 
     def act() -> None:
-        agents.create_meeting(
+        meetings_service.create_meeting(
             session,
             actor_of(user),
             project_id,
@@ -348,7 +380,7 @@ def meeting_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
-    m = agents.get_meeting(session, actor_of(user), project_id, meeting_id, lang)
+    m = meetings_service.get_meeting(session, actor_of(user), project_id, meeting_id, lang)
     return Template(
         "agent_meeting.html",
         context=pages.context(
@@ -381,14 +413,14 @@ def minutes(
             if not text:
                 continue
             actions.append(
-                agents.ActionSpec(
+                meetings_service.ActionSpec(
                     text,
                     _field(data, f"action_owner_{i}"),
                     _date(data, f"action_due_{i}", (f"第 {i + 1} 项的期限", f"action {i + 1} due")),
                     _field(data, f"action_dept_{i}") or None,
                 )
             )
-        agents.record_minutes(
+        meetings_service.record_minutes(
             session,
             actor_of(user),
             project_id,
@@ -420,7 +452,7 @@ def close_action(
         request,
         session,
         f"/projects/{project_id}/meetings/{meeting_id}",
-        lambda: agents.close_action(
+        lambda: meetings_service.close_action(
             session,
             actor_of(user),
             project_id,

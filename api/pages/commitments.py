@@ -30,10 +30,18 @@ from api.clock import Clock
 from api.pages import layout as pages
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments.errors import CommitmentNotFound, InspectionError
 from commitments.evaluation import DERIVATIONS, FIGURES
 from commitments.orm import CheckpointRow, CommitmentRow
+from commitments.services import documents as documents_service
+from commitments.services import drafting as drafting_service
+from commitments.services import grading as grading_service
+from commitments.services import inspections as inspections_service
+from commitments.services import ledger_store as ledger_store_service
+from commitments.services import monitoring as monitoring_service
+from commitments.services import publication as publication_service
+from commitments.services import queries as queries_service
+from commitments.services import signatures as signatures_service
 from commitments.signing import grouped
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -48,7 +56,7 @@ def project_block(session: Session, project: ProjectRow, user: Principal, lang: 
     owner = can(actor_of(user), Action.COMMITMENT_SIGN, project)
     if c is None and not (owner and project.plot_code):
         return ""
-    detail = cs.commitment_detail(session, c, lang) if c is not None else None
+    detail = queries_service.commitment_detail(session, c, lang) if c is not None else None
     return _ENV.get_template("commitments_block.html").render(
         lang=lang,
         project=project,
@@ -65,11 +73,16 @@ def public_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     lang = pages.page_lang(request)
-    head = cs.latest_tree_head(session)
+    head = ledger_store_service.latest_tree_head(session)
     return Template(
         "commitments_public.html",
         context=pages.context(
-            request, session, clock, items=cs.public_list(session, lang), head=head, grouped=grouped
+            request,
+            session,
+            clock,
+            items=publication_service.public_list(session, lang),
+            head=head,
+            grouped=grouped,
         ),
     )
 
@@ -84,10 +97,12 @@ def regulator_page(
     lang = pages.page_lang(request)
     from landplots.service import all_zones
 
-    rows = session.scalars(cs.visible_query(actor_of(user)).order_by(CommitmentRow.id.desc())).all()
+    rows = session.scalars(
+        queries_service.visible_query(actor_of(user)).order_by(CommitmentRow.id.desc())
+    ).all()
     items = []
     for c in rows:
-        d = cs.commitment_detail(session, c, lang)
+        d = queries_service.commitment_detail(session, c, lang)
         verdicts = [v for cp in d["checkpoints"] for v in cp["verdicts"]]
         items.append(
             {
@@ -106,9 +121,9 @@ def regulator_page(
             session,
             clock,
             items=items,
-            tasks=cs.regulator_tasks(session, actor_of(user), clock.today()),
+            tasks=monitoring_service.regulator_tasks(session, actor_of(user), clock.today()),
             zones=all_zones(session),
-            grades=cs.grades(session),
+            grades=grading_service.grades(session),
         ),
     )
 
@@ -122,7 +137,7 @@ def report_download(
 ) -> Response[bytes]:
     pages.require_user(request, *roles_for(Action.COMPLIANCE_READ))
     return Response(
-        cs.compliance_pdf(session, zone, clock.today()),
+        documents_service.compliance_pdf(session, zone, clock.today()),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(zone)}-compliance.pdf"
@@ -139,8 +154,8 @@ def commitment_page(
 ) -> Template:
     user = pages.require_user(request)
     lang = pages.page_lang(request)
-    c = cs.get_commitment(session, actor_of(user), commitment_id)
-    detail = cs.commitment_detail(session, c, lang)
+    c = queries_service.get_commitment(session, actor_of(user), commitment_id)
+    detail = queries_service.commitment_detail(session, c, lang)
     forms = []
     if can(actor_of(user), Action.INSPECTION_RECORD):
         for cp in detail["checkpoints"]:
@@ -177,9 +192,9 @@ def letter_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
     user = pages.require_user(request)
-    c = cs.get_commitment(session, actor_of(user), commitment_id)
+    c = queries_service.get_commitment(session, actor_of(user), commitment_id)
     return Response(
-        cs.letter_pdf(session, c),
+        documents_service.letter_pdf(session, c),
         media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(c.number + '.pdf')}"},
     )
@@ -203,7 +218,7 @@ def inspect_submit(
     upload = data.get("evidence")
     evidence = []
     if isinstance(upload, UploadFile):
-        content = upload.file.read(cs.MAX_EVIDENCE_BYTES + 1)
+        content = upload.file.read(inspections_service.MAX_EVIDENCE_BYTES + 1)
         if content:
             evidence.append(
                 {
@@ -223,7 +238,7 @@ def inspect_submit(
                         f"检查数据项 {k[2:]} 的值 '{v}' 不是数字",
                         f"figure {k[2:]}: '{v}' is not a number",
                     ) from None
-        cs.record_inspection(
+        inspections_service.record_inspection(
             session,
             actor_of(user),
             checkpoint_id,
@@ -255,7 +270,7 @@ def accept_submit(
         request,
         session,
         f"/commitments/{commitment_id}",
-        lambda: cs.accept_commitment(
+        lambda: signatures_service.accept_commitment(
             session, actor_of(user), commitment_id, clock.today(), work_calendar(session)
         ),
         ("已确认并公示", "accepted and published"),
@@ -290,7 +305,7 @@ def draft_submit(
         request,
         session,
         f"/projects/{project_id}/commitment/new",
-        lambda: cs.create_commitment(
+        lambda: drafting_service.create_commitment(
             session, actor_of(user), project_id, clock.today(), work_calendar(session)
         ),
         ("承诺书已起草，请用企业私钥签署", "commitment drafted; sign it with your private key"),
@@ -306,12 +321,12 @@ def signature_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     user = pages.require_user(request, *roles_for(Action.COMMITMENT_SIGN))
-    cs.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
+    queries_service.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
     return pages.run_form_action(
         request,
         session,
         f"/commitments/{commitment_id}",
-        lambda: cs.submit_signature(
+        lambda: signatures_service.submit_signature(
             session,
             actor_of(user),
             commitment_id,
@@ -329,7 +344,7 @@ def canonical_download(
     commitment_id: FromPath[int], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
     user = pages.require_user(request)
-    c = cs.get_commitment(session, actor_of(user), commitment_id)
+    c = queries_service.get_commitment(session, actor_of(user), commitment_id)
     return Response(
         c.document.encode(),
         media_type="application/json",

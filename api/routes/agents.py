@@ -1,7 +1,7 @@
 """Proxy agents (代办员): dashboard, projects, 代办清单, milestones, inbox, joint meetings,
 reassignment, workload, the iCalendar feed, and the enterprise's view of its agent.
 
-Roles are checked by the guards here and again by :mod:`agent_service.service`: an agent sees
+Roles are checked by the guards here and again by :mod:`agent_service.services`: an agent sees
 only the projects assigned to them (404 otherwise), an enterprise only its own project's agent,
 only administrators reassign and read the workload figures.
 """
@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from access.orm import UserRow
 from access.policy import Action
-from agent_service import service as agents
+from agent_service.ports import CheckpointSources
+from agent_service.services import alert_scan as alert_scan_service
+from agent_service.services import assignment as assignment_service
+from agent_service.services import checklist as checklist_service
+from agent_service.services import dashboard as dashboard_service
+from agent_service.services import feeds as feeds_service
+from agent_service.services import inbox as inbox_service
+from agent_service.services import meetings as meetings_service
+from agent_service.services import milestones as milestones_service
+from agent_service.services import profiles as profiles_service
 from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
@@ -42,12 +51,18 @@ from approvals.service import work_calendar
 def my_dashboard(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """My projects, at-risk ones first (overdue, warning, most behind plan), each with today's
     alerts, its phase, next milestone, open actions and next meeting; and my figures."""
-    return agents.dashboard(
-        session, actor(request), clock.today(), work_calendar(session), lang=request_lang(request)
+    return dashboard_service.dashboard(
+        session,
+        actor(request),
+        clock.today(),
+        work_calendar(session),
+        lang=request_lang(request),
+        checkpoints=checkpoints,
     )
 
 
@@ -64,16 +79,18 @@ def agent_dashboard(
     agent_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """Administrators and regulators read any agent's dashboard; an agent only their own."""
-    return agents.dashboard(
+    return dashboard_service.dashboard(
         session,
         actor(request),
         clock.today(),
         work_calendar(session),
         agent_user_id=agent_id,
         lang=request_lang(request),
+        checkpoints=checkpoints,
     )
 
 
@@ -89,7 +106,7 @@ def agent_dashboard(
 def my_projects(
     request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    return {"items": agents.agent_projects(session, actor(request))}
+    return {"items": dashboard_service.agent_projects(session, actor(request))}
 
 
 @get(
@@ -104,7 +121,9 @@ def my_projects(
 def agent_projects(
     agent_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    return {"items": agents.agent_projects(session, actor(request), agent_user_id=agent_id)}
+    return {
+        "items": dashboard_service.agent_projects(session, actor(request), agent_user_id=agent_id)
+    }
 
 
 @get(
@@ -124,7 +143,7 @@ def my_inbox(
     offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """Alerts raised by the daily scan: newest day first, overdue before warning."""
-    return agents.inbox(
+    return inbox_service.inbox(
         session,
         actor(request),
         unread_only=unread,
@@ -155,7 +174,7 @@ def mark_read(
     data: JSONBody[ReadIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        n = agents.mark_read(session, actor(request), data.ids, everything=data.all)
+        n = inbox_service.mark_read(session, actor(request), data.ids, everything=data.all)
         return 200, {"marked": n}
 
     return idempotent(session, request, data, act)
@@ -176,11 +195,14 @@ def mark_read(
 def workload(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """Per agent: regions, industries, capacity, active and completed projects, utilisation,
     projects at risk today, open follow-up actions, unread alerts; and unassigned projects."""
-    return agents.workload(session, actor(request), clock.today(), work_calendar(session))
+    return dashboard_service.workload(
+        session, actor(request), clock.today(), work_calendar(session), checkpoints=checkpoints
+    )
 
 
 class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -210,7 +232,7 @@ def save_profile(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = agents.save_profile(
+        row = profiles_service.save_profile(
             session,
             actor(request),
             agent_id,
@@ -222,7 +244,7 @@ def save_profile(
         )
         user = session.get(UserRow, row.user_id)
         assert user is not None
-        return 200, agents.profile_out(session, user, row)
+        return 200, profiles_service.profile_out(session, user, row)
 
     return idempotent(session, request, data, act)
 
@@ -252,7 +274,7 @@ def save_contact(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        d = agents.save_department_contact(
+        d = profiles_service.save_department_contact(
             session,
             actor(request),
             code,
@@ -284,10 +306,13 @@ def save_contact(
 def scan(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """What the daily job runs: raises today's alerts into the agents' inboxes (once a day each)."""
-    result = agents.scan_alerts(session, clock.today(), work_calendar(session))
+    result = alert_scan_service.scan_alerts(
+        session, clock.today(), work_calendar(session), checkpoints=checkpoints
+    )
     session.commit()
     return {
         "on": result.on.isoformat(),
@@ -312,17 +337,19 @@ def agent_calendar(
     agent_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> Response[bytes]:
     """Milestones (all-day events on their due dates), joint meetings, follow-up actions as
     to-dos.  Readable by the agent, regulators and administrators; another agent gets 404."""
-    body = agents.calendar_feed(
+    body = feeds_service.calendar_feed(
         session,
         actor(request),
         agent_id,
         clock.today(),
         work_calendar(session),
         request_lang(request),
+        checkpoints=checkpoints,
     )
     return Response(
         body,
@@ -346,7 +373,7 @@ def project_agent(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """An enterprise sees its own project's agent (404 for another's project)."""
-    return agents.project_agent(session, actor(request), project_id)
+    return assignment_service.project_agent(session, actor(request), project_id)
 
 
 class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -375,8 +402,10 @@ def reassign(
 
     def act() -> tuple[int, Any]:
         who = actor(request)
-        agents.reassign(session, who, project_id, data.agent_id, data.reason, clock.today())
-        return 200, agents.project_agent(session, who, project_id)
+        assignment_service.reassign(
+            session, who, project_id, data.agent_id, data.reason, clock.today()
+        )
+        return 200, assignment_service.project_agent(session, who, project_id)
 
     return idempotent(session, request, data, act)
 
@@ -394,7 +423,7 @@ def assignment_history(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     return {
-        "items": agents.assignment_history(
+        "items": assignment_service.assignment_history(
             session, actor(request), project_id, request_lang(request)
         )
     }
@@ -413,17 +442,19 @@ def checklist(
     project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """落点前 / 落点后 / 竣工后: items with their status and dates, materials to gather, department
     contacts, joint meetings and actions, commitment checkpoints, my notes — from the live plan."""
-    return agents.checklist(
+    return checklist_service.checklist(
         session,
         actor(request),
         project_id,
         clock.today(),
         work_calendar(session),
         request_lang(request),
+        checkpoints=checkpoints,
     )
 
 
@@ -450,10 +481,11 @@ def set_note(
     data: JSONBody[NoteIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = agents.set_note(
+        row = checklist_service.set_note(
             session,
             actor(request),
             project_id,
@@ -461,6 +493,7 @@ def set_note(
             note=data.note,
             done=data.done,
             on=clock.today(),
+            checkpoints=checkpoints,
         )
         return 200, {
             "key": row.entry_key,
@@ -485,11 +518,17 @@ def list_milestones(
     project_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     lang = request_lang(request)
-    found = agents.milestones(
-        session, actor(request), project_id, clock.today(), work_calendar(session)
+    found = milestones_service.milestones(
+        session,
+        actor(request),
+        project_id,
+        clock.today(),
+        work_calendar(session),
+        checkpoints=checkpoints,
     )
     return {"items": [m.to_dict(lang) for m in found]}
 
@@ -518,7 +557,7 @@ def add_milestone(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = agents.add_milestone(
+        row = milestones_service.add_milestone(
             session,
             actor(request),
             project_id,
@@ -560,7 +599,7 @@ def milestone_met(
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = agents.mark_milestone_met(
+        row = milestones_service.mark_milestone_met(
             session, actor(request), project_id, milestone_id, data.met_on or clock.today()
         )
         return 200, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
@@ -580,7 +619,11 @@ def milestone_met(
 def list_meetings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    return {"items": agents.meetings(session, actor(request), project_id, request_lang(request))}
+    return {
+        "items": meetings_service.meetings(
+            session, actor(request), project_id, request_lang(request)
+        )
+    }
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -612,7 +655,7 @@ def create_meeting(
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         who = actor(request)
-        row = agents.create_meeting(
+        row = meetings_service.create_meeting(
             session,
             who,
             project_id,
@@ -623,7 +666,9 @@ def create_meeting(
             agenda=data.agenda,
             persons=data.persons,
         )
-        return 201, agents.get_meeting(session, who, project_id, row.id, request_lang(request))
+        return 201, meetings_service.get_meeting(
+            session, who, project_id, row.id, request_lang(request)
+        )
 
     return idempotent(session, request, data, act)
 
@@ -643,7 +688,7 @@ def get_meeting(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> dict[str, Any]:
-    return agents.get_meeting(
+    return meetings_service.get_meeting(
         session, actor(request), project_id, meeting_id, request_lang(request)
     )
 
@@ -684,19 +729,21 @@ def record_minutes(
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
         who = actor(request)
-        agents.record_minutes(
+        meetings_service.record_minutes(
             session,
             who,
             project_id,
             meeting_id,
             decisions=data.decisions,
             actions=[
-                agents.ActionSpec(a.text, a.owner, a.due_on, a.owner_department)
+                meetings_service.ActionSpec(a.text, a.owner, a.due_on, a.owner_department)
                 for a in data.actions
             ],
             on=clock.today(),
         )
-        return 200, agents.get_meeting(session, who, project_id, meeting_id, request_lang(request))
+        return 200, meetings_service.get_meeting(
+            session, who, project_id, meeting_id, request_lang(request)
+        )
 
     return idempotent(session, request, data, act)
 
@@ -725,7 +772,7 @@ def close_action(
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = agents.close_action(
+        row = meetings_service.close_action(
             session,
             actor(request),
             project_id,
@@ -734,7 +781,7 @@ def close_action(
             on=clock.today(),
             note=data.note,
         )
-        return 200, agents.action_out(row)
+        return 200, meetings_service.action_out(row)
 
     return idempotent(session, request, data, act)
 

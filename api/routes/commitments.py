@@ -28,9 +28,19 @@ from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import Id, IdPath, actor, idempotent
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments.errors import CommitmentNotFound
 from commitments.orm import CommitmentRow, LedgerEntryRow, SigningKeyRow
+from commitments.services import documents as documents_service
+from commitments.services import drafting as drafting_service
+from commitments.services import grading as grading_service
+from commitments.services import inspections as inspections_service
+from commitments.services import keys as keys_service
+from commitments.services import ledger_store as ledger_store_service
+from commitments.services import monitoring as monitoring_service
+from commitments.services import payloads as payloads_service
+from commitments.services import publication as publication_service
+from commitments.services import queries as queries_service
+from commitments.services import signatures as signatures_service
 
 
 class KeyIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,7 +101,7 @@ class MonitorIn(msgspec.Struct, forbid_unknown_fields=True):
 def public_keys(session: NamedDependency[Session]) -> dict[str, Any]:
     """The administration's (platform's) Ed25519 public key, which signs acceptances and tree
     heads, and the enterprises' registered keys; fingerprints are SHA-256 of the raw key."""
-    key = cs.platform_key(session)
+    key = keys_service.platform_key(session)
     session.commit()  # the platform key is made once, on first use
     rows = session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))
     return {
@@ -124,7 +134,7 @@ def public_keys(session: NamedDependency[Session]) -> dict[str, Any]:
 )
 def published(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> dict[str, Any]:
     """Every commitment signed by its enterprise and counter-signed by the administration."""
-    return {"items": cs.public_list(session, request_lang(request))}
+    return {"items": publication_service.public_list(session, request_lang(request))}
 
 
 @get(
@@ -141,7 +151,7 @@ def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> d
     signature over them, the acceptance statement the administration signed, and the keys'
     fingerprints (``GET /api/public/keys``): anyone can verify both signatures."""
     c = session.get(CommitmentRow, commitment_id)
-    if c is None or c.status not in cs.PUBLISHED_STATES:
+    if c is None or c.status not in queries_service.PUBLISHED_STATES:
         raise CommitmentNotFound(
             f"已公示的承诺书 {commitment_id} 不存在", f"no published commitment {commitment_id}"
         )
@@ -150,7 +160,7 @@ def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> d
         "document": c.document,
         "document_sha256": c.document_sha256,
         "enterprise_signature": {"key": c.enterprise_key, "value": c.enterprise_signature},
-        "acceptance_statement": cs.acceptance_statement(c),
+        "acceptance_statement": payloads_service.acceptance_statement(c),
         "administration_signature": {"key": c.admin_key, "value": c.admin_signature},
         "ledger_seq": c.ledger_seq,
         "acceptance_seq": c.acceptance_seq,
@@ -167,7 +177,7 @@ def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> d
     summary="最新已签名树头 The latest signed tree head",
 )
 def ledger_head(session: NamedDependency[Session]) -> dict[str, Any]:
-    head = cs.latest_tree_head(session)
+    head = ledger_store_service.latest_tree_head(session)
     return {"tree_head": head.to_dict() if head else None}
 
 
@@ -190,7 +200,7 @@ def register_key(
     """The platform never needs the private key: the enterprise keeps it and signs locally."""
 
     def act() -> tuple[int, Any]:
-        row = cs.register_enterprise_key(
+        row = keys_service.register_enterprise_key(
             session,
             actor(request),
             data.public_key,
@@ -207,9 +217,9 @@ def register_key(
 
 
 def _detail(session: Session, c: CommitmentRow, request: Request[Any, Any, Any]) -> dict[str, Any]:
-    out = cs.commitment_detail(session, c, request_lang(request))
+    out = queries_service.commitment_detail(session, c, request_lang(request))
     out["canonical_base64"] = base64.b64encode(c.document.encode()).decode()
-    out["ledger"] = cs.ledger_entries_of(session, c.number)
+    out["ledger"] = ledger_store_service.ledger_entries_of(session, c.number)
     return out
 
 
@@ -233,7 +243,7 @@ def draft(
     carries the canonical bytes to sign (``canonical_base64``)."""
 
     def act() -> tuple[int, Any]:
-        c = cs.create_commitment(
+        c = drafting_service.create_commitment(
             session, actor(request), project_id, clock.today(), work_calendar(session)
         )
         return 201, _detail(session, c, request)
@@ -257,7 +267,7 @@ def list_commitments(
     status: Annotated[str | None, QueryParameter(max_length=12)] = None,
 ) -> dict[str, Any]:
     """Regulators and administrators see all; an enterprise its own."""
-    q = cs.visible_query(actor(request))
+    q = queries_service.visible_query(actor(request))
     if zone:
         q = q.where(CommitmentRow.zone_code == zone)
     if status:
@@ -265,7 +275,8 @@ def list_commitments(
     lang = request_lang(request)
     return {
         "items": [
-            cs.commitment_summary(c, lang) for c in session.scalars(q.order_by(CommitmentRow.id))
+            queries_service.commitment_summary(c, lang)
+            for c in session.scalars(q.order_by(CommitmentRow.id))
         ]
     }
 
@@ -282,7 +293,9 @@ def list_commitments(
 def get_commitment(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    return _detail(session, cs.get_commitment(session, actor(request), commitment_id), request)
+    return _detail(
+        session, queries_service.get_commitment(session, actor(request), commitment_id), request
+    )
 
 
 @get(
@@ -298,7 +311,7 @@ def get_commitment(
 def canonical(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
-    c = cs.get_commitment(session, actor(request), commitment_id)
+    c = queries_service.get_commitment(session, actor(request), commitment_id)
     return Response(
         c.document.encode(),
         media_type="application/json",
@@ -328,7 +341,9 @@ def sign(
     entered in the ledger."""
 
     def act() -> tuple[int, Any]:
-        c = cs.submit_signature(session, actor(request), commitment_id, data.key, data.signature)
+        c = signatures_service.submit_signature(
+            session, actor(request), commitment_id, data.key, data.signature
+        )
         return 200, _detail(session, c, request)
 
     return idempotent(session, request, data, act)
@@ -351,7 +366,7 @@ def accept(
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        c = cs.accept_commitment(
+        c = signatures_service.accept_commitment(
             session, actor(request), commitment_id, clock.today(), work_calendar(session)
         )
         return 200, _detail(session, c, request)
@@ -372,9 +387,9 @@ def accept(
 def letter(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[bytes]:
-    c = cs.get_commitment(session, actor(request), commitment_id)
+    c = queries_service.get_commitment(session, actor(request), commitment_id)
     return Response(
-        cs.letter_pdf(session, c),
+        documents_service.letter_pdf(session, c),
         media_type="application/pdf",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(c.number + '.pdf')}"},
     )
@@ -398,7 +413,7 @@ def regulator_tasks(
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
     """Checkpoints that fell due (``onetrip monitor run``), late ones first."""
-    return {"items": cs.regulator_tasks(session, actor(request), clock.today())}
+    return {"items": monitoring_service.regulator_tasks(session, actor(request), clock.today())}
 
 
 @post(
@@ -422,7 +437,7 @@ def inspect(
     consequences taken from the commitment's ladder, and a re-check scheduled."""
 
     def act() -> tuple[int, Any]:
-        result = cs.record_inspection(
+        result = inspections_service.record_inspection(
             session,
             actor(request),
             checkpoint_id,
@@ -434,7 +449,7 @@ def inspect(
         )
         c = session.get(CommitmentRow, result.inspection.commitment_id)
         assert c is not None
-        detail = cs.commitment_detail(session, c, request_lang(request))
+        detail = queries_service.commitment_detail(session, c, request_lang(request))
         return 201, {
             "inspection_id": result.inspection.id,
             "ledger_seq": result.inspection.ledger_seq,
@@ -465,7 +480,9 @@ def monitor(
     """What ``onetrip monitor run`` does: re-date, create due regulator tasks, judge overdue."""
 
     def act() -> tuple[int, Any]:
-        report = cs.run_monitor(session, data.on or clock.today(), work_calendar(session))
+        report = monitoring_service.run_monitor(
+            session, data.on or clock.today(), work_calendar(session)
+        )
         return 200, {
             "day": report.day.isoformat(),
             "tasks": report.tasks,
@@ -493,7 +510,9 @@ def set_policy(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = cs.set_zone_policy(session, actor(request), zone, data.policy, data.grading)
+        row = drafting_service.set_zone_policy(
+            session, actor(request), zone, data.policy, data.grading
+        )
         return 200, {"zone": row.zone_code, "policy": row.policy, "grading": row.grading}
 
     return idempotent(session, request, data, act)
@@ -513,7 +532,7 @@ def compliance_report(
     zone: FromPath[str], session: NamedDependency[Session], clock: NamedDependency[Clock]
 ) -> Response[bytes]:
     return Response(
-        cs.compliance_pdf(session, zone, clock.today()),
+        documents_service.compliance_pdf(session, zone, clock.today()),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(zone)}-compliance.pdf"
@@ -546,7 +565,7 @@ def list_grades(
                 "parts": {k: round(v, 2) for k, v in g.score.parts.items()},
                 "values": {k: round(v, 4) for k, v in g.score.values.items()},
             }
-            for g in cs.grades(session, zone)
+            for g in grading_service.grades(session, zone)
         ]
     }
 
@@ -565,7 +584,7 @@ def plots_compliance(
 ) -> dict[str, Any]:
     """Plot code → ``{status, label, commitment}``; ``status`` is met, partiallyMet, notMet,
     overdue or scheduled (no inspection yet).  Plots without a published commitment are absent."""
-    return cs.plot_compliance(session, request_lang(request))
+    return publication_service.plot_compliance(session, request_lang(request))
 
 
 # --- the ledger ----------------------------------------------------------------------------------
@@ -589,11 +608,11 @@ def proof(
     if scoped(who, Action.COMMITMENT_READ):
         subject = session.scalar(select(LedgerEntryRow.subject).where(LedgerEntryRow.seq == seq))
         visible = subject is not None and session.scalar(
-            cs.visible_query(who).where(CommitmentRow.number == subject)
+            queries_service.visible_query(who).where(CommitmentRow.number == subject)
         )
         if not visible:
             raise CommitmentNotFound(f"台账条目 #{seq} 不存在", f"ledger entry #{seq} not found")
-    return cs.proof_for(session, seq)
+    return ledger_store_service.proof_for(session, seq)
 
 
 ROUTES = [

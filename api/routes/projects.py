@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from access.policy import Action
-from agent_service import service as agents
+from agent_service.services import assignment as assignment_service
 from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
@@ -152,10 +152,10 @@ def file_project(
             region=data.region,
             enterprise_id=data.enterprise_id,
         )
-        agents.assign_on_filing(session, p, clock.today(), by=actor(request).username)
+        assignment_service.assign_on_filing(session, p, clock.today(), by=actor(request).username)
         baseline = p.baseline
         body = project_out(session, p)
-        body["agent"] = agents.project_agent(session, actor(request), p.id)["agent"]
+        body["agent"] = assignment_service.project_agent(session, actor(request), p.id)["agent"]
         body["notice"] = {
             "items": [
                 {

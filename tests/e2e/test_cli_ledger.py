@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, text
 
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments.orm import CheckpointRow
+from commitments.services import inspections as inspections_service
+from commitments.services import keys as keys_service
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import downgrade, upgrade
 from tests.integration.commitments_world import build_world, publish
@@ -42,7 +43,7 @@ def make_ledger(db_url: str):
         w = build_world(session)
         c = publish(session, w)
         cp = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).first()
-        cs.record_inspection(
+        inspections_service.record_inspection(
             session,
             w.regulator,
             cp.id,
@@ -58,7 +59,7 @@ def make_ledger(db_url: str):
             work_calendar(session),
         )
         session.commit()
-        platform = cs.platform_key(session).public
+        platform = keys_service.platform_key(session).public
         number = c.number
     engine.dispose()
     return platform, number

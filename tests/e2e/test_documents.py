@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from approvals.service import work_calendar
-from commitments import service as cs
-from commitments.orm import CheckpointRow
+from commitments.orm import CheckpointRow, LedgerEntryRow
+from commitments.services import documents as documents_service
+from commitments.services import inspections as inspections_service
+from commitments.services import queries as queries_service
 from tests.integration.commitments_world import build_world, publish
 
 pytestmark = pytest.mark.skipif(
@@ -76,11 +78,11 @@ def test_letter_and_compliance_report(session, tmp_path: Path):
     w = build_world(session)
     c = publish(session, w)
     calendar = work_calendar(session)
-    doc = cs.document_of(c)
+    doc = queries_service.document_of(c)
     mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
     acceptance, production = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).all()
     evidence = [{"name": "报告.pdf", "sha256": "ef" * 32}]
-    cs.record_inspection(
+    inspections_service.record_inspection(
         session,
         w.regulator,
         acceptance.id,
@@ -95,7 +97,7 @@ def test_letter_and_compliance_report(session, tmp_path: Path):
         acceptance.due_on,
         calendar,
     )
-    cs.record_inspection(
+    inspections_service.record_inspection(
         session,
         w.regulator,
         production.id,
@@ -115,7 +117,7 @@ def test_letter_and_compliance_report(session, tmp_path: Path):
     session.commit()
 
     letter = tmp_path / "letter.pdf"
-    letter.write_bytes(cs.letter_pdf(session, c))
+    letter.write_bytes(documents_service.letter_pdf(session, c))
     text = check_pdf(letter)
     flat = re.sub(r"\s+", "", text)
     assert "标准地投资建设承诺书" in flat and c.number in flat
@@ -133,11 +135,11 @@ def test_letter_and_compliance_report(session, tmp_path: Path):
     assert "S1-05" in flat  # the approvals the commitment replaced
     fp = c.enterprise_key
     assert " ".join(fp[i : i + 4] for i in range(0, 32, 4)) in text  # the fingerprint, grouped
-    entry_hash = session.get(cs.LedgerEntryRow, c.ledger_seq).leaf_hash
+    entry_hash = session.get(LedgerEntryRow, c.ledger_seq).leaf_hash
     assert f"#{c.ledger_seq}" in flat and entry_hash[:40] in flat
 
     report = tmp_path / "report.pdf"
-    report.write_bytes(cs.compliance_pdf(session, "CD-A", production.due_on))
+    report.write_bytes(documents_service.compliance_pdf(session, "CD-A", production.due_on))
     text = check_pdf(report)
     flat = re.sub(r"\s+", "", text)
     assert "承诺履约情况报告" in flat and c.number in flat

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from access.actor import Actor
-from agent_service import service as agents
+from agent_service.services import assignment as assignment_service
 from api.seed import seed_demo_accounts
 from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
@@ -123,7 +123,7 @@ def file(
         filed_on=on,
         **kw,
     )
-    agents.assign_on_filing(session, p, on, by=owner)
+    assignment_service.assign_on_filing(session, p, on, by=owner)
     session.commit()
     return p
 

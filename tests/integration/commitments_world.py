@@ -36,7 +36,7 @@ def actor(accounts, username: str) -> Actor:
 
 
 def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = True) -> World:
-    from commitments import service as cs
+    from commitments.services import keys as keys_service
     from landplots import service as plots
 
     zones, plots_file = sample_registry_files()
@@ -57,7 +57,7 @@ def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = 
     )
     key = signing.generate()
     if register_key:
-        cs.register_enterprise_key(
+        keys_service.register_enterprise_key(
             session, enterprise, signing.public_of(key).pem(), label="测试密钥"
         )
     session.commit()
@@ -73,12 +73,15 @@ def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = 
 
 def publish(session: Session, w: World, on: date = FILED):
     """Draft, sign and accept the world's commitment."""
-    from commitments import service as cs
+    from commitments.services import drafting as drafting_service
+    from commitments.services import signatures as signatures_service
 
     calendar = work_calendar(session)
-    c = cs.create_commitment(session, w.enterprise, w.project_id, on, calendar)
+    c = drafting_service.create_commitment(session, w.enterprise, w.project_id, on, calendar)
     fp = signing.public_of(w.key).fingerprint
-    cs.submit_signature(session, w.enterprise, c.id, fp, signing.sign(w.key, c.document.encode()))
-    cs.accept_commitment(session, w.admin, c.id, on, calendar)
+    signatures_service.submit_signature(
+        session, w.enterprise, c.id, fp, signing.sign(w.key, c.document.encode())
+    )
+    signatures_service.accept_commitment(session, w.admin, c.id, on, calendar)
     session.commit()
     return c

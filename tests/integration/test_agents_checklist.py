@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
-from agent_service import hooks
-from agent_service import service as agents
 from agent_service.errors import AgentForbidden, AgentInputError
 from agent_service.model import ExtraEntry
+from agent_service.services import alert_scan as alert_scan_service
+from agent_service.services import checklist as checklist_service
+from agent_service.services import milestones as milestones_service
 from approvals import workflow_service as ws
 from i18n import Text
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
@@ -26,7 +27,7 @@ def test_checklist_follows_the_plan_through_task_events(session):
     w = make_world(session)
     p = file(session, w)
     agent = w.actor("agent1")
-    doc = agents.checklist(session, agent, p.id, MON, w.cal)
+    doc = checklist_service.checklist(session, agent, p.id, MON, w.cal)
     assert doc["current_phase"] == "pre_landing"
     assert [ph["phase"] for ph in doc["phases"]] == [
         "pre_landing",
@@ -54,21 +55,23 @@ def test_checklist_follows_the_plan_through_task_events(session):
     assert e["step:L"]["status"] == "waiting" and e["step:L"]["critical"]
 
     # the agent's note and tick-off, kept by key
-    agents.set_note(session, agent, p.id, "step:L", note="已约自然资源局周科长", done=True, on=MON)
+    checklist_service.set_note(
+        session, agent, p.id, "step:L", note="已约自然资源局周科长", done=True, on=MON
+    )
     session.commit()
     with pytest.raises(AgentInputError):
-        agents.set_note(session, agent, p.id, "step:NOPE", note="x", on=MON)
+        checklist_service.set_note(session, agent, p.id, "step:NOPE", note="x", on=MON)
     session.rollback()
     with pytest.raises(AgentForbidden):
-        agents.set_note(session, w.actor("regulator1"), p.id, "step:L", note="x", on=MON)
+        checklist_service.set_note(session, w.actor("regulator1"), p.id, "step:L", note="x", on=MON)
     session.rollback()
 
     # the filing is accepted on Monday and approved a day late: the checklist follows
     upload(session, w, p, "M-form", MON)
     assert (
-        entries(agents.checklist(session, agent, p.id, MON, w.cal))["step:A"]["materials"][0][
-            "state"
-        ]
+        entries(checklist_service.checklist(session, agent, p.id, MON, w.cal))["step:A"][
+            "materials"
+        ][0]["state"]
         == "uploaded"
     )
     ws.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
@@ -77,7 +80,7 @@ def test_checklist_follows_the_plan_through_task_events(session):
     upload(session, w, p, "M-eia", TUE)
     ws.accept_task(session, reviewer(w, "sthj"), task(session, p, "E").id, WED, w.cal)
     session.commit()
-    e = entries(agents.checklist(session, agent, p.id, WED, w.cal))
+    e = entries(checklist_service.checklist(session, agent, p.id, WED, w.cal))
     assert e["step:A"]["status"] == "done" and e["step:A"]["done_on"] == TUE.isoformat()
     assert e["step:A"]["materials"] == []
     assert e["step:L"]["status"] == "todo" and e["step:L"]["ticked"]
@@ -92,16 +95,18 @@ def test_checklist_follows_the_plan_through_task_events(session):
     assert pp["state"] == "missing" and pp["deferrable"] and pp["deferred_until"] == "2026-03-09"
 
     # milestones: the plan's (baseline due dates, forecasts moving), the agent's own
-    marks = {m.key: m for m in agents.milestones(session, agent, p.id, WED, w.cal)}
+    marks = {m.key: m for m in milestones_service.milestones(session, agent, p.id, WED, w.cal)}
     assert {"landing", "stage-1", "stage-2", "stage-3", "stage-4"} <= set(marks)
     landing = marks["landing"]
     assert landing.due_on == date(2026, 3, 6) and landing.forecast_on == date(2026, 3, 9)
     assert landing.status == "at_risk"
-    row = agents.add_milestone(session, agent, p.id, title="交地", due_on=date(2026, 3, 5))
+    row = milestones_service.add_milestone(
+        session, agent, p.id, title="交地", due_on=date(2026, 3, 5)
+    )
     session.commit()
-    agents.mark_milestone_met(session, agent, p.id, row.id, WED)
+    milestones_service.mark_milestone_met(session, agent, p.id, row.id, WED)
     session.commit()
-    manual = {m.key: m for m in agents.milestones(session, agent, p.id, WED, w.cal)}[
+    manual = {m.key: m for m in milestones_service.milestones(session, agent, p.id, WED, w.cal)}[
         f"manual-{row.id}"
     ]
     assert manual.status == "met" and manual.met_on == WED
@@ -118,20 +123,24 @@ def test_other_packages_add_checkpoints_through_the_hook(session):
             )
             yield ExtraEntry(pid, "note", Text("备注", "note"), None, kind="info")
 
-    hooks.register_source(commitments)
-    try:
-        agent = w.actor("agent1")
-        e = entries(agents.checklist(session, agent, p.id, MON, w.cal))
-        assert e["checkpoint:benchmark"]["phase"] == "post_completion"
-        assert e["checkpoint:benchmark"]["due"] == "2026-03-12"
-        assert e["info:note"]["status"] == "todo"
-        marks = {m.key: m for m in agents.milestones(session, agent, p.id, MON, w.cal)}
-        assert marks["checkpoint:benchmark"].kind == "checkpoint"
-        result = agents.scan_alerts(session, MON, w.cal)
-        assert [a.kind for a in result.alerts] == ["checkpoint_due"]
-        agents.set_note(session, agent, p.id, "checkpoint:benchmark", done=True, on=MON)
-    finally:
-        hooks.unregister_source(commitments)
+    sources = (commitments,)  # the port, as the composition root passes it
+    agent = w.actor("agent1")
+    e = entries(checklist_service.checklist(session, agent, p.id, MON, w.cal, checkpoints=sources))
+    assert e["checkpoint:benchmark"]["phase"] == "post_completion"
+    assert e["checkpoint:benchmark"]["due"] == "2026-03-12"
+    assert e["info:note"]["status"] == "todo"
+    marks = {
+        m.key: m
+        for m in milestones_service.milestones(
+            session, agent, p.id, MON, w.cal, checkpoints=sources
+        )
+    }
+    assert marks["checkpoint:benchmark"].kind == "checkpoint"
+    result = alert_scan_service.scan_alerts(session, MON, w.cal, checkpoints=sources)
+    assert [a.kind for a in result.alerts] == ["checkpoint_due"]
+    checklist_service.set_note(
+        session, agent, p.id, "checkpoint:benchmark", done=True, on=MON, checkpoints=sources
+    )
     assert "checkpoint:benchmark" not in entries(
-        agents.checklist(session, w.actor("agent1"), p.id, MON, w.cal)
+        checklist_service.checklist(session, w.actor("agent1"), p.id, MON, w.cal)
     )

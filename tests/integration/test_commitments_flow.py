@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments import signing
+from commitments.canonical import canonical_bytes
 from commitments.errors import (
     CommitmentAccessDenied,
     CommitmentNotFound,
@@ -20,6 +20,16 @@ from commitments.errors import (
     SignatureError,
 )
 from commitments.orm import CheckpointRow, RegulatorTaskRow
+from commitments.services import drafting as drafting_service
+from commitments.services import grading as grading_service
+from commitments.services import inspections as inspections_service
+from commitments.services import keys as keys_service
+from commitments.services import ledger_store as ledger_store_service
+from commitments.services import monitoring as monitoring_service
+from commitments.services import payloads as payloads_service
+from commitments.services import publication as publication_service
+from commitments.services import queries as queries_service
+from commitments.services import signatures as signatures_service
 from tests.integration.commitments_world import FILED, build_world, publish
 
 PDF = b"%PDF-1.7\n%evidence\n"
@@ -29,9 +39,9 @@ EVIDENCE = [{"name": "竣工测绘报告.pdf", "content_base64": "JVBERi0xLjcKJW
 def test_drafted_from_the_plot_and_the_project(session):
     w = build_world(session)
     calendar = work_calendar(session)
-    c = cs.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
+    c = drafting_service.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
     session.commit()
-    doc = cs.document_of(c)
+    doc = queries_service.document_of(c)
     assert doc["type"] == "onetrip.commitment" and doc["v"] == 1
     assert doc["plot"]["code"] == "CD-A03" and doc["plot"]["zone"] == "CD-A"
     assert doc["plot"]["area_mu"] > 0
@@ -42,30 +52,32 @@ def test_drafted_from_the_plot_and_the_project(session):
     assert inv["planned"] == pytest.approx(52000 / doc["plot"]["area_mu"], abs=0.05)
     assert {r["code"] for r in doc["replaces"]} >= {"S1-05", "S1-06"}  # reduced to a commitment
     assert [r["code"] for r in doc["consequences"]][:2] == ["correction", "bond_forfeit"]
-    assert c.document.encode() == cs.canonical_bytes(doc)  # the stored bytes are canonical
+    assert c.document.encode() == canonical_bytes(doc)  # the stored bytes are canonical
     # only the owner sees it; a reviewer may not draft; a second draft is refused
     with pytest.raises(CommitmentNotFound):
-        cs.get_commitment(session, w.other, c.id)
-    assert cs.get_commitment(session, w.regulator, c.id).id == c.id
+        queries_service.get_commitment(session, w.other, c.id)
+    assert queries_service.get_commitment(session, w.regulator, c.id).id == c.id
     with pytest.raises(CommitmentStateError, match="already has"):
-        cs.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
+        drafting_service.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
     with pytest.raises(CommitmentAccessDenied):
-        cs.create_commitment(session, w.regulator, w.project_id, FILED, calendar)
+        drafting_service.create_commitment(session, w.regulator, w.project_id, FILED, calendar)
 
 
 def test_signing_counter_signing_and_publication(session):
     w = build_world(session)
     calendar = work_calendar(session)
-    c = cs.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
+    c = drafting_service.create_commitment(session, w.enterprise, w.project_id, FILED, calendar)
     session.commit()
     fp = signing.public_of(w.key).fingerprint
-    assert cs.public_list(session) == []
+    assert publication_service.public_list(session) == []
     # a signature over other bytes, and a key the enterprise did not register, are refused
     with pytest.raises(SignatureError, match=r"does not verify|无效"):
-        cs.submit_signature(session, w.enterprise, c.id, fp, signing.sign(w.key, b"other bytes"))
+        signatures_service.submit_signature(
+            session, w.enterprise, c.id, fp, signing.sign(w.key, b"other bytes")
+        )
     stranger = signing.generate()
     with pytest.raises(SignatureError, match=r"not registered|未登记"):
-        cs.submit_signature(
+        signatures_service.submit_signature(
             session,
             w.enterprise,
             c.id,
@@ -73,24 +85,28 @@ def test_signing_counter_signing_and_publication(session):
             signing.sign(stranger, c.document.encode()),
         )
     with pytest.raises(CommitmentNotFound):  # another enterprise does not even see it
-        cs.submit_signature(session, w.other, c.id, fp, signing.sign(w.key, c.document.encode()))
+        signatures_service.submit_signature(
+            session, w.other, c.id, fp, signing.sign(w.key, c.document.encode())
+        )
     with pytest.raises(CommitmentStateError):  # not signed yet: nothing to accept
-        cs.accept_commitment(session, w.admin, c.id, FILED, calendar)
-    cs.submit_signature(session, w.enterprise, c.id, fp, signing.sign(w.key, c.document.encode()))
+        signatures_service.accept_commitment(session, w.admin, c.id, FILED, calendar)
+    signatures_service.submit_signature(
+        session, w.enterprise, c.id, fp, signing.sign(w.key, c.document.encode())
+    )
     session.commit()
     assert c.status == "signed" and c.ledger_seq == 1
     with pytest.raises(CommitmentAccessDenied):
-        cs.accept_commitment(session, w.regulator, c.id, FILED, calendar)
-    cs.accept_commitment(session, w.admin, c.id, FILED, calendar)
+        signatures_service.accept_commitment(session, w.regulator, c.id, FILED, calendar)
+    signatures_service.accept_commitment(session, w.admin, c.id, FILED, calendar)
     session.commit()
     assert c.status == "published" and c.published_on == FILED
     # the administration's signature verifies with the published platform key
-    platform = cs.platform_key(session)
+    platform = keys_service.platform_key(session)
     assert platform.public.verify(
         signing.decode_signature(c.admin_signature),
-        cs.canonical_bytes(cs.acceptance_statement(c)),
+        canonical_bytes(payloads_service.acceptance_statement(c)),
     )
-    listed = cs.public_list(session)
+    listed = publication_service.public_list(session)
     assert [x["number"] for x in listed] == [c.number]
     assert listed[0]["enterprise_key"] == fp
     cps = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).all()
@@ -102,7 +118,7 @@ def test_signing_counter_signing_and_publication(session):
         production.due_on.year == acceptance.due_on.year + 3
         or production.due_on > acceptance.due_on
     )
-    check = cs.verify_ledger(session)
+    check = ledger_store_service.verify_ledger(session)
     assert (
         check.report.size == 4 and check.report.signatures == 2
     )  # commitment, acceptance, 2 checkpoints
@@ -117,21 +133,23 @@ def test_monitor_tasks_and_overdue(session):
     before = calendar.add_workdays(acceptance.due_on, 0) if False else acceptance.due_on
     # nothing is due the day before
     day_before = date.fromordinal(before.toordinal() - 1)
-    assert cs.run_monitor(session, day_before, calendar).tasks == []
-    report = cs.run_monitor(session, acceptance.due_on, calendar)
+    assert monitoring_service.run_monitor(session, day_before, calendar).tasks == []
+    report = monitoring_service.run_monitor(session, acceptance.due_on, calendar)
     session.commit()
     assert len(report.tasks) == 1
-    assert cs.run_monitor(session, acceptance.due_on, calendar).tasks == []  # idempotent
-    tasks = cs.regulator_tasks(session, w.regulator, acceptance.due_on)
+    assert (
+        monitoring_service.run_monitor(session, acceptance.due_on, calendar).tasks == []
+    )  # idempotent
+    tasks = monitoring_service.regulator_tasks(session, w.regulator, acceptance.due_on)
     assert [t["milestone"] for t in tasks] == ["acceptance"] and tasks[0]["number"] == c.number
     with pytest.raises(CommitmentAccessDenied):
-        cs.regulator_tasks(session, w.enterprise, acceptance.due_on)
+        monitoring_service.regulator_tasks(session, w.enterprise, acceptance.due_on)
     # no inspection by the end of the grace period: overdue, the bond is forfeited, re-check set
     late = calendar.add_workdays(acceptance.due_on, 20)
-    report = cs.run_monitor(session, late, calendar)
+    report = monitoring_service.run_monitor(session, late, calendar)
     session.commit()
     assert report.overdue == [acceptance.id]
-    detail = cs.commitment_detail(session, c)
+    detail = queries_service.commitment_detail(session, c)
     verdicts = detail["checkpoints"][0]["verdicts"]
     assert {v["status"] for v in verdicts} == {"overdue"}
     consequence = verdicts[0]["consequence"]
@@ -146,26 +164,28 @@ def test_monitor_tasks_and_overdue(session):
         ).status
         == "done"
     )
-    cs.verify_ledger(session)
+    ledger_store_service.verify_ledger(session)
 
 
 def test_inspection_verdicts_consequences_and_recheck(session):
     w = build_world(session)
     c = publish(session, w)
     calendar = work_calendar(session)
-    doc = cs.document_of(c)
+    doc = queries_service.document_of(c)
     mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
     acceptance, production = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).all()
     on = acceptance.due_on
     # only regulators inspect; unknown figures and missing evidence are refused by name
     with pytest.raises(CommitmentAccessDenied):
-        cs.record_inspection(session, w.admin, acceptance.id, {}, EVIDENCE, on, calendar)
+        inspections_service.record_inspection(
+            session, w.admin, acceptance.id, {}, EVIDENCE, on, calendar
+        )
     with pytest.raises(InspectionError, match="tax_paid"):
-        cs.record_inspection(
+        inspections_service.record_inspection(
             session, w.regulator, acceptance.id, {"tax_paid": 1}, EVIDENCE, on, calendar
         )
     with pytest.raises(InspectionError, match="floor_area"):
-        cs.record_inspection(
+        inspections_service.record_inspection(
             session,
             w.regulator,
             acceptance.id,
@@ -181,12 +201,16 @@ def test_inspection_verdicts_consequences_and_recheck(session):
         "green_area": 0.1 * m2,
         "building_height": 30,
     }
-    result = cs.record_inspection(session, w.regulator, acceptance.id, met, EVIDENCE, on, calendar)
+    result = inspections_service.record_inspection(
+        session, w.regulator, acceptance.id, met, EVIDENCE, on, calendar
+    )
     session.commit()
     assert {v.status for v in result.verdicts} == {"met"} and result.consequences == []
     assert result.inspection.evidence[0]["sha256"] == __import__("hashlib").sha256(PDF).hexdigest()
     with pytest.raises(CommitmentStateError):  # decided once
-        cs.record_inspection(session, w.regulator, acceptance.id, met, EVIDENCE, on, calendar)
+        inspections_service.record_inspection(
+            session, w.regulator, acceptance.id, met, EVIDENCE, on, calendar
+        )
     # 达产复核: tax 8 % short (partially met → rectification), R&D 50 % short (not met → damages)
     figures = {
         "tax": 35 * 0.92 * mu,
@@ -198,7 +222,7 @@ def test_inspection_verdicts_consequences_and_recheck(session):
         "employees": 300,
     }
     day = production.due_on
-    result = cs.record_inspection(
+    result = inspections_service.record_inspection(
         session, w.regulator, production.id, figures, EVIDENCE, day, calendar
     )
     session.commit()
@@ -218,19 +242,19 @@ def test_inspection_verdicts_consequences_and_recheck(session):
     assert c.status == "breached"
     # the re-check fails again, by much: credit record for R&D; tax now met
     figures2 = {**figures, "tax": 36 * mu, "rd_spending": 100}
-    again = cs.record_inspection(
+    again = inspections_service.record_inspection(
         session, w.regulator, recheck.id, figures2, EVIDENCE, recheck.due_on, calendar
     )
     session.commit()
     codes = {k.code for k in again.consequences}
     assert codes == {"credit_record"} and again.recheck.attempt == 3
     # the third failure by half or more: the land is recovered, no further re-check
-    third = cs.record_inspection(
+    third = inspections_service.record_inspection(
         session, w.regulator, again.recheck.id, figures2, EVIDENCE, again.recheck.due_on, calendar
     )
     session.commit()
     assert [k.code for k in third.consequences] == ["land_recovery"] and third.recheck is None
     # 亩均论英雄
-    graded = cs.grades(session, "CD-A")
+    graded = grading_service.grades(session, "CD-A")
     assert len(graded) == 1 and graded[0].score.grade in "ABCD"
-    assert cs.verify_ledger(session).report.size > 20
+    assert ledger_store_service.verify_ledger(session).report.size > 20

@@ -13,10 +13,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from approvals.service import work_calendar
-from commitments import service as cs
 from commitments.errors import LedgerError
 from commitments.ledger import make_entry
 from commitments.orm import CheckpointRow, LedgerEntryRow
+from commitments.services import inspections as inspections_service
+from commitments.services import ledger_store as ledger_store_service
+from commitments.services import queries as queries_service
 from tests.integration.commitments_world import build_world, publish
 
 EVIDENCE = [{"name": "report.pdf", "sha256": "ab" * 32}]
@@ -39,10 +41,10 @@ def ledger(session):
     w = build_world(session)
     c = publish(session, w)
     calendar = work_calendar(session)
-    doc = cs.document_of(c)
+    doc = queries_service.document_of(c)
     mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
     acceptance, production = session.scalars(select(CheckpointRow).order_by(CheckpointRow.id)).all()
-    cs.record_inspection(
+    inspections_service.record_inspection(
         session,
         w.regulator,
         acceptance.id,
@@ -57,7 +59,7 @@ def ledger(session):
         acceptance.due_on,
         calendar,
     )
-    cs.record_inspection(
+    inspections_service.record_inspection(
         session,
         w.regulator,
         production.id,
@@ -90,7 +92,7 @@ def tamper(engine, backend: str, *statements: str, then=None) -> LedgerError:
             if then is not None:
                 then(conn)
             with Session(bind=conn) as s, pytest.raises(LedgerError) as caught:
-                cs.verify_ledger(s)
+                ledger_store_service.verify_ledger(s)
         finally:
             trans.rollback()
     return caught.value
@@ -110,7 +112,7 @@ def test_the_database_refuses_to_rewrite_the_ledger(engine, session, ledger):
     ):
         with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
             conn.execute(text(statement))
-    assert cs.verify_ledger(session).report.size > 10
+    assert ledger_store_service.verify_ledger(session).report.size > 10
 
 
 def test_verify_names_the_first_broken_entry(engine, backend, session, ledger):
@@ -208,7 +210,7 @@ def test_a_forged_signature_is_caught_even_when_every_hash_is_recomputed(
             text("UPDATE commitments SET enterprise_signature = :v"), {"v": "A" * 86 + "=="}
         )
         with Session(bind=conn) as s:
-            cs.seal(s)
+            ledger_store_service.seal(s)
             s.flush()
 
     session.rollback()

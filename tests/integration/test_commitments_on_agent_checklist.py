@@ -1,12 +1,17 @@
 """The commitment checkpoints (对标验收, 达产复核) reach the proxy agent's 代办清单 and milestones
-through the agents' hook, on both databases."""
+through the agents' port (``commitments.agent_port``), on both databases."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from agent_service import service as agents
+from agent_service.services import assignment as assignment_service
+from agent_service.services import checklist as checklist_service
+from agent_service.services import milestones as milestones_service
+from agent_service.services import profiles as profiles_service
+from approvals import workflow_service as ws
 from approvals.service import work_calendar
+from commitments.agent_port import checkpoint_entries
 from commitments.orm import CheckpointRow
 from tests.integration.commitments_world import build_world, publish
 
@@ -20,7 +25,9 @@ def test_checkpoints_of_a_published_commitment_are_on_the_checklist(session):
     calendar = work_calendar(session)
     today = date(2026, 4, 1)
     admin = w.admin
-    listed = agents.checklist(session, admin, w.project_id, today, calendar)
+    listed = checklist_service.checklist(
+        session, admin, w.project_id, today, calendar, checkpoints=(checkpoint_entries,)
+    )
     after = next(p for p in listed["phases"] if p["phase"] == "post_completion")
     mine = [e for e in after["entries"] if e["kind"] == "checkpoint"]
     assert len(mine) == len(checkpoints)
@@ -29,16 +36,18 @@ def test_checkpoints_of_a_published_commitment_are_on_the_checklist(session):
     assert all(e["status"] == "todo" for e in mine)
     assert any(d["code"] == "kfq" for e in mine for d in e["departments"])
 
-    project = agents.ws.get_project(session, admin, w.project_id)
-    found = agents.project_milestones(session, [project], today, calendar)[w.project_id]
+    project = ws.get_project(session, admin, w.project_id)
+    found = milestones_service.project_milestones(
+        session, [project], today, calendar, checkpoints=(checkpoint_entries,)
+    )[w.project_id]
     assert sum(1 for m in found if "对标验收" in str(m)) >= 1
 
 
 def test_a_project_on_a_registry_plot_is_assigned_in_the_plot_zone(session):
     w = build_world(session)
-    assert agents.plot_zones(session, ["CD-A03", None, "NOPE-01"]) == {"CD-A03": "CD-A"}
-    project = agents.ws.get_project(session, w.admin, w.project_id)
-    assert agents.project_zones(project, "CD-A")[0] == "CD-A"
-    row = agents.assign_on_filing(session, project, project.filed_on)
+    assert profiles_service.plot_zones(session, ["CD-A03", None, "NOPE-01"]) == {"CD-A03": "CD-A"}
+    project = ws.get_project(session, w.admin, w.project_id)
+    assert profiles_service.project_zones(project, "CD-A")[0] == "CD-A"
+    row = assignment_service.assign_on_filing(session, project, project.filed_on)
     assert row.agent_user_id is not None  # the demo agents cover 330110, the project's division
     assert "CD-A" in row.reason_zh

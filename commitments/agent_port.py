@@ -1,6 +1,7 @@
 """The commitment checkpoints (对标验收, 达产复核, 整改复查) on the proxy agents' 代办清单.
 
-Found by :mod:`agent_service.hooks` by convention: ``agent_entries(session, project_ids, today)``.
+Implements the port :class:`agent_service.ports.CheckpointSource`; the composition roots (the app
+factory, the CLI, the jobs, the demo) pass :func:`checkpoint_entries` to the agents' use cases.
 One query answers for all the projects the daily alert scan asks about.
 """
 
@@ -32,7 +33,7 @@ def _title(milestone: str, attempt: int) -> Text:
     return Text(zh, en)
 
 
-def agent_entries(
+def checkpoint_entries(
     session: Session, project_ids: Sequence[int], today: date
 ) -> Iterable[ExtraEntry]:
     """One entry per checkpoint of the projects' signed commitments; a closed checkpoint is done

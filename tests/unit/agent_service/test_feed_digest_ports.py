@@ -1,4 +1,4 @@
-"""The iCalendar feed, the digest's text and the hook's registry, from plain values."""
+"""The iCalendar feed, the digest's text and the checkpoint port, from plain values."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 
-from agent_service import hooks
 from agent_service.digest import AgentDigest, DigestProject, format_digest
 from agent_service.ical import CalendarItem, to_ics
-from agent_service.model import Alert, Milestone
+from agent_service.model import Alert, ExtraEntry, Milestone
+from agent_service.ports import extra_entries
 from i18n import Text
 
 D = date(2026, 3, 2)
@@ -63,16 +63,20 @@ def test_the_digest_text_names_alerts_milestones_and_actions():
     assert quiet[-1].strip() == "今日无风险事项。"
 
 
-def test_registration_is_idempotent_and_reversible():
-    before = hooks.sources()  # the conventional hooks of sibling packages, if any
-
+def test_the_port_gathers_every_source_by_project():
     def source(_session, ids, _today):
-        return []
+        return [
+            *(ExtraEntry(pid, "bench", Text("对标验收", "benchmark"), D) for pid in ids),
+            ExtraEntry(99, "stray", Text("无关", "stray"), D),  # not asked about: dropped
+        ]
 
-    hooks.register_source(source)
-    hooks.register_source(source)
-    try:
-        assert hooks.sources() == [source, *before]
-    finally:
-        hooks.unregister_source(source)
-    assert hooks.sources() == before
+    def another(_session, ids, _today):
+        return [ExtraEntry(ids[0], "note", Text("备注", "note"), None, kind="info")]
+
+    found = extra_entries((source, another), None, [1, 2], D)
+    assert {pid: [e.key for e in es] for pid, es in found.items()} == {
+        1: ["bench", "note"],
+        2: ["bench"],
+    }
+    assert extra_entries((), None, [1], D) == {}  # no source: nothing added
+    assert extra_entries((source,), None, [], D) == {}

@@ -1,0 +1,391 @@
+"""Read models the agents' use cases share: the plan's steps as the agent reads them, the
+materials, meetings and notes of a project, and brief rows of many projects at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, any_, bindparam, select
+from sqlalchemy.orm import Session, selectinload
+
+from agent_service.model import (
+    ActionView,
+    Contact,
+    MaterialView,
+    MeetingView,
+    Note,
+    StepView,
+    TaskView,
+)
+from agent_service.orm import ChecklistNoteRow, MeetingActionRow, MeetingRow
+from agent_service.services.common import FOLLOWED
+from approvals import workflow as wf
+from approvals import workflow_service as ws
+from approvals.calendar import WorkCalendar
+from approvals.catalog import Catalogue, parse_catalog
+from approvals.orm import CatalogVersionRow, DepartmentRow, ProjectRow, StepRow, TaskRow
+
+# Bulk reads select plain columns of the tables (Core, not ORM entities): rows come back as
+# tuples without the ORM's per-row processing.
+_P = ProjectRow.__table__.c
+_S = StepRow.__table__.c
+
+# --- the plan as the agent reads it -------------------------------------------------------------
+
+
+_CATALOGUES: dict[tuple[int, str], Catalogue] = {}
+
+
+def catalogue_of(session: Session, catalog_id: int) -> Catalogue:
+    """The catalogue version by id, parsed once per process (a stored version never changes:
+    its SHA-256 names its content, so only that is read to find it in the cache)."""
+    sha256 = session.scalar(
+        select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
+    )
+    assert sha256 is not None
+    key = (catalog_id, sha256)
+    catalogue = _CATALOGUES.get(key)
+    if catalogue is None:
+        row = session.get(CatalogVersionRow, catalog_id)
+        assert row is not None
+        if len(_CATALOGUES) > 32:
+            _CATALOGUES.clear()
+        catalogue = _CATALOGUES[key] = parse_catalog(row.document, f"catalogue version {row.id}")
+    return catalogue
+
+
+def _outputs(catalogue: Catalogue, items: Sequence[str]) -> frozenset[str]:
+    return frozenset(
+        o.code for code in items if code in catalogue.items for o in catalogue.items[code].outputs
+    )
+
+
+def _dates(
+    seq: Any,
+    status: str,
+    baseline: tuple[int, int],
+    forecast: tuple[int | None, int | None],
+    actual: tuple[date | None, date | None],
+) -> tuple[date | None, date | None, date]:
+    """(start, end, baseline end) of a step on the calendar: actual when known, else forecast."""
+    b_es, b_ef = baseline
+    f_es, f_ef = forecast
+    start = actual[0] or (seq.date_of(max(f_es, 0)) if f_es is not None else None)
+    if status == "done" and actual[1]:
+        end: date | None = actual[1]
+    elif f_ef is not None and f_es is not None:
+        end = seq.date_of(max(f_ef - 1, f_es))
+    else:
+        end = None
+    return start, end, seq.date_of(max(b_ef - 1, b_es))
+
+
+def _task_clock(t: TaskRow) -> wf.TaskClock:
+    return wf.TaskClock(
+        status=t.status,  # type: ignore[arg-type]
+        days=t.days,
+        ready_on=t.ready_on,
+        accepted_on=t.accepted_on,
+        due_on=t.due_on,
+        decided_on=t.decided_on,
+        stopped_since=t.stopped_since,
+        stopped_days=t.stopped_days,
+    )
+
+
+def step_views(
+    session: Session, project: ProjectRow, today: date, calendar: WorkCalendar
+) -> list[StepView]:
+    """The project's steps with dates, outputs and every task's clock (project loaded whole)."""
+    catalogue = catalogue_of(session, project.catalog_id)
+    seq = calendar.sequence(project.filed_on)
+    out = []
+    for s in project.steps:
+        start, end, baseline_end = _dates(
+            seq,
+            s.status,
+            (s.baseline_es, s.baseline_ef),
+            (s.forecast_es, s.forecast_ef),
+            (s.actual_start, s.actual_end),
+        )
+        out.append(
+            StepView(
+                code=s.code,
+                name=s.name,
+                name_en=s.name_en,
+                stage=s.stage,
+                status=s.status,
+                departments=tuple(s.departments),
+                requires=tuple(s.requires),
+                outputs=_outputs(catalogue, s.items),
+                start=start,
+                end=end,
+                baseline_end=baseline_end,
+                slack=s.slack,
+                critical=s.critical,
+                mode=s.mode,
+                tasks=tuple(
+                    TaskView(
+                        t.department,
+                        t.status,
+                        wf.clock_state(_task_clock(t), today, calendar, s.slack),
+                        t.due_on,
+                    )
+                    for t in s.tasks
+                ),
+            )
+        )
+    return out
+
+
+def step_views_bulk(
+    session: Session, projects: Sequence[ProjectRow | Any], calendar: WorkCalendar
+) -> dict[int, list[StepView]]:
+    """Steps of many projects in one query, by project id — without their tasks and
+    departments (what phases, milestones and dashboards need, not the checklist)."""
+    by_id = {p.id: p for p in projects}
+    out: dict[int, list[StepView]] = {p.id: [] for p in projects}
+    if not by_id:
+        return out
+    seqs: dict[date, Any] = {}
+    catalogues = {cid: catalogue_of(session, cid) for cid in {p.catalog_id for p in projects}}
+    q = (
+        select(
+            _S.project_id,
+            _S.code,
+            _S.name,
+            _S.name_en,
+            _S.stage,
+            _S.status,
+            _S.requires,
+            _S["items"],  # not _S.items: that is the column collection's own method
+            _S.baseline_es,
+            _S.baseline_ef,
+            _S.forecast_es,
+            _S.forecast_ef,
+            _S.actual_start,
+            _S.actual_end,
+            _S.slack,
+            _S.critical,
+            _S.mode,
+        )
+        .where(_S.project_id.in_(list(by_id)))
+        .order_by(_S.project_id, _S.position)
+    )
+    for (
+        pid,
+        code,
+        name,
+        name_en,
+        stage,
+        status,
+        requires,
+        items,
+        b_es,
+        b_ef,
+        f_es,
+        f_ef,
+        a_start,
+        a_end,
+        slack,
+        critical,
+        mode,
+    ) in session.execute(q).all():
+        p = by_id[pid]
+        seq = seqs.get(p.filed_on) or seqs.setdefault(p.filed_on, calendar.sequence(p.filed_on))
+        start, end, baseline_end = _dates(seq, status, (b_es, b_ef), (f_es, f_ef), (a_start, a_end))
+        out[pid].append(
+            StepView(
+                code=code,
+                name=name,
+                name_en=name_en,
+                stage=stage,
+                status=status,
+                requires=tuple(requires),
+                outputs=_outputs(catalogues[p.catalog_id], items),
+                start=start,
+                end=end,
+                baseline_end=baseline_end,
+                slack=slack,
+                critical=critical,
+                mode=mode,
+            )
+        )
+    return out
+
+
+def contacts(session: Session) -> dict[str, Contact]:
+    """Every department's contact, by code."""
+    return {
+        d.code: Contact(d.code, d.name, d.name_en, d.contact_person, d.phone, d.address)
+        for d in session.scalars(select(DepartmentRow))
+    }
+
+
+def material_views(session: Session, project: ProjectRow, step: StepRow) -> list[MaterialView]:
+    deferred: dict[str, date] = {}
+    for t in step.tasks:
+        for d in t.deferrals:
+            if d.supplied_on is None:
+                deferred[d.material_code] = min(d.due_on, deferred.get(d.material_code, d.due_on))
+    return [
+        MaterialView(
+            m["code"],
+            m["name"],
+            m["name_en"] or "",
+            m["state"],
+            m["deferrable"],
+            deferred.get(m["code"]) if m["state"] == "missing" else None,
+        )
+        for m in ws.material_status(session, project, step)
+    ]
+
+
+def meetings_of(
+    session: Session, project_ids: Collection[int]
+) -> tuple[list[MeetingRow], list[MeetingActionRow]]:
+    if not project_ids:
+        return [], []
+    meetings = session.scalars(
+        select(MeetingRow)
+        .where(MeetingRow.project_id.in_(list(project_ids)))
+        .options(selectinload(MeetingRow.attendees), selectinload(MeetingRow.decisions))
+        .order_by(MeetingRow.held_on, MeetingRow.id)
+    ).all()
+    actions = session.scalars(
+        select(MeetingActionRow)
+        .where(MeetingActionRow.project_id.in_(list(project_ids)))
+        .order_by(MeetingActionRow.due_on, MeetingActionRow.id)
+    ).all()
+    return list(meetings), list(actions)
+
+
+def meeting_status(meeting: MeetingRow, actions: Sequence[MeetingActionRow]) -> str:
+    """scheduled → held (minutes recorded) → closed (held, every follow-up action closed)."""
+    if meeting.status == "held" and all(a.status == "closed" for a in actions):
+        return "closed"
+    return meeting.status
+
+
+def meeting_views(
+    meetings: Sequence[MeetingRow], actions: Sequence[MeetingActionRow]
+) -> tuple[list[MeetingView], list[ActionView]]:
+    by_meeting: dict[int, list[MeetingActionRow]] = {}
+    for a in actions:
+        by_meeting.setdefault(a.meeting_id, []).append(a)
+    mviews = [
+        MeetingView(
+            m.id,
+            m.title,
+            m.held_on,
+            meeting_status(m, by_meeting.get(m.id, [])),
+            tuple(a.department for a in m.attendees),
+            sum(1 for a in by_meeting.get(m.id, []) if a.status == "open"),
+        )
+        for m in meetings
+    ]
+    aviews = [
+        ActionView(a.id, a.meeting_id, a.text, a.owner, a.due_on, a.status, a.closed_on)
+        for a in actions
+    ]
+    return mviews, aviews
+
+
+def notes_of(session: Session, project_id: int) -> dict[str, Note]:
+    return {
+        n.entry_key: Note(n.entry_key, n.note, n.done, n.done_on)
+        for n in session.scalars(
+            select(ChecklistNoteRow).where(ChecklistNoteRow.project_id == project_id)
+        )
+    }
+
+
+# --- many projects at once (the scan, dashboards, digests) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectBrief:
+    """The columns of a project the scan and the summaries need."""
+
+    id: int
+    code: str
+    name: str
+    status: str
+    filed_on: date
+    agent_user_id: int | None
+    catalog_id: int
+    predicted_finish: date | None
+    baseline_finish: date
+
+
+def project_briefs(
+    session: Session,
+    *,
+    project_ids: Collection[int] | None = None,
+    agent_user_id: int | None = None,
+    statuses: Sequence[str] = FOLLOWED,
+) -> dict[int, ProjectBrief]:
+    q = select(
+        _P.id,
+        _P.code,
+        _P.name,
+        _P.status,
+        _P.filed_on,
+        _P.agent_user_id,
+        _P.catalog_id,
+        _P.predicted_finish,
+        _P.baseline_finish,
+    ).where(_P.status.in_(statuses))
+    if project_ids is not None:
+        q = q.where(_P.id.in_(list(project_ids)))
+    if agent_user_id is not None:
+        q = q.where(_P.agent_user_id == agent_user_id)
+    return {r[0]: ProjectBrief(*r) for r in session.execute(q.order_by(_P.id)).all()}
+
+
+def step_names_of(session: Session, step_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Step id → (code, name), by primary key: on PostgreSQL one ``= ANY(array)`` parameter
+    (thousands of ``IN`` parameters cost more to send than the lookup), on SQLite ``IN`` in
+    chunks below its limit of bound parameters."""
+    ids = sorted(step_ids)
+    if not ids:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        chunks = [_S.id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))]
+    else:
+        chunks = [_S.id.in_(ids[i : i + 5000]) for i in range(0, len(ids), 5000)]
+    out: dict[int, tuple[str, str]] = {}
+    for where in chunks:
+        out.update(
+            (r[0], (r[1], r[2]))
+            for r in session.execute(select(_S.id, _S.code, _S.name).where(where)).all()
+        )
+    return out
+
+
+@lru_cache(maxsize=4096)
+def parse_requires(document: str) -> tuple[str, ...]:
+    """The prerequisites' codes of a step's ``requires`` as stored (JSON text).  Projects filed
+    under the same catalogue share most of their plan, so the same texts come back again and
+    again: parsed once each."""
+    return tuple(json.loads(document))
+
+
+def material_names_of(session: Session, catalog_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    out = {}
+    for cid in set(catalog_ids):
+        catalogue = catalogue_of(session, cid)
+        names: dict[str, str] = {}
+        for item in catalogue.items.values():
+            for m in item.materials:
+                names.setdefault(m.code, m.name)
+        out[cid] = names
+    return out
