@@ -15,6 +15,8 @@ from api.auth import requires
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, Version, actor, idempotent
+from api.schemas.common import to
+from api.schemas.tasks import TaskOut, WorklistOut
 from approvals import workflow_service as ws
 from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
@@ -95,14 +97,17 @@ def list_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
     department: Annotated[str | None, QueryParameter(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> WorklistOut:
     """Open tasks across all projects: overdue first, then least slack on the project's critical
     path.  A reviewer sees its own department's."""
-    return {
-        "items": ws.worklist(
-            session, actor(request), clock.today(), work_calendar(session), department
-        )
-    }
+    return to(
+        WorklistOut,
+        {
+            "items": ws.worklist(
+                session, actor(request), clock.today(), work_calendar(session), department
+            )
+        },
+    )
 
 
 @get(
@@ -118,8 +123,8 @@ def get_task(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
-    return _task_out(session, ws.get_task(session, actor(request), task_id), clock)
+) -> TaskOut:
+    return to(TaskOut, _task_out(session, ws.get_task(session, actor(request), task_id), clock))
 
 
 def _decide(
@@ -129,7 +134,7 @@ def _decide(
     data: JSONBody[Any],
     fn: Any,
     **kwargs: Any,
-) -> Response[Any]:
+) -> Response[TaskOut]:
     def act() -> tuple[int, Any]:
         version = data.version if data.version is not None else _if_match(request)
         task = fn(
@@ -141,7 +146,7 @@ def _decide(
             version=version,
             **kwargs,
         )
-        return 200, _task_out(session, task, clock)
+        return 200, to(TaskOut, _task_out(session, task, clock))
 
     return idempotent(session, request, data, act)
 
@@ -167,7 +172,7 @@ def accept(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
     return _decide(request, session, clock, data, ws.accept_task)
 
@@ -188,7 +193,7 @@ def approve(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Issues the item's certificates once every member department has approved; the steps that
     depend on it become ready on their own."""
     return _decide(request, session, clock, data, ws.approve_task, note=data.note)
@@ -210,7 +215,7 @@ def reject(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
 
 
@@ -230,7 +235,7 @@ def corrections(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """The clock stops until the enterprise resubmits every material named."""
     return _decide(
         request,
@@ -259,7 +264,7 @@ def special_start(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Expert review, hearing, testing, site inspection, public notice: the clock stops
     (行政许可法第四十五条)."""
     return _decide(
@@ -289,7 +294,7 @@ def special_end(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     return _decide(request, session, clock, data, ws.end_special_procedure)
 
 
