@@ -24,6 +24,27 @@ from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import MAX_ID, Id, IdPath, actor, idempotent
+from api.schemas.agents import (
+    ActionOut,
+    AgentProfileOut,
+    AgentProjectsOut,
+    AssignmentsOut,
+    ChecklistOut,
+    DashboardOut,
+    DepartmentContactOut,
+    InboxOut,
+    MarkedOut,
+    MeetingOut,
+    MeetingsOut,
+    MilestoneAdded,
+    MilestoneMet,
+    MilestonesOut,
+    NoteOut,
+    ProjectAgentOut,
+    ScanOut,
+    WorkloadOut,
+)
+from api.schemas.common import to
 from approvals.service import work_calendar
 
 AGENT = requires("agent")
@@ -48,11 +69,18 @@ def my_dashboard(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> DashboardOut:
     """My projects, at-risk ones first (overdue, warning, most behind plan), each with today's
     alerts, its phase, next milestone, open actions and next meeting; and my figures."""
-    return agents.dashboard(
-        session, actor(request), clock.today(), work_calendar(session), lang=request_lang(request)
+    return to(
+        DashboardOut,
+        agents.dashboard(
+            session,
+            actor(request),
+            clock.today(),
+            work_calendar(session),
+            lang=request_lang(request),
+        ),
     )
 
 
@@ -70,15 +98,18 @@ def agent_dashboard(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> DashboardOut:
     """Administrators and regulators read any agent's dashboard; an agent only their own."""
-    return agents.dashboard(
-        session,
-        actor(request),
-        clock.today(),
-        work_calendar(session),
-        agent_user_id=agent_id,
-        lang=request_lang(request),
+    return to(
+        DashboardOut,
+        agents.dashboard(
+            session,
+            actor(request),
+            clock.today(),
+            work_calendar(session),
+            agent_user_id=agent_id,
+            lang=request_lang(request),
+        ),
     )
 
 
@@ -93,8 +124,8 @@ def agent_dashboard(
 )
 def my_projects(
     request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {"items": agents.agent_projects(session, actor(request))}
+) -> AgentProjectsOut:
+    return to(AgentProjectsOut, {"items": agents.agent_projects(session, actor(request))})
 
 
 @get(
@@ -108,8 +139,11 @@ def my_projects(
 )
 def agent_projects(
     agent_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {"items": agents.agent_projects(session, actor(request), agent_user_id=agent_id)}
+) -> AgentProjectsOut:
+    return to(
+        AgentProjectsOut,
+        {"items": agents.agent_projects(session, actor(request), agent_user_id=agent_id)},
+    )
 
 
 @get(
@@ -127,15 +161,18 @@ def my_inbox(
     unread: Annotated[bool, QueryParameter()] = False,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
-) -> dict[str, Any]:
+) -> InboxOut:
     """Alerts raised by the daily scan: newest day first, overdue before warning."""
-    return agents.inbox(
-        session,
-        actor(request),
-        unread_only=unread,
-        limit=limit,
-        offset=offset,
-        lang=request_lang(request),
+    return to(
+        InboxOut,
+        agents.inbox(
+            session,
+            actor(request),
+            unread_only=unread,
+            limit=limit,
+            offset=offset,
+            lang=request_lang(request),
+        ),
     )
 
 
@@ -158,10 +195,10 @@ class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def mark_read(
     data: JSONBody[ReadIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[Any]:
+) -> Response[MarkedOut]:
     def act() -> tuple[int, Any]:
         n = agents.mark_read(session, actor(request), data.ids, everything=data.all)
-        return 200, {"marked": n}
+        return 200, MarkedOut(marked=n)
 
     return idempotent(session, request, data, act)
 
@@ -182,10 +219,13 @@ def workload(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> WorkloadOut:
     """Per agent: regions, industries, capacity, active and completed projects, utilisation,
     projects at risk today, open follow-up actions, unread alerts; and unassigned projects."""
-    return agents.workload(session, actor(request), clock.today(), work_calendar(session))
+    return to(
+        WorkloadOut,
+        agents.workload(session, actor(request), clock.today(), work_calendar(session)),
+    )
 
 
 class ProfileIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -213,7 +253,7 @@ def save_profile(
     data: JSONBody[ProfileIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[AgentProfileOut]:
     def act() -> tuple[int, Any]:
         row = agents.save_profile(
             session,
@@ -227,7 +267,7 @@ def save_profile(
         )
         user = session.get(UserRow, row.user_id)
         assert user is not None
-        return 200, agents.profile_out(session, user, row)
+        return 200, to(AgentProfileOut, agents.profile_out(session, user, row))
 
     return idempotent(session, request, data, act)
 
@@ -255,7 +295,7 @@ def save_contact(
     data: JSONBody[ContactIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[DepartmentContactOut]:
     def act() -> tuple[int, Any]:
         d = agents.save_department_contact(
             session,
@@ -265,13 +305,16 @@ def save_contact(
             phone=data.phone,
             address=data.address,
         )
-        return 200, {
-            "code": d.code,
-            "name": d.name,
-            "contact_person": d.contact_person,
-            "phone": d.phone,
-            "address": d.address,
-        }
+        return 200, to(
+            DepartmentContactOut,
+            {
+                "code": d.code,
+                "name": d.name,
+                "contact_person": d.contact_person,
+                "phone": d.phone,
+                "address": d.address,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -290,17 +333,20 @@ def scan(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ScanOut:
     """What the daily job runs: raises today's alerts into the agents' inboxes (once a day each)."""
     result = agents.scan_alerts(session, clock.today(), work_calendar(session))
     session.commit()
-    return {
-        "on": result.on.isoformat(),
-        "projects": result.projects,
-        "alerts": len(result.alerts),
-        "new": result.new,
-        "at_risk": result.at_risk,
-    }
+    return to(
+        ScanOut,
+        {
+            "on": result.on.isoformat(),
+            "projects": result.projects,
+            "alerts": len(result.alerts),
+            "new": result.new,
+            "at_risk": result.at_risk,
+        },
+    )
 
 
 @get(
@@ -349,9 +395,9 @@ def agent_calendar(
 )
 def project_agent(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> ProjectAgentOut:
     """An enterprise sees its own project's agent (404 for another's project)."""
-    return agents.project_agent(session, actor(request), project_id)
+    return to(ProjectAgentOut, agents.project_agent(session, actor(request), project_id))
 
 
 class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -375,13 +421,13 @@ def reassign(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[ProjectAgentOut]:
     """Administrators only; the reason is kept in the assignment history."""
 
     def act() -> tuple[int, Any]:
         who = actor(request)
         agents.reassign(session, who, project_id, data.agent_id, data.reason, clock.today())
-        return 200, agents.project_agent(session, who, project_id)
+        return 200, to(ProjectAgentOut, agents.project_agent(session, who, project_id))
 
     return idempotent(session, request, data, act)
 
@@ -397,12 +443,15 @@ def reassign(
 )
 def assignment_history(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {
-        "items": agents.assignment_history(
-            session, actor(request), project_id, request_lang(request)
-        )
-    }
+) -> AssignmentsOut:
+    return to(
+        AssignmentsOut,
+        {
+            "items": agents.assignment_history(
+                session, actor(request), project_id, request_lang(request)
+            )
+        },
+    )
 
 
 @get(
@@ -419,16 +468,19 @@ def checklist(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ChecklistOut:
     """落点前 / 落点后 / 竣工后: items with their status and dates, materials to gather, department
     contacts, joint meetings and actions, commitment checkpoints, my notes — from the live plan."""
-    return agents.checklist(
-        session,
-        actor(request),
-        project_id,
-        clock.today(),
-        work_calendar(session),
-        request_lang(request),
+    return to(
+        ChecklistOut,
+        agents.checklist(
+            session,
+            actor(request),
+            project_id,
+            clock.today(),
+            work_calendar(session),
+            request_lang(request),
+        ),
     )
 
 
@@ -456,7 +508,7 @@ def set_note(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[NoteOut]:
     def act() -> tuple[int, Any]:
         row = agents.set_note(
             session,
@@ -467,12 +519,15 @@ def set_note(
             done=data.done,
             on=clock.today(),
         )
-        return 200, {
-            "key": row.entry_key,
-            "note": row.note,
-            "done": row.done,
-            "done_on": row.done_on.isoformat() if row.done_on else None,
-        }
+        return 200, to(
+            NoteOut,
+            {
+                "key": row.entry_key,
+                "note": row.note,
+                "done": row.done,
+                "done_on": row.done_on.isoformat() if row.done_on else None,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -491,12 +546,12 @@ def list_milestones(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> MilestonesOut:
     lang = request_lang(request)
     found = agents.milestones(
         session, actor(request), project_id, clock.today(), work_calendar(session)
     )
-    return {"items": [m.to_dict(lang) for m in found]}
+    return to(MilestonesOut, {"items": [m.to_dict(lang) for m in found]})
 
 
 class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -521,7 +576,7 @@ def add_milestone(
     data: JSONBody[MilestoneIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[MilestoneAdded]:
     def act() -> tuple[int, Any]:
         row = agents.add_milestone(
             session,
@@ -532,12 +587,15 @@ def add_milestone(
             title_en=data.title_en,
             note=data.note,
         )
-        return 201, {
-            "id": row.id,
-            "key": f"manual-{row.id}",
-            "title": row.title,
-            "due_on": row.due_on.isoformat(),
-        }
+        return 201, to(
+            MilestoneAdded,
+            {
+                "id": row.id,
+                "key": f"manual-{row.id}",
+                "title": row.title,
+                "due_on": row.due_on.isoformat(),
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -563,12 +621,14 @@ def milestone_met(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[MilestoneMet]:
     def act() -> tuple[int, Any]:
         row = agents.mark_milestone_met(
             session, actor(request), project_id, milestone_id, data.met_on or clock.today()
         )
-        return 200, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
+        return 200, to(
+            MilestoneMet, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
+        )
 
     return idempotent(session, request, data, act)
 
@@ -584,8 +644,11 @@ def milestone_met(
 )
 def list_meetings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {"items": agents.meetings(session, actor(request), project_id, request_lang(request))}
+) -> MeetingsOut:
+    return to(
+        MeetingsOut,
+        {"items": agents.meetings(session, actor(request), project_id, request_lang(request))},
+    )
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -614,7 +677,7 @@ def create_meeting(
     data: JSONBody[MeetingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[MeetingOut]:
     def act() -> tuple[int, Any]:
         who = actor(request)
         row = agents.create_meeting(
@@ -628,7 +691,9 @@ def create_meeting(
             agenda=data.agenda,
             persons=data.persons,
         )
-        return 201, agents.get_meeting(session, who, project_id, row.id, request_lang(request))
+        return 201, to(
+            MeetingOut, agents.get_meeting(session, who, project_id, row.id, request_lang(request))
+        )
 
     return idempotent(session, request, data, act)
 
@@ -647,9 +712,10 @@ def get_meeting(
     meeting_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> dict[str, Any]:
-    return agents.get_meeting(
-        session, actor(request), project_id, meeting_id, request_lang(request)
+) -> MeetingOut:
+    return to(
+        MeetingOut,
+        agents.get_meeting(session, actor(request), project_id, meeting_id, request_lang(request)),
     )
 
 
@@ -686,7 +752,7 @@ def record_minutes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[MeetingOut]:
     def act() -> tuple[int, Any]:
         who = actor(request)
         agents.record_minutes(
@@ -701,7 +767,10 @@ def record_minutes(
             ],
             on=clock.today(),
         )
-        return 200, agents.get_meeting(session, who, project_id, meeting_id, request_lang(request))
+        return 200, to(
+            MeetingOut,
+            agents.get_meeting(session, who, project_id, meeting_id, request_lang(request)),
+        )
 
     return idempotent(session, request, data, act)
 
@@ -728,7 +797,7 @@ def close_action(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[ActionOut]:
     def act() -> tuple[int, Any]:
         row = agents.close_action(
             session,
@@ -739,7 +808,7 @@ def close_action(
             on=clock.today(),
             note=data.note,
         )
-        return 200, agents.action_out(row)
+        return 200, to(ActionOut, agents.action_out(row))
 
     return idempotent(session, request, data, act)
 
