@@ -14,6 +14,10 @@ T = TypeVar("T")
 CHECK = bool(os.environ.get("ONETRIP_CHECK_SCHEMAS"))
 
 
+#: A figure that is an integer when whole (kept as the service gives it: ``3`` stays ``3``).
+Number = int | float
+
+
 class Out(msgspec.Struct, kw_only=True):
     """An answer body.  Keys a service leaves out are ``UNSET`` fields (omitted when encoded)."""
 
