@@ -358,6 +358,7 @@ def scan(
     responses=problems(*READ),
     summary="代办员日程 (iCalendar) An agent's milestones and meetings",
     media_type="text/calendar",
+    response_description="iCalendar (RFC 5545): VEVENT 里程碑与会议，VTODO 跟进事项",
 )
 def agent_calendar(
     agent_id: IdPath,

@@ -331,10 +331,11 @@ def get_commitment(
     responses=problems(*READ),
     media_type="application/json",
     summary="待签名的规范字节 The canonical bytes to sign (RFC 8785)",
+    response_description="承诺书文档的规范 JSON 字节（RFC 8785）The commitment document's canonical JSON bytes",
 )
 def canonical(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:  # the document (a JSON object), sent as its exact bytes
     c = cs.get_commitment(session, actor(request), commitment_id)
     return Response(
         c.document.encode(),
@@ -405,6 +406,7 @@ def accept(
     responses=problems(*READ),
     media_type="application/pdf",
     summary="承诺书 PDF The commitment letter",
+    response_description="承诺书 PDF（含签名指纹与台账序号）The letter as PDF",
 )
 def letter(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
@@ -555,6 +557,7 @@ def set_policy(
     responses=problems(*READ),
     media_type="application/pdf",
     summary="片区履约情况报告 A zone's compliance report",
+    response_description="片区履约报告 PDF The zone's compliance report as PDF",
 )
 def compliance_report(
     zone: FromPath[str], session: NamedDependency[Session], clock: NamedDependency[Clock]

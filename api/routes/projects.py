@@ -376,6 +376,7 @@ def upload_material(
     responses=problems(*READ),
     summary="下载材料 Download a material",
     media_type="application/octet-stream",
+    response_description="材料原文件 The material's file as uploaded (its SHA-256 is the ETag)",
 )
 def download_material(
     project_id: IdPath,

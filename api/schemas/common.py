@@ -52,3 +52,30 @@ def _diff(a: Any, b: Any, where: str = "") -> str:
                 return d
         return "" if len(a) == len(b) else f"{where} length"
     return "" if a == b else f"{where}: {a!r} != {b!r}"
+
+
+class HealthOut(Out):
+    """The database answers; ``revision`` is its schema revision, ``head`` the code's."""
+
+    status: str
+    revision: str | None
+    head: str
+
+
+class LivenessOut(Out):
+    status: str
+
+
+class ReadinessCheck(Out):
+    ok: bool
+    error: str | msgspec.UnsetType = msgspec.UNSET
+    current: str | msgspec.UnsetType | None = msgspec.UNSET
+    head: str | msgspec.UnsetType | None = msgspec.UNSET
+    backend: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ReadinessOut(Out):
+    """``checks``: database, migrations, jobs — each ``ok`` or naming what is wrong."""
+
+    status: str
+    checks: dict[str, ReadinessCheck]
