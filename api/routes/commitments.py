@@ -335,10 +335,10 @@ def get_commitment(
 )
 def canonical(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[dict[str, Any]]:  # the document (a JSON object), sent as its exact bytes
+) -> Response[dict[str, Any]]:
     c = cs.get_commitment(session, actor(request), commitment_id)
     return Response(
-        c.document.encode(),
+        c.document.encode(),  # type: ignore[arg-type]  # the JSON object, as its exact bytes
         media_type="application/json",
         headers={
             "Digest": f"sha-256={base64.b64encode(bytes.fromhex(c.document_sha256)).decode()}"

@@ -132,8 +132,20 @@ class MarkedOut(Out):
     marked: int
 
 
-class AgentWorkload(AgentProfileOut):
-    active: int  # active projects carried; ``enabled`` says whether the agent is active
+class AgentWorkload(Out):
+    """An agent's profile with its figures: ``active`` counts the active projects carried,
+    ``enabled`` says whether the agent takes new ones."""
+
+    id: int
+    username: str
+    name: str
+    phone: str
+    email: str
+    office: str
+    regions: list[str]
+    industries: list[str]
+    capacity: int
+    active: int
     enabled: bool
     completed: int
     at_risk: int

@@ -14,8 +14,9 @@ T = TypeVar("T")
 CHECK = bool(os.environ.get("ONETRIP_CHECK_SCHEMAS"))
 
 
-#: A figure that is an integer when whole (kept as the service gives it: ``3`` stays ``3``).
-Number = int | float
+#: A figure (JSON Schema's ``number`` holds integers too; ``int | float`` would document a
+#: ``oneOf`` that a whole number like ``55.0`` matches twice).
+Number = float
 
 
 class Out(msgspec.Struct, kw_only=True):
