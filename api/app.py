@@ -35,6 +35,7 @@ from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
 from api.pages.layout import error_page
 from api.ratelimit import LoginLimiter
+from api.schemas.common import HealthOut
 from api.settings import Settings
 from storage.engine import begin_write, make_engine, make_session_factory
 from storage.migrate import ensure_schema, head_revision
@@ -93,10 +94,10 @@ def provide_settings(state: State) -> Settings:
     security=[{}],
     responses=problems(),
 )
-def health(session: NamedDependency[Session]) -> dict[str, Any]:
+def health(session: NamedDependency[Session]) -> HealthOut:
     """Answers when the database does; names the schema revision."""
     revision = session.execute(text("select version_num from alembic_version")).scalar()
-    return {"status": "ok", "revision": revision, "head": head_revision()}
+    return HealthOut(status="ok", revision=revision, head=head_revision())
 
 
 def route_handlers() -> list[Any]:

@@ -27,6 +27,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, Parameter, QueryParameter
 from sqlalchemy.orm import Session
 
+from api.schemas.plots import (
+    Collection,
+    Collections,
+    Conformance,
+    Feature,
+    FeatureCollection,
+    LandingPage,
+)
 from i18n import Malformed, NotFound
 from landplots import service
 from landplots.features import plot_properties, zone_properties
@@ -83,7 +91,8 @@ BAD = {
 MISSING = {404: _problem(404, "不存在 Not found")}
 
 
-def _json(body: Any, media_type: str = JSON) -> Response[dict[str, Any]]:
+def _json(body: Any, media_type: str = JSON) -> Response[Any]:
+    # pre-encoded: the geometries are GEOS's GeoJSON spliced in raw (api.schemas.plots describes it)
     return Response(msgspec.json.encode(body), media_type=media_type)
 
 
@@ -146,7 +155,7 @@ def _collection_doc(base: str, cid: str, session: NamedDependency[Session]) -> d
     responses=BAD,
     include_in_schema=True,
 )
-def landing_page(request: Request) -> Response[dict[str, Any]]:
+def landing_page(request: Request) -> Response[LandingPage]:
     """标准地 OGC API – Features 入口页。Landing page of the OGC API – Features."""
     _check_params(request, frozenset())
     base = _base(request)
@@ -195,7 +204,7 @@ def landing_page(request: Request) -> Response[dict[str, Any]]:
     sync_to_thread=True,
     responses=BAD,
 )
-def conformance(request: Request) -> Response[dict[str, Any]]:
+def conformance(request: Request) -> Response[Conformance]:
     """Conformance classes: Core, GeoJSON, OpenAPI 3.0."""
     _check_params(request, frozenset())
     return _json({"conformsTo": CONFORMANCE})
@@ -210,7 +219,7 @@ def conformance(request: Request) -> Response[dict[str, Any]]:
     sync_to_thread=True,
     responses=BAD,
 )
-def collections(request: Request, session: NamedDependency[Session]) -> Response[dict[str, Any]]:
+def collections(request: Request, session: NamedDependency[Session]) -> Response[Collections]:
     """The collections: ``plots`` and ``zones``."""
     _check_params(request, frozenset())
     base = _base(request)
@@ -242,7 +251,7 @@ def _collection_id(collection_id: FromPath[str]) -> str:
 )
 def collection(
     request: Request, session: NamedDependency[Session], collection_id: FromPath[str]
-) -> Response[dict[str, Any]]:
+) -> Response[Collection]:
     """One collection's description, with its extent."""
     _check_params(request, frozenset())
     return _json(_collection_doc(_base(request), _collection_id(collection_id), session))
@@ -404,7 +413,7 @@ def items(
         list[str] | None,
         Parameter(description="plots: 指标条件 indicator condition, e.g. tax_per_mu.lower>=25"),
     ] = None,
-) -> Response[dict[str, Any]]:
+) -> Response[FeatureCollection]:
     """Features of a collection, filtered by bbox and properties, a page at a time."""
     cid = _collection_id(collection_id)
     filters = frozenset(PLOT_FILTERS) if cid == "plots" else frozenset()
@@ -459,7 +468,7 @@ def item(
     session: NamedDependency[Session],
     collection_id: FromPath[str],
     feature_id: FromPath[str],
-) -> Response[dict[str, Any]]:
+) -> Response[Feature]:
     """One feature by its code."""
     cid = _collection_id(collection_id)
     _check_params(request, frozenset())

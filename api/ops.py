@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 from prometheus_client import (
     CollectorRegistry,
@@ -36,6 +37,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from api.schemas.common import LivenessOut, ReadinessOut, to
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -201,9 +204,9 @@ def observe_requests(app: Any) -> Any:
     sync_to_thread=False,
     summary="进程存活 Liveness",
 )
-def liveness() -> dict[str, str]:
+def liveness() -> LivenessOut:
     """The process answers (no dependency is checked: restart it only when this fails)."""
-    return {"status": "ok"}
+    return LivenessOut(status="ok")
 
 
 def readiness_checks(state: Any) -> dict[str, dict[str, Any]]:
@@ -236,13 +239,19 @@ def readiness_checks(state: Any) -> dict[str, dict[str, Any]]:
     security=[{}],
     sync_to_thread=True,
     summary="可以接收请求 Readiness",
+    responses={
+        503: ResponseSpec(
+            data_container=ReadinessOut,
+            description="未就绪（列出原因）Not ready: names what is not",
+        )
+    },
 )
-def readiness(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+def readiness(request: Request[Any, Any, Any]) -> Response[ReadinessOut]:
     """200 when the database, the schema and the job engine are all ready; 503 naming what is not."""
     checks = readiness_checks(request.app.state)
     ready = all(c["ok"] for c in checks.values())
     return Response(
-        {"status": "ready" if ready else "not ready", "checks": checks},
+        to(ReadinessOut, {"status": "ready" if ready else "not ready", "checks": checks}),
         status_code=200 if ready else 503,
     )
 
@@ -313,6 +322,7 @@ METRICS_MEDIA_TYPE = "text/plain; version=0.0.4"
     sync_to_thread=True,
     summary="Prometheus 指标 Metrics",
     media_type=METRICS_MEDIA_TYPE,
+    response_description="Prometheus 文本格式 The Prometheus text exposition format",
 )
 def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus text exposition format."""

@@ -24,6 +24,9 @@ from storage.migrate import reset_database, upgrade
 PG_URL = os.environ.get("ONETRIP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKENDS = ["sqlite", "postgresql"]
+#: The routes' answers are checked to keep every key and value of the services' dicts
+#: (api.schemas.common.to); read when api.schemas is first imported, after this.
+os.environ.setdefault("ONETRIP_CHECK_SCHEMAS", "1")
 
 
 def _worker() -> str:

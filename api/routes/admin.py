@@ -19,6 +19,20 @@ from api.clock import Clock
 from api.openapi import WRITE, problems
 from api.routes.common import MAX_ID, Id, actor, idempotent, principal
 from api.routes.projects import audit_out
+from api.schemas.admin import (
+    ArrangementOut,
+    AuditPage,
+    CalendarYearOut,
+    CatalogueLoaded,
+    ClockScanOut,
+    DepartmentsOut,
+    EnterpriseCreated,
+    EnterprisesOut,
+    JobStatusOut,
+    UserOut,
+    UsersOut,
+)
+from api.schemas.common import to
 from approvals.calendar import arrangement_to_document
 from approvals.catalog import parse_catalog
 from approvals.errors import ProjectError
@@ -56,11 +70,11 @@ def user_out(u: UserRow) -> dict[str, Any]:
 def list_users(
     session: NamedDependency[Session],
     role: Annotated[str | None, QueryParameter(max_length=20)] = None,
-) -> dict[str, Any]:
+) -> UsersOut:
     q = select(UserRow).order_by(UserRow.id)
     if role:
         q = q.where(UserRow.role == role)
-    return {"items": [user_out(u) for u in session.scalars(q)]}
+    return to(UsersOut, {"items": [user_out(u) for u in session.scalars(q)]})
 
 
 @post(
@@ -75,10 +89,10 @@ def list_users(
 )
 def create_user_route(
     data: JSONBody[UserIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[Any]:
+) -> Response[UserOut]:
     def act() -> tuple[int, Any]:
         user = add_user(session, actor(request), NewUser(**msgspec.structs.asdict(data)))
-        return 201, user_out(user)
+        return 201, to(UserOut, user_out(user))
 
     return idempotent(session, request, {**msgspec.to_builtins(data), "password": "***"}, act)
 
@@ -101,19 +115,22 @@ class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
     responses=problems(400, 401, 403, 503),
     summary="企业 Enterprises",
 )
-def list_enterprises(session: NamedDependency[Session]) -> dict[str, Any]:
-    return {
-        "items": [
-            {
-                "id": e.id,
-                "name": e.name,
-                "credit_code": e.credit_code,
-                "contact_name": e.contact_name,
-                "phone": e.phone,
-            }
-            for e in session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id))
-        ]
-    }
+def list_enterprises(session: NamedDependency[Session]) -> EnterprisesOut:
+    return to(
+        EnterprisesOut,
+        {
+            "items": [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "credit_code": e.credit_code,
+                    "contact_name": e.contact_name,
+                    "phone": e.phone,
+                }
+                for e in session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id))
+            ]
+        },
+    )
 
 
 @post(
@@ -128,7 +145,7 @@ def list_enterprises(session: NamedDependency[Session]) -> dict[str, Any]:
 )
 def create_enterprise(
     data: JSONBody[EnterpriseIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[Any]:
+) -> Response[EnterpriseCreated]:
     def act() -> tuple[int, Any]:
         if session.scalar(
             select(EnterpriseRow.id).where(EnterpriseRow.credit_code == data.credit_code)
@@ -155,7 +172,9 @@ def create_enterprise(
             entity_id=e.id,
             after={"name": e.name, "credit_code": e.credit_code},
         )
-        return 201, {"id": e.id, "name": e.name, "credit_code": e.credit_code}
+        return 201, to(
+            EnterpriseCreated, {"id": e.id, "name": e.name, "credit_code": e.credit_code}
+        )
 
     return idempotent(session, request, data, act)
 
@@ -168,20 +187,23 @@ def create_enterprise(
     responses=problems(400, 401, 503),
     summary="审批部门 Departments",
 )
-def list_departments(session: NamedDependency[Session]) -> dict[str, Any]:
-    return {
-        "items": [
-            {
-                "code": d.code,
-                "name": d.name,
-                "name_en": d.name_en,
-                "contact_person": d.contact_person,
-                "phone": d.phone,
-                "address": d.address,
-            }
-            for d in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
-        ]
-    }
+def list_departments(session: NamedDependency[Session]) -> DepartmentsOut:
+    return to(
+        DepartmentsOut,
+        {
+            "items": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "name_en": d.name_en,
+                    "contact_person": d.contact_person,
+                    "phone": d.phone,
+                    "address": d.address,
+                }
+                for d in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
+            ]
+        },
+    )
 
 
 @post(
@@ -198,7 +220,7 @@ def load_catalog(
     data: JSONBody[dict[str, Any]],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[CatalogueLoaded]:
     """The body is a catalogue document (JSON); every problem is listed in ``errors``.  The new
     version becomes active; filed projects keep theirs."""
 
@@ -220,14 +242,17 @@ def load_catalog(
                 "items": len(catalogue.items),
             },
         )
-        return 201, {
-            "id": row.id,
-            "code": row.code,
-            "version": row.version,
-            "sha256": row.sha256,
-            "items": len(catalogue.items),
-            "active": row.active,
-        }
+        return 201, to(
+            CatalogueLoaded,
+            {
+                "id": row.id,
+                "code": row.code,
+                "version": row.version,
+                "sha256": row.sha256,
+                "items": len(catalogue.items),
+                "active": row.active,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -246,10 +271,10 @@ def load_arrangement(
     data: JSONBody[dict[str, Any]],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[ArrangementOut]:
     def act() -> tuple[int, Any]:
         arrangement = load_calendar_arrangement(session, actor(request), data)
-        return 201, arrangement_to_document(arrangement)
+        return 201, to(ArrangementOut, arrangement_to_document(arrangement))
 
     return idempotent(session, request, data, act)
 
@@ -264,14 +289,14 @@ def load_arrangement(
 )
 def calendar_year(
     year: Annotated[int, PathParameter(ge=2004, le=2099)], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> CalendarYearOut:
     if not 2004 <= year <= 2099:
         raise Malformed(f"年份 {year} 超出 2004–2099", f"year {year} is outside 2004–2099")
     cal = work_calendar(session)
     arrangement = cal.arrangement(year)
     if arrangement is None:
-        return {"year": year, "known": False, "holidays": [], "workdays": []}
-    return {**arrangement_to_document(arrangement), "known": True}
+        return to(CalendarYearOut, {"year": year, "known": False, "holidays": [], "workdays": []})
+    return to(CalendarYearOut, {**arrangement_to_document(arrangement), "known": True})
 
 
 @post(
@@ -288,15 +313,18 @@ def scan(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ClockScanOut:
     raised = scan_clocks(session, clock.today(), work_calendar(session))
     session.commit()
-    return {
-        "escalations": [
-            {"task_id": e.task_id, "level": e.level, "raised_on": e.raised_on.isoformat()}
-            for e in raised
-        ]
-    }
+    return to(
+        ClockScanOut,
+        {
+            "escalations": [
+                {"task_id": e.task_id, "level": e.level, "raised_on": e.raised_on.isoformat()}
+                for e in raised
+            ]
+        },
+    )
 
 
 @get(
@@ -314,13 +342,15 @@ def audit(
     actor: Annotated[str | None, QueryParameter(max_length=100)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     offset: Annotated[int, QueryParameter(ge=0, le=10**9)] = 0,
-) -> dict[str, Any]:
+) -> AuditPage:
     q = select(AuditRow).order_by(AuditRow.id.desc())
     if project_id is not None:
         q = q.where(AuditRow.project_id == project_id)
     if actor:
         q = q.where(AuditRow.actor == actor)
-    return {"items": [audit_out(r) for r in session.scalars(q.limit(limit).offset(offset))]}
+    return to(
+        AuditPage, {"items": [audit_out(r) for r in session.scalars(q.limit(limit).offset(offset))]}
+    )
 
 
 @get(
@@ -334,13 +364,19 @@ def audit(
 )
 def job_status_route(
     request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> JobStatusOut:
     """The job engine, its queue depth, and the latest runs — failures first, with their error."""
     from api.jobs.status import job_status
 
     settings = request.app.state.settings
-    return job_status(
-        session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
+    return to(
+        JobStatusOut,
+        job_status(
+            session,
+            settings.database_url,
+            settings.jobs,
+            jobs=getattr(request.app.state, "jobs", None),
+        ),
     )
 
 

@@ -34,6 +34,27 @@ from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import MAX_ID, Id, IdPath, actor, idempotent
+from api.schemas.agents import (
+    ActionOut,
+    AgentProfileOut,
+    AgentProjectsOut,
+    AssignmentsOut,
+    ChecklistOut,
+    DashboardOut,
+    DepartmentContactOut,
+    InboxOut,
+    MarkedOut,
+    MeetingOut,
+    MeetingsOut,
+    MilestoneAdded,
+    MilestoneMet,
+    MilestonesOut,
+    NoteOut,
+    ProjectAgentOut,
+    ScanOut,
+    WorkloadOut,
+)
+from api.schemas.common import to
 from approvals.service import work_calendar
 
 # --- the agent's own views ----------------------------------------------------------------------
@@ -53,16 +74,19 @@ def my_dashboard(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> DashboardOut:
     """My projects, at-risk ones first (overdue, warning, most behind plan), each with today's
     alerts, its phase, next milestone, open actions and next meeting; and my figures."""
-    return dashboard_service.dashboard(
-        session,
-        actor(request),
-        clock.today(),
-        work_calendar(session),
-        lang=request_lang(request),
-        checkpoints=checkpoints,
+    return to(
+        DashboardOut,
+        dashboard_service.dashboard(
+            session,
+            actor(request),
+            clock.today(),
+            work_calendar(session),
+            lang=request_lang(request),
+            checkpoints=checkpoints,
+        ),
     )
 
 
@@ -81,16 +105,19 @@ def agent_dashboard(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> DashboardOut:
     """Administrators and regulators read any agent's dashboard; an agent only their own."""
-    return dashboard_service.dashboard(
-        session,
-        actor(request),
-        clock.today(),
-        work_calendar(session),
-        agent_user_id=agent_id,
-        lang=request_lang(request),
-        checkpoints=checkpoints,
+    return to(
+        DashboardOut,
+        dashboard_service.dashboard(
+            session,
+            actor(request),
+            clock.today(),
+            work_calendar(session),
+            agent_user_id=agent_id,
+            lang=request_lang(request),
+            checkpoints=checkpoints,
+        ),
     )
 
 
@@ -105,8 +132,10 @@ def agent_dashboard(
 )
 def my_projects(
     request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {"items": dashboard_service.agent_projects(session, actor(request))}
+) -> AgentProjectsOut:
+    return to(
+        AgentProjectsOut, {"items": dashboard_service.agent_projects(session, actor(request))}
+    )
 
 
 @get(
@@ -120,10 +149,15 @@ def my_projects(
 )
 def agent_projects(
     agent_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {
-        "items": dashboard_service.agent_projects(session, actor(request), agent_user_id=agent_id)
-    }
+) -> AgentProjectsOut:
+    return to(
+        AgentProjectsOut,
+        {
+            "items": dashboard_service.agent_projects(
+                session, actor(request), agent_user_id=agent_id
+            )
+        },
+    )
 
 
 @get(
@@ -141,15 +175,18 @@ def my_inbox(
     unread: Annotated[bool, QueryParameter()] = False,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
-) -> dict[str, Any]:
+) -> InboxOut:
     """Alerts raised by the daily scan: newest day first, overdue before warning."""
-    return inbox_service.inbox(
-        session,
-        actor(request),
-        unread_only=unread,
-        limit=limit,
-        offset=offset,
-        lang=request_lang(request),
+    return to(
+        InboxOut,
+        inbox_service.inbox(
+            session,
+            actor(request),
+            unread_only=unread,
+            limit=limit,
+            offset=offset,
+            lang=request_lang(request),
+        ),
     )
 
 
@@ -172,10 +209,10 @@ class ReadIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def mark_read(
     data: JSONBody[ReadIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[Any]:
+) -> Response[MarkedOut]:
     def act() -> tuple[int, Any]:
         n = inbox_service.mark_read(session, actor(request), data.ids, everything=data.all)
-        return 200, {"marked": n}
+        return 200, MarkedOut(marked=n)
 
     return idempotent(session, request, data, act)
 
@@ -197,11 +234,14 @@ def workload(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> WorkloadOut:
     """Per agent: regions, industries, capacity, active and completed projects, utilisation,
     projects at risk today, open follow-up actions, unread alerts; and unassigned projects."""
-    return dashboard_service.workload(
-        session, actor(request), clock.today(), work_calendar(session), checkpoints=checkpoints
+    return to(
+        WorkloadOut,
+        dashboard_service.workload(
+            session, actor(request), clock.today(), work_calendar(session), checkpoints=checkpoints
+        ),
     )
 
 
@@ -230,7 +270,7 @@ def save_profile(
     data: JSONBody[ProfileIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[AgentProfileOut]:
     def act() -> tuple[int, Any]:
         row = profiles_service.save_profile(
             session,
@@ -244,7 +284,7 @@ def save_profile(
         )
         user = session.get(UserRow, row.user_id)
         assert user is not None
-        return 200, profiles_service.profile_out(session, user, row)
+        return 200, to(AgentProfileOut, profiles_service.profile_out(session, user, row))
 
     return idempotent(session, request, data, act)
 
@@ -272,7 +312,7 @@ def save_contact(
     data: JSONBody[ContactIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[DepartmentContactOut]:
     def act() -> tuple[int, Any]:
         d = profiles_service.save_department_contact(
             session,
@@ -282,13 +322,16 @@ def save_contact(
             phone=data.phone,
             address=data.address,
         )
-        return 200, {
-            "code": d.code,
-            "name": d.name,
-            "contact_person": d.contact_person,
-            "phone": d.phone,
-            "address": d.address,
-        }
+        return 200, to(
+            DepartmentContactOut,
+            {
+                "code": d.code,
+                "name": d.name,
+                "contact_person": d.contact_person,
+                "phone": d.phone,
+                "address": d.address,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -308,19 +351,22 @@ def scan(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ScanOut:
     """What the daily job runs: raises today's alerts into the agents' inboxes (once a day each)."""
     result = alert_scan_service.scan_alerts(
         session, clock.today(), work_calendar(session), checkpoints=checkpoints
     )
     session.commit()
-    return {
-        "on": result.on.isoformat(),
-        "projects": result.projects,
-        "alerts": len(result.alerts),
-        "new": result.new,
-        "at_risk": result.at_risk,
-    }
+    return to(
+        ScanOut,
+        {
+            "on": result.on.isoformat(),
+            "projects": result.projects,
+            "alerts": len(result.alerts),
+            "new": result.new,
+            "at_risk": result.at_risk,
+        },
+    )
 
 
 @get(
@@ -332,6 +378,7 @@ def scan(
     responses=problems(*READ),
     summary="代办员日程 (iCalendar) An agent's milestones and meetings",
     media_type="text/calendar",
+    response_description="iCalendar (RFC 5545): VEVENT 里程碑与会议，VTODO 跟进事项",
 )
 def agent_calendar(
     agent_id: IdPath,
@@ -371,9 +418,11 @@ def agent_calendar(
 )
 def project_agent(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> ProjectAgentOut:
     """An enterprise sees its own project's agent (404 for another's project)."""
-    return assignment_service.project_agent(session, actor(request), project_id)
+    return to(
+        ProjectAgentOut, assignment_service.project_agent(session, actor(request), project_id)
+    )
 
 
 class ReassignIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -397,7 +446,7 @@ def reassign(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[ProjectAgentOut]:
     """Administrators only; the reason is kept in the assignment history."""
 
     def act() -> tuple[int, Any]:
@@ -405,7 +454,7 @@ def reassign(
         assignment_service.reassign(
             session, who, project_id, data.agent_id, data.reason, clock.today()
         )
-        return 200, assignment_service.project_agent(session, who, project_id)
+        return 200, to(ProjectAgentOut, assignment_service.project_agent(session, who, project_id))
 
     return idempotent(session, request, data, act)
 
@@ -421,12 +470,15 @@ def reassign(
 )
 def assignment_history(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {
-        "items": assignment_service.assignment_history(
-            session, actor(request), project_id, request_lang(request)
-        )
-    }
+) -> AssignmentsOut:
+    return to(
+        AssignmentsOut,
+        {
+            "items": assignment_service.assignment_history(
+                session, actor(request), project_id, request_lang(request)
+            )
+        },
+    )
 
 
 @get(
@@ -444,17 +496,20 @@ def checklist(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ChecklistOut:
     """落点前 / 落点后 / 竣工后: items with their status and dates, materials to gather, department
     contacts, joint meetings and actions, commitment checkpoints, my notes — from the live plan."""
-    return checklist_service.checklist(
-        session,
-        actor(request),
-        project_id,
-        clock.today(),
-        work_calendar(session),
-        request_lang(request),
-        checkpoints=checkpoints,
+    return to(
+        ChecklistOut,
+        checklist_service.checklist(
+            session,
+            actor(request),
+            project_id,
+            clock.today(),
+            work_calendar(session),
+            request_lang(request),
+            checkpoints=checkpoints,
+        ),
     )
 
 
@@ -483,7 +538,7 @@ def set_note(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[NoteOut]:
     def act() -> tuple[int, Any]:
         row = checklist_service.set_note(
             session,
@@ -495,12 +550,15 @@ def set_note(
             on=clock.today(),
             checkpoints=checkpoints,
         )
-        return 200, {
-            "key": row.entry_key,
-            "note": row.note,
-            "done": row.done,
-            "done_on": row.done_on.isoformat() if row.done_on else None,
-        }
+        return 200, to(
+            NoteOut,
+            {
+                "key": row.entry_key,
+                "note": row.note,
+                "done": row.done,
+                "done_on": row.done_on.isoformat() if row.done_on else None,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -520,7 +578,7 @@ def list_milestones(
     session: NamedDependency[Session],
     checkpoints: NamedDependency[CheckpointSources],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> MilestonesOut:
     lang = request_lang(request)
     found = milestones_service.milestones(
         session,
@@ -530,7 +588,7 @@ def list_milestones(
         work_calendar(session),
         checkpoints=checkpoints,
     )
-    return {"items": [m.to_dict(lang) for m in found]}
+    return to(MilestonesOut, {"items": [m.to_dict(lang) for m in found]})
 
 
 class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -555,7 +613,7 @@ def add_milestone(
     data: JSONBody[MilestoneIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[MilestoneAdded]:
     def act() -> tuple[int, Any]:
         row = milestones_service.add_milestone(
             session,
@@ -566,12 +624,15 @@ def add_milestone(
             title_en=data.title_en,
             note=data.note,
         )
-        return 201, {
-            "id": row.id,
-            "key": f"manual-{row.id}",
-            "title": row.title,
-            "due_on": row.due_on.isoformat(),
-        }
+        return 201, to(
+            MilestoneAdded,
+            {
+                "id": row.id,
+                "key": f"manual-{row.id}",
+                "title": row.title,
+                "due_on": row.due_on.isoformat(),
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -597,12 +658,14 @@ def milestone_met(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[MilestoneMet]:
     def act() -> tuple[int, Any]:
         row = milestones_service.mark_milestone_met(
             session, actor(request), project_id, milestone_id, data.met_on or clock.today()
         )
-        return 200, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
+        return 200, to(
+            MilestoneMet, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
+        )
 
     return idempotent(session, request, data, act)
 
@@ -618,12 +681,15 @@ def milestone_met(
 )
 def list_meetings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return {
-        "items": meetings_service.meetings(
-            session, actor(request), project_id, request_lang(request)
-        )
-    }
+) -> MeetingsOut:
+    return to(
+        MeetingsOut,
+        {
+            "items": meetings_service.meetings(
+                session, actor(request), project_id, request_lang(request)
+            )
+        },
+    )
 
 
 class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -652,7 +718,7 @@ def create_meeting(
     data: JSONBody[MeetingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[MeetingOut]:
     def act() -> tuple[int, Any]:
         who = actor(request)
         row = meetings_service.create_meeting(
@@ -666,8 +732,9 @@ def create_meeting(
             agenda=data.agenda,
             persons=data.persons,
         )
-        return 201, meetings_service.get_meeting(
-            session, who, project_id, row.id, request_lang(request)
+        return 201, to(
+            MeetingOut,
+            meetings_service.get_meeting(session, who, project_id, row.id, request_lang(request)),
         )
 
     return idempotent(session, request, data, act)
@@ -687,9 +754,12 @@ def get_meeting(
     meeting_id: IdPath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> dict[str, Any]:
-    return meetings_service.get_meeting(
-        session, actor(request), project_id, meeting_id, request_lang(request)
+) -> MeetingOut:
+    return to(
+        MeetingOut,
+        meetings_service.get_meeting(
+            session, actor(request), project_id, meeting_id, request_lang(request)
+        ),
     )
 
 
@@ -726,7 +796,7 @@ def record_minutes(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[MeetingOut]:
     def act() -> tuple[int, Any]:
         who = actor(request)
         meetings_service.record_minutes(
@@ -741,8 +811,11 @@ def record_minutes(
             ],
             on=clock.today(),
         )
-        return 200, meetings_service.get_meeting(
-            session, who, project_id, meeting_id, request_lang(request)
+        return 200, to(
+            MeetingOut,
+            meetings_service.get_meeting(
+                session, who, project_id, meeting_id, request_lang(request)
+            ),
         )
 
     return idempotent(session, request, data, act)
@@ -770,7 +843,7 @@ def close_action(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[ActionOut]:
     def act() -> tuple[int, Any]:
         row = meetings_service.close_action(
             session,
@@ -781,7 +854,7 @@ def close_action(
             on=clock.today(),
             note=data.note,
         )
-        return 200, meetings_service.action_out(row)
+        return 200, to(ActionOut, meetings_service.action_out(row))
 
     return idempotent(session, request, data, act)
 

@@ -16,21 +16,13 @@ from access.policy import ROLE_LABELS
 from api.auth import issue_token, principal_of
 from api.openapi import problems
 from api.routes.common import principal
+from api.schemas.auth import MeOut, TokenOut
 from api.settings import Settings
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     username: str = msgspec.field()
     password: str = msgspec.field()
-
-
-class TokenOut(msgspec.Struct):
-    access_token: str
-    token_type: str
-    expires_in: int
-    role: str
-    username: str
-    display_name: str
 
 
 @post(
@@ -71,19 +63,19 @@ def login(
     responses=problems(400, 401, 503),
     summary="当前用户 The caller",
 )
-async def me(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def me(request: Request[Any, Any, Any]) -> MeOut:
     who = principal(request)
     zh, en = ROLE_LABELS.get(who.role, (who.role, who.role))
-    return {
-        "id": who.user_id,
-        "username": who.username,
-        "role": who.role,
-        "role_name": zh,
-        "role_name_en": en,
-        "display_name": who.display_name,
-        "enterprise_id": who.enterprise_id,
-        "department": who.department,
-    }
+    return MeOut(
+        id=who.user_id,
+        username=who.username,
+        role=who.role,
+        role_name=zh,
+        role_name_en=en,
+        display_name=who.display_name,
+        enterprise_id=who.enterprise_id,
+        department=who.department,
+    )
 
 
 ROUTES = [login, me]

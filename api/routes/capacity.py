@@ -17,6 +17,15 @@ from api.auth import allowed
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, actor, idempotent, principal
+from api.schemas.capacity import (
+    AbsenceSet,
+    CapacityOut,
+    CapacityRun,
+    CapacitySet,
+    ProjectForecastOut,
+    QueueOut,
+)
+from api.schemas.common import to
 from approvals import capacity_service as cs
 from approvals import workflow_service as ws
 from approvals.errors import AccessDenied
@@ -54,7 +63,7 @@ def get_capacity(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> CapacityOut:
     _may_read(request, code)
     dept = _department(session, code)
     absences = session.scalars(
@@ -62,14 +71,17 @@ def get_capacity(
         .where(DepartmentAbsenceRow.department == code, DepartmentAbsenceRow.on >= clock.today())
         .order_by(DepartmentAbsenceRow.on)
     )
-    return {
-        "department": dept.code,
-        "name": dept.name,
-        "reviewers": cs.reviewers_by_department(session)[code],
-        "absences": [
-            {"on": a.on.isoformat(), "absent": a.absent, "reason": a.reason} for a in absences
-        ],
-    }
+    return to(
+        CapacityOut,
+        {
+            "department": dept.code,
+            "name": dept.name,
+            "reviewers": cs.reviewers_by_department(session)[code],
+            "absences": [
+                {"on": a.on.isoformat(), "absent": a.absent, "reason": a.reason} for a in absences
+            ],
+        },
+    )
 
 
 class CapacityIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -91,7 +103,7 @@ def set_capacity(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[CapacitySet]:
     def act() -> tuple[int, Any]:
         _department(session, code)
         before = cs.reviewers_by_department(session)[code]
@@ -108,7 +120,7 @@ def set_capacity(
             after={"reviewers": data.reviewers},
         )
         cs.recompute(session, clock.today(), work_calendar(session), reason=f"capacity of {code}")
-        return 200, {"department": code, "reviewers": data.reviewers}
+        return 200, to(CapacitySet, {"department": code, "reviewers": data.reviewers})
 
     return idempotent(session, request, data, act)
 
@@ -135,7 +147,7 @@ def set_absence(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[AbsenceSet]:
     """``absent`` reviewers on the day (0 removes the entry); the forecast is recomputed."""
 
     def act() -> tuple[int, Any]:
@@ -152,7 +164,9 @@ def set_absence(
             after={"on": data.on.isoformat(), "absent": data.absent, "reason": data.reason},
         )
         cs.recompute(session, clock.today(), work_calendar(session), reason=f"absence in {code}")
-        return 200, {"department": code, "on": data.on.isoformat(), "absent": data.absent}
+        return 200, to(
+            AbsenceSet, {"department": code, "on": data.on.isoformat(), "absent": data.absent}
+        )
 
     return idempotent(session, request, data, act)
 
@@ -167,16 +181,19 @@ def set_absence(
 )
 def queue(
     code: FromPath[str], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> QueueOut:
     _may_read(request, code)
     _department(session, code)
-    return {
-        "department": code,
-        "run": _run_out(cs.last_run(session)),
-        # events since that run, not yet in the forecast (the server recomputes in the background)
-        "pending": cs.is_pending(session),
-        "items": cs.department_queue(session, code),
-    }
+    return to(
+        QueueOut,
+        {
+            "department": code,
+            "run": _run_out(cs.last_run(session)),
+            # events since that run, not yet in the forecast (the server recomputes in the background)
+            "pending": cs.is_pending(session),
+            "items": cs.department_queue(session, code),
+        },
+    )
 
 
 def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:
@@ -206,16 +223,19 @@ def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:
 )
 def project_forecast(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> ProjectForecastOut:
     p = ws.get_project(session, actor(request), project_id)
-    return {
-        "project_id": p.id,
-        "baseline_finish": p.baseline_finish.isoformat(),
-        "predicted_finish_without_capacity": p.predicted_finish.isoformat()
-        if p.predicted_finish
-        else None,
-        "capacity": cs.project_forecast(session, p.id),
-    }
+    return to(
+        ProjectForecastOut,
+        {
+            "project_id": p.id,
+            "baseline_finish": p.baseline_finish.isoformat(),
+            "predicted_finish_without_capacity": p.predicted_finish.isoformat()
+            if p.predicted_finish
+            else None,
+            "capacity": cs.project_forecast(session, p.id),
+        },
+    )
 
 
 class RecomputeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -238,7 +258,7 @@ def recompute(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> CapacityRun:
     run = cs.recompute(
         session,
         clock.today(),
@@ -248,7 +268,7 @@ def recompute(
         reason=f"requested by {principal(request).username}",
     )
     session.commit()
-    return _run_out(run) or {}
+    return to(CapacityRun, _run_out(run))
 
 
 ROUTES = [get_capacity, set_capacity, set_absence, queue, project_forecast, recompute]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.clock import Clock
 from api.openapi import problems
+from api.schemas.catalog import CatalogueOut, QuestionnaireOut
+from api.schemas.common import to
 from approvals.catalog import STAGES, Catalogue
 from approvals.planning import plan
 from approvals.project import Project, parse_assessment
@@ -94,9 +96,9 @@ def catalogue_out(c: Catalogue) -> dict[str, Any]:
     security=[{}],
     summary="当前事项清单 The active catalogue",
 )
-def get_catalog(session: NamedDependency[Session]) -> dict[str, Any]:
+def get_catalog(session: NamedDependency[Session]) -> CatalogueOut:
     """The published catalogue: items, departments, limits, materials, legal basis, questions."""
-    return catalogue_out(active_catalogue(session))
+    return to(CatalogueOut, catalogue_out(active_catalogue(session)))
 
 
 class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -120,7 +122,7 @@ def questionnaire(
     data: JSONBody[QuestionnaireIn],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> QuestionnaireOut:
     """Answer what is known; get the next questions, and — once complete — the complete list of
     items and materials that will apply, told once (一次告知)."""
     catalogue = active_catalogue(session)
@@ -131,7 +133,7 @@ def questionnaire(
         "next_questions": [question_out(q) for q in pending],
     }
     if pending:
-        return out
+        return to(QuestionnaireOut, out)
     answers = resolve_answers(catalogue, data.answers)
     assessments = tuple(
         parse_assessment(a, f"regional_assessments[{i}]")
@@ -169,7 +171,7 @@ def questionnaire(
         "serial_workdays": full["serial_workdays"],
         "finish_date": full["finish_date"],
     }
-    return out
+    return to(QuestionnaireOut, out)
 
 
 ROUTES = [get_catalog, questionnaire]

@@ -27,6 +27,23 @@ from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import Id, IdPath, actor, idempotent
+from api.schemas.commitments import (
+    CommitmentOut,
+    CommitmentsOut,
+    GradesOut,
+    InspectionOut,
+    KeyRegistered,
+    LedgerHeadOut,
+    MonitorOut,
+    PlotComplianceOut,
+    PolicyOut,
+    ProofOut,
+    PublicKeysOut,
+    PublishedCommitmentsOut,
+    PublishedDocumentOut,
+    RegulatorTasksOut,
+)
+from api.schemas.common import to
 from approvals.service import work_calendar
 from commitments.errors import CommitmentNotFound
 from commitments.orm import CommitmentRow, LedgerEntryRow, SigningKeyRow
@@ -98,29 +115,32 @@ class MonitorIn(msgspec.Struct, forbid_unknown_fields=True):
     responses=problems(400),
     summary="平台与企业签名公钥 Published signing keys",
 )
-def public_keys(session: NamedDependency[Session]) -> dict[str, Any]:
+def public_keys(session: NamedDependency[Session]) -> PublicKeysOut:
     """The administration's (platform's) Ed25519 public key, which signs acceptances and tree
     heads, and the enterprises' registered keys; fingerprints are SHA-256 of the raw key."""
     key = keys_service.platform_key(session)
     session.commit()  # the platform key is made once, on first use
     rows = session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))
-    return {
-        "platform": {
-            "fingerprint": key.fingerprint,
-            "ed25519": key.public.b64,
-            "pem": key.public.pem(),
+    return to(
+        PublicKeysOut,
+        {
+            "platform": {
+                "fingerprint": key.fingerprint,
+                "ed25519": key.public.b64,
+                "pem": key.public.pem(),
+            },
+            "keys": [
+                {
+                    "fingerprint": r.fingerprint,
+                    "owner": r.owner,
+                    "enterprise_id": r.enterprise_id,
+                    "ed25519": r.public_key,
+                    "label": r.label,
+                }
+                for r in rows
+            ],
         },
-        "keys": [
-            {
-                "fingerprint": r.fingerprint,
-                "owner": r.owner,
-                "enterprise_id": r.enterprise_id,
-                "ed25519": r.public_key,
-                "label": r.label,
-            }
-            for r in rows
-        ],
-    }
+    )
 
 
 @get(
@@ -132,9 +152,14 @@ def public_keys(session: NamedDependency[Session]) -> dict[str, Any]:
     responses=problems(400),
     summary="承诺公示 Published commitments",
 )
-def published(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> dict[str, Any]:
+def published(
+    request: Request[Any, Any, Any], session: NamedDependency[Session]
+) -> PublishedCommitmentsOut:
     """Every commitment signed by its enterprise and counter-signed by the administration."""
-    return {"items": publication_service.public_list(session, request_lang(request))}
+    return to(
+        PublishedCommitmentsOut,
+        {"items": publication_service.public_list(session, request_lang(request))},
+    )
 
 
 @get(
@@ -146,7 +171,7 @@ def published(request: Request[Any, Any, Any], session: NamedDependency[Session]
     responses=problems(400, 404),
     summary="已公示承诺书及其签名 A published commitment with what verifies it",
 )
-def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> dict[str, Any]:
+def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> PublishedDocumentOut:
     """The signed canonical bytes (``document``, RFC 8785 JSON as a string), the enterprise's
     signature over them, the acceptance statement the administration signed, and the keys'
     fingerprints (``GET /api/public/keys``): anyone can verify both signatures."""
@@ -155,16 +180,19 @@ def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> d
         raise CommitmentNotFound(
             f"已公示的承诺书 {commitment_id} 不存在", f"no published commitment {commitment_id}"
         )
-    return {
-        "number": c.number,
-        "document": c.document,
-        "document_sha256": c.document_sha256,
-        "enterprise_signature": {"key": c.enterprise_key, "value": c.enterprise_signature},
-        "acceptance_statement": payloads_service.acceptance_statement(c),
-        "administration_signature": {"key": c.admin_key, "value": c.admin_signature},
-        "ledger_seq": c.ledger_seq,
-        "acceptance_seq": c.acceptance_seq,
-    }
+    return to(
+        PublishedDocumentOut,
+        {
+            "number": c.number,
+            "document": c.document,
+            "document_sha256": c.document_sha256,
+            "enterprise_signature": {"key": c.enterprise_key, "value": c.enterprise_signature},
+            "acceptance_statement": payloads_service.acceptance_statement(c),
+            "administration_signature": {"key": c.admin_key, "value": c.admin_signature},
+            "ledger_seq": c.ledger_seq,
+            "acceptance_seq": c.acceptance_seq,
+        },
+    )
 
 
 @get(
@@ -176,9 +204,9 @@ def published_one(commitment_id: IdPath, session: NamedDependency[Session]) -> d
     responses=problems(400),
     summary="最新已签名树头 The latest signed tree head",
 )
-def ledger_head(session: NamedDependency[Session]) -> dict[str, Any]:
+def ledger_head(session: NamedDependency[Session]) -> LedgerHeadOut:
     head = ledger_store_service.latest_tree_head(session)
-    return {"tree_head": head.to_dict() if head else None}
+    return to(LedgerHeadOut, {"tree_head": head.to_dict() if head else None})
 
 
 # --- keys, drafting, signing, acceptance ---------------------------------------------------------
@@ -196,7 +224,7 @@ def ledger_head(session: NamedDependency[Session]) -> dict[str, Any]:
 )
 def register_key(
     data: JSONBody[KeyIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[Any]:
+) -> Response[KeyRegistered]:
     """The platform never needs the private key: the enterprise keeps it and signs locally."""
 
     def act() -> tuple[int, Any]:
@@ -207,11 +235,14 @@ def register_key(
             label=data.label,
             enterprise_id=data.enterprise_id,
         )
-        return 201, {
-            "fingerprint": row.fingerprint,
-            "enterprise_id": row.enterprise_id,
-            "label": row.label,
-        }
+        return 201, to(
+            KeyRegistered,
+            {
+                "fingerprint": row.fingerprint,
+                "enterprise_id": row.enterprise_id,
+                "label": row.label,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -238,7 +269,7 @@ def draft(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[CommitmentOut]:
     """From the project's standard plot (indicators, area, zone policy) and its data; the answer
     carries the canonical bytes to sign (``canonical_base64``)."""
 
@@ -246,7 +277,7 @@ def draft(
         c = drafting_service.create_commitment(
             session, actor(request), project_id, clock.today(), work_calendar(session)
         )
-        return 201, _detail(session, c, request)
+        return 201, to(CommitmentOut, _detail(session, c, request))
 
     return idempotent(session, request, {"project": project_id}, act)
 
@@ -265,7 +296,7 @@ def list_commitments(
     session: NamedDependency[Session],
     zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
     status: Annotated[str | None, QueryParameter(max_length=12)] = None,
-) -> dict[str, Any]:
+) -> CommitmentsOut:
     """Regulators and administrators see all; an enterprise its own."""
     q = queries_service.visible_query(actor(request))
     if zone:
@@ -273,12 +304,15 @@ def list_commitments(
     if status:
         q = q.where(CommitmentRow.status == status)
     lang = request_lang(request)
-    return {
-        "items": [
-            queries_service.commitment_summary(c, lang)
-            for c in session.scalars(q.order_by(CommitmentRow.id))
-        ]
-    }
+    return to(
+        CommitmentsOut,
+        {
+            "items": [
+                queries_service.commitment_summary(c, lang)
+                for c in session.scalars(q.order_by(CommitmentRow.id))
+            ]
+        },
+    )
 
 
 @get(
@@ -292,9 +326,12 @@ def list_commitments(
 )
 def get_commitment(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return _detail(
-        session, queries_service.get_commitment(session, actor(request), commitment_id), request
+) -> CommitmentOut:
+    return to(
+        CommitmentOut,
+        _detail(
+            session, queries_service.get_commitment(session, actor(request), commitment_id), request
+        ),
     )
 
 
@@ -307,13 +344,14 @@ def get_commitment(
     responses=problems(*READ),
     media_type="application/json",
     summary="待签名的规范字节 The canonical bytes to sign (RFC 8785)",
+    response_description="承诺书文档的规范 JSON 字节（RFC 8785）The commitment document's canonical JSON bytes",
 )
 def canonical(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> Response[bytes]:
+) -> Response[dict[str, Any]]:
     c = queries_service.get_commitment(session, actor(request), commitment_id)
     return Response(
-        c.document.encode(),
+        c.document.encode(),  # type: ignore[arg-type]  # the JSON object, as its exact bytes
         media_type="application/json",
         headers={
             "Digest": f"sha-256={base64.b64encode(bytes.fromhex(c.document_sha256)).decode()}"
@@ -336,7 +374,7 @@ def sign(
     data: JSONBody[SignatureIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[CommitmentOut]:
     """The signature is checked against a key the enterprise registered; the signed commitment is
     entered in the ledger."""
 
@@ -344,7 +382,7 @@ def sign(
         c = signatures_service.submit_signature(
             session, actor(request), commitment_id, data.key, data.signature
         )
-        return 200, _detail(session, c, request)
+        return 200, to(CommitmentOut, _detail(session, c, request))
 
     return idempotent(session, request, data, act)
 
@@ -364,12 +402,12 @@ def accept(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[CommitmentOut]:
     def act() -> tuple[int, Any]:
         c = signatures_service.accept_commitment(
             session, actor(request), commitment_id, clock.today(), work_calendar(session)
         )
-        return 200, _detail(session, c, request)
+        return 200, to(CommitmentOut, _detail(session, c, request))
 
     return idempotent(session, request, {"accept": commitment_id}, act)
 
@@ -383,6 +421,7 @@ def accept(
     responses=problems(*READ),
     media_type="application/pdf",
     summary="承诺书 PDF The commitment letter",
+    response_description="承诺书 PDF（含签名指纹与台账序号）The letter as PDF",
 )
 def letter(
     commitment_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
@@ -411,9 +450,12 @@ def regulator_tasks(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> RegulatorTasksOut:
     """Checkpoints that fell due (``onetrip monitor run``), late ones first."""
-    return {"items": monitoring_service.regulator_tasks(session, actor(request), clock.today())}
+    return to(
+        RegulatorTasksOut,
+        {"items": monitoring_service.regulator_tasks(session, actor(request), clock.today())},
+    )
 
 
 @post(
@@ -432,7 +474,7 @@ def inspect(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[InspectionOut]:
     """Measured raw figures with evidence; the verdicts are computed (never typed), the
     consequences taken from the commitment's ladder, and a re-check scheduled."""
 
@@ -450,13 +492,16 @@ def inspect(
         c = session.get(CommitmentRow, result.inspection.commitment_id)
         assert c is not None
         detail = queries_service.commitment_detail(session, c, request_lang(request))
-        return 201, {
-            "inspection_id": result.inspection.id,
-            "ledger_seq": result.inspection.ledger_seq,
-            "checkpoint": next(cp for cp in detail["checkpoints"] if cp["id"] == checkpoint_id),
-            "recheck": result.recheck.id if result.recheck else None,
-            "commitment_status": c.status,
-        }
+        return 201, to(
+            InspectionOut,
+            {
+                "inspection_id": result.inspection.id,
+                "ledger_seq": result.inspection.ledger_seq,
+                "checkpoint": next(cp for cp in detail["checkpoints"] if cp["id"] == checkpoint_id),
+                "recheck": result.recheck.id if result.recheck else None,
+                "commitment_status": c.status,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -476,19 +521,22 @@ def monitor(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[MonitorOut]:
     """What ``onetrip monitor run`` does: re-date, create due regulator tasks, judge overdue."""
 
     def act() -> tuple[int, Any]:
         report = monitoring_service.run_monitor(
             session, data.on or clock.today(), work_calendar(session)
         )
-        return 200, {
-            "day": report.day.isoformat(),
-            "tasks": report.tasks,
-            "overdue": report.overdue,
-            "rescheduled": report.rescheduled,
-        }
+        return 200, to(
+            MonitorOut,
+            {
+                "day": report.day.isoformat(),
+                "tasks": report.tasks,
+                "overdue": report.overdue,
+                "rescheduled": report.rescheduled,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -508,12 +556,14 @@ def set_policy(
     data: JSONBody[PolicyIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[PolicyOut]:
     def act() -> tuple[int, Any]:
         row = drafting_service.set_zone_policy(
             session, actor(request), zone, data.policy, data.grading
         )
-        return 200, {"zone": row.zone_code, "policy": row.policy, "grading": row.grading}
+        return 200, to(
+            PolicyOut, {"zone": row.zone_code, "policy": row.policy, "grading": row.grading}
+        )
 
     return idempotent(session, request, data, act)
 
@@ -527,6 +577,7 @@ def set_policy(
     responses=problems(*READ),
     media_type="application/pdf",
     summary="片区履约情况报告 A zone's compliance report",
+    response_description="片区履约报告 PDF The zone's compliance report as PDF",
 )
 def compliance_report(
     zone: FromPath[str], session: NamedDependency[Session], clock: NamedDependency[Clock]
@@ -552,22 +603,25 @@ def compliance_report(
 def list_grades(
     session: NamedDependency[Session],
     zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
-) -> dict[str, Any]:
-    return {
-        "items": [
-            {
-                "enterprise": g.enterprise,
-                "commitment": g.commitment.number,
-                "zone": g.commitment.zone_code,
-                "on": g.on.isoformat(),
-                "score": round(g.score.total, 2),
-                "grade": g.score.grade,
-                "parts": {k: round(v, 2) for k, v in g.score.parts.items()},
-                "values": {k: round(v, 4) for k, v in g.score.values.items()},
-            }
-            for g in grading_service.grades(session, zone)
-        ]
-    }
+) -> GradesOut:
+    return to(
+        GradesOut,
+        {
+            "items": [
+                {
+                    "enterprise": g.enterprise,
+                    "commitment": g.commitment.number,
+                    "zone": g.commitment.zone_code,
+                    "on": g.on.isoformat(),
+                    "score": round(g.score.total, 2),
+                    "grade": g.score.grade,
+                    "parts": {k: round(v, 2) for k, v in g.score.parts.items()},
+                    "values": {k: round(v, 4) for k, v in g.score.values.items()},
+                }
+                for g in grading_service.grades(session, zone)
+            ]
+        },
+    )
 
 
 @get(
@@ -581,10 +635,12 @@ def list_grades(
 )
 def plots_compliance(
     request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> PlotComplianceOut:
     """Plot code → ``{status, label, commitment}``; ``status`` is met, partiallyMet, notMet,
     overdue or scheduled (no inspection yet).  Plots without a published commitment are absent."""
-    return publication_service.plot_compliance(session, request_lang(request))
+    return to(
+        PlotComplianceOut, publication_service.plot_compliance(session, request_lang(request))
+    )
 
 
 # --- the ledger ----------------------------------------------------------------------------------
@@ -601,7 +657,7 @@ def plots_compliance(
 )
 def proof(
     seq: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> ProofOut:
     """Check it offline with ``onetrip ledger verify-proof FILE --key <the published platform
     key>``.  An enterprise gets the proofs of its own commitments' entries."""
     who = actor(request)
@@ -612,7 +668,7 @@ def proof(
         )
         if not visible:
             raise CommitmentNotFound(f"台账条目 #{seq} 不存在", f"ledger entry #{seq} not found")
-    return ledger_store_service.proof_for(session, seq)
+    return to(ProofOut, ledger_store_service.proof_for(session, seq))
 
 
 ROUTES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
@@ -20,6 +20,8 @@ from i18n import Conflict, Malformed
 from storage.idempotency import IdempotencyRow
 
 IDEMPOTENCY_HEADER = "idempotency-key"
+
+T = TypeVar("T")
 
 #: Ids are 4-byte integers in the database: larger ones are refused as malformed (400), never
 #: passed to the database (where SQLite overflows and PostgreSQL refuses them).
@@ -51,8 +53,8 @@ def idempotent(
     session: NamedDependency[Session],
     request: Request[Any, Any, Any],
     payload: Any,
-    act: Callable[[], tuple[int, Any]],
-) -> Response[Any]:
+    act: Callable[[], tuple[int, T]],
+) -> Response[T]:
     """Run a write once per ``Idempotency-Key`` (per caller), committing it with its response.
 
     The key is claimed before acting: a concurrent repeat blocks on it until the first commits,

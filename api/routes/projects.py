@@ -21,6 +21,21 @@ from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import Id, IdPath, actor, idempotent
+from api.schemas.common import to
+from api.schemas.projects import (
+    AuditOut,
+    CertificatesOut,
+    FiledProjectOut,
+    LivePlanOut,
+    MaterialsOut,
+    ProjectOut,
+    ProjectPage,
+    ProjectTasksOut,
+    RatedOut,
+    RatingsOut,
+    UploadedOut,
+)
+from api.schemas.tasks import TaskSummary
 from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
 from approvals.service import work_calendar
@@ -99,7 +114,7 @@ def list_projects(
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=10**9)] = 0,
-) -> dict[str, Any]:
+) -> ProjectPage:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
     agent those assigned to them; regulators and administrators all."""
     q = ws.visible_projects_query(actor(request))
@@ -107,12 +122,15 @@ def list_projects(
         q = q.where(ProjectRow.status == status)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = session.scalars(q.order_by(ProjectRow.id.desc()).limit(limit).offset(offset)).all()
-    return {
-        "items": project_summaries(session, list(rows)),
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    return to(
+        ProjectPage,
+        {
+            "items": project_summaries(session, list(rows)),
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
 
 
 @post(
@@ -130,7 +148,7 @@ def file_project(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[FiledProjectOut]:
     """File once: the questionnaire's answers, the form and the plot.  The plan is computed, each
     department whose items can start gets its task at once, an agent (代办员) is assigned by rule
     (zone and industry, least loaded), and the complete list of items and materials is returned
@@ -173,7 +191,7 @@ def file_project(
                 m for m in baseline["materials"] if m["provided_by"] is not None
             ],
         }
-        return 201, body
+        return 201, to(FiledProjectOut, body)
 
     return idempotent(session, request, data, act)
 
@@ -188,8 +206,8 @@ def file_project(
 )
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
-    return project_out(session, ws.get_project(session, actor(request), project_id))
+) -> ProjectOut:
+    return to(ProjectOut, project_out(session, ws.get_project(session, actor(request), project_id)))
 
 
 @get(
@@ -205,11 +223,14 @@ def get_plan(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> LivePlanOut:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
     p = ws.get_project(session, actor(request), project_id, whole=True)
-    return ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request))
+    return to(
+        LivePlanOut,
+        ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request)),
+    )
 
 
 @get(
@@ -225,7 +246,7 @@ def project_tasks(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
+) -> ProjectTasksOut:
     p = ws.get_project(session, actor(request), project_id, whole=True)
     calendar = work_calendar(session)
     items = []
@@ -240,7 +261,7 @@ def project_tasks(
                     "slack": s.slack,
                 }
             )
-    return {"items": items}
+    return to(ProjectTasksOut, {"items": items})
 
 
 @get(
@@ -253,7 +274,7 @@ def project_tasks(
 )
 def project_materials(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> MaterialsOut:
     """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
     on as a certificate, or missing."""
     p = ws.get_project(session, actor(request), project_id)
@@ -266,22 +287,25 @@ def project_materials(
     uploads = session.scalars(
         select(MaterialRow).where(MaterialRow.project_id == p.id).order_by(MaterialRow.id)
     ).all()
-    return {
-        "needed": list(needs.values()),
-        "uploads": [
-            {
-                "id": u.id,
-                "code": u.code,
-                "filename": u.filename,
-                "sha256": u.sha256,
-                "size": u.size,
-                "content_type": u.content_type,
-                "current": u.current,
-                "uploaded_at": u.uploaded_at.isoformat(),
-            }
-            for u in uploads
-        ],
-    }
+    return to(
+        MaterialsOut,
+        {
+            "needed": list(needs.values()),
+            "uploads": [
+                {
+                    "id": u.id,
+                    "code": u.code,
+                    "filename": u.filename,
+                    "sha256": u.sha256,
+                    "size": u.size,
+                    "content_type": u.content_type,
+                    "current": u.current,
+                    "uploaded_at": u.uploaded_at.isoformat(),
+                }
+                for u in uploads
+            ],
+        },
+    )
 
 
 @dataclass
@@ -306,7 +330,7 @@ def upload_material(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
     data: Annotated[MaterialUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
-) -> Response[Any]:
+) -> Response[UploadedOut]:
     """Stored once by its hash and reused by every item that needs it; a deferred (容缺) material
     of that code is marked supplied.  PDF, PNG, JPEG, TIFF or OFD/ZIP, at most 20 MB."""
     content = data.file.file.read(ws.MAX_MATERIAL_BYTES + 1)
@@ -323,14 +347,17 @@ def upload_material(
             clock.today(),
             work_calendar(session),
         )
-        return 201, {
-            "id": row.id,
-            "code": row.code,
-            "sha256": row.sha256,
-            "size": row.size,
-            "filename": row.filename,
-            "content_type": row.content_type,
-        }
+        return 201, to(
+            UploadedOut,
+            {
+                "id": row.id,
+                "code": row.code,
+                "sha256": row.sha256,
+                "size": row.size,
+                "filename": row.filename,
+                "content_type": row.content_type,
+            },
+        )
 
     import hashlib
 
@@ -350,6 +377,7 @@ def upload_material(
     responses=problems(*READ),
     summary="下载材料 Download a material",
     media_type="application/octet-stream",
+    response_description="材料原文件 The material's file as uploaded (its SHA-256 is the ETag)",
 )
 def download_material(
     project_id: IdPath,
@@ -390,24 +418,27 @@ def download_material(
 )
 def certificates(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> CertificatesOut:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
     )
-    return {
-        "items": [
-            {
-                "code": c.code,
-                "name": c.name,
-                "number": c.number,
-                "item": c.item_code,
-                "issued_on": c.issued_on.isoformat(),
-                "issued_by": c.issued_by,
-            }
-            for c in rows
-        ]
-    }
+    return to(
+        CertificatesOut,
+        {
+            "items": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "number": c.number,
+                    "item": c.item_code,
+                    "issued_on": c.issued_on.isoformat(),
+                    "issued_by": c.issued_by,
+                }
+                for c in rows
+            ]
+        },
+    )
 
 
 class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -430,7 +461,7 @@ def resubmit(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskSummary]:
     """After uploading the corrected materials: the task's clock resumes."""
 
     def act() -> tuple[int, Any]:
@@ -438,7 +469,7 @@ def resubmit(
         task = ws.resubmit_corrections(
             session, actor(request), project_id, data.task_id, clock.today(), calendar
         )
-        return 200, ws.task_summary(task, task.step, clock.today(), calendar)
+        return 200, to(TaskSummary, ws.task_summary(task, task.step, clock.today(), calendar))
 
     return idempotent(session, request, data, act)
 
@@ -464,15 +495,18 @@ def rate(
     data: JSONBody[RatingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
-) -> Response[Any]:
+) -> Response[RatedOut]:
     def act() -> tuple[int, Any]:
         row = ws.rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
-        return 201, {
-            "step": row.step_code,
-            "score": row.score,
-            "label": ws.RATING_LABELS[row.score],
-            "comment": row.comment,
-        }
+        return 201, to(
+            RatedOut,
+            {
+                "step": row.step_code,
+                "score": row.score,
+                "label": ws.RATING_LABELS[row.score],
+                "comment": row.comment,
+            },
+        )
 
     return idempotent(session, request, data, act)
 
@@ -487,24 +521,27 @@ def rate(
 )
 def ratings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> RatingsOut:
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(RatingRow).where(RatingRow.project_id == p.id).order_by(RatingRow.id)
     )
-    return {
-        "items": [
-            {
-                "step": r.step_code,
-                "departments": r.departments,
-                "score": r.score,
-                "label": ws.RATING_LABELS[r.score],
-                "comment": r.comment,
-                "rated_at": r.rated_at.isoformat(),
-            }
-            for r in rows
-        ]
-    }
+    return to(
+        RatingsOut,
+        {
+            "items": [
+                {
+                    "step": r.step_code,
+                    "departments": r.departments,
+                    "score": r.score,
+                    "label": ws.RATING_LABELS[r.score],
+                    "comment": r.comment,
+                    "rated_at": r.rated_at.isoformat(),
+                }
+                for r in rows
+            ]
+        },
+    )
 
 
 @get(
@@ -517,13 +554,13 @@ def ratings(
 )
 def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> dict[str, Any]:
+) -> AuditOut:
     """Every action on the project: who, when, what, before and after (append-only)."""
     p = ws.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
     )
-    return {"items": [audit_out(r) for r in rows]}
+    return to(AuditOut, {"items": [audit_out(r) for r in rows]})
 
 
 def audit_out(r: AuditRow) -> dict[str, Any]:

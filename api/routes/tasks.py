@@ -16,6 +16,8 @@ from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.presenters.tasks import task_detail
 from api.routes.common import IdPath, Version, actor, idempotent
+from api.schemas.common import to
+from api.schemas.tasks import TaskOut, WorklistOut
 from approvals import workflow_service as ws
 from approvals.service import work_calendar
 
@@ -58,14 +60,17 @@ def list_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
     department: Annotated[str | None, QueryParameter(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> WorklistOut:
     """Open tasks across all projects: overdue first, then least slack on the project's critical
     path.  A reviewer sees its own department's."""
-    return {
-        "items": ws.worklist(
-            session, actor(request), clock.today(), work_calendar(session), department
-        )
-    }
+    return to(
+        WorklistOut,
+        {
+            "items": ws.worklist(
+                session, actor(request), clock.today(), work_calendar(session), department
+            )
+        },
+    )
 
 
 @get(
@@ -81,8 +86,8 @@ def get_task(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> dict[str, Any]:
-    return task_detail(session, ws.get_task(session, actor(request), task_id), clock)
+) -> TaskOut:
+    return to(TaskOut, task_detail(session, ws.get_task(session, actor(request), task_id), clock))
 
 
 def _decide(
@@ -92,7 +97,7 @@ def _decide(
     data: JSONBody[Any],
     fn: Any,
     **kwargs: Any,
-) -> Response[Any]:
+) -> Response[TaskOut]:
     def act() -> tuple[int, Any]:
         version = data.version if data.version is not None else _if_match(request)
         task = fn(
@@ -104,7 +109,7 @@ def _decide(
             version=version,
             **kwargs,
         )
-        return 200, task_detail(session, task, clock)
+        return 200, to(TaskOut, task_detail(session, task, clock))
 
     return idempotent(session, request, data, act)
 
@@ -130,7 +135,7 @@ def accept(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
     return _decide(request, session, clock, data, ws.accept_task)
 
@@ -151,7 +156,7 @@ def approve(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Issues the item's certificates once every member department has approved; the steps that
     depend on it become ready on their own."""
     return _decide(request, session, clock, data, ws.approve_task, note=data.note)
@@ -173,7 +178,7 @@ def reject(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
 
 
@@ -193,7 +198,7 @@ def corrections(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """The clock stops until the enterprise resubmits every material named."""
     return _decide(
         request,
@@ -222,7 +227,7 @@ def special_start(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     """Expert review, hearing, testing, site inspection, public notice: the clock stops
     (行政许可法第四十五条)."""
     return _decide(
@@ -252,7 +257,7 @@ def special_end(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
-) -> Response[Any]:
+) -> Response[TaskOut]:
     return _decide(request, session, clock, data, ws.end_special_procedure)
 
 

@@ -1,0 +1,156 @@
+"""The catalogue (事项清单), the questionnaire (一次告知) and the plan's shared parts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from api.schemas.common import Out
+
+
+class Named(Out):
+    code: str
+    name: str
+
+
+class NamedEn(Out):
+    code: str
+    name: str
+    name_en: str
+
+
+class StageName(Out):
+    name: str
+    name_en: str
+
+
+class Requirement(Out):
+    code: str
+    lead: int
+
+
+class CatalogueMaterial(Out):
+    code: str
+    name: str
+    deferrable: bool
+
+
+class Waiver(Out):
+    assessment: str
+    effect: str
+    days: int | None
+
+
+class CatalogueItem(Out):
+    code: str
+    name: str
+    name_en: str
+    department: str
+    stage: int
+    days: int
+    statutory_days: int | None
+    legal_basis: str
+    requires: list[Requirement]
+    materials: list[CatalogueMaterial]
+    outputs: list[Named]
+    waivers: list[Waiver]
+    applies_if: dict[str, Any] | None
+    split: bool
+    special_procedures: list[str]
+
+
+class MergeGroup(Out):
+    code: str
+    name: str
+    members: list[str]
+    days: int
+    department: str
+
+
+class Option(Out):
+    value: Any
+    label: str
+    label_en: str
+
+
+class Question(Out):
+    key: str
+    text: str
+    text_en: str
+    type: str
+    unit: str
+    options: list[Option]
+    default: Any = None
+
+
+class CatalogueOut(Out):
+    code: str
+    name: str
+    name_en: str
+    version: str
+    sha256: str
+    stages: dict[str, StageName]
+    departments: list[NamedEn]
+    items: list[CatalogueItem]
+    merge_groups: list[MergeGroup]
+    questions: list[Question]
+
+
+class Waived(Out):
+    """An item waived by a regional assessment (区域评估)."""
+
+    code: str
+    name: str
+    department: str
+    assessment: str
+    reason: str
+    days_saved: int
+
+
+class ReducedToCommitment(Out):
+    """An item reduced to a commitment (承诺制) by a regional assessment."""
+
+    code: str
+    name: str
+    assessment: str
+    days_before: int
+    days_after: int
+    reason: str
+
+
+class PlanMaterial(Out):
+    code: str
+    name: str
+    deferrable: bool
+    needed_by: list[str]
+    provided_by: str | None
+
+
+class NoticeItem(Out):
+    code: str
+    name: str
+    department: str
+    departments: list[str]
+    stage: int
+    days: int
+    mode: str
+    members: list[str]
+
+
+class QuestionnaireNotice(Out):
+    items: list[NoticeItem]
+    waived: list[Waived]
+    reduced_to_commitment: list[ReducedToCommitment]
+    materials_to_submit: list[PlanMaterial]
+    certificates_passed_on: list[PlanMaterial]
+    makespan_workdays: int
+    serial_workdays: int
+    finish_date: str
+
+
+class QuestionnaireOut(Out):
+    complete: bool
+    questions: list[Question]
+    next_questions: list[Question]
+    notice: QuestionnaireNotice | msgspec.UnsetType = msgspec.UNSET

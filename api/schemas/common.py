@@ -1,0 +1,82 @@
+"""What the answer schemas share: the base class and the conversion from a service's dict."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+#: Set in tests: every conversion checks that it kept every key and value of the service's dict
+#: (a key the schema does not declare would otherwise be dropped silently).
+CHECK = bool(os.environ.get("ONETRIP_CHECK_SCHEMAS"))
+
+
+#: A figure (JSON Schema's ``number`` holds integers too; ``int | float`` would document a
+#: ``oneOf`` that a whole number like ``55.0`` matches twice).
+Number = float
+
+
+class Out(msgspec.Struct, kw_only=True):
+    """An answer body.  Keys a service leaves out are ``UNSET`` fields (omitted when encoded)."""
+
+
+def to(kind: type[T] | Any, data: Any) -> T:
+    """``data`` (a service's dict, or a list of them) as ``kind``, as the JSON encoder sees it
+    (dates as ISO strings, keys as strings)."""
+    plain = msgspec.to_builtins(data, str_keys=True)
+    out = msgspec.convert(plain, kind)
+    if CHECK:
+        again = msgspec.to_builtins(out, str_keys=True)
+        if again != plain:
+            raise AssertionError(f"{kind} lost part of the answer: {_diff(plain, again)}")
+    return out  # type: ignore[no-any-return]
+
+
+def _diff(a: Any, b: Any, where: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in a.keys() | b.keys():
+            if k not in b:
+                return f"{where}.{k} dropped"
+            if k not in a:
+                return f"{where}.{k} added"
+            d = _diff(a[k], b[k], f"{where}.{k}")
+            if d:
+                return d
+        return ""
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            d = _diff(x, y, f"{where}[{i}]")
+            if d:
+                return d
+        return "" if len(a) == len(b) else f"{where} length"
+    return "" if a == b else f"{where}: {a!r} != {b!r}"
+
+
+class HealthOut(Out):
+    """The database answers; ``revision`` is its schema revision, ``head`` the code's."""
+
+    status: str
+    revision: str | None
+    head: str
+
+
+class LivenessOut(Out):
+    status: str
+
+
+class ReadinessCheck(Out):
+    ok: bool
+    error: str | msgspec.UnsetType = msgspec.UNSET
+    current: str | msgspec.UnsetType | None = msgspec.UNSET
+    head: str | msgspec.UnsetType | None = msgspec.UNSET
+    backend: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ReadinessOut(Out):
+    """``checks``: database, migrations, jobs — each ``ok`` or naming what is wrong."""
+
+    status: str
+    checks: dict[str, ReadinessCheck]

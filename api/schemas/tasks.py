@@ -1,0 +1,97 @@
+"""Department review tasks: the task with its clock, the worklist, the task in detail."""
+
+from __future__ import annotations
+
+from api.schemas.common import Out
+
+
+class Deferral(Out):
+    """A deferred (容缺) material and its deadline."""
+
+    material: str
+    due_on: str
+    supplied_on: str | None
+
+
+class TaskSummary(Out):
+    id: int
+    department: str
+    status: str
+    version: int
+    ready_on: str | None
+    accepted_on: str | None
+    due_on: str | None
+    decided_on: str | None
+    stopped_since: str | None
+    stopped_days: int
+    stop_kind: str | None
+    clock: str
+    workdays_left: int | None
+    blocked_by: list[str]
+    deferrals: list[Deferral]
+    reviewer: str | None
+    note: str
+
+
+class WorklistTask(TaskSummary):
+    project_id: int
+    project_code: str
+    project_name: str
+    step_code: str
+    step_name: str
+    critical: bool
+    slack: int | None
+    overdue_workdays: int
+
+
+class WorklistOut(Out):
+    items: list[WorklistTask]
+
+
+class MaterialCertificate(Out):
+    number: str
+    issued_on: str
+    item: str
+
+
+class MaterialUploadRef(Out):
+    id: int
+    filename: str
+    sha256: str
+    size: int
+
+
+class MaterialState(Out):
+    """A material a step needs: passed on as a certificate, uploaded, or missing."""
+
+    code: str
+    name: str
+    name_en: str
+    deferrable: bool
+    deferral_days: int
+    state: str
+    certificate: MaterialCertificate | None
+    upload: MaterialUploadRef | None
+
+
+class Correction(Out):
+    id: int
+    requested_on: str
+    reasons: str
+    materials: list[str]
+    resolved_on: str | None
+
+
+class TaskOut(TaskSummary):
+    project_id: int
+    project_code: str
+    project_name: str
+    step_code: str
+    step_name: str
+    step_kind: str
+    step_mode: str
+    items: list[str]
+    critical: bool
+    slack: int | None
+    materials: list[MaterialState]
+    corrections: list[Correction]
