@@ -67,7 +67,6 @@ from agent_service.orm import (
 )
 from api.accounts import UserRow
 from approvals import workflow as wf
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue, parse_catalog
 from approvals.orm import (
@@ -79,6 +78,7 @@ from approvals.orm import (
     StepRow,
     TaskRow,
 )
+from approvals.services import queries as ws
 from i18n import Lang, Text
 from landplots.orm import PlotRow
 from storage.audit import record

@@ -34,6 +34,8 @@ from api.ops import configure_logging, observe_requests
 from api.pages import static_router, template_config
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
+from approvals.services.capacity import DEFERRAL_KEY, DeferredRecompute
+from landplots.service import assessments_for_plot
 from storage.engine import begin_write, make_engine, make_session_factory
 from storage.migrate import ensure_schema, head_revision
 
@@ -193,20 +195,18 @@ def create_app(
         # workflow events only mark the capacity forecast pending; the job engine recomputes it
         # (a worker on PostgreSQL, a thread of this process on SQLite) — see api.jobs
         from api.jobs import server_jobs
-        from approvals import capacity_service
 
         app.state.jobs = server_jobs(settings, app.state.write_sessions, app.state.clock)
         app.state.jobs.start()
-        capacity_service.DEFERRAL.enabled = True
-        capacity_service.DEFERRAL.listener = app.state.jobs.capacity_pending
+        deferral = {DEFERRAL_KEY: DeferredRecompute(app.state.jobs.capacity_pending)}
+        app.state.sessions.configure(info=deferral)
+        app.state.write_sessions.configure(info=deferral)
 
     def on_shutdown(app: Litestar) -> None:
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
-            from approvals import capacity_service
-
-            capacity_service.DEFERRAL.enabled = False
-            capacity_service.DEFERRAL.listener = None
+            app.state.sessions.configure(info={})
+            app.state.write_sessions.configure(info={})
             jobs.close()
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
@@ -228,7 +228,14 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[on_startup, start_jobs],
         on_shutdown=[on_shutdown],
-        state=State({"settings": settings, "clock": Clock(settings.today)}),
+        # the plot registry answers the planner's question about a plot's zone (approvals.ports)
+        state=State(
+            {
+                "settings": settings,
+                "clock": Clock(settings.today),
+                "plot_assessments": assessments_for_plot,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="onetrip API",
             version="0.1.0",

@@ -204,7 +204,8 @@ def step_workflow(ctx: DemoContext) -> None:
     from api.demo_agents import AgentDemo
     from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
     from api.seed import DEMO_PASSWORD, seed_demo_accounts
-    from approvals import workflow_service as ws
+    from approvals.services import filing, ratings
+    from landplots.service import assessments_for_plot
 
     ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
     with make_session_factory(ctx.engine)() as session:
@@ -227,7 +228,7 @@ def step_workflow(ctx: DemoContext) -> None:
         agent_demo = AgentDemo(accounts, calendar, ctx.lang)
         sample = sample_project_doc()
         filed1 = date.fromisoformat(sample["start_date"])
-        p1 = ws.file_project(
+        p1 = filing.file_project(
             session,
             actor(accounts, "enterprise1"),
             calendar,
@@ -237,13 +238,14 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=sample.get("plot"),
             filed_on=filed1,
             form={"contact": "王经理", "phone": "0571-86000001"},
+            plots=assessments_for_plot,
         )
         agent_demo.assign(session, p1, filed1, "enterprise1")
         upload_all(
             session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
         )
         filed2 = calendar.add_workdays(filed1, 5)
-        p2 = ws.file_project(
+        p2 = filing.file_project(
             session,
             actor(accounts, "enterprise2"),
             calendar,
@@ -253,6 +255,7 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
             filed_on=filed2,
             form={"contact": "李总"},
+            plots=assessments_for_plot,
         )
         agent_demo.assign(session, p2, filed2, "enterprise2")
         upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
@@ -287,7 +290,7 @@ def step_workflow(ctx: DemoContext) -> None:
         enterprise1 = actor(accounts, "enterprise1")
         for step in p1.steps:
             if step.status == "done" and step.code in {"S1-01", "G-DESIGN", "S3-05B"}:
-                ws.rate_step(
+                ratings.rate_step(
                     session,
                     enterprise1,
                     p1.id,
@@ -317,9 +320,9 @@ def step_workflow(ctx: DemoContext) -> None:
 def print_baseline_against_actual(
     ctx: DemoContext, session: Session, project: ProjectRow, calendar: WorkCalendar
 ) -> None:
-    from approvals import workflow_service as ws
+    from approvals.services import progress
 
-    live = ws.live_plan(
+    live = progress.live_plan(
         session, project, project.predicted_finish or date.today(), calendar, ctx.lang
     )
     table = Table(

@@ -439,7 +439,7 @@ def create_commitment(
         The project already has a commitment, or names no standard plot.
     """
     from approvals.errors import NotFoundError as ProjectNotFound
-    from approvals.workflow_service import get_project
+    from approvals.services.queries import get_project
     from landplots.service import get_plot, zone_of_plot
 
     if actor.role not in {"enterprise", "admin"}:

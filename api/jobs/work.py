@@ -52,8 +52,8 @@ def _take_capacity_lock(session: Session) -> None:
 
 def refresh_capacity(sessions: SessionFactory, today: date) -> bool:
     """Recompute the capacity forecast if any event is pending; True when it did."""
-    from approvals import capacity_service as cs
     from approvals.service import work_calendar
+    from approvals.services import capacity as cs
 
     with sessions() as session:
         if not cs.is_pending(session):
@@ -148,8 +148,8 @@ def run_daily(sessions: SessionFactory, day: date) -> dict[str, Any] | None:
 def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     """The steps of the day's run, each its own transaction, each idempotent."""
     from agent_service.service import digest, scan_alerts
-    from approvals import capacity_service as cs
     from approvals.service import work_calendar
+    from approvals.services import capacity as cs
     from commitments import service as commitments
 
     out: dict[str, Any] = {"day": day.isoformat()}

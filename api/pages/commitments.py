@@ -280,9 +280,9 @@ def draft_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, "enterprise")
-    from approvals import workflow_service as ws
+    from approvals.services import queries
 
-    p = ws.get_project(session, pages.actor_of(user), project_id)
+    p = queries.get_project(session, pages.actor_of(user), project_id)
     return Template(
         "commitments_new.html", context=pages.context(request, session, clock, project=p)
     )

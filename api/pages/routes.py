@@ -39,7 +39,6 @@ from api.routes.catalog import catalogue_out, question_out
 from api.routes.common import IdPath
 from api.settings import Settings
 from approvals import workflow as wf
-from approvals import workflow_service as ws
 from approvals.calendar import builtin_arrangements, parse_arrangement
 from approvals.documents import parse_document
 from approvals.orm import CertificateRow, CorrectionRow, DepartmentRow, EnterpriseRow, ProjectRow
@@ -47,6 +46,7 @@ from approvals.planning import plan
 from approvals.project import Project, parse_assessment
 from approvals.questionnaire import relevant_questions, resolve_answers
 from approvals.service import active_catalogue, store_arrangement, work_calendar
+from approvals.services import clocks, filing, materials, progress, queries, ratings, review
 from i18n import LocalizedError
 from storage.audit import AuditRow, record
 
@@ -288,7 +288,7 @@ async def set_lang(
 
 
 def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str, Any]]:
-    q = ws.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
+    q = queries.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
     return [
         {
             "id": p.id,
@@ -372,9 +372,9 @@ def project_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    p = ws.get_project(session, actor_of(user), project_id, whole=True)
+    p = queries.get_project(session, actor_of(user), project_id, whole=True)
     calendar = work_calendar(session)
-    live = ws.live_plan(session, p, clock.today(), calendar, lang)
+    live = progress.live_plan(session, p, clock.today(), calendar, lang)
     for s in live["steps"]:
         s["status_name"] = texts.named(texts.STEP_STATUS, s["status"], lang)
         for task in s["tasks"]:
@@ -383,9 +383,9 @@ def project_page(
     seq = calendar.sequence(p.filed_on)
     gantt = render_gantt(live, batches, seq.date_of, lang)
     materials: dict[str, dict[str, Any]] = {}
-    facts = ws.material_facts(session, p)
+    facts = queries.material_facts(session, p)
     for s in p.steps:
-        for m in ws.material_status(session, p, s, facts):
+        for m in queries.material_status(session, p, s, facts):
             entry = materials.setdefault(
                 m["code"],
                 {
@@ -445,7 +445,7 @@ def project_page(
             can_rate=owner,
             can_audit=user.role in {"regulator", "admin"} or owner,
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
-            rating_labels=sorted(ws.RATING_LABELS.items(), reverse=True),
+            rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent,
             extra_blocks=[fn(session, p, user, lang) for fn in PROJECT_BLOCKS],
         ),
@@ -460,7 +460,7 @@ def project_audit_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = require_user(request)
-    p = ws.get_project(session, actor_of(user), project_id)
+    p = queries.get_project(session, actor_of(user), project_id)
     entries = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id.desc()).limit(300)
     ).all()
@@ -577,7 +577,7 @@ def new_project_submit(
         if r.strip()
     ]
     try:
-        p = ws.file_project(
+        p = filing.file_project(
             session,
             actor_of(user),
             work_calendar(session),
@@ -586,6 +586,7 @@ def new_project_submit(
             plot_code=data.get("plot") or None,
             regional_assessments=regional,
             filed_on=clock.today(),
+            plots=request.app.state.plot_assessments,
         )
         for hook in AFTER_FILING:
             hook(session, p)
@@ -616,14 +617,14 @@ def upload_material_page(
 ) -> Redirect:
     user = require_user(request, "enterprise")
     upload = data.get("file")
-    content = upload.file.read(ws.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    content = upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
     filename = upload.filename if isinstance(upload, UploadFile) else ""
     url = f"/projects/{project_id}"
     return run_form_action(
         request,
         session,
         url,
-        lambda: ws.upload_material(
+        lambda: materials.upload_material(
             session,
             actor_of(user),
             project_id,
@@ -651,7 +652,7 @@ def resubmit_page(
         request,
         session,
         f"/projects/{project_id}",
-        lambda: ws.resubmit_corrections(
+        lambda: materials.resubmit_corrections(
             session, actor_of(user), project_id, task_id, clock.today(), work_calendar(session)
         ),
         ("补正已提交，恢复计时", "corrections submitted"),
@@ -671,7 +672,7 @@ def rate_page(
         request,
         session,
         f"/projects/{project_id}",
-        lambda: ws.rate_step(
+        lambda: ratings.rate_step(
             session,
             actor_of(user),
             project_id,
@@ -694,7 +695,7 @@ def reviewer_home(
 ) -> Template:
     user = require_user(request, "reviewer")
     lang = page_lang(request)
-    rows = ws.worklist(session, actor_of(user), clock.today(), work_calendar(session))
+    rows = clocks.worklist(session, actor_of(user), clock.today(), work_calendar(session))
     for r in rows:
         r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
         r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
@@ -723,7 +724,7 @@ def task_page(
     lang = page_lang(request)
     from api.routes.tasks import _task_out
 
-    task = ws.get_task(session, actor_of(user), task_id)
+    task = queries.get_task(session, actor_of(user), task_id)
     out = _task_out(session, task, clock)
     out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)
     out["status_name"] = wf.STATUS_NAMES.get(out["status"], (out["status"], out["status"]))[
@@ -746,19 +747,19 @@ def task_page(
 
 
 _DECISIONS = {
-    "accept": (ws.accept_task, ("已受理", "accepted")),
-    "approve": (ws.approve_task, ("已办结，证照已核发", "approved")),
-    "reject": (ws.reject_task, ("已作出不予许可决定", "rejected")),
+    "accept": (review.accept_task, ("已受理", "accepted")),
+    "approve": (review.approve_task, ("已办结，证照已核发", "approved")),
+    "reject": (review.reject_task, ("已作出不予许可决定", "rejected")),
     "corrections": (
-        ws.request_corrections,
+        review.request_corrections,
         ("已一次性告知补正，计时暂停", "corrections requested"),
     ),
     "special": (
-        ws.start_special_procedure,
+        review.start_special_procedure,
         ("已启动特别程序，计时暂停", "special procedure started"),
     ),
     "special-end": (
-        ws.end_special_procedure,
+        review.end_special_procedure,
         ("特别程序结束，恢复计时", "special procedure ended"),
     ),
 }

@@ -17,11 +17,11 @@ from api.clock import Clock
 from api.errors import NotFound
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, actor, idempotent, principal
-from approvals import capacity_service as cs
-from approvals import workflow_service as ws
 from approvals.errors import AccessDenied
 from approvals.orm import CapacityRunRow, DepartmentAbsenceRow, DepartmentRow
 from approvals.service import work_calendar
+from approvals.services import capacity as cs
+from approvals.services import queries
 from storage.audit import record
 
 
@@ -206,7 +206,7 @@ def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:
 def project_forecast(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     return {
         "project_id": p.id,
         "baseline_finish": p.baseline_finish.isoformat(),

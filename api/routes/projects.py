@@ -20,9 +20,10 @@ from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import Id, IdPath, actor, idempotent
-from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
 from approvals.service import work_calendar
+from approvals.services import filing, materials, progress, queries
+from approvals.services.ratings import RATING_LABELS, rate_step
 from storage.audit import AuditRow
 
 
@@ -101,7 +102,7 @@ def list_projects(
 ) -> dict[str, Any]:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
     agent those assigned to them; regulators and administrators all."""
-    q = ws.visible_projects_query(actor(request))
+    q = queries.visible_projects_query(actor(request))
     if status:
         q = q.where(ProjectRow.status == status)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -137,7 +138,7 @@ def file_project(
 
     def act() -> tuple[int, Any]:
         calendar = work_calendar(session)
-        p = ws.file_project(
+        p = filing.file_project(
             session,
             actor(request),
             calendar,
@@ -150,6 +151,7 @@ def file_project(
             filed_on=clock.today(),
             region=data.region,
             enterprise_id=data.enterprise_id,
+            plots=request.app.state.plot_assessments,
         )
         agents.assign_on_filing(session, p, clock.today(), by=actor(request).username)
         baseline = p.baseline
@@ -188,7 +190,7 @@ def file_project(
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    return project_out(session, ws.get_project(session, actor(request), project_id))
+    return project_out(session, queries.get_project(session, actor(request), project_id))
 
 
 @get(
@@ -207,8 +209,8 @@ def get_plan(
 ) -> dict[str, Any]:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
-    p = ws.get_project(session, actor(request), project_id, whole=True)
-    return ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request))
+    p = queries.get_project(session, actor(request), project_id, whole=True)
+    return progress.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request))
 
 
 @get(
@@ -225,14 +227,14 @@ def project_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
-    p = ws.get_project(session, actor(request), project_id, whole=True)
+    p = queries.get_project(session, actor(request), project_id, whole=True)
     calendar = work_calendar(session)
     items = []
     for s in p.steps:
         for t in s.tasks:
             items.append(
                 {
-                    **ws.task_summary(t, s, clock.today(), calendar),
+                    **progress.task_summary(t, s, clock.today(), calendar),
                     "step_code": s.code,
                     "step_name": s.name,
                     "critical": s.critical,
@@ -255,11 +257,11 @@ def project_materials(
 ) -> dict[str, Any]:
     """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
     on as a certificate, or missing."""
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     needs: dict[str, dict[str, Any]] = {}
-    facts = ws.material_facts(session, p)
+    facts = queries.material_facts(session, p)
     for s in p.steps:
-        for m in ws.material_status(session, p, s, facts):
+        for m in queries.material_status(session, p, s, facts):
             entry = needs.setdefault(m["code"], {**m, "needed_by": []})
             entry["needed_by"].append(s.code)
     uploads = session.scalars(
@@ -308,11 +310,11 @@ def upload_material(
 ) -> Response[Any]:
     """Stored once by its hash and reused by every item that needs it; a deferred (容缺) material
     of that code is marked supplied.  PDF, PNG, JPEG, TIFF or OFD/ZIP, at most 20 MB."""
-    content = data.file.file.read(ws.MAX_MATERIAL_BYTES + 1)
+    content = data.file.file.read(materials.MAX_MATERIAL_BYTES + 1)
     filename = data.file.filename or ""
 
     def act() -> tuple[int, Any]:
-        row = ws.upload_material(
+        row = materials.upload_material(
             session,
             actor(request),
             project_id,
@@ -356,7 +358,7 @@ def download_material(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> Response[bytes]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     row = session.get(MaterialRow, material_id)
     if row is None or row.project_id != p.id:
         from approvals.errors import NotFoundError
@@ -390,7 +392,7 @@ def download_material(
 def certificates(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
     )
@@ -434,10 +436,10 @@ def resubmit(
 
     def act() -> tuple[int, Any]:
         calendar = work_calendar(session)
-        task = ws.resubmit_corrections(
+        task = materials.resubmit_corrections(
             session, actor(request), project_id, data.task_id, clock.today(), calendar
         )
-        return 200, ws.task_summary(task, task.step, clock.today(), calendar)
+        return 200, progress.task_summary(task, task.step, clock.today(), calendar)
 
     return idempotent(session, request, data, act)
 
@@ -465,11 +467,11 @@ def rate(
     session: NamedDependency[Session],
 ) -> Response[Any]:
     def act() -> tuple[int, Any]:
-        row = ws.rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
+        row = rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
         return 201, {
             "step": row.step_code,
             "score": row.score,
-            "label": ws.RATING_LABELS[row.score],
+            "label": RATING_LABELS[row.score],
             "comment": row.comment,
         }
 
@@ -487,7 +489,7 @@ def rate(
 def ratings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(RatingRow).where(RatingRow.project_id == p.id).order_by(RatingRow.id)
     )
@@ -497,7 +499,7 @@ def ratings(
                 "step": r.step_code,
                 "departments": r.departments,
                 "score": r.score,
-                "label": ws.RATING_LABELS[r.score],
+                "label": RATING_LABELS[r.score],
                 "comment": r.comment,
                 "rated_at": r.rated_at.isoformat(),
             }
@@ -518,7 +520,7 @@ def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> dict[str, Any]:
     """Every action on the project: who, when, what, before and after (append-only)."""
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
     )

@@ -15,9 +15,9 @@ from api.auth import requires
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.routes.common import IdPath, Version, actor, idempotent
-from approvals import workflow_service as ws
 from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
+from approvals.services import clocks, progress, queries, review
 
 REVIEWER = requires("reviewer")
 
@@ -56,7 +56,7 @@ def _task_out(
         select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
     )
     return {
-        **ws.task_summary(task, step, clock.today(), calendar),
+        **progress.task_summary(task, step, clock.today(), calendar),
         "project_id": project.id,
         "project_code": project.code,
         "project_name": project.name,
@@ -67,7 +67,7 @@ def _task_out(
         "items": list(step.items),
         "critical": step.critical,
         "slack": step.slack,
-        "materials": ws.material_status(session, project, step),
+        "materials": queries.material_status(session, project, step),
         "corrections": [
             {
                 "id": c.id,
@@ -99,7 +99,7 @@ def list_tasks(
     """Open tasks across all projects: overdue first, then least slack on the project's critical
     path.  A reviewer sees its own department's."""
     return {
-        "items": ws.worklist(
+        "items": clocks.worklist(
             session, actor(request), clock.today(), work_calendar(session), department
         )
     }
@@ -119,7 +119,7 @@ def get_task(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> dict[str, Any]:
-    return _task_out(session, ws.get_task(session, actor(request), task_id), clock)
+    return _task_out(session, queries.get_task(session, actor(request), task_id), clock)
 
 
 def _decide(
@@ -169,7 +169,7 @@ def accept(
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
     """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
-    return _decide(request, session, clock, data, ws.accept_task)
+    return _decide(request, session, clock, data, review.accept_task)
 
 
 @post(
@@ -191,7 +191,7 @@ def approve(
 ) -> Response[Any]:
     """Issues the item's certificates once every member department has approved; the steps that
     depend on it become ready on their own."""
-    return _decide(request, session, clock, data, ws.approve_task, note=data.note)
+    return _decide(request, session, clock, data, review.approve_task, note=data.note)
 
 
 @post(
@@ -211,7 +211,7 @@ def reject(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
-    return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
+    return _decide(request, session, clock, data, review.reject_task, reasons=data.reasons)
 
 
 @post(
@@ -237,7 +237,7 @@ def corrections(
         session,
         clock,
         data,
-        ws.request_corrections,
+        review.request_corrections,
         reasons=data.reasons,
         materials=data.materials,
     )
@@ -267,7 +267,7 @@ def special_start(
         session,
         clock,
         data,
-        ws.start_special_procedure,
+        review.start_special_procedure,
         kind=data.kind,
         reason=data.reason,
     )
@@ -290,7 +290,7 @@ def special_end(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Response[Any]:
-    return _decide(request, session, clock, data, ws.end_special_procedure)
+    return _decide(request, session, clock, data, review.end_special_procedure)
 
 
 ROUTES = [list_tasks, get_task, accept, approve, reject, corrections, special_start, special_end]

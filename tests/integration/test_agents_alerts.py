@@ -12,7 +12,7 @@ from agent_service import service as agents
 from agent_service.digest import format_digest
 from agent_service.errors import AgentForbidden, AgentNotFound
 from agent_service.model import ExtraEntry
-from approvals import workflow_service as ws
+from approvals.services import review
 from i18n import Text
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
 
@@ -27,7 +27,7 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
     agent1, agent2 = w.actor("agent1"), w.actor("agent2")
     assert p2.agent_user_id == agent2.user_id and p3.agent_user_id == agent1.user_id
     upload(session, w, p1, "M-form", MON)
-    ws.accept_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, MON, w.cal)
+    review.accept_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, MON, w.cal)
     session.commit()
 
     # Tuesday: the filing's one-day limit has passed
@@ -48,9 +48,9 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
 
     # Wednesday: approved a day late, the land sale has no slack left; the EIA is accepted with
     # a deferred material; a joint meeting's action falls due today; a checkpoint is coming
-    ws.approve_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, WED, w.cal)
+    review.approve_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, WED, w.cal)
     upload(session, w, p1, "M-eia", WED)
-    ws.accept_task(session, reviewer(w, "sthj"), task(session, p1, "E").id, WED, w.cal)
+    review.accept_task(session, reviewer(w, "sthj"), task(session, p1, "E").id, WED, w.cal)
     meeting = agents.create_meeting(
         session, agent1, p1.id, title="土地出让协调会", held_on=WED, departments=["zrzy"]
     )
