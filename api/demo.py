@@ -57,22 +57,23 @@ def step_plots(ctx: DemoContext) -> None:
     """Import the sample zones and standard plots, list them, and export a GeoPackage."""
     from rich.table import Table
 
-    from landplots import service as plots_service
+    from landplots.model import PlotStatus
+    from landplots.services import exporting, importing, registry, search
 
     zones_file, plots_file = sample_registry_files()
     ctx.heading("一、标准地登记库", "1. The standard-plot registry")
     with make_session_factory(ctx.engine)() as session:
-        zs = plots_service.import_zones_file(session, zones_file)
-        ps = plots_service.import_file(session, plots_file)
+        zs = importing.import_zones_file(session, zones_file)
+        ps = importing.import_file(session, plots_file)
         session.commit()
         ctx.console.print(zs.text(ctx.lang))
         ctx.console.print(ps.text(ctx.lang))
-        zones = plots_service.all_zones(session)
-        listed = plots_service.search_plots(
-            session, plots_service.PlotQuery(status=(plots_service.PlotStatus.LISTED,))
+        zones = registry.all_zones(session)
+        listed = search.search_plots(
+            session, search.PlotQuery(status=(PlotStatus.LISTED,))
         )
-        plots = plots_service.get_plots(session, listed.codes)
-        plots_service.export_plots(session, ctx.out / "plots.gpkg")
+        plots = registry.get_plots(session, listed.codes)
+        exporting.export_plots(session, ctx.out / "plots.gpkg")
     table = Table(title=ctx.t("片区与区域评价", "Zones and their regional assessments"))
     for h in (
         ctx.t("片区", "zone"),
@@ -107,11 +108,11 @@ def project_with_plot(ctx: DemoContext, project: Project) -> Project:
     """The sample project's regional assessments from its plot's zone in the registry."""
     if not project.plot:
         return project
-    from landplots import service as plots_service
+    from landplots.services import registry
 
     with make_session_factory(ctx.engine)() as session:
-        covered = plots_service.assessments_for_plot(session, project.plot)
-        plot = plots_service.get_plot(session, project.plot)
+        covered = registry.assessments_for_plot(session, project.plot)
+        plot = registry.get_plot(session, project.plot)
     ctx.console.print(
         ctx.t(
             f"项目位于标准地 {plot.code}（{plot.area_mu:.1f} 亩，片区 {plot.zone}）：采用片区的 {len(covered)} 项区域评价",
@@ -205,7 +206,7 @@ def step_workflow(ctx: DemoContext) -> None:
     from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
     from api.seed import DEMO_PASSWORD, seed_demo_accounts
     from approvals.services import filing, ratings
-    from landplots.service import assessments_for_plot
+    from landplots.services.registry import assessments_for_plot
 
     ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
     with make_session_factory(ctx.engine)() as session:

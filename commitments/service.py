@@ -286,7 +286,7 @@ def set_zone_policy(
         raise CommitmentAccessDenied(
             "只有管理员可以设置片区规则", "only administrators set zone policies"
         )
-    from landplots.service import get_zone
+    from landplots.services.registry import get_zone
 
     get_zone(session, zone_code)
     p = Policy.from_dict(policy or {}, "policy")
@@ -440,7 +440,7 @@ def create_commitment(
     """
     from approvals.errors import NotFoundError as ProjectNotFound
     from approvals.services.queries import get_project
-    from landplots.service import get_plot, zone_of_plot
+    from landplots.services.registry import get_plot, zone_of_plot
 
     if actor.role not in {"enterprise", "admin"}:
         raise CommitmentAccessDenied(
@@ -1945,7 +1945,7 @@ def compliance_data(session: Session, zone_code: str) -> dict[str, Any]:
     landplots.errors.ZoneNotFound
         No zone has that code.
     """
-    from landplots.service import get_zone
+    from landplots.services.registry import get_zone
 
     zone = get_zone(session, zone_code)
     rows = session.scalars(

@@ -67,7 +67,7 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
 
     from sqlalchemy import inspect
 
-    from landplots.service import assessments_for_plot
+    from landplots.services.registry import assessments_for_plot
 
     url = resolve_db_url(cli_ctx, db_url)
     explicit = db_url is not None or "DATABASE_URL" in os.environ

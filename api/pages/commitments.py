@@ -90,7 +90,7 @@ def regulator_page(
 ) -> Template:
     user = pages.require_user(request, "regulator", "admin")
     lang = pages.page_lang(request)
-    from landplots.service import all_zones
+    from landplots.services.registry import all_zones
 
     rows = session.scalars(
         cs.visible_query(pages.actor_of(user)).order_by(CommitmentRow.id.desc())

@@ -132,4 +132,3 @@ def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[E
             )
     session.flush()
     return raised
-

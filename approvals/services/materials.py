@@ -56,7 +56,6 @@ def safe_filename(filename: str) -> str:
     return name
 
 
-
 def _checked_upload(
     session: Session, project: ProjectRow, code: str, filename: str, data: bytes
 ) -> tuple[str, str]:

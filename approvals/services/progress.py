@@ -283,7 +283,6 @@ def _change_reason(
     return event
 
 
-
 def _step_view(
     s: StepRow,
     seq: Any,
@@ -320,9 +319,7 @@ def _step_view(
         "baseline_ef": s.baseline_ef,
         "forecast_es": s.forecast_es,
         "forecast_ef": s.forecast_ef,
-        "variance_workdays": (s.forecast_ef - s.baseline_ef)
-        if s.forecast_ef is not None
-        else None,
+        "variance_workdays": (s.forecast_ef - s.baseline_ef) if s.forecast_ef is not None else None,
         "slack": s.slack,
         "critical": s.critical,
         "tasks": [task_summary(t, s, today, calendar) for t in s.tasks],
@@ -416,4 +413,3 @@ def task_summary(
         "reviewer": task.reviewer,
         "note": task.note,
     }
-

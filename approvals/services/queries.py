@@ -196,4 +196,3 @@ def material_status(
             }
         )
     return out
-

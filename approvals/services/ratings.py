@@ -62,4 +62,3 @@ def rate_step(
         after={"score": score, "label": RATING_LABELS[score], "comment": comment},
     )
     return row
-

@@ -298,4 +298,3 @@ def end_special_procedure(
         calendar,
         (f"{task.step.code} {zh}结束，恢复计时", f"{task.step.code}: {en} ended; clock resumed"),
     )
-

@@ -37,11 +37,11 @@ def actor(accounts, username: str) -> Actor:
 
 def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = True) -> World:
     from commitments import service as cs
-    from landplots import service as plots
+    from landplots.services import importing, registry
 
     zones, plots_file = sample_registry_files()
-    plots.import_zones_file(session, zones)
-    plots.import_file(session, plots_file)
+    importing.import_zones_file(session, zones)
+    importing.import_file(session, plots_file)
     accounts = seed_demo_accounts(session)
     session.commit()
     doc = sample_project_doc()
@@ -54,7 +54,7 @@ def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = 
         attributes=doc["attributes"],
         filed_on=FILED,
         plot_code=plot,
-        plots=plots.assessments_for_plot,
+        plots=registry.assessments_for_plot,
     )
     key = signing.generate()
     if register_key:

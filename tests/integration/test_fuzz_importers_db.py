@@ -20,7 +20,7 @@ from approvals.service import work_calendar
 from approvals.services import filing, materials, queries
 from landplots.errors import LandplotsError
 from landplots.orm import PlotRow
-from landplots.service import import_file
+from landplots.services.importing import import_file
 
 SETTINGS = settings(
     max_examples=25,
