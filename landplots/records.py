@@ -1059,28 +1059,8 @@ def parse_assessment_row(raw: Mapping[str, Any], where: str) -> RegionalAssessme
     )
 
 
-def parse_zones(
-    frame: Any, assessments: Sequence[Mapping[str, Any]] = ()
-) -> tuple[list[Zone], list[Problem]]:
-    """Read and validate zones: ``code``, ``name``, optional ``assessments`` (a JSON list) and
-    ``indicator_definitions`` (a JSON list of :func:`~landplots.indicators.parse_definition`
-    documents); ``assessments`` rows (with a ``zone`` column) come from a separate table.
-
-    Preconditions: geometries in EPSG:4490.
-    """
-    problems: list[Problem] = []
-    n = len(frame)
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    lower = {c.lower().strip(): c for c in columns}
-    base = _resolve_columns(columns)
-
-    def column(*names: str) -> np.ndarray:
-        for name in names:
-            if name in lower:
-                return frame[lower[name]].to_numpy(dtype=object)
-        return np.full(n, None, dtype=object)
-
-    codes = [_text(v) for v in column(*BASE_ALIASES["code"], "zone", "zone_code")]
+def _zone_codes(codes: list[str], problems: list[Problem]) -> list[str]:
+    """Each row's culprit (its code, else ``#n``); every code present and unique."""
     culprit = [c or f"#{i + 1}" for i, c in enumerate(codes)]
     for i, c in enumerate(codes):
         if not c:
@@ -1090,13 +1070,18 @@ def parse_zones(
             problems.append(
                 Problem(c, _t(f"片区编码重复 {k} 次", f"duplicate zone code ({k} features)"))
             )
-    names = [_text(v) or codes[i] for i, v in enumerate(column(*BASE_ALIASES["name"], "zone_name"))]
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    problems += check_geometries(culprit, geoms)
-    del base
+    return culprit
 
-    by_zone: dict[str, list[RegionalAssessment]] = defaultdict(list)
-    for i, raw in enumerate(column("assessments", "区域评价")):
+
+def _embedded_assessments(
+    raws: np.ndarray,
+    codes: list[str],
+    culprit: list[str],
+    by_zone: dict[str, list[RegionalAssessment]],
+    problems: list[Problem],
+) -> None:
+    """Assessments given in the zones' own ``assessments`` column (a JSON list)."""
+    for i, raw in enumerate(raws):
         if _blank(raw):
             continue
         doc = raw
@@ -1123,7 +1108,15 @@ def parse_zones(
                 by_zone[codes[i]].append(parse_assessment_row(a, f"assessments[{j}]"))
             except LandplotsError as e:
                 problems.append(Problem(culprit[i], e.message))
-    known = set(codes)
+
+
+def _table_assessments(
+    assessments: Sequence[Mapping[str, Any]],
+    known: set[str],
+    by_zone: dict[str, list[RegionalAssessment]],
+    problems: list[Problem],
+) -> None:
+    """Assessments from a separate table, each row naming its zone (which must be in the file)."""
     for j, row in enumerate(assessments):
         r = {str(k).lower(): v for k, v in row.items()}
         z = _text(r.get("zone") or r.get("zone_code") or r.get("片区"))
@@ -1143,63 +1136,108 @@ def parse_zones(
         except LandplotsError as e:
             problems.append(Problem(z, e.message))
 
-    defs_by_key: dict[str, IndicatorDefinition] = {}
-    zones: list[Zone] = []
-    area_m2 = np.zeros(n)
+
+def _zone_definitions(
+    raw: Any,
+    code: str,
+    culprit: str,
+    defs_by_key: dict[str, IndicatorDefinition],
+    problems: list[Problem],
+) -> list[IndicatorDefinition]:
+    """A zone's own indicator definitions (a JSON list); one key must mean the same in every
+    zone of the file."""
+    defs: list[IndicatorDefinition] = []
+    if _blank(raw):
+        return defs
+    doc = raw
+    if isinstance(raw, str):
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+    if not isinstance(doc, list):
+        problems.append(
+            Problem(
+                culprit,
+                _t(
+                    "indicator_definitions 应为 JSON 列表",
+                    "indicator_definitions must be a JSON list",
+                ),
+            )
+        )
+        return defs
+    for j, entry in enumerate(doc):
+        try:
+            if not isinstance(entry, Mapping):
+                raise IndicatorError(
+                    f"indicator_definitions[{j}] 应为对象",
+                    f"indicator_definitions[{j}] must be an object",
+                )
+            d = parse_definition(entry, code, f"indicator_definitions[{j}]")
+        except IndicatorError as e:
+            problems.append(Problem(culprit, e.message))
+            continue
+        prior = defs_by_key.get(d.key)
+        if prior and (prior.unit, prior.direction, prior.short) != (d.unit, d.direction, d.short):
+            problems.append(
+                Problem(
+                    culprit,
+                    _t(
+                        f"指标 {d.key} 与片区 {prior.zone} 的定义不一致",
+                        f"indicator {d.key} differs from its definition in zone {prior.zone}",
+                    ),
+                )
+            )
+            continue
+        defs_by_key.setdefault(d.key, d)
+        defs.append(d)
+    return defs
+
+
+def _zone_areas(geoms: np.ndarray) -> np.ndarray:
+    """Area (m²) of each valid zone geometry inside China (0 for the others)."""
+    area_m2 = np.zeros(len(geoms))
     ok = np.array([g is not None for g in geoms], dtype=bool)
     if ok.any():
         ok[ok] = shapely.is_valid(geoms[ok]) & ~geo.outside_china(geoms[ok])
         if ok.any():
             area_m2[ok], _ = geo.areas(geoms[ok])
+    return area_m2
+
+
+def parse_zones(
+    frame: Any, assessments: Sequence[Mapping[str, Any]] = ()
+) -> tuple[list[Zone], list[Problem]]:
+    """Read and validate zones: ``code``, ``name``, optional ``assessments`` (a JSON list) and
+    ``indicator_definitions`` (a JSON list of :func:`~landplots.indicators.parse_definition`
+    documents); ``assessments`` rows (with a ``zone`` column) come from a separate table.
+
+    Preconditions: geometries in EPSG:4490.
+    """
+    problems: list[Problem] = []
+    n = len(frame)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    lower = {c.lower().strip(): c for c in columns}
+
+    def column(*names: str) -> np.ndarray:
+        for name in names:
+            if name in lower:
+                return frame[lower[name]].to_numpy(dtype=object)
+        return np.full(n, None, dtype=object)
+
+    codes = [_text(v) for v in column(*BASE_ALIASES["code"], "zone", "zone_code")]
+    culprit = _zone_codes(codes, problems)
+    names = [_text(v) or codes[i] for i, v in enumerate(column(*BASE_ALIASES["name"], "zone_name"))]
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    problems += check_geometries(culprit, geoms)
+    by_zone: dict[str, list[RegionalAssessment]] = defaultdict(list)
+    _embedded_assessments(column("assessments", "区域评价"), codes, culprit, by_zone, problems)
+    _table_assessments(assessments, set(codes), by_zone, problems)
+    defs_by_key: dict[str, IndicatorDefinition] = {}
+    area_m2 = _zone_areas(geoms)
+    zones: list[Zone] = []
     for i, raw in enumerate(column("indicator_definitions", "indicator_defs", "ind_defs")):
-        defs: list[IndicatorDefinition] = []
-        if not _blank(raw):
-            doc = raw
-            if isinstance(raw, str):
-                try:
-                    doc = json.loads(raw)
-                except ValueError:
-                    doc = None
-            if not isinstance(doc, list):
-                problems.append(
-                    Problem(
-                        culprit[i],
-                        _t(
-                            "indicator_definitions 应为 JSON 列表",
-                            "indicator_definitions must be a JSON list",
-                        ),
-                    )
-                )
-            else:
-                for j, entry in enumerate(doc):
-                    try:
-                        if not isinstance(entry, Mapping):
-                            raise IndicatorError(
-                                f"indicator_definitions[{j}] 应为对象",
-                                f"indicator_definitions[{j}] must be an object",
-                            )
-                        d = parse_definition(entry, codes[i], f"indicator_definitions[{j}]")
-                    except IndicatorError as e:
-                        problems.append(Problem(culprit[i], e.message))
-                        continue
-                    prior = defs_by_key.get(d.key)
-                    if prior and (prior.unit, prior.direction, prior.short) != (
-                        d.unit,
-                        d.direction,
-                        d.short,
-                    ):
-                        problems.append(
-                            Problem(
-                                culprit[i],
-                                _t(
-                                    f"指标 {d.key} 与片区 {prior.zone} 的定义不一致",
-                                    f"indicator {d.key} differs from its definition in zone {prior.zone}",
-                                ),
-                            )
-                        )
-                        continue
-                    defs_by_key.setdefault(d.key, d)
-                    defs.append(d)
+        defs = _zone_definitions(raw, codes[i], culprit[i], defs_by_key, problems)
         zones.append(
             Zone(
                 codes[i],
