@@ -23,16 +23,11 @@ from landplots import geometry as geo
 from landplots.errors import ImportRefused, Problem
 from landplots.model import Zone
 from landplots.orm import AssessmentRow, PlotIndicatorRow, PlotRow, ZoneRow
-from landplots.records import (
-    PlotTable,
-    ZoneContext,
-    find_overlaps,
-    parse_plots,
-    parse_zones,
-    zone_of_points,
-)
+from landplots.plot_records import parse_plots
+from landplots.records import PlotTable, ZoneContext, find_overlaps
 from landplots.services.index_cache import bump_registry, is_sqlite, snapshot
 from landplots.services.registry import all_zones, chunks
+from landplots.zone_records import parse_zones, zone_of_points
 from storage.base import utcnow
 from storage.engine import begin_write
 
@@ -107,7 +102,7 @@ def import_file(
     ------
     ImportRefused
         Listing every problem of the file, each naming its plot (see
-        :func:`landplots.records.parse_plots`; also overlaps with each other or with the
+        :func:`landplots.plot_records.parse_plots`; also overlaps with each other or with the
         registry's plots).  Nothing is written.
     GisFileError
         The file cannot be read.

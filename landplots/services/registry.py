@@ -30,8 +30,8 @@ from landplots.errors import PlotNotFound, ZoneNotFound
 from landplots.indicators import STANDARD
 from landplots.model import Indicator, Milestone, Plot, PlotStatus, Zone
 from landplots.orm import PlotIndicatorRow, PlotRow, ZoneRow
-from landplots.records import zone_of_points
 from landplots.services.index_cache import bump_registry, is_sqlite, snapshot
+from landplots.zone_records import zone_of_points
 from storage.engine import begin_write
 
 
