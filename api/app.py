@@ -35,7 +35,7 @@ from api.pages import static_router, template_config
 from api.ratelimit import LoginLimiter
 from api.settings import Settings
 from approvals.services.capacity import DEFERRAL_KEY, DeferredRecompute
-from landplots.services.registry import assessments_for_plot
+from landplots.services.registry import PLOT_ASSESSMENTS
 from storage.engine import begin_write, make_engine, make_session_factory
 from storage.migrate import ensure_schema, head_revision
 
@@ -233,7 +233,7 @@ def create_app(
             {
                 "settings": settings,
                 "clock": Clock(settings.today),
-                "plot_assessments": assessments_for_plot,
+                "plot_assessments": PLOT_ASSESSMENTS,
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -206,7 +206,7 @@ def step_workflow(ctx: DemoContext) -> None:
     from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
     from api.seed import DEMO_PASSWORD, seed_demo_accounts
     from approvals.services import filing, ratings
-    from landplots.services.registry import assessments_for_plot
+    from landplots.services.registry import PLOT_ASSESSMENTS
 
     ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
     with make_session_factory(ctx.engine)() as session:
@@ -239,7 +239,7 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=sample.get("plot"),
             filed_on=filed1,
             form={"contact": "王经理", "phone": "0571-86000001"},
-            plots=assessments_for_plot,
+            plots=PLOT_ASSESSMENTS,
         )
         agent_demo.assign(session, p1, filed1, "enterprise1")
         upload_all(
@@ -256,7 +256,7 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
             filed_on=filed2,
             form={"contact": "李总"},
-            plots=assessments_for_plot,
+            plots=PLOT_ASSESSMENTS,
         )
         agent_demo.assign(session, p2, filed2, "enterprise2")
         upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})

@@ -310,7 +310,7 @@ def _read_indicator_columns(
         for side, cols in (("lower", src.lower), ("upper", src.upper)):
             for c, vals in cols:
                 nums, bad = _numeric(vals)
-                for i in np.flatnonzero(bad):
+                for i in np.flatnonzero(bad).tolist():
                     f.problems.append(
                         Problem(
                             culprit[i],

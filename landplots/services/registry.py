@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from approvals.ports import PlotAssessments
 from approvals.project import AssessmentCoverage
 from landplots.errors import PlotNotFound, ZoneNotFound
 from landplots.indicators import STANDARD
@@ -227,6 +228,11 @@ def assessments_for_plot(
     if zone is None:
         return ()
     return tuple(a.coverage(zone.name) for a in zone.valid_assessments(on))
+
+
+#: The registry as approvals' port (:class:`approvals.ports.PlotAssessments`), wired into filing
+#: by the composition root: landplots depends on approvals, never the other way.
+PLOT_ASSESSMENTS: PlotAssessments = assessments_for_plot
 
 
 def delete_plots(session: Session, codes: Sequence[str]) -> int:

@@ -54,7 +54,7 @@ def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = 
         attributes=doc["attributes"],
         filed_on=FILED,
         plot_code=plot,
-        plots=registry.assessments_for_plot,
+        plots=registry.PLOT_ASSESSMENTS,
     )
     key = signing.generate()
     if register_key:
