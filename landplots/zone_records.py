@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
 from i18n import Text
 from landplots import geometry as geo
 from landplots.errors import IndicatorError, LandplotsError, Problem
@@ -52,8 +53,6 @@ def parse_assessment_row(raw: Mapping[str, Any], where: str) -> RegionalAssessme
     LandplotsError
         Naming ``where``: an unknown type, a malformed date, valid_to before valid_from.
     """
-    from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
-
     kind = cell_text(raw.get("type"))
     by_name = {zh: k for k, (zh, _en) in REGIONAL_ASSESSMENT_TYPES.items()}
     kind = by_name.get(kind, kind)
