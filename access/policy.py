@@ -27,6 +27,7 @@ class Action(StrEnum):
 
     # projects and review (一窗受理, 并联审批)
     PROJECT_FILE = "project.file"  # 申报项目
+    PROJECT_FILE_FOR = "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
     PROJECT_READ = "project.read"  # 查看项目 (scoped: own / assigned / department's)
     PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
     TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)
@@ -70,6 +71,7 @@ E, AG, RV, RG, AD = Role.ENTERPRISE, Role.AGENT, Role.REVIEWER, Role.REGULATOR, 
 #: action → {role: scope}.  A role absent from a row may not take the action.
 GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.PROJECT_FILE: {E: _A, AD: _A},  # an administrator files at the one window (综合窗口)
+    Action.PROJECT_FILE_FOR: {AD: _A},
     Action.PROJECT_READ: {E: _O, AG: _O, RV: _O, RG: _A, AD: _A},
     Action.PROJECT_SUPPLY: {E: _O},
     Action.TASK_DECIDE: {RV: _O},

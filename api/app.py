@@ -37,8 +37,10 @@ from api.pages.layout import error_page
 from api.ratelimit import LoginLimiter
 from api.schemas.common import HealthOut
 from api.settings import Settings
+from approvals.services.capacity import DEFERRAL_KEY, DeferredRecompute
+from landplots.services.registry import PLOT_ASSESSMENTS
+from migrations.runner import ensure_schema, head_revision
 from storage.engine import begin_write, make_engine, make_session_factory
-from storage.migrate import ensure_schema, head_revision
 
 API_TAGS = [
     Tag(name="auth", description="登录 Authentication"),
@@ -192,20 +194,18 @@ def create_app(
         # workflow events only mark the capacity forecast pending; the job engine recomputes it
         # (a worker on PostgreSQL, a thread of this process on SQLite) — see api.jobs
         from api.jobs import server_jobs
-        from approvals import capacity_service
 
         app.state.jobs = server_jobs(settings, app.state.write_sessions, app.state.clock)
         app.state.jobs.start()
-        capacity_service.DEFERRAL.enabled = True
-        capacity_service.DEFERRAL.listener = app.state.jobs.capacity_pending
+        deferral = {DEFERRAL_KEY: DeferredRecompute(app.state.jobs.capacity_pending)}
+        app.state.sessions.configure(info=deferral)
+        app.state.write_sessions.configure(info=deferral)
 
     def on_shutdown(app: Litestar) -> None:
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
-            from approvals import capacity_service
-
-            capacity_service.DEFERRAL.enabled = False
-            capacity_service.DEFERRAL.listener = None
+            app.state.sessions.configure(info={})
+            app.state.write_sessions.configure(info={})
             jobs.close()
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
@@ -234,6 +234,8 @@ def create_app(
                 "clock": Clock(settings.today),
                 # the ports of the agents' use cases: the commitment checkpoints on the 代办清单
                 "checkpoints": AGENT_CHECKPOINTS,
+                # the plot registry answers the planner about a plot's zone (approvals.ports)
+                "plot_assessments": PLOT_ASSESSMENTS,
             }
         ),
         openapi_config=OpenAPIConfig(

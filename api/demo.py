@@ -57,22 +57,23 @@ def step_plots(ctx: DemoContext) -> None:
     """Import the sample zones and standard plots, list them, and export a GeoPackage."""
     from rich.table import Table
 
-    from landplots import service as plots_service
+    from landplots.model import PlotStatus
+    from landplots.services import exporting, importing, registry, search
 
     zones_file, plots_file = sample_registry_files()
     ctx.heading("一、标准地登记库", "1. The standard-plot registry")
     with make_session_factory(ctx.engine)() as session:
-        zs = plots_service.import_zones_file(session, zones_file)
-        ps = plots_service.import_file(session, plots_file)
+        zs = importing.import_zones_file(session, zones_file)
+        ps = importing.import_file(session, plots_file)
         session.commit()
         ctx.console.print(zs.text(ctx.lang))
         ctx.console.print(ps.text(ctx.lang))
-        zones = plots_service.all_zones(session)
-        listed = plots_service.search_plots(
-            session, plots_service.PlotQuery(status=(plots_service.PlotStatus.LISTED,))
+        zones = registry.all_zones(session)
+        listed = search.search_plots(
+            session, search.PlotQuery(status=(PlotStatus.LISTED,))
         )
-        plots = plots_service.get_plots(session, listed.codes)
-        plots_service.export_plots(session, ctx.out / "plots.gpkg")
+        plots = registry.get_plots(session, listed.codes)
+        exporting.export_plots(session, ctx.out / "plots.gpkg")
     table = Table(title=ctx.t("片区与区域评价", "Zones and their regional assessments"))
     for h in (
         ctx.t("片区", "zone"),
@@ -107,11 +108,11 @@ def project_with_plot(ctx: DemoContext, project: Project) -> Project:
     """The sample project's regional assessments from its plot's zone in the registry."""
     if not project.plot:
         return project
-    from landplots import service as plots_service
+    from landplots.services import registry
 
     with make_session_factory(ctx.engine)() as session:
-        covered = plots_service.assessments_for_plot(session, project.plot)
-        plot = plots_service.get_plot(session, project.plot)
+        covered = registry.assessments_for_plot(session, project.plot)
+        plot = registry.get_plot(session, project.plot)
     ctx.console.print(
         ctx.t(
             f"项目位于标准地 {plot.code}（{plot.area_mu:.1f} 亩，片区 {plot.zone}）：采用片区的 {len(covered)} 项区域评价",
@@ -204,7 +205,8 @@ def step_workflow(ctx: DemoContext) -> None:
     from api.demo_agents import AgentDemo
     from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
     from api.seed import DEMO_PASSWORD, seed_demo_accounts
-    from approvals import workflow_service as ws
+    from approvals.services import filing, ratings
+    from landplots.services.registry import PLOT_ASSESSMENTS
 
     ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
     with make_session_factory(ctx.engine)() as session:
@@ -227,7 +229,7 @@ def step_workflow(ctx: DemoContext) -> None:
         agent_demo = AgentDemo(accounts, calendar, ctx.lang)
         sample = sample_project_doc()
         filed1 = date.fromisoformat(sample["start_date"])
-        p1 = ws.file_project(
+        p1 = filing.file_project(
             session,
             actor(accounts, "enterprise1"),
             calendar,
@@ -237,13 +239,14 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=sample.get("plot"),
             filed_on=filed1,
             form={"contact": "王经理", "phone": "0571-86000001"},
+            plots=PLOT_ASSESSMENTS,
         )
         agent_demo.assign(session, p1, filed1, "enterprise1")
         upload_all(
             session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
         )
         filed2 = calendar.add_workdays(filed1, 5)
-        p2 = ws.file_project(
+        p2 = filing.file_project(
             session,
             actor(accounts, "enterprise2"),
             calendar,
@@ -253,6 +256,7 @@ def step_workflow(ctx: DemoContext) -> None:
             plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
             filed_on=filed2,
             form={"contact": "李总"},
+            plots=PLOT_ASSESSMENTS,
         )
         agent_demo.assign(session, p2, filed2, "enterprise2")
         upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
@@ -287,7 +291,7 @@ def step_workflow(ctx: DemoContext) -> None:
         enterprise1 = actor(accounts, "enterprise1")
         for step in p1.steps:
             if step.status == "done" and step.code in {"S1-01", "G-DESIGN", "S3-05B"}:
-                ws.rate_step(
+                ratings.rate_step(
                     session,
                     enterprise1,
                     p1.id,
@@ -317,9 +321,9 @@ def step_workflow(ctx: DemoContext) -> None:
 def print_baseline_against_actual(
     ctx: DemoContext, session: Session, project: ProjectRow, calendar: WorkCalendar
 ) -> None:
-    from approvals import workflow_service as ws
+    from approvals.services import progress
 
-    live = ws.live_plan(
+    live = progress.live_plan(
         session, project, project.predicted_finish or date.today(), calendar, ctx.lang
     )
     table = Table(

@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from access.actor import Actor
 from api.seed import DemoAccounts, reviewer_username
-from approvals import workflow_service as ws
+from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.orm import EscalationRow, ProjectRow, StepRow, TaskRow
+from approvals.services import clocks, materials, queries, review
+from approvals.services.common import task_clock
 from storage.engine import begin_write
 
 
@@ -77,7 +79,7 @@ def upload_all(
         code = entry["code"]
         if entry["provided_by"] or code in held_back:
             continue
-        ws.upload_material(
+        materials.upload_material(
             session,
             who,
             project.id,
@@ -123,7 +125,7 @@ def simulate(
             # the enterprise supplies deferred materials and answers corrections when it said it would
             for (pid, code), when in list(pending_supply.items()):
                 if pid == project.id and when <= day:
-                    ws.upload_material(
+                    materials.upload_material(
                         session,
                         enterprise,
                         pid,
@@ -137,9 +139,9 @@ def simulate(
             for task_id, (pid, when) in list(pending_answers.items()):
                 if pid == project.id and when <= day:
                     task = session.get(TaskRow, task_id)
-                    for m in ws.material_status(session, project, task.step):
+                    for m in queries.material_status(session, project, task.step):
                         if m["state"] == "uploaded":
-                            ws.upload_material(
+                            materials.upload_material(
                                 session,
                                 enterprise,
                                 pid,
@@ -149,13 +151,13 @@ def simulate(
                                 day,
                                 calendar,
                             )
-                    ws.resubmit_corrections(session, enterprise, pid, task_id, day, calendar)
+                    materials.resubmit_corrections(session, enterprise, pid, task_id, day, calendar)
                     del pending_answers[task_id]
             for step in list(project.steps):
                 for task in list(step.tasks):
                     reviewer = actor(accounts, reviewer_username(task.department))
                     if task.status == "ready":
-                        ws.accept_task(session, reviewer, task.id, day, calendar)
+                        review.accept_task(session, reviewer, task.id, day, calendar)
                         for d in task.deferrals:
                             wait = behaviour.held_back.get(d.material_code, 3)
                             pending_supply[(project.id, d.material_code)] = calendar.sequence(
@@ -172,10 +174,10 @@ def simulate(
                         reasons = behaviour.corrections[step.code]
                         uploaded = [
                             m["code"]
-                            for m in ws.material_status(session, project, step)
+                            for m in queries.material_status(session, project, step)
                             if m["state"] == "uploaded"
                         ]
-                        ws.request_corrections(
+                        review.request_corrections(
                             session,
                             reviewer,
                             task.id,
@@ -198,10 +200,10 @@ def simulate(
                         and task.due_on > task.accepted_on
                     ):
                         decide_on = max(task.accepted_on, _previous_workday(calendar, task.due_on))
-                    if day >= decide_on and not ws.wf.blocked_by(ws._clock(task), day):
-                        ws.approve_task(session, reviewer, task.id, day, calendar, note="符合要求")
+                    if day >= decide_on and not wf.blocked_by(task_clock(task), day):
+                        review.approve_task(session, reviewer, task.id, day, calendar, note="符合要求")
             session.flush()
-        ws.scan_clocks(session, day, calendar)
+        clocks.scan_clocks(session, day, calendar)
         if on_day is not None:
             on_day(session, day)
         session.commit()

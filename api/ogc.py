@@ -36,9 +36,9 @@ from api.schemas.plots import (
     LandingPage,
 )
 from i18n import Malformed, NotFound
-from landplots import service
 from landplots.features import plot_properties, zone_properties
 from landplots.geometry import CRS84
+from landplots.services import registry, search
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -114,7 +114,7 @@ def _check_params(request: Request, allowed: frozenset[str]) -> None:
 
 def _collection_doc(base: str, cid: str, session: NamedDependency[Session]) -> dict[str, Any]:
     meta = COLLECTIONS[cid]
-    extent = service.plots_extent(session) if cid == "plots" else service.zones_extent(session)
+    extent = registry.plots_extent(session) if cid == "plots" else registry.zones_extent(session)
     doc: dict[str, Any] = {
         "id": cid,
         "title": meta["title"],
@@ -426,21 +426,21 @@ def items(
     base = _base(request)
     lang = _lang(request)
     if cid == "plots":
-        q = service.PlotQuery(
+        q = search.PlotQuery(
             bbox=box,
-            status=service.parse_statuses([status]) if status else (),
+            status=search.parse_statuses([status]) if status else (),
             zone=zone,
             land_use=land_use,
-            indicators=tuple(service.IndicatorFilter.parse(x) for x in indicator or ()),
+            indicators=tuple(search.IndicatorFilter.parse(x) for x in indicator or ()),
             limit=page_size,
             offset=start,
         )
-        plots, matched = service.find_plots(session, q)
+        plots, matched = search.find_plots(session, q)
         rows = [(p.code, p.geometry, plot_properties(p, lang)) for p in plots]
     else:
         if indicator:
             raise Malformed("zones 不支持 indicator 参数", "zones take no indicator parameter")
-        zones, matched = service.search_zones(session, bbox=box, limit=page_size, offset=start)
+        zones, matched = search.search_zones(session, bbox=box, limit=page_size, offset=start)
         rows = [(z.code, z.geometry, zone_properties(z, lang)) for z in zones]
     body = {
         "type": "FeatureCollection",
@@ -475,10 +475,10 @@ def item(
     base = _base(request)
     lang = _lang(request)
     if cid == "plots":
-        p = service.get_plot(session, feature_id)
+        p = registry.get_plot(session, feature_id)
         row = (p.code, p.geometry, plot_properties(p, lang))
     else:
-        z = service.get_zone(session, feature_id)
+        z = registry.get_zone(session, feature_id)
         row = (z.code, z.geometry, zone_properties(z, lang))
     feature = _features([row], base, cid)[0]
     feature["links"] = [

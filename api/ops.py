@@ -213,7 +213,7 @@ def readiness_checks(state: Any) -> dict[str, dict[str, Any]]:
     """Each dependency a request needs, checked now."""
     from sqlalchemy import text
 
-    from storage.migrate import current_revision, head_revision
+    from migrations.runner import current_revision, head_revision
 
     checks: dict[str, dict[str, Any]] = {}
     try:

@@ -56,8 +56,8 @@ from approvals.catalog import parse_catalog  # noqa: E402
 from approvals.orm import DeferralRow, ProjectRow, StepRow, TaskRow  # noqa: E402
 from approvals.planning import plan  # noqa: E402
 from approvals.service import ensure_default_catalogue, work_calendar  # noqa: E402
+from migrations.runner import reset_database, upgrade  # noqa: E402
 from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory  # noqa: E402
-from storage.migrate import reset_database, upgrade  # noqa: E402
 
 TODAY = date(2026, 6, 1)  # a Monday
 AGENTS = 50

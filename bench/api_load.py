@@ -49,11 +49,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.seed import DEMO_PASSWORD, reviewer_username, seed_demo_accounts  # noqa: E402
-from approvals import workflow_service as ws  # noqa: E402
 from approvals.samples import sample_project_doc  # noqa: E402
 from approvals.service import work_calendar  # noqa: E402
+from approvals.services import filing, materials  # noqa: E402
+from migrations.runner import reset_database, upgrade  # noqa: E402
 from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory  # noqa: E402
-from storage.migrate import reset_database, upgrade  # noqa: E402
 
 PDF = b"%PDF-1.7\n%load test material\n"
 #: Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout, as
@@ -95,7 +95,7 @@ def prepare(url: str, projects: int) -> None:
             actor = Actor(
                 owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id
             )
-            p = ws.file_project(
+            p = filing.file_project(
                 session,
                 actor,
                 calendar,
@@ -106,7 +106,7 @@ def prepare(url: str, projects: int) -> None:
             )
             for m in p.baseline["materials"]:
                 if not m["provided_by"]:
-                    ws.upload_material(
+                    materials.upload_material(
                         session,
                         actor,
                         p.id,

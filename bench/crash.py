@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 from api.seed import DEMO_PASSWORD, seed_demo_accounts  # noqa: E402
 from approvals.orm import MaterialRow, ProjectRow, StepRow, TaskRow  # noqa: E402
 from approvals.samples import sample_project_doc  # noqa: E402
+from migrations.runner import reset_database, upgrade  # noqa: E402
 from storage.audit import AuditRow  # noqa: E402
 from storage.engine import is_sqlite, make_engine, make_session_factory  # noqa: E402
-from storage.migrate import reset_database, upgrade  # noqa: E402
 
 TODAY = date(2026, 3, 2)
 PDF = b"%PDF-1.7\n%crash test material\n"

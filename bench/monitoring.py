@@ -197,8 +197,8 @@ def build_ledger(path: Path, commitments: int, per: int = 20) -> None:
     )
     from commitments.services.keys import platform_key
     from commitments.services.payloads import acceptance_statement
+    from migrations.runner import upgrade
     from storage.engine import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)

@@ -5,7 +5,7 @@ Input: N non-overlapping plots (default 100,000) on a grid east of Hangzhou, ~0.
 (≈ 100 亩) with 0.0005° roads, spanning the GK 3° zone boundary at 121.5°E, each with five
 indicators; written once as GeoJSON (not timed).  Then, per backend:
 
-- import: ``landplots.service.import_file`` on the GeoJSON, validation and overlap checks
+- import: ``landplots.services.importing.import_file`` on the GeoJSON, validation and overlap checks
   included, committed (the work ``onetrip plots import`` does);
 - in-process bbox: 1,000 random boxes whose answers hold 0–100 plots,
   ``search_plots(PlotQuery(bbox=…))`` (codes and number matched) in one open session (SQLite
@@ -40,9 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from landplots import service as svc  # noqa: E402
+from landplots.services import importing, search  # noqa: E402
+from migrations.runner import reset_database, upgrade  # noqa: E402
 from storage.engine import make_engine, make_session_factory  # noqa: E402
-from storage.migrate import reset_database, upgrade  # noqa: E402
 
 CELL, SIZE = 0.003, 0.0025
 X0, Y0 = 120.6, 30.0
@@ -109,7 +109,7 @@ def bench_import(url: str, path: Path) -> float:
     try:
         with make_session_factory(engine)() as s:
             t = time.perf_counter()
-            summary = svc.import_file(s, path)
+            summary = importing.import_file(s, path)
             s.commit()
             elapsed = time.perf_counter() - t
         assert summary.plots_new > 0
@@ -136,21 +136,21 @@ def bench_inprocess(
     try:
         with sessions() as s:
             t = time.perf_counter()
-            svc.search_plots(s, svc.PlotQuery(bbox=qs[0]))
+            search.search_plots(s, search.PlotQuery(bbox=qs[0]))
             first = time.perf_counter() - t
             for b in qs[:20]:  # warm both (psycopg prepares a statement after 5 runs)
-                svc.search_plots(s, svc.PlotQuery(bbox=b))
+                search.search_plots(s, search.PlotQuery(bbox=b))
                 if cur is not None:
-                    cur.execute(svc.raw_bbox_sql(), dict(zip(keys, b, strict=True)))
+                    cur.execute(search.raw_bbox_sql(), dict(zip(keys, b, strict=True)))
                     cur.fetchall()
             for b in qs:  # one open session, like the raw SQL's open connection
                 t = time.perf_counter()
-                r = svc.search_plots(s, svc.PlotQuery(bbox=b))
+                r = search.search_plots(s, search.PlotQuery(bbox=b))
                 times.append(time.perf_counter() - t)
                 sizes.append(r.number_matched)
                 if cur is not None:
                     t = time.perf_counter()
-                    cur.execute(svc.raw_bbox_sql(), dict(zip(keys, b, strict=True)))
+                    cur.execute(search.raw_bbox_sql(), dict(zip(keys, b, strict=True)))
                     rows = cur.fetchall()
                     raw_times.append(time.perf_counter() - t)
                     assert len(rows) == r.number_matched

@@ -1,8 +1,8 @@
 """GIS files in and out (GeoJSON, GeoPackage, Shapefile) through geopandas/pyogrio.
 
 Reading gives GeoDataFrames in EPSG:4490 whatever the file's CRS (:func:`read_layer`);
-:mod:`landplots.records` turns them into validated plots and zones.  Writing lays plots out as
-one flat table (the same columns in the three formats, Shapefile's 10-character field names
+:mod:`landplots.plot_records` and :mod:`landplots.zone_records` turn them into validated plots
+and zones.  Writing lays plots out as one flat table (the same columns in the three formats, Shapefile's 10-character field names
 included) and zones with their regional assessments (GeoJSON: nested lists; GeoPackage: a
 ``zones`` layer and an ``assessments`` table; Shapefile: a ``<name>.zones.json`` sidecar).
 Export → import is lossless in all three formats.

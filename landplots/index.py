@@ -4,7 +4,7 @@ PostGIS's GiST.
 The index holds, for each plot, its code and geometry (EPSG:4490), sorted by
 code, and answers the spatial predicates exactly (the tree narrows by envelope, GEOS decides).
 It is immutable; the service rebuilds it when the registry's version token changes
-(:mod:`landplots.service`).
+(:mod:`landplots.services.index_cache`).
 
 >>> import shapely
 >>> idx = PlotIndex.build(["B", "A"], [shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from storage.migrate import include_object
-from storage.models import metadata
+from migrations.metadata import metadata
+from migrations.runner import include_object
 
 config = context.config
 

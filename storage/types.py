@@ -7,7 +7,7 @@ the ISO WKB in a ``BLOB``, and spatial questions are answered by an in-process i
 (:mod:`landplots.index`) kept in step with the table.
 
 GiST indexes are created by a DDL event on PostgreSQL only and are named in
-:data:`SPATIAL_INDEXES`, so that :func:`storage.migrate.include_object` leaves them out of
+:data:`SPATIAL_INDEXES`, so that :func:`migrations.runner.include_object` leaves them out of
 alembic's model/migration comparison (alembic cannot express a dialect-only index).
 """
 

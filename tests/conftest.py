@@ -18,8 +18,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from migrations.runner import reset_database, upgrade
 from storage.engine import make_engine, make_session_factory
-from storage.migrate import reset_database, upgrade
 
 PG_URL = os.environ.get("ONETRIP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -84,7 +84,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _truncate_all(engine: Engine) -> None:
-    from storage.models import metadata
+    from migrations.metadata import metadata
 
     tables = [t.name for t in metadata.sorted_tables]
     # the job queue's tables (procrastinate) come with migration 0007 on PostgreSQL

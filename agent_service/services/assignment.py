@@ -24,8 +24,8 @@ from agent_service.services.profiles import (
     project_industry,
     project_zones,
 )
-from approvals import workflow_service as ws
 from approvals.orm import ProjectRow
+from approvals.services import queries
 from i18n import Lang
 from storage.audit import record
 from storage.engine import begin_write
@@ -98,7 +98,7 @@ def reassign(
     begin_write(session)
     if not reason.strip():
         raise AgentInputError("reason：改派必须说明理由", "reason: a reassignment needs a reason")
-    project = ws.get_project(session, actor, project_id, lock=True)
+    project = queries.get_project(session, actor, project_id, lock=True)
     user = agent_user(session, agent_user_id)
     profile = session.get(AgentProfileRow, user.id)
     if not user.active or (profile is not None and not profile.active):
@@ -150,7 +150,7 @@ def assignment_history(
 ) -> list[dict[str, Any]]:
     """Every assignment of the project, oldest first, with who decided and why."""
     require_reader(actor)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     rows = session.scalars(
         select(AgentAssignmentRow)
         .where(AgentAssignmentRow.project_id == project.id)
@@ -181,7 +181,7 @@ def assignment_history(
 def project_agent(session: Session, actor: Actor, project_id: int) -> dict[str, Any]:
     """The project's agent as the enterprise (or anyone who sees the project) reads it: name and
     contact.  ``agent`` is ``None`` while none is assigned."""
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     out: dict[str, Any] = {"project_id": project.id, "project_code": project.code, "agent": None}
     if project.agent_user_id is None:
         return out

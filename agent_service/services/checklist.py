@@ -23,9 +23,9 @@ from agent_service.services.queries import (
     notes_of,
     step_views,
 )
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.orm import ProjectRow, StepRow
+from approvals.services import queries
 from i18n import Lang
 from storage.audit import record
 from storage.engine import begin_write
@@ -44,7 +44,7 @@ def checklist(
     """The project's 代办清单 in three phases (落点前, 落点后, 竣工后), derived from the live plan
     now: items, materials to gather, department contacts, dates, the agent's notes."""
     require_reader(actor)
-    project = ws.get_project(session, actor, project_id, whole=True)
+    project = queries.get_project(session, actor, project_id, whole=True)
     steps = step_views(session, project, today, calendar)
     materials = {
         s.code: material_views(session, project, s) for s in project.steps if s.status != "done"
@@ -131,7 +131,7 @@ def set_note(
     """
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     if key not in _checklist_keys(session, project, on, checkpoints):
         raise AgentInputError(
             f"key：代办清单中没有条目 '{key}'", f"key: the checklist has no entry '{key}'"

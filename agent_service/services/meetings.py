@@ -16,8 +16,8 @@ from agent_service.model import MEETING_STATUS, Contact
 from agent_service.orm import MeetingActionRow, MeetingAttendeeRow, MeetingDecisionRow, MeetingRow
 from agent_service.services.common import require_reader, require_writer
 from agent_service.services.queries import contacts, meeting_status
-from approvals import workflow_service as ws
 from approvals.orm import DepartmentRow, ProjectRow
+from approvals.services import queries
 from i18n import Lang
 from storage.audit import record
 from storage.engine import begin_write
@@ -58,7 +58,7 @@ def create_meeting(
     """
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     if not title.strip():
         raise AgentInputError("title：会议名称不能为空", "title: a meeting needs a title")
     if not departments:
@@ -136,7 +136,7 @@ def record_minutes(
     """
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     meeting = meeting_of(session, project, meeting_id)
     if on < meeting.held_on:
         raise AgentConflict(
@@ -215,7 +215,7 @@ def close_action(
     """
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     meeting = meeting_of(session, project, meeting_id)
     action = session.get(MeetingActionRow, action_id)
     if action is None or action.meeting_id != meeting.id:
@@ -291,7 +291,7 @@ def meetings(
 ) -> list[dict[str, Any]]:
     """The project's joint meetings with attendees, decisions and actions, by date."""
     require_reader(actor)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     rows = session.scalars(
         select(MeetingRow)
         .where(MeetingRow.project_id == project.id)
@@ -310,5 +310,5 @@ def get_meeting(
     session: Session, actor: Actor, project_id: int, meeting_id: int, lang: Lang = "zh"
 ) -> dict[str, Any]:
     require_reader(actor)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     return meeting_out(meeting_of(session, project, meeting_id), contacts(session), lang)

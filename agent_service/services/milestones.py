@@ -18,9 +18,9 @@ from agent_service.orm import MilestoneRow
 from agent_service.ports import CheckpointSources, extra_entries
 from agent_service.services.common import require_reader, require_writer
 from agent_service.services.queries import step_views_bulk
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.orm import ProjectRow
+from approvals.services import queries
 from i18n import Text
 from storage.audit import record
 from storage.engine import begin_write
@@ -97,7 +97,7 @@ def milestones(
 ) -> list[Milestone]:
     """The project's milestones with due dates and status, by due date."""
     require_reader(actor)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     found = project_milestones(session, [project], today, calendar, checkpoints=checkpoints)
     return found[project.id]
 
@@ -115,7 +115,7 @@ def add_milestone(
     """A milestone the agent sets by hand (e.g. 交地, 开工仪式)."""
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     if not title.strip():
         raise AgentInputError("title：里程碑名称不能为空", "title: a milestone needs a title")
     row = MilestoneRow(
@@ -147,7 +147,7 @@ def mark_milestone_met(
     """Record the day a manual milestone was met (plan milestones are met by their steps)."""
     require_writer(actor)
     begin_write(session)
-    project = ws.get_project(session, actor, project_id)
+    project = queries.get_project(session, actor, project_id)
     row = session.get(MilestoneRow, milestone_id)
     if row is None or row.project_id != project.id:
         raise AgentNotFound(f"里程碑 {milestone_id} 不存在", f"milestone {milestone_id} not found")

@@ -26,10 +26,10 @@ from agent_service.model import (
 from agent_service.orm import ChecklistNoteRow, MeetingActionRow, MeetingRow
 from agent_service.services.common import FOLLOWED
 from approvals import workflow as wf
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue, parse_catalog
 from approvals.orm import CatalogVersionRow, DepartmentRow, ProjectRow, StepRow, TaskRow
+from approvals.services import queries
 
 # Bulk reads select plain columns of the tables (Core, not ORM entities): rows come back as
 # tuples without the ORM's per-row processing.
@@ -243,7 +243,7 @@ def material_views(session: Session, project: ProjectRow, step: StepRow) -> list
             m["deferrable"],
             deferred.get(m["code"]) if m["state"] == "missing" else None,
         )
-        for m in ws.material_status(session, project, step)
+        for m in queries.material_status(session, project, step)
     ]
 
 

@@ -7,13 +7,13 @@ from rich.table import Table
 
 from api.cli.common import CliContext, db_option, open_engine, pass_cli, session_scope
 from api.clock import Clock
-from approvals.capacity_service import (
+from approvals.service import work_calendar
+from approvals.services.capacity import (
     department_queue,
     recompute,
     reviewers_by_department,
     set_reviewers,
 )
-from approvals.service import work_calendar
 
 
 @click.group("capacity")

@@ -85,8 +85,8 @@ def open_engine(cli_ctx: CliContext, db_url: str | None, *, migrate: bool = True
     database that is behind is refused with the command that fixes it (``onetrip migrate``),
     since several servers and workers share it and one deploy step migrates it.
     """
+    from migrations.runner import SchemaBehind, ensure_schema, head_revision
     from storage.engine import make_engine
-    from storage.migrate import SchemaBehind, ensure_schema, head_revision
 
     url = resolve_db_url(cli_ctx, db_url)
     engine = make_engine(url)

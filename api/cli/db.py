@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from api.cli.common import CliContext, db_option, open_engine, pass_cli
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from migrations.runner import current_revision, downgrade, head_revision, upgrade
 
 
 @click.group("db")

@@ -8,8 +8,8 @@ import click
 
 from api.cli.common import CliContext, pass_cli, resolve_db_url
 from api.demo import run_demo
+from migrations.runner import reset_database, upgrade
 from storage.engine import is_sqlite, make_engine
-from storage.migrate import reset_database, upgrade
 
 
 @click.command("demo")

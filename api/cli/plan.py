@@ -42,7 +42,7 @@ def build_calendar(cli_ctx: CliContext, db_url: str | None, files: tuple[str, ..
     if explicit or database_exists(url):
         engine = open_engine(cli_ctx, db_url, migrate=False)
         try:
-            from storage.migrate import current_revision
+            from migrations.runner import current_revision
 
             if current_revision(engine) is not None:
                 with session_scope(engine) as session:
@@ -67,7 +67,7 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
 
     from sqlalchemy import inspect
 
-    from landplots.service import assessments_for_plot
+    from landplots.services.registry import assessments_for_plot
 
     url = resolve_db_url(cli_ctx, db_url)
     explicit = db_url is not None or "DATABASE_URL" in os.environ

@@ -19,7 +19,7 @@ from api.cli.common import CliContext, db_option, open_engine, pass_cli, session
 from i18n import Text
 from landplots.errors import GisFileError, ImportRefused, QueryError
 
-# landplots.service, shapely, pyproj and geopandas load inside the commands: every `onetrip`
+# landplots.services, shapely, pyproj and geopandas load inside the commands: every `onetrip`
 # invocation registers this group, and most never touch GIS.
 
 #: Files with at least this many features show a progress bar while importing.
@@ -97,8 +97,8 @@ def import_command(
         TimeElapsedColumn,
     )
 
-    from landplots import service
     from landplots.indicators import REQUIRED_KEYS
+    from landplots.services import importing
 
     if not Path(path).exists():
         raise GisFileError(f"文件不存在：{path}", f"no such file: {path}")
@@ -120,7 +120,7 @@ def import_command(
                 bar.update(task, completed=round(100 * fraction), description=step(cli_ctx.lang))
 
             with session_scope(engine, write=True) as session:
-                summary = service.import_file(
+                summary = importing.import_file(
                     session,
                     path,
                     layer=layer,
@@ -158,14 +158,14 @@ def import_zones_command(
     db_url: str | None,
 ) -> None:
     """导入片区及其区域评价。Import zones with their regional assessments, all or nothing."""
-    from landplots import service
+    from landplots.services import importing
 
     if not Path(path).exists():
         raise GisFileError(f"文件不存在：{path}", f"no such file: {path}")
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine, write=True) as session:
-            summary = service.import_zones_file(
+            summary = importing.import_zones_file(
                 session, path, assessments=assessments, layer=layer, encoding=encoding
             )
     except ImportRefused as e:
@@ -192,7 +192,7 @@ FORMAT_OPTION = click.option(
 @pass_cli
 def export_command(cli_ctx: CliContext, path: str, fmt: str | None, db_url: str | None) -> None:
     """导出全部标准地（GeoPackage 另含片区与区域评价）。Export every plot."""
-    from landplots import service
+    from landplots.services import exporting
 
     target = Path(path)
     if fmt and not target.suffix:
@@ -200,7 +200,7 @@ def export_command(cli_ctx: CliContext, path: str, fmt: str | None, db_url: str 
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            n = service.export_plots(session, target, fmt)
+            n = exporting.export_plots(session, target, fmt)
     finally:
         engine.dispose()
     click.echo(cli_ctx.t(f"已导出 {n} 个地块到 {target}", f"exported {n} plots to {target}"))
@@ -215,12 +215,12 @@ def export_zones_command(
     cli_ctx: CliContext, path: str, fmt: str | None, db_url: str | None
 ) -> None:
     """导出片区及其区域评价。Export every zone with its regional assessments."""
-    from landplots import service
+    from landplots.services import exporting
 
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            n = service.export_zones(session, path, fmt)
+            n = exporting.export_zones(session, path, fmt)
     finally:
         engine.dispose()
     click.echo(cli_ctx.t(f"已导出 {n} 个片区到 {path}", f"exported {n} zones to {path}"))
@@ -343,8 +343,8 @@ def query_command(
     """
     import shapely
 
-    from landplots import service
     from landplots.features import plot_feature
+    from landplots.services import registry, search
 
     t = _transformer(crs)
     box = None
@@ -355,7 +355,7 @@ def query_command(
         box = (b[0], b[1], b[2], b[3])
     if (near is None) != (nearest is None):
         raise QueryError("--near 与 --nearest 须同时给出", "--near and --nearest go together")
-    q = service.PlotQuery(
+    q = search.PlotQuery(
         bbox=box,
         intersects=_reproject(_read_geometry(intersects), t) if intersects else None,
         contains=_reproject(shapely.Point(_numbers(contains, 2, "contains")), t)
@@ -364,18 +364,18 @@ def query_command(
         within_zone=within_zone,
         near=_reproject(shapely.Point(_numbers(near, 2, "near")), t) if near else None,
         nearest=nearest or 0,
-        status=service.parse_statuses(status),
+        status=search.parse_statuses(status),
         zone=zone,
         land_use=land_use,
-        indicators=tuple(service.IndicatorFilter.parse(c) for c in conditions),
+        indicators=tuple(search.IndicatorFilter.parse(c) for c in conditions),
         limit=limit,
         offset=offset,
     )
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            found = service.search_plots(session, q)
-            plots = service.get_plots(session, found.codes) if fmt != "codes" else []
+            found = search.search_plots(session, q)
+            plots = registry.get_plots(session, found.codes) if fmt != "codes" else []
     finally:
         engine.dispose()
     lang = cli_ctx.lang
@@ -447,14 +447,14 @@ def query_command(
 @pass_cli
 def show_command(cli_ctx: CliContext, code: str, fmt: str, db_url: str | None) -> None:
     """显示一个地块及其指标与片区区域评价。Show a plot, its indicators and its zone's assessments."""
-    from landplots import service
     from landplots.features import plot_feature
+    from landplots.services import registry
 
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            plot = service.get_plot(session, code)
-            zone = service.zone_of_plot(session, plot)
+            plot = registry.get_plot(session, code)
+            zone = registry.zone_of_plot(session, plot)
     finally:
         engine.dispose()
     lang = cli_ctx.lang
@@ -511,12 +511,12 @@ def show_command(cli_ctx: CliContext, code: str, fmt: str, db_url: str | None) -
 @pass_cli
 def zones_command(cli_ctx: CliContext, fmt: str, db_url: str | None) -> None:
     """列出片区及其区域评价。List zones and their regional assessments."""
-    from landplots import service
+    from landplots.services import registry
 
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            zones = service.all_zones(session)
+            zones = registry.all_zones(session)
     finally:
         engine.dispose()
     if fmt == "json":
@@ -568,13 +568,13 @@ def screen_command(
     cli_ctx: CliContext, polygon: str, crs: str | None, on: Any, fmt: str, db_url: str | None
 ) -> None:
     """选址预审：候选用地涉及的片区、区域评价与地块。Site screening for a candidate polygon."""
-    from landplots import service
+    from landplots.services import screening
 
     site = _reproject(_read_geometry(polygon), _transformer(crs))
     engine = open_engine(cli_ctx, db_url)
     try:
         with session_scope(engine) as session:
-            result = service.screen_site(session, site, on.date() if on else None)
+            result = screening.screen_site(session, site, on.date() if on else None)
     finally:
         engine.dispose()
     lang = cli_ctx.lang

@@ -7,7 +7,7 @@ import click
 from api.cli.common import CliContext, db_option, open_engine, pass_cli, session_scope
 from api.clock import Clock
 from approvals.service import work_calendar
-from approvals.workflow_service import scan_clocks
+from approvals.services.clocks import scan_clocks
 
 
 @click.group("workflow")

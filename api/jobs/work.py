@@ -52,8 +52,8 @@ def _take_capacity_lock(session: Session) -> None:
 
 def refresh_capacity(sessions: SessionFactory, today: date) -> bool:
     """Recompute the capacity forecast if any event is pending; True when it did."""
-    from approvals import capacity_service as cs
     from approvals.service import work_calendar
+    from approvals.services import capacity as cs
 
     with sessions() as session:
         if not cs.is_pending(session):
@@ -150,8 +150,8 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     from agent_service.services.alert_scan import scan_alerts
     from agent_service.services.digest import digest
     from api.agent_ports import AGENT_CHECKPOINTS
-    from approvals import capacity_service as cs
     from approvals.service import work_calendar
+    from approvals.services import capacity as cs
     from commitments.services import ledger_store as ledger_store_service
     from commitments.services import monitoring as monitoring_service
 

@@ -38,9 +38,9 @@ from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
 from api.routes.common import IdPath
-from approvals import workflow_service as ws
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
+from approvals.services import queries
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _ENV = Environment(
@@ -325,7 +325,7 @@ def meetings_page(
     lang = pages.page_lang(request)
     who = actor_of(user)
     items = meetings_service.meetings(session, who, project_id, lang)
-    project = ws.get_project(session, who, project_id)
+    project = queries.get_project(session, who, project_id)
     departments = sorted({d for s in project.steps for d in s.departments})
     return Template(
         "agent_meetings.html",

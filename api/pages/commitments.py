@@ -95,7 +95,7 @@ def regulator_page(
 ) -> Template:
     user = pages.require_user(request, *roles_for(Action.COMPLIANCE_READ))
     lang = pages.page_lang(request)
-    from landplots.service import all_zones
+    from landplots.services.registry import all_zones
 
     rows = session.scalars(
         queries_service.visible_query(actor_of(user)).order_by(CommitmentRow.id.desc())
@@ -285,9 +285,9 @@ def draft_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = pages.require_user(request, Role.ENTERPRISE)  # administrators draft over the API
-    from approvals import workflow_service as ws
+    from approvals.services import queries
 
-    p = ws.get_project(session, actor_of(user), project_id)
+    p = queries.get_project(session, actor_of(user), project_id)
     return Template(
         "commitments_new.html", context=pages.context(request, session, clock, project=p)
     )

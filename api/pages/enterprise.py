@@ -19,11 +19,11 @@ from api.pages import agents as agent_pages
 from api.pages.layout import back, context, page_lang, require_user, run_form_action
 from api.routes.catalog import question_out
 from api.routes.common import IdPath
-from approvals import workflow_service as ws
 from approvals.planning import plan
 from approvals.project import Project, parse_assessment
 from approvals.questionnaire import relevant_questions, resolve_answers
 from approvals.service import active_catalogue, work_calendar
+from approvals.services import filing, materials, ratings
 from i18n import LocalizedError
 
 
@@ -131,7 +131,7 @@ def new_project_submit(
         if r.strip()
     ]
     try:
-        p = ws.file_project(
+        p = filing.file_project(
             session,
             actor_of(user),
             work_calendar(session),
@@ -165,14 +165,14 @@ def upload_material_page(
 ) -> Redirect:
     user = require_user(request, "enterprise")
     upload = data.get("file")
-    content = upload.file.read(ws.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    content = upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
     filename = upload.filename if isinstance(upload, UploadFile) else ""
     url = f"/projects/{project_id}"
     return run_form_action(
         request,
         session,
         url,
-        lambda: ws.upload_material(
+        lambda: materials.upload_material(
             session,
             actor_of(user),
             project_id,
@@ -200,7 +200,7 @@ def resubmit_page(
         request,
         session,
         f"/projects/{project_id}",
-        lambda: ws.resubmit_corrections(
+        lambda: materials.resubmit_corrections(
             session, actor_of(user), project_id, task_id, clock.today(), work_calendar(session)
         ),
         ("补正已提交，恢复计时", "corrections submitted"),
@@ -220,7 +220,7 @@ def rate_page(
         request,
         session,
         f"/projects/{project_id}",
-        lambda: ws.rate_step(
+        lambda: ratings.rate_step(
             session,
             actor_of(user),
             project_id,

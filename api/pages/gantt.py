@@ -29,7 +29,7 @@ def render_gantt(
     date_of: Callable[[int], date],
     lang: str = "zh",
 ) -> str:
-    """SVG markup for a live plan (see :func:`approvals.workflow_service.live_plan`)."""
+    """SVG markup for a live plan (see :func:`approvals.services.progress.live_plan`)."""
     steps = list(plan["steps"])
     steps.sort(key=lambda s: (batches.get(s["code"], 0), s["baseline_es"], s["code"]))
     today = int(plan["today_workday"])

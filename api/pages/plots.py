@@ -22,8 +22,10 @@ from api.clock import Clock
 from api.pages.layout import context, page_lang, require_user
 from i18n import LocalizedError
 from landplots.model import PlotStatus
-from landplots.service import PlotQuery as _PlotQuery
-from landplots.service import count_plots, find_plots, import_file, import_zones_file
+from landplots.services.importing import import_file, import_zones_file
+from landplots.services.registry import count_plots
+from landplots.services.search import PlotQuery as _PlotQuery
+from landplots.services.search import find_plots
 from storage.audit import record
 
 STATUS_COLORS = {

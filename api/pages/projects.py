@@ -29,14 +29,14 @@ from api.pages.layout import (
     require_user,
 )
 from api.routes.common import IdPath
-from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, CorrectionRow, ProjectRow, RatingRow
 from approvals.service import work_calendar
+from approvals.services import progress, queries, ratings
 from storage.audit import AuditRow
 
 
 def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str, Any]]:
-    q = ws.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
+    q = queries.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
     return [
         {
             "id": p.id,
@@ -103,9 +103,9 @@ def admin_projects(
 def _materials(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
     """Each material once, with the steps that need it (submitted once, reused by every item)."""
     materials: dict[str, dict[str, Any]] = {}
-    facts = ws.material_facts(session, p)
+    facts = queries.material_facts(session, p)
     for s in p.steps:
-        for m in ws.material_status(session, p, s, facts):
+        for m in queries.material_status(session, p, s, facts):
             entry = materials.setdefault(
                 m["code"],
                 {
@@ -150,9 +150,9 @@ def project_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    p = ws.get_project(session, actor_of(user), project_id, whole=True)
+    p = queries.get_project(session, actor_of(user), project_id, whole=True)
     calendar = work_calendar(session)
-    live = ws.live_plan(session, p, clock.today(), calendar, lang)
+    live = progress.live_plan(session, p, clock.today(), calendar, lang)
     for s in live["steps"]:
         s["status_name"] = texts.named(texts.STEP_STATUS, s["status"], lang)
         for task in s["tasks"]:
@@ -191,7 +191,7 @@ def project_page(
             can_rate=owner,
             can_audit=user.role in {"regulator", "admin"} or owner,
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
-            rating_labels=sorted(ws.RATING_LABELS.items(), reverse=True),
+            rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),
@@ -209,7 +209,7 @@ def project_audit_page(
     clock: NamedDependency[Clock],
 ) -> Template:
     user = require_user(request)
-    p = ws.get_project(session, actor_of(user), project_id)
+    p = queries.get_project(session, actor_of(user), project_id)
     entries = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id.desc()).limit(300)
     ).all()

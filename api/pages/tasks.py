@@ -27,8 +27,8 @@ from api.pages.layout import (
 from api.presenters.tasks import task_detail
 from api.routes.common import IdPath
 from approvals import workflow as wf
-from approvals import workflow_service as ws
 from approvals.service import work_calendar
+from approvals.services import clocks, queries, review
 
 
 @get("/reviewer", include_in_schema=False, sync_to_thread=True)
@@ -39,7 +39,7 @@ def reviewer_home(
 ) -> Template:
     user = require_user(request, "reviewer")
     lang = page_lang(request)
-    rows = ws.worklist(session, actor_of(user), clock.today(), work_calendar(session))
+    rows = clocks.worklist(session, actor_of(user), clock.today(), work_calendar(session))
     for r in rows:
         r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
         r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
@@ -66,7 +66,7 @@ def task_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    task = ws.get_task(session, actor_of(user), task_id)
+    task = queries.get_task(session, actor_of(user), task_id)
     out = task_detail(session, task, clock)
     out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)
     out["status_name"] = wf.STATUS_NAMES.get(out["status"], (out["status"], out["status"]))[
@@ -89,19 +89,19 @@ def task_page(
 
 
 _DECISIONS = {
-    "accept": (ws.accept_task, ("已受理", "accepted")),
-    "approve": (ws.approve_task, ("已办结，证照已核发", "approved")),
-    "reject": (ws.reject_task, ("已作出不予许可决定", "rejected")),
+    "accept": (review.accept_task, ("已受理", "accepted")),
+    "approve": (review.approve_task, ("已办结，证照已核发", "approved")),
+    "reject": (review.reject_task, ("已作出不予许可决定", "rejected")),
     "corrections": (
-        ws.request_corrections,
+        review.request_corrections,
         ("已一次性告知补正，计时暂停", "corrections requested"),
     ),
     "special": (
-        ws.start_special_procedure,
+        review.start_special_procedure,
         ("已启动特别程序，计时暂停", "special procedure started"),
     ),
     "special-end": (
-        ws.end_special_procedure,
+        review.end_special_procedure,
         ("特别程序结束，恢复计时", "special procedure ended"),
     ),
 }

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.clock import Clock
-from approvals import workflow_service as ws
 from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
+from approvals.services import progress, queries
 
 
 def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
         select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
     )
     return {
-        **ws.task_summary(task, step, clock.today(), calendar),
+        **progress.task_summary(task, step, clock.today(), calendar),
         "project_id": project.id,
         "project_code": project.code,
         "project_name": project.name,
@@ -33,7 +33,7 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
         "items": list(step.items),
         "critical": step.critical,
         "slack": step.slack,
-        "materials": ws.material_status(session, project, step),
+        "materials": queries.material_status(session, project, step),
         "corrections": [
             {
                 "id": c.id,

@@ -38,7 +38,7 @@ from approvals.catalog import parse_catalog
 from approvals.errors import ProjectError
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import load_calendar_arrangement, store_catalogue, work_calendar
-from approvals.workflow_service import scan_clocks
+from approvals.services.clocks import scan_clocks
 from i18n import Malformed
 from storage.audit import AuditRow, record
 

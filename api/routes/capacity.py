@@ -26,11 +26,11 @@ from api.schemas.capacity import (
     QueueOut,
 )
 from api.schemas.common import to
-from approvals import capacity_service as cs
-from approvals import workflow_service as ws
 from approvals.errors import AccessDenied
 from approvals.orm import CapacityRunRow, DepartmentAbsenceRow, DepartmentRow
 from approvals.service import work_calendar
+from approvals.services import capacity as cs
+from approvals.services import queries
 from i18n import NotFound
 from storage.audit import record
 
@@ -224,7 +224,7 @@ def _run_out(run: CapacityRunRow | None) -> dict[str, Any] | None:
 def project_forecast(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectForecastOut:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     return to(
         ProjectForecastOut,
         {

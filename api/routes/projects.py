@@ -36,9 +36,10 @@ from api.schemas.projects import (
     UploadedOut,
 )
 from api.schemas.tasks import TaskSummary
-from approvals import workflow_service as ws
 from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
 from approvals.service import work_calendar
+from approvals.services import filing, materials, progress, queries
+from approvals.services.ratings import RATING_LABELS, rate_step
 from storage.audit import AuditRow
 
 
@@ -117,7 +118,7 @@ def list_projects(
 ) -> ProjectPage:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
     agent those assigned to them; regulators and administrators all."""
-    q = ws.visible_projects_query(actor(request))
+    q = queries.visible_projects_query(actor(request))
     if status:
         q = q.where(ProjectRow.status == status)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -156,7 +157,7 @@ def file_project(
 
     def act() -> tuple[int, Any]:
         calendar = work_calendar(session)
-        p = ws.file_project(
+        p = filing.file_project(
             session,
             actor(request),
             calendar,
@@ -169,6 +170,7 @@ def file_project(
             filed_on=clock.today(),
             region=data.region,
             enterprise_id=data.enterprise_id,
+            plots=request.app.state.plot_assessments,
         )
         assignment_service.assign_on_filing(session, p, clock.today(), by=actor(request).username)
         baseline = p.baseline
@@ -207,7 +209,7 @@ def file_project(
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
-    return to(ProjectOut, project_out(session, ws.get_project(session, actor(request), project_id)))
+    return to(ProjectOut, project_out(session, queries.get_project(session, actor(request), project_id)))
 
 
 @get(
@@ -226,10 +228,10 @@ def get_plan(
 ) -> LivePlanOut:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
-    p = ws.get_project(session, actor(request), project_id, whole=True)
+    p = queries.get_project(session, actor(request), project_id, whole=True)
     return to(
         LivePlanOut,
-        ws.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request)),
+        progress.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request)),
     )
 
 
@@ -247,14 +249,14 @@ def project_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> ProjectTasksOut:
-    p = ws.get_project(session, actor(request), project_id, whole=True)
+    p = queries.get_project(session, actor(request), project_id, whole=True)
     calendar = work_calendar(session)
     items = []
     for s in p.steps:
         for t in s.tasks:
             items.append(
                 {
-                    **ws.task_summary(t, s, clock.today(), calendar),
+                    **progress.task_summary(t, s, clock.today(), calendar),
                     "step_code": s.code,
                     "step_name": s.name,
                     "critical": s.critical,
@@ -277,11 +279,11 @@ def project_materials(
 ) -> MaterialsOut:
     """Every material the plan needs, once, with who needs it and whether it is uploaded, passed
     on as a certificate, or missing."""
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     needs: dict[str, dict[str, Any]] = {}
-    facts = ws.material_facts(session, p)
+    facts = queries.material_facts(session, p)
     for s in p.steps:
-        for m in ws.material_status(session, p, s, facts):
+        for m in queries.material_status(session, p, s, facts):
             entry = needs.setdefault(m["code"], {**m, "needed_by": []})
             entry["needed_by"].append(s.code)
     uploads = session.scalars(
@@ -333,11 +335,11 @@ def upload_material(
 ) -> Response[UploadedOut]:
     """Stored once by its hash and reused by every item that needs it; a deferred (容缺) material
     of that code is marked supplied.  PDF, PNG, JPEG, TIFF or OFD/ZIP, at most 20 MB."""
-    content = data.file.file.read(ws.MAX_MATERIAL_BYTES + 1)
+    content = data.file.file.read(materials.MAX_MATERIAL_BYTES + 1)
     filename = data.file.filename or ""
 
     def act() -> tuple[int, Any]:
-        row = ws.upload_material(
+        row = materials.upload_material(
             session,
             actor(request),
             project_id,
@@ -385,7 +387,7 @@ def download_material(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> Response[bytes]:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     row = session.get(MaterialRow, material_id)
     if row is None or row.project_id != p.id:
         from approvals.errors import NotFoundError
@@ -419,7 +421,7 @@ def download_material(
 def certificates(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> CertificatesOut:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
     )
@@ -466,10 +468,10 @@ def resubmit(
 
     def act() -> tuple[int, Any]:
         calendar = work_calendar(session)
-        task = ws.resubmit_corrections(
+        task = materials.resubmit_corrections(
             session, actor(request), project_id, data.task_id, clock.today(), calendar
         )
-        return 200, to(TaskSummary, ws.task_summary(task, task.step, clock.today(), calendar))
+        return 200, to(TaskSummary, progress.task_summary(task, task.step, clock.today(), calendar))
 
     return idempotent(session, request, data, act)
 
@@ -497,13 +499,13 @@ def rate(
     session: NamedDependency[Session],
 ) -> Response[RatedOut]:
     def act() -> tuple[int, Any]:
-        row = ws.rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
+        row = rate_step(session, actor(request), project_id, data.step, data.score, data.comment)
         return 201, to(
             RatedOut,
             {
                 "step": row.step_code,
                 "score": row.score,
-                "label": ws.RATING_LABELS[row.score],
+                "label": RATING_LABELS[row.score],
                 "comment": row.comment,
             },
         )
@@ -522,7 +524,7 @@ def rate(
 def ratings(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> RatingsOut:
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(RatingRow).where(RatingRow.project_id == p.id).order_by(RatingRow.id)
     )
@@ -534,7 +536,7 @@ def ratings(
                     "step": r.step_code,
                     "departments": r.departments,
                     "score": r.score,
-                    "label": ws.RATING_LABELS[r.score],
+                    "label": RATING_LABELS[r.score],
                     "comment": r.comment,
                     "rated_at": r.rated_at.isoformat(),
                 }
@@ -556,7 +558,7 @@ def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> AuditOut:
     """Every action on the project: who, when, what, before and after (append-only)."""
-    p = ws.get_project(session, actor(request), project_id)
+    p = queries.get_project(session, actor(request), project_id)
     rows = session.scalars(
         select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
     )

@@ -18,8 +18,8 @@ from api.presenters.tasks import task_detail
 from api.routes.common import IdPath, Version, actor, idempotent
 from api.schemas.common import to
 from api.schemas.tasks import TaskOut, WorklistOut
-from approvals import workflow_service as ws
 from approvals.service import work_calendar
+from approvals.services import clocks, queries, review
 
 
 class VersionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,7 +66,7 @@ def list_tasks(
     return to(
         WorklistOut,
         {
-            "items": ws.worklist(
+            "items": clocks.worklist(
                 session, actor(request), clock.today(), work_calendar(session), department
             )
         },
@@ -87,7 +87,7 @@ def get_task(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> TaskOut:
-    return to(TaskOut, task_detail(session, ws.get_task(session, actor(request), task_id), clock))
+    return to(TaskOut, task_detail(session, queries.get_task(session, actor(request), task_id), clock))
 
 
 def _decide(
@@ -137,7 +137,7 @@ def accept(
     clock: NamedDependency[Clock],
 ) -> Response[TaskOut]:
     """Essential materials must be present; deferrable ones may be missing (容缺) and get a deadline."""
-    return _decide(request, session, clock, data, ws.accept_task)
+    return _decide(request, session, clock, data, review.accept_task)
 
 
 @post(
@@ -159,7 +159,7 @@ def approve(
 ) -> Response[TaskOut]:
     """Issues the item's certificates once every member department has approved; the steps that
     depend on it become ready on their own."""
-    return _decide(request, session, clock, data, ws.approve_task, note=data.note)
+    return _decide(request, session, clock, data, review.approve_task, note=data.note)
 
 
 @post(
@@ -179,7 +179,7 @@ def reject(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Response[TaskOut]:
-    return _decide(request, session, clock, data, ws.reject_task, reasons=data.reasons)
+    return _decide(request, session, clock, data, review.reject_task, reasons=data.reasons)
 
 
 @post(
@@ -205,7 +205,7 @@ def corrections(
         session,
         clock,
         data,
-        ws.request_corrections,
+        review.request_corrections,
         reasons=data.reasons,
         materials=data.materials,
     )
@@ -235,7 +235,7 @@ def special_start(
         session,
         clock,
         data,
-        ws.start_special_procedure,
+        review.start_special_procedure,
         kind=data.kind,
         reason=data.reason,
     )
@@ -258,7 +258,7 @@ def special_end(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Response[TaskOut]:
-    return _decide(request, session, clock, data, ws.end_special_procedure)
+    return _decide(request, session, clock, data, review.end_special_procedure)
 
 
 ROUTES = [list_tasks, get_task, accept, approve, reject, corrections, special_start, special_end]

@@ -49,7 +49,7 @@ def compliance_data(session: Session, zone_code: str) -> dict[str, Any]:
     landplots.errors.ZoneNotFound
         No zone has that code.
     """
-    from landplots.service import get_zone
+    from landplots.services.registry import get_zone
 
     zone = get_zone(session, zone_code)
     rows = session.scalars(

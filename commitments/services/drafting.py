@@ -57,7 +57,7 @@ def set_zone_policy(
         raise CommitmentAccessDenied(
             "只有管理员可以设置片区规则", "only administrators set zone policies"
         )
-    from landplots.service import get_zone
+    from landplots.services.registry import get_zone
 
     get_zone(session, zone_code)
     p = Policy.from_dict(policy or {}, "policy")
@@ -128,7 +128,7 @@ def create_commitment(
     CommitmentStateError
         The project already has a commitment, or names no standard plot.
     """
-    from landplots.service import get_plot, zone_of_plot
+    from landplots.services.registry import get_plot, zone_of_plot
 
     project = _draftable_project(session, actor, project_id)
     plot = get_plot(session, project.plot_code)
@@ -157,7 +157,7 @@ def _draftable_project(session: Session, actor: Actor, project_id: int) -> Proje
     """The project a commitment may be drafted for: visible to the actor, on a standard plot,
     without a commitment yet."""
     from approvals.errors import NotFoundError as ProjectNotFound
-    from approvals.workflow_service import get_project
+    from approvals.services.queries import get_project
 
     if not can(actor, Action.COMMITMENT_DRAFT):
         raise CommitmentAccessDenied(

@@ -54,7 +54,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        from storage.migrate import drop_job_queue_schema
+        from migrations.runner import drop_job_queue_schema
 
         drop_job_queue_schema(op.get_bind())
     op.drop_index(op.f("ix_login_failures_key"), table_name="login_failures")

@@ -14,13 +14,13 @@ from storage.engine import make_engine, make_session_factory
 
 def import_registry(db_url: str) -> None:
     from api.demo import sample_registry_files
-    from landplots import service as plots
+    from landplots.services import importing
 
     engine = make_engine(db_url)
     with make_session_factory(engine)() as s:
         zones, plots_file = sample_registry_files()
-        plots.import_zones_file(s, zones)
-        plots.import_file(s, plots_file)
+        importing.import_zones_file(s, zones)
+        importing.import_file(s, plots_file)
         s.commit()
     engine.dispose()
 

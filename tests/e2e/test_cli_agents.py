@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from approvals import workflow_service as ws
+from approvals.services import review
 from storage.engine import make_engine, make_session_factory
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
 
@@ -32,7 +32,7 @@ def test_scan_and_digest_per_agent(db_url):
         p = file(session, w)  # agent1's
         file(session, w, industry="chemical", owner="enterprise2")  # agent2's
         upload(session, w, p, "M-form", MON)
-        ws.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
+        review.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
         session.commit()
         code = p.code
     engine.dispose()

@@ -16,8 +16,8 @@ from approvals.service import work_calendar
 from commitments.orm import CheckpointRow
 from commitments.services import inspections as inspections_service
 from commitments.services import keys as keys_service
+from migrations.runner import downgrade, upgrade
 from storage.engine import make_engine, make_session_factory
-from storage.migrate import downgrade, upgrade
 from tests.integration.commitments_world import build_world, publish
 from tests.integration.test_commitments_ledger import drop_triggers
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from rich.console import Console
 
 from api.demo import run_demo
+from migrations.runner import upgrade
 from storage.engine import make_engine
-from storage.migrate import upgrade
 
 
 def test_demo_imports_the_registry_and_plans_from_the_plot(tmp_path: Path):

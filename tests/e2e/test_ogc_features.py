@@ -17,9 +17,9 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
-from landplots import service as svc
+from landplots.services import importing
+from migrations.runner import upgrade
 from storage.engine import make_engine, make_session_factory
-from storage.migrate import upgrade
 
 DATA = Path(__file__).parents[2] / "landplots" / "data"
 
@@ -36,8 +36,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     upgrade(engine)
     with make_session_factory(engine)() as session:
-        svc.import_zones_file(session, DATA / "zones.geojson")
-        svc.import_file(session, DATA / "plots.geojson")
+        importing.import_zones_file(session, DATA / "zones.geojson")
+        importing.import_file(session, DATA / "plots.geojson")
         session.commit()
     port = free_port()
     server = uvicorn.Server(

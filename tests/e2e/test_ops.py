@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from migrations.runner import current_revision, downgrade, head_revision, upgrade
 from storage.engine import make_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from tests.e2e.procs import onetrip_env, start_server
 
 PREVIOUS = "0006"

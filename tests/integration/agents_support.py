@@ -10,11 +10,11 @@ from typing import Any
 from access.actor import Actor
 from agent_service.services import assignment as assignment_service
 from api.seed import seed_demo_accounts
-from approvals import workflow_service as ws
 from approvals.calendar import WorkCalendar
 from approvals.catalog import parse_catalog
 from approvals.orm import ProjectRow, StepRow, TaskRow
 from approvals.service import store_catalogue, work_calendar
+from approvals.services import filing, materials
 
 PDF = b"%PDF-1.7\n%agent test\n"
 MON = date(2026, 3, 2)  # a Monday; no holiday for weeks after it
@@ -114,7 +114,7 @@ def make_world(session) -> World:
 def file(
     session, w: World, *, industry: str = "equipment", owner: str = "enterprise1", on=MON, **kw
 ) -> ProjectRow:
-    p = ws.file_project(
+    p = filing.file_project(
         session,
         w.actor(owner),
         w.cal,
@@ -138,7 +138,7 @@ def task(session, project: ProjectRow, step_code: str) -> TaskRow:
 
 
 def upload(session, w: World, project: ProjectRow, code: str, on: date, owner="enterprise1"):
-    ws.upload_material(
+    materials.upload_material(
         session, w.actor(owner), project.id, code, f"{code}.pdf", PDF + code.encode(), on, w.cal
     )
     session.commit()

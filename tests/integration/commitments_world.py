@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from access.actor import Actor
 from api.demo import sample_registry_files
 from api.seed import seed_demo_accounts
-from approvals import workflow_service as ws
 from approvals.samples import sample_project_doc
 from approvals.service import work_calendar
+from approvals.services import filing
 from commitments import signing
 
 FILED = date(2026, 3, 2)
@@ -37,16 +37,16 @@ def actor(accounts, username: str) -> Actor:
 
 def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = True) -> World:
     from commitments.services import keys as keys_service
-    from landplots import service as plots
+    from landplots.services import importing, registry
 
     zones, plots_file = sample_registry_files()
-    plots.import_zones_file(session, zones)
-    plots.import_file(session, plots_file)
+    importing.import_zones_file(session, zones)
+    importing.import_file(session, plots_file)
     accounts = seed_demo_accounts(session)
     session.commit()
     doc = sample_project_doc()
     enterprise = actor(accounts, "enterprise1")
-    project = ws.file_project(
+    project = filing.file_project(
         session,
         enterprise,
         work_calendar(session),
@@ -54,6 +54,7 @@ def build_world(session: Session, plot: str = "CD-A03", *, register_key: bool = 
         attributes=doc["attributes"],
         filed_on=FILED,
         plot_code=plot,
+        plots=registry.PLOT_ASSESSMENTS,
     )
     key = signing.generate()
     if register_key:

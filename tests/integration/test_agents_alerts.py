@@ -15,7 +15,7 @@ from agent_service.services import dashboard as dashboard_service
 from agent_service.services import digest as digest_service
 from agent_service.services import inbox as inbox_service
 from agent_service.services import meetings as meetings_service
-from approvals import workflow_service as ws
+from approvals.services import review
 from i18n import Text
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
 
@@ -30,7 +30,7 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
     agent1, agent2 = w.actor("agent1"), w.actor("agent2")
     assert p2.agent_user_id == agent2.user_id and p3.agent_user_id == agent1.user_id
     upload(session, w, p1, "M-form", MON)
-    ws.accept_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, MON, w.cal)
+    review.accept_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, MON, w.cal)
     session.commit()
 
     # Tuesday: the filing's one-day limit has passed
@@ -51,9 +51,9 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
 
     # Wednesday: approved a day late, the land sale has no slack left; the EIA is accepted with
     # a deferred material; a joint meeting's action falls due today; a checkpoint is coming
-    ws.approve_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, WED, w.cal)
+    review.approve_task(session, reviewer(w, "fgw"), task(session, p1, "A").id, WED, w.cal)
     upload(session, w, p1, "M-eia", WED)
-    ws.accept_task(session, reviewer(w, "sthj"), task(session, p1, "E").id, WED, w.cal)
+    review.accept_task(session, reviewer(w, "sthj"), task(session, p1, "E").id, WED, w.cal)
     meeting = meetings_service.create_meeting(
         session, agent1, p1.id, title="土地出让协调会", held_on=WED, departments=["zrzy"]
     )

@@ -11,8 +11,8 @@ from agent_service.services import assignment as assignment_service
 from agent_service.services import checklist as checklist_service
 from agent_service.services import dashboard as dashboard_service
 from agent_service.services import profiles as profiles_service
-from approvals import workflow_service as ws
 from approvals.errors import NotFoundError
+from approvals.services import queries
 from storage.audit import AuditRow
 from tests.integration.agents_support import MON, file, make_world
 
@@ -42,9 +42,9 @@ def test_filing_assigns_by_zone_and_industry_then_least_loaded(session, w):
     # the agent sees exactly the projects assigned to them
     mine = {p["id"] for p in dashboard_service.agent_projects(session, w.actor("agent1"))}
     assert mine == {equipment.id, chem2.id}
-    assert ws.get_project(session, w.actor("agent1"), equipment.id).id == equipment.id
+    assert queries.get_project(session, w.actor("agent1"), equipment.id).id == equipment.id
     with pytest.raises(NotFoundError):
-        ws.get_project(session, w.actor("agent2"), equipment.id)
+        queries.get_project(session, w.actor("agent2"), equipment.id)
     # the zone: the form's, else the plot code's prefix, else the project code's division
     assert profiles_service.project_zone(equipment) == "330110"
     assert profiles_service.project_zone(elsewhere) == "330200"

@@ -12,7 +12,7 @@ from agent_service.model import ExtraEntry
 from agent_service.services import alert_scan as alert_scan_service
 from agent_service.services import checklist as checklist_service
 from agent_service.services import milestones as milestones_service
-from approvals import workflow_service as ws
+from approvals.services import review
 from i18n import Text
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
 
@@ -74,11 +74,11 @@ def test_checklist_follows_the_plan_through_task_events(session):
         ][0]["state"]
         == "uploaded"
     )
-    ws.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
-    ws.approve_task(session, reviewer(w, "fgw"), task(session, p, "A").id, TUE, w.cal)
+    review.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
+    review.approve_task(session, reviewer(w, "fgw"), task(session, p, "A").id, TUE, w.cal)
     session.commit()
     upload(session, w, p, "M-eia", TUE)
-    ws.accept_task(session, reviewer(w, "sthj"), task(session, p, "E").id, WED, w.cal)
+    review.accept_task(session, reviewer(w, "sthj"), task(session, p, "E").id, WED, w.cal)
     session.commit()
     e = entries(checklist_service.checklist(session, agent, p.id, WED, w.cal))
     assert e["step:A"]["status"] == "done" and e["step:A"]["done_on"] == TUE.isoformat()

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from access.actor import Actor
 from api.seed import seed_demo_accounts
-from approvals import capacity_service as cs
-from approvals import workflow_service as ws
 from approvals.catalog import parse_catalog
 from approvals.orm import CapacityRunRow, StepRow, TaskForecastRow
 from approvals.service import store_catalogue, work_calendar
+from approvals.services import capacity as cs
+from approvals.services import filing, review
 
 MON = date(2026, 3, 2)
 CATALOG = {
@@ -43,7 +43,7 @@ def setup(session):
             user, "enterprise", users[user].id, enterprise_id=accounts.enterprises[ent].id
         )
         out.append(
-            ws.file_project(
+            filing.file_project(
                 session, actor, work_calendar(session), name=name, attributes={}, filed_on=MON
             )
         )
@@ -93,7 +93,7 @@ def test_absence_and_events_keep_the_forecast_in_step(session):
     runs_before = len(session.scalars(select(CapacityRunRow)).all())
     admin = Actor("reviewer-fgw", "reviewer", 1, department="fgw")
     step = session.scalar(select(StepRow).where(StepRow.project_id == p1.id, StepRow.code == "A"))
-    ws.accept_task(session, admin, step.tasks[0].id, MON, cal)
+    review.accept_task(session, admin, step.tasks[0].id, MON, cal)
     session.commit()
     assert len(session.scalars(select(CapacityRunRow)).all()) == runs_before + 1
     started = forecast(session, p1, "A")
@@ -103,7 +103,7 @@ def test_absence_and_events_keep_the_forecast_in_step(session):
 def test_deferred_events_are_recomputed_once_by_the_refresher(session, monkeypatch):
     """In the server an event only marks the forecast pending; the refresher recomputes once
     for all the events it sees."""
-    monkeypatch.setattr(cs.DEFERRAL, "enabled", True)
+    session.info[cs.DEFERRAL_KEY] = cs.DeferredRecompute()  # as the server's sessions
     one, two = setup(session)  # two filings: two markers, no forecast yet
     assert cs.is_pending(session) and cs.last_run(session) is None
     assert forecast(session, one, "A") is None

@@ -9,8 +9,8 @@ from agent_service.services import assignment as assignment_service
 from agent_service.services import checklist as checklist_service
 from agent_service.services import milestones as milestones_service
 from agent_service.services import profiles as profiles_service
-from approvals import workflow_service as ws
 from approvals.service import work_calendar
+from approvals.services import queries
 from commitments.agent_port import checkpoint_entries
 from commitments.orm import CheckpointRow
 from tests.integration.commitments_world import build_world, publish
@@ -36,7 +36,7 @@ def test_checkpoints_of_a_published_commitment_are_on_the_checklist(session):
     assert all(e["status"] == "todo" for e in mine)
     assert any(d["code"] == "kfq" for e in mine for d in e["departments"])
 
-    project = ws.get_project(session, admin, w.project_id)
+    project = queries.get_project(session, admin, w.project_id)
     found = milestones_service.project_milestones(
         session, [project], today, calendar, checkpoints=(checkpoint_entries,)
     )[w.project_id]
@@ -46,7 +46,7 @@ def test_checkpoints_of_a_published_commitment_are_on_the_checklist(session):
 def test_a_project_on_a_registry_plot_is_assigned_in_the_plot_zone(session):
     w = build_world(session)
     assert profiles_service.plot_zones(session, ["CD-A03", None, "NOPE-01"]) == {"CD-A03": "CD-A"}
-    project = ws.get_project(session, w.admin, w.project_id)
+    project = queries.get_project(session, w.admin, w.project_id)
     assert profiles_service.project_zones(project, "CD-A")[0] == "CD-A"
     row = assignment_service.assign_on_filing(session, project, project.filed_on)
     assert row.agent_user_id is not None  # the demo agents cover 330110, the project's division

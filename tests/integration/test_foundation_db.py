@@ -12,8 +12,8 @@ from approvals.calendar import parse_arrangement
 from approvals.catalog import default_catalogue, parse_catalog
 from approvals.orm import CatalogVersionRow, DepartmentRow
 from approvals.service import active_catalogue, store_arrangement, store_catalogue, work_calendar
-from storage.migrate import current_revision, downgrade, head_revision, include_object, upgrade
-from storage.models import metadata
+from migrations.metadata import metadata
+from migrations.runner import current_revision, downgrade, head_revision, include_object, upgrade
 
 
 def test_models_and_migrations_agree(engine):

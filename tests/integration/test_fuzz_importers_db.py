@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 
 from access.actor import Actor
 from api.seed import seed_demo_accounts
-from approvals import workflow_service as ws
 from approvals.errors import ApprovalsError
-from approvals.orm import BlobRow, MaterialRow
+from approvals.orm import BlobRow, MaterialRow, ProjectRow
 from approvals.samples import sample_project_doc
 from approvals.service import work_calendar
+from approvals.services import filing, materials, queries
 from landplots.errors import LandplotsError
 from landplots.orm import PlotRow
-from landplots.service import import_file
+from landplots.services.importing import import_file
 
 SETTINGS = settings(
     max_examples=25,
@@ -110,13 +110,13 @@ def test_upload_importer_never_crashes_nor_writes_half(session, data, filename, 
     accounts = seed_demo_accounts(session)
     owner = accounts.users["enterprise1"]
     actor = Actor(owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id)
-    project = ws.get_project(session, actor, _project(session, actor).id)
+    project = queries.get_project(session, actor, _project(session, actor).id)
     before = (
         session.scalar(select(func.count()).select_from(MaterialRow)),
         session.scalar(select(func.count()).select_from(BlobRow)),
     )
     try:
-        ws.upload_material(
+        materials.upload_material(
             session,
             actor,
             project.id,
@@ -139,12 +139,12 @@ def test_upload_importer_never_crashes_nor_writes_half(session, data, filename, 
 
 def _project(session, actor):
     existing = session.scalar(
-        select(ws.ProjectRow).where(ws.ProjectRow.enterprise_id == actor.enterprise_id)
+        select(ProjectRow).where(ProjectRow.enterprise_id == actor.enterprise_id)
     )
     if existing is not None:
         return existing
     doc = sample_project_doc()
-    p = ws.file_project(
+    p = filing.file_project(
         session,
         actor,
         work_calendar(session),

@@ -18,7 +18,7 @@ from api.jobs import work
 from api.jobs.inline import InlineJobs
 from api.jobs.status import job_status
 from api.ratelimit import LoginLimiter
-from approvals import workflow_service as ws
+from approvals.services import review
 from storage.engine import begin_write, make_session_factory
 from storage.jobs import JobRunRow
 from tests.integration.agents_support import MON, file, make_world, reviewer, task, upload
@@ -42,7 +42,7 @@ def _late_project(session):
     w = make_world(session)
     p = file(session, w)
     upload(session, w, p, "M-form", MON)
-    ws.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
+    review.accept_task(session, reviewer(w, "fgw"), task(session, p, "A").id, MON, w.cal)
     session.commit()
     return p
 

@@ -14,15 +14,15 @@ from sqlalchemy import MetaData, Table, func, select
 
 from access.actor import Actor
 from api.seed import seed_demo_accounts
-from approvals import workflow_service as ws
 from approvals.calendar import parse_arrangement
 from approvals.catalog import default_catalogue
 from approvals.orm import CatalogVersionRow, DepartmentRow, ProjectRow, StepRow, TaskRow
 from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, store_arrangement, store_catalogue, work_calendar
+from approvals.services import filing
+from migrations.metadata import metadata
+from migrations.runner import alembic_config, current_revision, downgrade, head_revision, upgrade
 from storage.engine import make_engine, make_session_factory
-from storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
-from storage.models import metadata
 
 SPRING = parse_arrangement(
     {
@@ -116,7 +116,7 @@ def test_one_step_down_and_up_again_keeps_a_filed_project(engine):
             user.username, "enterprise", user.id, enterprise_id=accounts.enterprises[0].id
         )
         doc = sample_project_doc()
-        project = ws.file_project(
+        project = filing.file_project(
             s,
             actor,
             work_calendar(s),

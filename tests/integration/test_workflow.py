@@ -11,11 +11,11 @@ from sqlalchemy.exc import DBAPIError
 
 from access.actor import Actor
 from api.seed import seed_demo_accounts
-from approvals import workflow_service as ws
 from approvals.catalog import parse_catalog
 from approvals.errors import AccessDenied, NotFoundError, ProjectError, StaleVersion
 from approvals.orm import CertificateRow, PlanChangeRow, StepRow, TaskRow
 from approvals.service import store_catalogue, work_calendar
+from approvals.services import clocks, filing, materials, progress, queries, ratings, review
 from approvals.workflow import MaterialsMissing, WorkflowError
 from storage.audit import AuditRow
 
@@ -130,7 +130,7 @@ def world(session):
 
 
 def file(session, w, on=MON):
-    p = ws.file_project(session, w["ent"], w["cal"], name="测试项目", attributes={}, filed_on=on)
+    p = filing.file_project(session, w["ent"], w["cal"], name="测试项目", attributes={}, filed_on=on)
     session.commit()
     return p
 
@@ -143,7 +143,7 @@ def task_of(session, project, step_code, dept=None):
 
 
 def upload(session, w, project, code, on, data=PDF, name=None):
-    ws.upload_material(
+    materials.upload_material(
         session,
         w["ent"],
         project.id,
@@ -177,25 +177,25 @@ def test_filing_plans_once_and_makes_the_first_tasks_ready(session, world):
 def test_visibility_is_enforced_by_the_service(session, world):
     p = file(session, world)
     with pytest.raises(NotFoundError):
-        ws.get_project(session, world["other"], p.id)
-    assert ws.get_project(session, world["rev"]("fgw"), p.id).id == p.id  # has a ready task
+        queries.get_project(session, world["other"], p.id)
+    assert queries.get_project(session, world["rev"]("fgw"), p.id).id == p.id  # has a ready task
     with pytest.raises(NotFoundError):
-        ws.get_project(session, world["rev"]("rfb"), p.id)  # nothing for it yet
+        queries.get_project(session, world["rev"]("rfb"), p.id)  # nothing for it yet
     with pytest.raises(NotFoundError):
-        ws.get_task(session, world["rev"]("zjj"), task_of(session, p, "A").id)
-    assert ws.get_project(session, world["reg"], p.id).id == p.id
+        queries.get_task(session, world["rev"]("zjj"), task_of(session, p, "A").id)
+    assert queries.get_project(session, world["reg"], p.id).id == p.id
 
 
 def test_parallel_review_certificates_and_dependents_becoming_ready(session, world):
     p = file(session, world)
     a = task_of(session, p, "A")
     with pytest.raises(MaterialsMissing) as err:
-        ws.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
+        review.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
     assert err.value.codes == ["M-form"]
     session.rollback()
     upload(session, world, p, "M-form", MON)
-    ws.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
-    ws.approve_task(session, world["rev"]("fgw"), a.id, date(2026, 3, 3), world["cal"])
+    review.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
+    review.approve_task(session, world["rev"]("fgw"), a.id, date(2026, 3, 3), world["cal"])
     session.commit()
     certs = session.scalars(select(CertificateRow).where(CertificateRow.project_id == p.id)).all()
     assert [(c.code, c.item_code) for c in certs] == [("C-code", "A")]
@@ -203,7 +203,7 @@ def test_parallel_review_certificates_and_dependents_becoming_ready(session, wor
     assert task_of(session, p, "B").status == task_of(session, p, "C").status == "ready"
     # the certificate is passed on: B never asks the enterprise for it
     status = {
-        m["code"]: m["state"] for m in ws.material_status(session, p, task_of(session, p, "B").step)
+        m["code"]: m["state"] for m in queries.material_status(session, p, task_of(session, p, "B").step)
     }
     assert status == {"C-code": "certificate", "M-plan": "missing", "M-render": "missing"}
 
@@ -212,8 +212,8 @@ def _through_a(session, world):
     p = file(session, world)
     upload(session, world, p, "M-form", MON)
     a = task_of(session, p, "A")
-    ws.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
-    ws.approve_task(session, world["rev"]("fgw"), a.id, date(2026, 3, 3), world["cal"])
+    review.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
+    review.approve_task(session, world["rev"]("fgw"), a.id, date(2026, 3, 3), world["cal"])
     session.commit()
     return p
 
@@ -222,16 +222,16 @@ def test_deferred_material_gets_a_deadline_and_blocks_when_overdue(session, worl
     p = _through_a(session, world)
     upload(session, world, p, "M-plan", date(2026, 3, 4))
     b = task_of(session, p, "B")
-    ws.accept_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 4), world["cal"])
+    review.accept_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 4), world["cal"])
     session.commit()
     assert [(d.material_code, d.due_on) for d in b.deferrals] == [("M-render", date(2026, 3, 9))]
     assert b.due_on == date(2026, 3, 10)  # 5 working days counting the day of acceptance
     with pytest.raises(WorkflowError, match="M-render"):
-        ws.approve_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 10), world["cal"])
+        review.approve_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 10), world["cal"])
     session.rollback()
     upload(session, world, p, "M-render", date(2026, 3, 10))
     assert task_of(session, p, "B").deferrals[0].supplied_on == date(2026, 3, 10)
-    ws.approve_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 10), world["cal"])
+    review.approve_task(session, world["rev"]("zrzy"), b.id, date(2026, 3, 10), world["cal"])
     session.commit()
     assert task_of(session, p, "B").status == "approved"
 
@@ -240,9 +240,9 @@ def test_corrections_stop_the_clock_until_resubmission(session, world):
     p = _through_a(session, world)
     upload(session, world, p, "M-eia", date(2026, 3, 4))
     c = task_of(session, p, "C")
-    ws.accept_task(session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"])
+    review.accept_task(session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"])
     assert c.due_on == date(2026, 3, 6)
-    ws.request_corrections(
+    review.request_corrections(
         session,
         world["rev"]("sthj"),
         c.id,
@@ -254,10 +254,10 @@ def test_corrections_stop_the_clock_until_resubmission(session, world):
     session.commit()
     assert c.status == "corrections" and c.stopped_since == date(2026, 3, 5)
     with pytest.raises(ProjectError, match="M-eia"):  # nothing was uploaded again
-        ws.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
+        materials.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
     session.rollback()
     upload(session, world, p, "M-eia", date(2026, 3, 11), data=b"%PDF-1.7\n%corrected\n")
-    ws.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
+    materials.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
     session.commit()
     # stopped from Thu 5 to Wed 11 March: 4 working days; due moves from 6 to 12 March
     assert (c.status, c.stopped_days, c.due_on) == ("in_review", 4, date(2026, 3, 12))
@@ -267,15 +267,15 @@ def test_special_procedure_stops_the_clock(session, world):
     p = _through_a(session, world)
     upload(session, world, p, "M-eia", date(2026, 3, 4))
     c = task_of(session, p, "C")
-    ws.accept_task(session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"])
-    ws.start_special_procedure(
+    review.accept_task(session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"])
+    review.start_special_procedure(
         session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"], kind="expert_review"
     )
-    ws.end_special_procedure(session, world["rev"]("sthj"), c.id, date(2026, 3, 9), world["cal"])
+    review.end_special_procedure(session, world["rev"]("sthj"), c.id, date(2026, 3, 9), world["cal"])
     session.commit()
     assert c.stopped_days == 3 and c.due_on == date(2026, 3, 11)
     with pytest.raises(ProjectError, match="unknown special procedure"):
-        ws.start_special_procedure(
+        review.start_special_procedure(
             session, world["rev"]("sthj"), c.id, date(2026, 3, 9), world["cal"], kind="astrology"
         )
 
@@ -286,19 +286,19 @@ def test_merged_review_completes_when_every_member_department_approves(session, 
         for m in material:
             upload(session, world, p, m, date(2026, 3, 4))
         t = task_of(session, p, code)
-        ws.accept_task(session, world["rev"](dept), t.id, date(2026, 3, 4), world["cal"])
-        ws.approve_task(session, world["rev"](dept), t.id, date(2026, 3, 5), world["cal"])
+        review.accept_task(session, world["rev"](dept), t.id, date(2026, 3, 4), world["cal"])
+        review.approve_task(session, world["rev"](dept), t.id, date(2026, 3, 5), world["cal"])
     session.commit()
     g_zjj, g_rfb = task_of(session, p, "G", "zjj"), task_of(session, p, "G", "rfb")
     assert g_zjj.status == g_rfb.status == "ready"
     for t, dept in ((g_zjj, "zjj"), (g_rfb, "rfb")):
-        ws.accept_task(session, world["rev"](dept), t.id, date(2026, 3, 6), world["cal"])
-    ws.approve_task(session, world["rev"]("zjj"), g_zjj.id, date(2026, 3, 9), world["cal"])
+        review.accept_task(session, world["rev"](dept), t.id, date(2026, 3, 6), world["cal"])
+    review.approve_task(session, world["rev"]("zjj"), g_zjj.id, date(2026, 3, 9), world["cal"])
     session.commit()
     assert g_zjj.step.status == "in_progress" and task_of(session, p, "E").status == "waiting"
     with pytest.raises(NotFoundError):  # one department cannot sign for another
-        ws.approve_task(session, world["rev"]("zjj"), g_rfb.id, date(2026, 3, 9), world["cal"])
-    ws.approve_task(session, world["rev"]("rfb"), g_rfb.id, date(2026, 3, 10), world["cal"])
+        review.approve_task(session, world["rev"]("zjj"), g_rfb.id, date(2026, 3, 9), world["cal"])
+    review.approve_task(session, world["rev"]("rfb"), g_rfb.id, date(2026, 3, 10), world["cal"])
     session.commit()
     assert g_rfb.step.status == "done" and task_of(session, p, "E").status == "ready"
     assert g_rfb.step.actual_start == date(2026, 3, 6) and g_rfb.step.actual_end == date(
@@ -311,65 +311,65 @@ def test_stale_version_and_wrong_department_are_refused(session, world):
     upload(session, world, p, "M-form", MON)
     a = task_of(session, p, "A")
     stale = a.version
-    ws.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"], version=stale)
+    review.accept_task(session, world["rev"]("fgw"), a.id, MON, world["cal"], version=stale)
     session.commit()
     with pytest.raises(StaleVersion):
-        ws.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"], version=stale)
+        review.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"], version=stale)
     session.rollback()
     with pytest.raises(AccessDenied):
-        ws.approve_task(session, world["reg"], a.id, MON, world["cal"])
+        review.approve_task(session, world["reg"], a.id, MON, world["cal"])
     session.rollback()
     with pytest.raises(WorkflowError):  # cannot approve twice
-        ws.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
-        ws.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
+        review.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
+        review.approve_task(session, world["rev"]("fgw"), a.id, MON, world["cal"])
 
 
 def test_clock_states_escalations_and_the_worklist_order(session, world):
     late = _through_a(session, world)
     upload(session, world, late, "M-eia", date(2026, 3, 4))
     c = task_of(session, late, "C")
-    ws.accept_task(
+    review.accept_task(
         session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"]
     )  # due 6 March
     session.commit()
     cal = world["cal"]
     assert (
-        ws.task_summary(c, c.step, date(2026, 3, 4), cal)["clock"] == "normal"
+        progress.task_summary(c, c.step, date(2026, 3, 4), cal)["clock"] == "normal"
     )  # three working days left
-    assert ws.task_summary(c, c.step, date(2026, 3, 5), cal)["clock"] == "warning"  # two left
-    assert ws.task_summary(c, c.step, date(2026, 3, 10), cal)["clock"] == "overdue"
-    raised = ws.scan_clocks(session, date(2026, 3, 10), cal)
+    assert progress.task_summary(c, c.step, date(2026, 3, 5), cal)["clock"] == "warning"  # two left
+    assert progress.task_summary(c, c.step, date(2026, 3, 10), cal)["clock"] == "overdue"
+    raised = clocks.scan_clocks(session, date(2026, 3, 10), cal)
     session.commit()
     assert {(e.task_id, e.level) for e in raised} == {
         (c.id, "overdue")
     }  # 督办 for overdue tasks only
-    assert ws.scan_clocks(session, date(2026, 3, 11), cal) == []  # once
+    assert clocks.scan_clocks(session, date(2026, 3, 11), cal) == []  # once
     assert (
         session.scalar(select(AuditRow).where(AuditRow.action == "task.escalate.overdue"))
         is not None
     )
     # the live plan moves the finish and says why
-    ws.replan(session, late, date(2026, 3, 10), cal, "巡检：环评超期", "scan: EIA overdue")
+    progress.replan(session, late, date(2026, 3, 10), cal, "巡检：环评超期", "scan: EIA overdue")
     session.commit()
-    plan = ws.live_plan(session, late, date(2026, 3, 10), cal)
+    plan = progress.live_plan(session, late, date(2026, 3, 10), cal)
     assert plan["predicted_finish"] > plan["baseline_finish"]
     assert plan["variance_workdays"] > 0
     step_c = next(s for s in plan["steps"] if s["code"] == "C")
     assert step_c["change_reason"] and step_c["tasks"][0]["clock"] == "overdue"
     # worklist: the overdue task first
     fresh = _through_a(session, world)  # a second project: B and C ready, not overdue
-    work = ws.worklist(session, world["reg"], date(2026, 3, 10), cal, "sthj")
+    work = clocks.worklist(session, world["reg"], date(2026, 3, 10), cal, "sthj")
     assert [w["project_id"] for w in work][:1] == [late.id] and work[0]["clock"] == "overdue"
     assert {w["project_id"] for w in work} == {late.id, fresh.id}
     with pytest.raises(AccessDenied):
-        ws.worklist(session, world["rev"]("fgw"), date(2026, 3, 10), cal, "sthj")
+        clocks.worklist(session, world["rev"]("fgw"), date(2026, 3, 10), cal, "sthj")
 
 
 def test_live_plan_records_each_change_with_its_reason(session, world):
     p = _through_a(session, world)  # A done a day early? A took 2 days: on plan
     changes = session.scalars(select(PlanChangeRow).where(PlanChangeRow.project_id == p.id)).all()
     assert changes[0].reason_zh.startswith("项目申报")
-    plan = ws.live_plan(session, p, date(2026, 3, 3), world["cal"])
+    plan = progress.live_plan(session, p, date(2026, 3, 3), world["cal"])
     a = next(s for s in plan["steps"] if s["code"] == "A")
     assert (a["actual_start"], a["actual_end"], a["baseline_end"]) == (
         "2026-03-02",
@@ -382,14 +382,14 @@ def test_live_plan_records_each_change_with_its_reason(session, world):
 def test_ratings_for_completed_steps_once(session, world):
     p = _through_a(session, world)
     with pytest.raises(WorkflowError):
-        ws.rate_step(session, world["ent"], p.id, "B", 5)
-    ws.rate_step(session, world["ent"], p.id, "A", 5, "当天办结")
+        ratings.rate_step(session, world["ent"], p.id, "B", 5)
+    ratings.rate_step(session, world["ent"], p.id, "A", 5, "当天办结")
     session.commit()
     with pytest.raises(WorkflowError, match="already"):
-        ws.rate_step(session, world["ent"], p.id, "A", 4)
+        ratings.rate_step(session, world["ent"], p.id, "A", 4)
     session.rollback()
     with pytest.raises(NotFoundError):
-        ws.rate_step(session, world["other"], p.id, "A", 1)
+        ratings.rate_step(session, world["other"], p.id, "A", 1)
 
 
 def test_uploads_are_checked_and_stored_once(session, world):
@@ -400,15 +400,15 @@ def test_uploads_are_checked_and_stored_once(session, world):
         ("empty.pdf", b"", "empty"),
     ]:
         with pytest.raises(ProjectError, match=culprit.replace(".", r"\.").replace("(", r"\(")):
-            ws.upload_material(session, world["ent"], p.id, "M-form", name, data, MON, world["cal"])
+            materials.upload_material(session, world["ent"], p.id, "M-form", name, data, MON, world["cal"])
         session.rollback()
     with pytest.raises(ProjectError, match="M-nothing"):
-        ws.upload_material(
+        materials.upload_material(
             session, world["ent"], p.id, "M-nothing", "x.pdf", PDF, MON, world["cal"]
         )
     session.rollback()
     with pytest.raises(AccessDenied):
-        ws.upload_material(session, world["reg"], p.id, "M-form", "x.pdf", PDF, MON, world["cal"])
+        materials.upload_material(session, world["reg"], p.id, "M-form", "x.pdf", PDF, MON, world["cal"])
     session.rollback()
 
 
@@ -437,7 +437,7 @@ def test_the_audit_trail_is_append_only(session, world):
 
 def test_filing_refuses_incomplete_or_malformed_input(session, world):
     with pytest.raises(ProjectError, match="project code"):
-        ws.file_project(
+        filing.file_project(
             session,
             world["ent"],
             world["cal"],
@@ -447,9 +447,9 @@ def test_filing_refuses_incomplete_or_malformed_input(session, world):
             code="2026-33-1",
         )
     with pytest.raises(ProjectError, match="name"):
-        ws.file_project(session, world["ent"], world["cal"], name="  ", attributes={}, filed_on=MON)
+        filing.file_project(session, world["ent"], world["cal"], name="  ", attributes={}, filed_on=MON)
     with pytest.raises(AccessDenied):
-        ws.file_project(
+        filing.file_project(
             session, world["rev"]("fgw"), world["cal"], name="x", attributes={}, filed_on=MON
         )
     session.rollback()

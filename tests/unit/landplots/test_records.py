@@ -8,7 +8,9 @@ import shapely
 
 from landplots.indicators import REQUIRED_KEYS
 from landplots.model import PlotStatus, Zone
-from landplots.records import ZoneContext, find_overlaps, parse_plots, parse_zones
+from landplots.plot_records import parse_plots
+from landplots.records import ZoneContext, find_overlaps
+from landplots.zone_records import parse_zones
 
 CORE = {"inv_lo": 300.0, "far_lo": 1.0, "far_hi": 2.0, "tax_lo": 30.0}
 

@@ -1,4 +1,8 @@
-"""Every mapped model, imported once so that ``metadata`` is complete (for alembic and tests)."""
+"""Every mapped model, imported once so that ``metadata`` is complete (for alembic and tests).
+
+It lives with the migrations, not in ``storage``: it imports every package's rows, and the
+packages import ``storage`` for their base class.
+"""
 
 from __future__ import annotations
 

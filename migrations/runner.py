@@ -97,7 +97,7 @@ def reset_database(engine: Engine) -> None:
     """
     from sqlalchemy import inspect, text
 
-    from storage.models import metadata
+    from migrations.metadata import metadata
 
     if engine.dialect.name == "postgresql":
         # CASCADE: constraints of tables we do not know (another branch's) must not block us

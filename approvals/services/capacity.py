@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,23 +47,29 @@ INCREMENTAL_MAX_TASKS = 3000
 PENDING = "pending"
 
 
-class Deferral:
-    """Where events recompute the forecast.
+#: The :attr:`Session.info <sqlalchemy.orm.Session.info>` key under which the composition root
+#: (the server's session factories) says that events defer the recompute.
+DEFERRAL_KEY = "capacity.deferral"
 
-    Inline (the default: the CLI, the demo, the service tests) the event's own unit of work
-    recomputes it.  In the server, every decision would then rewrite the whole forecast table in
-    its request transaction, and concurrent decisions would queue behind each other (or deadlock)
-    on it; so the server defers: an event only adds a ``pending`` marker, and a background
-    refresher (:func:`refresh_pending`) recomputes once for all the events it finds.
 
-    ``listener`` (set by the app factory) is called once after the transaction that added a
-    marker commits: it wakes the in-process runner or defers a job on the queue.  Called after
-    the commit, so the job always finds the marker.
+@dataclass(frozen=True)
+class DeferredRecompute:
+    """Where events recompute the forecast: set on a session, events defer it.
+
+    Inline (sessions without it: the CLI, the demo, the service tests) the event's own unit of
+    work recomputes it.  In the server, every decision would then rewrite the whole forecast
+    table in its request transaction, and concurrent decisions would queue behind each other
+    (or deadlock) on it; so the server defers: its session factories carry this setting
+    (``sessionmaker.configure(info={DEFERRAL_KEY: DeferredRecompute(listener)})``), an event
+    only adds a ``pending`` marker, and a background refresher (:func:`refresh_pending`)
+    recomputes once for all the events it finds.
+
+    ``listener`` is called once after the transaction that added a marker commits: it wakes
+    the in-process runner or defers a job on the queue.  Called after the commit, so the job
+    always finds the marker.
     """
 
-    def __init__(self) -> None:
-        self.enabled = False
-        self.listener: Callable[[], None] | None = None
+    listener: Callable[[], None] | None = None
 
     def notify(self, session: Session) -> None:
         listener = self.listener
@@ -79,14 +86,13 @@ class Deferral:
         event.listen(session, "after_commit", after_commit, once=True)
 
 
-DEFERRAL = Deferral()
-
-
 def after_event(
     session: Session, today: date, calendar: WorkCalendar, reason: str
 ) -> CapacityRunRow | None:
-    """Keep the capacity forecast in step after a workflow event (in the event's unit of work)."""
-    if DEFERRAL.enabled:
+    """Keep the capacity forecast in step after a workflow event (in the event's unit of work),
+    or — when the session's factory defers (:class:`DeferredRecompute`) — mark it pending."""
+    deferral = session.info.get(DEFERRAL_KEY)
+    if deferral is not None:
         session.add(
             CapacityRunRow(
                 on=today,
@@ -99,7 +105,7 @@ def after_event(
             )
         )
         session.flush()
-        DEFERRAL.notify(session)
+        deferral.notify(session)
         return None
     return _recompute_or_mark_stale(session, today, calendar, reason)
 

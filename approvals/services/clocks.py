@@ -1,0 +1,134 @@
+"""Department worklists and the daily clock scan (督办): who should take which task first, and an
+escalation for every task past its due day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from access.actor import SYSTEM, Actor
+from access.policy import Action, Scope
+from approvals import workflow as wf
+from approvals.calendar import WorkCalendar
+from approvals.errors import AccessDenied
+from approvals.orm import EscalationRow, ProjectRow, StepRow, TaskRow
+from approvals.services.common import iso, scope_of, task_clock
+from approvals.services.progress import advance, replan, task_summary
+from storage.audit import record
+
+
+def _worklist_department(actor: Actor, department: str | None) -> str | None:
+    """The department whose queue the actor may read (:attr:`Action.TASK_QUEUE_READ`): a
+    department-scoped reader only its own, the others any (``None``: every department)."""
+    scope = scope_of(actor, Action.TASK_QUEUE_READ)
+    if scope is None:
+        raise AccessDenied(
+            "只有审批、监管人员和管理员可以查看部门任务",
+            "only reviewers, regulators and administrators see worklists",
+        )
+    if scope is Scope.OWN:
+        if department not in {None, actor.department}:
+            raise AccessDenied(
+                "审批人员只能查看本部门的任务", "reviewers see their own department's tasks only"
+            )
+        return actor.department
+    return department
+
+
+def _worklist_sort_key(r: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        0 if r["clock"] == "overdue" else 1,
+        -r["overdue_workdays"],
+        r["slack"] if r["slack"] is not None else 10**6,
+        0 if r["critical"] else 1,
+        r["due_on"] or "9999-12-31",
+        r["id"],
+    )
+
+
+def worklist(
+    session: Session,
+    actor: Actor,
+    today: date,
+    calendar: WorkCalendar,
+    department: str | None = None,
+) -> list[dict[str, Any]]:
+    """A department's open tasks across all projects: overdue first (most overdue first), then
+    least slack on the project's critical path, then the earliest due date."""
+    department = _worklist_department(actor, department)
+    q = (
+        select(TaskRow, StepRow, ProjectRow)
+        .join(StepRow, TaskRow.step_id == StepRow.id)
+        .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
+        .where(TaskRow.status.in_(wf.OPEN_STATUSES))
+        .options(selectinload(TaskRow.deferrals))
+    )
+    if department:
+        q = q.where(TaskRow.department == department)
+    rows = []
+    for task, step, project in session.execute(q):
+        summary = task_summary(task, step, today, calendar)
+        left = summary["workdays_left"]
+        rows.append(
+            {
+                **summary,
+                "project_id": project.id,
+                "project_code": project.code,
+                "project_name": project.name,
+                "step_code": step.code,
+                "step_name": step.name,
+                "critical": step.critical,
+                "slack": step.slack,
+                "overdue_workdays": -left if left is not None and left < 0 else 0,
+            }
+        )
+    rows.sort(key=_worklist_sort_key)
+    return rows
+
+
+def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[EscalationRow]:
+    """Record an escalation (督办) for every task newly overdue; make ready any step whose early
+    start (提前介入) has come.  Idempotent: one escalation per task and level."""
+    raised = []
+    open_tasks = session.execute(
+        select(TaskRow, StepRow)
+        .join(StepRow, TaskRow.step_id == StepRow.id)
+        .where(TaskRow.status == "in_review")
+        .options(selectinload(TaskRow.deferrals))
+    ).all()
+    known = {(e.task_id, e.level) for e in session.scalars(select(EscalationRow))}
+    for task, step in open_tasks:
+        state = wf.clock_state(task_clock(task), today, calendar, step.slack)
+        # 督办 is for tasks past their due day; "warning" shows on the clock, it is not escalated
+        for level in ["overdue"] if state == "overdue" else []:
+            if (task.id, level) in known:
+                continue
+            row = EscalationRow(task_id=task.id, level=level, raised_on=today, due_on=task.due_on)
+            session.add(row)
+            known.add((task.id, level))
+            raised.append(row)
+            record(
+                session,
+                actor=SYSTEM.username,
+                role=SYSTEM.role,
+                action=f"task.escalate.{level}",
+                entity="task",
+                entity_id=task.id,
+                project_id=task.project_id,
+                after={"due_on": iso(task.due_on), "level": level},
+            )
+    for project in session.scalars(select(ProjectRow).where(ProjectRow.status == "in_review")):
+        if advance(session, project, today, calendar):
+            replan(
+                session,
+                project,
+                today,
+                calendar,
+                "提前介入：前置事项即将办结，后续事项转为待受理",
+                "early start: the prerequisite is about to finish",
+            )
+    session.flush()
+    return raised

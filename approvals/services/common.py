@@ -1,0 +1,101 @@
+"""Small helpers the workflow use cases share: a task's clock to and from its row, snapshots for
+the audit trail, version checks, the project lock and the policy's scope for an actor."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from access.actor import Actor
+from access.policy import GRANTS, Action, Scope, can
+from approvals import workflow as wf
+from approvals.errors import AccessDenied, StaleVersion
+from approvals.orm import DepartmentRow, ProjectRow, TaskRow
+
+
+def scope_of(actor: Actor, action: Action) -> Scope | None:
+    """The scope the policy grants ``actor`` for ``action`` (``None``: not granted)."""
+    return GRANTS[action].get(actor.role)  # type: ignore[call-overload]
+
+
+def iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def task_clock(task: TaskRow) -> wf.TaskClock:
+    """The pure clock of a task row."""
+    return wf.TaskClock(
+        status=task.status,  # type: ignore[arg-type]
+        days=task.days,
+        ready_on=task.ready_on,
+        accepted_on=task.accepted_on,
+        due_on=task.due_on,
+        decided_on=task.decided_on,
+        stopped_since=task.stopped_since,
+        stopped_days=task.stopped_days,
+        deferrals=tuple(
+            wf.Deferral(d.material_code, d.due_on, d.supplied_on) for d in task.deferrals
+        ),
+    )
+
+
+def apply_clock(task: TaskRow, clock: wf.TaskClock) -> None:
+    """Write a clock's state back to its task row."""
+    task.status = clock.status
+    task.ready_on, task.accepted_on, task.due_on, task.decided_on = (
+        clock.ready_on,
+        clock.accepted_on,
+        clock.due_on,
+        clock.decided_on,
+    )
+    task.stopped_since, task.stopped_days = clock.stopped_since, clock.stopped_days
+
+
+def task_snapshot(task: TaskRow) -> dict[str, Any]:
+    """What the audit trail records of a task before and after an action."""
+    return {
+        "status": task.status,
+        "version": task.version,
+        "accepted_on": iso(task.accepted_on),
+        "due_on": iso(task.due_on),
+        "stopped_since": iso(task.stopped_since),
+        "stopped_days": task.stopped_days,
+    }
+
+
+def check_version(what: str, row_version: int, sent: int | None) -> None:
+    if sent is not None and sent != row_version:
+        raise StaleVersion(what, sent, row_version)
+
+
+def lock_project(session: Session, project_id: int) -> ProjectRow:
+    project = session.scalar(
+        select(ProjectRow).where(ProjectRow.id == project_id).with_for_update()
+    )
+    assert project is not None
+    return project
+
+
+def department_name(session: Session, code: str, lang: str = "zh") -> str:
+    d = session.get(DepartmentRow, code)
+    return (d.name_en if lang == "en" else d.name) if d else code
+
+
+def require_decider(actor: Actor, task: TaskRow) -> None:
+    """Only the task's own department decides on it (the policy's :attr:`Action.TASK_DECIDE`)."""
+    if not can(actor, Action.TASK_DECIDE, task):
+        raise AccessDenied(
+            f"只有 {task.department} 的审批人员可以办理此任务",
+            f"only reviewers of department {task.department} may act on this task",
+        )
+
+
+def require_supplier(actor: Actor, project: ProjectRow) -> None:
+    """Only the project's own enterprise supplies, answers and rates (:attr:`Action.PROJECT_SUPPLY`)."""
+    if not can(actor, Action.PROJECT_SUPPLY, project):
+        raise AccessDenied(
+            "只有项目单位本身可以执行此操作", "only the project's enterprise may do this"
+        )

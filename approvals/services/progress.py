@@ -1,0 +1,415 @@
+"""The project's progress: steps rolled up from their tasks, certificates issued, steps made
+ready, and the live plan (baseline against actual and forecast) with the reason each forecast
+moved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from approvals import workflow as wf
+from approvals.calendar import WorkCalendar
+from approvals.orm import CertificateRow, PlanChangeRow, ProjectRow, StepRow, TaskRow
+from approvals.schedule import forecast_indexed
+from approvals.services.common import apply_clock, iso, task_clock
+from approvals.services.queries import project_catalogue
+
+# --- steps, readiness, certificates --------------------------------------------------------------
+
+
+def roll_up(session: Session, project: ProjectRow, step: StepRow, on: date) -> None:
+    """A step's status from its tasks; a completed step issues its certificates."""
+    statuses = {t.status for t in step.tasks}
+    if "rejected" in statuses:
+        step.status = "rejected"
+        project.status = "rejected"
+    elif statuses == {"approved"}:
+        if step.status != "done":
+            step.status = "done"
+            step.actual_end = max(t.decided_on for t in step.tasks if t.decided_on)
+            _issue_certificates(session, project, step, on)
+    elif statuses & {"in_review", "corrections", "special"} or (statuses & {"approved"}):
+        step.status = "in_progress"
+    if step.actual_start is None:
+        started = [t.accepted_on for t in step.tasks if t.accepted_on]
+        if started:
+            step.actual_start = min(started)
+    if all(s.status == "done" for s in project.steps):
+        project.status = "completed"
+
+
+def _issue_certificates(session: Session, project: ProjectRow, step: StepRow, on: date) -> None:
+    catalogue = project_catalogue(session, project)
+    existing = set(
+        session.scalars(select(CertificateRow.code).where(CertificateRow.project_id == project.id))
+    )
+    for code in step.items:
+        for out in catalogue.items[code].outputs:
+            if out.code in existing:
+                continue
+            existing.add(out.code)
+            session.add(
+                CertificateRow(
+                    project_id=project.id,
+                    code=out.code,
+                    name=out.name,
+                    item_code=code,
+                    number=f"{project.code}-{out.code}",
+                    issued_on=on,
+                    issued_by=step.departments[0],
+                )
+            )
+    session.flush()
+
+
+def _prerequisites_allow(step: StepRow, steps: dict[str, StepRow], today: int) -> bool:
+    """All prerequisites done, or — for an early start (提前介入) — under way and within their
+    lead of their forecast end."""
+    for code, lead in step.requires.items():
+        pred = steps[code]
+        if pred.status == "done":
+            continue
+        if (
+            lead > 0
+            and pred.status == "in_progress"
+            and pred.forecast_ef is not None
+            and today >= pred.forecast_ef - lead
+        ):
+            continue
+        return False
+    return True
+
+
+def advance(
+    session: Session, project: ProjectRow, on: date, calendar: WorkCalendar
+) -> list[StepRow]:
+    """Make ready every waiting step whose prerequisites allow it."""
+    steps = {s.code: s for s in project.steps}
+    today = calendar.sequence(project.filed_on).index_of(on)
+    made_ready = []
+    for step in project.steps:
+        if step.status == "waiting" and _prerequisites_allow(step, steps, today):
+            step.status = "ready"
+            for task in step.tasks:
+                if task.status == "waiting":
+                    apply_clock(task, wf.make_ready(task_clock(task), on))
+            made_ready.append(step)
+    if made_ready:
+        session.flush()
+    return made_ready
+
+
+# --- the live plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class _ForecastInputs:
+    """What the forecast of a stored plan starts from: each step's duration, the starts fixed by
+    what happened, and the bounds the day and the running clocks put on the rest."""
+
+    durations: list[int] = field(default_factory=list)
+    fixed_start: dict[int, int] = field(default_factory=dict)
+    min_start: dict[int, int] = field(default_factory=dict)
+    min_finish: dict[int, int] = field(default_factory=dict)
+    blocked: bool = False  # a step was refused: no finish can be predicted
+
+
+def _in_progress_finish(step: StepRow, seq: Any, today: int) -> int:
+    """The earliest finish of a step under way: the latest due day of its running clocks, or
+    the days left when a clock stopped."""
+    finish = today + 1
+    for t in step.tasks:
+        if t.status == "in_review" and t.due_on:
+            finish = max(finish, seq.index_of(t.due_on) + 1)
+        elif t.status in wf.CLOCK_STOPPED and t.due_on and t.stopped_since:
+            remaining = max(seq.index_of(t.due_on) - seq.index_of(t.stopped_since), 0)
+            finish = max(finish, today + remaining + 1)
+    return finish
+
+
+def _forecast_inputs(steps: list[StepRow], seq: Any, today: int, on: date) -> _ForecastInputs:
+    out = _ForecastInputs()
+    for i, s in enumerate(steps):
+        if s.status == "done" and s.actual_start and s.actual_end:
+            a, b = seq.index_of(s.actual_start), seq.index_of(s.actual_end)
+            out.durations.append(b - a + 1)
+            out.fixed_start[i] = a
+        elif s.status == "done":  # a zero-day or never-accepted step approved directly
+            out.durations.append(0)
+            out.fixed_start[i] = seq.index_of(s.actual_end or on)
+        elif s.status == "in_progress" and s.actual_start:
+            out.durations.append(s.days)
+            out.fixed_start[i] = seq.index_of(s.actual_start)
+            out.min_finish[i] = _in_progress_finish(s, seq, today)
+        else:
+            if s.status == "rejected":
+                out.blocked = True
+            out.durations.append(s.days)
+            out.min_start[i] = today
+    return out
+
+
+def _step_changes(
+    project: ProjectRow,
+    steps: list[StepRow],
+    forecast: Any,
+    seq: Any,
+    on: date,
+    today: int,
+    event: tuple[str, str],
+    subject: str | None,
+) -> list[PlanChangeRow]:
+    """Store the new forecast on each step; a change row for each step whose end moved."""
+    index = {s.code: i for i, s in enumerate(steps)}
+    critical = set(forecast.critical_path)
+    changes: list[PlanChangeRow] = []
+    moved: dict[str, date] = {}
+    for i, s in enumerate(steps):  # plan order is batch order: prerequisites come first
+        old_end = (
+            seq.date_of(max(s.forecast_ef - 1, s.forecast_es or 0))
+            if s.forecast_ef is not None
+            else None
+        )
+        s.forecast_es, s.forecast_ef = forecast.es[i], forecast.ef[i]
+        s.slack = forecast.ls[i] - forecast.es[i]
+        s.critical = i in critical
+        new_end = seq.date_of(max(forecast.ef[i] - 1, forecast.es[i]))
+        if old_end is not None and new_end != old_end:
+            moved[s.code] = new_end
+            zh, en = _change_reason(s, subject, event, moved, forecast, index, today, on)
+            changes.append(
+                PlanChangeRow(
+                    project_id=project.id,
+                    on=on,
+                    step_code=s.code,
+                    old_end=old_end,
+                    new_end=new_end,
+                    reason_zh=zh,
+                    reason_en=en,
+                )
+            )
+    return changes
+
+
+def replan(
+    session: Session,
+    project: ProjectRow,
+    on: date,
+    calendar: WorkCalendar,
+    reason_zh: str,
+    reason_en: str,
+    subject: str | None = None,
+) -> None:
+    """Re-plan after an event: actual dates for what is done, forecasts for the rest; record each
+    step whose forecast end moved, and the predicted finish, with the event as the reason."""
+    steps = list(project.steps)
+    seq = calendar.sequence(project.filed_on)
+    today = seq.index_of(on)
+    index = {s.code: i for i, s in enumerate(steps)}
+    inputs = _forecast_inputs(steps, seq, today, on)
+    succs: list[list[tuple[int, int]]] = [[] for _ in steps]
+    for i, s in enumerate(steps):
+        for code, lead in s.requires.items():
+            succs[index[code]].append((i, lead))
+    forecast = forecast_indexed(
+        inputs.durations,
+        succs,
+        fixed_start=inputs.fixed_start,
+        min_start=inputs.min_start,
+        min_finish=inputs.min_finish,
+    )
+    assert forecast is not None, "a stored plan cannot have a cycle"
+    old_finish = project.predicted_finish
+    changes = _step_changes(
+        project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject
+    )
+    new_finish = None if inputs.blocked else seq.date_of(max(forecast.makespan - 1, 0))
+    project.predicted_finish = new_finish
+    if old_finish != new_finish or not session.scalar(
+        select(func.count())
+        .select_from(PlanChangeRow)
+        .where(PlanChangeRow.project_id == project.id)
+    ):
+        changes.append(
+            PlanChangeRow(
+                project_id=project.id,
+                on=on,
+                step_code=None,
+                old_finish=old_finish,
+                new_finish=new_finish,
+                reason_zh=reason_zh,
+                reason_en=reason_en,
+            )
+        )
+    session.add_all(changes)
+    session.flush()
+
+
+def _change_reason(
+    step: StepRow,
+    subject: str | None,
+    event: tuple[str, str],
+    moved: dict[str, date],
+    forecast: Any,
+    index: dict[str, int],
+    today: int,
+    on: date,
+) -> tuple[str, str]:
+    """Why this step's forecast moved: its own event, its completion, a prerequisite that moved,
+    its clock running past the due day, or not having started yet."""
+    if step.code == subject:
+        return event
+    i = index[step.code]
+    if step.status == "done" and step.actual_end:
+        return (
+            f"{step.code} 已于 {step.actual_end} 办结",
+            f"{step.code} was completed on {step.actual_end}",
+        )
+    for pred, lead in step.requires.items():
+        p = index[pred]
+        if pred in moved and forecast.ef[p] - lead == forecast.es[i]:
+            return (
+                f"前置事项 {pred} 预计于 {moved[pred]} 办结",
+                f"its prerequisite {pred} is now expected on {moved[pred]}",
+            )
+    if step.status == "in_progress":
+        return (f"{step.code} 仍在办理（{on}）", f"{step.code} is still under review on {on}")
+    if forecast.es[i] == today:
+        return (f"{step.code} 尚未开始办理（{on}）", f"{step.code} has not started yet on {on}")
+    return event
+
+
+def _step_view(
+    s: StepRow,
+    seq: Any,
+    reason: PlanChangeRow | None,
+    today: date,
+    calendar: WorkCalendar,
+    lang: str,
+) -> dict[str, Any]:
+    """One step of the live plan: baseline, actual and forecast dates, its tasks' clocks."""
+
+    def day(i: int | None) -> str | None:
+        return seq.date_of(max(i, 0)).isoformat() if i is not None else None
+
+    def end(es: int | None, ef: int | None) -> str | None:
+        return None if ef is None or es is None else seq.date_of(max(ef - 1, es)).isoformat()
+
+    return {
+        "code": s.code,
+        "name": s.name_en if lang == "en" and s.name_en else s.name,
+        "kind": s.kind,
+        "mode": s.mode,
+        "stage": s.stage,
+        "departments": list(s.departments),
+        "days": s.days,
+        "status": s.status,
+        "requires": [{"code": c, "lead": lead} for c, lead in s.requires.items()],
+        "baseline_start": day(s.baseline_es),
+        "baseline_end": end(s.baseline_es, s.baseline_ef),
+        "actual_start": iso(s.actual_start),
+        "actual_end": iso(s.actual_end),
+        "forecast_start": day(s.forecast_es),
+        "forecast_end": end(s.forecast_es, s.forecast_ef),
+        "baseline_es": s.baseline_es,
+        "baseline_ef": s.baseline_ef,
+        "forecast_es": s.forecast_es,
+        "forecast_ef": s.forecast_ef,
+        "variance_workdays": (s.forecast_ef - s.baseline_ef) if s.forecast_ef is not None else None,
+        "slack": s.slack,
+        "critical": s.critical,
+        "tasks": [task_summary(t, s, today, calendar) for t in s.tasks],
+        "change_reason": (reason.reason_en if lang == "en" else reason.reason_zh)
+        if reason
+        else None,
+    }
+
+
+def _change_view(c: PlanChangeRow, lang: str) -> dict[str, Any]:
+    return {
+        "on": c.on.isoformat(),
+        "step": c.step_code,
+        "old_end": iso(c.old_end),
+        "new_end": iso(c.new_end),
+        "old_finish": iso(c.old_finish),
+        "new_finish": iso(c.new_finish),
+        "reason": c.reason_en if lang == "en" else c.reason_zh,
+    }
+
+
+def live_plan(
+    session: Session, project: ProjectRow, today: date, calendar: WorkCalendar, lang: str = "zh"
+) -> dict[str, Any]:
+    """The plan as everyone sees it: baseline against actual and forecast, per step and overall,
+    with the clock of every task and the latest reason each step moved."""
+    seq = calendar.sequence(project.filed_on)
+    changes = session.scalars(
+        select(PlanChangeRow)
+        .where(PlanChangeRow.project_id == project.id)
+        .order_by(PlanChangeRow.id)
+    ).all()
+    last_reason: dict[str | None, PlanChangeRow] = {c.step_code: c for c in changes}
+    baseline_finish = project.baseline_finish.isoformat()
+    return {
+        "project_id": project.id,
+        "code": project.code,
+        "name": project.name,
+        "status": project.status,
+        "filed_on": project.filed_on.isoformat(),
+        "today": today.isoformat(),
+        "today_workday": seq.index_of(today),
+        "baseline_finish": baseline_finish,
+        "predicted_finish": iso(project.predicted_finish),
+        "variance_workdays": (
+            seq.index_of(project.predicted_finish)
+            - seq.index_of(date.fromisoformat(baseline_finish))
+        )
+        if project.predicted_finish
+        else None,
+        "baseline_makespan_workdays": project.baseline_makespan,
+        "serial_workdays": project.serial_workdays,
+        "waived": project.baseline.get("waived", []),
+        "reduced_to_commitment": project.baseline.get("reduced_to_commitment", []),
+        "provisional": project.baseline.get("provisional", False),
+        "steps": [
+            _step_view(s, seq, last_reason.get(s.code), today, calendar, lang)
+            for s in project.steps
+        ],
+        "changes": [_change_view(c, lang) for c in changes],
+    }
+
+
+def task_summary(
+    task: TaskRow, step: StepRow, today: date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    clock = task_clock(task)
+    return {
+        "id": task.id,
+        "department": task.department,
+        "status": task.status,
+        "version": task.version,
+        "ready_on": iso(task.ready_on),
+        "accepted_on": iso(task.accepted_on),
+        "due_on": iso(task.due_on),
+        "decided_on": iso(task.decided_on),
+        "stopped_since": iso(task.stopped_since),
+        "stopped_days": task.stopped_days,
+        "stop_kind": task.stop_kind,
+        "clock": wf.clock_state(clock, today, calendar, step.slack),
+        "workdays_left": wf.workdays_left(clock, today, calendar),
+        "blocked_by": wf.blocked_by(clock, today),
+        "deferrals": [
+            {
+                "material": d.material_code,
+                "due_on": d.due_on.isoformat(),
+                "supplied_on": iso(d.supplied_on),
+            }
+            for d in task.deferrals
+        ],
+        "reviewer": task.reviewer,
+        "note": task.note,
+    }

@@ -1,0 +1,300 @@
+"""A department's decisions on its task (并联审批): 受理 (with 容缺), 准予许可, 不予许可, 补正
+(the clock stops) and special procedures.  Only the task's own department decides
+(:attr:`~access.policy.Action.TASK_DECIDE`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from access.actor import Actor
+from approvals import workflow as wf
+from approvals.calendar import WorkCalendar
+from approvals.errors import ProjectError
+from approvals.orm import CorrectionRow, DeferralRow, ProjectRow, TaskRow
+from approvals.services import capacity
+from approvals.services.common import (
+    apply_clock,
+    check_version,
+    department_name,
+    lock_project,
+    require_decider,
+    task_clock,
+    task_snapshot,
+)
+from approvals.services.progress import advance, replan, roll_up
+from approvals.services.queries import get_task, material_status
+from storage.audit import record
+
+
+def _begin_task_action(
+    session: Session, actor: Actor, task_id: int, version: int | None
+) -> tuple[TaskRow, ProjectRow, dict[str, Any]]:
+    task = get_task(session, actor, task_id)
+    project = lock_project(session, task.project_id)
+    session.refresh(task)  # after the lock: the latest committed state
+    require_decider(actor, task)
+    check_version(f"任务 {task.id} (task {task.id})", task.version, version)
+    return task, project, task_snapshot(task)
+
+
+def _finish_task_action(
+    session: Session,
+    actor: Actor,
+    task: TaskRow,
+    project: ProjectRow,
+    before: dict[str, Any],
+    action: str,
+    on: date,
+    calendar: WorkCalendar,
+    reason: tuple[str, str],
+    extra: dict[str, Any] | None = None,
+) -> TaskRow:
+    task.reviewer = actor.username
+    session.flush()
+    record(
+        session,
+        actor=actor.username,
+        role=actor.role,
+        action=action,
+        entity="task",
+        entity_id=task.id,
+        project_id=project.id,
+        before=before,
+        after={**task_snapshot(task), **(extra or {})},
+    )
+    roll_up(session, project, task.step, on)
+    advance(session, project, on, calendar)
+    replan(session, project, on, calendar, *reason, subject=task.step.code)
+    capacity.after_event(session, on, calendar, reason[1])
+    return task
+
+
+def accept_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    version: int | None = None,
+) -> TaskRow:
+    """受理: essential materials must be there; deferrable missing ones (容缺) get deadlines."""
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    status = material_status(session, project, task.step)
+    missing_essential = [
+        m["code"] for m in status if m["state"] == "missing" and not m["deferrable"]
+    ]
+    missing_deferrable = {
+        m["code"]: m["deferral_days"] for m in status if m["state"] == "missing" and m["deferrable"]
+    }
+    clock = wf.accept(
+        task_clock(task),
+        on,
+        calendar,
+        missing_essential=missing_essential,
+        missing_deferrable=missing_deferrable,
+        names={m["code"]: m["name"] for m in status},
+    )
+    apply_clock(task, clock)
+    task.deferrals = [DeferralRow(material_code=d.code, due_on=d.due_on) for d in clock.deferrals]
+    dept = department_name(session, task.department)
+    deferred = "、".join(clock_d.code for clock_d in clock.deferrals)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.accept",
+        on,
+        calendar,
+        (
+            f"{dept}受理 {task.step.code}{'（容缺：' + deferred + '）' if deferred else ''}",
+            f"{task.department} accepted {task.step.code}"
+            + (f" with deferred materials {deferred}" if deferred else ""),
+        ),
+        {"deferred": [d.code for d in clock.deferrals]},
+    )
+
+
+def approve_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    version: int | None = None,
+    note: str = "",
+) -> TaskRow:
+    """准予许可.  When the step's last department approves, the step is done and its certificates
+    are issued to the project (passed on to later items)."""
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    apply_clock(task, wf.approve(task_clock(task), on))
+    task.note = note
+    dept = department_name(session, task.department)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.approve",
+        on,
+        calendar,
+        (f"{dept}办结 {task.step.code}", f"{task.department} approved {task.step.code}"),
+    )
+
+
+def reject_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    reasons: str,
+    version: int | None = None,
+) -> TaskRow:
+    """不予许可, with reasons."""
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    apply_clock(task, wf.reject(task_clock(task), on, reasons))
+    task.note = reasons
+    dept = department_name(session, task.department)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.reject",
+        on,
+        calendar,
+        (
+            f"{dept}对 {task.step.code} 作出不予许可决定：{reasons}",
+            f"{task.department} rejected {task.step.code}: {reasons}",
+        ),
+        {"reasons": reasons},
+    )
+
+
+def request_corrections(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    reasons: str,
+    materials: Sequence[str],
+    version: int | None = None,
+) -> TaskRow:
+    """补正: told once, naming every material to correct; the clock stops until resubmission."""
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    if not reasons.strip():
+        raise ProjectError("补正通知必须说明理由", "a correction request must give its reasons")
+    needed = {m["code"] for m in material_status(session, project, task.step)}
+    unknown = [m for m in materials if m not in needed]
+    if unknown:
+        raise ProjectError(
+            f"该事项不需要材料：{'、'.join(unknown)}",
+            f"this step does not need materials: {', '.join(unknown)}",
+        )
+    apply_clock(task, wf.stop_clock(task_clock(task), on, "corrections"))
+    task.stop_kind = "corrections"
+    session.add(
+        CorrectionRow(
+            task_id=task.id,
+            requested_on=on,
+            requested_by=actor.username,
+            reasons=reasons,
+            material_codes=list(materials),
+        )
+    )
+    dept = department_name(session, task.department)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.corrections",
+        on,
+        calendar,
+        (
+            f"{dept}要求补正 {task.step.code}（{reasons}），计时暂停",
+            f"{task.department} asked for corrections on {task.step.code} ({reasons}); clock stopped",
+        ),
+        {"reasons": reasons, "materials": list(materials)},
+    )
+
+
+def start_special_procedure(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    kind: str,
+    reason: str = "",
+    version: int | None = None,
+) -> TaskRow:
+    """Expert review, hearing, testing…: the clock stops (行政许可法第四十五条)."""
+    if kind not in wf.SPECIAL_PROCEDURES:
+        raise ProjectError(
+            f"未知的特别程序 '{kind}'（可选：{', '.join(wf.SPECIAL_PROCEDURES)}）",
+            f"unknown special procedure '{kind}' (one of {', '.join(wf.SPECIAL_PROCEDURES)})",
+        )
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    apply_clock(task, wf.stop_clock(task_clock(task), on, "special"))
+    task.stop_kind = kind
+    zh, en = wf.SPECIAL_PROCEDURES[kind]
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.special.start",
+        on,
+        calendar,
+        (
+            f"{task.step.code} 进入{zh}，计时暂停" + (f"：{reason}" if reason else ""),
+            f"{task.step.code} entered {en}; clock stopped",
+        ),
+        {"kind": kind, "reason": reason},
+    )
+
+
+def end_special_procedure(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    version: int | None = None,
+) -> TaskRow:
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    if task.status != "special":
+        raise wf.WorkflowError("该任务不在特别程序中", "the task is not in a special procedure")
+    apply_clock(task, wf.resume(task_clock(task), on, calendar))
+    kind = task.stop_kind or ""
+    task.stop_kind = None
+    zh, en = wf.SPECIAL_PROCEDURES.get(kind, (kind, kind))
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.special.end",
+        on,
+        calendar,
+        (f"{task.step.code} {zh}结束，恢复计时", f"{task.step.code}: {en} ended; clock resumed"),
+    )
