@@ -122,78 +122,10 @@ def build_checklist(
     contacts = contacts or {}
     notes = notes or {}
     phase_of = phases(steps)
-    entries: list[ChecklistEntry] = []
-    for s in steps:
-        entries.append(
-            ChecklistEntry(
-                key=f"step:{s.code}",
-                phase=phase_of[s.code],
-                kind="step",
-                title=Text(
-                    f"{s.code} {s.name}" + ("（告知承诺）" if s.mode == "commitment" else ""),
-                    f"{s.code} {s.name_en or s.name}"
-                    + (" (by commitment)" if s.mode == "commitment" else ""),
-                ),
-                status=STEP_STATUS.get(s.status, s.status),
-                start=s.start,
-                due=s.end,
-                baseline_due=s.baseline_end,
-                done_on=s.end if s.status == "done" else None,
-                critical=s.critical,
-                slack=s.slack,
-                departments=[contacts.get(d) or Contact(d, d) for d in s.departments],
-                tasks=list(s.tasks),
-                materials=[] if s.status == "done" else list(materials.get(s.code, ())),
-            )
-        )
-    open_by_meeting: dict[int, int] = {}
-    for a in actions:
-        if a.status == "open":
-            open_by_meeting[a.meeting_id] = open_by_meeting.get(a.meeting_id, 0) + 1
-    for m in meetings:
-        entries.append(
-            ChecklistEntry(
-                key=f"meeting:{m.id}",
-                phase="post_landing",
-                kind="meeting",
-                title=Text(f"联席会议：{m.title}", f"joint meeting: {m.title}"),
-                status={"scheduled": "todo", "held": "in_progress", "closed": "done"}.get(
-                    m.status, m.status
-                ),
-                start=m.held_on,
-                due=m.held_on,
-                done_on=m.held_on if m.status == "closed" else None,
-                departments=[contacts.get(d) or Contact(d, d) for d in m.departments],
-            )
-        )
-    for a in actions:
-        entries.append(
-            ChecklistEntry(
-                key=f"action:{a.id}",
-                phase="post_landing",
-                kind="action",
-                title=Text(
-                    f"会议跟进事项：{a.text}（责任人：{a.owner}）",
-                    f"follow-up action: {a.text} (owner: {a.owner})",
-                ),
-                status="done" if a.status == "closed" else "todo",
-                due=a.due_on,
-                done_on=a.closed_on,
-            )
-        )
-    for x in extras:
-        entries.append(
-            ChecklistEntry(
-                key=f"{x.kind}:{x.key}",
-                phase=x.phase,
-                kind=x.kind,
-                title=x.title,
-                status="done" if x.done_on else "todo",
-                due=x.due_on,
-                done_on=x.done_on,
-                departments=[contacts.get(d) or Contact(d, d) for d in x.departments],
-            )
-        )
+    entries = [_step_entry(s, phase_of, materials, contacts) for s in steps]
+    entries += [_meeting_entry(m, contacts) for m in meetings]
+    entries += [_action_entry(a) for a in actions]
+    entries += [_extra_entry(x, contacts) for x in extras]
     for e in entries:
         note = notes.get(e.key)
         if note is not None:
@@ -201,3 +133,84 @@ def build_checklist(
     far = date.max
     entries.sort(key=lambda e: (PHASE_ORDER[e.phase], e.due or far, e.start or far, e.key))
     return entries
+
+
+def _contacts_of(departments: Sequence[str], contacts: Mapping[str, Contact]) -> list[Contact]:
+    """The departments' contacts; an unknown department is shown by its code."""
+    return [contacts.get(d) or Contact(d, d) for d in departments]
+
+
+def _step_entry(
+    s: StepView,
+    phase_of: Mapping[str, Phase],
+    materials: Mapping[str, Sequence[MaterialView]],
+    contacts: Mapping[str, Contact],
+) -> ChecklistEntry:
+    """A plan step (告知承诺 marked); a done step lists no materials."""
+    return ChecklistEntry(
+        key=f"step:{s.code}",
+        phase=phase_of[s.code],
+        kind="step",
+        title=Text(
+            f"{s.code} {s.name}" + ("（告知承诺）" if s.mode == "commitment" else ""),
+            f"{s.code} {s.name_en or s.name}"
+            + (" (by commitment)" if s.mode == "commitment" else ""),
+        ),
+        status=STEP_STATUS.get(s.status, s.status),
+        start=s.start,
+        due=s.end,
+        baseline_due=s.baseline_end,
+        done_on=s.end if s.status == "done" else None,
+        critical=s.critical,
+        slack=s.slack,
+        departments=_contacts_of(s.departments, contacts),
+        tasks=list(s.tasks),
+        materials=[] if s.status == "done" else list(materials.get(s.code, ())),
+    )
+
+
+def _meeting_entry(m: MeetingView, contacts: Mapping[str, Contact]) -> ChecklistEntry:
+    """A joint meeting (落点后): scheduled is to do, held in progress, closed done."""
+    return ChecklistEntry(
+        key=f"meeting:{m.id}",
+        phase="post_landing",
+        kind="meeting",
+        title=Text(f"联席会议：{m.title}", f"joint meeting: {m.title}"),
+        status={"scheduled": "todo", "held": "in_progress", "closed": "done"}.get(
+            m.status, m.status
+        ),
+        start=m.held_on,
+        due=m.held_on,
+        done_on=m.held_on if m.status == "closed" else None,
+        departments=_contacts_of(m.departments, contacts),
+    )
+
+
+def _action_entry(a: ActionView) -> ChecklistEntry:
+    """A meeting's follow-up action (落点后), done once closed."""
+    return ChecklistEntry(
+        key=f"action:{a.id}",
+        phase="post_landing",
+        kind="action",
+        title=Text(
+            f"会议跟进事项：{a.text}（责任人：{a.owner}）",
+            f"follow-up action: {a.text} (owner: {a.owner})",
+        ),
+        status="done" if a.status == "closed" else "todo",
+        due=a.due_on,
+        done_on=a.closed_on,
+    )
+
+
+def _extra_entry(x: ExtraEntry, contacts: Mapping[str, Contact]) -> ChecklistEntry:
+    """Another package's entry (e.g. a commitment checkpoint), done once it has a date."""
+    return ChecklistEntry(
+        key=f"{x.kind}:{x.key}",
+        phase=x.phase,
+        kind=x.kind,
+        title=x.title,
+        status="done" if x.done_on else "todo",
+        due=x.due_on,
+        done_on=x.done_on,
+        departments=_contacts_of(x.departments, contacts),
+    )

@@ -203,119 +203,173 @@ def step_workflow(ctx: DemoContext) -> None:
     parallel with a 补正, 容缺 materials and a late land sale; the baseline against the actual
     plan; the agents' joint meeting, daily alerts, digest, dashboard and workload."""
     from api.demo_agents import AgentDemo
-    from api.demo_workflow import Behaviour, actor, escalations, simulate, upload_all
-    from api.seed import DEMO_PASSWORD, seed_demo_accounts
-    from approvals.services import filing, ratings
-    from landplots.services.registry import PLOT_ASSESSMENTS
 
     ctx.heading("二、一窗受理、并联审批", "2. One window, parallel review")
     with make_session_factory(ctx.engine)() as session:
-        begin_write(session)
-        accounts = seed_demo_accounts(session)
-        session.commit()
-        table = Table(
-            *ctx.t("账号,角色,名称", "account,role,name").split(","),
-            title=ctx.t(
-                f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）",
-                f"demo accounts (password {DEMO_PASSWORD}, demo only)",
-            ),
-        )
-        for username, user in accounts.users.items():
-            table.add_row(username, user.role, user.display_name)
-        ctx.console.print(table)
-
+        accounts = _seed_and_print_accounts(ctx, session)
         begin_write(session)
         calendar = work_calendar(session)
         agent_demo = AgentDemo(accounts, calendar, ctx.lang)
-        sample = sample_project_doc()
-        filed1 = date.fromisoformat(sample["start_date"])
-        p1 = filing.file_project(
-            session,
-            actor(accounts, "enterprise1"),
-            calendar,
-            name=sample["name"],
-            attributes=sample["attributes"],
-            regional_assessments=sample["regional_assessments"],
-            plot_code=sample.get("plot"),
-            filed_on=filed1,
-            form={"contact": "王经理", "phone": "0571-86000001"},
-            plots=PLOT_ASSESSMENTS,
-        )
-        agent_demo.assign(session, p1, filed1, "enterprise1")
-        upload_all(
-            session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
-        )
-        filed2 = calendar.add_workdays(filed1, 5)
-        p2 = filing.file_project(
-            session,
-            actor(accounts, "enterprise2"),
-            calendar,
-            name=SECOND_PROJECT["name"],
-            attributes=SECOND_PROJECT["attributes"],
-            regional_assessments=SECOND_PROJECT["regional_assessments"],
-            plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
-            filed_on=filed2,
-            form={"contact": "李总"},
-            plots=PLOT_ASSESSMENTS,
-        )
-        agent_demo.assign(session, p2, filed2, "enterprise2")
-        upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
-        session.commit()
-        ctx.console.print(
-            ctx.t(
-                f"企业一申报 {p1.code}（{p1.name}），企业二申报 {p2.code}（{p2.name}）：各一次申报、一套材料。",
-                f"enterprise1 filed {p1.code} and enterprise2 filed {p2.code}: one filing, one set of materials each.",
-            )
-        )
+        p1, p2, filed1 = _file_two_projects(ctx, session, accounts, calendar, agent_demo)
         begin_write(session)
-        behaviour1 = Behaviour(
-            held_back={"M-funding-proof": 4, "M-renderings": 2},
-            corrections={"G-DESIGN": "初步设计深度不足，请补充结构计算书"},
-            late={"S1-02": 3},
-            early={"S1-05", "S1-06", "S4-10"},
-        )
-        behaviour2 = Behaviour(
-            held_back={"M-project-archives": 5}, early={"S1-12"}, late={"G-DRAWING": 1}
-        )
-        end = simulate(
-            session,
-            accounts,
-            [(p1, behaviour1), (p2, behaviour2)],
-            calendar,
-            filed1,
-            on_day=agent_demo.on_day,
-        )
+        end = _simulate_review(session, accounts, calendar, p1, p2, filed1, agent_demo)
         session.commit()
         for p in (p1, p2):
             session.refresh(p)
-        enterprise1 = actor(accounts, "enterprise1")
-        for step in p1.steps:
-            if step.status == "done" and step.code in {"S1-01", "G-DESIGN", "S3-05B"}:
-                ratings.rate_step(
-                    session,
-                    enterprise1,
-                    p1.id,
-                    step.code,
-                    5 if step.code != "G-DESIGN" else 4,
-                    "办事高效",
-                )
+        _rate_steps(session, accounts, p1)
         session.commit()
         print_baseline_against_actual(ctx, session, p1, calendar)
-        for p in (p1, p2):
-            esc = escalations(session, p)
-            ctx.console.print(
-                ctx.t(
-                    f"{p.code}：基线完成 {p.baseline['finish_date']}，实际完成 {p.predicted_finish}（{p.status}）；督办 {len(esc)} 次"
-                    + (f"：{'、'.join(f'{c}（{lvl}）' for c, lvl, _ in esc)}" if esc else ""),
-                    f"{p.code}: baseline finish {p.baseline['finish_date']}, actual {p.predicted_finish} ({p.status}); {len(esc)} escalations",
-                )
-            )
-        ctx.console.print(ctx.t(f"模拟至 {end}。", f"simulated until {end}."), style="dim")
+        _print_outcomes(ctx, session, (p1, p2), end)
         ctx.heading(
             "三、代办服务（变企业跑为政府跑）",
             "3. Proxy agents (the government runs, not the enterprise)",
         )
         agent_demo.report(ctx.console, session, end)
+
+
+# ``accounts`` below is the demo's :class:`api.seed.DemoAccounts` and ``agent_demo`` its
+# :class:`api.demo_agents.AgentDemo`, both imported lazily as in :func:`step_workflow`.
+
+
+def _seed_and_print_accounts(ctx: DemoContext, session: Session):
+    """Create the demo accounts and print them with the shared demo password."""
+    from api.seed import DEMO_PASSWORD, seed_demo_accounts
+
+    begin_write(session)
+    accounts = seed_demo_accounts(session)
+    session.commit()
+    table = Table(
+        *ctx.t("账号,角色,名称", "account,role,name").split(","),
+        title=ctx.t(
+            f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）",
+            f"demo accounts (password {DEMO_PASSWORD}, demo only)",
+        ),
+    )
+    for username, user in accounts.users.items():
+        table.add_row(username, user.role, user.display_name)
+    ctx.console.print(table)
+    return accounts
+
+
+def _file_two_projects(
+    ctx: DemoContext, session: Session, accounts, calendar: WorkCalendar, agent_demo
+) -> tuple[ProjectRow, ProjectRow, date]:
+    """Enterprise 1 files the sample project, enterprise 2 the second one five working days
+    later; each is given an agent and uploads its materials, some held back (容缺).  Returns
+    both projects and the first filing date."""
+    from api.demo_workflow import actor, upload_all
+    from approvals.services import filing
+    from landplots.services.registry import PLOT_ASSESSMENTS
+
+    sample = sample_project_doc()
+    filed1 = date.fromisoformat(sample["start_date"])
+    p1 = filing.file_project(
+        session,
+        actor(accounts, "enterprise1"),
+        calendar,
+        name=sample["name"],
+        attributes=sample["attributes"],
+        regional_assessments=sample["regional_assessments"],
+        plot_code=sample.get("plot"),
+        filed_on=filed1,
+        form={"contact": "王经理", "phone": "0571-86000001"},
+        plots=PLOT_ASSESSMENTS,
+    )
+    agent_demo.assign(session, p1, filed1, "enterprise1")
+    upload_all(
+        session, accounts, p1, filed1, calendar, held_back={"M-funding-proof", "M-renderings"}
+    )
+    filed2 = calendar.add_workdays(filed1, 5)
+    p2 = filing.file_project(
+        session,
+        actor(accounts, "enterprise2"),
+        calendar,
+        name=SECOND_PROJECT["name"],
+        attributes=SECOND_PROJECT["attributes"],
+        regional_assessments=SECOND_PROJECT["regional_assessments"],
+        plot_code=SECOND_PROJECT["plot"],  # type: ignore[arg-type]
+        filed_on=filed2,
+        form={"contact": "李总"},
+        plots=PLOT_ASSESSMENTS,
+    )
+    agent_demo.assign(session, p2, filed2, "enterprise2")
+    upload_all(session, accounts, p2, filed2, calendar, held_back={"M-project-archives"})
+    session.commit()
+    ctx.console.print(
+        ctx.t(
+            f"企业一申报 {p1.code}（{p1.name}），企业二申报 {p2.code}（{p2.name}）：各一次申报、一套材料。",
+            f"enterprise1 filed {p1.code} and enterprise2 filed {p2.code}: one filing, one set of materials each.",
+        )
+    )
+    return p1, p2, filed1
+
+
+def _simulate_review(
+    session: Session,
+    accounts,
+    calendar: WorkCalendar,
+    p1: ProjectRow,
+    p2: ProjectRow,
+    filed1: date,
+    agent_demo,
+) -> date:
+    """The departments review both projects day by day: project 1 gets a 补正, a late and some
+    early decisions; project 2 supplies a deferred material late.  Returns the last day."""
+    from api.demo_workflow import Behaviour, simulate
+
+    behaviour1 = Behaviour(
+        held_back={"M-funding-proof": 4, "M-renderings": 2},
+        corrections={"G-DESIGN": "初步设计深度不足，请补充结构计算书"},
+        late={"S1-02": 3},
+        early={"S1-05", "S1-06", "S4-10"},
+    )
+    behaviour2 = Behaviour(
+        held_back={"M-project-archives": 5}, early={"S1-12"}, late={"G-DRAWING": 1}
+    )
+    return simulate(
+        session,
+        accounts,
+        [(p1, behaviour1), (p2, behaviour2)],
+        calendar,
+        filed1,
+        on_day=agent_demo.on_day,
+    )
+
+
+def _rate_steps(session: Session, accounts, p1: ProjectRow) -> None:
+    """Enterprise 1 rates three of its finished steps (好差评)."""
+    from api.demo_workflow import actor
+    from approvals.services import ratings
+
+    enterprise1 = actor(accounts, "enterprise1")
+    for step in p1.steps:
+        if step.status == "done" and step.code in {"S1-01", "G-DESIGN", "S3-05B"}:
+            ratings.rate_step(
+                session,
+                enterprise1,
+                p1.id,
+                step.code,
+                5 if step.code != "G-DESIGN" else 4,
+                "办事高效",
+            )
+
+
+def _print_outcomes(
+    ctx: DemoContext, session: Session, projects: tuple[ProjectRow, ...], end: date
+) -> None:
+    """Each project's baseline against its actual finish, and its escalations (督办)."""
+    from api.demo_workflow import escalations
+
+    for p in projects:
+        esc = escalations(session, p)
+        ctx.console.print(
+            ctx.t(
+                f"{p.code}：基线完成 {p.baseline['finish_date']}，实际完成 {p.predicted_finish}（{p.status}）；督办 {len(esc)} 次"
+                + (f"：{'、'.join(f'{c}（{lvl}）' for c, lvl, _ in esc)}" if esc else ""),
+                f"{p.code}: baseline finish {p.baseline['finish_date']}, actual {p.predicted_finish} ({p.status}); {len(esc)} escalations",
+            )
+        )
+    ctx.console.print(ctx.t(f"模拟至 {end}。", f"simulated until {end}."), style="dim")
 
 
 def print_baseline_against_actual(

@@ -154,43 +154,9 @@ class AgentDemo:
         """Print the assignments, the meeting, agent1's digest and dashboard, and the workload
         at the end of the simulation."""
         t = self.t
-        users = {u.username: u for u in self.accounts.users.values()}
-        for code, username, row in self.assignments:
-            name = users[username].display_name if username in users else t("（无）", "(none)")
-            reason = row.reason_en if self.lang == "en" else row.reason_zh
-            console.print(f"{code} → {name}（{username}）：{reason}")
+        self._print_assignments(console)
         if self.meeting_id is not None:
-            m = meetings_service.get_meeting(
-                session,
-                SYSTEM,
-                self.meeting_project or 0,
-                self.meeting_id,
-                self.lang,  # type: ignore[arg-type]
-            )
-            console.print(
-                t(
-                    f"联席会议 {m['held_on']}「{m['title']}」：{'、'.join(a['name'] for a in m['attendees'])}",
-                    f"joint meeting {m['held_on']} '{m['title']}': {', '.join(a['name'] for a in m['attendees'])}",
-                )
-            )
-            for d in m["decisions"]:
-                console.print(t(f"  决定：{d['text']}", f"  decision: {d['text']}"))
-            for a in m["actions"]:
-                state = (
-                    t(f"已于 {a['closed_on']} 关闭", f"closed on {a['closed_on']}")
-                    if a["status"] == "closed"
-                    else t("未关闭", "open")
-                )
-                console.print(
-                    t(
-                        f"  跟进：{a['text']}（{a['owner']}，{a['due_on']} 前）— {state}",
-                        f"  action: {a['text']} ({a['owner']}, by {a['due_on']}) — {state}",
-                    )
-                )
-            console.print(
-                t(f"  会议状态：{m['status_name']}", f"  meeting status: {m['status_name']}"),
-                style="dim",
-            )
+            self._print_meeting(console, session, self.meeting_id)
         if self.digest_day is not None:
             console.print(
                 t(
@@ -202,26 +168,7 @@ class AgentDemo:
             for line in self.digest_lines:
                 console.print(line, highlight=False, markup=False)
         if self.dashboard is not None:
-            s = self.dashboard["summary"]
-            console.print(
-                t(
-                    f"agent1 工作台（{self.dashboard['today']}）：负责 {s['projects']} 个项目，存在风险 {s['at_risk']} 个（超期 {s['overdue']} 个），"
-                    f"提醒 {s['alerts']} 条，未读 {s['unread_alerts']} 条，待办跟进事项 {s['open_actions']} 项",
-                    f"agent1's dashboard ({self.dashboard['today']}): {s['projects']} project(s), {s['at_risk']} at risk "
-                    f"({s['overdue']} overdue), {s['alerts']} alert(s), {s['unread_alerts']} unread, {s['open_actions']} open action(s)",
-                )
-            )
-            for p in self.dashboard["projects"]:
-                nxt = p["next_milestone"]
-                risk = {"overdue": t("超期", "overdue"), "warning": t("预警", "warning")}.get(
-                    p["risk"], t("正常", "ok")
-                )
-                console.print(
-                    f"  {p['code']} [{risk}] {p['phase_name']}"
-                    + (f" · {nxt['title']} {nxt['due_on']}（{nxt['status_name']}）" if nxt else ""),
-                    highlight=False,
-                    markup=False,
-                )
+            self._print_dashboard(console, self.dashboard)
         console.print(
             t(
                 f"模拟期间每日巡检共产生提醒 {self.raised} 条。",
@@ -229,6 +176,78 @@ class AgentDemo:
             ),
             style="dim",
         )
+        self._print_workload(console, session, end)
+
+    def _print_assignments(self, console: Any) -> None:
+        """Each project's agent and the rule's reason for choosing them."""
+        users = {u.username: u for u in self.accounts.users.values()}
+        for code, username, row in self.assignments:
+            name = users[username].display_name if username in users else self.t("（无）", "(none)")
+            reason = row.reason_en if self.lang == "en" else row.reason_zh
+            console.print(f"{code} → {name}（{username}）：{reason}")
+
+    def _print_meeting(self, console: Any, session: Session, meeting_id: int) -> None:
+        """The joint meeting: attendees, decisions, follow-up actions and its status."""
+        t = self.t
+        m = meetings_service.get_meeting(
+            session,
+            SYSTEM,
+            self.meeting_project or 0,
+            meeting_id,
+            self.lang,  # type: ignore[arg-type]
+        )
+        console.print(
+            t(
+                f"联席会议 {m['held_on']}「{m['title']}」：{'、'.join(a['name'] for a in m['attendees'])}",
+                f"joint meeting {m['held_on']} '{m['title']}': {', '.join(a['name'] for a in m['attendees'])}",
+            )
+        )
+        for d in m["decisions"]:
+            console.print(t(f"  决定：{d['text']}", f"  decision: {d['text']}"))
+        for a in m["actions"]:
+            state = (
+                t(f"已于 {a['closed_on']} 关闭", f"closed on {a['closed_on']}")
+                if a["status"] == "closed"
+                else t("未关闭", "open")
+            )
+            console.print(
+                t(
+                    f"  跟进：{a['text']}（{a['owner']}，{a['due_on']} 前）— {state}",
+                    f"  action: {a['text']} ({a['owner']}, by {a['due_on']}) — {state}",
+                )
+            )
+        console.print(
+            t(f"  会议状态：{m['status_name']}", f"  meeting status: {m['status_name']}"),
+            style="dim",
+        )
+
+    def _print_dashboard(self, console: Any, dashboard: dict[str, Any]) -> None:
+        """agent1's dashboard: the summary figures, then each project's risk and next milestone."""
+        t = self.t
+        s = dashboard["summary"]
+        console.print(
+            t(
+                f"agent1 工作台（{dashboard['today']}）：负责 {s['projects']} 个项目，存在风险 {s['at_risk']} 个（超期 {s['overdue']} 个），"
+                f"提醒 {s['alerts']} 条，未读 {s['unread_alerts']} 条，待办跟进事项 {s['open_actions']} 项",
+                f"agent1's dashboard ({dashboard['today']}): {s['projects']} project(s), {s['at_risk']} at risk "
+                f"({s['overdue']} overdue), {s['alerts']} alert(s), {s['unread_alerts']} unread, {s['open_actions']} open action(s)",
+            )
+        )
+        for p in dashboard["projects"]:
+            nxt = p["next_milestone"]
+            risk = {"overdue": t("超期", "overdue"), "warning": t("预警", "warning")}.get(
+                p["risk"], t("正常", "ok")
+            )
+            console.print(
+                f"  {p['code']} [{risk}] {p['phase_name']}"
+                + (f" · {nxt['title']} {nxt['due_on']}（{nxt['status_name']}）" if nxt else ""),
+                highlight=False,
+                markup=False,
+            )
+
+    def _print_workload(self, console: Any, session: Session, end: date) -> None:
+        """The agents' workload table (the administrator's view) on ``end``."""
+        t = self.t
         figures = dashboard_service.workload(
             session, Actor("admin", Role.ADMIN), end, self.calendar, checkpoints=AGENT_CHECKPOINTS
         )

@@ -54,165 +54,223 @@ def step_commitments(ctx: Any) -> None:
         begin_write(session)
         accounts = seed_demo_accounts(session)
         calendar = work_calendar(session)
-        admin = _actor(accounts, "admin")
         regulator = _actor(accounts, "regulator1")
-        projects = session.scalars(
-            select(ProjectRow).where(ProjectRow.plot_code.is_not(None)).order_by(ProjectRow.id)
-        ).all()
-        made: list[CommitmentRow] = []
-        for project in projects:
-            owner = next(
-                u
-                for u in accounts.users.values()
-                if u.enterprise_id == project.enterprise_id and u.role == Role.ENTERPRISE
-            )
-            enterprise = _actor(accounts, owner.username)
-            key = signing.generate()
-            pub = signing.public_of(key)
-            private_path = keys_dir / f"{owner.username}.key"
-            fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(signing.private_pem(key))
-            (keys_dir / f"{owner.username}.pub").write_text(pub.pem(), "utf-8")
-            keys_service.register_enterprise_key(
-                session, enterprise, pub.pem(), label=f"{owner.display_name} 演示密钥"
-            )
-            c = drafting_service.create_commitment(
-                session, enterprise, project.id, project.filed_on, calendar
-            )
-            signatures_service.submit_signature(
-                session, enterprise, c.id, pub.fingerprint, signing.sign(key, c.document.encode())
-            )
-            signatures_service.accept_commitment(session, admin, c.id, project.filed_on, calendar)
-            made.append(c)
-            ctx.console.print(
-                ctx.t(
-                    f"{owner.display_name} 以自有密钥（指纹 {signing.grouped(pub.fingerprint, 4)}…）签署承诺书 {c.number}"
-                    f"（标准地 {c.plot_code}），行政服务中心会签后公示。",
-                    f"{owner.username} signed {c.number} (plot {c.plot_code}) with its own key "
-                    f"({signing.grouped(pub.fingerprint, 4)}…); the administration counter-signed and published it.",
-                )
-            )
+        made = _sign_and_publish(ctx, session, accounts, calendar, keys_dir)
         session.commit()
         if not made:
             return
-        # the projects are complete: the daily run re-dates the 对标验收 checkpoints and gives tasks
-        checkpoints = {
-            c.id: session.scalars(
-                select(CheckpointRow)
-                .where(CheckpointRow.commitment_id == c.id)
-                .order_by(CheckpointRow.id)
-            ).all()
-            for c in made
-        }
-        first_due = max(cps[0].due_on for cps in checkpoints.values())
-        begin_write(session)
-        report = monitoring_service.run_monitor(session, first_due, calendar)
-        session.commit()
-        ctx.console.print(report.text(ctx.lang))
-        for c in made:
-            session.refresh(c)
-        # 对标验收: the first project meets its standards, the second builds 25 % short of the investment
-        for i, c in enumerate(made):
-            acceptance = session.get(CheckpointRow, checkpoints[c.id][0].id)
-            assert acceptance is not None
-            doc = queries_service.document_of(c)
-            mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
-            terms = {t["key"]: t for t in doc["indicators"]}
-            intensity = terms["investment_intensity"]["lower"] * (1.2 if i == 0 else 0.75)
-            figures = {
-                "fixed_asset_investment": round(intensity * mu, 1),
-                "floor_area": round(2.0 * m2, 1),
-                "building_footprint": round(0.5 * m2, 1),
-                "green_area": round(0.12 * m2, 1),
-                "building_height": 36,
-            }
-            figures = {k: v for k, v in figures.items() if _needed(k, acceptance.keys)}
-            begin_write(session)
-            inspections_service.record_inspection(
-                session,
-                regulator,
-                acceptance.id,
-                figures,
-                _evidence("竣工对标验收测绘报告.pdf"),
-                max(acceptance.due_on, first_due),
-                calendar,
-                note="对标验收",
-            )
-            session.commit()
-        # the second enterprise tops up its investment within the rectification period: re-check met
-        recheck = session.scalar(
-            select(CheckpointRow).where(
-                CheckpointRow.commitment_id == made[-1].id, CheckpointRow.attempt == 2
-            )
-        )
-        if recheck is not None and len(made) > 1:
-            doc = queries_service.document_of(made[-1])
-            lower = next(
-                t["lower"] for t in doc["indicators"] if t["key"] == "investment_intensity"
-            )
-            begin_write(session)
-            monitoring_service.run_monitor(session, recheck.due_on, calendar)
-            inspections_service.record_inspection(
-                session,
-                regulator,
-                recheck.id,
-                {"fixed_asset_investment": round(lower * 1.05 * doc["plot"]["area_mu"], 1)},
-                _evidence("整改后固定资产投资审计报告.pdf"),
-                recheck.due_on,
-                calendar,
-                note="整改复查",
-            )
-            session.commit()
-        # 达产复核 of the first project, three years on: its results grade it (亩均论英雄)
-        production = session.get(CheckpointRow, checkpoints[made[0].id][1].id)
-        if production is not None:
-            doc = queries_service.document_of(made[0])
-            mu = doc["plot"]["area_mu"]
-            begin_write(session)
-            monitoring_service.run_monitor(session, production.due_on, calendar)
-            inspections_service.record_inspection(
-                session,
-                regulator,
-                production.id,
-                {
-                    "tax": round(42 * mu, 1),
-                    "value_added": round(160 * mu, 1),
-                    "energy_tce": round(160 * mu / 3.2, 1),
-                    "emissions_t": round(160 * mu / 420, 2),
-                    "rd_spending": 1800,
-                    "revenue": 45000,
-                    "employees": 420,
-                },
-                _evidence("达产复核税收与能耗数据.pdf"),
-                production.due_on,
-                calendar,
-                note="达产复核",
-            )
-            session.commit()
+        checkpoints, first_due = _monitor_until_acceptance(ctx, session, made, calendar)
+        _inspect_acceptance(session, regulator, made, checkpoints, first_due, calendar)
+        _recheck_after_rectification(session, regulator, made, calendar)
+        production = _review_production(session, regulator, made[0], checkpoints, calendar)
         _print_verdicts(ctx, session, made)
-        letter = ctx.out / "commitment-letter.pdf"
-        letter.write_bytes(documents_service.letter_pdf(session, made[0]))
-        zone = made[0].zone_code
         today = production.due_on if production is not None else first_due
-        report_path = ctx.out / "compliance-report.pdf"
-        report_path.write_bytes(documents_service.compliance_pdf(session, zone, today))
-        for g in grading_service.grades(session, zone):
-            ctx.console.print(
-                ctx.t(
-                    f"亩均论英雄：{g.enterprise} 得分 {g.score.total:.1f}，{g.score.grade_text('zh')}",
-                    f"per-mu grading: {g.enterprise} scores {g.score.total:.1f}, {g.score.grade_text('en')}",
-                )
-            )
-        ctx.console.print(
-            ctx.t(
-                f"已写入 {letter}、{report_path}，企业密钥在 {keys_dir}",
-                f"wrote {letter}, {report_path}; the enterprises' keys are in {keys_dir}",
-            )
-        )
+        _write_documents(ctx, session, made[0], today, keys_dir)
         check = ledger_store_service.verify_ledger(session)
         ctx.console.print(check.text(ctx.lang), style="bold green")
         session.commit()
+
+
+def _sign_and_publish(
+    ctx: Any, session: Any, accounts: Any, calendar: Any, keys_dir: Any
+) -> list[CommitmentRow]:
+    """Each project on a plot: its enterprise registers a fresh key, signs its commitment, and
+    the administration counter-signs and publishes it."""
+    admin = _actor(accounts, "admin")
+    projects = session.scalars(
+        select(ProjectRow).where(ProjectRow.plot_code.is_not(None)).order_by(ProjectRow.id)
+    ).all()
+    made: list[CommitmentRow] = []
+    for project in projects:
+        owner = next(
+            u
+            for u in accounts.users.values()
+            if u.enterprise_id == project.enterprise_id and u.role == Role.ENTERPRISE
+        )
+        enterprise = _actor(accounts, owner.username)
+        key, pub = _write_enterprise_key(keys_dir, owner.username)
+        keys_service.register_enterprise_key(
+            session, enterprise, pub.pem(), label=f"{owner.display_name} 演示密钥"
+        )
+        c = drafting_service.create_commitment(
+            session, enterprise, project.id, project.filed_on, calendar
+        )
+        signatures_service.submit_signature(
+            session, enterprise, c.id, pub.fingerprint, signing.sign(key, c.document.encode())
+        )
+        signatures_service.accept_commitment(session, admin, c.id, project.filed_on, calendar)
+        made.append(c)
+        ctx.console.print(
+            ctx.t(
+                f"{owner.display_name} 以自有密钥（指纹 {signing.grouped(pub.fingerprint, 4)}…）签署承诺书 {c.number}"
+                f"（标准地 {c.plot_code}），行政服务中心会签后公示。",
+                f"{owner.username} signed {c.number} (plot {c.plot_code}) with its own key "
+                f"({signing.grouped(pub.fingerprint, 4)}…); the administration counter-signed and published it.",
+            )
+        )
+    return made
+
+
+def _write_enterprise_key(keys_dir: Any, username: str) -> tuple[Any, Any]:
+    """A new key pair: the private key written owner-only, the public key beside it."""
+    key = signing.generate()
+    pub = signing.public_of(key)
+    private_path = keys_dir / f"{username}.key"
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signing.private_pem(key))
+    (keys_dir / f"{username}.pub").write_text(pub.pem(), "utf-8")
+    return key, pub
+
+
+def _monitor_until_acceptance(
+    ctx: Any, session: Any, made: list[CommitmentRow], calendar: Any
+) -> tuple[dict[int, Any], date]:
+    """The projects are complete: the daily run re-dates the 对标验收 checkpoints and gives
+    tasks.  Returns each commitment's checkpoints and the last acceptance due date."""
+    checkpoints = {
+        c.id: session.scalars(
+            select(CheckpointRow)
+            .where(CheckpointRow.commitment_id == c.id)
+            .order_by(CheckpointRow.id)
+        ).all()
+        for c in made
+    }
+    first_due = max(cps[0].due_on for cps in checkpoints.values())
+    begin_write(session)
+    report = monitoring_service.run_monitor(session, first_due, calendar)
+    session.commit()
+    ctx.console.print(report.text(ctx.lang))
+    for c in made:
+        session.refresh(c)
+    return checkpoints, first_due
+
+
+def _inspect_acceptance(
+    session: Any,
+    regulator: Actor,
+    made: list[CommitmentRow],
+    checkpoints: dict[int, Any],
+    first_due: date,
+    calendar: Any,
+) -> None:
+    """对标验收: the first project meets its standards, the second builds 25 % short of the
+    investment."""
+    for i, c in enumerate(made):
+        acceptance = session.get(CheckpointRow, checkpoints[c.id][0].id)
+        assert acceptance is not None
+        doc = queries_service.document_of(c)
+        mu, m2 = doc["plot"]["area_mu"], doc["plot"]["area_m2"]
+        terms = {t["key"]: t for t in doc["indicators"]}
+        intensity = terms["investment_intensity"]["lower"] * (1.2 if i == 0 else 0.75)
+        figures = {
+            "fixed_asset_investment": round(intensity * mu, 1),
+            "floor_area": round(2.0 * m2, 1),
+            "building_footprint": round(0.5 * m2, 1),
+            "green_area": round(0.12 * m2, 1),
+            "building_height": 36,
+        }
+        figures = {k: v for k, v in figures.items() if _needed(k, acceptance.keys)}
+        begin_write(session)
+        inspections_service.record_inspection(
+            session,
+            regulator,
+            acceptance.id,
+            figures,
+            _evidence("竣工对标验收测绘报告.pdf"),
+            max(acceptance.due_on, first_due),
+            calendar,
+            note="对标验收",
+        )
+        session.commit()
+
+
+def _recheck_after_rectification(
+    session: Any, regulator: Actor, made: list[CommitmentRow], calendar: Any
+) -> None:
+    """The second enterprise tops up its investment within the rectification period: re-check
+    met."""
+    recheck = session.scalar(
+        select(CheckpointRow).where(
+            CheckpointRow.commitment_id == made[-1].id, CheckpointRow.attempt == 2
+        )
+    )
+    if recheck is not None and len(made) > 1:
+        doc = queries_service.document_of(made[-1])
+        lower = next(t["lower"] for t in doc["indicators"] if t["key"] == "investment_intensity")
+        begin_write(session)
+        monitoring_service.run_monitor(session, recheck.due_on, calendar)
+        inspections_service.record_inspection(
+            session,
+            regulator,
+            recheck.id,
+            {"fixed_asset_investment": round(lower * 1.05 * doc["plot"]["area_mu"], 1)},
+            _evidence("整改后固定资产投资审计报告.pdf"),
+            recheck.due_on,
+            calendar,
+            note="整改复查",
+        )
+        session.commit()
+
+
+def _review_production(
+    session: Any,
+    regulator: Actor,
+    first: CommitmentRow,
+    checkpoints: dict[int, Any],
+    calendar: Any,
+) -> CheckpointRow | None:
+    """达产复核 of the first project, three years on: its results grade it (亩均论英雄)."""
+    production = session.get(CheckpointRow, checkpoints[first.id][1].id)
+    if production is not None:
+        doc = queries_service.document_of(first)
+        mu = doc["plot"]["area_mu"]
+        begin_write(session)
+        monitoring_service.run_monitor(session, production.due_on, calendar)
+        inspections_service.record_inspection(
+            session,
+            regulator,
+            production.id,
+            {
+                "tax": round(42 * mu, 1),
+                "value_added": round(160 * mu, 1),
+                "energy_tce": round(160 * mu / 3.2, 1),
+                "emissions_t": round(160 * mu / 420, 2),
+                "rd_spending": 1800,
+                "revenue": 45000,
+                "employees": 420,
+            },
+            _evidence("达产复核税收与能耗数据.pdf"),
+            production.due_on,
+            calendar,
+            note="达产复核",
+        )
+        session.commit()
+    return production
+
+
+def _write_documents(
+    ctx: Any, session: Any, first: CommitmentRow, today: date, keys_dir: Any
+) -> None:
+    """The first commitment's letter and its zone's compliance report, with the grades."""
+    letter = ctx.out / "commitment-letter.pdf"
+    letter.write_bytes(documents_service.letter_pdf(session, first))
+    zone = first.zone_code
+    report_path = ctx.out / "compliance-report.pdf"
+    report_path.write_bytes(documents_service.compliance_pdf(session, zone, today))
+    for g in grading_service.grades(session, zone):
+        ctx.console.print(
+            ctx.t(
+                f"亩均论英雄：{g.enterprise} 得分 {g.score.total:.1f}，{g.score.grade_text('zh')}",
+                f"per-mu grading: {g.enterprise} scores {g.score.total:.1f}, {g.score.grade_text('en')}",
+            )
+        )
+    ctx.console.print(
+        ctx.t(
+            f"已写入 {letter}、{report_path}，企业密钥在 {keys_dir}",
+            f"wrote {letter}, {report_path}; the enterprises' keys are in {keys_dir}",
+        )
+    )
 
 
 def _needed(figure: str, keys: list[str]) -> bool:

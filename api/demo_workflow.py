@@ -117,91 +117,19 @@ def simulate(
         ]
         if not open_projects and all(p.filed_on <= day for p, _ in projects):
             break
+        today = _Day(day, calendar, pending_supply, pending_answers)
         for project, behaviour in open_projects:
             owner = next(
                 u for u in accounts.users.values() if u.enterprise_id == project.enterprise_id
             )
             enterprise = actor(accounts, owner.username)
             # the enterprise supplies deferred materials and answers corrections when it said it would
-            for (pid, code), when in list(pending_supply.items()):
-                if pid == project.id and when <= day:
-                    materials.upload_material(
-                        session,
-                        enterprise,
-                        pid,
-                        code,
-                        f"{code}.pdf",
-                        material_pdf(code, code, project.code),
-                        day,
-                        calendar,
-                    )
-                    del pending_supply[(pid, code)]
-            for task_id, (pid, when) in list(pending_answers.items()):
-                if pid == project.id and when <= day:
-                    task = session.get(TaskRow, task_id)
-                    for m in queries.material_status(session, project, task.step):
-                        if m["state"] == "uploaded":
-                            materials.upload_material(
-                                session,
-                                enterprise,
-                                pid,
-                                m["code"],
-                                f"{m['code']}-v2.pdf",
-                                material_pdf(m["code"] + "-v2", m["code"], project.code),
-                                day,
-                                calendar,
-                            )
-                    materials.resubmit_corrections(session, enterprise, pid, task_id, day, calendar)
-                    del pending_answers[task_id]
+            _supply_deferred(session, enterprise, project, pending_supply, day, calendar)
+            _answer_corrections(session, enterprise, project, pending_answers, day, calendar)
             for step in list(project.steps):
                 for task in list(step.tasks):
                     reviewer = actor(accounts, reviewer_username(task.department))
-                    if task.status == "ready":
-                        review.accept_task(session, reviewer, task.id, day, calendar)
-                        for d in task.deferrals:
-                            wait = behaviour.held_back.get(d.material_code, 3)
-                            pending_supply[(project.id, d.material_code)] = calendar.sequence(
-                                day
-                            ).date_of(wait)
-                    if task.status != "in_review" or task.due_on is None:
-                        continue
-                    if (
-                        step.code in behaviour.corrections
-                        and task.accepted_on
-                        and task.stopped_days == 0
-                        and calendar.workdays_between(task.accepted_on, day) == 1
-                    ):
-                        reasons = behaviour.corrections[step.code]
-                        uploaded = [
-                            m["code"]
-                            for m in queries.material_status(session, project, step)
-                            if m["state"] == "uploaded"
-                        ]
-                        review.request_corrections(
-                            session,
-                            reviewer,
-                            task.id,
-                            day,
-                            calendar,
-                            reasons=reasons,
-                            materials=uploaded[:1],
-                        )
-                        pending_answers[task.id] = (
-                            project.id,
-                            calendar.sequence(day).date_of(behaviour.answer_after),
-                        )
-                        continue
-                    decide_on = calendar.sequence(task.due_on).date_of(
-                        behaviour.late.get(step.code, 0)
-                    )
-                    if (
-                        step.code in behaviour.early
-                        and task.accepted_on
-                        and task.due_on > task.accepted_on
-                    ):
-                        decide_on = max(task.accepted_on, _previous_workday(calendar, task.due_on))
-                    if day >= decide_on and not wf.blocked_by(task_clock(task), day):
-                        review.approve_task(session, reviewer, task.id, day, calendar, note="符合要求")
+                    _work_on_task(session, reviewer, today, project, behaviour, step, task)
             session.flush()
         clocks.scan_clocks(session, day, calendar)
         if on_day is not None:
@@ -209,6 +137,137 @@ def simulate(
         session.commit()
         begin_write(session)
     return day
+
+
+@dataclass
+class _Day:
+    """The simulated day and the enterprises' promises pending on it."""
+
+    day: date
+    calendar: WorkCalendar
+    pending_supply: dict[tuple[int, str], date]
+    pending_answers: dict[int, tuple[int, date]]
+
+
+def _supply_deferred(
+    session: Session,
+    enterprise: Actor,
+    project: ProjectRow,
+    pending_supply: dict[tuple[int, str], date],
+    day: date,
+    calendar: WorkCalendar,
+) -> None:
+    """Upload the project's deferred (容缺) materials whose promised day has come."""
+    for (pid, code), when in list(pending_supply.items()):
+        if pid == project.id and when <= day:
+            materials.upload_material(
+                session,
+                enterprise,
+                pid,
+                code,
+                f"{code}.pdf",
+                material_pdf(code, code, project.code),
+                day,
+                calendar,
+            )
+            del pending_supply[(pid, code)]
+
+
+def _answer_corrections(
+    session: Session,
+    enterprise: Actor,
+    project: ProjectRow,
+    pending_answers: dict[int, tuple[int, date]],
+    day: date,
+    calendar: WorkCalendar,
+) -> None:
+    """Re-upload the materials of the project's correction requests (补正) due to be answered
+    today, and resubmit."""
+    for task_id, (pid, when) in list(pending_answers.items()):
+        if pid == project.id and when <= day:
+            task = session.get(TaskRow, task_id)
+            for m in queries.material_status(session, project, task.step):
+                if m["state"] == "uploaded":
+                    materials.upload_material(
+                        session,
+                        enterprise,
+                        pid,
+                        m["code"],
+                        f"{m['code']}-v2.pdf",
+                        material_pdf(m["code"] + "-v2", m["code"], project.code),
+                        day,
+                        calendar,
+                    )
+            materials.resubmit_corrections(session, enterprise, pid, task_id, day, calendar)
+            del pending_answers[task_id]
+
+
+def _work_on_task(
+    session: Session,
+    reviewer: Actor,
+    today: _Day,
+    project: ProjectRow,
+    behaviour: Behaviour,
+    step: StepRow,
+    task: TaskRow,
+) -> None:
+    """The department's day on one task: accept it when ready (noting when each deferred
+    material will come), ask for corrections the day after when the behaviour says so, else
+    approve it once its decision day has come and its clock is not stopped."""
+    day, calendar = today.day, today.calendar
+    if task.status == "ready":
+        review.accept_task(session, reviewer, task.id, day, calendar)
+        for d in task.deferrals:
+            wait = behaviour.held_back.get(d.material_code, 3)
+            today.pending_supply[(project.id, d.material_code)] = calendar.sequence(day).date_of(
+                wait
+            )
+    if task.status != "in_review" or task.due_on is None:
+        return
+    if (
+        step.code in behaviour.corrections
+        and task.accepted_on
+        and task.stopped_days == 0
+        and calendar.workdays_between(task.accepted_on, day) == 1
+    ):
+        _request_corrections(session, reviewer, today, project, behaviour, step, task)
+        return
+    decide_on = calendar.sequence(task.due_on).date_of(behaviour.late.get(step.code, 0))
+    if step.code in behaviour.early and task.accepted_on and task.due_on > task.accepted_on:
+        decide_on = max(task.accepted_on, _previous_workday(calendar, task.due_on))
+    if day >= decide_on and not wf.blocked_by(task_clock(task), day):
+        review.approve_task(session, reviewer, task.id, day, calendar, note="符合要求")
+
+
+def _request_corrections(
+    session: Session,
+    reviewer: Actor,
+    today: _Day,
+    project: ProjectRow,
+    behaviour: Behaviour,
+    step: StepRow,
+    task: TaskRow,
+) -> None:
+    """Ask for 补正 of the step's first uploaded material; the enterprise answers after
+    ``behaviour.answer_after`` working days."""
+    day, calendar = today.day, today.calendar
+    reasons = behaviour.corrections[step.code]
+    uploaded = [
+        m["code"] for m in queries.material_status(session, project, step) if m["state"] == "uploaded"
+    ]
+    review.request_corrections(
+        session,
+        reviewer,
+        task.id,
+        day,
+        calendar,
+        reasons=reasons,
+        materials=uploaded[:1],
+    )
+    today.pending_answers[task.id] = (
+        project.id,
+        calendar.sequence(day).date_of(behaviour.answer_after),
+    )
 
 
 def _previous_workday(calendar: WorkCalendar, day: date) -> date:

@@ -179,6 +179,22 @@ def _footer(text: str):
     return draw
 
 
+def _a4_document(buf: io.BytesIO, title: str) -> SimpleDocTemplate:
+    """The A4 page template shared by both documents."""
+    return SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author="onetrip",
+        invariant=1,
+        initialFontName=FONT,  # no Helvetica resource: every font of the PDF is embedded
+    )
+
+
 def commitment_letter(
     document: Mapping[str, Any],
     *,
@@ -201,20 +217,26 @@ def commitment_letter(
     """
     s = _styles()
     buf = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=f"标准地投资建设承诺书 {document['number']}",
-        author="onetrip",
-        invariant=1,
-        initialFontName=FONT,  # no Helvetica resource: every font of the PDF is embedded
+    pdf = _a4_document(buf, f"标准地投资建设承诺书 {document['number']}")
+    story = _letter_parties(document, s)
+    story.append(_indicator_table(document, s))
+    story += _letter_terms(document, s)
+    story.append(
+        _signature_block(document_sha256, enterprise_signature, administration_signature, ledger, s)
     )
+    pdf.build(
+        story,
+        onFirstPage=_footer(f"onetrip · {document['number']}"),
+        onLaterPages=_footer(f"onetrip · {document['number']}"),
+    )
+    return buf.getvalue()
+
+
+def _letter_parties(document: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """Title, number and the table of enterprise, project, plot and land price, then the
+    statement."""
     plot, project, ent = document["plot"], document["project"], document["enterprise"]
-    story: list[Any] = [
+    return [
         Paragraph("标准地投资建设承诺书", s["title"]),
         Paragraph(f"编号：{document['number']}　　出具日期：{document['issued_on']}", s["small"]),
         Spacer(1, 4 * mm),
@@ -239,6 +261,10 @@ def commitment_letter(
         Paragraph(document["statement"], s["base"]),
         Paragraph("一、控制指标", s["h2"]),
     ]
+
+
+def _indicator_table(document: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> Table:
+    """一、控制指标: each indicator's bound, planned value, checkpoint and tolerance."""
     rows: list[list[Any]] = [["指标", "承诺标准", "项目计划值", "检查节点", "容差"]]
     for t in document["indicators"]:
         rows.append(
@@ -250,9 +276,13 @@ def commitment_letter(
                 f"{float(t['tolerance']):.0%}",
             ]
         )
-    story.append(_table(rows, [48 * mm, 42 * mm, 28 * mm, 32 * mm, 20 * mm]))
+    return _table(rows, [48 * mm, 42 * mm, 28 * mm, 32 * mm, 20 * mm])
+
+
+def _letter_terms(document: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """二、检查节点, 三、违约责任 and (when the commitment replaces approvals) 四、替代事项."""
     cp = document["checkpoints"]
-    story += [
+    story: list[Any] = [
         Paragraph("二、检查节点", s["h2"]),
         Paragraph(f"对标验收：{cp['acceptance']['rule']}。", s["base"]),
         Paragraph(f"达产复核：{cp['production']['rule']}。", s["base"]),
@@ -273,6 +303,17 @@ def commitment_letter(
                 [30 * mm, 144 * mm],
             )
         )
+    return story
+
+
+def _signature_block(
+    document_sha256: str,
+    enterprise_signature: Mapping[str, Any] | None,
+    administration_signature: Mapping[str, Any] | None,
+    ledger: Mapping[str, Any] | None,
+    s: dict[str, ParagraphStyle],
+) -> KeepTogether:
+    """五、签署与台账: the signers' key fingerprints, then the ledger QR code and hashes."""
     sig_rows = [["签署方", "Ed25519 公钥指纹（SHA-256）", "时间"]]
     sig_rows.append(
         [
@@ -290,6 +331,20 @@ def commitment_letter(
             (administration_signature or {}).get("at") or "—",
         ]
     )
+    return KeepTogether(
+        [
+            Paragraph("五、签署与台账", s["h2"]),
+            _table(sig_rows, [36 * mm, 100 * mm, 38 * mm]),
+            Spacer(1, 3 * mm),
+            _ledger_qr_row(document_sha256, ledger, s),
+        ]
+    )
+
+
+def _ledger_qr_row(
+    document_sha256: str, ledger: Mapping[str, Any] | None, s: dict[str, ParagraphStyle]
+) -> Table:
+    """The QR code (ledger entry, or the document hash while unsigned) beside its explanation."""
     qr_data = (
         f"onetrip:ledger:{ledger['seq']}:{ledger['leaf_hash']}"
         if ledger
@@ -298,38 +353,23 @@ def commitment_letter(
     ledger_text = (
         f"台账条目 #{ledger['seq']}，叶子哈希 {ledger['leaf_hash']}" if ledger else "尚未记入台账"
     )
-    story.append(
-        KeepTogether(
+    return Table(
+        [
             [
-                Paragraph("五、签署与台账", s["h2"]),
-                _table(sig_rows, [36 * mm, 100 * mm, 38 * mm]),
-                Spacer(1, 3 * mm),
-                Table(
-                    [
-                        [
-                            _qr(qr_data),
-                            Paragraph(
-                                f"{ledger_text}。<br/>承诺书规范字节（RFC 8785）SHA-256：{document_sha256}。<br/>"
-                                "扫描二维码取得台账哈希，可用 onetrip ledger proof 取得包含证明并离线核验。",
-                                s["small"],
-                            ),
-                        ]
-                    ],
-                    colWidths=[36 * mm, 138 * mm],
-                    style=[
-                        ("FONTNAME", (0, 0), (-1, -1), FONT),
-                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ],
+                _qr(qr_data),
+                Paragraph(
+                    f"{ledger_text}。<br/>承诺书规范字节（RFC 8785）SHA-256：{document_sha256}。<br/>"
+                    "扫描二维码取得台账哈希，可用 onetrip ledger proof 取得包含证明并离线核验。",
+                    s["small"],
                 ),
             ]
-        )
+        ],
+        colWidths=[36 * mm, 138 * mm],
+        style=[
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ],
     )
-    pdf.build(
-        story,
-        onFirstPage=_footer(f"onetrip · {document['number']}"),
-        onLaterPages=_footer(f"onetrip · {document['number']}"),
-    )
-    return buf.getvalue()
 
 
 def _attainment_chart(attainment: Sequence[tuple[str, float]]) -> Drawing:
@@ -381,23 +421,31 @@ def compliance_report(
     """
     s = _styles()
     buf = io.BytesIO()
-    pdf = SimpleDocTemplate(
-        buf,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=f"{zone['name']} 承诺履约情况报告",
-        author="onetrip",
-        invariant=1,
-        initialFontName=FONT,  # no Helvetica resource: every font of the PDF is embedded
-    )
+    pdf = _a4_document(buf, f"{zone['name']} 承诺履约情况报告")
     story: list[Any] = [
         Paragraph(f"{zone['name']}（{zone['code']}）承诺履约情况报告", s["title"]),
         Paragraph(f"生成日期：{generated_on}　　承诺书 {len(commitments)} 份", s["small"]),
         Paragraph("一、承诺书与核验结论", s["h2"]),
     ]
+    story.append(_verdicts_table(commitments, s))
+    story += [Paragraph("二、各指标达标情况", s["h2"]), _attainment_chart(attainment)]
+    story.append(Paragraph("三、亩均效益评价（亩均论英雄）", s["h2"]))
+    story.append(_grading_table(graded, s))
+    story.append(
+        Paragraph(
+            "等级：A 优先发展、B 支持发展、C 提升发展、D 限制发展；得分为各指标实际值与基准值之比乘以权重之和。",
+            s["small"],
+        )
+    )
+    foot = _footer(f"onetrip · {zone['code']} · {generated_on}")
+    pdf.build(story, onFirstPage=foot, onLaterPages=foot)
+    return buf.getvalue()
+
+
+def _verdicts_table(
+    commitments: Sequence[Mapping[str, Any]], s: dict[str, ParagraphStyle]
+) -> Table:
+    """一、承诺书与核验结论: one row per commitment with its indicators' verdicts."""
     rows: list[list[Any]] = [["承诺书", "企业", "地块", "状态", "核验结论"]]
     for c in commitments:
         verdicts = (
@@ -417,9 +465,11 @@ def compliance_report(
                 Paragraph(verdicts, s["cell"]),
             ]
         )
-    story.append(_table(rows, [30 * mm, 36 * mm, 18 * mm, 20 * mm, 70 * mm]))
-    story += [Paragraph("二、各指标达标情况", s["h2"]), _attainment_chart(attainment)]
-    story.append(Paragraph("三、亩均效益评价（亩均论英雄）", s["h2"]))
+    return _table(rows, [30 * mm, 36 * mm, 18 * mm, 20 * mm, 70 * mm])
+
+
+def _grading_table(graded: Sequence[Mapping[str, Any]], s: dict[str, ParagraphStyle]) -> Table:
+    """三、亩均效益评价: the graded enterprises, best first (a placeholder row when none)."""
     grows: list[list[Any]] = [["排名", "企业", "承诺书", "得分", "等级"]]
     from commitments.grading import GRADES
 
@@ -435,13 +485,4 @@ def compliance_report(
         )
     if len(grows) == 1:
         grows.append(["—", "尚无达产复核数据", "", "", ""])
-    story.append(_table(grows, [14 * mm, 66 * mm, 34 * mm, 24 * mm, 36 * mm]))
-    story.append(
-        Paragraph(
-            "等级：A 优先发展、B 支持发展、C 提升发展、D 限制发展；得分为各指标实际值与基准值之比乘以权重之和。",
-            s["small"],
-        )
-    )
-    foot = _footer(f"onetrip · {zone['code']} · {generated_on}")
-    pdf.build(story, onFirstPage=foot, onLaterPages=foot)
-    return buf.getvalue()
+    return _table(grows, [14 * mm, 66 * mm, 34 * mm, 24 * mm, 36 * mm])

@@ -483,69 +483,15 @@ def _verify(
     sigs: _Signatures,
     keep: Container[int] = (),
 ) -> VerifyReport:
-    heads = sorted(tree_heads, key=lambda h: h.tree_size)
-    head_at: dict[int, list[TreeHead]] = {}
-    for h in heads:
-        if h.tree_size < 0:
-            raise _fail(
-                None, f"树头大小 {h.tree_size} 无效", f"tree head size {h.tree_size} is invalid"
-            )
-        head_at.setdefault(h.tree_size, []).append(h)
+    heads, head_at = _heads_by_size(tree_heads)
     report = VerifyReport()
     frontier = MerkleFrontier()
     prev = ZERO_HASH
     expected = 1
     for e in entries:
-        if e.seq != expected:
-            if e.seq > expected:
-                raise _fail(
-                    expected,
-                    f"缺失（其后是 #{e.seq}）：条目被删除",
-                    f"is missing (the next stored entry is #{e.seq}): an entry was deleted",
-                )
-            raise _fail(
-                e.seq, f"序号重复或乱序（应为 #{expected}）", f"out of order (expected #{expected})"
-            )
-        try:
-            env = _decode_envelope(e.body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as err:
-            raise _fail(e.seq, f"内容格式错误（{err}）", f"its body is malformed ({err})") from None
-        if env.type != ENTRY_TYPE or env.v not in KNOWN_VERSIONS:
-            raise _fail(e.seq, "类型或格式版本未知", "unknown type or format version")
-        if (env.seq, env.kind, env.subject, env.at, env.prev) != (
-            e.seq,
-            e.kind,
-            e.subject,
-            e.at,
-            e.prev_hash,
-        ):
-            for column, value, inside in (
-                ("seq", e.seq, env.seq),
-                ("kind", e.kind, env.kind),
-                ("subject", e.subject, env.subject),
-                ("at", e.at, env.at),
-                ("prev", e.prev_hash, env.prev),
-            ):
-                if inside != value:
-                    raise _fail(
-                        e.seq,
-                        f"字段 {column} 与已签内容不一致（存储值 {value!r}，内容中为 {inside!r}）",
-                        f"column {column} differs from the hashed body (stored {value!r}, body {inside!r})",
-                    )
-        computed = leaf_hash(e.body)
-        if computed.hex() != e.leaf_hash:
-            raise _fail(
-                e.seq,
-                "哈希不符：内容被修改",
-                f"hash mismatch: the body was altered (stored {e.leaf_hash[:16]}…, computed {computed.hex()[:16]}…)",
-            )
-        if e.prev_hash != prev:
-            raise _fail(
-                e.seq,
-                f"与前一条目 #{e.seq - 1} 的链接断开（prev 哈希不符）：#{e.seq - 1} 被改写，或条目被删除、插入、重排",
-                f"the link to entry #{e.seq - 1} is broken (prev hash differs): #{e.seq - 1} was rewritten, "
-                "or an entry was deleted, inserted or reordered",
-            )
+        _check_sequence(e, expected)
+        env = _checked_envelope(e)
+        computed = _checked_leaf(e, prev)
         check = checks.get(e.kind)
         if check is not None:
             try:
@@ -565,6 +511,97 @@ def _verify(
         if on_entry is not None:
             on_entry(e.seq)
     size = expected - 1
+    latest = _check_heads_cover(heads, size, keys, report)
+    report.size = size
+    report.root_hash = frontier.root().hex()
+    report.latest_head = latest
+    return report
+
+
+def _heads_by_size(
+    tree_heads: Sequence[TreeHead],
+) -> tuple[list[TreeHead], dict[int, list[TreeHead]]]:
+    """The tree heads smallest first, and grouped by the tree size they sign."""
+    heads = sorted(tree_heads, key=lambda h: h.tree_size)
+    head_at: dict[int, list[TreeHead]] = {}
+    for h in heads:
+        if h.tree_size < 0:
+            raise _fail(
+                None, f"树头大小 {h.tree_size} 无效", f"tree head size {h.tree_size} is invalid"
+            )
+        head_at.setdefault(h.tree_size, []).append(h)
+    return heads, head_at
+
+
+def _check_sequence(e: StoredEntry, expected: int) -> None:
+    """``e`` must be entry number ``expected``: a gap is a deleted entry."""
+    if e.seq != expected:
+        if e.seq > expected:
+            raise _fail(
+                expected,
+                f"缺失（其后是 #{e.seq}）：条目被删除",
+                f"is missing (the next stored entry is #{e.seq}): an entry was deleted",
+            )
+        raise _fail(
+            e.seq, f"序号重复或乱序（应为 #{expected}）", f"out of order (expected #{expected})"
+        )
+
+
+def _checked_envelope(e: StoredEntry) -> _Envelope:
+    """The entry's decoded envelope, whose fields must repeat its columns."""
+    try:
+        env = _decode_envelope(e.body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise _fail(e.seq, f"内容格式错误（{err}）", f"its body is malformed ({err})") from None
+    if env.type != ENTRY_TYPE or env.v not in KNOWN_VERSIONS:
+        raise _fail(e.seq, "类型或格式版本未知", "unknown type or format version")
+    if (env.seq, env.kind, env.subject, env.at, env.prev) != (
+        e.seq,
+        e.kind,
+        e.subject,
+        e.at,
+        e.prev_hash,
+    ):
+        for column, value, inside in (
+            ("seq", e.seq, env.seq),
+            ("kind", e.kind, env.kind),
+            ("subject", e.subject, env.subject),
+            ("at", e.at, env.at),
+            ("prev", e.prev_hash, env.prev),
+        ):
+            if inside != value:
+                raise _fail(
+                    e.seq,
+                    f"字段 {column} 与已签内容不一致（存储值 {value!r}，内容中为 {inside!r}）",
+                    f"column {column} differs from the hashed body (stored {value!r}, body {inside!r})",
+                )
+    return env
+
+
+def _checked_leaf(e: StoredEntry, prev: str) -> bytes:
+    """The entry's leaf hash, which must match its column, and its link to ``prev``."""
+    computed = leaf_hash(e.body)
+    if computed.hex() != e.leaf_hash:
+        raise _fail(
+            e.seq,
+            "哈希不符：内容被修改",
+            f"hash mismatch: the body was altered (stored {e.leaf_hash[:16]}…, computed {computed.hex()[:16]}…)",
+        )
+    if e.prev_hash != prev:
+        raise _fail(
+            e.seq,
+            f"与前一条目 #{e.seq - 1} 的链接断开（prev 哈希不符）：#{e.seq - 1} 被改写，或条目被删除、插入、重排",
+            f"the link to entry #{e.seq - 1} is broken (prev hash differs): #{e.seq - 1} was rewritten, "
+            "or an entry was deleted, inserted or reordered",
+        )
+    return computed
+
+
+def _check_heads_cover(
+    heads: Sequence[TreeHead], size: int, keys: Mapping[str, PublicKey], report: VerifyReport
+) -> TreeHead | None:
+    """No signed head may cover more than the ``size`` entries read, and the latest must cover
+    them all; the empty tree's heads are checked here.  Returns the latest head."""
     for h in heads:
         if h.tree_size > size:
             raise _fail(
@@ -583,10 +620,7 @@ def _verify(
             "未被任何已签名的树头覆盖：条目在签名后被追加",
             "is not covered by any signed tree head: it was appended outside the platform",
         )
-    report.size = size
-    report.root_hash = frontier.root().hex()
-    report.latest_head = latest
-    return report
+    return latest
 
 
 def _check_head(
@@ -664,6 +698,29 @@ def verify_proof_bundle(bundle: Mapping[str, Any], trusted: PublicKey | None = N
     LedgerError
         Naming the first check that fails.
     """
+    entry, body, seq, head, path, index, key_info = _parse_bundle(bundle)
+    key = _platform_key(key_info, trusted)
+    doc = _check_inclusion(entry, body, seq, head, path, index, key)
+    checked = False
+    if "document" in bundle and doc.get("kind") == "commitment":
+        _check_bundled_document(bundle, doc.get("payload", {}), seq)
+        checked = True
+    return ProofResult(
+        seq,
+        str(doc.get("kind")),
+        str(doc.get("subject")),
+        head.tree_size,
+        head.root_hash,
+        head.key,
+        checked,
+    )
+
+
+def _parse_bundle(
+    bundle: Mapping[str, Any],
+) -> tuple[Any, bytes, int, TreeHead, list[bytes], int, Any]:
+    """The proof's parts: entry, its bytes and seq, tree head, audit path, leaf index and
+    platform key info."""
     try:
         if bundle.get("type") != PROOF_TYPE or bundle.get("v") not in KNOWN_VERSIONS:
             raise LedgerError("不是 onetrip 包含证明", "not an onetrip inclusion proof")
@@ -676,6 +733,11 @@ def verify_proof_bundle(bundle: Mapping[str, Any], trusted: PublicKey | None = N
         key_info = bundle["platform_key"]
     except (KeyError, TypeError, ValueError) as e:
         raise LedgerError(f"证明格式错误：{e}", f"malformed proof: {e}") from None
+    return entry, body, seq, head, path, index, key_info
+
+
+def _platform_key(key_info: Any, trusted: PublicKey | None) -> PublicKey:
+    """The ``trusted`` key (which the proof must name, if it names one), else the proof's own."""
     from commitments.signing import load_public
 
     key = trusted or load_public(str(key_info.get("ed25519", "")), "platform_key")
@@ -684,6 +746,20 @@ def verify_proof_bundle(bundle: Mapping[str, Any], trusted: PublicKey | None = N
             "证明中的平台公钥与信任的公钥不一致",
             "the proof's platform key is not the trusted key",
         )
+    return key
+
+
+def _check_inclusion(
+    entry: Any,
+    body: bytes,
+    seq: int,
+    head: TreeHead,
+    path: list[bytes],
+    index: int,
+    key: PublicKey,
+) -> dict[str, Any]:
+    """The entry's bytes hash to its leaf, the leaf is at ``seq``, the tree head is signed by
+    ``key`` and the audit path leads to its root.  Returns the entry's decoded bytes."""
     leaf = leaf_hash(body)
     if leaf.hex() != entry.get("leaf_hash"):
         raise LedgerError(
@@ -708,34 +784,28 @@ def verify_proof_bundle(bundle: Mapping[str, Any], trusted: PublicKey | None = N
             f"entry #{seq}: the audit path does not lead to the signed root",
             seq=seq,
         )
-    checked = False
-    if "document" in bundle and doc.get("kind") == "commitment":
-        payload = doc.get("payload", {})
-        document = str(bundle["document"]).encode()
-        if hashlib.sha256(document).hexdigest() != payload.get("document_sha256"):
-            raise LedgerError(
-                "承诺书内容与条目中的哈希不符",
-                "the commitment document does not match the entry's hash",
-                seq=seq,
-            )
-        signer_keys = {
-            k["fingerprint"]: load_public(k["ed25519"]) for k in bundle.get("signer_keys", [])
-        }
-        sig = payload.get("signature", {})
-        signer = signer_keys.get(sig.get("key", ""))
-        if signer is None or not signer.verify(decode_signature(sig.get("value", "")), document):
-            raise LedgerError(
-                "企业对承诺书的签名无效",
-                "the enterprise's signature on the commitment does not verify",
-                seq=seq,
-            )
-        checked = True
-    return ProofResult(
-        seq,
-        str(doc.get("kind")),
-        str(doc.get("subject")),
-        head.tree_size,
-        head.root_hash,
-        head.key,
-        checked,
-    )
+    return doc
+
+
+def _check_bundled_document(bundle: Mapping[str, Any], payload: Any, seq: int) -> None:
+    """The bundled commitment document matches the entry's hash and its enterprise signature."""
+    from commitments.signing import load_public
+
+    document = str(bundle["document"]).encode()
+    if hashlib.sha256(document).hexdigest() != payload.get("document_sha256"):
+        raise LedgerError(
+            "承诺书内容与条目中的哈希不符",
+            "the commitment document does not match the entry's hash",
+            seq=seq,
+        )
+    signer_keys = {
+        k["fingerprint"]: load_public(k["ed25519"]) for k in bundle.get("signer_keys", [])
+    }
+    sig = payload.get("signature", {})
+    signer = signer_keys.get(sig.get("key", ""))
+    if signer is None or not signer.verify(decode_signature(sig.get("value", "")), document):
+        raise LedgerError(
+            "企业对承诺书的签名无效",
+            "the enterprise's signature on the commitment does not verify",
+            seq=seq,
+        )
