@@ -46,6 +46,7 @@ PUBLIC_PATHS = [
     r"^/$",
     r"^/login$",
     r"^/favicon.ico$",
+    r"^/calendar-feeds/",  # secret subscription links (api.calendar_feeds)
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import agent_service.orm  # noqa: F401
 import api.accounts
+import api.calendar_feeds
 import api.idempotency
 import api.ratelimit  # noqa: F401
 import approvals.orm  # noqa: F401

@@ -30,6 +30,7 @@ from api.accounts import Principal, UserRow
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages import layout as pages
+from api.pages.files import feed_link
 from api.routes.common import IdPath
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
@@ -121,7 +122,13 @@ def _dashboard_page(
     return Template(
         "agent_dashboard.html",
         context=pages.context(
-            request, session, clock, board=board, inbox=inbox, own=user.role == "agent"
+            request,
+            session,
+            clock,
+            board=board,
+            inbox=inbox,
+            own=user.role == "agent",
+            feed_url=feed_link(request, session, user.user_id) if user.role == "agent" else None,
         ),
     )
 

@@ -19,8 +19,9 @@ from api.accounts import Principal
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
+from api.pages import audit_view, texts, why
 from api.pages import commitments as commitment_pages
-from api.pages import texts
+from api.pages import ratings as rating_pages
 from api.pages.gantt import render_gantt
 from api.pages.layout import (
     context,
@@ -194,6 +195,8 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ws.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
+            why=why.applicability(ws.project_catalogue(session, p), p.baseline, p.attributes, lang),
+            ratings=rating_pages.project_ratings(session, p.id, lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),
                 agent_pages.project_block(session, p, user, lang),
@@ -216,7 +219,13 @@ def project_audit_page(
     ).all()
     return Template(
         "audit.html",
-        context=context(request, session, clock, project={"code": p.code}, entries=entries),
+        context=context(
+            request,
+            session,
+            clock,
+            project={"code": p.code},
+            entries=audit_view.readable(entries, page_lang(request)),
+        ),
     )
 
 
