@@ -62,7 +62,7 @@ def first_task(live, project_id: int, step: str) -> dict:
     return next(t for t in tasks if t["step_code"] == step)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_reviewer_opens_a_material_from_the_task_page(live, browser: Browser):  # noqa: F811
     base = live.url
     project = file_project(live)
@@ -138,7 +138,7 @@ def breach_on(live, plot: str) -> str:
     return c["number"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_regulator_map_colours_the_breach_red(live, browser: Browser):  # noqa: F811
     number = breach_on(live, "CD-A05")
     page = browser.new_page()
@@ -165,7 +165,7 @@ def test_regulator_map_colours_the_breach_red(live, browser: Browser):  # noqa: 
     assert page.request.get(f"{live.url}/map/compliance").status == 403
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_agent_subscribes_to_the_calendar_and_revokes_the_link(live, browser: Browser):  # noqa: F811
     project = file_project(live)
     username = next(
@@ -206,7 +206,7 @@ def test_agent_subscribes_to_the_calendar_and_revokes_the_link(live, browser: Br
     expect(page.get_by_role("button", name="生成订阅链接")).to_be_visible()
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_why_items_apply_ratings_and_a_readable_audit(live, browser: Browser):  # noqa: F811
     base = live.url
     project = file_project(live)
