@@ -51,6 +51,7 @@ PUBLIC_PATHS = [
     r"^/$",
     r"^/login$",
     r"^/favicon.ico$",
+    r"^/calendar-feeds/",  # secret subscription links (access.calendar_feeds)
 ]
 
 

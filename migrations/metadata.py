@@ -6,6 +6,7 @@ packages import ``storage`` for their base class.
 
 from __future__ import annotations
 
+import access.calendar_feeds
 import access.orm  # noqa: F401
 import agent_service.orm  # noqa: F401
 import approvals.orm  # noqa: F401

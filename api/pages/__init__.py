@@ -43,8 +43,10 @@ def page_routes() -> list[Any]:
         agents,
         commitments,
         enterprise,
+        files,
         plots,
         projects,
+        ratings,
         session,
         tasks,
     )
@@ -58,6 +60,8 @@ def page_routes() -> list[Any]:
         *plots.ROUTES,
         *commitments.ROUTES,
         *agents.ROUTES,
+        *files.ROUTES,
+        *ratings.ROUTES,
     ]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from access.accounts import NewUser, add_user
 from access.orm import UserRow
-from access.policy import ROLE_LABELS
+from access.policy import ROLE_LABELS, Action, roles_for
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages.graph_svg import render_catalogue_graph
@@ -36,7 +36,7 @@ def admin_jobs(
     """后台任务: the job engine, its queue and the latest runs (failures first, with the error)."""
     from api.jobs.status import job_status
 
-    require_user(request, "admin")
+    require_user(request, *roles_for(Action.JOBS_READ))
     settings = request.app.state.settings
     status = job_status(
         session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
@@ -50,7 +50,7 @@ def admin_catalog(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "admin", "regulator")
+    require_user(request, *roles_for(Action.CATALOGUE_READ))
     lang = page_lang(request)
     catalogue = active_catalogue(session)
     return Template(
@@ -71,7 +71,7 @@ def admin_calendar(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "admin")
+    require_user(request, *roles_for(Action.CALENDAR_MANAGE))
     cal = work_calendar(session)
     years = []
     for year in range(min(builtin_arrangements()), clock.today().year + 3):
@@ -96,7 +96,7 @@ def admin_calendar_submit(
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    user = require_user(request, "admin")
+    user = require_user(request, *roles_for(Action.CALENDAR_MANAGE))
 
     def act() -> None:
         document = parse_document(data.get("document", ""), "arrangement", None)
@@ -113,7 +113,7 @@ def admin_users(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "admin")
+    require_user(request, *roles_for(Action.USER_MANAGE))
     lang = page_lang(request)
     return Template(
         "admin_users.html",
@@ -135,7 +135,7 @@ def admin_users_submit(
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    admin = require_user(request, "admin")
+    admin = require_user(request, *roles_for(Action.USER_MANAGE))
 
     def act() -> None:
         new = NewUser(

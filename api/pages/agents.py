@@ -37,6 +37,7 @@ from agent_service.services import profiles as profiles_service
 from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
+from api.pages.files import feed_link
 from api.routes.common import IdPath
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
@@ -137,7 +138,13 @@ def _dashboard_page(
     return Template(
         "agent_dashboard.html",
         context=pages.context(
-            request, session, clock, board=board, inbox=inbox, own=can(who, Action.AGENT_DESK)
+            request,
+            session,
+            clock,
+            board=board,
+            inbox=inbox,
+            own=can(who, Action.AGENT_DESK),
+            feed_url=feed_link(request, session, user.user_id) if can(who, Action.AGENT_DESK) else None,
         ),
     )
 

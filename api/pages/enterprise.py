@@ -13,6 +13,8 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from access.actor import Role
+from access.policy import Action, roles_for
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
@@ -108,7 +110,7 @@ def new_project(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, "enterprise")
+    require_user(request, Role.ENTERPRISE)
     return _new_project_page(request, session, clock)
 
 
@@ -119,7 +121,7 @@ def new_project_submit(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Template | Redirect:
-    user = require_user(request, "enterprise")
+    user = require_user(request, Role.ENTERPRISE)
     if data.get("action") != "file":
         session.rollback()
         return _new_project_page(request, session, clock, data)
@@ -163,7 +165,7 @@ def upload_material_page(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Redirect:
-    user = require_user(request, "enterprise")
+    user = require_user(request, *roles_for(Action.PROJECT_SUPPLY))
     upload = data.get("file")
     content = upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
     filename = upload.filename if isinstance(upload, UploadFile) else ""
@@ -194,7 +196,7 @@ def resubmit_page(
     clock: NamedDependency[Clock],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    user = require_user(request, "enterprise")
+    user = require_user(request, *roles_for(Action.PROJECT_SUPPLY))
     task_id = int(data.get("task_id", "0") or 0)
     return run_form_action(
         request,
@@ -214,7 +216,7 @@ def rate_page(
     session: NamedDependency[Session],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
-    user = require_user(request, "enterprise")
+    user = require_user(request, *roles_for(Action.PROJECT_SUPPLY))
     score = int(data.get("score", "0") or 0) if (data.get("score") or "").isdigit() else 0
     return run_form_action(
         request,

@@ -59,6 +59,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/admin/calendar", "calendar"),
         ("/admin/users", "users"),
         ("/admin/jobs", "jobs"),
+        ("/admin/ratings", "nav_ratings"),
         ("/map", "nav_map"),
         ("/admin/plots", "nav_plot_import"),
         ("/regulator/commitments", "nav_commitments"),

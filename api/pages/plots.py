@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from access.policy import Action, can, roles_for
 from api.auth import actor_of
 from api.clock import Clock
+from api.pages.files import COMPLIANCE_PATH
 from api.pages.layout import context, page_lang, require_user
 from i18n import LocalizedError
 from landplots.model import PlotStatus
@@ -36,8 +37,17 @@ STATUS_COLORS = {
     "completed": "#2e7d32",
     "producing": "#00695c",
 }
-#: The commitments' compliance of every plot (api.routes.commitments): plot code → {status, label}.
-COMPLIANCE_URL = "/api/plots-compliance"
+#: The commitments' compliance of every plot, under the page session (api.pages.files).
+COMPLIANCE_URL = COMPLIANCE_PATH
+#: Compliance colours of the map (as map.js draws them); a breach (未达标) is red.
+COMPLIANCE_COLORS = {
+    "notMet": "#c62828",
+    "overdue": "#6d1b1b",
+    "partiallyMet": "#ef6c00",
+    "met": "#2e7d32",
+    "scheduled": "#1565c0",
+    "none": "#9e9e9e",
+}
 MAX_UPLOAD = 200 * 1024 * 1024
 
 
@@ -46,6 +56,17 @@ def _status_label(status: Any, lang: str) -> str:
         return PlotStatus(status).text(lang)
     except ValueError:
         return str(status)
+
+
+def _compliance_legend(lang: str) -> list[tuple[str, str, str]]:
+    from commitments.model import Status
+
+    def name(key: str) -> str:
+        if key == "none":
+            return "no published commitment" if lang == "en" else "无已公示承诺"
+        return Status(key).text(lang)
+
+    return [(k, color, name(k)) for k, color in COMPLIANCE_COLORS.items()]
 
 
 @get("/map", include_in_schema=False, sync_to_thread=True)
@@ -81,6 +102,7 @@ def map_page(
             legend=legend,
             plots=rows,
             compliance_url=compliance_url,
+            compliance_legend=_compliance_legend(lang) if compliance_url else [],
         ),
     )
 

@@ -15,11 +15,14 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.actor import Role
+from access.policy import Action, can
 from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
+from api.pages import audit_view, texts, why
 from api.pages import commitments as commitment_pages
-from api.pages import texts
+from api.pages import ratings as rating_pages
 from api.pages.gantt import render_gantt
 from api.pages.layout import (
     context,
@@ -68,7 +71,7 @@ def _projects_page(
             clock,
             heading=texts.text(heading_key, lang),
             projects=project_rows(session, user, lang),
-            can_file=user.role == "enterprise",
+            can_file=user.role == Role.ENTERPRISE,
         ),
     )
 
@@ -165,7 +168,7 @@ def project_page(
     certificates = session.scalars(
         select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
     ).all()
-    owner = user.role == "enterprise" and user.enterprise_id == p.enterprise_id
+    owner = can(actor_of(user), Action.PROJECT_SUPPLY, p)
     rated = set(session.scalars(select(RatingRow.step_code).where(RatingRow.project_id == p.id)))
     return Template(
         "project.html",
@@ -193,6 +196,8 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
+            why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
+            ratings=rating_pages.project_ratings(session, p.id, lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),
                 agent_pages.project_block(session, p, user, lang),
@@ -215,7 +220,13 @@ def project_audit_page(
     ).all()
     return Template(
         "audit.html",
-        context=context(request, session, clock, project={"code": p.code}, entries=entries),
+        context=context(
+            request,
+            session,
+            clock,
+            project={"code": p.code},
+            entries=audit_view.readable(entries, page_lang(request)),
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from access.policy import Action, can, roles_for
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages import texts
@@ -37,7 +38,7 @@ def reviewer_home(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = require_user(request, "reviewer")
+    user = require_user(request, *roles_for(Action.TASK_DECIDE))
     lang = page_lang(request)
     rows = clocks.worklist(session, actor_of(user), clock.today(), work_calendar(session))
     for r in rows:
@@ -83,7 +84,7 @@ def task_page(
             clock,
             task=out,
             special_kinds=kinds,
-            can_act=user.role == "reviewer" and user.department == task.department,
+            can_act=can(actor_of(user), Action.TASK_DECIDE, task),
         ),
     )
 
@@ -128,7 +129,7 @@ def _decide_page(
     clock: Clock,
     data: dict[str, Any],
 ) -> Redirect:
-    user = require_user(request, "reviewer")
+    user = require_user(request, *roles_for(Action.TASK_DECIDE))
     url = f"/tasks/{task_id}"
     if action not in _DECISIONS:
         return back(url, err=f"unknown action {action}")

@@ -46,6 +46,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "corrections": ("补正通知", "Correction requests"),
     "resubmit": ("提交补正", "Submit the corrections"),
     "ratings": ("好差评", "Service ratings"),
+    "nav_ratings": ("好差评统计", "Ratings"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),

@@ -9,7 +9,8 @@
   const STATUS_COLORS = {
     reserve: "#9e9e9e", listed: "#1565c0", sold: "#6a1b9a", started: "#ef6c00", completed: "#2e7d32", producing: "#00695c",
   };
-  const COMPLIANCE_COLORS = { met: "#2e7d32", partiallyMet: "#ef6c00", notMet: "#c62828", overdue: "#6d1b1b", none: "#9e9e9e" };
+  // as api/pages/plots.py's COMPLIANCE_COLORS (the legend): a breach (notMet) is red
+  const COMPLIANCE_COLORS = { met: "#2e7d32", partiallyMet: "#ef6c00", notMet: "#c62828", overdue: "#6d1b1b", scheduled: "#1565c0", none: "#9e9e9e" };
   const svgNS = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(svgNS, "svg");
   svg.setAttribute("class", "map");
@@ -124,6 +125,12 @@
     }
   }
 
+  // the legend of the colouring in use
+  function showLegend() {
+    const mode = modeSelect ? modeSelect.value : "status";
+    document.querySelectorAll(".legend[data-mode]").forEach((ul) => { ul.hidden = ul.dataset.mode !== mode; });
+  }
+
   async function load() {
     const [zones, plots] = await Promise.all([
       getJSON("/ogc/collections/zones/items?limit=10000&f=json&lang=" + lang),
@@ -145,7 +152,7 @@
     setView({ x: -pad, y: -pad, w: w + 2 * pad, h: h + 2 * pad });
     draw(zones, plots);
     host.dataset.loaded = String(plots.features.length);
-    if (modeSelect) modeSelect.addEventListener("change", () => draw(zones, plots));
+    if (modeSelect) modeSelect.addEventListener("change", () => { showLegend(); draw(zones, plots); });
   }
 
   // pan by dragging
