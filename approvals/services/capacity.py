@@ -11,6 +11,7 @@ Days: day 0 is the first working day on or after ``today``.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.capacity import CapacityPlan, OpenTask, plan_with_capacity, update_with_capacity
-from approvals.errors import ProjectError
+from approvals.errors import CalendarRangeError, ProjectError
 from approvals.orm import (
     CapacityRunRow,
     DepartmentAbsenceRow,
@@ -35,6 +36,8 @@ from approvals.orm import (
     TaskForecastRow,
     TaskRow,
 )
+
+log = logging.getLogger("onetrip.capacity")
 
 DEFAULT_REVIEWERS = 2
 ABSENCE_HORIZON_DAYS = 400  # calendar days of absences considered
@@ -259,41 +262,50 @@ def open_tasks(
     the task id behind each key."""
     seq = calendar.sequence(today)
     day0 = seq.date_of(0)
+    # plain columns, not entities: a city's day has hundreds of thousands of open tasks, and
+    # building an ORM object for each took most of the recompute
     rows = session.execute(
-        select(TaskRow, StepRow)
+        select(
+            TaskRow.id,
+            TaskRow.project_id,
+            TaskRow.status,
+            TaskRow.department,
+            TaskRow.days,
+            TaskRow.due_on,
+            TaskRow.stopped_since,
+            StepRow.code,
+            StepRow.requires,
+        )
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
-        .where(ProjectRow.status == "in_review")
+        .where(ProjectRow.status == "in_review", TaskRow.status != "approved")
     ).all()
-    by_step: dict[tuple[int, str], list[TaskRow]] = {}
-    for task, step in rows:
-        by_step.setdefault((task.project_id, step.code), []).append(task)
+    # approved tasks hold nothing up: only the others can be a task's unfinished prerequisite
+    by_step: dict[tuple[int, str], list[int]] = {}
+    for r in rows:
+        by_step.setdefault((r.project_id, r.code), []).append(r.id)
+    stopped = set(wf.CLOCK_STOPPED)
     tasks: list[OpenTask] = []
     ids: dict[str, int] = {}
-    for task, step in rows:
-        if task.status in {"approved", "rejected"}:
+    for r in rows:
+        if r.status == "rejected":
             continue
-        key = f"t{task.id}"
-        ids[key] = task.id
-        started = task.status in {"in_review", *wf.CLOCK_STOPPED}
-        if started:
-            if task.status == "in_review" and task.due_on:
+        key = f"t{r.id}"
+        ids[key] = r.id
+        if r.status == "in_review" or r.status in stopped:
+            if r.status == "in_review" and r.due_on:
                 # until the due day inclusive; an overdue task is expected to end today
-                remaining = seq.index_of(task.due_on) + 1 if task.due_on >= day0 else 1
-            elif task.due_on and task.stopped_since:  # clock stopped: the days left when it stopped
-                remaining = max(calendar.workdays_between(task.stopped_since, task.due_on) + 1, 1)
+                remaining = seq.index_of(r.due_on) + 1 if r.due_on >= day0 else 1
+            elif r.due_on and r.stopped_since:  # clock stopped: the days left when it stopped
+                remaining = max(calendar.workdays_between(r.stopped_since, r.due_on) + 1, 1)
             else:
-                remaining = max(task.days, 1)
-            tasks.append(
-                OpenTask(key, f"p{task.project_id}", task.department, remaining, started=True)
-            )
+                remaining = max(r.days, 1)
+            tasks.append(OpenTask(key, f"p{r.project_id}", r.department, remaining, started=True))
             continue
-        preds: list[str] = []
-        for code in step.requires:
-            for pred in by_step.get((task.project_id, code), []):
-                if pred.status not in {"approved"}:
-                    preds.append(f"t{pred.id}")
-        tasks.append(OpenTask(key, f"p{task.project_id}", task.department, task.days, tuple(preds)))
+        preds = [
+            f"t{pred}" for code in r.requires for pred in by_step.get((r.project_id, code), [])
+        ]
+        tasks.append(OpenTask(key, f"p{r.project_id}", r.department, r.days, tuple(preds)))
     return tasks, ids
 
 
@@ -341,8 +353,14 @@ def _store(
 ) -> CapacityRunRow:
     seq = calendar.sequence(today)
     last = max(plan.finish.values(), default=1)
-    seq.date_of(last)
-    dates = seq.dates
+    try:
+        seq.date_of(last)
+    except CalendarRangeError:
+        # a backlog past the calendar's last year: the forecast still stores, those dates show as
+        # the last known working day (the overload is visible in the queue, not a failed job)
+        log.warning("capacity forecast runs past the calendar (%d working days)", last)
+    known = seq.dates
+    dates = _Capped(known)
     run = CapacityRunRow(
         on=today,
         method=plan.method,
@@ -444,3 +462,13 @@ def project_forecast(session: Session, project_id: int) -> dict[str, Any] | None
             for f, t, s in tasks
         ],
     }
+
+
+class _Capped:
+    """Working-day dates by index; an index past the calendar gives its last known day."""
+
+    def __init__(self, dates: list[date]) -> None:
+        self.dates = dates
+
+    def __getitem__(self, i: int) -> date:
+        return self.dates[min(i, len(self.dates) - 1)]
