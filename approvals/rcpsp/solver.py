@@ -90,28 +90,38 @@ CP_DET_PER_SECOND = 0.5
 GA_CAP_SHARE = 0.8
 
 
-def free_cores(workers: int, samples: int = 5) -> int:
-    """Cores not busy with other processes right now, at most ``workers`` and at least 1.
+def busy_tasks(samples: int = 5) -> tuple[int, int]:
+    """(cores this process may use, runnable tasks of other threads and processes right now).
 
     Reads the number of runnable tasks in ``/proc/loadavg`` (an instant figure, unlike the load
-    averages; the median of a few reads 0.5 ms apart); this thread is one of them.  Threads on
-    a busy machine get a fair share each: two GA islands beside one busy process get 2/3 of a
-    core each, one island gets a whole core, and one population evolved twice as far beats
-    two (measured: j60 0.55 % against 0.71 %, j120 4.9 % against 5.2 % with the other core
-    busy).  The same holds for CP-SAT's workers.
+    averages; the median of a few reads 0.5 ms apart), less this thread.  Without it: none busy.
     """
     try:
         cores = len(os.sched_getaffinity(0))
+    except (OSError, AttributeError):
+        cores = os.cpu_count() or 1
+    try:
         seen = []
         for k in range(samples):
             if k:
                 time.sleep(0.0005)
             with open("/proc/loadavg", encoding="ascii") as f:
                 seen.append(int(f.read().split()[3].split("/")[0]))
-    except (OSError, ValueError, IndexError, AttributeError):
-        return workers
-    running = sorted(seen)[len(seen) // 2]
-    return max(1, min(workers, cores - max(0, running - 1)))
+    except (OSError, ValueError, IndexError):
+        return cores, 0
+    return cores, max(0, sorted(seen)[len(seen) // 2] - 1)
+
+
+def free_cores(workers: int, busy: tuple[int, int] | None = None) -> int:
+    """Cores not busy with other processes right now, at most ``workers`` and at least 1.
+
+    ``busy`` is :func:`busy_tasks` (read when None).  Threads on a busy machine get a fair share each: two GA islands beside one busy process get 2/3 of a
+    core each, one island gets a whole core, and one population evolved twice as far beats
+    two (measured: j60 0.55 % against 0.71 %, j120 4.9 % against 5.2 % with the other core
+    busy).  The same holds for CP-SAT's workers.
+    """
+    cores, others = busy if busy is not None else busy_tasks()
+    return max(1, min(workers, cores - others))
 
 def warm_up(block: bool = True, timeout: float | None = None) -> bool:
     """Bring up the compiled engine (see :mod:`approvals.rcpsp.engine`) in the background.
@@ -445,9 +455,16 @@ def solve(
         if use_ga:
             A = build_arrays(instance, objective)
             stop = threading.Event()
-            n_isl = free_cores(workers) if workers > 1 else 1
+            busy = busy_tasks()
+            n_isl = free_cores(workers, busy) if workers > 1 else 1
             if pop_size is None:  # keep one generation short on large instances
                 pop_size = 80 if instance.n_jobs <= 250 else max(16, 80 * 250 // instance.n_jobs)
+                # each thread's fair share of the cores: with less CPU the GA does fewer
+                # generations, and a smaller population converges within them (j120 with the
+                # other core busy and others' load: 3.7 % at 40 against 4.4 % at 80)
+                cores, others = busy
+                share = min(1.0, cores / max(1, others + n_isl))
+                pop_size = max(16, round(pop_size * share**0.5))
             # FBI serves the makespan; for the sum of completions it would undo the
             # left-packing of early projects, so the GA then decodes with the plain SGS
             rounds = 3 if objective == "makespan" else 0
