@@ -27,8 +27,9 @@ the seed and the work done, not on the clock; its share of the time limit is
 its cap.  CP-SAT gets
 ``max_deterministic_time`` for its share and the remaining wall time as cap,
 with as many workers as there are free cores.  With the same seed and the same
-number of free cores, a run that ends on its budgets (not on a cap) repeats
-itself (CP-SAT with one worker).  The function returns within ``time_limit``
+reading of the machine's load (it sets the islands and the population), a run
+whose phases end on their budgets, not on a cap, repeats itself (CP-SAT with
+one worker; tests/unit/rcpsp/test_work_budget.py).  The function returns within ``time_limit``
 (plus a few milliseconds of Python overhead).  The
 numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
 falls back to a user cache dir, or ``NUMBA_CACHE_DIR``, when the package
@@ -374,7 +375,7 @@ def solve(
         milliseconds of slack; the first schedule is always computed, even
         for absurdly small limits).
     seed
-        Seed of the GA and of CP-SAT (same seed and free cores: same search
+        Seed of the GA and of CP-SAT (same seed and load reading: same search
         as long as no wall-clock cap cuts a phase short).
     workers
         Threads to use at most (default: all cores); fewer when other
