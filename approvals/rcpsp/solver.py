@@ -14,7 +14,7 @@ Design
    (fewer generations: a smaller population converges within them).  The
    phase stops early when the lower bound is reached.
 2. **CP-SAT phase**: the remaining time goes to OR-Tools CP-SAT
-   (:mod:`approvals.rcpsp.cpsat`) on ``workers`` threads, with the best
+   (:mod:`approvals.rcpsp.cpsat`) on up to ``workers`` threads, with the best
    heuristic schedule as a complete hint and its makespan as horizon.  CP-SAT
    improves it (LNS, search) and proves optimality when it can.
 
@@ -24,14 +24,15 @@ periods scanned and booked), ``OPS_PER_SECOND`` times its share of the time
 limit, i.e. what an idle core does in that share; generations run in chunks of
 fixed work and restarts are decided between chunks, so the search depends on
 the seed and the work done, not on the clock; its share of the time limit is
-its cap.  CP-SAT gets
-``max_deterministic_time`` for its share and the remaining wall time as cap,
-with as many workers as there are free cores.  With the same seed and the same
-reading of the machine's load (it sets the islands and the population), a run
-whose phases end on their budgets, not on a cap, repeats itself (CP-SAT with
-one worker; tests/unit/rcpsp/test_work_budget.py).  The function returns within ``time_limit``
-(plus a few milliseconds of Python overhead).  The
-numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
+its cap.  CP-SAT gets ``max_deterministic_time`` for its share (or for the
+time left, when the GA ended early) and the remaining wall time as cap, with as
+many workers as there are free cores.  With the same seed and the same reading
+of the machine's load (it sets the islands and the population), a GA phase that
+ends on its budget, not on its cap, repeats itself
+(``tests/unit/rcpsp/test_work_budget.py``).  The function returns within
+``time_limit`` (plus a few milliseconds of Python overhead).
+
+The numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
 falls back to a user cache dir, or ``NUMBA_CACHE_DIR``, when the package
 directory is read-only).  Importing numba and loading the cached kernels
 costs 0.8-2 s in a fresh process (more on a loaded machine), compiling them
@@ -114,13 +115,15 @@ def busy_tasks(samples: int = 5) -> tuple[int, int]:
 def free_cores(workers: int, busy: tuple[int, int] | None = None) -> int:
     """Cores not busy with other processes right now, at most ``workers`` and at least 1.
 
-    ``busy`` is :func:`busy_tasks` (read when None).  Threads on a busy machine get a fair share each: two GA islands beside one busy process get 2/3 of a
-    core each, one island gets a whole core, and one population evolved twice as far beats
-    two (measured: j60 0.55 % against 0.71 %, j120 4.9 % against 5.2 % with the other core
-    busy).  The same holds for CP-SAT's workers.
+    ``busy`` is :func:`busy_tasks` (read when None).  Threads on a busy machine get a fair
+    share each: two GA islands beside one busy process get 2/3 of a core each, one island gets
+    a whole core, and one population evolved twice as far beats two (measured: j60 0.55 %
+    against 0.71 %, j120 4.9 % against 5.2 % with the other core busy).  The same holds for
+    CP-SAT's workers.
     """
     cores, others = busy if busy is not None else busy_tasks()
     return max(1, min(workers, cores - others))
+
 
 def warm_up(block: bool = True, timeout: float | None = None) -> bool:
     """Bring up the compiled engine (see :mod:`approvals.rcpsp.engine`) in the background.
