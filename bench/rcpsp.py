@@ -19,9 +19,14 @@ parameter groups of 10 is parameter group ``1 + k*G // N``, instance
 ``1 + k % 10``; so ``N = 10*G`` is the whole set and smaller ``N`` spreads
 evenly over the groups (``N = G``: one per group, instance numbers cycling).
 
+Contention (``--burn N``): N busy-looping processes run beside the solvers for
+the whole run (started after the kernels are loaded, stopped at the end), to
+measure how quality moves when the solvers get less CPU than ``--workers``.
+
 Usage::
 
     python bench/rcpsp.py --sets j30,j60,j120,multi --sample 48 --time-limit 1 --workers 2
+    python bench/rcpsp.py --sets j30,j60,j120 --sample 20 --time-limit 1 --workers 2 --burn 1
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -166,10 +172,35 @@ def fresh_processes(args) -> None:
         )
 
 
+def start_burners(n: int) -> list[subprocess.Popen]:
+    """N processes that spin on a core each until stopped (a busy neighbour)."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(n)
+    ]
+
+
+def stop_burners(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        proc.kill()
+    for proc in procs:
+        proc.wait()
+
+
+def loadavg() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def print_table(summaries: list[dict], args) -> None:
     print(
         f"\ntime limit {args.time_limit:g} s, workers {args.workers}, seed {args.seed}, "
-        f"load before: {args.load_before}, load after: {os.getloadavg()[0]:.2f}"
+        f"burners {args.burn}, load average (1/5/15 min) before: {args.load_before}, "
+        f"after: {loadavg()}"
     )
     head = (
         "| set | n | ours dev % | CP-SAT dev % | ours = ref | CP-SAT = ref | ours CPM-dev % | CP-SAT CPM-dev % "
@@ -219,8 +250,14 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="also time N fresh processes on j120 (with and without warm_up())",
     )
+    p.add_argument(
+        "--burn",
+        type=int,
+        default=0,
+        help="run N busy processes beside the solvers for the whole run (CPU contention)",
+    )
     args = p.parse_args(argv)
-    args.load_before = f"{os.getloadavg()[0]:.2f}"
+    args.load_before = loadavg()
     if args.fresh:
         fresh_processes(args)
         if args.sets == "":
@@ -231,6 +268,16 @@ def main(argv: list[str] | None = None) -> int:
         f"numba kernels ready={ready} after {time.perf_counter() - t_warm:.2f} s (not counted below)"
     )
     out = args.out.open("w") if args.out else None
+    burners = start_burners(args.burn)
+    try:
+        summaries = run_sets(args, out)
+    finally:
+        stop_burners(burners)
+    print_table(summaries, args)
+    return 0
+
+
+def run_sets(args, out) -> list[dict]:
     summaries = []
     for name in filter(None, args.sets.split(",")):
         rows = []
@@ -280,8 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         summaries.append(summarise(name, rows, not name.startswith("multi")))
-    print_table(summaries, args)
-    return 0
+    return summaries
 
 
 if __name__ == "__main__":

@@ -50,7 +50,23 @@ def sgs(
     order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start
 ):  # pragma: no cover
     """Serial SGS; ``work`` is overwritten, ``start`` filled; returns the makespan."""
+    ops = np.zeros(1, dtype=np.int64)
+    return counted_sgs(
+        order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start, ops
+    )
+
+
+@njit(cache=True, nogil=True)
+def counted_sgs(
+    order, dur, res_ptr, res_id, res_q, p_ptr, p_idx, release, avail, work, start, ops
+):  # pragma: no cover
+    """:func:`sgs` that also counts its work.
+
+    ``ops[0]`` grows by the work done (jobs placed, periods scanned and booked): the
+    solver's budgets count it, a measure of CPU that does not depend on the wall clock.
+    """
     R = avail.shape[1]
+    steps = 0
     top = 0  # rows [0, top) of work are initialised from avail (lazily, as the schedule grows)
     ms = 0
     n = order.shape[0]
@@ -74,6 +90,7 @@ def sgs(
                 conflict = -1
                 u = t + d - 1
                 while u >= t:
+                    steps += 1
                     for x in range(a, b):
                         if work[u, res_id[x]] < res_q[x]:
                             conflict = u
@@ -84,12 +101,14 @@ def sgs(
                 if conflict < 0:
                     break
                 t = conflict + 1
+            steps += d
             for u in range(t, t + d):
                 for x in range(a, b):
                     work[u, res_id[x]] -= res_q[x]
         start[j] = t
         if t + d > ms:
             ms = t + d
+    ops[0] += n + top + steps
     return ms
 
 
@@ -159,6 +178,7 @@ def fbi(
     rtopo,
     const_cap,
     max_rounds,
+    ops,
 ):  # pragma: no cover
     """Forward SGS then up to ``max_rounds`` backward/forward rounds.
 
@@ -168,7 +188,9 @@ def fbi(
     n = order.shape[0]
     H = avail.shape[0]
     R = avail.shape[1]
-    ms = sgs(order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, start)
+    ms = counted_sgs(
+        order, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, start, ops
+    )
     keys = np.empty(n, dtype=np.int64)
     border = np.empty(n, dtype=np.int64)
     fstart = np.empty(n, dtype=np.int64)
@@ -178,6 +200,7 @@ def fbi(
             keys[j] = ms - start[j] - dur[j]
         bucket_order(keys, rtopo, border)
         if not const_cap:
+            ops[0] += H
             for t in range(H):
                 src = ms - 1 - t
                 for r in range(R):
@@ -185,7 +208,7 @@ def fbi(
                         avail_rev[t, r] = avail[src, r]
                     else:
                         avail_rev[t, r] = avail[H - 1, r]
-        bms = sgs(
+        bms = counted_sgs(
             border,
             dur,
             res_ptr,
@@ -197,13 +220,25 @@ def fbi(
             avail if const_cap else avail_rev,
             work,
             bstart,
+            ops,
         )
         # forward list: increasing original start = bms - bfinish
         for j in range(n):
             keys[j] = bms - bstart[j] - dur[j]
         bucket_order(keys, topo, border)
-        fms = sgs(
-            border, dur, res_ptr, res_id, res_q, pred_ptr, pred_idx, release, avail, work, fstart
+        fms = counted_sgs(
+            border,
+            dur,
+            res_ptr,
+            res_id,
+            res_q,
+            pred_ptr,
+            pred_idx,
+            release,
+            avail,
+            work,
+            fstart,
+            ops,
         )
         if fms < ms:
             ms = fms
@@ -251,6 +286,7 @@ def evaluate(
     weights,
     kind,
     rounds,
+    ops,
 ):  # pragma: no cover
     """FBI-evaluate an activity list in place; returns (objective, tie-break, hash).
 
@@ -278,6 +314,7 @@ def evaluate(
         rtopo,
         const_cap,
         rounds,
+        ops,
     )
     tb = 0
     for j in range(start.shape[0]):
@@ -523,6 +560,7 @@ def ga(
     rounds,
     prec,
     best_start,
+    ops,
 ):  # pragma: no cover
     """Run ``n_gen`` generations; population arrays are updated in place.
 
@@ -592,6 +630,7 @@ def ga(
                     weights,
                     kind,
                     rounds,
+                    ops,
                 )
                 count += 1
                 kfit[c + side] = f
@@ -621,6 +660,7 @@ def ga(
             all_ms[m] = mss[i]
             all_hash[m] = hashes[i]
             m += 1
+        ops[0] += m * n  # the merge copies every row once
         keys = np.empty(m, dtype=np.float64)
         for i in range(m):
             keys[i] = all_fit[i] + 1e-9 * all_ms[i]

@@ -2,23 +2,37 @@
 
 Design
 ------
-``solve`` runs a two-phase hybrid within a wall-clock budget:
+``solve`` runs a two-phase hybrid within a wall-clock limit:
 
 1. **Heuristic phase** (numba kernels, :mod:`approvals.rcpsp._kernels`): an
    activity-list genetic algorithm in the style of Hartmann (1998) where every
    child is decoded by the serial SGS and improved by forward-backward
    improvement (Valls et al. 2005).  The population starts from the LFT rule
-   and regret-biased random sampling.  With ``workers >= 2`` one island runs
-   per thread (the kernels release the GIL).  The phase stops early when the
-   lower bound is reached.
+   and regret-biased random sampling.  With ``workers >= 2`` one independent
+   island runs per free core (:func:`free_cores`; the kernels release the
+   GIL), its population smaller when each thread gets only a share of a core
+   (fewer generations: a smaller population converges within them).  The
+   phase stops early when the lower bound is reached.
 2. **CP-SAT phase**: the remaining time goes to OR-Tools CP-SAT
-   (:mod:`approvals.rcpsp.cpsat`) on ``workers`` threads, with the best
+   (:mod:`approvals.rcpsp.cpsat`) on up to ``workers`` threads, with the best
    heuristic schedule as a complete hint and its makespan as horizon.  CP-SAT
    improves it (LNS, search) and proves optimality when it can.
 
-Time: every phase is given an absolute deadline; the function returns
-within ``time_limit`` (plus a few milliseconds of Python overhead).  The
-numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
+Time and work (issue 16): every phase has a **work budget** and a wall-clock
+**cap**.  The GA's budget is counted by the kernels (``ops``: jobs placed,
+periods scanned and booked), ``OPS_PER_SECOND`` times its share of the time
+limit, i.e. what an idle core does in that share; generations run in chunks of
+fixed work and restarts are decided between chunks, so the search depends on
+the seed and the work done, not on the clock; its share of the time limit is
+its cap.  CP-SAT gets ``max_deterministic_time`` for its share (or for the
+time left, when the GA ended early) and the remaining wall time as cap, with as
+many workers as there are free cores.  With the same seed and the same reading
+of the machine's load (it sets the islands and the population), a GA phase that
+ends on its budget, not on its cap, repeats itself
+(``tests/unit/rcpsp/test_work_budget.py``).  The function returns within
+``time_limit`` (plus a few milliseconds of Python overhead).
+
+The numba kernels are loaded from numba's on-disk cache (``cache=True``; numba
 falls back to a user cache dir, or ``NUMBA_CACHE_DIR``, when the package
 directory is read-only).  Importing numba and loading the cached kernels
 costs 0.8-2 s in a fresh process (more on a loaded machine), compiling them
@@ -66,6 +80,51 @@ __all__ = ["engine_status", "kernels_ready", "solve", "warm_up"]
 
 engine_status = engine.engine_status
 
+# Work of the GA in the kernels' count (``ops``: jobs placed, periods scanned and booked) per
+# second of one core, measured on the 2-core development machine (1.5e8 on PSPLIB makespan
+# instances, up to 2.9e8 on large approval portfolios).  A phase's work budget is this rate
+# times its share of the time limit; the wall clock is only its cap.
+OPS_PER_SECOND = 1.6e8
+# CP-SAT's deterministic time per second of its phase: generous (0.1-0.5 was measured per
+# CPU-second), so that it binds on a fast idle machine and the wall clock on a busy one.
+CP_DET_PER_SECOND = 0.5
+
+
+def busy_tasks(samples: int = 5) -> tuple[int, int]:
+    """(cores this process may use, runnable tasks of other threads and processes right now).
+
+    Reads the number of runnable tasks in ``/proc/loadavg`` (an instant figure, unlike the load
+    averages; the median of a few reads 0.5 ms apart), less this thread.  Without it: none busy.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (OSError, AttributeError):
+        cores = os.cpu_count() or 1
+    try:
+        seen = []
+        for k in range(samples):
+            if k:
+                time.sleep(0.0005)
+            with open("/proc/loadavg", encoding="ascii") as f:
+                seen.append(int(f.read().split()[3].split("/")[0]))
+    except (OSError, ValueError, IndexError):
+        return cores, 0
+    return cores, max(0, sorted(seen)[len(seen) // 2] - 1)
+
+
+def free_cores(workers: int, busy: tuple[int, int] | None = None) -> int:
+    """Cores not busy with other processes right now, at most ``workers`` and at least 1.
+
+    ``busy`` is :func:`busy_tasks` (read when None).  Threads on a busy machine get a fair
+    share each: two GA islands beside one busy process get 2/3 of a core each, one island gets
+    a whole core, and one population evolved twice as far beats two (measured: j60 0.55 %
+    against 0.71 %, j120 4.9 % against 5.2 % with the other core busy).  The same holds for
+    CP-SAT's workers.
+    """
+    cores, others = busy if busy is not None else busy_tasks()
+    return max(1, min(workers, cores - others))
+
+
 def warm_up(block: bool = True, timeout: float | None = None) -> bool:
     """Bring up the compiled engine (see :mod:`approvals.rcpsp.engine`) in the background.
 
@@ -91,23 +150,6 @@ def warm_up(block: bool = True, timeout: float | None = None) -> bool:
 def kernels_ready() -> bool:
     """True when the numba kernels are loaded and working."""
     return engine.LOADER.kernels is not None
-
-
-class _Shared:
-    """Best activity list across islands (migration at restarts)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.fit = np.inf
-        self.ms = np.iinfo(np.int64).max
-        self.lst: np.ndarray | None = None
-
-    def exchange(self, fit: float, ms: int, lst: np.ndarray) -> np.ndarray:
-        """Offer an island's best; return the best list known to any island."""
-        with self.lock:
-            if self.lst is None or fit < self.fit or (fit == self.fit and ms < self.ms):
-                self.fit, self.ms, self.lst = fit, ms, lst.copy()
-            return self.lst.copy()
 
 
 class _Island:
@@ -138,10 +180,9 @@ class _Island:
         self.best_fit = np.inf
         self.best_ms = np.iinfo(np.int64).max
         self.count = 0
+        self.ops = np.zeros(1, dtype=np.int64)  # work done, counted by the kernels
         self.stall = 0
-        self.shared: _Shared | None = None
         self.near = 0.0
-        self.migrate = True
 
     def _eval_row(self, i: int) -> None:
         A = self.A
@@ -169,6 +210,7 @@ class _Island:
             A.weights,
             A.kind,
             self.rounds,
+            self.ops,
         )
         self.fit[i] = f
         self.pst[i] = self.start
@@ -267,6 +309,7 @@ class _Island:
             self.rounds,
             A.prec,
             self.best_start,
+            self.ops,
         )
         if self.fit[0] < self.best_fit or (
             self.fit[0] == self.best_fit and self.mss[0] < self.best_ms
@@ -276,26 +319,31 @@ class _Island:
         self.stall = self.stall + n_gen if self.fit[0] >= before else 0
 
     def run(
-        self, deadline: float, target: float, stop: threading.Event, restart_after: int
+        self,
+        budget: int,
+        deadline: float,
+        target: float,
+        stop: threading.Event,
+        restart_after: int,
     ) -> None:
-        """Evolve until ``deadline`` (perf_counter), ``target`` reached, or ``stop`` set."""
-        gens = 1
-        while not stop.is_set():
-            now = time.perf_counter()
-            if now >= deadline or self.best_fit <= target:
+        """Evolve until ``budget`` work (``ops``) is done, ``target`` is reached, ``stop`` is
+        set, or the wall-clock cap ``deadline`` (perf_counter) passes.
+
+        Generations run in chunks of a fixed amount of work (about 4 ms of an idle core),
+        and restarts are decided between chunks, so that the search depends on the seed and
+        the work done only, not on how much CPU the machine gives it.
+        """
+        per_gen = max(1, int(self.ops[0]) // max(1, self.count))  # ~ one schedule's work
+        per_gen *= self.P // 2 * 2
+        chunk = max(1, int(OPS_PER_SECOND * 0.004) // per_gen)
+        while not stop.is_set() and self.ops[0] < budget and self.best_fit > target:
+            if time.perf_counter() >= deadline:
                 break
-            t = time.perf_counter()
-            self.step(gens)
-            dt = time.perf_counter() - t
-            # aim at chunks of ~5 ms, never past the deadline
-            per_gen = max(dt / gens, 1e-6)
-            gens = int(max(1, min(0.005, (deadline - time.perf_counter()) / 2) / per_gen))
+            left = -(-(budget - int(self.ops[0])) // per_gen)
+            self.step(max(1, min(chunk, left)))
             if self.stall >= restart_after:
                 self.seed += 7919
-                elite = self.best_list
-                if self.shared is not None and self.migrate:
-                    elite = self.shared.exchange(self.best_fit, self.best_ms, self.best_list)
-                self.initialise([], elite=elite.copy(), near=self.near, deadline=deadline)
+                self.initialise([], elite=self.best_list.copy(), near=self.near, deadline=deadline)
                 self.stall = 0
         if self.best_fit <= target:
             stop.set()
@@ -330,14 +378,15 @@ def solve(
         milliseconds of slack; the first schedule is always computed, even
         for absurdly small limits).
     seed
-        Seed of the GA and of CP-SAT (same seed, same machine load: same
-        search, but results depend on timing).
+        Seed of the GA and of CP-SAT (same seed and load reading: same search
+        as long as no wall-clock cap cuts a phase short).
     workers
-        Threads to use (default: all cores).
+        Threads to use at most (default: all cores); fewer when other
+        processes keep cores busy (:func:`free_cores`).
     objective
         ``"makespan"`` or ``"weighted_completion"`` (needs ``instance.projects``).
     heuristic_share
-        Fraction of the budget given to the GA before CP-SAT takes over
+        Fraction of the work budget given to the GA before CP-SAT takes over
         (1.0: GA only, 0.0: CP-SAT only from the LFT schedule).  Default:
         0.5 for up to 40 jobs (CP-SAT often proves optimality there), else
         0.95 (on j60/j120 the GA improves faster than CP-SAT from its hint;
@@ -370,10 +419,18 @@ def solve(
         raise InstanceError("objective 'weighted_completion' needs instance.projects")
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     # keep 4% + 20 ms for thread joins, the final validation and scheduler jitter under load
-    deadline = t0 + time_limit * 0.96 - 0.02
+    usable = time_limit * 0.96 - 0.02
+    deadline = t0 + usable
     lb = _lower_bound(instance, objective)
     if heuristic_share is None:
         heuristic_share = 0.5 if instance.n_jobs <= 40 else 0.95
+    if not use_cpsat:
+        heuristic_share = 1.0
+    # Each phase has a work budget, what an idle core does in its share of the time; the
+    # wall clock only caps it.  (Letting a slowed-down GA run past its share did not pay: on
+    # j30 it mostly holds the optimum already and CP-SAT's proof then starts late.)
+    ga_budget = int(OPS_PER_SECOND * heuristic_share * max(usable, 0.0))
+    ga_cap = t0 + usable * heuristic_share
 
     best_start: list[int] = serial_sgs(instance, lft_list(instance))
     best_fit = objective_value(instance, best_start, objective)
@@ -399,11 +456,17 @@ def solve(
         use_ga = kernels_ready() and heuristic_share > 0
         if use_ga:
             A = build_arrays(instance, objective)
-            ga_deadline = deadline if not use_cpsat else t0 + (deadline - t0) * heuristic_share
             stop = threading.Event()
-            n_isl = workers if workers > 1 else 1
+            busy = busy_tasks()
+            n_isl = free_cores(workers, busy) if workers > 1 else 1
             if pop_size is None:  # keep one generation short on large instances
                 pop_size = 80 if instance.n_jobs <= 250 else max(16, 80 * 250 // instance.n_jobs)
+                # each thread's fair share of the cores: with less CPU the GA does fewer
+                # generations, and a smaller population converges within them (j120 with the
+                # other core busy and others' load: 3.7 % at 40 against 4.4 % at 80)
+                cores, others = busy
+                share = min(1.0, cores / max(1, others + n_isl))
+                pop_size = max(16, round(pop_size * share**0.5))
             # FBI serves the makespan; for the sum of completions it would undo the
             # left-packing of early projects, so the GA then decodes with the plain SGS
             rounds = 3 if objective == "makespan" else 0
@@ -411,14 +474,11 @@ def solve(
                 _Island(engine.LOADER.kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, rounds)
                 for k in range(n_isl)
             ]
-            shared = _Shared()
-            for isl in islands:
-                isl.shared = shared
             lft = np.asarray(lft_list(instance), dtype=np.int64)
 
             def body(isl: _Island) -> None:
-                isl.initialise([lft], deadline=ga_deadline)
-                isl.run(ga_deadline, lb, stop, restart_after=max(20, 3200 // isl.P))
+                isl.initialise([lft], deadline=ga_cap)
+                isl.run(ga_budget, ga_cap, lb, stop, restart_after=max(20, 3200 // isl.P))
 
             if n_isl == 1:
                 body(islands[0])
@@ -435,16 +495,19 @@ def solve(
         remaining = deadline - time.perf_counter()
         if use_cpsat and best_fit > lb and remaining > 0.01:
             ms = max(s + d for s, d in zip(best_start, instance.durations, strict=False))
+            cp_seconds = max(usable * (1.0 - heuristic_share), remaining)
+            params = {"max_deterministic_time": CP_DET_PER_SECOND * cp_seconds}
+            params.update(cp_params or {})
             res = solve_cpsat(
                 instance,
                 remaining,
-                workers=workers,
+                workers=free_cores(workers),
                 seed=seed,
                 objective=objective,
                 horizon=ms if objective == "makespan" else None,
                 hint=best_start,
                 lower_bound=int(lb),
-                params=cp_params,
+                params=params,
             )
             if res.starts is not None:
                 consider(res.starts, "cpsat")
