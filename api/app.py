@@ -29,6 +29,7 @@ from agent_service.ports import CheckpointSources
 from api.agent_ports import AGENT_CHECKPOINTS
 from api.auth import auth_middleware, signing_key
 from api.clock import Clock
+from api.configure import configure_process
 from api.errors import exception_handlers
 from api.openapi import StrictStructSchemaPlugin, problems
 from api.ops import configure_logging, observe_requests
@@ -166,6 +167,7 @@ def create_app(
 ) -> Litestar:
     """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
     settings = settings or Settings.from_env()
+    configure_process(settings)
 
     # The form-protection secret is derived from the signing key once it is known (startup);
     # the API authenticates with bearer tokens, not cookies, so it needs no CSRF check.

@@ -38,6 +38,8 @@ class Settings:
     previous_secret_keys: tuple[str, ...] = ()  # still accepted during a rotation
     log_format: str = "text"  # text or json (one object per line)
     log_level: str = "INFO"
+    admin_signing_key: str | None = None  # PEM file of the administration's Ed25519 key
+    cjk_font: str | None = None  # a TrueType font for PDFs instead of the bundled subset
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -66,6 +68,8 @@ class Settings:
                 env.get("ONETRIP_LOG_LEVEL") or "INFO",
                 ("DEBUG", "INFO", "WARNING", "ERROR"),
             ),
+            admin_signing_key=env.get("ONETRIP_ADMIN_SIGNING_KEY") or None,
+            cjk_font=env.get("ONETRIP_CJK_FONT") or None,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -13,7 +13,6 @@ entry), not database rows.
 from __future__ import annotations
 
 import io
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -50,6 +49,17 @@ FONT_ENV = "ONETRIP_CJK_FONT"
 _FONT_LOCK = threading.Lock()
 
 
+#: A deployment's own font file (``use_font_file``), instead of the bundled subset.
+_font_file: str | None = None
+
+
+def use_font_file(path: str | None) -> None:
+    """Render PDFs with the TrueType font at ``path`` (set once by the composition root from the
+    settings' ``ONETRIP_CJK_FONT``); ``None``: the bundled Noto Sans SC subset."""
+    global _font_file
+    _font_file = path
+
+
 def register_font() -> str:
     """Register the embedded CJK font once per process and return its name.
 
@@ -65,7 +75,7 @@ def register_font() -> str:
     with _FONT_LOCK:
         if FONT in pdfmetrics.getRegisteredFontNames():
             return FONT
-        configured = os.environ.get(FONT_ENV)
+        configured = _font_file
         path = Path(configured) if configured else BUNDLED_CJK_FONT
         if not path.is_file():
             problem = "文件不存在", "no such file"

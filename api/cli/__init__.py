@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from api.cli.common import CliContext, fail
+from api.configure import configure_process
 from api.settings import Settings
 from i18n import LocalizedError
 
@@ -133,6 +134,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     except ValueError as e:  # a malformed environment variable: name it, exit 2 (usage)
         click.echo(f"onetrip: 配置错误 / configuration error: {e}", err=True)
         ctx.exit(2)
+    configure_process(settings)
     ctx.obj = CliContext(settings)
 
 

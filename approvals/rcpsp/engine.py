@@ -60,6 +60,7 @@ def fingerprint() -> str:
     h = hashlib.sha256()
     for p in _source_files():
         h.update(p.read_bytes())
+    # numba's own variable (it compiles for that CPU), not a onetrip setting
     cpu = os.environ.get("NUMBA_CPU_NAME") or ll.get_host_cpu_name()
     for part in (numba.__version__, sys.version, platform.machine(), cpu):
         h.update(part.encode())

@@ -6,7 +6,6 @@ published list of both.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,15 @@ _KEYS: dict[str, PlatformKey] = {}
 
 
 _KEYS_LOCK = threading.Lock()
+#: The administration's key file, when the deployment configures one (``use_admin_key_file``).
+_admin_key_file: str | None = None
+
+
+def use_admin_key_file(path: str | None) -> None:
+    """Take the administration's key from ``path`` (set once by the composition root from the
+    settings' ``ONETRIP_ADMIN_SIGNING_KEY``); ``None``: the key kept in the database."""
+    global _admin_key_file
+    _admin_key_file = path
 
 
 def platform_key(session: Session, pem_path: str | None = None) -> PlatformKey:
@@ -55,7 +63,7 @@ def platform_key(session: Session, pem_path: str | None = None) -> PlatformKey:
     """
     from access.orm import AppSecretRow
 
-    path = pem_path or os.environ.get(ADMIN_KEY_ENV) or None
+    path = pem_path or _admin_key_file
     if path:
         try:
             pem = Path(path).read_bytes()
