@@ -18,6 +18,7 @@ Meaning of the figures (the CLI contract):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -35,7 +36,7 @@ from approvals.graph import (
     used_mechanisms,
 )
 from approvals.project import Project
-from approvals.schedule import IndexedCpm, cpm_indexed, cycles_of
+from approvals.schedule import IndexedCpm, cpm_in_order, cpm_indexed, cycles_of
 
 MECHANISM_NAMES: dict[str, tuple[str, str]] = {
     "waivers": (
@@ -233,13 +234,26 @@ def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
     """The node codes (catalogue order) and their batches and CPM figures (no dates)."""
     codes = list(graph.nodes)
     index = {c: i for i, c in enumerate(codes)}
-    succs: list[list[tuple[int, int]]] = [[] for _ in codes]
-    durations = []
-    for i, n in enumerate(graph.nodes.values()):
-        durations.append(n.days)
-        for p, lead in n.requires.items():
-            succs[index[p]].append((i, lead))
-    cpm = cpm_indexed(durations, succs)
+    position = index.__getitem__
+    nodes = graph.nodes.values()
+    durations = [n.days for n in nodes]
+    preds: list[Sequence[int]] = []
+    leads: dict[int, list[tuple[int, int]]] = {}
+    for i, n in enumerate(nodes):
+        requires = n.requires
+        if requires:
+            preds.append(list(map(position, requires)))
+            if any(requires.values()):
+                leads[i] = [(index[p], lead) for p, lead in requires.items()]
+        else:
+            preds.append(())
+    cpm = cpm_in_order(durations, preds, leads)
+    if cpm is None:  # some prerequisite comes later in the catalogue: Kahn's algorithm orders them
+        succs: list[list[tuple[int, int]]] = [[] for _ in codes]
+        for i, n in enumerate(nodes):
+            for p, lead in n.requires.items():
+                succs[index[p]].append((i, lead))
+        cpm = cpm_indexed(durations, succs)
     if cpm is None:
         raise CycleError(cycles_of(codes, {c: n.requires for c, n in graph.nodes.items()}))
     return codes, cpm
@@ -272,7 +286,9 @@ def plan(
     es, ef, ls, lf, batch = cpm.es, cpm.ef, cpm.ls, cpm.lf, cpm.batch
     nodes = list(graph.nodes.values())
     # plan order: batch by batch, earliest start first, then catalogue order
-    order = sorted(range(len(nodes)), key=lambda i: (batch[i], es[i], i))
+    span = cpm.makespan + 1  # es ≤ makespan: one int key per node, ties stay in catalogue order
+    keys = [b * span + e for b, e in zip(batch, es, strict=True)]
+    order = sorted(range(len(nodes)), key=keys.__getitem__)
     items = []
     for i in order:
         n = nodes[i]
