@@ -319,22 +319,22 @@ def schema_problems(doc: Any) -> list[Text]:
     return problems
 
 
-def _requirements(
-    raw: Sequence[Any] | None, shared: dict[str, Requirement] | None = None
-) -> tuple[Requirement, ...]:
-    """``shared`` reuses one :class:`Requirement` per plain code across a catalogue."""
+def _requirements(raw: Sequence[Any] | None) -> tuple[Requirement, ...]:
     out = []
     for r in raw or ():
-        if isinstance(r, str):
-            req = shared.get(r) if shared is not None else None
-            if req is None:
-                req = Requirement(r)
-                if shared is not None:
-                    shared[r] = req
-        else:
-            req = Requirement(r["code"], int(r.get("lead", 0)))
-        out.append(req)
+        out.append(
+            Requirement(r) if isinstance(r, str) else Requirement(r["code"], int(r.get("lead", 0)))
+        )
     return tuple(out)
+
+
+class _SharedRequirements(dict[str, Requirement]):
+    """``Requirement(code)`` made once per code of a catalogue (it is immutable) and looked up in
+    C (``map(shared.__getitem__, codes)``) for every item that requires it."""
+
+    def __missing__(self, code: str) -> Requirement:
+        req = self[code] = Requirement(code)
+        return req
 
 
 def _canonical_sha256(doc: Any) -> str:
@@ -418,7 +418,11 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         else:
             all_codes[code] = where
 
-    shared: dict[str, Requirement] = {}  # one Requirement per plain code (they are immutable)
+    shared = _SharedRequirements()
+    # per item, its prerequisites when all are plain codes (checked below with C-level set and
+    # map operations rather than one Python step per prerequisite), else None
+    plain_codes: list[Sequence[str] | None] = []
+    any_split = False
     for i, raw in enumerate(doc_items):
         code = raw["code"]
         if code in all_codes:
@@ -433,10 +437,21 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             parts = []
             for j, p in enumerate(s["parts"]):
                 claim(p["code"], f"{where}.split.parts[{j}] ({p['code']})")
-                reqs = _requirements(p["requires"], shared) if "requires" in p else None
+                reqs = _requirements(p["requires"]) if "requires" in p else None
                 parts.append(SplitPart(p["code"], p["name"], p["days"], reqs, p.get("name_en", "")))
             split = Split(tuple(parts), s.get("applies_if"), s.get("basis", ""))
+            any_split = True
         requires = get("requires")
+        if requires:
+            try:
+                reqs = tuple(map(shared.__getitem__, requires))
+                plain_codes.append(requires)
+            except TypeError:  # {code, lead} objects (unhashable) among the codes
+                reqs = _requirements(requires)
+                plain_codes.append(None)
+        else:
+            reqs = ()
+            plain_codes.append(())
         materials = get("materials")
         outputs = get("outputs")
         waivers = get("waivers")
@@ -447,7 +462,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             raw["department"],
             raw["stage"],
             raw["days"],
-            _requirements(requires, shared) if requires else (),
+            reqs,
             get("name_en", ""),
             get("statutory_days"),
             get("legal_basis", ""),
@@ -485,7 +500,10 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             and not materials
             and not waivers
             and (not departments or item.department in departments)
-            and (len(item.requires) < 2 or len({r.code for r in item.requires}) == len(item.requires))
+            and (
+                len(reqs) < 2
+                or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
+            )
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
         problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
@@ -547,14 +565,32 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         raise CatalogError(problems, source)
 
     unknown: list[Text] = []
+    # Without splits and merges, prerequisites that all come earlier in the file prove there
+    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
+    in_order = not any_split and not groups
+    known, position = all_codes.__contains__, all_codes.__getitem__
     for idx, item in enumerate(items.values()):
-        if item.split is None:  # the common case: one pass, the messages only when one is wrong
-            code = item.code
-            for r in item.requires:
-                if r.code not in all_codes or r.code in groups or r.code == code:
-                    break
+        if item.split is None:  # the common case: the messages only when something is wrong
+            codes = plain_codes[idx]
+            if codes is not None:
+                if not codes:
+                    continue
+                if (
+                    all(map(known, codes))
+                    and item.code not in codes
+                    and (not groups or not any(map(groups.__contains__, codes)))
+                ):
+                    if in_order and max(map(position, codes)) >= idx:
+                        in_order = False
+                    continue
             else:
-                continue
+                in_order = False
+                code = item.code
+                for r in item.requires:
+                    if r.code not in all_codes or r.code in groups or r.code == code:
+                        break
+                else:
+                    continue
         for where, reqs in _all_requirements(item, f"items[{idx}] ({item.code})"):
             for j, r in enumerate(reqs):
                 if r.code not in all_codes or r.code in groups:
@@ -586,7 +622,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         sha256=_canonical_sha256(doc),
         document=doc,
     )
-    if not _acyclic(catalogue):
+    if not in_order and not _acyclic(catalogue):
         raise CycleError(find_cycles(catalogue), source)
     return catalogue
 

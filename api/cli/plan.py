@@ -216,6 +216,12 @@ def plan_command(
         text = write_plan(p, "json" if fmt == "table" else fmt, catalogue, cli_ctx.lang)
         if out_path:
             Path(out_path).write_text(text, encoding="utf-8")
+        elif fmt == "json":
+            # JSON escapes every control character, so click.echo's ANSI stripping (a regex
+            # over the whole text when stdout is not a terminal) would change nothing
+            stdout = click.get_text_stream("stdout")
+            stdout.write(text)
+            stdout.flush()
         else:
             click.echo(text, nl=False)
     finally:
