@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -115,23 +117,22 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
     return project
 
 
-def plan_json(p: Plan, lang: str) -> str:
-    """``json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline, the same text
-    written by msgspec in C (the stdlib writes indented JSON in Python: 9 s for 100,000 items).
-    Anything msgspec writes differently (a lone surrogate) takes the stdlib path."""
+def plan_json(p: Plan, lang: str) -> bytes:
+    """``json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline in UTF-8, the
+    same bytes written by msgspec in C (the stdlib writes indented JSON in Python: 9 s for
+    100,000 items).  Anything msgspec cannot write (a lone surrogate) takes the stdlib path."""
     import msgspec
 
     data = p.to_dict(lang)
     try:
-        encoded = msgspec.json.format(msgspec.json.encode(data), indent=2)
-        return encoded.decode() + "\n"
+        return msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n"
     except Exception:
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def write_plan(p: Plan, fmt: str, catalogue: Catalogue, lang: str) -> str:
     if fmt == "json":
-        return plan_json(p, lang)
+        return plan_json(p, lang).decode()
     from approvals.exchange import to_bpmn, to_ics
 
     if fmt == "bpmn":
@@ -213,15 +214,22 @@ def plan_command(
                 lambda c: catalogue.department_name(c, cli_ctx.lang),
             )
             return
-        text = write_plan(p, "json" if fmt == "table" else fmt, catalogue, cli_ctx.lang)
+        if fmt in ("json", "table"):
+            # UTF-8 bytes straight to the file or stdout: JSON escapes every control character,
+            # so click.echo's ANSI stripping (a regex over the whole text) would change nothing
+            data = plan_json(p, cli_ctx.lang)
+            if out_path:
+                Path(out_path).write_bytes(data)
+            elif codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8":
+                stdout = click.get_binary_stream("stdout")
+                stdout.write(data)
+                stdout.flush()
+            else:  # a console in another encoding: let click encode the text for it
+                click.echo(data.decode(), nl=False)
+            return
+        text = write_plan(p, fmt, catalogue, cli_ctx.lang)
         if out_path:
             Path(out_path).write_text(text, encoding="utf-8")
-        elif fmt == "json":
-            # JSON escapes every control character, so click.echo's ANSI stripping (a regex
-            # over the whole text when stdout is not a terminal) would change nothing
-            stdout = click.get_text_stream("stdout")
-            stdout.write(text)
-            stdout.flush()
         else:
             click.echo(text, nl=False)
     finally:
