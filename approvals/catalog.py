@@ -328,15 +328,6 @@ def _requirements(raw: Sequence[Any] | None) -> tuple[Requirement, ...]:
     return tuple(out)
 
 
-class _SharedRequirements(dict[str, Requirement]):
-    """``Requirement(code)`` made once per code of a catalogue (it is immutable) and looked up in
-    C (``map(shared.__getitem__, codes)``) for every item that requires it."""
-
-    def __missing__(self, code: str) -> Requirement:
-        req = self[code] = Requirement(code)
-        return req
-
-
 def _canonical_sha256(doc: Any, plain: bool = False) -> str:
     """SHA-256 of ``json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
     default=str)``.  ``plain``: the document holds only JSON values that msgspec writes exactly as
@@ -473,7 +464,9 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         else:
             all_codes[code] = where
 
-    shared = _SharedRequirements()
+    # one Requirement per item code, shared by every item that requires it (it is immutable);
+    # looked up in C with map() for prerequisites written earlier in the file
+    shared: dict[str, Requirement] = {}
     # per item, its prerequisites when all are plain codes (checked below with C-level set and
     # map operations rather than one Python step per prerequisite), else None
     plain_codes: list[Sequence[str] | None] = []
@@ -501,9 +494,9 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             try:
                 reqs = tuple(map(shared.__getitem__, requires))
                 plain_codes.append(requires)
-            except TypeError:  # {code, lead} objects (unhashable) among the codes
+            except (KeyError, TypeError):  # a code further down, or {code, lead} objects
                 reqs = _requirements(requires)
-                plain_codes.append(None)
+                plain_codes.append(requires if all(type(r) is str for r in requires) else None)
         else:
             reqs = ()
             plain_codes.append(())
@@ -548,6 +541,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             tuple(special) if special else (),
         )
         items.setdefault(code, item)
+        shared[code] = Requirement(code)
         if (
             split is None
             and item.applies_if is None

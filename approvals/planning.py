@@ -289,36 +289,47 @@ def plan(
     span = cpm.makespan + 1  # es ≤ makespan: one int key per node, ties stay in catalogue order
     keys = [b * span + e for b, e in zip(batch, es, strict=True)]
     order = sorted(range(len(nodes)), key=keys.__getitem__)
-    items = []
-    for i in order:
-        n = nodes[i]
-        slack = ls[i] - es[i]
-        items.append(
-            PlannedItem(
-                n.code,
-                n.name,
-                n.name_en,
-                n.department,
-                n.departments,
-                n.stage,
-                n.kind,
-                n.mode,
-                n.members,
-                n.part_of,
-                n.items,
-                n.days,
-                batch[i],
-                es[i],
-                ef[i],
-                ls[i],
-                lf[i],
-                slack,
-                slack == 0,
-                dates[es[i]],
-                dates[max(es[i], ef[i] - 1)],
-                n.requires,
-            )
+    # the figures in plan order, column by column (C-level map), then one item per node
+    picked = [list(map(column.__getitem__, order)) for column in (es, ef, ls, lf, batch)]
+    o_es, o_ef, o_ls, o_lf, o_batch = picked
+    last_day = [e - 1 if e - 1 > s else s for s, e in zip(o_es, o_ef, strict=True)]
+    items = [
+        PlannedItem(
+            n.code,
+            n.name,
+            n.name_en,
+            n.department,
+            n.departments,
+            n.stage,
+            n.kind,
+            n.mode,
+            n.members,
+            n.part_of,
+            n.items,
+            n.days,
+            b,
+            s,
+            f,
+            late_start,
+            late_finish,
+            late_start - s,
+            late_start == s,
+            first,
+            end,
+            n.requires,
         )
+        for n, b, s, f, late_start, late_finish, first, end in zip(
+            map(nodes.__getitem__, order),
+            o_batch,
+            o_es,
+            o_ef,
+            o_ls,
+            o_lf,
+            map(dates.__getitem__, o_es),
+            map(dates.__getitem__, last_day),
+            strict=True,
+        )
+    ]
     provisional_years = seq.provisional_years(last)
     serial = sum(n.days for n in nodes)
 
