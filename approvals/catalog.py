@@ -549,10 +549,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             and not materials
             and not waivers
             and (not departments or item.department in departments)
-            and (
-                len(reqs) < 2
-                or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
-            )
+            and (len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs))
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
         problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
