@@ -65,7 +65,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(cmd: list[str], cwd: Path, out: Path) -> tuple[float, float]:
+def run(cmd: list[str], cwd: Path, out: Path, tree: Path = ROOT) -> tuple[float, float]:
     """Wall-clock and CPU seconds (user + system) of one process, start to exit.
 
     Bytecode is cached (in the temporary directory, not in the tree) as it is for an installed
@@ -73,7 +73,7 @@ def run(cmd: list[str], cwd: Path, out: Path) -> tuple[float, float]:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONDONTWRITEBYTECODE")
     }
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(tree) + os.pathsep + env.get("PYTHONPATH", "")
     env["PYTHONPYCACHEPREFIX"] = str(cwd / "pycache")
     with out.open("wb") as f:
         cpu = _children_cpu()
@@ -95,6 +95,12 @@ def main() -> None:
     )
     ap.add_argument("--items", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        help="checkout whose onetrip to run (default: this one), e.g. main for a before figure",
+    )
     ap.add_argument("--bare", metavar="C.json", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
@@ -125,16 +131,17 @@ def main() -> None:
         ]
         bare_cmd = [sys.executable, str(Path(__file__).resolve()), "--bare", str(catalogue)]
         size = catalogue.stat().st_size / 1e6
+        print(f"onetrip from {args.tree.resolve()}")
         print(f"{args.items:,} items, {size:.1f} MB catalogue; load average {load_average()}")
         print(
             f"{'round':>6} {'onetrip s':>10} {'bare s':>8} {'ratio':>6}"
             f" {'onetrip cpu s':>14} {'bare cpu s':>11} {'ratio':>6}"
         )
-        run(onetrip, d, d / "plan.json")  # warm-up (bytecode), not timed
+        run(onetrip, d, d / "plan.json", args.tree)  # warm-up (bytecode), not timed
         run(bare_cmd, d, d / "bare.txt")
         rows = []
         for r in range(args.rounds):
-            ours = run(onetrip, d, d / "plan.json")
+            ours = run(onetrip, d, d / "plan.json", args.tree)
             theirs = run(bare_cmd, d, d / "bare.txt")
             rows.append((*ours, *theirs))
             print(_row(str(r + 1), *rows[-1]))
