@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from approvals.calendar import WorkCalendar
@@ -376,9 +377,14 @@ def _without(mechanisms: Mechanisms, name: str) -> Mechanisms:
     return replace(mechanisms, **{name: False})
 
 
+_item_materials = attrgetter("materials")
+
+
 def _materials(catalogue: Catalogue, graph: PlanGraph) -> list[MaterialNeed]:
     """Materials of the planned items, once each (一次采集、多方复用), with those supplied by an
     earlier item's certificate marked as provided (数据共享)."""
+    if not any(map(_item_materials, catalogue.items.values())):
+        return []  # a catalogue without materials (one pass in C)
     planned_items = [code for n in graph.nodes.values() for code in n.items]
     outputs: dict[str, str] = {}
     for code in planned_items:
