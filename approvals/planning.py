@@ -18,11 +18,14 @@ Meaning of the figures (the CLI contract):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
 from typing import Any
+
+import msgspec
 
 from approvals.calendar import WorkCalendar
 from approvals.catalog import STAGES, Catalogue
@@ -105,6 +108,33 @@ class MaterialNeed:
     provided_by: str | None = None
 
 
+class _ItemJson(msgspec.Struct):
+    """An item of :meth:`Plan.to_json`: the fields in the order of the keys of
+    :meth:`Plan.to_dict`'s items; msgspec writes tuples as arrays and dates as YYYY-MM-DD."""
+
+    code: Any
+    name: Any
+    name_en: Any
+    department: Any
+    departments: Any
+    stage: Any
+    batch: Any
+    days: Any
+    es: Any
+    ef: Any
+    ls: Any
+    lf: Any
+    slack: Any
+    critical: Any
+    start_date: Any
+    end_date: Any
+    kind: Any
+    mode: Any
+    members: Any
+    part_of: Any
+    requires: Any
+
+
 @dataclass(frozen=True)
 class Plan:
     start_date: date
@@ -144,6 +174,72 @@ class Plan:
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The JSON form of the CLI contract (plus descriptive extras)."""
+        items = [
+            {
+                "code": i.code,
+                "name": i.name,
+                "name_en": i.name_en,
+                "department": i.department,
+                "departments": list(i.departments),
+                "stage": i.stage,
+                "batch": i.batch,
+                "days": i.days,
+                "es": i.es,
+                "ef": i.ef,
+                "ls": i.ls,
+                "lf": i.lf,
+                "slack": i.slack,
+                "critical": i.critical,
+                "start_date": i.start_date.isoformat(),
+                "end_date": i.end_date.isoformat(),
+                "kind": i.kind,
+                "mode": i.mode,
+                "members": list(i.members),
+                "part_of": i.part_of,
+                "requires": [{"code": c, "lead": lead} for c, lead in i.requires.items()],
+            }
+            for i in self.items
+        ]
+        return self._document(lang, items)
+
+    def to_json(self, lang: str = "zh") -> bytes:
+        """``json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline, in
+        UTF-8: the same bytes written by msgspec in C, the items as structs rather than dicts
+        (the stdlib writes indented JSON in Python: 9 s for 100,000 items).  Anything msgspec
+        cannot write (a lone surrogate) takes the stdlib path."""
+        items = [
+            _ItemJson(
+                i.code,
+                i.name,
+                i.name_en,
+                i.department,
+                i.departments,
+                i.stage,
+                i.batch,
+                i.days,
+                i.es,
+                i.ef,
+                i.ls,
+                i.lf,
+                i.slack,
+                i.critical,
+                i.start_date,
+                i.end_date,
+                i.kind,
+                i.mode,
+                i.members,
+                i.part_of,
+                [{"code": c, "lead": lead} for c, lead in i.requires.items()] if i.requires else [],
+            )
+            for i in self.items
+        ]
+        try:
+            encoded = msgspec.json.encode(self._document(lang, items))
+            return msgspec.json.format(encoded, indent=2) + b"\n"
+        except Exception:
+            return (json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2) + "\n").encode()
+
+    def _document(self, lang: str, items: list[Any]) -> dict[str, Any]:
         return {
             "project": self.project_name,
             "catalog": {
@@ -158,32 +254,7 @@ class Plan:
             "saved_workdays": self.parallel_saving,
             "finish_date": self.finish_date.isoformat(),
             "critical_path": list(self.critical_path),
-            "items": [
-                {
-                    "code": i.code,
-                    "name": i.name,
-                    "name_en": i.name_en,
-                    "department": i.department,
-                    "departments": list(i.departments),
-                    "stage": i.stage,
-                    "batch": i.batch,
-                    "days": i.days,
-                    "es": i.es,
-                    "ef": i.ef,
-                    "ls": i.ls,
-                    "lf": i.lf,
-                    "slack": i.slack,
-                    "critical": i.critical,
-                    "start_date": i.start_date.isoformat(),
-                    "end_date": i.end_date.isoformat(),
-                    "kind": i.kind,
-                    "mode": i.mode,
-                    "members": list(i.members),
-                    "part_of": i.part_of,
-                    "requires": [{"code": c, "lead": lead} for c, lead in i.requires.items()],
-                }
-                for i in self.items
-            ],
+            "items": items,
             "waived": [
                 {
                     "code": w.code,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import gc
-import json
 import os
 import sys
 from pathlib import Path
@@ -118,16 +117,9 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
 
 
 def plan_json(p: Plan, lang: str) -> bytes:
-    """``json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline in UTF-8, the
-    same bytes written by msgspec in C (the stdlib writes indented JSON in Python: 9 s for
-    100,000 items).  Anything msgspec cannot write (a lone surrogate) takes the stdlib path."""
-    import msgspec
-
-    data = p.to_dict(lang)
-    try:
-        return msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n"
-    except Exception:
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+    """``json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline in UTF-8
+    (see :meth:`Plan.to_json`)."""
+    return p.to_json(lang)
 
 
 def write_plan(p: Plan, fmt: str, catalogue: Catalogue, lang: str) -> str:
