@@ -213,6 +213,7 @@ def plan_command(
             if out_path:
                 Path(out_path).write_bytes(data)
             elif codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8":
+                sys.stdout.flush()  # anything already written as text comes first
                 stdout = click.get_binary_stream("stdout")
                 stdout.write(data)
                 stdout.flush()
