@@ -10,20 +10,19 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal
-
-import fastjsonschema
-import jsonschema
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from approvals.catalog_schema import CATALOG_SCHEMA
 from approvals.conditions import condition_problems, referenced_attributes
 from approvals.errors import CatalogError, CycleError, UnknownPrerequisiteError
 from i18n import Text
+
+if TYPE_CHECKING:  # networkx and jsonschema load only when a catalogue needs them (fast start-up)
+    import networkx as nx
 
 STAGES: dict[int, tuple[str, str]] = {
     1: ("立项用地规划许可", "project approval and land-use planning permit"),
@@ -195,17 +194,61 @@ class Catalogue:
 
 # --- loading -------------------------------------------------------------------------------
 
-_VALIDATOR = jsonschema.Draft202012Validator(CATALOG_SCHEMA)
+#: Python's ``\s`` (``re`` on str) spelled out for the Rust engine, whose ``\s`` differs on a few
+#: code points (U+001C–U+001F, U+0085, U+FEFF): codes must be judged exactly as jsonschema does.
+_PY_SPACE = (
+    r"\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
+    r"\x{202F}\x{205F}\x{3000}"
+)
+#: The schema's patterns for jsonschema-rs; ``$`` becomes ``\n?$`` since Python's ``re.search``
+#: (jsonschema's) lets ``$`` match before one final newline and Rust's does not.
+_RUST_PATTERNS = {
+    r"^\S+$": rf"^[^{_PY_SPACE}]+\n?$",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": r"^[A-Za-z_][A-Za-z0-9_]*\n?$",
+}
+
+
+def _with_rust_patterns(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: (_RUST_PATTERNS[v] if k == "pattern" else _with_rust_patterns(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_with_rust_patterns(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=1)
+def _rust_validator() -> Any:
+    """jsonschema-rs compiled once: the fast path (a 100,000-item catalogue in well under a
+    second); ``None`` when it is not installed.  It only says valid or not: when a document is
+    invalid, jsonschema lists every problem precisely."""
+    try:
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(_with_rust_patterns(CATALOG_SCHEMA))
+    except (ImportError, KeyError):  # not installed, or a pattern not translated above
+        return None
 
 
 @lru_cache(maxsize=1)
 def _fast_validate() -> Any:
     """fastjsonschema compiles the (draft-07-compatible) schema to Python on first use: the fast
-    path for valid documents; jsonschema then lists every problem precisely when one is invalid."""
+    path for documents jsonschema-rs cannot take (values outside JSON, such as YAML dates)."""
+    import fastjsonschema
+
     # a deep copy: fastjsonschema writes into the schema it compiles; the published one stays intact
     schema = copy.deepcopy(CATALOG_SCHEMA)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     return fastjsonschema.compile(schema)
+
+
+@lru_cache(maxsize=1)
+def _full_validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(CATALOG_SCHEMA)
 
 
 _ZH_VALIDATOR = {
@@ -243,13 +286,26 @@ def _where(doc: Any, path: Sequence[Any]) -> str:
 
 def schema_problems(doc: Any) -> list[Text]:
     """Every JSON-Schema violation of ``doc``, each naming the item code and field."""
-    try:
-        _fast_validate()(doc)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass
+    rust = _rust_validator()
+    judged = False
+    if rust is not None:
+        try:
+            if rust.is_valid(doc):
+                return []
+            judged = True
+        except Exception:  # a value JSON has no type for (a YAML date, an int key)
+            pass
+    if not judged:
+        import fastjsonschema
+
+        try:
+            _fast_validate()(doc)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass
     problems: list[Text] = []
-    for error in sorted(_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+    errors = _full_validator().iter_errors(doc)
+    for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         where = _where(doc, list(error.absolute_path))
         message = error.message
         if error.validator == "oneOf" and isinstance(error.instance, Mapping | str):
@@ -272,9 +328,64 @@ def _requirements(raw: Sequence[Any] | None) -> tuple[Requirement, ...]:
     return tuple(out)
 
 
-def _canonical_sha256(doc: Any) -> str:
+def _canonical_sha256(doc: Any, plain: bool = False) -> str:
+    """SHA-256 of ``json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    default=str)``.  ``plain``: the document holds only JSON values that msgspec writes exactly as
+    that (no dates, no floats in exponent form; see :func:`_msgspec_writes_as_json`), so msgspec
+    writes the same bytes in C, several times faster."""
+    if plain:
+        import msgspec
+
+        try:
+            return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()
+        except (TypeError, ValueError, UnicodeEncodeError, msgspec.EncodeError):
+            pass
     blob = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _free_values(
+    meta: Mapping[str, Any],
+    questions: Mapping[str, Question],
+    items: Mapping[str, Item],
+    groups: Mapping[str, MergeGroup],
+) -> Iterator[Any]:
+    """The values of a valid catalogue document whose type the schema leaves open (conditions,
+    questions' defaults and option values, the version); every other value is a string, a
+    bounded integer (possibly written 3.0), a boolean, or a list or object of them."""
+    yield meta.get("version")
+    for q in questions.values():
+        yield q.default
+        yield q.ask_if
+        for o in q.options:
+            yield o.value
+    for g in groups.values():
+        yield g.applies_if
+    for item in items.values():
+        if item.applies_if is not None or item.materials or item.split is not None:
+            yield item.applies_if
+            for m in item.materials:
+                yield m.applies_if
+            if item.split is not None:
+                yield item.split.applies_if
+
+
+def _msgspec_writes_as_json(value: Any) -> bool:
+    """Whether msgspec writes ``value`` as ``json.dumps`` does: str, int, bool, None, lists and
+    str-keyed dicts of them, and floats that both write without an exponent (json.dumps writes
+    ``1e+16`` and ``1e-05``, msgspec ``1e16`` and ``0.00001``; NaN and dates differ too)."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return True
+    if t is float:
+        return value == 0 or 1e-4 <= abs(value) < 1e15
+    if t is list:
+        return all(map(_msgspec_writes_as_json, value))
+    if t is dict:
+        return all(type(k) is str for k in value) and all(
+            map(_msgspec_writes_as_json, value.values())
+        )
+    return False
 
 
 def parse_catalog(doc: Any, source: str = "") -> Catalogue:
@@ -334,25 +445,42 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         questions[q["key"]] = question
 
     items: dict[str, Item] = {}
-    all_codes: dict[str, str] = {}  # code → where it was first defined
+    doc_items = doc["items"]
+    # code → where it was first defined: an index into ``doc_items`` (an item; the text is made
+    # only for a message) or the place of a split part or merge group
+    all_codes: dict[str, int | str] = {}
 
     def claim(code: str, where: str) -> None:
         if code in all_codes:
+            first = all_codes[code]
+            if isinstance(first, int):
+                first = f"items[{first}] ({doc_items[first]['code']})"
             problems.append(
                 Text(
-                    f"{where}：编码 '{code}' 重复（已在 {all_codes[code]} 定义）",
-                    f"{where}: duplicate code '{code}' (already defined at {all_codes[code]})",
+                    f"{where}：编码 '{code}' 重复（已在 {first} 定义）",
+                    f"{where}: duplicate code '{code}' (already defined at {first})",
                 )
             )
         else:
             all_codes[code] = where
 
-    for i, raw in enumerate(doc["items"]):
+    # one Requirement per item code, shared by every item that requires it (it is immutable);
+    # looked up in C with map() for prerequisites written earlier in the file
+    shared: dict[str, Requirement] = {}
+    # per item, its prerequisites when all are plain codes (checked below with C-level set and
+    # map operations rather than one Python step per prerequisite), else None
+    plain_codes: list[Sequence[str] | None] = []
+    any_split = False
+    for i, raw in enumerate(doc_items):
         code = raw["code"]
-        where = f"items[{i}] ({code})"
-        claim(code, where)
+        if code in all_codes:
+            claim(code, f"items[{i}] ({code})")
+        else:
+            all_codes[code] = i
+        get = raw.get
         split = None
-        if raw.get("split"):
+        if get("split"):
+            where = f"items[{i}] ({code})"
             s = raw["split"]
             parts = []
             for j, p in enumerate(s["parts"]):
@@ -360,18 +488,34 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                 reqs = _requirements(p["requires"]) if "requires" in p else None
                 parts.append(SplitPart(p["code"], p["name"], p["days"], reqs, p.get("name_en", "")))
             split = Split(tuple(parts), s.get("applies_if"), s.get("basis", ""))
+            any_split = True
+        requires = get("requires")
+        if requires:
+            try:
+                reqs = tuple(map(shared.__getitem__, requires))
+                plain_codes.append(requires)
+            except (KeyError, TypeError):  # a code further down, or {code, lead} objects
+                reqs = _requirements(requires)
+                plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+        else:
+            reqs = ()
+            plain_codes.append(())
+        materials = get("materials")
+        outputs = get("outputs")
+        waivers = get("waivers")
+        special = get("special_procedures")
         item = Item(
-            code=code,
-            name=raw["name"],
-            name_en=raw.get("name_en", ""),
-            department=raw["department"],
-            stage=raw["stage"],
-            days=raw["days"],
-            statutory_days=raw.get("statutory_days"),
-            legal_basis=raw.get("legal_basis", ""),
-            requires=_requirements(raw.get("requires")),
-            applies_if=raw.get("applies_if"),
-            materials=tuple(
+            code,
+            raw["name"],
+            raw["department"],
+            raw["stage"],
+            raw["days"],
+            reqs,
+            get("name_en", ""),
+            get("statutory_days"),
+            get("legal_basis", ""),
+            get("applies_if"),
+            tuple(
                 Material(
                     m["code"],
                     m["name"],
@@ -380,20 +524,35 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     int(m.get("deferral_days", 10)),
                     m.get("applies_if"),
                 )
-                for m in raw.get("materials") or ()
-            ),
-            outputs=tuple(
-                Output(o["code"], o["name"], o.get("name_en", "")) for o in raw.get("outputs") or ()
-            ),
-            waivers=tuple(
+                for m in materials
+            )
+            if materials
+            else (),
+            tuple(Output(o["code"], o["name"], o.get("name_en", "")) for o in outputs)
+            if outputs
+            else (),
+            tuple(
                 Waiver(w["assessment"], w["effect"], w.get("days"), w.get("basis", ""))
-                for w in raw.get("waivers") or ()
-            ),
-            split=split,
-            special_procedures=tuple(raw.get("special_procedures") or ()),
+                for w in waivers
+            )
+            if waivers
+            else (),
+            split,
+            tuple(special) if special else (),
         )
         items.setdefault(code, item)
-        problems += _item_problems(item, where, departments, questions)
+        shared[code] = Requirement(code)
+        if (
+            split is None
+            and item.applies_if is None
+            and item.statutory_days is None
+            and not materials
+            and not waivers
+            and (not departments or item.department in departments)
+            and (len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs))
+        ):
+            continue  # a plain item with nothing to find (the common case, checked in one go)
+        problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
 
     groups: dict[str, MergeGroup] = {}
     member_of: dict[str, str] = {}
@@ -452,7 +611,34 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         raise CatalogError(problems, source)
 
     unknown: list[Text] = []
+    # Without splits and merges, prerequisites that all come earlier in the file prove there
+    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
+    in_order = not any_split and not groups
+    known = all_codes.__contains__
+    # without splits and merges every code was claimed by an item: its position is an int
+    position = cast("Callable[[str], int]", all_codes.__getitem__)
     for idx, item in enumerate(items.values()):
+        if item.split is None:  # the common case: the messages only when something is wrong
+            codes = plain_codes[idx]
+            if codes is not None:
+                if not codes:
+                    continue
+                if (
+                    all(map(known, codes))
+                    and item.code not in codes
+                    and (not groups or not any(map(groups.__contains__, codes)))
+                ):
+                    if in_order and max(map(position, codes)) >= idx:
+                        in_order = False
+                    continue
+            else:
+                in_order = False
+                code = item.code
+                for r in item.requires:
+                    if r.code not in all_codes or r.code in groups or r.code == code:
+                        break
+                else:
+                    continue
         for where, reqs in _all_requirements(item, f"items[{idx}] ({item.code})"):
             for j, r in enumerate(reqs):
                 if r.code not in all_codes or r.code in groups:
@@ -481,12 +667,13 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         name=str(meta.get("name", "")),
         name_en=str(meta.get("name_en", "")),
         version=str(meta.get("version", "")),
-        sha256=_canonical_sha256(doc),
+        sha256=_canonical_sha256(
+            doc, all(map(_msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
+        ),
         document=doc,
     )
-    cycles = find_cycles(catalogue)
-    if cycles:
-        raise CycleError(cycles, source)
+    if not in_order and not _acyclic(catalogue):
+        raise CycleError(find_cycles(catalogue), source)
     return catalogue
 
 
@@ -605,12 +792,36 @@ def answer_problem(question: Question, value: Any) -> Text | None:
     return None
 
 
+def _structural_edges(catalogue: Catalogue) -> Iterator[tuple[str, str]]:
+    """The edges of :func:`structural_graph`, without building it."""
+    group_of = {m: g.code for g in catalogue.merge_groups.values() for m in g.members}
+
+    def node(code: str) -> str:
+        return group_of.get(code, code)
+
+    def edge(pred: str, succ: str) -> Iterator[tuple[str, str]]:
+        u, v = node(pred), node(succ)
+        if u != v or pred == succ:
+            yield u, v
+
+    for item in catalogue.items.values():
+        for r in item.requires:
+            yield from edge(r.code, item.code)
+        if item.split:
+            for p in item.split.parts:
+                yield from edge(p.code, item.code)  # the whole is done when its parts are
+                for r in item.requires if p.requires is None else p.requires:
+                    yield from edge(r.code, p.code)
+
+
 def structural_graph(catalogue: Catalogue) -> nx.DiGraph:
     """Every item and split part with every prerequisite edge, merge groups contracted.
 
     It is the union of every possible plan, so a cycle here is a cycle some project would hit.
     Edges between members of one merge group vanish inside the group (they are reviewed as one).
     """
+    import networkx as nx
+
     group_of = {m: g.code for g in catalogue.merge_groups.values() for m in g.members}
 
     def node(code: str) -> str:
@@ -635,8 +846,45 @@ def structural_graph(catalogue: Catalogue) -> nx.DiGraph:
     return g
 
 
+def _acyclic(catalogue: Catalogue) -> bool:
+    """Whether the structural graph has no cycle, without networkx: when every prerequisite of
+    a catalogue without splits or merges comes earlier in the file (the usual way of writing
+    one), one pass proves it; otherwise Kahn's algorithm over the edges decides."""
+    items = catalogue.items
+    if not catalogue.merge_groups:
+        position = {code: i for i, code in enumerate(items)}
+        for i, item in enumerate(items.values()):
+            if item.split is not None:
+                break
+            for r in item.requires:
+                if position.get(r.code, i) >= i:
+                    break
+            else:
+                continue
+            break
+        else:
+            return True
+    succs: dict[str, list[str]] = {}
+    indeg: dict[str, int] = {}
+    for u, v in _structural_edges(catalogue):
+        succs.setdefault(u, []).append(v)
+        indeg[v] = indeg.get(v, 0) + 1
+    ready = [u for u in succs if u not in indeg]
+    done = 0
+    while ready:
+        u = ready.pop()
+        done += 1
+        for v in succs.get(u, ()):
+            indeg[v] -= 1
+            if not indeg[v]:
+                ready.append(v)
+    return done == len(succs.keys() | indeg.keys())
+
+
 def find_cycles(catalogue: Catalogue) -> list[list[str]]:
     """One cycle (codes in order) per strongly connected component that has one."""
+    import networkx as nx
+
     g = structural_graph(catalogue)
     cycles = []
     for component in nx.strongly_connected_components(g):

@@ -21,9 +21,8 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
-
-import networkx as nx
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Literal
 
 from approvals.catalog import Catalogue, Item, MergeGroup, Requirement
 from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
@@ -31,6 +30,15 @@ from approvals.conditions import MissingAttribute, evaluate
 from approvals.errors import CycleError
 from approvals.project import AssessmentCoverage, Project
 from approvals.questionnaire import missing_answer_error, resolve_answers
+
+if TYPE_CHECKING:  # networkx loads only for the rare graphs that need it (fast start-up)
+    import networkx as nx
+
+# attribute getters for map(): whole-graph passes in C rather than one Python step per edge
+_code = attrgetter("code")
+_lead = attrgetter("lead")
+_kind = attrgetter("kind")
+_requires = attrgetter("requires")
 
 #: Time limit of an item reduced to a commitment (承诺制) when the catalogue gives none.
 DEFAULT_COMMITMENT_DAYS = 1
@@ -102,6 +110,8 @@ class PlanGraph:
     attributes: dict[str, Any] = field(default_factory=dict)
 
     def to_networkx(self) -> nx.DiGraph:
+        import networkx as nx
+
         g = nx.DiGraph()
         g.add_nodes_from(self.nodes)
         g.add_edges_from(
@@ -213,16 +223,21 @@ def build_plan_graph(
                 items=(item.code,),
                 mode="commitment",
             )
-        else:
-            nodes[item.code] = Node(
-                item.code,
+        else:  # positional: the common case, 100,000 times for a city's catalogue
+            code = item.code
+            nodes[code] = Node(
+                code,
                 item.name,
                 item.department,
                 item.stage,
                 item.days,
-                name_en=item.name_en,
-                departments=(item.department,),
-                items=(item.code,),
+                "item",
+                item.name_en,
+                (item.department,),
+                (),
+                None,
+                "review",
+                (code,),
             )
         present[item.code] = item
 
@@ -317,20 +332,25 @@ def build_plan_graph(
     )  # codes that stand for themselves
     early = mechanisms.early_starts
     for node in nodes.values():
+        raw: Iterable[tuple[str, int]]
         if node.kind == "merged":
             raw = group_requires[node.code].items()
         elif node.kind == "part":
             raw = node.requires.items()
         else:
-            reqs = present[node.code].requires
-            if all(r.code in direct for r in reqs):  # the common case: plain items in the plan
-                node.requires = {
-                    r.code: (min(r.lead, nodes[r.code].days) if r.lead and early else 0)
-                    for r in reqs
-                    if r.code != node.code
-                }
+            item_reqs = present[node.code].requires
+            if not item_reqs:
                 continue
-            raw = [(r.code, r.lead) for r in reqs]
+            leads = dict(zip(map(_code, item_reqs), map(_lead, item_reqs), strict=True))
+            if direct.issuperset(leads):  # the common case: plain items in the plan
+                if any(leads.values()):
+                    for code, lead in leads.items():
+                        if lead:
+                            leads[code] = min(lead, nodes[code].days) if early else 0
+                leads.pop(node.code, None)
+                node.requires = leads
+                continue
+            raw = [(r.code, r.lead) for r in item_reqs]
         resolved: dict[str, int] = {}
         bridged: set[str] = set()
         for code, lead in raw:
@@ -367,6 +387,8 @@ def _prune_implied(nodes: dict[str, Node], bridged_edges: Mapping[str, set[str]]
     and its BPMN readable; figures are unchanged since the implied constraint is as strong)."""
     if not bridged_edges:
         return
+    import networkx as nx
+
     fs = nx.DiGraph()
     fs.add_nodes_from(nodes)
     fs.add_edges_from(
@@ -403,6 +425,8 @@ def _merged_node(group: MergeGroup, members: list[Node]) -> Node:
 
 def _order_members(members: list[str], present: Mapping[str, Item]) -> list[str]:
     """Members in listed order, adjusted so that one requiring another comes after it."""
+    import networkx as nx
+
     g = nx.DiGraph()
     g.add_nodes_from(members)
     inside = set(members)
@@ -422,9 +446,10 @@ def assessment_label(kind: str, lang: str = "zh") -> str:
 def used_mechanisms(graph: PlanGraph) -> dict[str, bool]:
     """Which mechanisms changed this plan (only those are re-planned to measure savings)."""
     nodes: Iterable[Node] = graph.nodes.values()
+    kinds = set(map(_kind, nodes))
     return {
         "waivers": bool(graph.waived or graph.reduced),
-        "early_starts": any(lead > 0 for n in graph.nodes.values() for lead in n.requires.values()),
-        "merges": any(n.kind == "merged" for n in nodes),
-        "splits": any(n.kind == "part" for n in graph.nodes.values()),
+        "early_starts": any(map(any, map(dict.values, map(_requires, nodes)))),
+        "merges": "merged" in kinds,
+        "splits": "part" in kinds,
     }

@@ -6,10 +6,16 @@ working days each, one department per 25 items.  For each size we time ``approva
 already-loaded catalogue, and ``list(nx.topological_sort(G))`` on a prebuilt ``nx.DiGraph`` of
 the same items and edges.  Median of repeats (more repeats for small sizes).
 
+Including load (issue 16): ``parse_catalog`` (schema, every cross-item check, cycles, hash) plus
+``plan``, beside a bare pass over the same document: an ``nx.DiGraph`` built from the items,
+``topological_sort`` and one longest-path pass (the makespan).  Both start from the parsed
+document (JSON decoding is in ``bench/plan_e2e.py``).
+
     python bench/plan_scale.py                 # 50, 1,000, 10,000, 100,000
     python bench/plan_scale.py --sizes 50,1000
 
 Targets (issue 2): 50 items under 5 ms; 100,000 under 3 s; every size within 5× the sort.
+Target (issue 16): every size within 5× the bare pass, load included.
 """
 
 from __future__ import annotations
@@ -58,6 +64,20 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(samples)
 
 
+def bare_pass(doc: dict) -> int:
+    """The least a plan needs: the graph, a topological order, the longest path (makespan)."""
+    days = {}
+    g = nx.DiGraph()
+    for item in doc["items"]:
+        days[item["code"]] = item["days"]
+        g.add_node(item["code"])
+        g.add_edges_from((r, item["code"]) for r in item.get("requires", ()))
+    finish: dict[str, int] = {}
+    for code in nx.topological_sort(g):
+        finish[code] = max((finish[p] for p in g.pred[code]), default=0) + days[code]
+    return max(finish.values(), default=0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -67,24 +87,28 @@ def main() -> None:
     calendar = WorkCalendar()
     start = date(2026, 1, 5)
     print(
-        f"{'items':>8} {'edges':>8} {'load s':>8} {'plan ms':>10} {'nx sort ms':>11} {'ratio':>6} {'makespan':>9}"
+        f"{'items':>8} {'edges':>8} {'plan ms':>10} {'nx sort ms':>11} {'ratio':>6}"
+        f" {'load ms':>9} {'load+plan ms':>13} {'bare ms':>9} {'ratio':>6} {'makespan':>9}"
     )
     for n in [int(s) for s in args.sizes.split(",")]:
         doc = random_catalogue_doc(n)
-        t0 = time.perf_counter()
+        repeats = 50 if n <= 1000 else (5 if n <= 10000 else 3)
+        parse_catalog(doc)  # warm the schema validator
+        t_load = timed(lambda d=doc: parse_catalog(d), repeats)
         catalogue = parse_catalog(doc)
-        load = time.perf_counter() - t0
         g = nx.DiGraph()
         g.add_nodes_from(catalogue.items)
         g.add_edges_from((r.code, i.code) for i in catalogue.items.values() for r in i.requires)
-        repeats = 50 if n <= 1000 else (5 if n <= 10000 else 3)
         plan(catalogue, Project(), calendar, start)  # warm the calendar and imports
         t_plan = timed(lambda c=catalogue: plan(c, Project(), calendar, start), repeats)
         t_sort = timed(lambda g=g: list(nx.topological_sort(g)), repeats)
+        t_bare = timed(lambda d=doc: bare_pass(d), repeats)
         p = plan(catalogue, Project(), calendar, start)
+        assert bare_pass(doc) == p.makespan
         print(
-            f"{n:>8} {g.number_of_edges():>8} {load:>8.2f} {t_plan * 1000:>10.2f} {t_sort * 1000:>11.2f} "
-            f"{t_plan / t_sort:>6.2f} {p.makespan:>9}"
+            f"{n:>8} {g.number_of_edges():>8} {t_plan * 1000:>10.2f} {t_sort * 1000:>11.2f}"
+            f" {t_plan / t_sort:>6.2f} {t_load * 1000:>9.2f} {(t_load + t_plan) * 1000:>13.2f}"
+            f" {t_bare * 1000:>9.2f} {(t_load + t_plan) / t_bare:>6.2f} {p.makespan:>9}"
         )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import codecs
+import gc
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -17,15 +19,14 @@ from api.cli.common import (
     resolve_db_url,
     session_scope,
 )
-from api.plan_table import render_plan
 from approvals.calendar import WorkCalendar, parse_arrangement
 from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.documents import read_document
-from approvals.exchange import to_bpmn, to_ics
 from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
-from approvals.service import loaded_arrangements
-from landplots.errors import PlotNotFound
+
+# The ORM (approvals.service), the plot registry, the exports and the table are imported where
+# they are used: a plan from files alone starts without SQLAlchemy.
 
 
 def load_catalogue_file(path: str | None) -> Catalogue:
@@ -34,21 +35,37 @@ def load_catalogue_file(path: str | None) -> Catalogue:
     return parse_catalog(read_document(path), str(path))
 
 
+def no_database(cli_ctx: CliContext, db_url: str | None) -> bool:
+    """True when no database is named and the default SQLite file does not exist, decided
+    without SQLAlchemy (its import is a good part of a small plan's time); any other URL is
+    left to :func:`database_exists`."""
+    if db_url is not None or "DATABASE_URL" in os.environ:
+        return False
+    url = cli_ctx.settings.database_url
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or any(c in url for c in "?%#"):
+        return False
+    path = url[len(prefix) :]
+    return bool(path) and path != ":memory:" and not Path(path).expanduser().exists()
+
+
 def build_calendar(cli_ctx: CliContext, db_url: str | None, files: tuple[str, ...]) -> WorkCalendar:
     """Built-in arrangements, then those loaded in the database (if there is one), then files."""
     arrangements = []
-    url = resolve_db_url(cli_ctx, db_url)
-    explicit = db_url is not None or "DATABASE_URL" in os.environ
-    if explicit or database_exists(url):
-        engine = open_engine(cli_ctx, db_url, migrate=False)
-        try:
-            from migrations.runner import current_revision
+    if not no_database(cli_ctx, db_url):
+        url = resolve_db_url(cli_ctx, db_url)
+        explicit = db_url is not None or "DATABASE_URL" in os.environ
+        if explicit or database_exists(url):
+            engine = open_engine(cli_ctx, db_url, migrate=False)
+            try:
+                from approvals.service import loaded_arrangements
+                from migrations.runner import current_revision
 
-            if current_revision(engine) is not None:
-                with session_scope(engine) as session:
-                    arrangements += loaded_arrangements(session)
-        finally:
-            engine.dispose()
+                if current_revision(engine) is not None:
+                    with session_scope(engine) as session:
+                        arrangements += loaded_arrangements(session)
+            finally:
+                engine.dispose()
     for f in files:
         arrangements.append(parse_arrangement(read_document(f), f))
     return WorkCalendar(arrangements)
@@ -67,6 +84,7 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
 
     from sqlalchemy import inspect
 
+    from landplots.errors import PlotNotFound
     from landplots.services.registry import assessments_for_plot
 
     url = resolve_db_url(cli_ctx, db_url)
@@ -98,9 +116,17 @@ def plot_assessments(cli_ctx: CliContext, db_url: str | None, project: Project) 
     return project
 
 
+def plan_json(p: Plan, lang: str) -> bytes:
+    """``json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline in UTF-8
+    (see :meth:`Plan.to_json`)."""
+    return p.to_json(lang)
+
+
 def write_plan(p: Plan, fmt: str, catalogue: Catalogue, lang: str) -> str:
     if fmt == "json":
-        return json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+        return plan_json(p, lang).decode()
+    from approvals.exchange import to_bpmn, to_ics
+
     if fmt == "bpmn":
         return to_bpmn(p, lang=lang)
     if fmt == "ics":
@@ -160,21 +186,48 @@ def plan_command(
     db_url: str | None,
 ) -> None:
     """根据事项清单为项目生成并联审批计划。Plan a project against a catalogue."""
-    catalogue = load_catalogue_file(catalog_path)
-    project = parse_project(read_document(project_path), project_path)
-    project = plot_assessments(cli_ctx, db_url, project)
-    calendar = build_calendar(cli_ctx, db_url, calendar_files)
-    p = plan(catalogue, project, calendar, start.date() if start else None)
-    if fmt == "table" and out_path is None:
-        render_plan(
-            p, cli_ctx.console, cli_ctx.lang, lambda c: catalogue.department_name(c, cli_ctx.lang)
-        )
-        return
-    text = write_plan(p, "json" if fmt == "table" else fmt, catalogue, cli_ctx.lang)
-    if out_path:
-        Path(out_path).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    # One run builds millions of objects and frees them at exit: the cyclic collector would
+    # only rescan them (a third of the time of a 100,000-item plan), so it waits until the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        catalogue = load_catalogue_file(catalog_path)
+        project = parse_project(read_document(project_path), project_path)
+        project = plot_assessments(cli_ctx, db_url, project)
+        calendar = build_calendar(cli_ctx, db_url, calendar_files)
+        p = plan(catalogue, project, calendar, start.date() if start else None)
+        if fmt == "table" and out_path is None:
+            from api.plan_table import render_plan
+
+            render_plan(
+                p,
+                cli_ctx.console,
+                cli_ctx.lang,
+                lambda c: catalogue.department_name(c, cli_ctx.lang),
+            )
+            return
+        if fmt in ("json", "table"):
+            # UTF-8 bytes straight to the file or stdout: JSON escapes every control character,
+            # so click.echo's ANSI stripping (a regex over the whole text) would change nothing
+            data = plan_json(p, cli_ctx.lang)
+            if out_path:
+                Path(out_path).write_bytes(data)
+            elif codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8":
+                sys.stdout.flush()  # anything already written as text comes first
+                stdout = click.get_binary_stream("stdout")
+                stdout.write(data)
+                stdout.flush()
+            else:  # a console in another encoding: let click encode the text for it
+                click.echo(data.decode(), nl=False)
+            return
+        text = write_plan(p, fmt, catalogue, cli_ctx.lang)
+        if out_path:
+            Path(out_path).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 COMMANDS = [plan_command]

@@ -1,0 +1,188 @@
+"""The fast paths of loading and planning give exactly what the plain ones give (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from approvals import catalog as C
+from approvals.calendar import WorkCalendar
+from approvals.documents import _fast_json, parse_document
+from approvals.planning import plan
+from approvals.project import parse_project
+from approvals.schedule import cpm_in_order, cpm_indexed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_rust_patterns_judge_codes_as_python_re_does():
+    rust = C._rust_validator()
+    assert rust is not None
+    code_schema = {"type": "string", "pattern": r"^\S+$"}
+    import jsonschema_rs
+
+    fast = jsonschema_rs.validator_for(C._with_rust_patterns(code_schema))
+    chars = [chr(c) for c in range(0x3100)] + ["\ufeff", "\U0001f600", "\u2028", "\u3000"]
+    for ch in chars:
+        if 0xD800 <= ord(ch) < 0xE000:
+            continue
+        for text in (f"A{ch}B", f"AB{ch}", ch):
+            assert fast.is_valid(text) == bool(re.search(r"^\S+$", text)), repr(text)
+    key = jsonschema_rs.validator_for(
+        C._with_rust_patterns({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"})
+    )
+    for text in ("a", "a\n", "a\n\n", "1a", "_a1", "a b", "\na", "a\r"):
+        assert key.is_valid(text) == bool(re.search(r"^[A-Za-z_][A-Za-z0-9_]*$", text))
+
+
+def _doc(**item):
+    base = {"code": "A", "name": "甲", "department": "D", "stage": 1, "days": 3, "requires": []}
+    return {"items": [{**base, **item}, {**base, "code": "B", "requires": ["A"]}]}
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        _doc(),
+        _doc(code="A\n"),
+        _doc(code="A\x1c"),
+        _doc(code="A\u0085"),
+        _doc(code="A\ufeff"),
+        _doc(days=3.0),
+        _doc(days=3.5),
+        _doc(days=True),
+        _doc(stage=5),
+        _doc(requires=[{"code": "B", "lead": 1}]),
+        _doc(requires=[{"code": "B", "lead": -1}]),
+        _doc(applies_if={"attr": "x", "eq": date(2026, 1, 1)}),
+        _doc(name=""),
+        {"items": [{"code": "A"}]},
+        {"items": "A"},
+    ],
+)
+def test_fast_schema_check_agrees_with_jsonschema(doc):
+    full = list(C._full_validator().iter_errors(doc))
+    assert (C.schema_problems(doc) == []) == (not full)
+
+
+def test_cpm_in_order_gives_the_figures_of_kahn():
+    rng = random.Random(16)
+    for _ in range(500):
+        n = rng.randint(0, 30)
+        durations = [rng.randint(0, 6) for _ in range(n)]
+        preds, leads = [], {}
+        succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for v in range(n):
+            ps = rng.sample(range(v), min(v, rng.randint(0, 4)))
+            pairs = [(p, min(durations[p], rng.choice([0, 0, 1, 3]))) for p in ps]
+            preds.append(ps)
+            if any(lead for _, lead in pairs):
+                leads[v] = pairs
+            for p, lead in pairs:
+                succs[p].append((v, lead))
+        a, b = cpm_indexed(durations, succs), cpm_in_order(durations, preds, leads)
+        assert b is not None
+        for field in ("batch", "es", "ef", "ls", "lf", "makespan", "critical_path"):
+            assert getattr(a, field) == getattr(b, field)
+        assert sorted(b.order) == list(range(n))
+    assert cpm_in_order([1, 1], [[1], []], {}) is None  # not in topological order
+
+
+def test_plan_json_is_the_stdlib_text():
+    from api.cli.plan import plan_json
+
+    sample = json.loads((ROOT / "approvals/data/sample_project.json").read_text("utf-8"))
+    sample.pop("plot")
+    p = plan(C.default_catalogue(), parse_project(sample), WorkCalendar(), date(2026, 9, 28))
+    for lang in ("zh", "en"):
+        expected = json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+        assert plan_json(p, lang) == expected.encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1,
+        3.0,
+        0.5,
+        -0.0,
+        1e14,
+        1e15,
+        1e16,
+        1e-5,
+        2**70,
+        float("nan"),
+        float("inf"),
+        "x",
+        None,
+        [1e-7, "a"],
+        {"k": 1e300},
+        date(2024, 1, 1),
+        datetime(2024, 1, 1, 3),
+    ],
+)
+def test_catalogue_hash_is_the_same_with_msgspec(value):
+    doc = _doc(applies_if={"attr": "x", "in": [value, 1]})
+    doc["catalog"] = {"code": "c", "version": value if isinstance(value, int | float) else 1}
+    plain = C._msgspec_writes_as_json(doc)
+    assert C._canonical_sha256(doc, plain) == C._canonical_sha256(doc)
+    if isinstance(value, float) and not 1e-4 <= abs(value) < 1e15 and value != 0:
+        assert not plain
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        "[NaN]",
+        "[1E400]",
+        '["\\ud800"]',
+        '["a\tb"]',
+        "[1] x",
+        "[18446744073709551616]",
+        "[0.1e1]",
+        '["\\u00e9"]',
+        "[01]",
+        "[" * 3000 + "]" * 3000,
+    ],
+)
+def test_json_documents_read_as_the_stdlib_reads_them(text):
+    try:
+        expected = repr(json.loads(text))
+    except (ValueError, RecursionError):
+        expected = None
+    try:
+        got = repr(_fast_json(text))
+    except Exception:
+        got = None
+    assert got is None or got == expected
+    if expected is not None:
+        assert repr(parse_document(text, "x.json")) == expected
+
+
+def test_plan_from_files_imports_neither_the_orm_nor_networkx(tmp_path: Path):
+    (tmp_path / "c.json").write_text(json.dumps(_doc()), "utf-8")
+    (tmp_path / "p.json").write_text("{}", "utf-8")
+    script = (
+        "import sys\n"
+        "from api.cli import main\n"
+        "try:\n"
+        "    main(['plan', '--project', 'p.json', '--catalog', 'c.json', '--format', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'networkx', 'litestar', 'jsonschema')"
+        " if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert json.loads(r.stdout)["makespan_workdays"] == 6
+    assert r.stderr.strip().splitlines()[-1] == "[]"
