@@ -129,6 +129,7 @@ STEP_STATUS = {
     "in_progress": ("办理中", "in progress"),
     "done": ("已办结", "done"),
     "rejected": ("不予许可", "rejected"),
+    "refused": ("不予受理", "refused at intake"),
 }
 MATERIAL_STATE = {
     "certificate": ("证照共享", "certificate"),
@@ -139,6 +140,7 @@ PROJECT_STATUS = {
     "in_review": ("审批中", "in review"),
     "completed": ("已办结", "completed"),
     "rejected": ("不予许可", "rejected"),
+    "refused": ("不予受理", "refused at intake"),
 }
 
 

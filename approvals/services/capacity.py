@@ -159,7 +159,7 @@ def _recompute_or_mark_stale(
             .select_from(TaskRow)
             .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
             .where(
-                ProjectRow.status == "in_review", TaskRow.status.notin_(("approved", "rejected"))
+                ProjectRow.status == "in_review", TaskRow.status.notin_(wf.CLOSED_STATUSES)
             )
         )
         or 0
@@ -271,7 +271,7 @@ def open_tasks(
     tasks: list[OpenTask] = []
     ids: dict[str, int] = {}
     for task, step in rows:
-        if task.status in {"approved", "rejected"}:
+        if task.status in wf.CLOSED_STATUSES:
             continue
         key = f"t{task.id}"
         ids[key] = task.id

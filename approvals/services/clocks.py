@@ -14,7 +14,7 @@ from access.policy import Action, Scope
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import AccessDenied
-from approvals.orm import EscalationRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import CorrectionRow, EscalationRow, ProjectRow, StepRow, TaskRow
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
 from storage.audit import record
@@ -47,6 +47,28 @@ def _worklist_sort_key(r: dict[str, Any]) -> tuple[Any, ...]:
         r["due_on"] or "9999-12-31",
         r["id"],
     )
+
+
+def intake_due(session: Session, task: TaskRow, calendar: WorkCalendar) -> date | None:
+    """The task's 受理时限: :data:`~approvals.workflow.INTAKE_DAYS` working days from it becoming
+    ready or from the last supply of materials asked for at intake (``None`` once decided)."""
+    if task.status != "ready":
+        return None
+    supplied = session.scalar(
+        select(CorrectionRow.resolved_on)
+        .where(CorrectionRow.task_id == task.id, CorrectionRow.stage == "intake")
+        .order_by(CorrectionRow.id.desc())
+        .limit(1)
+    )
+    return wf.intake_due(task_clock(task), calendar, supplied)
+
+
+def intake_info(
+    session: Session, task: TaskRow, today: date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """The 受理时限 of a task at intake, and whether it has passed."""
+    due = intake_due(session, task, calendar)
+    return {"intake_due_on": iso(due), "intake_overdue": bool(due and today > due)}
 
 
 def worklist(
@@ -83,6 +105,7 @@ def worklist(
                 "critical": step.critical,
                 "slack": step.slack,
                 "overdue_workdays": -left if left is not None and left < 0 else 0,
+                **intake_info(session, task, today, calendar),
             }
         )
     rows.sort(key=_worklist_sort_key)
