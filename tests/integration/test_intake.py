@@ -8,12 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from approvals.errors import ProjectError
+from approvals.errors import NotFoundError, ProjectError
 from approvals.orm import CorrectionRow
 from approvals.services import clocks, materials, review
 from approvals.workflow import MaterialsMissing, WorkflowError
 from storage.audit import AuditRow
-from tests.integration.test_workflow import MON, file, task_of, upload, world  # noqa: F401
+from tests.integration.test_workflow import MON, file, task_of, upload
+from tests.integration.test_workflow import world as world  # the fixture
 
 TUE, WED, THU, FRI = (date(2026, 3, d) for d in (3, 4, 5, 6))
 
@@ -97,7 +98,7 @@ def test_refusal_at_intake_is_not_a_rejection_after_review(session, world):
     with pytest.raises(WorkflowError):  # reasons are required
         review.refuse_task(session, fgw, a.id, MON, world["cal"], reasons=" ")
     session.rollback()
-    with pytest.raises(Exception):  # another department may not decide
+    with pytest.raises(NotFoundError):  # another department does not even see it may not decide
         review.refuse_task(session, world["rev"]("zrzy"), a.id, MON, world["cal"], reasons="x")
     session.rollback()
     review.request_intake_corrections(session, fgw, a.id, MON, world["cal"], materials=["M-form"])
