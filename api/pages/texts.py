@@ -68,7 +68,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refuse": ("不予受理", "Refuse to accept"),
     "intake_due": ("受理时限", "Intake time limit"),
     "intake_overdue": ("受理超期", "intake overdue"),
-    "decisions_against": ("不予受理 / 不予许可决定", "Refusals"),
     "special": ("启动特别程序", "Start a special procedure"),
     "end_special": ("结束特别程序", "End the special procedure"),
     "reasons": ("理由", "Reasons"),
