@@ -360,21 +360,8 @@ def signature_submit(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     user = pages.require_user(request, *roles_for(Action.COMMITMENT_SIGN))
-    c = queries_service.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
+    queries_service.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
     url = f"/commitments/{commitment_id}"
-    misses = [i for i in indicator_rows(queries_service.document_of(c), "zh") if i["misses"]]
-    if misses and data.get("acknowledge") != "1":
-        lang = pages.page_lang(request)
-        return pages.back(
-            url,
-            err=(
-                "the planned figures miss the plot's indicators: confirm that you commit to them anyway"
-                if lang == "en"
-                else "项目计划值未达到标准地控制指标（"
-                + "、".join(i["name"] for i in misses)
-                + "）：请先确认知悉后再签署"
-            ),
-        )
     return pages.run_form_action(
         request,
         session,

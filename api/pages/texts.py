@@ -65,6 +65,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "一次性告知补正（受理前，列明所缺材料）",
         "Ask once for the missing materials (before acceptance)",
     ),
+    "intake_materials": ("所缺材料（一次列明）", "The missing materials, named at once"),
+    "send_intake_notice": ("发出补正告知", "Send the notice"),
     "refuse": ("不予受理", "Refuse to accept"),
     "intake_due": ("受理时限", "Intake time limit"),
     "intake_overdue": ("受理超期", "intake overdue"),

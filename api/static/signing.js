@@ -83,6 +83,12 @@
   if (signButton) {
     signButton.addEventListener("click", async () => {
       const status = $("signstatus");
+      const ack = $("ack"); // present when the planned figures miss the plot's indicators
+      if (ack && !ack.checked) {
+        say(status, T("计划值未达到控制指标：请先勾选确认，再签名", "The planned figures miss the indicators: confirm first, then sign"), true);
+        ack.focus();
+        return;
+      }
       const file = $("privfile").files[0];
       if (!file) {
         say(status, T("请先选择私钥文件", "Choose your private key file first"), true);

@@ -74,17 +74,16 @@ def test_enterprise_signs_its_commitment_in_the_browser(live, browser: Browser, 
     expect(page.locator(".flash.ok")).to_contain_text("公钥已登记")
     expect(page.locator("code.fingerprint")).to_have_text(fingerprint)
 
-    # 2. signed in the browser; without confirming the warning the form does not go
+    # 2. signed in the browser, once the warning is confirmed
     page.get_by_label(re.compile("本企业私钥文件")).set_input_files(str(key_file))
+    page.get_by_role("button", name="在浏览器中签名").click()
+    expect(page.locator("#signstatus")).to_contain_text("请先勾选确认")
+    assert not page.get_by_label("签名（base64）").input_value()
+    page.get_by_label(re.compile("我已知悉计划值未达标")).check()
     page.get_by_role("button", name="在浏览器中签名").click()
     expect(page.locator("#signstatus")).to_contain_text("已在浏览器中签名")
     expect(page.get_by_label("已登记公钥指纹")).to_have_value(fingerprint)
     assert page.get_by_label("签名（base64）").input_value()
-    before = page.url
-    page.get_by_role("button", name="提交签名").click()  # blocked: the warning is not confirmed
-    assert page.locator("#ack").evaluate("e => e.validity.valueMissing")
-    assert page.url == before
-    page.get_by_label(re.compile("我已知悉计划值未达标")).check()
     page.get_by_role("button", name="提交签名").click()
     expect(page.locator(".flash.ok")).to_contain_text("签名已核验并记入台账")
     signed = live.client("enterprise1").get(f"/api/commitments/{c['id']}").json()
@@ -119,6 +118,7 @@ def test_intake_notice_supply_accept_and_refusal(live, browser: Browser, tmp_pat
     expect(reviewer.locator(".flash.ok")).to_contain_text("已一次性告知补正")
     expect(reviewer.locator("main")).to_contain_text("补正中")
     expect(reviewer.locator("form[action$='/intake-corrections']")).to_have_count(0)  # once
+    expect(reviewer.get_by_role("button", name="受理", exact=True)).to_have_count(0)
 
     ent = browser.new_page()
     login(ent, base, "enterprise1")
@@ -145,8 +145,9 @@ def test_intake_notice_supply_accept_and_refusal(live, browser: Browser, tmp_pat
     # 不予受理 on the other project, with a reason the enterprise reads
     reviewer.goto(f"{base}/reviewer")
     reviewer.get_by_role("row", name=re.compile("不予受理项目")).get_by_role("link").click()
+    reviewer.locator("details.refuse > summary").click()  # a refusal is one step further
     reviewer.get_by_label(re.compile("不予受理 · 理由")).fill("申请事项不属于本机关职权范围")
-    reviewer.get_by_role("button", name="不予受理").click()
+    reviewer.get_by_role("button", name="不予受理", exact=True).click()
     expect(reviewer.locator(".flash.ok")).to_contain_text("已作出不予受理决定")
     ent.goto(f"{base}/projects/{refused['id']}")
     refusal = ent.locator("#refusal-h").locator("..")
