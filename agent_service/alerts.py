@@ -114,7 +114,7 @@ class StepSlack(NamedTuple):
 def slack_used_up(step: StepSlack) -> bool:
     """Not done, slack ≤ 0 and slipped past the baseline end."""
     return (
-        step.status not in {"done", "rejected"}
+        step.status not in {"done", "rejected", "refused"}
         and step.slack is not None
         and step.slack <= 0
         and step.forecast_ef is not None

@@ -50,6 +50,7 @@ STEP_STATUS = {
     "in_progress": "in_progress",
     "done": "done",
     "rejected": "blocked",
+    "refused": "blocked",  # 不予受理
 }
 
 

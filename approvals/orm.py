@@ -288,6 +288,8 @@ class CorrectionRow(Base):
     reasons: Mapped[str] = mapped_column(Text)
     material_codes: Mapped[list[str]] = mapped_column(JSONDoc)
     resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: ``review`` (补正 during review) or ``intake`` (一次性告知补正 before acceptance)
+    stage: Mapped[str] = mapped_column(String(10), default="review", server_default="review")
 
 
 class EscalationRow(Base):

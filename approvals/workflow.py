@@ -11,7 +11,14 @@ Task states::
                                         │                 ▼  │
                                         │          corrections (补正, clock stopped)
                                         │          special     (特别程序, clock stopped)
-                                        └──reject──▶ rejected
+                                        ├──reject──▶ rejected
+                                        ├──refuse──▶ refused (不予受理)
+                                        └──intake corrections──▶ corrections ──supply──▶ ready
+
+受理前一次性告知补正: a ready task whose application lacks materials is sent back once, naming
+every missing material; the intake clock (受理时限, :data:`INTAKE_DAYS` working days from the task
+becoming ready or from the last supply) stops until the enterprise supplies them.  不予受理
+(refused: the application is not taken in) differs from 不予许可 (rejected: refused after review).
 
 Clock (in working days, as the plan counts them): a task accepted on working day ``a`` with a
 committed limit of ``d`` days is due at the end of working day ``a + d − 1``, pushed back by every
@@ -38,7 +45,7 @@ from approvals.errors import ApprovalsError
 from i18n import Conflict, Invalid
 
 TaskStatus = Literal[
-    "waiting", "ready", "in_review", "corrections", "special", "approved", "rejected"
+    "waiting", "ready", "in_review", "corrections", "special", "approved", "rejected", "refused"
 ]
 OPEN_STATUSES: frozenset[str] = frozenset({"ready", "in_review", "corrections", "special"})
 CLOCK_STOPPED: frozenset[str] = frozenset({"corrections", "special"})
@@ -57,7 +64,12 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
     "special": ("特别程序（计时暂停）", "special procedure (clock stopped)"),
     "approved": ("已办结", "approved"),
     "rejected": ("不予许可", "rejected"),
+    "refused": ("不予受理", "refused at intake"),
 }
+CLOSED_STATUSES: frozenset[str] = frozenset({"approved", "rejected", "refused"})
+#: 受理时限: working days to accept or refuse an application (or ask once for its missing
+#: materials), counted from the day after it became ready or was last supplied.
+INTAKE_DAYS = 2
 ClockState = Literal["normal", "warning", "overdue", "stopped", "done", "idle"]
 WARNING_DAYS = 2
 
@@ -158,6 +170,33 @@ def accept(
     )
 
 
+def request_intake_corrections(clock: TaskClock, on: date) -> TaskClock:
+    """一次性告知补正 before acceptance: the intake clock stops until the materials are supplied."""
+    _require(clock, {"ready"}, ("一次性告知补正", "ask for missing materials at intake"))
+    return replace(clock, status="corrections", stopped_since=on)
+
+
+def refuse(clock: TaskClock, on: date, reasons: str) -> TaskClock:
+    """不予受理: the application is not taken in — with reasons, before acceptance."""
+    at_intake = clock.status == "ready" or (
+        clock.status == "corrections" and clock.accepted_on is None
+    )
+    if not at_intake:
+        _require(clock, (), ("作出不予受理决定", "refuse the application"))
+    if not reasons.strip():
+        raise WorkflowError("不予受理必须说明理由", "a refusal must give its reasons")
+    return replace(clock, status="refused", stopped_since=None, decided_on=on)
+
+
+def intake_due(clock: TaskClock, calendar: WorkCalendar, since: date | None = None) -> date | None:
+    """The last day to decide on intake (受理时限): :data:`INTAKE_DAYS` working days after the
+    task became ready, or after ``since`` (the last supply of materials asked for at intake)."""
+    if clock.status != "ready" or clock.ready_on is None:
+        return None
+    start = max(clock.ready_on, since) if since else clock.ready_on
+    return calendar.sequence(start).date_of(INTAKE_DAYS)
+
+
 def stop_clock(clock: TaskClock, on: date, reason: Literal["corrections", "special"]) -> TaskClock:
     """补正 or a special procedure: the clock stops until :func:`resume`."""
     _require(clock, {"in_review"}, ("暂停计时", "stop the clock"))
@@ -168,6 +207,8 @@ def resume(clock: TaskClock, on: date, calendar: WorkCalendar) -> TaskClock:
     """The enterprise resubmitted (补正) or the special procedure ended: the clock runs again and
     the due date moves by the working days it was stopped."""
     _require(clock, CLOCK_STOPPED, ("恢复计时", "resume the clock"))
+    if clock.accepted_on is None:  # materials supplied at intake: back to intake
+        return replace(clock, status="ready", stopped_since=None)
     assert (
         clock.stopped_since is not None
         and clock.due_on is not None
@@ -230,7 +271,7 @@ def clock_state(
     clock: TaskClock, today: date, calendar: WorkCalendar, slack: int | None = None
 ) -> ClockState:
     """normal / warning / overdue for a running clock; stopped, done or idle otherwise."""
-    if clock.status in {"approved", "rejected"}:
+    if clock.status in CLOSED_STATUSES:
         return "done"
     if clock.status in CLOCK_STOPPED:
         return "stopped"

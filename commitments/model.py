@@ -101,6 +101,15 @@ class IndicatorTerm:
             return f"≥ {_num(self.lower)}{unit}"
         return f"≤ {_num(self.upper)}{unit}"
 
+    def planned_misses(self) -> bool:
+        """Whether the project's planned figure already falls outside the bounds (before any
+        tolerance: the enterprise is warned before it signs)."""
+        if self.planned is None:
+            return False
+        return (self.lower is not None and self.planned < self.lower) or (
+            self.upper is not None and self.planned > self.upper
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,

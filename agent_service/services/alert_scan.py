@@ -174,7 +174,7 @@ def _deferral_alerts(
         .where(
             _D.supplied_on.is_(None),
             _D.due_on <= bound,
-            _T.status != "rejected",
+            _T.status.notin_(("rejected", "refused")),
             _P.status.in_(ACTIVE),
         )
     )

@@ -32,11 +32,13 @@ from approvals.orm import ProjectRow
 from approvals.service import work_calendar
 from commitments.errors import CommitmentNotFound, InspectionError
 from commitments.evaluation import DERIVATIONS, FIGURES
-from commitments.orm import CheckpointRow, CommitmentRow
+from commitments.model import IndicatorTerm
+from commitments.orm import CheckpointRow, CommitmentRow, SigningKeyRow
 from commitments.services import documents as documents_service
 from commitments.services import drafting as drafting_service
 from commitments.services import grading as grading_service
 from commitments.services import inspections as inspections_service
+from commitments.services import keys as keys_service
 from commitments.services import ledger_store as ledger_store_service
 from commitments.services import monitoring as monitoring_service
 from commitments.services import publication as publication_service
@@ -145,6 +147,38 @@ def report_download(
     )
 
 
+def indicator_rows(document: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The plot's indicators as committed (bounds with units) beside the project's planned
+    figures, each marked when the plan already misses it."""
+    rows = []
+    for t in document.get("indicators", []):
+        term = IndicatorTerm.from_dict(t)
+        rows.append(
+            {
+                "key": term.key,
+                "name": (term.name_en or term.name) if lang == "en" else term.name,
+                "bound": term.describe(),
+                "unit": term.unit,
+                "planned": term.planned,
+                "misses": term.planned_misses(),
+            }
+        )
+    return rows
+
+
+def enterprise_keys(session: Session, enterprise_id: int) -> list[SigningKeyRow]:
+    """The enterprise's registered public keys (newest first)."""
+    return list(
+        session.scalars(
+            select(SigningKeyRow)
+            .where(
+                SigningKeyRow.owner == "enterprise", SigningKeyRow.enterprise_id == enterprise_id
+            )
+            .order_by(SigningKeyRow.created_at.desc())
+        )
+    )
+
+
 @get("/commitments/{commitment_id:int}", include_in_schema=False, sync_to_thread=True)
 def commitment_page(
     commitment_id: FromPath[int],
@@ -156,6 +190,7 @@ def commitment_page(
     lang = pages.page_lang(request)
     c = queries_service.get_commitment(session, actor_of(user), commitment_id)
     detail = queries_service.commitment_detail(session, c, lang)
+    indicators = indicator_rows(detail["document"], lang)
     forms = []
     if can(actor_of(user), Action.INSPECTION_RECORD):
         for cp in detail["checkpoints"]:
@@ -183,6 +218,10 @@ def commitment_page(
             forms=forms,
             grouped=grouped,
             can_accept=can(actor_of(user), Action.COMMITMENT_COUNTERSIGN),
+            indicators=indicators,
+            misses=[i for i in indicators if i["misses"]],
+            keys=enterprise_keys(session, c.enterprise_id),
+            can_sign=can(actor_of(user), Action.COMMITMENT_SIGN, c) and c.status == "draft",
         ),
     )
 
@@ -322,10 +361,11 @@ def signature_submit(
 ) -> Redirect:
     user = pages.require_user(request, *roles_for(Action.COMMITMENT_SIGN))
     queries_service.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
+    url = f"/commitments/{commitment_id}"
     return pages.run_form_action(
         request,
         session,
-        f"/commitments/{commitment_id}",
+        url,
         lambda: signatures_service.submit_signature(
             session,
             actor_of(user),
@@ -334,6 +374,31 @@ def signature_submit(
             data.get("signature", "").strip(),
         ),
         ("签名已核验并记入台账", "signature verified and entered in the ledger"),
+    )
+
+
+@post("/commitments/{commitment_id:int}/keys", include_in_schema=False, sync_to_thread=True)
+def key_register_submit(
+    commitment_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    """Register the public half of a key made in the browser (or elsewhere); the private key
+    never reaches the server."""
+    user = pages.require_user(request, *roles_for(Action.COMMITMENT_SIGN))
+    queries_service.get_commitment(session, actor_of(user), commitment_id)  # not visible: 404
+    return pages.run_form_action(
+        request,
+        session,
+        f"/commitments/{commitment_id}",
+        lambda: keys_service.register_enterprise_key(
+            session,
+            actor_of(user),
+            data.get("public_key", "").strip(),
+            label=data.get("label", "").strip(),
+        ),
+        ("公钥已登记", "public key registered"),
     )
 
 
@@ -365,6 +430,7 @@ ROUTES = [
     draft_page,
     draft_submit,
     signature_submit,
+    key_register_submit,
     canonical_download,
 ]
 

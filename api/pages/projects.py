@@ -132,6 +132,7 @@ def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[s
             "requested_on": c.requested_on.isoformat(),
             "reasons": c.reasons,
             "materials": c.material_codes,
+            "stage": c.stage,
         }
         for s in p.steps
         for t in s.tasks
@@ -141,6 +142,25 @@ def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[s
                 CorrectionRow.task_id == t.id, CorrectionRow.resolved_on.is_(None)
             )
         )
+    ]
+
+
+def _decisions_against(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
+    """The refusals on the project: 不予受理 (at intake) and 不予许可 (after review), with reasons."""
+    names = department_names(session)
+    return [
+        {
+            "step_code": s.code,
+            "step_name": s.name,
+            "department": department_name(names, t.department, lang),
+            "status": t.status,
+            "status_name": texts.named(texts.STEP_STATUS, t.status, lang),
+            "decided_on": t.decided_on.isoformat() if t.decided_on else "",
+            "reasons": t.note,
+        }
+        for s in p.steps
+        for t in s.tasks
+        if t.status in {"refused", "rejected"}
     ]
 
 
@@ -186,6 +206,7 @@ def project_page(
             gantt=gantt,
             materials=materials,
             corrections=corrections,
+            refusals=_decisions_against(session, p, lang),
             certificates=[
                 {"name": c.name, "number": c.number, "issued_on": c.issued_on.isoformat()}
                 for c in certificates

@@ -1,5 +1,5 @@
 """The reviewers' pages: a department's worklist, a task with its materials, and the decisions
-(受理, 准予, 不予, 补正, 特别程序)."""
+(受理, 受理前一次性告知补正, 不予受理, 准予, 不予许可, 补正, 特别程序)."""
 
 from __future__ import annotations
 
@@ -85,12 +85,18 @@ def task_page(
             task=out,
             special_kinds=kinds,
             can_act=can(actor_of(user), Action.TASK_DECIDE, task),
+            intake_notice_given=any(c["stage"] == "intake" for c in out["corrections"]),
         ),
     )
 
 
 _DECISIONS = {
     "accept": (review.accept_task, ("已受理", "accepted")),
+    "intake-corrections": (
+        review.request_intake_corrections,
+        ("已一次性告知补正，受理时限暂停", "missing materials asked for; intake clock stopped"),
+    ),
+    "refuse": (review.refuse_task, ("已作出不予受理决定", "refused at intake")),
     "approve": (review.approve_task, ("已办结，证照已核发", "approved")),
     "reject": (review.reject_task, ("已作出不予许可决定", "rejected")),
     "corrections": (
@@ -138,9 +144,9 @@ def _decide_page(
     kwargs: dict[str, Any] = {"version": version}
     if action == "approve":
         kwargs["note"] = str(data.get("note") or "")
-    if action in {"reject", "corrections"}:
+    if action in {"reject", "corrections", "refuse", "intake-corrections"}:
         kwargs["reasons"] = str(data.get("reasons") or "")
-    if action == "corrections":
+    if action in {"corrections", "intake-corrections"}:
         kwargs["materials"] = [str(m) for m in (data.get("materials") or [])]
     if action == "special":
         kwargs["kind"] = str(data.get("kind") or "")

@@ -60,6 +60,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "approve": ("准予许可", "Approve"),
     "reject": ("不予许可", "Reject"),
     "ask_corrections": ("一次性告知补正", "Ask for corrections"),
+    "intake_notice": ("受理前一次性告知补正", "Missing materials asked for at intake"),
+    "ask_intake_corrections": (
+        "一次性告知补正（受理前，列明所缺材料）",
+        "Ask once for the missing materials (before acceptance)",
+    ),
+    "intake_materials": ("所缺材料（一次列明）", "The missing materials, named at once"),
+    "send_intake_notice": ("发出补正告知", "Send the notice"),
+    "refuse": ("不予受理", "Refuse to accept"),
+    "intake_due": ("受理时限", "Intake time limit"),
+    "intake_overdue": ("受理超期", "intake overdue"),
     "special": ("启动特别程序", "Start a special procedure"),
     "end_special": ("结束特别程序", "End the special procedure"),
     "reasons": ("理由", "Reasons"),
@@ -129,6 +139,7 @@ STEP_STATUS = {
     "in_progress": ("办理中", "in progress"),
     "done": ("已办结", "done"),
     "rejected": ("不予许可", "rejected"),
+    "refused": ("不予受理", "refused at intake"),
 }
 MATERIAL_STATE = {
     "certificate": ("证照共享", "certificate"),
@@ -139,6 +150,7 @@ PROJECT_STATUS = {
     "in_review": ("审批中", "in review"),
     "completed": ("已办结", "completed"),
     "rejected": ("不予许可", "rejected"),
+    "refused": ("不予受理", "refused at intake"),
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.clock import Clock
 from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
-from approvals.services import progress, queries
+from approvals.services import clocks, progress, queries
 
 
 def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
@@ -34,6 +34,7 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
         "critical": step.critical,
         "slack": step.slack,
         "materials": queries.material_status(session, project, step),
+        **clocks.intake_info(session, task, clock.today(), calendar),
         "corrections": [
             {
                 "id": c.id,
@@ -41,6 +42,7 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
                 "reasons": c.reasons,
                 "materials": c.material_codes,
                 "resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
+                "stage": c.stage,
             }
             for c in corrections
         ],

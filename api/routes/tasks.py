@@ -1,4 +1,5 @@
-"""Department reviewers' tasks: the worklist and the decisions (受理, 准予, 不予, 补正, 特别程序)."""
+"""Department reviewers' tasks: the worklist and the decisions (受理, 受理前一次性告知补正, 不予受理,
+准予, 不予许可, 补正, 特别程序)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,17 @@ class RejectIn(VersionIn, forbid_unknown_fields=True):
 class CorrectionsIn(VersionIn, forbid_unknown_fields=True):
     reasons: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)] = ""
     materials: list[str] = msgspec.field(default_factory=list)
+
+
+class IntakeCorrectionsIn(VersionIn, kw_only=True, forbid_unknown_fields=True):
+    """The missing materials, named all at once; ``reasons`` defaults to a notice naming them."""
+
+    materials: Annotated[list[str], msgspec.Meta(min_length=1, max_length=100)]
+    reasons: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class RefuseIn(VersionIn, kw_only=True, forbid_unknown_fields=True):
+    reasons: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
 class SpecialIn(VersionIn, forbid_unknown_fields=True):
@@ -212,6 +224,57 @@ def corrections(
 
 
 @post(
+    "/api/tasks/{task_id:int}/intake-corrections",
+    operation_id="requestIntakeCorrections",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[allowed(Action.TASK_DECIDE)],
+    responses=problems(*WRITE),
+    summary="受理前一次性告知补正 Ask once, before acceptance, for the missing materials",
+)
+def intake_corrections(
+    task_id: IdPath,
+    data: JSONBody[IntakeCorrectionsIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[TaskOut]:
+    """The intake time limit (受理时限) stops until the enterprise supplies every material named
+    (upload, then answer the 补正); the task then returns to intake.  Once per task."""
+    return _decide(
+        request,
+        session,
+        clock,
+        data,
+        review.request_intake_corrections,
+        materials=data.materials,
+        reasons=data.reasons,
+    )
+
+
+@post(
+    "/api/tasks/{task_id:int}/refuse",
+    operation_id="refuseTask",
+    tags=["tasks"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[allowed(Action.TASK_DECIDE)],
+    responses=problems(*WRITE),
+    summary="不予受理 Refuse to accept the application, with reasons",
+)
+def refuse(
+    task_id: IdPath,
+    data: JSONBody[RefuseIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Response[TaskOut]:
+    """Before acceptance only; unlike 不予许可 (reject) the permit is not reviewed at all."""
+    return _decide(request, session, clock, data, review.refuse_task, reasons=data.reasons)
+
+
+@post(
     "/api/tasks/{task_id:int}/special-procedures",
     operation_id="startSpecialProcedure",
     tags=["tasks"],
@@ -261,4 +324,15 @@ def special_end(
     return _decide(request, session, clock, data, review.end_special_procedure)
 
 
-ROUTES = [list_tasks, get_task, accept, approve, reject, corrections, special_start, special_end]
+ROUTES = [
+    list_tasks,
+    get_task,
+    accept,
+    intake_corrections,
+    refuse,
+    approve,
+    reject,
+    corrections,
+    special_start,
+    special_end,
+]

@@ -42,6 +42,8 @@ class WorklistTask(TaskSummary):
     critical: bool
     slack: int | None
     overdue_workdays: int
+    intake_due_on: str | None
+    intake_overdue: bool
 
 
 class WorklistOut(Out):
@@ -80,6 +82,7 @@ class Correction(Out):
     reasons: str
     materials: list[str]
     resolved_on: str | None
+    stage: str  # review | intake (一次性告知补正 before acceptance)
 
 
 class TaskOut(TaskSummary):
@@ -95,3 +98,5 @@ class TaskOut(TaskSummary):
     slack: int | None
     materials: list[MaterialState]
     corrections: list[Correction]
+    intake_due_on: str | None  # 受理时限
+    intake_overdue: bool

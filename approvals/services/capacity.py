@@ -162,7 +162,7 @@ def _recompute_or_mark_stale(
             .select_from(TaskRow)
             .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
             .where(
-                ProjectRow.status == "in_review", TaskRow.status.notin_(("approved", "rejected"))
+                ProjectRow.status == "in_review", TaskRow.status.notin_(wf.CLOSED_STATUSES)
             )
         )
         or 0
@@ -288,7 +288,7 @@ def open_tasks(
     tasks: list[OpenTask] = []
     ids: dict[str, int] = {}
     for r in rows:
-        if r.status == "rejected":
+        if r.status in wf.CLOSED_STATUSES:
             continue
         key = f"t{r.id}"
         ids[key] = r.id

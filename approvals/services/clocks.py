@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import SYSTEM, Actor
@@ -14,7 +14,7 @@ from access.policy import Action, Scope
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import AccessDenied
-from approvals.orm import EscalationRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import CorrectionRow, EscalationRow, ProjectRow, StepRow, TaskRow
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
 from storage.audit import record
@@ -49,6 +49,38 @@ def _worklist_sort_key(r: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _intake_supplied(session: Session, task_ids: list[int]) -> dict[int, date]:
+    """When the materials asked for at intake were supplied, per task (one query)."""
+    if not task_ids:
+        return {}
+    rows = session.execute(
+        select(CorrectionRow.task_id, func.max(CorrectionRow.resolved_on))
+        .where(CorrectionRow.task_id.in_(task_ids), CorrectionRow.stage == "intake")
+        .group_by(CorrectionRow.task_id)
+    )
+    return {task_id: on for task_id, on in rows if on is not None}
+
+
+def intake_due(session: Session, task: TaskRow, calendar: WorkCalendar) -> date | None:
+    """The task's 受理时限: :data:`~approvals.workflow.INTAKE_DAYS` working days from it becoming
+    ready or from the last supply of materials asked for at intake (``None`` once decided)."""
+    if task.status != "ready":
+        return None
+    supplied = _intake_supplied(session, [task.id]).get(task.id)
+    return wf.intake_due(task_clock(task), calendar, supplied)
+
+
+def _intake_out(due: date | None, today: date) -> dict[str, Any]:
+    return {"intake_due_on": iso(due), "intake_overdue": bool(due and today > due)}
+
+
+def intake_info(
+    session: Session, task: TaskRow, today: date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """The 受理时限 of a task at intake, and whether it has passed."""
+    return _intake_out(intake_due(session, task, calendar), today)
+
+
 def worklist(
     session: Session,
     actor: Actor,
@@ -68,8 +100,10 @@ def worklist(
     )
     if department:
         q = q.where(TaskRow.department == department)
+    found = session.execute(q).all()
+    supplied = _intake_supplied(session, [t.id for t, _, _ in found if t.status == "ready"])
     rows = []
-    for task, step, project in session.execute(q):
+    for task, step, project in found:
         summary = task_summary(task, step, today, calendar)
         left = summary["workdays_left"]
         rows.append(
@@ -83,6 +117,12 @@ def worklist(
                 "critical": step.critical,
                 "slack": step.slack,
                 "overdue_workdays": -left if left is not None and left < 0 else 0,
+                **_intake_out(
+                    wf.intake_due(task_clock(task), calendar, supplied.get(task.id))
+                    if task.status == "ready"
+                    else None,
+                    today,
+                ),
             }
         )
     rows.sort(key=_worklist_sort_key)

@@ -23,10 +23,14 @@ from approvals.services.queries import project_catalogue
 
 def roll_up(session: Session, project: ProjectRow, step: StepRow, on: date) -> None:
     """A step's status from its tasks; a completed step issues its certificates."""
-    statuses = {t.status for t in step.tasks}
-    if "rejected" in statuses:
-        step.status = "rejected"
-        project.status = "rejected"
+    # a task sent back for materials before acceptance (受理前补正) is still at intake
+    statuses = {
+        "ready" if t.status == "corrections" and t.accepted_on is None else t.status
+        for t in step.tasks
+    }
+    if "rejected" in statuses or "refused" in statuses:
+        # 不予许可 (after review) and 不予受理 (at intake) end the project alike, named apart
+        step.status = project.status = "rejected" if "rejected" in statuses else "refused"
     elif statuses == {"approved"}:
         if step.status != "done":
             step.status = "done"
@@ -146,7 +150,7 @@ def _forecast_inputs(steps: list[StepRow], seq: Any, today: int, on: date) -> _F
             out.fixed_start[i] = seq.index_of(s.actual_start)
             out.min_finish[i] = _in_progress_finish(s, seq, today)
         else:
-            if s.status == "rejected":
+            if s.status in {"rejected", "refused"}:
                 out.blocked = True
             out.durations.append(s.days)
             out.min_start[i] = today

@@ -1,5 +1,5 @@
-"""A department's decisions on its task (并联审批): 受理 (with 容缺), 准予许可, 不予许可, 补正
-(the clock stops) and special procedures.  Only the task's own department decides
+"""A department's decisions on its task (并联审批): 受理 (with 容缺), 受理前一次性告知补正, 不予受理,
+准予许可, 不予许可, 补正 (the clock stops) and special procedures.  Only the task's own department decides
 (:attr:`~access.policy.Action.TASK_DECIDE`)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
@@ -177,6 +178,123 @@ def reject_task(
         (
             f"{dept}对 {task.step.code} 作出不予许可决定：{reasons}",
             f"{task.department} rejected {task.step.code}: {reasons}",
+        ),
+        {"reasons": reasons},
+    )
+
+
+def request_intake_corrections(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    materials: Sequence[str],
+    reasons: str = "",
+    version: int | None = None,
+) -> TaskRow:
+    """一次性告知补正 at intake: before acceptance, name at once every material the application
+    lacks; the intake clock (受理时限) stops until the enterprise supplies them through the
+    补正 flow, and the task returns to intake.  Told once: a second notice is refused.
+
+    Raises
+    ------
+    ProjectError
+        No material named, a material the step does not need, or a notice already given.
+    WorkflowError
+        The task is not waiting for intake.
+    """
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    status = material_status(session, project, task.step)
+    needed = {m["code"]: m for m in status if m["state"] != "certificate"}
+    codes = list(dict.fromkeys(materials))
+    if not codes:
+        raise ProjectError(
+            "一次性告知补正必须列明所缺材料", "name the missing materials in the notice"
+        )
+    unknown = [m for m in codes if m not in needed]
+    if unknown:
+        raise ProjectError(
+            f"该事项不需要（或已由证照共享）的材料：{'、'.join(unknown)}",
+            f"this step does not need (or has a certificate for) materials: {', '.join(unknown)}",
+        )
+    if any(
+        c.stage == "intake"
+        for c in session.scalars(select(CorrectionRow).where(CorrectionRow.task_id == task.id))
+    ):
+        raise ProjectError(
+            "受理前已一次性告知补正，不得再次要求补正：请受理或不予受理",
+            "the missing materials were already named once at intake: accept or refuse",
+        )
+    apply_clock(task, wf.request_intake_corrections(task_clock(task), on))
+    task.stop_kind = "intake"
+    names = "、".join(f"{c}（{needed[c]['name']}）" for c in codes)
+    text = reasons.strip() or f"申请材料不齐全，请补正：{names}"
+    session.add(
+        CorrectionRow(
+            task_id=task.id,
+            requested_on=on,
+            requested_by=actor.username,
+            reasons=text,
+            material_codes=codes,
+            stage="intake",
+        )
+    )
+    dept = department_name(session, task.department)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.intake_corrections",
+        on,
+        calendar,
+        (
+            f"{dept}受理前一次性告知补正 {task.step.code}：{names}，受理时限暂停",
+            f"{task.department} asked at intake for the missing materials of {task.step.code}:"
+            f" {', '.join(codes)}; intake clock stopped",
+        ),
+        {"reasons": text, "materials": codes},
+    )
+
+
+def refuse_task(
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    on: date,
+    calendar: WorkCalendar,
+    *,
+    reasons: str,
+    version: int | None = None,
+) -> TaskRow:
+    """不予受理: the application is not taken in (with reasons) — unlike 不予许可, which refuses the
+    permit after review.  The project ends as 不予受理."""
+    task, project, before = _begin_task_action(session, actor, task_id, version)
+    apply_clock(task, wf.refuse(task_clock(task), on, reasons))
+    task.stop_kind = None
+    task.note = reasons
+    for c in session.scalars(
+        select(CorrectionRow).where(
+            CorrectionRow.task_id == task.id, CorrectionRow.resolved_on.is_(None)
+        )
+    ):
+        c.resolved_on = on  # the notice is closed by the refusal
+    dept = department_name(session, task.department)
+    return _finish_task_action(
+        session,
+        actor,
+        task,
+        project,
+        before,
+        "task.refuse",
+        on,
+        calendar,
+        (
+            f"{dept}对 {task.step.code} 作出不予受理决定：{reasons}",
+            f"{task.department} refused to accept {task.step.code}: {reasons}",
         ),
         {"reasons": reasons},
     )
