@@ -71,9 +71,11 @@ class FilingInvalid(ProjectError):
         self.problems = list(self.fields.values())
         first = self.problems[0] if self.problems else Text("", "")
         more = len(self.problems) - 1
+        keys = ", ".join(self.fields)  # the API's callers match on the field keys
         super().__init__(
-            f"申报信息有误：{first.zh}" + (f"（另有 {more} 处问题）" if more > 0 else ""),
-            f"the filing is refused: {first.en}" + (f" (and {more} more)" if more > 0 else ""),
+            f"申报信息有误（{keys}）：{first.zh}" + (f"（另有 {more} 处问题）" if more > 0 else ""),
+            f"the filing is refused ({keys}): {first.en}"
+            + (f" (and {more} more)" if more > 0 else ""),
         )
 
 

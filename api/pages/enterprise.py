@@ -129,7 +129,8 @@ def _new_project_page(
             error = e.text(lang)  # type: ignore[arg-type]
     if refused is not None:
         field_errors.update({k: t(lang) for k, t in refused.fields.items()})  # type: ignore[arg-type]
-        error = refused.text(lang)  # type: ignore[arg-type]
+        # the messages name each field by its label; the summary carries no internal key
+        error = "；".join(t(lang) for t in refused.problems)  # type: ignore[arg-type]
     elif field_errors:
         error = (
             f"{len(field_errors)} answer(s) missing: see the marked fields"
