@@ -174,13 +174,15 @@ def _answer_problems(
     return answers, out
 
 
-def claimed_plots(session: Session) -> dict[str, set[int]]:
-    """Plot code → the enterprises whose projects (not refused) are filed on it."""
-    rows = session.execute(
-        select(ProjectRow.plot_code, ProjectRow.enterprise_id).where(
-            ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected"
-        )
+def claimed_plots(session: Session, code: str | None = None) -> dict[str, set[int]]:
+    """Plot code → the enterprises whose projects (not refused) are filed on it (on ``code``
+    only, when given)."""
+    q = select(ProjectRow.plot_code, ProjectRow.enterprise_id).distinct().where(
+        ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected"
     )
+    if code is not None:
+        q = q.where(ProjectRow.plot_code == code)
+    rows = session.execute(q)
     out: dict[str, set[int]] = {}
     for code, enterprise in rows:
         out.setdefault(code, set()).add(enterprise)
@@ -205,7 +207,7 @@ def _plot_problems(
             )
         }
     out: dict[str, Text] = {}
-    holders = claimed_plots(session).get(facts.code, set())
+    holders = claimed_plots(session, facts.code).get(facts.code, set())
     others = holders - {enterprise_id}
     enterprise = session.get(EnterpriseRow, enterprise_id)
     mine = enterprise is not None and facts.buyer in (enterprise.name, enterprise.credit_code)
