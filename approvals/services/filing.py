@@ -184,8 +184,9 @@ def claimed_plots(session: Session, code: str | None = None) -> dict[str, set[in
         q = q.where(ProjectRow.plot_code == code)
     rows = session.execute(q)
     out: dict[str, set[int]] = {}
-    for code, enterprise in rows:
-        out.setdefault(code, set()).add(enterprise)
+    for plot, enterprise in rows:
+        if plot:
+            out.setdefault(plot, set()).add(enterprise)
     return out
 
 
