@@ -43,3 +43,30 @@ def test_impossible_filings_get_422_naming_the_field(live):
     r = post(other, "CD-A03")
     assert r.status_code == 422 and "其他企业" in r.json()["fields"]["plot"]
     assert count_projects(other) == 0 and count_projects(ent) == 1
+
+
+def test_the_questionnaire_previews_the_plan_filing_gives(live):
+    import_registry(live.db_url)
+    ent = live.client("enterprise1")
+    attributes = sample_project_doc()["attributes"]
+    r = ent.post("/api/questionnaire", json={"answers": attributes, "plot": "CD-A04"})
+    assert r.status_code == 200, r.text
+    notice = r.json()["notice"]
+    assert notice["waived"] and notice["reduced_to_commitment"]
+    filed = ent.post(
+        "/api/projects", json={"name": "预览一致", "attributes": attributes, "plot": "CD-A04"}
+    )
+    assert filed.status_code == 201, filed.text
+    items = filed.json()["notice"]["items"]
+    assert [(i["code"], i["days"]) for i in items] == [
+        (i["code"], i["days"]) for i in notice["items"]
+    ]
+    assert filed.json()["notice"]["waived"] == notice["waived"]
+    # refused the same way as filing: a plot another company claims, an impossible figure
+    other = live.client("enterprise2")
+    r = other.post("/api/questionnaire", json={"answers": attributes, "plot": "CD-A04"})
+    assert r.status_code == 422 and "plot" in r.json()["fields"]
+    r = live.client().post(
+        "/api/questionnaire", json={"answers": {**attributes, "land_area_mu": 0}}
+    )
+    assert r.status_code == 422 and "land_area_mu" in r.json()["fields"]
