@@ -134,6 +134,9 @@ def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
         problems = getattr(exc, "problems", None)  # CatalogError, ImportRefused: every finding
         if problems is not None:
             extra["errors"] = [p(lang) for p in problems]
+        fields = getattr(exc, "fields", None)  # FilingInvalid: what is wrong, by field
+        if fields is not None:
+            extra["fields"] = {k: t(lang) for k, t in fields.items()}
         return problem(request, status_for(exc), exc.text(lang), **extra)
 
     def http_exception(request: Request, exc: HTTPException) -> Response[Any]:

@@ -20,6 +20,8 @@ class Problem(msgspec.Struct, kw_only=True):
     title: str
     detail: str
     errors: list[Any] | None = None
+    #: a refused filing: what is wrong, by field key (``investment``, ``plot``, ...)
+    fields: dict[str, str] | None = None
 
 
 DESCRIPTIONS = {

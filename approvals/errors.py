@@ -61,6 +61,24 @@ class ProjectError(ApprovalsError, Invalid):
     """A project description (attributes, answers to the questionnaire 一次告知) is invalid."""
 
 
+class FilingInvalid(ProjectError):
+    """A filing refused field by field: ``fields`` maps each field's key (a questionnaire key,
+    ``name`` or ``plot``) to what is wrong with it, named in the message; ``problems`` lists the
+    same messages (the API returns them as ``errors``)."""
+
+    def __init__(self, fields: dict[str, Text]) -> None:
+        self.fields = dict(fields)
+        self.problems = list(self.fields.values())
+        first = self.problems[0] if self.problems else Text("", "")
+        more = len(self.problems) - 1
+        keys = ", ".join(self.fields)  # the API's callers match on the field keys
+        super().__init__(
+            f"申报信息有误（{keys}）：{first.zh}" + (f"（另有 {more} 处问题）" if more > 0 else ""),
+            f"the filing is refused ({keys}): {first.en}"
+            + (f" (and {more} more)" if more > 0 else ""),
+        )
+
+
 class CalendarError(ApprovalsError, Invalid):
     """A calendar arrangement is invalid, or a date lies outside the supported range."""
 

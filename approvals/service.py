@@ -8,6 +8,7 @@ Callers commit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -153,14 +154,24 @@ def store_arrangement(
 
 
 def load_calendar_arrangement(
-    session: Session, actor: Actor, document: Mapping[str, Any]
+    session: Session, actor: Actor, document: Mapping[str, Any], on: date | None = None
 ) -> YearArrangement:
-    """导入节假日安排: validate a year's arrangement, store it (replacing the year's) and audit it.
+    """导入节假日安排: validate a year's arrangement, store it (replacing the year's), re-plan
+    every open project against the new calendar (the change log gives 节假日安排更新 as the
+    reason) and audit it.
 
-    The API and the administrator's page both load through here."""
+    The API and the administrator's page both load through here; ``on`` is today (the replans'
+    date), the system's date when not given."""
+    # progress imports this module's catalogue helpers: imported here, not at the top
+    from approvals.services.progress import replan_open_projects
+
     require(actor, Action.CALENDAR_MANAGE)
     arrangement = parse_arrangement(document)
+    previous = work_calendar(session)
     store_arrangement(session, arrangement, by=actor.username)
+    replanned = replan_open_projects(
+        session, on or date.today(), work_calendar(session), previous
+    )
     record(
         session,
         actor=actor.username,
@@ -172,6 +183,7 @@ def load_calendar_arrangement(
             "year": arrangement.year,
             "holidays": len(arrangement.holidays),
             "workdays": len(arrangement.workdays),
+            "replanned_projects": replanned,
         },
     )
     return arrangement

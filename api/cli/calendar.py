@@ -6,9 +6,11 @@ import click
 from rich.table import Table
 
 from api.cli.common import CliContext, db_option, open_engine, pass_cli, session_scope
+from api.clock import Clock
 from approvals.calendar import MAX_YEAR, MIN_YEAR, builtin_arrangements, parse_arrangement
 from approvals.documents import read_document
 from approvals.service import store_arrangement, work_calendar
+from approvals.services.progress import replan_open_projects
 
 
 @click.group("calendar")
@@ -26,7 +28,12 @@ def load_command(cli_ctx: CliContext, path: str, db_url: str | None) -> None:
     engine = open_engine(cli_ctx, db_url)
     replaces = arrangement.year in builtin_arrangements()
     with session_scope(engine, write=True) as session:
+        previous = work_calendar(session)
         store_arrangement(session, arrangement, by="cli")
+        # open projects follow the new calendar, as when it is loaded in the pages or the API
+        replan_open_projects(
+            session, Clock(cli_ctx.settings.today).today(), work_calendar(session), previous
+        )
     cli_ctx.console.print(
         cli_ctx.t(
             f"已导入 {arrangement.year} 年节假日安排：放假 {len(arrangement.holidays)} 天，调休上班 {len(arrangement.workdays)} 天"

@@ -94,13 +94,14 @@ def admin_calendar(
 def admin_calendar_submit(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
     user = require_user(request, *roles_for(Action.CALENDAR_MANAGE))
 
     def act() -> None:
         document = parse_document(data.get("document", ""), "arrangement", None)
-        load_calendar_arrangement(session, actor_of(user), document)
+        load_calendar_arrangement(session, actor_of(user), document, clock.today())
 
     return run_form_action(
         request, session, "/admin/calendar", act, ("节假日安排已导入", "arrangement loaded")

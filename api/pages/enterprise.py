@@ -21,12 +21,13 @@ from api.pages import agents as agent_pages
 from api.pages.layout import back, context, page_lang, require_user, run_form_action
 from api.routes.catalog import question_out
 from api.routes.common import IdPath
-from approvals.planning import plan
-from approvals.project import Project, parse_assessment
-from approvals.questionnaire import relevant_questions, resolve_answers
+from approvals.errors import FilingInvalid
+from approvals.questionnaire import next_questions, relevant_questions
 from approvals.service import active_catalogue, work_calendar
 from approvals.services import filing, materials, ratings
 from i18n import LocalizedError
+from landplots.model import PlotStatus
+from landplots.services import registry
 
 
 def _parse_answers(catalogue: Any, form: dict[str, str]) -> dict[str, Any]:
@@ -50,38 +51,68 @@ def _parse_answers(catalogue: Any, form: dict[str, str]) -> dict[str, Any]:
     return answers
 
 
+def _regional(form: dict[str, str]) -> list[str]:
+    raw = form.get("regional_assessments", "").replace("，", ",")
+    return [r.strip() for r in raw.split(",") if r.strip()]
+
+
+def _plot_choices(session: Session, enterprise_id: int | None, lang: str) -> list[dict[str, Any]]:
+    """The plot picker: listed (挂牌) plots nobody else has filed on, and plots this enterprise
+    already files on, with zone and area."""
+    claimed = filing.claimed_plots(session)
+    out = []
+    for p in registry.get_plots(session):
+        holders = claimed.get(p.code, set())
+        mine = enterprise_id in holders
+        if mine or (p.status is PlotStatus.LISTED and not holders):
+            out.append(
+                {
+                    "code": p.code,
+                    "label": f"{p.code} · {p.zone} · {p.area_mu:.1f} {'mu' if lang == 'en' else '亩'}"
+                    f" · {p.status.text(lang)}",
+                }
+            )
+    return out
+
+
 def _new_project_page(
     request: Request[Any, Any, Any],
     session: Session,
     clock: Clock,
     form: dict[str, str] | None = None,
+    refused: FilingInvalid | None = None,
 ) -> Template:
+    """The questionnaire, then the 一次告知 preview — planned by :func:`filing.prepare_filing`,
+    the very computation filing runs, so the preview is the plan the project will get.  Every
+    missing or refused answer is marked at its field."""
     lang = page_lang(request)
+    user = require_user(request, Role.ENTERPRISE)
     catalogue = active_catalogue(session)
     form = form or {}
     answers = _parse_answers(catalogue, form)
-    questions = [question_out(q) for q in relevant_questions(catalogue, answers)]
+    relevant = relevant_questions(catalogue, answers)
+    questions = [question_out(q) for q in relevant]
+    shown_before = set(filter(None, form.get("__shown", "").split(",")))
+    field_errors: dict[str, str] = {}
+    for q in relevant:
+        if q.key in shown_before and q.key not in answers and not q.has_default:
+            field_errors[q.key] = "必须填写" if lang == "zh" else "required"
     notice = None
     error = None
-    pending = [
-        q
-        for q in relevant_questions(catalogue, answers)
-        if q.key not in answers and not q.has_default
-    ]
-    if form and not pending:
+    if refused is None and form and not field_errors and not next_questions(catalogue, answers):
         try:
-            resolved = resolve_answers(catalogue, answers)
-            regional = [
-                r.strip()
-                for r in form.get("regional_assessments", "").replace("，", ",").split(",")
-                if r.strip()
-            ]
-            assessments = tuple(
-                parse_assessment(a, f"regional_assessments[{i}]") for i, a in enumerate(regional)
+            prepared = filing.prepare_filing(
+                session,
+                catalogue,
+                work_calendar(session),
+                enterprise_id=actor_of(user).enterprise_id or 0,
+                attributes=answers,
+                filed_on=clock.today(),
+                plot_code=(form.get("plot") or "").strip() or None,
+                regional_assessments=_regional(form),
+                plots=request.app.state.plot_assessments,
             )
-            full = plan(
-                catalogue, Project(resolved, assessments), work_calendar(session), clock.today()
-            ).to_dict(lang)
+            full = prepared.plan.to_dict(lang)
             notice = {
                 "items": full["items"],
                 "waived": full["waived"],
@@ -92,13 +123,35 @@ def _new_project_page(
                 "serial_workdays": full["serial_workdays"],
                 "finish_date": full["finish_date"],
             }
+        except FilingInvalid as e:
+            refused = e
         except LocalizedError as e:
             error = e.text(lang)  # type: ignore[arg-type]
+    if refused is not None:
+        field_errors.update({k: t(lang) for k, t in refused.fields.items()})  # type: ignore[arg-type]
+        # the messages name each field by its label; the summary carries no internal key
+        error = "；".join(t(lang) for t in refused.problems)  # type: ignore[arg-type]
+    elif field_errors:
+        error = (
+            f"{len(field_errors)} answer(s) missing: see the marked fields"
+            if lang == "en"
+            else f"还有 {len(field_errors)} 项未填写，请见标出的栏目"
+        )
     shown = dict(answers)
     shown["__name"] = form.get("name", "")
     shown["__regional"] = form.get("regional_assessments", "")
     shown["__plot"] = form.get("plot", "")
-    ctx = context(request, session, clock, questions=questions, answers=shown, notice=notice)
+    ctx = context(
+        request,
+        session,
+        clock,
+        questions=questions,
+        answers=shown,
+        notice=notice,
+        field_errors=field_errors,
+        shown_keys=",".join(q.key for q in relevant),
+        plot_choices=_plot_choices(session, actor_of(user).enterprise_id, lang),
+    )
     if error:
         ctx["error"] = error
     return Template("project_new.html", context=ctx)
@@ -127,11 +180,6 @@ def new_project_submit(
         return _new_project_page(request, session, clock, data)
     catalogue = active_catalogue(session)
     answers = _parse_answers(catalogue, data)
-    regional = [
-        r.strip()
-        for r in data.get("regional_assessments", "").replace("，", ",").split(",")
-        if r.strip()
-    ]
     try:
         p = filing.file_project(
             session,
@@ -139,12 +187,16 @@ def new_project_submit(
             work_calendar(session),
             name=data.get("name", ""),
             attributes=answers,
-            plot_code=data.get("plot") or None,
-            regional_assessments=regional,
+            plot_code=(data.get("plot") or "").strip() or None,
+            regional_assessments=_regional(data),
             filed_on=clock.today(),
+            plots=request.app.state.plot_assessments,
         )
         agent_pages.assign_after_filing(session, p)  # in the filing's unit of work
         session.commit()
+    except FilingInvalid as e:
+        session.rollback()
+        return _new_project_page(request, session, clock, data, refused=e)
     except LocalizedError as e:
         session.rollback()
         ctx_page = _new_project_page(request, session, clock, data)

@@ -271,9 +271,12 @@ def load_arrangement(
     data: JSONBody[dict[str, Any]],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
 ) -> Response[ArrangementOut]:
+    """Load (or replace) a year's arrangement; every open project is re-planned against it."""
+
     def act() -> tuple[int, Any]:
-        arrangement = load_calendar_arrangement(session, actor(request), data)
+        arrangement = load_calendar_arrangement(session, actor(request), data, clock.today())
         return 201, to(ArrangementOut, arrangement_to_document(arrangement))
 
     return idempotent(session, request, data, act)

@@ -6,20 +6,20 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
+from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.openapi import problems
 from api.schemas.catalog import CatalogueOut, QuestionnaireOut
 from api.schemas.common import to
 from approvals.catalog import STAGES, Catalogue
-from approvals.planning import plan
-from approvals.project import Project, parse_assessment
-from approvals.questionnaire import next_questions, relevant_questions, resolve_answers
+from approvals.questionnaire import next_questions, relevant_questions
 from approvals.service import active_catalogue, work_calendar
+from approvals.services import filing
 
 
 def question_out(q: Any, lang: str = "zh") -> dict[str, Any]:
@@ -105,6 +105,8 @@ class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
     answers: dict[str, Any] = msgspec.field(default_factory=dict)
     regional_assessments: list[Any] = msgspec.field(default_factory=list)
     start_date: date | None = None
+    #: a standard plot: its zone's regional assessments replace the declared ones
+    plot: str | None = None
 
 
 @post(
@@ -120,6 +122,7 @@ class QuestionnaireIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def questionnaire(
     data: JSONBody[QuestionnaireIn],
+    request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> QuestionnaireOut:
@@ -134,17 +137,18 @@ def questionnaire(
     }
     if pending:
         return to(QuestionnaireOut, out)
-    answers = resolve_answers(catalogue, data.answers)
-    assessments = tuple(
-        parse_assessment(a, f"regional_assessments[{i}]")
-        for i, a in enumerate(data.regional_assessments)
-    )
-    p = plan(
+    user = request.scope.get("user")  # anonymous callers are welcome: no plot is theirs
+    p = filing.prepare_filing(
+        session,
         catalogue,
-        Project(answers, assessments),
         work_calendar(session),
-        data.start_date or clock.today(),
-    )
+        enterprise_id=(actor_of(user).enterprise_id or 0) if isinstance(user, Principal) else 0,
+        attributes=data.answers,
+        filed_on=data.start_date or clock.today(),
+        plot_code=data.plot,
+        regional_assessments=data.regional_assessments,
+        plots=request.app.state.plot_assessments,
+    ).plan  # the very check and plan filing runs
     full = p.to_dict()
     out["notice"] = {
         "items": [

@@ -166,15 +166,19 @@ def _step_changes(
     today: int,
     event: tuple[str, str],
     subject: str | None,
+    old_seq: Any = None,
 ) -> list[PlanChangeRow]:
-    """Store the new forecast on each step; a change row for each step whose end moved."""
+    """Store the new forecast on each step; a change row for each step whose end moved.
+
+    ``old_seq`` is the working-day sequence the stored forecast was counted in, when the
+    calendar itself changed: the old ends are read in it, and the event is every move's reason."""
     index = {s.code: i for i, s in enumerate(steps)}
     critical = set(forecast.critical_path)
     changes: list[PlanChangeRow] = []
     moved: dict[str, date] = {}
     for i, s in enumerate(steps):  # plan order is batch order: prerequisites come first
         old_end = (
-            seq.date_of(max(s.forecast_ef - 1, s.forecast_es or 0))
+            (old_seq or seq).date_of(max(s.forecast_ef - 1, s.forecast_es or 0))
             if s.forecast_ef is not None
             else None
         )
@@ -184,7 +188,11 @@ def _step_changes(
         new_end = seq.date_of(max(forecast.ef[i] - 1, forecast.es[i]))
         if old_end is not None and new_end != old_end:
             moved[s.code] = new_end
-            zh, en = _change_reason(s, subject, event, moved, forecast, index, today, on)
+            zh, en = (
+                event
+                if old_seq is not None
+                else _change_reason(s, subject, event, moved, forecast, index, today, on)
+            )
             changes.append(
                 PlanChangeRow(
                     project_id=project.id,
@@ -207,11 +215,16 @@ def replan(
     reason_zh: str,
     reason_en: str,
     subject: str | None = None,
+    previous: WorkCalendar | None = None,
 ) -> None:
     """Re-plan after an event: actual dates for what is done, forecasts for the rest; record each
-    step whose forecast end moved, and the predicted finish, with the event as the reason."""
+    step whose forecast end moved, and the predicted finish, with the event as the reason.
+
+    ``previous`` is the calendar the stored forecast was made with, when the event is a change
+    of the calendar (节假日安排更新): moves are measured from the dates it gave."""
     steps = list(project.steps)
     seq = calendar.sequence(project.filed_on)
+    old_seq = previous.sequence(project.filed_on) if previous is not None else None
     today = seq.index_of(on)
     index = {s.code: i for i, s in enumerate(steps)}
     inputs = _forecast_inputs(steps, seq, today, on)
@@ -229,7 +242,7 @@ def replan(
     assert forecast is not None, "a stored plan cannot have a cycle"
     old_finish = project.predicted_finish
     changes = _step_changes(
-        project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject
+        project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject, old_seq
     )
     new_finish = None if inputs.blocked else seq.date_of(max(forecast.makespan - 1, 0))
     project.predicted_finish = new_finish
@@ -251,6 +264,35 @@ def replan(
         )
     session.add_all(changes)
     session.flush()
+
+
+#: The reason recorded when the holiday arrangement changes under the open projects.
+CALENDAR_CHANGED = ("节假日安排更新", "holiday arrangement updated")
+
+
+def replan_open_projects(
+    session: Session, on: date, calendar: WorkCalendar, previous: WorkCalendar
+) -> int:
+    """节假日安排更新: re-plan every project still under review against the new calendar, so
+    forecasts, predicted finishes and the provisional flag follow it; each move is recorded with
+    :data:`CALENDAR_CHANGED` as its reason.  Returns how many projects were re-planned."""
+    projects = session.scalars(
+        select(ProjectRow).where(ProjectRow.status == "in_review").order_by(ProjectRow.id)
+    ).all()
+    for project in projects:
+        replan(session, project, on, calendar, *CALENDAR_CHANGED, previous=previous)
+    return len(projects)
+
+
+def is_provisional(project: ProjectRow, calendar: WorkCalendar) -> bool:
+    """Whether the project's dates rest on a year whose holiday arrangement is not loaded
+    (dates then count weekends only: 暂定)."""
+    end = project.predicted_finish or project.baseline_finish
+    if end is None:
+        return False
+    return any(
+        not calendar.is_known(year) for year in range(project.filed_on.year, end.year + 1)
+    )
 
 
 def _change_reason(
@@ -378,7 +420,7 @@ def live_plan(
         "serial_workdays": project.serial_workdays,
         "waived": project.baseline.get("waived", []),
         "reduced_to_commitment": project.baseline.get("reduced_to_commitment", []),
-        "provisional": project.baseline.get("provisional", False),
+        "provisional": is_provisional(project, calendar),
         "steps": [
             _step_view(s, seq, last_reason.get(s.code), today, calendar, lang)
             for s in project.steps

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from approvals.ports import PlotAssessments
+from approvals.ports import PlotAssessments, PlotFacts
 from approvals.project import AssessmentCoverage
 from landplots.errors import PlotNotFound, ZoneNotFound
 from landplots.indicators import STANDARD
@@ -230,9 +230,44 @@ def assessments_for_plot(
     return tuple(a.coverage(zone.name) for a in zone.valid_assessments(on))
 
 
+#: Where a plot file records who bought the plot (受让人), by name or credit code.
+BUYER_KEYS = ("buyer", "受让人", "受让单位", "buyer_credit_code")
+
+
+def plot_facts(session: Session, plot_code: str) -> PlotFacts | None:
+    """What filing checks about a plot: status, zone, area and the recorded buyer (None when
+    no plot has that code)."""
+    found = get_plots(session, [plot_code])
+    if not found:
+        return None
+    plot = found[0]
+    buyer = next((str(plot.extra[k]) for k in BUYER_KEYS if plot.extra.get(k)), "")
+    return PlotFacts(
+        code=plot.code,
+        status=plot.status.value,
+        status_zh=plot.status.text("zh"),
+        status_en=plot.status.text("en"),
+        zone=plot.zone,
+        area_mu=float(plot.area_mu),
+        buyer=buyer,
+    )
+
+
+class _RegistryPort:
+    """The registry as approvals' port (:class:`approvals.ports.PlotAssessments`)."""
+
+    def __call__(
+        self, session: Session, plot_code: str, on: date | None = None
+    ) -> tuple[AssessmentCoverage, ...]:
+        return assessments_for_plot(session, plot_code, on)
+
+    def facts(self, session: Session, plot_code: str) -> PlotFacts | None:
+        return plot_facts(session, plot_code)
+
+
 #: The registry as approvals' port (:class:`approvals.ports.PlotAssessments`), wired into filing
 #: by the composition root: landplots depends on approvals, never the other way.
-PLOT_ASSESSMENTS: PlotAssessments = assessments_for_plot
+PLOT_ASSESSMENTS: PlotAssessments = _RegistryPort()
 
 
 def delete_plots(session: Session, codes: Sequence[str]) -> int:
