@@ -59,8 +59,9 @@ def worklist(
     """A department's open tasks across all projects: overdue first (most overdue first), then
     least slack on the project's critical path, then the earliest due date."""
     department = _worklist_department(actor, department)
+    # the project's three columns, not its row: its plan and attributes are large documents
     q = (
-        select(TaskRow, StepRow, ProjectRow)
+        select(TaskRow, StepRow, ProjectRow.id, ProjectRow.code, ProjectRow.name)
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
         .where(TaskRow.status.in_(wf.OPEN_STATUSES))
@@ -69,15 +70,15 @@ def worklist(
     if department:
         q = q.where(TaskRow.department == department)
     rows = []
-    for task, step, project in session.execute(q):
+    for task, step, project_id, project_code, project_name in session.execute(q):
         summary = task_summary(task, step, today, calendar)
         left = summary["workdays_left"]
         rows.append(
             {
                 **summary,
-                "project_id": project.id,
-                "project_code": project.code,
-                "project_name": project.name,
+                "project_id": project_id,
+                "project_code": project_code,
+                "project_name": project_name,
                 "step_code": step.code,
                 "step_name": step.name,
                 "critical": step.critical,
