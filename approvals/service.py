@@ -29,14 +29,6 @@ from storage import versions
 from storage.audit import record
 from storage.base import utcnow
 
-# a stored catalogue, a loaded holiday arrangement or an edited department changes the cache
-# version, so every process drops what it cached of them (storage.versions)
-versions.watch(
-    CatalogVersionRow.__tablename__,
-    CalendarArrangementRow.__tablename__,
-    DepartmentRow.__tablename__,
-)
-
 
 def store_catalogue(
     session: Session, catalogue: Catalogue, *, activate: bool = True, by: str = ""
