@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storage import versions
 from storage.base import Base, JSONDoc, UTCDateTime, utcnow
 
 
@@ -421,3 +422,13 @@ class ProjectForecastRow(Base):
         ForeignKey("capacity_runs.id", ondelete="CASCADE"), index=True
     )
     finish_on: Mapped[date] = mapped_column(Date)
+
+
+# a stored catalogue, a loaded holiday arrangement or an edited department changes the cache
+# version, so every process drops what it cached of them (storage.versions); registered with
+# the rows, so every writer of them has it
+versions.watch(
+    CatalogVersionRow.__tablename__,
+    CalendarArrangementRow.__tablename__,
+    DepartmentRow.__tablename__,
+)

@@ -8,6 +8,7 @@ Callers commit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ from approvals.calendar import (
 from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.errors import CatalogError
 from approvals.orm import CalendarArrangementRow, CatalogItemRow, CatalogVersionRow, DepartmentRow
+from storage import versions
 from storage.audit import record
 from storage.base import utcnow
 
@@ -82,6 +84,32 @@ def store_catalogue(
     return row
 
 
+@dataclass(frozen=True)
+class Department:
+    """A department as every page shows it (name and contact), cached per process."""
+
+    code: str
+    name: str
+    name_en: str
+    contact_person: str
+    phone: str
+    address: str
+
+
+def departments(session: Session) -> tuple[Department, ...]:
+    """Every department, by code order — cached under the cache version (:mod:`storage.versions`;
+    adding or editing a department changes it)."""
+
+    def load() -> tuple[Department, ...]:
+        rows = session.scalars(select(DepartmentRow).order_by(DepartmentRow.code))
+        return tuple(
+            Department(d.code, d.name, d.name_en, d.contact_person, d.phone, d.address)
+            for d in rows
+        )
+
+    return versions.cached(session, "departments", None, load)
+
+
 def catalogue_from_row(row: CatalogVersionRow) -> Catalogue:
     return parse_catalog(row.document, f"catalogue {row.code} v{row.version}")
 
@@ -93,8 +121,13 @@ def catalogue_version(session: Session, catalog_id: int, sha256: str | None = No
     """A stored catalogue version, parsed once per process (versions never change: a changed
     catalogue is a new version), so a request reads two columns, not the whole document."""
     if sha256 is None:
-        sha256 = session.scalar(
-            select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
+        sha256 = versions.cached(
+            session,
+            "catalogue sha256",
+            catalog_id,
+            lambda: session.scalar(
+                select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
+            ),
         )
         if sha256 is None:
             raise CatalogError([f"no catalogue version {catalog_id}"])
@@ -200,9 +233,14 @@ _CALENDARS: dict[tuple[tuple[int, str], ...], WorkCalendar] = {}
 def work_calendar(session: Session) -> WorkCalendar:
     """The built-in calendar with every loaded arrangement applied.
 
-    Calendars are cached per process by the loaded arrangements (year and load time), so a
-    request pays one small query, not a rebuild of every working day since 2004.
+    Calendars are cached per process under the cache version (:mod:`storage.versions`; a loaded
+    arrangement changes it) and, below that, by the loaded arrangements (year and load time), so
+    a request pays no query of its own, not a rebuild of every working day since 2004.
     """
+    return versions.cached(session, "work calendar", None, lambda: _work_calendar(session))
+
+
+def _work_calendar(session: Session) -> WorkCalendar:
     key = tuple(
         (year, loaded_at.isoformat())
         for year, loaded_at in session.execute(

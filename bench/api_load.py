@@ -60,6 +60,7 @@ PDF = b"%PDF-1.7\n%load test material\n"
 #: browsers do; otherwise a request sent on a connection the server is closing fails (ReadError).
 KEEPALIVE = httpx.Limits(keepalive_expiry=4.0)
 TODAY = date(2026, 3, 2)
+SERVER_LOG = Path("/tmp/api_load_server.log")
 
 
 def prepare(url: str, projects: int) -> None:
@@ -387,7 +388,9 @@ def main() -> None:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # a file, not a pipe: the server logs every request, and a pipe nobody reads fills up
+        # and stalls the server (every request then times out)
+        stderr=SERVER_LOG.open("wb"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -399,9 +402,7 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                raise SystemExit(
-                    f"server did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
-                )
+                raise SystemExit(f"server did not start: {SERVER_LOG.read_text()[-2000:]}")
             time.sleep(0.2)
         stats = asyncio.run(
             run_load(

@@ -20,7 +20,8 @@ from agent_service.services.common import ACTIVE, FOLLOWED
 from agent_service.services.queries import material_names_of, parse_requires, step_names_of
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
-from approvals.orm import DeferralRow, DepartmentRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import DeferralRow, ProjectRow, StepRow, TaskRow
+from approvals.service import departments
 from storage.engine import begin_write
 
 # Bulk reads select plain columns of the tables (Core, not ORM entities): rows come back as
@@ -91,7 +92,7 @@ def _clock_alerts(
     The steps' names are looked up by id afterwards (joining them would scan every step).
     A running clock's state depends on its status and due day only: that is all it reads.
     """
-    dept_names = dict(session.execute(select(DepartmentRow.code, DepartmentRow.name)).all())
+    dept_names = {d.code: d.name for d in departments(session)}
     bound = rules.window_end(calendar, today, wf.WARNING_DAYS)
     q = select(
         _T.id,

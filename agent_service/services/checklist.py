@@ -46,8 +46,11 @@ def checklist(
     require_reader(actor)
     project = queries.get_project(session, actor, project_id, whole=True)
     steps = step_views(session, project, today, calendar)
+    facts = queries.material_facts(session, project)
     materials = {
-        s.code: material_views(session, project, s) for s in project.steps if s.status != "done"
+        s.code: material_views(session, project, s, facts)
+        for s in project.steps
+        if s.status != "done"
     }
     meetings, actions = meetings_of(session, [project.id])
     mviews, aviews = meeting_views(meetings, actions)

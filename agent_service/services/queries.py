@@ -27,8 +27,9 @@ from agent_service.orm import ChecklistNoteRow, MeetingActionRow, MeetingRow
 from agent_service.services.common import FOLLOWED
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
-from approvals.catalog import Catalogue, parse_catalog
-from approvals.orm import CatalogVersionRow, DepartmentRow, ProjectRow, StepRow, TaskRow
+from approvals.catalog import Catalogue
+from approvals.orm import ProjectRow, StepRow, TaskRow
+from approvals.service import catalogue_version, departments
 from approvals.services import queries
 
 # Bulk reads select plain columns of the tables (Core, not ORM entities): rows come back as
@@ -39,25 +40,10 @@ _S = StepRow.__table__.c
 # --- the plan as the agent reads it -------------------------------------------------------------
 
 
-_CATALOGUES: dict[tuple[int, str], Catalogue] = {}
-
-
 def catalogue_of(session: Session, catalog_id: int) -> Catalogue:
     """The catalogue version by id, parsed once per process (a stored version never changes:
-    its SHA-256 names its content, so only that is read to find it in the cache)."""
-    sha256 = session.scalar(
-        select(CatalogVersionRow.sha256).where(CatalogVersionRow.id == catalog_id)
-    )
-    assert sha256 is not None
-    key = (catalog_id, sha256)
-    catalogue = _CATALOGUES.get(key)
-    if catalogue is None:
-        row = session.get(CatalogVersionRow, catalog_id)
-        assert row is not None
-        if len(_CATALOGUES) > 32:
-            _CATALOGUES.clear()
-        catalogue = _CATALOGUES[key] = parse_catalog(row.document, f"catalogue version {row.id}")
-    return catalogue
+    its SHA-256 names its content; see :func:`approvals.service.catalogue_version`)."""
+    return catalogue_version(session, catalog_id)
 
 
 def _outputs(catalogue: Catalogue, items: Sequence[str]) -> frozenset[str]:
@@ -224,11 +210,18 @@ def contacts(session: Session) -> dict[str, Contact]:
     """Every department's contact, by code."""
     return {
         d.code: Contact(d.code, d.name, d.name_en, d.contact_person, d.phone, d.address)
-        for d in session.scalars(select(DepartmentRow))
+        for d in departments(session)
     }
 
 
-def material_views(session: Session, project: ProjectRow, step: StepRow) -> list[MaterialView]:
+def material_views(
+    session: Session,
+    project: ProjectRow,
+    step: StepRow,
+    facts: queries.MaterialFacts | None = None,
+) -> list[MaterialView]:
+    """``facts`` (:func:`approvals.services.queries.material_facts`) is read once when every
+    step is listed, not once per step."""
     deferred: dict[str, date] = {}
     for t in step.tasks:
         for d in t.deferrals:
@@ -243,7 +236,7 @@ def material_views(session: Session, project: ProjectRow, step: StepRow) -> list
             m["deferrable"],
             deferred.get(m["code"]) if m["state"] == "missing" else None,
         )
-        for m in queries.material_status(session, project, step)
+        for m in queries.material_status(session, project, step, facts)
     ]
 
 

@@ -14,7 +14,6 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.actor import Role
@@ -23,7 +22,7 @@ from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
 from api.errors import TITLES, request_lang
 from api.pages import texts
-from approvals.orm import DepartmentRow
+from approvals.service import departments
 from i18n import LocalizedError
 
 LANG_COOKIE = "lang"
@@ -110,7 +109,7 @@ DepartmentNames = dict[str, tuple[str, str]]
 
 def department_names(session: Session) -> DepartmentNames:
     """Each department's name (中文, English) by code, as the database has them now."""
-    return {d.code: (d.name, d.name_en or d.name) for d in session.scalars(select(DepartmentRow))}
+    return {d.code: (d.name, d.name_en or d.name) for d in departments(session)}
 
 
 def department_name(names: DepartmentNames, code: str, lang: str = "zh") -> str:

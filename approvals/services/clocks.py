@@ -91,8 +91,9 @@ def worklist(
     """A department's open tasks across all projects: overdue first (most overdue first), then
     least slack on the project's critical path, then the earliest due date."""
     department = _worklist_department(actor, department)
+    # the project's three columns, not its row: its plan and attributes are large documents
     q = (
-        select(TaskRow, StepRow, ProjectRow)
+        select(TaskRow, StepRow, ProjectRow.id, ProjectRow.code, ProjectRow.name)
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
         .where(TaskRow.status.in_(wf.OPEN_STATUSES))
@@ -101,17 +102,17 @@ def worklist(
     if department:
         q = q.where(TaskRow.department == department)
     found = session.execute(q).all()
-    supplied = _intake_supplied(session, [t.id for t, _, _ in found if t.status == "ready"])
+    supplied = _intake_supplied(session, [row[0].id for row in found if row[0].status == "ready"])
     rows = []
-    for task, step, project in found:
+    for task, step, project_id, project_code, project_name in found:
         summary = task_summary(task, step, today, calendar)
         left = summary["workdays_left"]
         rows.append(
             {
                 **summary,
-                "project_id": project.id,
-                "project_code": project.code,
-                "project_name": project.name,
+                "project_id": project_id,
+                "project_code": project_code,
+                "project_name": project_name,
                 "step_code": step.code,
                 "step_name": step.name,
                 "critical": step.critical,

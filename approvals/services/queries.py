@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from access.actor import Actor, Role
 from access.policy import Action, Scope
@@ -75,7 +75,15 @@ def get_project(
 def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     """The task if the actor may see it: a reviewer its own department's tasks only, others the
     tasks of the projects they see."""
-    task = session.get(TaskRow, task_id)
+    # the step, its project and the deferrals come with the task: every caller shows them
+    task = session.scalar(
+        select(TaskRow)
+        .where(TaskRow.id == task_id)
+        .options(
+            joinedload(TaskRow.step).joinedload(StepRow.project),
+            selectinload(TaskRow.deferrals),
+        )
+    )
     if task is None:
         raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
     if actor.role == Role.REVIEWER:

@@ -1,0 +1,233 @@
+"""The project's API beside a bare litestar + SQLAlchemy app, same clients, same machine, same run.
+
+Issue 16, target 2.  Two phases, one after the other:
+
+1. **onetrip**: ``bench/api_load.py``'s read-and-write mix (enterprises read their projects and
+   plans, reviewers read their worklist and accept or approve their tasks, a regulator reads
+   broadly) against ``onetrip serve`` over PostgreSQL, C closed-loop clients (no think time).
+2. **bare**: a litestar app with one synchronous handler (in the thread pool, as the project's
+   are) doing one indexed query through a SQLAlchemy session (``SELECT … WHERE id = :id`` on a
+   10,000-row table in its own database), served by uvicorn the same way, C closed-loop clients.
+
+Both are measured in the steady state (every client logged in; logins — argon2 — left out).
+It prints each median and p99 and the ratio.  Targets: the project's median within 3× of the bare
+app's, p99 < 300 ms at 50 clients, no errors.
+
+    python bench/api_compare.py --clients 50 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import api_load  # noqa: E402
+
+from storage.engine import make_engine  # noqa: E402
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+ROWS = 10_000
+LOG = Path("/tmp/api_compare_onetrip.log")
+BARE_LOG = Path("/tmp/api_compare_bare.log")
+
+
+# --- the bare app ---------------------------------------------------------------------------
+
+
+def bare_app(db_url: str):
+    """litestar + SQLAlchemy: one indexed query per request, sync handler in the thread pool."""
+    from litestar import Litestar, get
+    from sqlalchemy.orm import sessionmaker
+
+    engine = make_engine(db_url)  # the project's engine settings (pool 10 + 20 overflow)
+    sessions = sessionmaker(engine)
+
+    @get("/items/{item_id:int}", sync_to_thread=True)
+    def item(item_id: int) -> dict:
+        with sessions() as session:
+            row = session.execute(
+                text("SELECT id, name, value FROM bare_items WHERE id = :id"), {"id": item_id}
+            ).one()
+        return {"id": row.id, "name": row.name, "value": row.value}
+
+    @get("/health", sync_to_thread=False)
+    def health() -> dict:
+        return {"ok": True}
+
+    return Litestar([item, health], logging_config=None)
+
+
+def prepare_bare(db_url: str) -> None:
+    base = make_url(db_url)
+    admin = make_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        if not conn.scalar(
+            text("select 1 from pg_database where datname = :n"), {"n": base.database}
+        ):
+            conn.execute(text(f'CREATE DATABASE "{base.database}"'))
+    admin.dispose()
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bare_items"))
+        conn.execute(
+            text("CREATE TABLE bare_items (id integer PRIMARY KEY, name text, value integer)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO bare_items SELECT g, 'item ' || g, g * 7 FROM generate_series(1, :n) g"
+            ),
+            {"n": ROWS},
+        )
+    engine.dispose()
+
+
+async def bare_client(base: str, stats: api_load.Stats, stop: float, rng: random.Random) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=api_load.KEEPALIVE) as c:
+        await asyncio.sleep(rng.uniform(0, stats.ramp))
+        while time.perf_counter() < stop:
+            await api_load.timed(stats, "GET /items/{id}", c.get(f"/items/{rng.randint(1, ROWS)}"))
+
+
+async def run_bare(base: str, clients: int, duration: float, ramp: float) -> api_load.Stats:
+    stats = api_load.Stats()
+    stats.ramp = ramp
+    stats.started = time.perf_counter()
+    stop = time.perf_counter() + duration
+    await asyncio.gather(
+        *(bare_client(base, stats, stop, random.Random(i)) for i in range(clients))
+    )
+    return stats
+
+
+# --- running servers -----------------------------------------------------------------------
+
+
+def wait_ready(proc: subprocess.Popen, url: str) -> None:
+    deadline = time.time() + 90
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.time() > deadline or proc.poll() is not None:
+            raise SystemExit(f"server did not start; see {LOG} and {BARE_LOG}")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def steady(stats: api_load.Stats) -> tuple[int, float, float, int]:
+    """(requests, p50 s, p99 s, errors) once every client has arrived, logins left out."""
+    settled = stats.started + stats.ramp + 2
+    xs = sorted(s for t, _, s, kind in stats.timeline if t >= settled and "login" not in kind)
+    errors = sum(n for (_, status), n in stats.statuses.items() if not 200 <= status < 300)
+    q = statistics.quantiles(xs, n=100)
+    return len(xs), q[49], q[98], errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=20.0, help="seconds of each phase")
+    ap.add_argument("--ramp", type=float, default=5.0, help="clients arrive over this many s")
+    ap.add_argument("--projects", type=int, default=40)
+    ap.add_argument("--db", default=f"{PG}/bench_compare")
+    ap.add_argument("--bare-db", default=f"{PG}/bench_bare")
+    ap.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.serve_bare:  # the child process of phase 2
+        import uvicorn
+
+        port, db = args.serve_bare
+        uvicorn.run(bare_app(db), host="127.0.0.1", port=int(port), log_level="warning")
+        return
+
+    env = {
+        **os.environ,
+        "ONETRIP_TODAY": api_load.TODAY.isoformat(),
+        "LITESTAR_WARN_SYNC_TO_THREAD_WITH_GENERATOR": "0",
+    }
+    print(f"preparing {args.projects} projects in {args.db} …", flush=True)
+    api_load.prepare(args.db, args.projects)
+    prepare_bare(args.bare_db)
+
+    port = api_load.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--db", args.db, "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=LOG.open("wb"),  # a pipe nobody reads would fill and stall the server's logging
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(server, f"{base}/api/health")
+        print(f"onetrip: {args.clients} clients × {args.duration:g} s …", flush=True)
+        project = asyncio.run(
+            api_load.run_load(base, args.clients, args.duration + args.ramp, 1, ramp=args.ramp)
+        )
+    finally:
+        stop(server)
+
+    port = api_load.free_port()
+    bare = subprocess.Popen(
+        [sys.executable, __file__, "--serve-bare", str(port), args.bare_db],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=BARE_LOG.open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(bare, f"{base}/health")
+        print(f"bare: {args.clients} clients × {args.duration:g} s …", flush=True)
+        peer = asyncio.run(run_bare(base, args.clients, args.duration + args.ramp, args.ramp))
+    finally:
+        stop(bare)
+
+    api_load.report(project, args.duration + args.ramp, "onetrip (all requests)")
+    n1, p50, p99, e1 = steady(project)
+    n2, b50, b99, e2 = steady(peer)
+    print(f"\nsteady state, {args.clients} closed-loop clients, PostgreSQL, 1 server process each")
+    print(f"  {'':10} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"  {'onetrip':10} {n1:>9} {p50 * 1000:>8.1f} {p99 * 1000:>8.1f} {e1:>7}")
+    print(f"  {'bare':10} {n2:>9} {b50 * 1000:>8.1f} {b99 * 1000:>8.1f} {e2:>7}")
+    ratio = p50 / b50
+    print(f"  median ratio onetrip / bare: {ratio:.2f}× (target ≤ 3×)")
+    print(f"  onetrip p99 {p99 * 1000:.0f} ms (target < 300 ms), errors {e1} (target 0)")
+    ok = ratio <= 3 and p99 < 0.3 and e1 == 0
+    print("  targets met" if ok else "  targets NOT met")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
