@@ -108,7 +108,18 @@ def route_handlers() -> list[Any]:
     from api import ops
     from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import page_routes
-    from api.routes import admin, agents, auth, capacity, catalog, commitments, projects, tasks
+    from api.routes import (
+        admin,
+        agents,
+        auth,
+        capacity,
+        catalog,
+        checklists,
+        commitments,
+        meetings,
+        projects,
+        tasks,
+    )
 
     return [
         health,
@@ -118,6 +129,8 @@ def route_handlers() -> list[Any]:
         *projects.ROUTES,
         *tasks.ROUTES,
         *agents.ROUTES,
+        *checklists.ROUTES,
+        *meetings.ROUTES,
         *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
