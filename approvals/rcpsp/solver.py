@@ -473,7 +473,7 @@ class _Best:
         self.fit = objective_value(instance, start, objective)
         self.method = method
 
-    def consider(self, starts: Sequence[int], how: str) -> None:
+    def consider(self, starts: Sequence[int] | np.ndarray, how: str) -> None:
         durations = self.instance.durations
         st = [int(x) for x in starts]
         f = objective_value(self.instance, st, self.objective)
@@ -494,7 +494,7 @@ def _ga_phase(
     lb: float,
     ga_budget: int,
     ga_cap: float,
-) -> list[list[int]]:
+) -> list[np.ndarray]:
     """The GA islands, one thread per free core, within ``ga_budget`` operations and until
     ``ga_cap``; the best schedule of each island."""
     A = build_arrays(instance, objective)
