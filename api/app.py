@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -108,7 +108,18 @@ def route_handlers() -> list[Any]:
     from api import ops
     from api.ogc import ROUTES as OGC_ROUTES
     from api.pages import page_routes
-    from api.routes import admin, agents, auth, capacity, catalog, commitments, projects, tasks
+    from api.routes import (
+        admin,
+        agents,
+        auth,
+        capacity,
+        catalog,
+        checklists,
+        commitments,
+        meetings,
+        projects,
+        tasks,
+    )
 
     return [
         health,
@@ -118,6 +129,8 @@ def route_handlers() -> list[Any]:
         *projects.ROUTES,
         *tasks.ROUTES,
         *agents.ROUTES,
+        *checklists.ROUTES,
+        *meetings.ROUTES,
         *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
@@ -162,21 +175,10 @@ def allow_header_fix(app_routes: list[Any]) -> Any:
     return before_send
 
 
-def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True
-) -> Litestar:
-    """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
-    settings = settings or Settings.from_env()
-    configure_process(settings)
-
-    # The form-protection secret is derived from the signing key once it is known (startup);
-    # the API authenticates with bearer tokens, not cookies, so it needs no CSRF check.
-    csrf = CSRFConfig(
-        secret=secrets.token_hex(32),
-        cookie_name="csrftoken",
-        cookie_samesite="lax",
-        exclude=["^/api/", "^/ogc", "^/schema"],
-    )
+def _lifecycle(
+    settings: Settings, engine: Engine | None, migrate: bool, csrf: CSRFConfig
+) -> tuple[Sequence[Callable[[Litestar], None]], Sequence[Callable[[Litestar], None]]]:
+    """The app's startup hooks (database, signing key, jobs) and its shutdown hooks."""
 
     def on_startup(app: Litestar) -> None:
         db = engine or make_engine(settings.database_url)
@@ -212,6 +214,51 @@ def create_app(
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
+    return [on_startup, start_jobs], [on_shutdown]
+
+
+def _dependencies() -> dict[str, Provide]:
+    return {
+        "session": Provide(provide_session),
+        "settings": Provide(provide_settings, sync_to_thread=False),
+        "clock": Provide(provide_clock, sync_to_thread=False),
+        "checkpoints": Provide(provide_checkpoints, sync_to_thread=False),
+    }
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="onetrip API",
+        version="0.1.0",
+        description="投资项目并联审批、标准地与承诺制监管 — parallel approval, standard plots and commitments.",
+        path="/schema",
+        tags=API_TAGS,
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, migrate: bool = True
+) -> Litestar:
+    """Build the app.  ``engine`` may be given (tests); otherwise one is made from the settings."""
+    settings = settings or Settings.from_env()
+    configure_process(settings)
+
+    # The form-protection secret is derived from the signing key once it is known (startup);
+    # the API authenticates with bearer tokens, not cookies, so it needs no CSRF check.
+    csrf = CSRFConfig(
+        secret=secrets.token_hex(32),
+        cookie_name="csrftoken",
+        cookie_samesite="lax",
+        exclude=["^/api/", "^/ogc", "^/schema"],
+    )
+
+    on_startup, on_shutdown = _lifecycle(settings, engine, migrate, csrf)
     app = Litestar(
         # One Router registers every handler in one pass.  Registering them one by one, litestar
         # 2.25 re-runs on_registration for handlers already on a shared path and wraps their
@@ -219,17 +266,12 @@ def create_app(
         route_handlers=[Router(path="/", route_handlers=route_handlers()), static_router()],
         template_config=template_config(),
         csrf_config=csrf,
-        dependencies={
-            "session": Provide(provide_session),
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "clock": Provide(provide_clock, sync_to_thread=False),
-            "checkpoints": Provide(provide_checkpoints, sync_to_thread=False),
-        },
+        dependencies=_dependencies(),
         middleware=[auth_middleware()],
         logging_config=None,  # logging is the process's (api.ops.configure_logging), not litestar's
         exception_handlers=exception_handlers(error_page),  # type: ignore[arg-type]
-        on_startup=[on_startup, start_jobs],
-        on_shutdown=[on_shutdown],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         state=State(
             {
                 "settings": settings,
@@ -240,19 +282,7 @@ def create_app(
                 "plot_assessments": PLOT_ASSESSMENTS,
             }
         ),
-        openapi_config=OpenAPIConfig(
-            title="onetrip API",
-            version="0.1.0",
-            description="投资项目并联审批、标准地与承诺制监管 — parallel approval, standard plots and commitments.",
-            path="/schema",
-            tags=API_TAGS,
-            components=Components(
-                security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-                }
-            ),
-            security=[{"BearerToken": []}],
-        ),
+        openapi_config=_openapi_config(),
         cors_config=CORSConfig(allow_origins=[]),
         plugins=[StrictStructSchemaPlugin()],
         debug=settings.debug,

@@ -186,7 +186,8 @@ def build_ledger(path: Path, commitments: int, per: int = 20) -> None:
 
     from commitments import signing
     from commitments.canonical import canonical_bytes, sha256_hex
-    from commitments.ledger import MerkleFrontier, TreeHead, leaf_hash, make_entry
+    from commitments.ledger import TreeHead, make_entry
+    from commitments.merkle import MerkleFrontier, leaf_hash
     from commitments.model import DEFAULT_LADDER
     from commitments.orm import (
         CommitmentRow,

@@ -11,7 +11,7 @@ for the first).
 ``SHA-256(0x00 ‖ entry bytes)`` and an interior node is ``SHA-256(0x01 ‖ left ‖ right)``; the
 tree over ``n`` leaves splits at the largest power of two below ``n``.  Because each entry
 names the previous leaf hash, the leaves also form a hash chain: changing, deleting or
-reordering any entry breaks the chain at that entry.
+reordering any entry breaks the chain at that entry.  The tree itself is :mod:`commitments.merkle`.
 
 **Signatures.**  The platform signs *tree heads* (``{"type": "onetrip.tree_head", "v": 1,
 "tree_size", "root_hash", "timestamp", "key"}``) with its Ed25519 key, after every unit of work
@@ -35,6 +35,13 @@ import msgspec
 
 from commitments.canonical import FORMAT_VERSION, KNOWN_VERSIONS, canonical_bytes
 from commitments.errors import LedgerError
+from commitments.merkle import (
+    EMPTY_ROOT,
+    MerkleFrontier,
+    inclusion_proof,
+    leaf_hash,
+    verify_inclusion,
+)
 from commitments.signing import PublicKey, decode_signature
 
 ZERO_HASH = "0" * 64
@@ -44,137 +51,6 @@ PROOF_TYPE = "onetrip.inclusion_proof"
 
 #: Entry kinds.  ``commitment`` and ``acceptance`` carry party signatures in their payload.
 KINDS = ("commitment", "acceptance", "checkpoint", "inspection", "verdict", "consequence")
-
-
-# --- RFC 6962 hashing ---------------------------------------------------------------------------
-
-
-def leaf_hash(entry_bytes: bytes) -> bytes:
-    """``SHA-256(0x00 ‖ entry)``."""
-    return hashlib.sha256(b"\x00" + entry_bytes).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """``SHA-256(0x01 ‖ left ‖ right)``."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-EMPTY_ROOT = hashlib.sha256(b"").digest()
-
-
-class MerkleFrontier:
-    """The right edge of a growing RFC 6962 tree: the roots of its perfect subtrees.
-
-    Appending is O(1) amortised and the root of the tree so far is O(log n), so a verifier
-    streaming a million leaves can check every signed tree head on the way.
-
-    >>> f = MerkleFrontier(); f.append(leaf_hash(b"")); f.root().hex()[:16]
-    '6e340b9cffb37a98'
-    """
-
-    __slots__ = ("_stack", "size")
-
-    def __init__(self) -> None:
-        self._stack: list[tuple[int, bytes]] = []  # (height, hash), heights strictly decreasing
-        self.size = 0
-
-    def append(self, leaf: bytes) -> None:
-        stack = self._stack
-        height, h = 0, leaf
-        while stack and stack[-1][0] == height:
-            _, left = stack.pop()
-            h = node_hash(left, h)
-            height += 1
-        stack.append((height, h))
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self._stack:
-            return EMPTY_ROOT
-        acc = self._stack[-1][1]
-        for _, h in reversed(self._stack[:-1]):
-            acc = node_hash(h, acc)
-        return acc
-
-
-def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) of RFC 6962 over the leaf hashes (the empty tree: SHA-256 of nothing)."""
-    f = MerkleFrontier()
-    for leaf in leaves:
-        f.append(leaf)
-    return f.root()
-
-
-def _largest_power_of_two_below(n: int) -> int:
-    k = 1
-    while k << 1 < n:
-        k <<= 1
-    return k
-
-
-def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
-    """PATH(m, D[n]) of RFC 6962 §2.1.1: the audit path of leaf ``index`` (0-based).
-
-    Precondition: ``0 <= index < len(leaves)``.
-    """
-    n = len(leaves)
-    if not 0 <= index < n:
-        raise LedgerError(
-            f"叶子序号 {index} 超出树的大小 {n}", f"leaf index {index} outside a tree of {n}"
-        )
-    path: list[bytes] = []
-    lo, hi, m = 0, n, index
-    while hi - lo > 1:
-        k = _largest_power_of_two_below(hi - lo)
-        if m < k:
-            path.append(merkle_root(leaves[lo + k : hi]))
-            hi = lo + k
-        else:
-            path.append(merkle_root(leaves[lo : lo + k]))
-            lo, m = lo + k, m - k
-    path.reverse()
-    return path
-
-
-def root_from_inclusion(leaf: bytes, index: int, tree_size: int, path: Sequence[bytes]) -> bytes:
-    """The root an audit path leads to (RFC 9162 §2.1.3.2).
-
-    Raises
-    ------
-    LedgerError
-        When the path is too long or too short for ``index`` in a tree of ``tree_size``.
-    """
-    if not 0 <= index < tree_size:
-        raise LedgerError(
-            f"叶子序号 {index} 超出树的大小 {tree_size}",
-            f"leaf index {index} outside a tree of {tree_size}",
-        )
-    fn, sn, r = index, tree_size - 1, leaf
-    for p in path:
-        if sn == 0:
-            raise LedgerError("审计路径过长", "the audit path is too long")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise LedgerError("审计路径过短", "the audit path is too short")
-    return r
-
-
-def verify_inclusion(
-    leaf: bytes, index: int, tree_size: int, path: Sequence[bytes], root: bytes
-) -> bool:
-    """Whether ``path`` proves leaf ``index`` is in the tree of ``tree_size`` with ``root``."""
-    try:
-        return root_from_inclusion(leaf, index, tree_size, path) == root
-    except LedgerError:
-        return False
 
 
 # --- entries ------------------------------------------------------------------------------------

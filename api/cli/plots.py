@@ -341,10 +341,63 @@ def query_command(
     onetrip plots query --bbox 120.28,30.29,120.31,30.31
     onetrip plots query --near 120.29,30.30 --nearest 5 --where tax_per_mu.lower>=35
     """
+    from landplots.services import registry, search
+
+    q = _plot_query(
+        bbox=bbox,
+        intersects=intersects,
+        contains=contains,
+        near=near,
+        nearest=nearest,
+        within_zone=within_zone,
+        status=status,
+        zone=zone,
+        land_use=land_use,
+        conditions=conditions,
+        crs=crs,
+        limit=limit,
+        offset=offset,
+    )
+    engine = open_engine(cli_ctx, db_url)
+    try:
+        with session_scope(engine) as session:
+            found = search.search_plots(session, q)
+            plots = registry.get_plots(session, found.codes) if fmt != "codes" else []
+    finally:
+        engine.dispose()
+    if fmt == "codes":
+        for c in found.codes:
+            click.echo(c)
+        return
+    distances = dict(zip(found.codes, found.distances_m or [], strict=False))
+    if fmt == "json":
+        _echo_plots_json(found.number_matched, plots, distances, cli_ctx.lang)
+    elif fmt == "geojson":
+        _echo_plots_geojson(found.number_matched, plots, distances, cli_ctx.lang)
+    else:
+        cli_ctx.console.print(_plots_table(cli_ctx, found.number_matched, plots, distances))
+
+
+def _plot_query(
+    *,
+    bbox: str | None,
+    intersects: str | None,
+    contains: str | None,
+    near: str | None,
+    nearest: int | None,
+    within_zone: str | None,
+    status: tuple[str, ...],
+    zone: str | None,
+    land_use: str | None,
+    conditions: tuple[str, ...],
+    crs: str | None,
+    limit: int | None,
+    offset: int,
+) -> Any:
+    """The :class:`landplots.services.search.PlotQuery` of the options, coordinates in EPSG:4490."""
     import shapely
 
-    from landplots.features import plot_feature
-    from landplots.services import registry, search
+    from landplots.services import search
 
     t = _transformer(crs)
     box = None
@@ -355,7 +408,7 @@ def query_command(
         box = (b[0], b[1], b[2], b[3])
     if (near is None) != (nearest is None):
         raise QueryError("--near 与 --nearest 须同时给出", "--near and --nearest go together")
-    q = search.PlotQuery(
+    return search.PlotQuery(
         bbox=box,
         intersects=_reproject(_read_geometry(intersects), t) if intersects else None,
         contains=_reproject(shapely.Point(_numbers(contains, 2, "contains")), t)
@@ -371,56 +424,59 @@ def query_command(
         limit=limit,
         offset=offset,
     )
-    engine = open_engine(cli_ctx, db_url)
-    try:
-        with session_scope(engine) as session:
-            found = search.search_plots(session, q)
-            plots = registry.get_plots(session, found.codes) if fmt != "codes" else []
-    finally:
-        engine.dispose()
-    lang = cli_ctx.lang
-    if fmt == "codes":
-        for c in found.codes:
-            click.echo(c)
-        return
-    distances = dict(zip(found.codes, found.distances_m or [], strict=False))
-    if fmt == "json":
-        out = {
-            "number_matched": found.number_matched,
-            "number_returned": len(plots),
-            "plots": [
-                {
-                    **plot_feature(p, lang)["properties"],
-                    **({"distance_m": round(distances[p.code], 2)} if p.code in distances else {}),
-                }
-                for p in plots
-            ],
-        }
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    if fmt == "geojson":
-        features = []
-        for p in plots:
-            f = plot_feature(p, lang)
-            if p.code in distances:
-                f["properties"]["distance_m"] = round(distances[p.code], 2)
-            features.append(f)
-        click.echo(
-            json.dumps(
-                {
-                    "type": "FeatureCollection",
-                    "numberMatched": found.number_matched,
-                    "numberReturned": len(features),
-                    "features": features,
-                },
-                ensure_ascii=False,
-            )
+
+
+def _echo_plots_json(
+    number_matched: int, plots: list[Any], distances: dict[str, float], lang: str
+) -> None:
+    from landplots.features import plot_feature
+
+    out = {
+        "number_matched": number_matched,
+        "number_returned": len(plots),
+        "plots": [
+            {
+                **plot_feature(p, lang)["properties"],
+                **({"distance_m": round(distances[p.code], 2)} if p.code in distances else {}),
+            }
+            for p in plots
+        ],
+    }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+def _echo_plots_geojson(
+    number_matched: int, plots: list[Any], distances: dict[str, float], lang: str
+) -> None:
+    from landplots.features import plot_feature
+
+    features = []
+    for p in plots:
+        f = plot_feature(p, lang)
+        if p.code in distances:
+            f["properties"]["distance_m"] = round(distances[p.code], 2)
+        features.append(f)
+    click.echo(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "numberMatched": number_matched,
+                "numberReturned": len(features),
+                "features": features,
+            },
+            ensure_ascii=False,
         )
-        return
+    )
+
+
+def _plots_table(
+    cli_ctx: CliContext, number_matched: int, plots: list[Any], distances: dict[str, float]
+) -> Table:
+    lang = cli_ctx.lang
     table = Table(
         title=cli_ctx.t(
-            f"标准地：匹配 {found.number_matched} 个，显示 {len(plots)} 个",
-            f"Standard plots: {found.number_matched} matched, {len(plots)} shown",
+            f"标准地：匹配 {number_matched} 个，显示 {len(plots)} 个",
+            f"Standard plots: {number_matched} matched, {len(plots)} shown",
         )
     )
     table.add_column(cli_ctx.t("编码", "code"), no_wrap=True)
@@ -437,7 +493,7 @@ def query_command(
             cells.append(f"{distances.get(p.code, 0):.1f}")
         cells.append("；".join(i.describe() for i in p.indicators[:3]))
         table.add_row(*cells)
-    cli_ctx.console.print(table)
+    return table
 
 
 @plots_group.command("show")

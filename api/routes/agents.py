@@ -1,5 +1,6 @@
-"""Proxy agents (代办员): dashboard, projects, 代办清单, milestones, inbox, joint meetings,
-reassignment, workload, the iCalendar feed, and the enterprise's view of its agent.
+"""Proxy agents (代办员): dashboard, projects, inbox, profiles, the alert scan, the iCalendar feed,
+reassignment, workload, and the enterprise's view of its agent. The agent's 代办清单 and milestones
+are in :mod:`api.routes.checklists`, joint meetings in :mod:`api.routes.meetings`.
 
 Roles are checked by the guards here and again by :mod:`agent_service.services`: an agent sees
 only the projects assigned to them (404 otherwise), an enterprise only its own project's agent,
@@ -8,7 +9,6 @@ only administrators reassign and read the workload figures.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -22,12 +22,9 @@ from access.policy import Action
 from agent_service.ports import CheckpointSources
 from agent_service.services import alert_scan as alert_scan_service
 from agent_service.services import assignment as assignment_service
-from agent_service.services import checklist as checklist_service
 from agent_service.services import dashboard as dashboard_service
 from agent_service.services import feeds as feeds_service
 from agent_service.services import inbox as inbox_service
-from agent_service.services import meetings as meetings_service
-from agent_service.services import milestones as milestones_service
 from agent_service.services import profiles as profiles_service
 from api.auth import allowed
 from api.clock import Clock
@@ -35,21 +32,13 @@ from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
 from api.routes.common import MAX_ID, Id, IdPath, actor, idempotent
 from api.schemas.agents import (
-    ActionOut,
     AgentProfileOut,
     AgentProjectsOut,
     AssignmentsOut,
-    ChecklistOut,
     DashboardOut,
     DepartmentContactOut,
     InboxOut,
     MarkedOut,
-    MeetingOut,
-    MeetingsOut,
-    MilestoneAdded,
-    MilestoneMet,
-    MilestonesOut,
-    NoteOut,
     ProjectAgentOut,
     ScanOut,
     WorkloadOut,
@@ -481,384 +470,6 @@ def assignment_history(
     )
 
 
-@get(
-    "/api/projects/{project_id:int}/checklist",
-    operation_id="getAgentChecklist",
-    tags=["agents"],
-    sync_to_thread=True,
-    guards=[allowed(Action.AGENT_READ)],
-    responses=problems(*READ),
-    summary="代办清单 The agent checklist in three phases",
-)
-def checklist(
-    project_id: IdPath,
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    checkpoints: NamedDependency[CheckpointSources],
-    clock: NamedDependency[Clock],
-) -> ChecklistOut:
-    """落点前 / 落点后 / 竣工后: items with their status and dates, materials to gather, department
-    contacts, joint meetings and actions, commitment checkpoints, my notes — from the live plan."""
-    return to(
-        ChecklistOut,
-        checklist_service.checklist(
-            session,
-            actor(request),
-            project_id,
-            clock.today(),
-            work_calendar(session),
-            request_lang(request),
-            checkpoints=checkpoints,
-        ),
-    )
-
-
-class NoteIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A note and/or tick-off on the entry ``key`` (``step:S1-02``, ``meeting:3`` …)."""
-
-    key: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    note: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
-    done: bool | None = None
-
-
-@post(
-    "/api/projects/{project_id:int}/checklist/notes",
-    operation_id="setChecklistNote",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=200,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="代办清单备注与勾选 Note or tick a checklist entry",
-)
-def set_note(
-    project_id: IdPath,
-    data: JSONBody[NoteIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    checkpoints: NamedDependency[CheckpointSources],
-    clock: NamedDependency[Clock],
-) -> Response[NoteOut]:
-    def act() -> tuple[int, Any]:
-        row = checklist_service.set_note(
-            session,
-            actor(request),
-            project_id,
-            data.key,
-            note=data.note,
-            done=data.done,
-            on=clock.today(),
-            checkpoints=checkpoints,
-        )
-        return 200, to(
-            NoteOut,
-            {
-                "key": row.entry_key,
-                "note": row.note,
-                "done": row.done,
-                "done_on": row.done_on.isoformat() if row.done_on else None,
-            },
-        )
-
-    return idempotent(session, request, data, act)
-
-
-@get(
-    "/api/projects/{project_id:int}/milestones",
-    operation_id="listMilestones",
-    tags=["agents"],
-    sync_to_thread=True,
-    guards=[allowed(Action.AGENT_READ)],
-    responses=problems(*READ),
-    summary="里程碑 Milestones with due dates and status",
-)
-def list_milestones(
-    project_id: IdPath,
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    checkpoints: NamedDependency[CheckpointSources],
-    clock: NamedDependency[Clock],
-) -> MilestonesOut:
-    lang = request_lang(request)
-    found = milestones_service.milestones(
-        session,
-        actor(request),
-        project_id,
-        clock.today(),
-        work_calendar(session),
-        checkpoints=checkpoints,
-    )
-    return to(MilestonesOut, {"items": [m.to_dict(lang) for m in found]})
-
-
-class MilestoneIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    due_on: date
-    title_en: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-
-
-@post(
-    "/api/projects/{project_id:int}/milestones",
-    operation_id="addMilestone",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=201,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="新增里程碑 Add a milestone",
-)
-def add_milestone(
-    project_id: IdPath,
-    data: JSONBody[MilestoneIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-) -> Response[MilestoneAdded]:
-    def act() -> tuple[int, Any]:
-        row = milestones_service.add_milestone(
-            session,
-            actor(request),
-            project_id,
-            title=data.title,
-            due_on=data.due_on,
-            title_en=data.title_en,
-            note=data.note,
-        )
-        return 201, to(
-            MilestoneAdded,
-            {
-                "id": row.id,
-                "key": f"manual-{row.id}",
-                "title": row.title,
-                "due_on": row.due_on.isoformat(),
-            },
-        )
-
-    return idempotent(session, request, data, act)
-
-
-class MetIn(msgspec.Struct, forbid_unknown_fields=True):
-    met_on: date | None = None  # default: today
-
-
-@post(
-    "/api/projects/{project_id:int}/milestones/{milestone_id:int}/met",
-    operation_id="markMilestoneMet",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=200,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="里程碑达成 Mark a manual milestone met",
-)
-def milestone_met(
-    project_id: IdPath,
-    milestone_id: IdPath,
-    data: JSONBody[MetIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    clock: NamedDependency[Clock],
-) -> Response[MilestoneMet]:
-    def act() -> tuple[int, Any]:
-        row = milestones_service.mark_milestone_met(
-            session, actor(request), project_id, milestone_id, data.met_on or clock.today()
-        )
-        return 200, to(
-            MilestoneMet, {"id": row.id, "met_on": row.met_on.isoformat() if row.met_on else None}
-        )
-
-    return idempotent(session, request, data, act)
-
-
-@get(
-    "/api/projects/{project_id:int}/meetings",
-    operation_id="listMeetings",
-    tags=["agents"],
-    sync_to_thread=True,
-    guards=[allowed(Action.AGENT_READ)],
-    responses=problems(*READ),
-    summary="联席会议 Joint meetings",
-)
-def list_meetings(
-    project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
-) -> MeetingsOut:
-    return to(
-        MeetingsOut,
-        {
-            "items": meetings_service.meetings(
-                session, actor(request), project_id, request_lang(request)
-            )
-        },
-    )
-
-
-class MeetingIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A joint meeting: its date, the departments invited (and whom they send)."""
-
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    held_on: date
-    departments: list[str]
-    location: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    agenda: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-    persons: dict[str, str] = msgspec.field(default_factory=dict)
-
-
-@post(
-    "/api/projects/{project_id:int}/meetings",
-    operation_id="createMeeting",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=201,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="召集联席会议 Convene a joint meeting",
-)
-def create_meeting(
-    project_id: IdPath,
-    data: JSONBody[MeetingIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-) -> Response[MeetingOut]:
-    def act() -> tuple[int, Any]:
-        who = actor(request)
-        row = meetings_service.create_meeting(
-            session,
-            who,
-            project_id,
-            title=data.title,
-            held_on=data.held_on,
-            departments=data.departments,
-            location=data.location,
-            agenda=data.agenda,
-            persons=data.persons,
-        )
-        return 201, to(
-            MeetingOut,
-            meetings_service.get_meeting(session, who, project_id, row.id, request_lang(request)),
-        )
-
-    return idempotent(session, request, data, act)
-
-
-@get(
-    "/api/projects/{project_id:int}/meetings/{meeting_id:int}",
-    operation_id="getMeeting",
-    tags=["agents"],
-    sync_to_thread=True,
-    guards=[allowed(Action.AGENT_READ)],
-    responses=problems(*READ),
-    summary="联席会议详情 A joint meeting",
-)
-def get_meeting(
-    project_id: IdPath,
-    meeting_id: IdPath,
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-) -> MeetingOut:
-    return to(
-        MeetingOut,
-        meetings_service.get_meeting(
-            session, actor(request), project_id, meeting_id, request_lang(request)
-        ),
-    )
-
-
-class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    owner: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    due_on: date
-    owner_department: str | None = None
-
-
-class MinutesIn(msgspec.Struct, forbid_unknown_fields=True):
-    """Decisions (会议决定) and follow-up actions with owners and due dates."""
-
-    decisions: list[Annotated[str, msgspec.Meta(max_length=4000)]] = msgspec.field(
-        default_factory=list
-    )
-    actions: list[ActionIn] = msgspec.field(default_factory=list)
-
-
-@post(
-    "/api/projects/{project_id:int}/meetings/{meeting_id:int}/minutes",
-    operation_id="recordMeetingMinutes",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=200,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="记录会议决定与跟进事项 Record decisions and follow-up actions",
-)
-def record_minutes(
-    project_id: IdPath,
-    meeting_id: IdPath,
-    data: JSONBody[MinutesIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    clock: NamedDependency[Clock],
-) -> Response[MeetingOut]:
-    def act() -> tuple[int, Any]:
-        who = actor(request)
-        meetings_service.record_minutes(
-            session,
-            who,
-            project_id,
-            meeting_id,
-            decisions=data.decisions,
-            actions=[
-                meetings_service.ActionSpec(a.text, a.owner, a.due_on, a.owner_department)
-                for a in data.actions
-            ],
-            on=clock.today(),
-        )
-        return 200, to(
-            MeetingOut,
-            meetings_service.get_meeting(
-                session, who, project_id, meeting_id, request_lang(request)
-            ),
-        )
-
-    return idempotent(session, request, data, act)
-
-
-class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
-
-
-@post(
-    "/api/projects/{project_id:int}/meetings/{meeting_id:int}/actions/{action_id:int}/close",
-    operation_id="closeMeetingAction",
-    tags=["agents"],
-    sync_to_thread=True,
-    status_code=200,
-    guards=[allowed(Action.AGENT_WORK)],
-    responses=problems(*WRITE),
-    summary="关闭跟进事项 Close a follow-up action",
-)
-def close_action(
-    project_id: IdPath,
-    meeting_id: IdPath,
-    action_id: IdPath,
-    data: JSONBody[CloseIn],
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    clock: NamedDependency[Clock],
-) -> Response[ActionOut]:
-    def act() -> tuple[int, Any]:
-        row = meetings_service.close_action(
-            session,
-            actor(request),
-            project_id,
-            meeting_id,
-            action_id,
-            on=clock.today(),
-            note=data.note,
-        )
-        return 200, to(ActionOut, meetings_service.action_out(row))
-
-    return idempotent(session, request, data, act)
-
-
 ROUTES = [
     my_dashboard,
     agent_dashboard,
@@ -874,14 +485,4 @@ ROUTES = [
     project_agent,
     reassign,
     assignment_history,
-    checklist,
-    set_note,
-    list_milestones,
-    add_milestone,
-    milestone_met,
-    list_meetings,
-    create_meeting,
-    get_meeting,
-    record_minutes,
-    close_action,
 ]

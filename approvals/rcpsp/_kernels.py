@@ -156,6 +156,8 @@ def order_from_starts(start, topo, out):  # pragma: no cover
     bucket_order(start, topo, out)
 
 
+# Long for its 21 array parameters (numba takes no structs), repeated in each of its three
+# counted_sgs calls; the rounds are the hot path, kept in one piece.
 @njit(cache=True, nogil=True)
 def fbi(
     order,
@@ -524,6 +526,88 @@ def perturb(elite, rows, pm, prec):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def select(
+    kids,
+    kst,
+    kfit,
+    kms,
+    khash,
+    pop,
+    pst,
+    fit,
+    mss,
+    hashes,
+    n_keep,
+    all_lists,
+    all_st,
+    all_fit,
+    all_ms,
+    all_hash,
+    ops,
+):  # pragma: no cover
+    """The next population, in place: children and the ``n_keep`` best parents ranked by
+    fitness (then makespan), distinct schedules first, duplicates only to fill up."""
+    P, n = pop.shape
+    nk = (P // 2) * 2
+    # merge: children first so that ties favour newcomers
+    m = 0
+    for i in range(nk):
+        all_lists[m] = kids[i]
+        all_st[m] = kst[i]
+        all_fit[m] = kfit[i]
+        all_ms[m] = kms[i]
+        all_hash[m] = khash[i]
+        m += 1
+    for i in range(min(P, n_keep)):
+        all_lists[m] = pop[i]
+        all_st[m] = pst[i]
+        all_fit[m] = fit[i]
+        all_ms[m] = mss[i]
+        all_hash[m] = hashes[i]
+        m += 1
+    ops[0] += m * n  # the merge copies every row once
+    keys = np.empty(m, dtype=np.float64)
+    for i in range(m):
+        keys[i] = all_fit[i] + 1e-9 * all_ms[i]
+    idx = np.argsort(keys, kind="mergesort")
+    taken = np.zeros(m, dtype=np.uint8)
+    filled = 0
+    for ii in range(m):
+        if filled >= P:
+            break
+        i = idx[ii]
+        dup = False
+        for q in range(filled):
+            if hashes[q] == all_hash[i]:
+                dup = True
+                break
+        if dup:
+            continue
+        taken[i] = 1
+        pop[filled] = all_lists[i]
+        pst[filled] = all_st[i]
+        fit[filled] = all_fit[i]
+        mss[filled] = all_ms[i]
+        hashes[filled] = all_hash[i]
+        filled += 1
+    for ii in range(m):  # only duplicates left: take them in rank order
+        if filled >= P:
+            break
+        i = idx[ii]
+        if taken[i]:
+            continue
+        pop[filled] = all_lists[i]
+        pst[filled] = all_st[i]
+        fit[filled] = all_fit[i]
+        mss[filled] = all_ms[i]
+        hashes[filled] = all_hash[i]
+        filled += 1
+
+
+# Long for its 36 array parameters (numba takes no structs), repeated in the call to evaluate;
+# the breeding loop is the hot path, kept in one piece.  select() (17 parameters, ~75 lines) is
+# the survivor selection, once per generation.
+@njit(cache=True, nogil=True)
 def ga(
     pop,
     pst,
@@ -643,58 +727,23 @@ def ga(
                     bm = ms
                     for j in range(n):
                         best_start[j] = start[j]
-        nk = (P // 2) * 2
-        # merge: children first so that ties favour newcomers
-        m = 0
-        for i in range(nk):
-            all_lists[m] = kids[i]
-            all_st[m] = kst[i]
-            all_fit[m] = kfit[i]
-            all_ms[m] = kms[i]
-            all_hash[m] = khash[i]
-            m += 1
-        for i in range(min(P, n_keep)):
-            all_lists[m] = pop[i]
-            all_st[m] = pst[i]
-            all_fit[m] = fit[i]
-            all_ms[m] = mss[i]
-            all_hash[m] = hashes[i]
-            m += 1
-        ops[0] += m * n  # the merge copies every row once
-        keys = np.empty(m, dtype=np.float64)
-        for i in range(m):
-            keys[i] = all_fit[i] + 1e-9 * all_ms[i]
-        idx = np.argsort(keys, kind="mergesort")
-        taken = np.zeros(m, dtype=np.uint8)
-        filled = 0
-        for ii in range(m):
-            if filled >= P:
-                break
-            i = idx[ii]
-            dup = False
-            for q in range(filled):
-                if hashes[q] == all_hash[i]:
-                    dup = True
-                    break
-            if dup:
-                continue
-            taken[i] = 1
-            pop[filled] = all_lists[i]
-            pst[filled] = all_st[i]
-            fit[filled] = all_fit[i]
-            mss[filled] = all_ms[i]
-            hashes[filled] = all_hash[i]
-            filled += 1
-        for ii in range(m):  # only duplicates left: take them in rank order
-            if filled >= P:
-                break
-            i = idx[ii]
-            if taken[i]:
-                continue
-            pop[filled] = all_lists[i]
-            pst[filled] = all_st[i]
-            fit[filled] = all_fit[i]
-            mss[filled] = all_ms[i]
-            hashes[filled] = all_hash[i]
-            filled += 1
+        select(
+            kids,
+            kst,
+            kfit,
+            kms,
+            khash,
+            pop,
+            pst,
+            fit,
+            mss,
+            hashes,
+            n_keep,
+            all_lists,
+            all_st,
+            all_fit,
+            all_ms,
+            all_hash,
+            ops,
+        )
     return count

@@ -51,6 +51,86 @@ def _weights_int(instance: Instance) -> list[int]:
     return [max(1, round(1000 * w)) for w in weights]
 
 
+def _start_vars(
+    m: cp_model.CpModel, instance: Instance, H: int, ub: int, objective: str
+) -> tuple[list[cp_model.IntVar], list[cp_model.IntervalVar | None]]:
+    """A start variable per job, its window tightened by the critical path and (for the makespan)
+    the tail; an interval per job of positive duration."""
+    es = earliest_starts(instance)
+    tail = _tails(instance)
+    starts = []
+    intervals = []
+    for j in range(instance.n_jobs):
+        lo = es[j]
+        hi = max(lo, H - tail[j]) if objective == "makespan" else ub
+        s = m.new_int_var(lo, hi, f"s{j}")
+        starts.append(s)
+        d = instance.durations[j]
+        intervals.append(m.new_fixed_size_interval_var(s, d, f"i{j}") if d > 0 else None)
+    return starts, intervals
+
+
+def _add_cumulatives(
+    m: cp_model.CpModel, instance: Instance, intervals: list[cp_model.IntervalVar | None]
+) -> None:
+    """A cumulative per resource; absences are fixed intervals using the missing capacity."""
+    n = instance.n_jobs
+    for r in range(instance.n_resources):
+        ivs = []
+        dem = []
+        for j in range(n):
+            q = instance.demands[j][r]
+            if q > 0 and intervals[j] is not None:
+                ivs.append(intervals[j])
+                dem.append(q)
+        if not ivs:
+            continue
+        cap = instance.capacities[r]
+        if instance.capacity_profile is not None:
+            row = instance.capacity_profile[r]
+            t = 0
+            while t < len(row):
+                miss = cap - row[t]
+                if miss == 0:
+                    t += 1
+                    continue
+                u = t
+                while u < len(row) and cap - row[u] == miss:
+                    u += 1
+                ivs.append(m.new_fixed_size_interval_var(t, u - t, f"abs{r}_{t}"))
+                dem.append(miss)
+                t = u
+        m.add_cumulative(ivs, dem, cap)
+
+
+def _add_objective(
+    m: cp_model.CpModel,
+    instance: Instance,
+    starts: list[cp_model.IntVar],
+    objective: str,
+    lower_bound: int,
+    H: int,
+    ub: int,
+) -> cp_model.IntVar | None:
+    """Minimise the makespan (its variable is returned) or the weighted project completions."""
+    n = instance.n_jobs
+    ends = [starts[j] + instance.durations[j] for j in range(n)]
+    if objective == "makespan":
+        mk = m.new_int_var(lower_bound, H, "makespan")
+        for j in range(n):
+            if not instance.successors[j]:
+                m.add(mk >= ends[j])
+        m.minimize(mk)
+        return mk
+    weights = _weights_int(instance)
+    comp = [m.new_int_var(0, ub, f"c{p}") for p in range(instance.n_projects)]
+    for j, p in enumerate(instance.projects or ()):
+        if p >= 0:
+            m.add(comp[p] >= ends[j])
+    m.minimize(sum(w * c for w, c in zip(weights, comp, strict=False)))
+    return None
+
+
 def solve_cpsat(
     instance: Instance,
     time_limit: float,
@@ -83,68 +163,17 @@ def solve_cpsat(
     n = instance.n_jobs
     ub = instance.horizon_upper_bound()  # once: it sums every duration
     H = horizon if horizon is not None else ub
-    es = earliest_starts(instance)
-    tail = _tails(instance)
     m = cp_model.CpModel()
-    starts = []
-    intervals = []
-    for j in range(n):
-        lo = es[j]
-        hi = max(lo, H - tail[j]) if objective == "makespan" else ub
-        s = m.new_int_var(lo, hi, f"s{j}")
-        starts.append(s)
-        d = instance.durations[j]
-        intervals.append(m.new_fixed_size_interval_var(s, d, f"i{j}") if d > 0 else None)
+    starts, intervals = _start_vars(m, instance, H, ub, objective)
     for j in range(n):
         for k in instance.successors[j]:
             m.add(starts[k] >= starts[j] + instance.durations[j])
-    for r in range(instance.n_resources):
-        ivs = []
-        dem = []
-        for j in range(n):
-            q = instance.demands[j][r]
-            if q > 0 and intervals[j] is not None:
-                ivs.append(intervals[j])
-                dem.append(q)
-        if not ivs:
-            continue
-        cap = instance.capacities[r]
-        if instance.capacity_profile is not None:
-            row = instance.capacity_profile[r]
-            t = 0
-            while t < len(row):
-                miss = cap - row[t]
-                if miss == 0:
-                    t += 1
-                    continue
-                u = t
-                while u < len(row) and cap - row[u] == miss:
-                    u += 1
-                ivs.append(m.new_fixed_size_interval_var(t, u - t, f"abs{r}_{t}"))
-                dem.append(miss)
-                t = u
-        m.add_cumulative(ivs, dem, cap)
-    ends = [starts[j] + instance.durations[j] for j in range(n)]
-    if objective == "makespan":
-        mk = m.new_int_var(max(lower_bound, 0), H, "makespan")
-        for j in range(n):
-            if not instance.successors[j]:
-                m.add(mk >= ends[j])
-        m.minimize(mk)
-    else:
-        weights = _weights_int(instance)
-        comp = [
-            m.new_int_var(0, ub, f"c{p}")
-            for p in range(instance.n_projects)
-        ]
-        for j, p in enumerate(instance.projects or ()):
-            if p >= 0:
-                m.add(comp[p] >= ends[j])
-        m.minimize(sum(w * c for w, c in zip(weights, comp, strict=False)))
+    _add_cumulatives(m, instance, intervals)
+    mk = _add_objective(m, instance, starts, objective, max(lower_bound, 0), H, ub)
     if hint is not None:
         for j in range(n):
             m.add_hint(starts[j], int(hint[j]))
-        if objective == "makespan":
+        if mk is not None:
             m.add_hint(mk, max(int(hint[j]) + instance.durations[j] for j in range(n)))
     solver = cp_model.CpSolver()
     remaining = time_limit - (time.perf_counter() - t0)

@@ -55,6 +55,118 @@ def _ints(values: Sequence[object], what: str) -> tuple[int, ...]:
     return tuple(_as_int(v, what.format(i=i)) for i, v in enumerate(out))
 
 
+def _checked_successors(rows: Sequence[Sequence[object]], n: int) -> tuple[tuple[int, ...], ...]:
+    successors = []
+    for j, succ in enumerate(rows):
+        row = _ints(succ, f"successor of job {j}")
+        for s in row:
+            if not 0 <= s < n:
+                raise InstanceError(f"job {j}: unknown successor id {s} (valid ids are 0..{n - 1})")
+            if s == j:
+                raise InstanceError(f"job {j}: a job cannot be its own successor")
+        if len(set(row)) != len(row):
+            raise InstanceError(f"job {j}: duplicate successor ids {row}")
+        successors.append(row)
+    return tuple(successors)
+
+
+def _checked_demands(
+    rows: Sequence[Sequence[object]], capacities: tuple[int, ...]
+) -> tuple[tuple[int, ...], ...]:
+    n_res = len(capacities)
+    demands = []
+    for j, dem in enumerate(rows):
+        row = _ints(dem, f"demand of job {j}")
+        if len(row) != n_res:
+            raise InstanceError(
+                f"job {j}: {len(row)} demands given, expected {n_res} (one per resource)"
+            )
+        for r, q in enumerate(row):
+            if q < 0:
+                raise InstanceError(f"job {j}: negative demand {q} on resource {r}")
+            if q > capacities[r]:
+                raise InstanceError(
+                    f"job {j}: demand {q} on resource {r} exceeds its capacity {capacities[r]}"
+                )
+        demands.append(row)
+    return tuple(demands)
+
+
+def _checked_release_times(values: Sequence[object], n: int) -> tuple[int, ...]:
+    rel = _ints(values, "release time of job {i}")
+    if len(rel) != n:
+        raise InstanceError(f"release_times has {len(rel)} entries, expected {n}")
+    for j, x in enumerate(rel):
+        if x < 0:
+            raise InstanceError(f"job {j}: negative release time {x}")
+    return rel
+
+
+def _checked_profile(
+    profile: Sequence[Sequence[object]], capacities: tuple[int, ...]
+) -> tuple[tuple[int, ...], ...]:
+    n_res = len(capacities)
+    if len(profile) != n_res:
+        raise InstanceError(
+            f"capacity_profile has {len(profile)} rows, expected {n_res} (one per resource)"
+        )
+    prof = []
+    for r, row in enumerate(profile):
+        vals = _ints(row, f"capacity of resource {r} in period {{i}}")
+        for t, v in enumerate(vals):
+            if not 0 <= v <= capacities[r]:
+                raise InstanceError(
+                    f"resource {r}, period {t}: capacity {v} outside 0..{capacities[r]}"
+                )
+        prof.append(vals)
+    return tuple(prof)
+
+
+def _checked_projects(
+    values: Sequence[object], project_weights: Sequence[float] | None, n: int
+) -> tuple[tuple[int, ...], tuple[float, ...] | None]:
+    """The project of each job and, when given, the projects' weights."""
+    projects = _ints(values, "project of job {i}")
+    if len(projects) != n:
+        raise InstanceError(f"projects has {len(projects)} entries, expected {n}")
+    if any(p < -1 for p in projects):
+        raise InstanceError("project indices must be >= 0 (or -1 for no project)")
+    n_proj = max(projects, default=-1) + 1
+    if project_weights is None:
+        return projects, None
+    weights = tuple(float(w) for w in project_weights)
+    if len(weights) < n_proj:
+        raise InstanceError(f"project_weights has {len(weights)} entries, expected {n_proj}")
+    if any(not w > 0 for w in weights):
+        raise InstanceError("project weights must be positive")
+    return projects, weights
+
+
+def _precedence_order(
+    successors: tuple[tuple[int, ...], ...],
+) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
+    """Predecessors and a topological order (Kahn); a leftover means a cycle."""
+    n = len(successors)
+    preds: list[list[int]] = [[] for _ in range(n)]
+    for j, succ in enumerate(successors):
+        for s in succ:
+            preds[s].append(j)
+    indeg = [len(p) for p in preds]
+    stack = [j for j in range(n - 1, -1, -1) if indeg[j] == 0]
+    topo: list[int] = []
+    while stack:
+        j = stack.pop()
+        topo.append(j)
+        for s in reversed(successors[j]):
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                stack.append(s)
+    if len(topo) != n:
+        cyc = _find_cycle(successors, {j for j in range(n) if indeg[j] > 0})
+        raise InstanceError(f"precedence cycle (0-based job ids): {' -> '.join(map(str, cyc))}")
+    return tuple(tuple(p) for p in preds), tuple(topo)
+
+
 @dataclass(frozen=True)
 class Instance:
     """A (possibly multi-project) single-mode RCPSP instance.
@@ -132,78 +244,21 @@ class Instance:
         for r, c in enumerate(capacities):
             if c < 0:
                 raise InstanceError(f"resource {r}: negative capacity {c}")
-        successors = []
-        for j, succ in enumerate(self.successors):
-            row = _ints(succ, f"successor of job {j}")
-            for s in row:
-                if not 0 <= s < n:
-                    raise InstanceError(
-                        f"job {j}: unknown successor id {s} (valid ids are 0..{n - 1})"
-                    )
-                if s == j:
-                    raise InstanceError(f"job {j}: a job cannot be its own successor")
-            if len(set(row)) != len(row):
-                raise InstanceError(f"job {j}: duplicate successor ids {row}")
-            successors.append(row)
-        demands = []
-        for j, dem in enumerate(self.demands):
-            row = _ints(dem, f"demand of job {j}")
-            if len(row) != n_res:
-                raise InstanceError(
-                    f"job {j}: {len(row)} demands given, expected {n_res} (one per resource)"
-                )
-            for r, q in enumerate(row):
-                if q < 0:
-                    raise InstanceError(f"job {j}: negative demand {q} on resource {r}")
-                if q > capacities[r]:
-                    raise InstanceError(
-                        f"job {j}: demand {q} on resource {r} exceeds its capacity {capacities[r]}"
-                    )
-            demands.append(row)
+        successors = _checked_successors(self.successors, n)
+        demands = _checked_demands(self.demands, capacities)
         setter(self, "durations", durations)
         setter(self, "capacities", capacities)
-        setter(self, "successors", tuple(successors))
-        setter(self, "demands", tuple(demands))
+        setter(self, "successors", successors)
+        setter(self, "demands", demands)
 
         if self.release_times is not None:
-            rel = _ints(self.release_times, "release time of job {i}")
-            if len(rel) != n:
-                raise InstanceError(f"release_times has {len(rel)} entries, expected {n}")
-            for j, x in enumerate(rel):
-                if x < 0:
-                    raise InstanceError(f"job {j}: negative release time {x}")
-            setter(self, "release_times", rel)
+            setter(self, "release_times", _checked_release_times(self.release_times, n))
         if self.capacity_profile is not None:
-            if len(self.capacity_profile) != n_res:
-                raise InstanceError(
-                    f"capacity_profile has {len(self.capacity_profile)} rows, expected {n_res} (one per resource)"
-                )
-            prof = []
-            for r, row in enumerate(self.capacity_profile):
-                vals = _ints(row, f"capacity of resource {r} in period {{i}}")
-                for t, v in enumerate(vals):
-                    if not 0 <= v <= capacities[r]:
-                        raise InstanceError(
-                            f"resource {r}, period {t}: capacity {v} outside 0..{capacities[r]}"
-                        )
-                prof.append(vals)
-            setter(self, "capacity_profile", tuple(prof))
+            setter(self, "capacity_profile", _checked_profile(self.capacity_profile, capacities))
         if self.projects is not None:
-            projects = _ints(self.projects, "project of job {i}")
-            if len(projects) != n:
-                raise InstanceError(f"projects has {len(projects)} entries, expected {n}")
-            if any(p < -1 for p in projects):
-                raise InstanceError("project indices must be >= 0 (or -1 for no project)")
+            projects, weights = _checked_projects(self.projects, self.project_weights, n)
             setter(self, "projects", projects)
-            n_proj = max(projects, default=-1) + 1
-            if self.project_weights is not None:
-                weights = tuple(float(w) for w in self.project_weights)
-                if len(weights) < n_proj:
-                    raise InstanceError(
-                        f"project_weights has {len(weights)} entries, expected {n_proj}"
-                    )
-                if any(not w > 0 for w in weights):
-                    raise InstanceError("project weights must be positive")
+            if weights is not None:
                 setter(self, "project_weights", weights)
         elif self.project_weights is not None:
             raise InstanceError("project_weights given without projects")
@@ -215,26 +270,9 @@ class Instance:
                     raise InstanceError(f"{attr} has {len(labels)} entries, expected {size}")
                 setter(self, attr, labels)
 
-        # Predecessors and a topological order (Kahn); a leftover means a cycle.
-        preds: list[list[int]] = [[] for _ in range(n)]
-        for j, succ in enumerate(self.successors):
-            for s in succ:
-                preds[s].append(j)
-        indeg = [len(p) for p in preds]
-        stack = [j for j in range(n - 1, -1, -1) if indeg[j] == 0]
-        topo: list[int] = []
-        while stack:
-            j = stack.pop()
-            topo.append(j)
-            for s in reversed(self.successors[j]):
-                indeg[s] -= 1
-                if indeg[s] == 0:
-                    stack.append(s)
-        if len(topo) != n:
-            cyc = _find_cycle(self.successors, {j for j in range(n) if indeg[j] > 0})
-            raise InstanceError(f"precedence cycle (0-based job ids): {' -> '.join(map(str, cyc))}")
-        setter(self, "_predecessors", tuple(tuple(p) for p in preds))
-        setter(self, "_topo", tuple(topo))
+        preds, topo = _precedence_order(self.successors)
+        setter(self, "_predecessors", preds)
+        setter(self, "_topo", topo)
 
     # ------------------------------------------------------------------ views
     @property
@@ -570,44 +608,12 @@ def build_multi_project(
     tasks = list(tasks)
     dept_names = list(departments)
     dept_index = {d: i for i, d in enumerate(dept_names)}
-    key_index: dict[str, int] = {}
-    for i, t in enumerate(tasks):
-        if t.key in key_index:
-            raise InstanceError(f"duplicate task key {t.key!r}")
-        key_index[t.key] = i
+    succ, demands = _task_graph(tasks, dept_index)
     proj_index: dict[str, int] = {}
     for t in tasks:
         proj_index.setdefault(t.project, len(proj_index))
-    succ: list[list[int]] = [[] for _ in tasks]
-    demands = []
-    for i, t in enumerate(tasks):
-        if t.department not in dept_index:
-            raise InstanceError(f"task {t.key!r}: unknown department {t.department!r}")
-        for p in t.predecessors:
-            if p not in key_index:
-                raise InstanceError(f"task {t.key!r}: unknown predecessor {p!r}")
-            if i not in succ[key_index[p]]:
-                succ[key_index[p]].append(i)
-        row = [0] * len(dept_names)
-        row[dept_index[t.department]] = t.reviewers
-        demands.append(row)
     caps = [departments[d] for d in dept_names]
-    profile = None
-    if absences:
-        length = 0
-        for d, days in absences.items():
-            if d not in dept_index:
-                raise InstanceError(f"absences: unknown department {d!r}")
-            for day, k in days.items():
-                if day < 0 or k < 0:
-                    raise InstanceError(f"absences of {d!r}: negative period or count ({day}: {k})")
-                length = max(length, day + 1)
-        rows = [[c] * length for c in caps]
-        for d, days in absences.items():
-            r = dept_index[d]
-            for day, k in days.items():
-                rows[r][day] = max(0, caps[r] - k)
-        profile = tuple(tuple(row) for row in rows)
+    profile = _absence_profile(absences, dept_index, caps) if absences else None
     release = tuple(t.release for t in tasks)
     weights = None
     if project_weights is not None:
@@ -629,3 +635,48 @@ def build_multi_project(
         project_names=tuple(proj_index),
         name=name,
     )
+
+
+def _task_graph(
+    tasks: list[ReviewTask], dept_index: Mapping[str, int]
+) -> tuple[list[list[int]], list[list[int]]]:
+    """The successors (by job index) and the demand rows of the tasks."""
+    key_index: dict[str, int] = {}
+    for i, t in enumerate(tasks):
+        if t.key in key_index:
+            raise InstanceError(f"duplicate task key {t.key!r}")
+        key_index[t.key] = i
+    succ: list[list[int]] = [[] for _ in tasks]
+    demands = []
+    for i, t in enumerate(tasks):
+        if t.department not in dept_index:
+            raise InstanceError(f"task {t.key!r}: unknown department {t.department!r}")
+        for p in t.predecessors:
+            if p not in key_index:
+                raise InstanceError(f"task {t.key!r}: unknown predecessor {p!r}")
+            if i not in succ[key_index[p]]:
+                succ[key_index[p]].append(i)
+        row = [0] * len(dept_index)
+        row[dept_index[t.department]] = t.reviewers
+        demands.append(row)
+    return succ, demands
+
+
+def _absence_profile(
+    absences: Mapping[str, Mapping[int, int]], dept_index: Mapping[str, int], caps: list[int]
+) -> tuple[tuple[int, ...], ...]:
+    """The capacity per department and period, reviewers absent taken off."""
+    length = 0
+    for d, days in absences.items():
+        if d not in dept_index:
+            raise InstanceError(f"absences: unknown department {d!r}")
+        for day, k in days.items():
+            if day < 0 or k < 0:
+                raise InstanceError(f"absences of {d!r}: negative period or count ({day}: {k})")
+            length = max(length, day + 1)
+    rows = [[c] * length for c in caps]
+    for d, days in absences.items():
+        r = dept_index[d]
+        for day, k in days.items():
+            rows[r][day] = max(0, caps[r] - k)
+    return tuple(tuple(row) for row in rows)

@@ -83,6 +83,27 @@ def parse_sm(text: str, name: str = "") -> Instance:
         the capacity, or a precedence cycle.
     """
     lines = text.splitlines()
+    header, section_at = _scan(lines)
+    n, n_res = _check_header(header, section_at)
+    successors = _successors(lines, section_at, n)
+    capacities = _capacities(lines, section_at, n_res)
+    durations, demands = _requests(lines, section_at, n, n_res, capacities)
+    try:
+        return Instance(
+            durations=tuple(durations),
+            successors=tuple(successors),
+            demands=tuple(demands),
+            capacities=tuple(capacities),
+            name=name,
+        )
+    except InstanceError as exc:  # cycles: report against the precedence section
+        raise RcpspFormatError(
+            str(exc), line=section_at["PRECEDENCE RELATIONS"] + 1, field="PRECEDENCE RELATIONS"
+        ) from exc
+
+
+def _scan(lines: list[str]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """The header fields (value, line number) and the line index of each section."""
     header: dict[str, tuple[int, int]] = {}
     section_at: dict[str, int] = {}
     for i, raw in enumerate(lines):
@@ -95,6 +116,13 @@ def parse_sm(text: str, name: str = "") -> Instance:
         for sec in _SECTIONS:
             if up.startswith(sec) and sec not in section_at:
                 section_at[sec] = i
+    return header, section_at
+
+
+def _check_header(
+    header: dict[str, tuple[int, int]], section_at: dict[str, int]
+) -> tuple[int, int]:
+    """The number of jobs and of renewable resources, once the header and sections are sound."""
     if "jobs" not in header:
         raise RcpspFormatError(
             "header line 'jobs (incl. supersource/sink ):' not found", field="jobs"
@@ -124,26 +152,32 @@ def parse_sm(text: str, name: str = "") -> Instance:
     order = [section_at[s] for s in _SECTIONS if s in section_at]
     if order != sorted(order):
         raise RcpspFormatError("sections out of order; expected " + ", ".join(_SECTIONS))
+    return n, n_res
 
-    def rows(sec: str, skip_header_lines: int) -> list[tuple[int, list[str]]]:
-        """Data rows of a section: (line number, tokens) until the next rule line."""
-        start = section_at[sec] + 1 + skip_header_lines
-        out = []
-        for i in range(start, len(lines)):
-            raw = lines[i]
-            if _is_rule(raw):
-                if out:
-                    break
-                continue
-            if not raw.strip():
-                continue
-            if any(raw.strip().upper().startswith(s) for s in _SECTIONS):
+
+def _rows(
+    lines: list[str], section_at: dict[str, int], sec: str, skip_header_lines: int
+) -> list[tuple[int, list[str]]]:
+    """Data rows of a section: (line number, tokens) until the next rule line."""
+    start = section_at[sec] + 1 + skip_header_lines
+    out = []
+    for i in range(start, len(lines)):
+        raw = lines[i]
+        if _is_rule(raw):
+            if out:
                 break
-            out.append((i + 1, raw.split()))
-        return out
+            continue
+        if not raw.strip():
+            continue
+        if any(raw.strip().upper().startswith(s) for s in _SECTIONS):
+            break
+        out.append((i + 1, raw.split()))
+    return out
 
-    # PRECEDENCE RELATIONS: one header line, then n rows.
-    prec = rows("PRECEDENCE RELATIONS", 1)
+
+def _successors(lines: list[str], section_at: dict[str, int], n: int) -> list[tuple[int, ...]]:
+    """PRECEDENCE RELATIONS: one header line, then n rows; the successors, 0-based."""
+    prec = _rows(lines, section_at, "PRECEDENCE RELATIONS", 1)
     if len(prec) != n:
         where = prec[-1][0] if prec else section_at["PRECEDENCE RELATIONS"] + 1
         raise RcpspFormatError(
@@ -191,9 +225,12 @@ def parse_sm(text: str, name: str = "") -> Instance:
                 f"job {num}: duplicate successor ids", line=ln, field="successors"
             )
         successors.append(tuple(s - 1 for s in succ))
+    return successors
 
-    # RESOURCEAVAILABILITIES: one header line ("R 1  R 2 ..."), one value row.
-    avail = rows("RESOURCEAVAILABILITIES", 1)
+
+def _capacities(lines: list[str], section_at: dict[str, int], n_res: int) -> list[int]:
+    """RESOURCEAVAILABILITIES: one header line ("R 1  R 2 ..."), one value row."""
+    avail = _rows(lines, section_at, "RESOURCEAVAILABILITIES", 1)
     if not avail:
         raise RcpspFormatError(
             "no capacity row",
@@ -211,9 +248,15 @@ def parse_sm(text: str, name: str = "") -> Instance:
     for r, c in enumerate(capacities):
         if c < 0:
             raise RcpspFormatError(f"negative capacity {c}", line=ln, field=f"R {r + 1}")
+    return capacities
 
-    # REQUESTS/DURATIONS: header line, then a dashed rule (skipped by rows()).
-    req = rows("REQUESTS/DURATIONS", 1)
+
+def _requests(
+    lines: list[str], section_at: dict[str, int], n: int, n_res: int, capacities: list[int]
+) -> tuple[list[int], list[tuple[int, ...]]]:
+    """REQUESTS/DURATIONS: header line, then a dashed rule (skipped by _rows()); durations and
+    demands."""
+    req = _rows(lines, section_at, "REQUESTS/DURATIONS", 1)
     if len(req) != n:
         where = req[-1][0] if req else section_at["REQUESTS/DURATIONS"] + 1
         raise RcpspFormatError(
@@ -254,18 +297,7 @@ def parse_sm(text: str, name: str = "") -> Instance:
                 )
         durations.append(d)
         demands.append(dem)
-    try:
-        return Instance(
-            durations=tuple(durations),
-            successors=tuple(successors),
-            demands=tuple(demands),
-            capacities=tuple(capacities),
-            name=name,
-        )
-    except InstanceError as exc:  # cycles: report against the precedence section
-        raise RcpspFormatError(
-            str(exc), line=section_at["PRECEDENCE RELATIONS"] + 1, field="PRECEDENCE RELATIONS"
-        ) from exc
+    return durations, demands
 
 
 def load_sm(path: str | os.PathLike[str]) -> Instance:

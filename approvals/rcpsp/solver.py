@@ -355,6 +355,8 @@ def _lower_bound(instance: Instance, objective: str) -> float:
     return weighted_completion_lower_bound(instance)
 
 
+# Long only for its documented parameters: the body (~40 lines) hands the phases to _Best,
+# _ga_phase and _cpsat_phase.
 def solve(
     instance: Instance,
     time_limit: float,
@@ -411,12 +413,7 @@ def solve(
         If ``time_limit`` is not positive.
     """
     t0 = time.perf_counter()
-    if not time_limit > 0:
-        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
-    if objective not in OBJECTIVES:
-        raise InstanceError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
-    if objective == "weighted_completion" and instance.projects is None:
-        raise InstanceError("objective 'weighted_completion' needs instance.projects")
+    _check_arguments(instance, time_limit, objective)
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     # keep 4% + 20 ms for thread joins, the final validation and scheduler jitter under load
     usable = time_limit * 0.96 - 0.02
@@ -432,93 +429,143 @@ def solve(
     ga_budget = int(OPS_PER_SECOND * heuristic_share * max(usable, 0.0))
     ga_cap = t0 + usable * heuristic_share
 
-    best_start: list[int] = serial_sgs(instance, lft_list(instance))
-    best_fit = objective_value(instance, best_start, objective)
-    method = "lft"
-
-    def consider(starts: Sequence[int], how: str) -> None:
-        nonlocal best_start, best_fit, method
-        st = [int(x) for x in starts]
-        f = objective_value(instance, st, objective)
-        if f < best_fit or (
-            f == best_fit
-            and max(s + d for s, d in zip(st, instance.durations, strict=False))
-            < max(s + d for s, d in zip(best_start, instance.durations, strict=False))
-        ):
-            best_start, best_fit, method = st, f, how
-
+    best = _Best(instance, objective, serial_sgs(instance, lft_list(instance)), "lft")
     if instance.n_jobs == 0:
         return Schedule((), 0, 0.0, 0.0, "empty")
-    if best_fit > lb:
+    if best.fit > lb:
         if not engine.LOADER.done.is_set():
             warm_up(block=False)
             engine.LOADER.done.wait(max(0.0, min(0.1 * time_limit, deadline - time.perf_counter())))
-        use_ga = kernels_ready() and heuristic_share > 0
-        if use_ga:
-            A = build_arrays(instance, objective)
-            stop = threading.Event()
-            busy = busy_tasks()
-            n_isl = free_cores(workers, busy) if workers > 1 else 1
-            if pop_size is None:  # keep one generation short on large instances
-                pop_size = 80 if instance.n_jobs <= 250 else max(16, 80 * 250 // instance.n_jobs)
-                # each thread's fair share of the cores: with less CPU the GA does fewer
-                # generations, and a smaller population converges within them (j120 with the
-                # other core busy and others' load: 3.7 % at 40 against 4.4 % at 80)
-                cores, others = busy
-                share = min(1.0, cores / max(1, others + n_isl))
-                pop_size = max(16, round(pop_size * share**0.5))
-            # FBI serves the makespan; for the sum of completions it would undo the
-            # left-packing of early projects, so the GA then decodes with the plain SGS
-            rounds = 3 if objective == "makespan" else 0
-            islands = [
-                _Island(engine.LOADER.kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, rounds)
-                for k in range(n_isl)
-            ]
-            lft = np.asarray(lft_list(instance), dtype=np.int64)
-
-            def body(isl: _Island) -> None:
-                isl.initialise([lft], deadline=ga_cap)
-                isl.run(ga_budget, ga_cap, lb, stop, restart_after=max(20, 3200 // isl.P))
-
-            if n_isl == 1:
-                body(islands[0])
-            else:
-                threads = [
-                    threading.Thread(target=body, args=(isl,), daemon=True) for isl in islands
-                ]
-                for th in threads:
-                    th.start()
-                for th in threads:
-                    th.join()
-            for isl in islands:
-                consider(isl.best_start, "ga")
+        if kernels_ready() and heuristic_share > 0:
+            for starts in _ga_phase(
+                instance, objective, seed, workers, pop_size, lb, ga_budget, ga_cap
+            ):
+                best.consider(starts, "ga")
         remaining = deadline - time.perf_counter()
-        if use_cpsat and best_fit > lb and remaining > 0.01:
-            ms = max(s + d for s, d in zip(best_start, instance.durations, strict=False))
+        if use_cpsat and best.fit > lb and remaining > 0.01:
             cp_seconds = max(usable * (1.0 - heuristic_share), remaining)
-            params = {"max_deterministic_time": CP_DET_PER_SECOND * cp_seconds}
-            params.update(cp_params or {})
-            res = solve_cpsat(
-                instance,
-                remaining,
-                workers=free_cores(workers),
-                seed=seed,
-                objective=objective,
-                horizon=ms if objective == "makespan" else None,
-                hint=best_start,
-                lower_bound=int(lb),
-                params=params,
+            lb = _cpsat_phase(
+                instance, best, objective, lb, seed, workers, remaining, cp_seconds, cp_params
             )
-            if res.starts is not None:
-                consider(res.starts, "cpsat")
-            if objective == "makespan":
-                lb = max(lb, float(res.bound))
-                if res.optimal:
-                    lb = max(lb, best_fit)
-            elif res.optimal:
-                lb = max(lb, best_fit)
     try:
-        makespan = validate_schedule(instance, best_start)
+        makespan = validate_schedule(instance, best.start)
     except Exception as exc:  # pragma: no cover - would be a solver bug
-        raise SolverError(f"internal error: infeasible schedule from {method}: {exc}") from exc
-    return Schedule(tuple(best_start), makespan, best_fit, min(lb, best_fit), method)
+        raise SolverError(f"internal error: infeasible schedule from {best.method}: {exc}") from exc
+    return Schedule(tuple(best.start), makespan, best.fit, min(lb, best.fit), best.method)
+
+
+def _check_arguments(instance: Instance, time_limit: float, objective: str) -> None:
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit!r}")
+    if objective not in OBJECTIVES:
+        raise InstanceError(f"unknown objective {objective!r}; expected one of {OBJECTIVES}")
+    if objective == "weighted_completion" and instance.projects is None:
+        raise InstanceError("objective 'weighted_completion' needs instance.projects")
+
+
+class _Best:
+    """The best schedule so far; on equal objectives the shorter makespan wins."""
+
+    def __init__(self, instance: Instance, objective: str, start: list[int], method: str) -> None:
+        self.instance = instance
+        self.objective = objective
+        self.start = start
+        self.fit = objective_value(instance, start, objective)
+        self.method = method
+
+    def consider(self, starts: Sequence[int] | np.ndarray, how: str) -> None:
+        durations = self.instance.durations
+        st = [int(x) for x in starts]
+        f = objective_value(self.instance, st, self.objective)
+        if f < self.fit or (
+            f == self.fit
+            and max(s + d for s, d in zip(st, durations, strict=False))
+            < max(s + d for s, d in zip(self.start, durations, strict=False))
+        ):
+            self.start, self.fit, self.method = st, f, how
+
+
+def _ga_phase(
+    instance: Instance,
+    objective: str,
+    seed: int,
+    workers: int,
+    pop_size: int | None,
+    lb: float,
+    ga_budget: int,
+    ga_cap: float,
+) -> list[np.ndarray]:
+    """The GA islands, one thread per free core, within ``ga_budget`` operations and until
+    ``ga_cap``; the best schedule of each island."""
+    A = build_arrays(instance, objective)
+    stop = threading.Event()
+    busy = busy_tasks()
+    n_isl = free_cores(workers, busy) if workers > 1 else 1
+    if pop_size is None:  # keep one generation short on large instances
+        pop_size = 80 if instance.n_jobs <= 250 else max(16, 80 * 250 // instance.n_jobs)
+        # each thread's fair share of the cores: with less CPU the GA does fewer
+        # generations, and a smaller population converges within them (j120 with the
+        # other core busy and others' load: 3.7 % at 40 against 4.4 % at 80)
+        cores, others = busy
+        share = min(1.0, cores / max(1, others + n_isl))
+        pop_size = max(16, round(pop_size * share**0.5))
+    # FBI serves the makespan; for the sum of completions it would undo the
+    # left-packing of early projects, so the GA then decodes with the plain SGS
+    rounds = 3 if objective == "makespan" else 0
+    islands = [
+        _Island(engine.LOADER.kernels, A, pop_size, seed * 1000 + 17 * k + 1, 0.02, rounds)
+        for k in range(n_isl)
+    ]
+    lft = np.asarray(lft_list(instance), dtype=np.int64)
+
+    def body(isl: _Island) -> None:
+        isl.initialise([lft], deadline=ga_cap)
+        isl.run(ga_budget, ga_cap, lb, stop, restart_after=max(20, 3200 // isl.P))
+
+    if n_isl == 1:
+        body(islands[0])
+    else:
+        threads = [threading.Thread(target=body, args=(isl,), daemon=True) for isl in islands]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    return [isl.best_start for isl in islands]
+
+
+def _cpsat_phase(
+    instance: Instance,
+    best: _Best,
+    objective: str,
+    lb: float,
+    seed: int,
+    workers: int,
+    remaining: float,
+    cp_seconds: float,
+    cp_params: dict[str, object] | None,
+) -> float:
+    """CP-SAT from the best schedule as its hint, in the ``remaining`` seconds and a
+    deterministic budget worth ``cp_seconds``; the lower bound it proves."""
+    ms = max(s + d for s, d in zip(best.start, instance.durations, strict=False))
+    params = {"max_deterministic_time": CP_DET_PER_SECOND * cp_seconds}
+    params.update(cp_params or {})
+    res = solve_cpsat(
+        instance,
+        remaining,
+        workers=free_cores(workers),
+        seed=seed,
+        objective=objective,
+        horizon=ms if objective == "makespan" else None,
+        hint=best.start,
+        lower_bound=int(lb),
+        params=params,
+    )
+    if res.starts is not None:
+        best.consider(res.starts, "cpsat")
+    if objective == "makespan":
+        lb = max(lb, float(res.bound))
+        if res.optimal:
+            lb = max(lb, best.fit)
+    elif res.optimal:
+        lb = max(lb, best.fit)
+    return lb

@@ -23,10 +23,10 @@ from commitments.ledger import (
     TreeHead,
     VerifyReport,
     make_entry,
-    merkle_root,
     proof_bundle,
     verify_entries,
 )
+from commitments.merkle import merkle_root
 from commitments.orm import (
     CheckpointRow,
     CommitmentRow,

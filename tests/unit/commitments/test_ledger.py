@@ -11,16 +11,18 @@ import pytest
 from commitments import signing
 from commitments.errors import LedgerError
 from commitments.ledger import (
-    MerkleFrontier,
     TreeHead,
-    inclusion_proof,
-    leaf_hash,
     make_entry,
-    merkle_root,
     proof_bundle,
     verify_entries,
-    verify_inclusion,
     verify_proof_bundle,
+)
+from commitments.merkle import (
+    MerkleFrontier,
+    inclusion_proof,
+    leaf_hash,
+    merkle_root,
+    verify_inclusion,
 )
 
 # RFC 6962 test vectors (certificate-transparency's merkle_tree_test): leaf inputs and the roots
