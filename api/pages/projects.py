@@ -82,7 +82,7 @@ def enterprise_home(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    return _projects_page(request, session, clock, ("enterprise",), "my_projects")
+    return _projects_page(request, session, clock, (Role.ENTERPRISE,), "my_projects")
 
 
 @get("/regulator", include_in_schema=False, sync_to_thread=True)
@@ -91,7 +91,7 @@ def regulator_home(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    return _projects_page(request, session, clock, ("regulator",), "projects")
+    return _projects_page(request, session, clock, (Role.REGULATOR,), "projects")
 
 
 @get("/admin/projects", include_in_schema=False, sync_to_thread=True)
@@ -100,7 +100,7 @@ def admin_projects(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    return _projects_page(request, session, clock, ("admin",), "projects")
+    return _projects_page(request, session, clock, (Role.ADMIN,), "projects")
 
 
 def _materials(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
@@ -213,7 +213,7 @@ def project_page(
             ],
             can_upload=owner,
             can_rate=owner,
-            can_audit=user.role in {"regulator", "admin"} or owner,
+            can_audit=can(actor_of(user), Action.AUDIT_READ, p),
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
