@@ -48,6 +48,7 @@ PUBLIC_PATHS = [
     r"^/schema",
     r"^/ogc",
     r"^/static/",
+    r"^/fonts/",  # the bundled Chinese font (pages on a machine without one)
     r"^/$",
     r"^/login$",
     r"^/favicon.ico$",

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import pass_context
+from litestar import get
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from api.pages.layout import department_name
+from i18n.fonts import BUNDLED_CJK_FONT
 
 HERE = Path(__file__).resolve().parent.parent
 TEMPLATES = HERE / "templates"
@@ -52,6 +55,7 @@ def page_routes() -> list[Any]:
     )
 
     return [
+        cjk_font,
         *session.ROUTES,
         *projects.ROUTES,
         *enterprise.ROUTES,
@@ -63,6 +67,18 @@ def page_routes() -> list[Any]:
         *files.ROUTES,
         *ratings.ROUTES,
     ]
+
+
+@get("/fonts/cjk.ttf", include_in_schema=False)
+async def cjk_font() -> File:
+    """The bundled Noto Sans SC subset (OFL), so that pages show Chinese on a machine whose
+    browser has no Chinese font; browsers fetch it only for characters no local font has."""
+    return File(
+        BUNDLED_CJK_FONT,
+        media_type="font/ttf",
+        content_disposition_type="inline",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
 
 
 def static_router() -> Any:
