@@ -293,37 +293,51 @@ def parse_arrangement(data: Any, source: str = "") -> YearArrangement:
     """
     if not isinstance(data, Mapping):
         raise CalendarError("节假日安排必须是一个对象", "an arrangement must be an object")
-    year = data.get("year")
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarError(
-            f"year：'{year}' 不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份",
-            f"year: '{year}' is not a year between {MIN_YEAR} and {MAX_YEAR}",
-        )
-    low, high = date(year, 1, 1) - timedelta(days=14), date(year, 12, 31) + timedelta(days=14)
-
-    def in_year(day: date, where: str) -> date:
-        if not low <= day <= high:
-            raise CalendarError(
-                f"{where}：{day} 不在 {year} 年内", f"{where}: {day} does not belong to {year}"
-            )
-        return day
-
+    year = _arrangement_year(data.get("year"))
     unknown = set(data) - {"year", "source", "holidays", "workdays"}
     if unknown:
         raise CalendarError(
             f"未知字段：{', '.join(sorted(unknown))}",
             f"unknown fields: {', '.join(sorted(unknown))}",
         )
+    holidays = _parse_holidays(data.get("holidays") or [], year)
+    workdays = _parse_workdays(data.get("workdays") or [], year, holidays)
+    return YearArrangement(year, holidays, workdays, str(data.get("source") or source))
+
+
+def _arrangement_year(year: Any) -> int:
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise CalendarError(
+            f"year：'{year}' 不是 {MIN_YEAR}–{MAX_YEAR} 之间的年份",
+            f"year: '{year}' is not a year between {MIN_YEAR} and {MAX_YEAR}",
+        )
+    return year
+
+
+def _in_year(day: date, where: str, year: int) -> date:
+    """The day, if within two weeks of the year (spans may cross New Year)."""
+    low, high = date(year, 1, 1) - timedelta(days=14), date(year, 12, 31) + timedelta(days=14)
+    if not low <= day <= high:
+        raise CalendarError(
+            f"{where}：{day} 不在 {year} 年内", f"{where}: {day} does not belong to {year}"
+        )
+    return day
+
+
+def _parse_holidays(spans: Any, year: int) -> dict[date, str]:
+    """Each day off of the year, named by its holiday."""
     holidays: dict[date, str] = {}
-    for i, span in enumerate(data.get("holidays") or []):
+    for i, span in enumerate(spans):
         where = f"holidays[{i}]"
         if not isinstance(span, Mapping):
             raise CalendarError(f"{where} 必须是对象", f"{where} must be an object")
         name = str(span.get("name") or "").strip()
         if not name:
             raise CalendarError(f"{where}.name 不能为空", f"{where}.name is required")
-        start = in_year(_as_date(span.get("from"), f"{where}.from"), f"{where}.from")
-        end = in_year(_as_date(span.get("to", span.get("from")), f"{where}.to"), f"{where}.to")
+        start = _in_year(_as_date(span.get("from"), f"{where}.from"), f"{where}.from", year)
+        end = _in_year(
+            _as_date(span.get("to", span.get("from")), f"{where}.to"), f"{where}.to", year
+        )
         if end < start:
             raise CalendarError(
                 f"{where}（{name}）：结束日期 {end} 早于开始日期 {start}",
@@ -338,15 +352,20 @@ def parse_arrangement(data: Any, source: str = "") -> YearArrangement:
         while day <= end:
             holidays[day] = name
             day += timedelta(days=1)
+    return holidays
+
+
+def _parse_workdays(entries: Any, year: int, holidays: dict[date, str]) -> dict[date, str]:
+    """The weekend days declared working days (调休上班), named."""
     workdays: dict[date, str] = {}
-    for i, entry in enumerate(data.get("workdays") or []):
+    for i, entry in enumerate(entries):
         where = f"workdays[{i}]"
         if isinstance(entry, Mapping):
             day = _as_date(entry.get("date"), f"{where}.date")
             name = str(entry.get("name") or "调休")
         else:
             day, name = _as_date(entry, where), "调休"
-        in_year(day, where)
+        _in_year(day, where, year)
         if day.weekday() < 5:
             raise CalendarError(
                 f"{where}：{day} 是工作日（周一至周五），无需调休",
@@ -357,7 +376,7 @@ def parse_arrangement(data: Any, source: str = "") -> YearArrangement:
                 f"{where}：{day} 同时被列为放假日", f"{where}: {day} is also listed as a holiday"
             )
         workdays[day] = name
-    return YearArrangement(year, holidays, workdays, str(data.get("source") or source))
+    return workdays
 
 
 def arrangement_to_document(arrangement: YearArrangement) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from approvals.planning import Plan
@@ -36,6 +37,19 @@ def _process_id(plan: Plan) -> str:
     return f"Process_{base}"
 
 
+@dataclass
+class _Layout:
+    """The process graph as it is built: shapes (in diagram order), flows and gateways."""
+
+    shapes: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    flows: list[tuple[str, str, str]] = field(default_factory=list)
+    gateways: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, direction)
+
+    def flow(self, src: str, dst: str) -> None:
+        fid = f"Flow_{len(self.flows) + 1}"
+        self.flows.append((fid, src, dst))
+
+
 def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
     """The plan as BPMN 2.0 XML with parallel gateways and a diagram."""
     defs = ET.Element(
@@ -48,6 +62,27 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
         },
     )
     process_id = _process_id(plan)
+    proc = _process_element(defs, plan, process_id)
+
+    task_id = {item.code: f"Task_{i + 1}" for i, item in enumerate(plan.items)}
+    succs: dict[str, list[str]] = {item.code: [] for item in plan.items}
+    for item in plan.items:
+        for pred in item.requires:
+            succs[pred].append(item.code)
+
+    layout = _Layout()
+    _add_tasks(proc, plan, task_id, layout, lang)
+    entry, exit_ = _add_task_gateways(plan, task_id, succs, layout)
+    _add_start_and_end(plan, succs, entry, exit_, layout)
+    _add_events_gateways_and_flows(proc, layout, lang)
+    _add_diagram(defs, process_id, layout)
+
+    ET.indent(defs)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(defs, encoding="unicode") + "\n"
+
+
+def _process_element(defs: ET.Element, plan: Plan, process_id: str) -> ET.Element:
+    """The executable process with its plan summary as documentation."""
     title = plan.project_name or plan.catalogue_code
     proc = ET.SubElement(
         defs, _q(BPMN, "process"), {"id": process_id, "name": title, "isExecutable": "true"}
@@ -57,28 +92,20 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
         f"onetrip plan: start {plan.start_date}, finish {plan.finish_date}, "
         f"{plan.makespan} working days in parallel against {plan.serial} one after another."
     )
+    return proc
 
-    task_id = {item.code: f"Task_{i + 1}" for i, item in enumerate(plan.items)}
-    succs: dict[str, list[str]] = {item.code: [] for item in plan.items}
-    for item in plan.items:
-        for pred in item.requires:
-            succs[pred].append(item.code)
 
-    shapes: dict[str, tuple[float, float, float, float]] = {}
-    flows: list[tuple[str, str, str]] = []
-
-    def flow(src: str, dst: str) -> None:
-        fid = f"Flow_{len(flows) + 1}"
-        flows.append((fid, src, dst))
-
-    # tasks, laid out by batch
+def _add_tasks(
+    proc: ET.Element, plan: Plan, task_id: dict[str, str], layout: _Layout, lang: str
+) -> None:
+    """One user task per item, laid out in columns by batch."""
     rows: dict[int, int] = {}
     for item in plan.items:
         row = rows.get(item.batch, 0)
         rows[item.batch] = row + 1
         x: float = 200 + item.batch * COL_W
         y: float = 80 + row * ROW_H
-        shapes[task_id[item.code]] = (x, y, TASK_W, TASK_H)
+        layout.shapes[task_id[item.code]] = (x, y, TASK_W, TASK_H)
         name = f"{item.code} {item.name_en if lang == 'en' and item.name_en else item.name}"
         task = ET.SubElement(proc, _q(BPMN, "userTask"), {"id": task_id[item.code], "name": name})
         d = ET.SubElement(task, _q(BPMN, "documentation"))
@@ -90,28 +117,45 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
             + ("; critical" if item.critical else "")
         )
 
-    # where a task's incoming flows arrive, and where its outgoing flows leave
+
+def _add_task_gateways(
+    plan: Plan, task_id: dict[str, str], succs: dict[str, list[str]], layout: _Layout
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Join/fork gateways around tasks with several prerequisites/successors, and the flows
+    between items; returns where each item's incoming flows arrive and outgoing flows leave."""
     entry = {c: task_id[c] for c in task_id}
     exit_ = {c: task_id[c] for c in task_id}
-    gateways: list[tuple[str, str, str]] = []  # (id, name, direction)
+    shapes = layout.shapes
     for item in plan.items:
         x, y, _, _ = shapes[task_id[item.code]]
         if len(item.requires) > 1:
             gid = f"Join_{task_id[item.code]}"
-            gateways.append((gid, "", "Converging"))
+            layout.gateways.append((gid, "", "Converging"))
             shapes[gid] = (x - 70, y + TASK_H / 2 - GW / 2, GW, GW)
             entry[item.code] = gid
-            flow(gid, task_id[item.code])
+            layout.flow(gid, task_id[item.code])
         if len(succs[item.code]) > 1:
             gid = f"Fork_{task_id[item.code]}"
-            gateways.append((gid, "", "Diverging"))
+            layout.gateways.append((gid, "", "Diverging"))
             shapes[gid] = (x + TASK_W + 30, y + TASK_H / 2 - GW / 2, GW, GW)
             exit_[item.code] = gid
-            flow(task_id[item.code], gid)
+            layout.flow(task_id[item.code], gid)
     for item in plan.items:
         for pred in item.requires:
-            flow(exit_[pred], entry[item.code])
+            layout.flow(exit_[pred], entry[item.code])
+    return entry, exit_
 
+
+def _add_start_and_end(
+    plan: Plan,
+    succs: dict[str, list[str]],
+    entry: dict[str, str],
+    exit_: dict[str, str],
+    layout: _Layout,
+) -> None:
+    """The start and end events' shapes and flows, through a gateway when several items start or
+    finish the plan."""
+    shapes = layout.shapes
     sources = [i.code for i in plan.items if not i.requires]
     sinks = [i.code for i in plan.items if not succs[i.code]]
     shapes["StartEvent_1"] = (60, 80 + TASK_H / 2 - 18, 36, 36)
@@ -119,24 +163,28 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
     end_x = 200 + (max_batch + 1) * COL_W
     shapes["EndEvent_1"] = (end_x + 80, 80 + TASK_H / 2 - 18, 36, 36)
     if len(sources) > 1:
-        gateways.append(("Fork_Start", "", "Diverging"))
+        layout.gateways.append(("Fork_Start", "", "Diverging"))
         shapes["Fork_Start"] = (120, 80 + TASK_H / 2 - GW / 2, GW, GW)
-        flow("StartEvent_1", "Fork_Start")
+        layout.flow("StartEvent_1", "Fork_Start")
         for s in sources:
-            flow("Fork_Start", entry[s])
+            layout.flow("Fork_Start", entry[s])
     elif sources:
-        flow("StartEvent_1", entry[sources[0]])
+        layout.flow("StartEvent_1", entry[sources[0]])
     if len(sinks) > 1:
-        gateways.append(("Join_End", "", "Converging"))
+        layout.gateways.append(("Join_End", "", "Converging"))
         shapes["Join_End"] = (end_x, 80 + TASK_H / 2 - GW / 2, GW, GW)
         for s in sinks:
-            flow(exit_[s], "Join_End")
-        flow("Join_End", "EndEvent_1")
+            layout.flow(exit_[s], "Join_End")
+        layout.flow("Join_End", "EndEvent_1")
     elif sinks:
-        flow(exit_[sinks[0]], "EndEvent_1")
+        layout.flow(exit_[sinks[0]], "EndEvent_1")
     else:
-        flow("StartEvent_1", "EndEvent_1")
+        layout.flow("StartEvent_1", "EndEvent_1")
 
+
+def _add_events_gateways_and_flows(proc: ET.Element, layout: _Layout, lang: str) -> None:
+    """The start/end events and gateways as elements, each node's incoming/outgoing references,
+    then the sequence flows."""
     start = ET.Element(
         _q(BPMN, "startEvent"),
         {"id": "StartEvent_1", "name": "一窗受理" if lang != "en" else "One-window intake"},
@@ -147,7 +195,7 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
     )
     proc.insert(1, start)
     proc.append(end)
-    for gid, name, direction in gateways:
+    for gid, name, direction in layout.gateways:
         ET.SubElement(
             proc,
             _q(BPMN, "parallelGateway"),
@@ -155,7 +203,7 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
         )
     incoming: dict[str, list[str]] = {}
     outgoing: dict[str, list[str]] = {}
-    for fid, src, dst in flows:
+    for fid, src, dst in layout.flows:
         outgoing.setdefault(src, []).append(fid)
         incoming.setdefault(dst, []).append(fid)
     for el in proc:
@@ -166,16 +214,19 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
             ET.SubElement(el, _q(BPMN, "incoming")).text = fid
         for fid in outgoing.get(eid, []):
             ET.SubElement(el, _q(BPMN, "outgoing")).text = fid
-    for fid, src, dst in flows:
+    for fid, src, dst in layout.flows:
         ET.SubElement(
             proc, _q(BPMN, "sequenceFlow"), {"id": fid, "sourceRef": src, "targetRef": dst}
         )
 
-    # diagram
+
+def _add_diagram(defs: ET.Element, process_id: str, layout: _Layout) -> None:
+    """The BPMNDI diagram: a shape per node and a two-point edge per flow."""
     diagram = ET.SubElement(defs, _q(BPMNDI, "BPMNDiagram"), {"id": "Diagram_1"})
     plane = ET.SubElement(
         diagram, _q(BPMNDI, "BPMNPlane"), {"id": "Plane_1", "bpmnElement": process_id}
     )
+    shapes = layout.shapes
     for eid, (x, y, w, h) in shapes.items():
         shape = ET.SubElement(
             plane, _q(BPMNDI, "BPMNShape"), {"id": f"{eid}_di", "bpmnElement": eid}
@@ -185,15 +236,12 @@ def to_bpmn(plan: Plan, *, lang: str = "zh") -> str:
             _q(DC, "Bounds"),
             {"x": f"{x:.0f}", "y": f"{y:.0f}", "width": f"{w:.0f}", "height": f"{h:.0f}"},
         )
-    for fid, src, dst in flows:
+    for fid, src, dst in layout.flows:
         edge = ET.SubElement(plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{fid}_di", "bpmnElement": fid})
         sx, sy, sw, sh = shapes[src]
         tx, ty, _tw, th = shapes[dst]
         ET.SubElement(edge, _q(DI, "waypoint"), {"x": f"{sx + sw:.0f}", "y": f"{sy + sh / 2:.0f}"})
         ET.SubElement(edge, _q(DI, "waypoint"), {"x": f"{tx:.0f}", "y": f"{ty + th / 2:.0f}"})
-
-    ET.indent(defs)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(defs, encoding="unicode") + "\n"
 
 
 def to_ics(plan: Plan, *, lang: str = "zh", department_name=None) -> str:

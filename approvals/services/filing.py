@@ -389,6 +389,41 @@ def file_project(
         The code is malformed or taken, the enterprise is unknown.
     """
     enterprise_id = _filing_enterprise(session, actor, enterprise_id)
+    project, baseline = _new_project(
+        session,
+        calendar,
+        enterprise_id,
+        name=name,
+        attributes=attributes,
+        filed_on=filed_on,
+        form=form,
+        plot_code=plot_code,
+        regional_assessments=regional_assessments,
+        code=code,
+        region=region,
+        plots=plots,
+    )
+    _start_filed_project(session, actor, calendar, project, baseline, filed_on)
+    return project
+
+
+def _new_project(
+    session: Session,
+    calendar: WorkCalendar,
+    enterprise_id: int,
+    *,
+    name: str,
+    attributes: dict[str, Any],
+    filed_on: date,
+    form: dict[str, Any] | None,
+    plot_code: str | None,
+    regional_assessments: Sequence[Any],
+    code: str | None,
+    region: str,
+    plots: PlotAssessments | None,
+) -> tuple[ProjectRow, Plan]:
+    """The filing checked and planned against the active catalogue, and its project row (not yet
+    added to the session) under the given or a new project code."""
     catalog_row = ensure_default_catalogue(session)
     catalogue = parse_catalog(catalog_row.document, "active catalogue")
     prepared = prepare_filing(
@@ -425,6 +460,19 @@ def file_project(
         serial_workdays=baseline.serial,
         predicted_finish=baseline.finish_date,
     )
+    return project, baseline
+
+
+def _start_filed_project(
+    session: Session,
+    actor: Actor,
+    calendar: WorkCalendar,
+    project: ProjectRow,
+    baseline: Plan,
+    filed_on: date,
+) -> None:
+    """Store the new project with its steps, audit the filing, make the first steps ready, plan
+    the forecast, and let the departments' capacity see the new work."""
     session.add(project)
     session.flush()
     _add_steps(session, project, baseline)
@@ -436,7 +484,12 @@ def file_project(
         entity="project",
         entity_id=project.id,
         project_id=project.id,
-        after={"code": code, "name": name, "plot": plot_code, "steps": len(baseline.items)},
+        after={
+            "code": project.code,
+            "name": project.name,
+            "plot": project.plot_code,
+            "steps": len(baseline.items),
+        },
     )
     advance(session, project, filed_on, calendar)
     replan(
@@ -448,4 +501,3 @@ def file_project(
         "project filed at the one window; baseline planned",
     )
     capacity.after_event(session, filed_on, calendar, f"filed {project.code}")
-    return project
