@@ -15,6 +15,7 @@ from access.policy import Action, can
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue, parse_catalog
 from approvals.errors import AccessDenied, ProjectError
+from approvals.graph import Mechanisms
 from approvals.orm import EnterpriseRow, ProjectRow, StepRow, TaskRow
 from approvals.planning import Plan, plan
 from approvals.ports import PlotAssessments
@@ -182,7 +183,11 @@ def file_project(
     domain = Project(
         answers, assessments, name=name, code=code, start_date=filed_on, plot=plot_code
     )
-    baseline = plan(catalogue, domain, calendar, filed_on)
+    # the live workflow follows the government's clock: its steps are the review items, each
+    # with department tasks; the enterprise's and intermediaries' own activities (design,
+    # construction, reports) are left out and bridged like items that do not apply, so no
+    # department ever holds a task for them (their progress is the enterprise's to report)
+    baseline = plan(catalogue, domain, calendar, filed_on, Mechanisms(activities=False))
     project = ProjectRow(
         code=code,
         name=name,
