@@ -616,6 +616,13 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                         f"{where}.members[{j}]: unknown item '{m}'",
                     )
                 )
+            elif items[m].kind != "review":
+                problems.append(
+                    Text(
+                        f"{where}.members[{j}]：'{m}' 是企业或中介的活动，不能合并审查",
+                        f"{where}.members[{j}]: '{m}' is an enterprise's or intermediary's activity, not a review",
+                    )
+                )
             elif items[m].split is not None:
                 problems.append(
                     Text(

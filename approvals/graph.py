@@ -194,7 +194,8 @@ def build_plan_graph(
                     graph.not_applicable.append(item.code)
                 dropped[item.code] = item.requires
                 continue
-            days, mode = durations.get(item.code, item.days), "review"
+            days = durations.get(item.code, item.days)
+            mode: Literal["review", "commitment"] = "review"
             found = _coverage(project, item, on) if mechanisms.waivers and item.waivers else None
             if found is not None:  # e.g. no 环评 report to write: the zone's assessment covers it
                 waiver, cover = found

@@ -139,6 +139,13 @@ def test_activity_schema_rules():
         make(item("A", unit="calendar_days"))
     with pytest.raises(CatalogError):
         make(activity("E", kind="contractor"))
+    with pytest.raises(CatalogError):  # an activity is not reviewed, so never merged
+        parse_catalog(
+            {
+                "items": [item("A"), activity("E")],
+                "merge_groups": [{"code": "G", "name": "g", "members": ["A", "E"]}],
+            }
+        )
     cat = make(item("A", milestone="project_code"), activity("E", ["A"]))
     assert cat.has_activities and cat.milestones == {"project_code": "A"}
 
