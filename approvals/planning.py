@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import attrgetter, itemgetter, sub
+from operator import add, attrgetter, mul, sub
 from typing import Any
 
 import msgspec
@@ -589,6 +590,43 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
     return sum(map(max, map(sub, ends, map(max, starts, reach)), itertools.repeat(0)))
 
 
+def _stage_workdays(
+    stage: Sequence[int], es: Sequence[int], ef: Sequence[int]
+) -> dict[int, tuple[int, int, int]]:
+    """Per stage: the working days on which one of its items runs (the union of ``[es, ef)``),
+    its first working day and its last (a zero-day item's is its start).
+
+    Counted with C-level passes over the items (a Counter of start and end points per stage, then
+    a running sum per stage over the plan's days); Python steps only per distinct point.
+    """
+    if not es:
+        return {}
+    span = max(max(ef), max(es)) + 1
+    base = list(map(mul, stage, itertools.repeat(span)))
+    deltas: dict[int, list[int]] = {}
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for key, count in Counter(map(add, base, es)).items():
+        st, day = divmod(key, span)
+        delta = deltas.get(st)
+        if delta is None:
+            delta = deltas[st] = [0] * (span + 1)
+        delta[day] += count
+        if day < first.get(st, span):
+            first[st] = day
+        if day > last.get(st, -1):
+            last[st] = day
+    for key, count in Counter(map(add, base, ef)).items():
+        st, day = divmod(key, span)
+        deltas[st][day] -= count
+        if day - 1 > last[st]:
+            last[st] = day - 1
+    return {
+        st: (span + 1 - list(itertools.accumulate(deltas[st])).count(0), first[st], last[st])
+        for st in sorted(deltas)
+    }
+
+
 def _stage_times(
     stage: Sequence[int],
     es: Sequence[int],
@@ -600,19 +638,14 @@ def _stage_times(
     """Per stage, the working days on which one of its review items runs (their union), from
     the first review item's start to the last one's end.  ``first``/``end``: the items' dates
     (None: working days ``es`` and ``max(ef − 1, es)``)."""
-    out = []
-    rows = sorted(zip(stage, es, ef, range(len(es)), strict=True))
-    for st, group in itertools.groupby(rows, key=itemgetter(0)):
-        _, g_es, g_ef, g_idx = zip(*group, strict=True)
-        days = _union_length(list(zip(g_es, g_ef, strict=True)))
-        if first is None or end is None:
-            start_d = dates[min(g_es)]
-            end_d = dates[max(map(max, g_es, map(sub, g_ef, itertools.repeat(1))))]
-        else:
-            start_d = min(map(first.__getitem__, g_idx))
-            end_d = max(map(end.__getitem__, g_idx))
-        out.append(StageTime(st, days, start_d, end_d))
-    return out
+    counted = _stage_workdays(stage, es, ef)
+    if first is None or end is None:
+        return [StageTime(st, d, dates[lo], dates[hi]) for st, (d, lo, hi) in counted.items()]
+    bounds: dict[int, tuple[date, date]] = {}
+    for st, a, b in zip(stage, first, end, strict=True):
+        lo, hi = bounds.get(st, (a, b))
+        bounds[st] = (min(lo, a), max(hi, b))
+    return [StageTime(st, d, *bounds[st]) for st, (d, _, _) in counted.items()]
 
 
 def _milestones(catalogue: Catalogue, items: list[PlannedItem]) -> dict[str, date | None]:

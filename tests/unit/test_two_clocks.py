@@ -187,3 +187,26 @@ def test_shipped_catalogue_overrides_move_the_acceptance():
     longer = shipped_plan(**{"E-BUILD-ABOVE": 400})
     assert longer.milestones["completion_acceptance"] > base.milestones["completion_acceptance"]
     assert longer.approval_workdays == base.approval_workdays
+
+
+def test_stage_union_counts_like_a_set_of_days():
+    import random
+
+    from approvals.planning import _stage_workdays, _union_length
+
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randint(1, 30)
+        stage = [rng.randint(1, 4) for _ in range(n)]
+        es = [rng.randint(0, 40) for _ in range(n)]
+        ef = [e + rng.randint(0, 6) for e in es]
+        got = _stage_workdays(stage, es, ef)
+        for st in set(stage):
+            rows = [(s, e) for g, s, e in zip(stage, es, ef, strict=True) if g == st]
+            days = {d for s, e in rows for d in range(s, e)}
+            assert got[st] == (
+                len(days),
+                min(s for s, _ in rows),
+                max(max(e - 1, s) for s, e in rows),
+            )
+            assert _union_length(sorted(rows)) == len(days)
