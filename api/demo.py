@@ -172,6 +172,14 @@ def step_plan(ctx: DemoContext) -> tuple[Catalogue, Plan]:
             ),
             style="bold",
         )
+        ctx.console.print(
+            ctx.t(
+                "在线办理（并联审批流程）只跟踪审批事项：企业和中介的活动不生成部门任务。",
+                "The live workflow tracks the review items: the enterprise's and intermediaries' "
+                "activities give no department a task.",
+            ),
+            style="dim",
+        )
     ctx.console.print(
         ctx.t(
             f"已写入 {ctx.out / 'plan.json'}、plan.bpmn、plan.ics",

@@ -21,6 +21,7 @@ from api.pages import agents as agent_pages
 from api.pages.layout import back, context, page_lang, require_user, run_form_action
 from api.routes.catalog import question_out
 from api.routes.common import IdPath
+from approvals.graph import Mechanisms
 from approvals.planning import plan
 from approvals.project import Project, parse_assessment
 from approvals.questionnaire import relevant_questions, resolve_answers
@@ -79,8 +80,13 @@ def _new_project_page(
             assessments = tuple(
                 parse_assessment(a, f"regional_assessments[{i}]") for i, a in enumerate(regional)
             )
+            # what departments review, as a filing baselines it (no enterprise activities)
             full = plan(
-                catalogue, Project(resolved, assessments), work_calendar(session), clock.today()
+                catalogue,
+                Project(resolved, assessments),
+                work_calendar(session),
+                clock.today(),
+                Mechanisms(activities=False),
             ).to_dict(lang)
             notice = {
                 "items": full["items"],

@@ -16,6 +16,7 @@ from api.openapi import problems
 from api.schemas.catalog import CatalogueOut, QuestionnaireOut
 from api.schemas.common import to
 from approvals.catalog import STAGES, Catalogue
+from approvals.graph import Mechanisms
 from approvals.planning import plan
 from approvals.project import Project, parse_assessment
 from approvals.questionnaire import next_questions, relevant_questions, resolve_answers
@@ -139,11 +140,14 @@ def questionnaire(
         parse_assessment(a, f"regional_assessments[{i}]")
         for i, a in enumerate(data.regional_assessments)
     )
+    # the one-time notice lists what departments review (the plan a filing baselines): the
+    # enterprise's and intermediaries' own activities are left out
     p = plan(
         catalogue,
         Project(answers, assessments),
         work_calendar(session),
         data.start_date or clock.today(),
+        Mechanisms(activities=False),
     )
     full = p.to_dict()
     out["notice"] = {
