@@ -163,7 +163,7 @@ def two_clock_lines(plan: Plan, lang: str = "zh") -> list[str]:
     counts them), the enterprise's and intermediaries' (calendar days), and the milestones."""
     en = lang == "en"
     lines = []
-    per_stage = "；".join(
+    per_stage = ("; " if en else "；").join(
         f"{stage_name(st.stage, lang)} {st.approval_workdays}"
         + (" working days" if en else " 个工作日")
         + f" ({st.start_date}–{st.end_date})"
