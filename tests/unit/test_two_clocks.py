@@ -210,3 +210,47 @@ def test_stage_union_counts_like_a_set_of_days():
                 max(max(e - 1, s) for s, e in rows),
             )
             assert _union_length(sorted(rows)) == len(days)
+
+
+def test_random_two_clock_plans_keep_their_order():
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(11)
+    for _ in range(150):
+        n = rng.randint(1, 15)
+        raw = []
+        for i in range(n):
+            preds = rng.sample(range(i), k=min(i, rng.randint(0, 3)))
+            days = rng.randint(0, 12)
+            if rng.random() < 0.4:
+                raw.append(
+                    activity(
+                        f"I{i}",
+                        [f"I{p}" for p in preds],
+                        days=days,
+                        kind=rng.choice(["enterprise", "intermediary"]),
+                        unit=rng.choice(["calendar_days", "workdays"]),
+                        stage=rng.randint(1, 4),
+                    )
+                )
+            else:
+                raw.append(
+                    item(f"I{i}", [f"I{p}" for p in preds], days=days, stage=rng.randint(1, 4))
+                )
+        cat = make(*raw)
+        start = date(2026, 1, 1) + timedelta(days=rng.randint(0, 300))
+        p = plan(cat, Project(), CAL, start)
+        by = {i.code: i for i in p.items}
+        for it in p.items:
+            assert it.slack >= 0, it
+            assert it.start_date <= it.end_date
+            if it.owner == "review" or it.unit == "workdays":
+                assert CAL.is_workday(it.start_date) or it.days == 0
+            for code in it.requires:
+                pred = by[code]
+                after = pred.end_date + timedelta(days=1 if pred.days else 0)
+                assert it.start_date >= after, (pred, it)
+        assert p.finish_date == max(i.end_date for i in p.items)
+        assert p.approval_workdays == sum(s.approval_workdays for s in p.stages)
+        assert p.critical_path and all(by[c].critical for c in p.critical_path)
