@@ -69,9 +69,7 @@ def step_plots(ctx: DemoContext) -> None:
         ctx.console.print(zs.text(ctx.lang))
         ctx.console.print(ps.text(ctx.lang))
         zones = registry.all_zones(session)
-        listed = search.search_plots(
-            session, search.PlotQuery(status=(PlotStatus.LISTED,))
-        )
+        listed = search.search_plots(session, search.PlotQuery(status=(PlotStatus.LISTED,)))
         plots = registry.get_plots(session, listed.codes)
         exporting.export_plots(session, ctx.out / "plots.gpkg")
     table = Table(title=ctx.t("片区与区域评价", "Zones and their regional assessments"))
@@ -154,11 +152,34 @@ def step_plan(ctx: DemoContext) -> tuple[Catalogue, Plan]:
     )
     ctx.console.print(
         ctx.t(
-            f"并联审批比逐项串联节省 {p.parallel_saving} 个工作日（{p.serial} → {p.makespan}）。",
+            f"并联审批比逐项串联节省 {p.parallel_saving} 个工作日（{p.serial} → {p.makespan}，审批事项）。",
             f"Parallel review saves {p.parallel_saving} working days against one after another ({p.serial} → {p.makespan}).",
         ),
         style="bold green",
     )
+    if p.enterprise_days or p.intermediary_days:
+        # the reviews' figures above leave out the enterprise's and intermediaries' own time
+        ctx.console.print(
+            ctx.t(
+                f"两个时钟：审批用时 {p.approval_workdays} 个工作日（国办发〔2019〕11号 要求 ≤ 120），"
+                f"企业自身用时 {p.enterprise_days} 天、中介服务用时 {p.intermediary_days} 天；"
+                f"赋码 → 施工许可 {p.days_code_to_construction_permit} 个日历天（“标准地”目标 ≤ 100），"
+                f"竣工验收 {p.milestones.get('completion_acceptance')}。",
+                f"Two clocks: approval time {p.approval_workdays} working days (国办发〔2019〕11号: ≤ 120), "
+                f"the enterprise's own time {p.enterprise_days} days, intermediaries' {p.intermediary_days} days; "
+                f"project code → construction permit {p.days_code_to_construction_permit} calendar days "
+                f"(standard-plot target ≤ 100); completion acceptance {p.milestones.get('completion_acceptance')}.",
+            ),
+            style="bold",
+        )
+        ctx.console.print(
+            ctx.t(
+                "在线办理（并联审批流程）只跟踪审批事项：企业和中介的活动不生成部门任务。",
+                "The live workflow tracks the review items: the enterprise's and intermediaries' "
+                "activities give no department a task.",
+            ),
+            style="dim",
+        )
     ctx.console.print(
         ctx.t(
             f"已写入 {ctx.out / 'plan.json'}、plan.bpmn、plan.ics",

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from approvals.catalog import MILESTONES
 from approvals.planning import MECHANISM_NAMES, Plan, stage_name
 
 BAR_WIDTH = 40
@@ -39,7 +40,9 @@ def render_plan(
     table = Table(
         title=f"{title} — {'parallel approval plan' if en else '并联审批计划'}",
         caption=(
-            "★ critical path; █ scheduled; · slack" if en else "★ 关键路径；█ 办理时间；· 机动时间"
+            "★ critical path; █ scheduled; · slack; Nd = calendar days"
+            if en
+            else "★ 关键路径；█ 办理时间；· 机动时间；N天 = 日历天"
         ),
         show_lines=False,
         header_style="bold",
@@ -60,6 +63,8 @@ def render_plan(
             justify=justify,
             no_wrap=header[0] in {"Code", "Start", "End", "Timeline"},
         )
+    # bars on the whole project's axis (with activities it runs past the reviews' makespan)
+    axis = max((i.ef for i in plan.items), default=plan.makespan)
     for item in plan.items:
         name = item.name_en if en and item.name_en else item.name
         if item.kind == "merged":
@@ -67,16 +72,19 @@ def render_plan(
         if item.mode == "commitment":
             name += " (commitment)" if en else "（告知承诺）"
         depts = "、".join(dept(d) for d in item.departments)
+        days = str(item.days)
+        if item.unit == "calendar_days":  # an activity on the calendar, not the working days
+            days += "d" if en else "天"
         table.add_row(
             str(item.batch),
             ("★ " if item.critical else "  ") + item.code,
             name,
             depts,
-            str(item.days),
+            days,
             item.start_date.isoformat(),
             item.end_date.isoformat(),
             str(item.slack),
-            _bar(item.es, item.ef, item.ls, plan.makespan, item.critical),
+            _bar(item.es, item.ef, item.ls, axis, item.critical),
             style="bold" if item.critical else None,
         )
     console.print(table)
@@ -87,17 +95,22 @@ def render_plan(
 def summary_lines(plan: Plan, lang: str = "zh") -> list[str]:
     en = lang == "en"
     lines = []
+    # with the enterprise's and intermediaries' activities, the parallel/serial figures are the
+    # review items' alone (the finish is the whole project's)
+    two = bool(plan.enterprise_days or plan.intermediary_days)
     if en:
         lines.append(
             f"Start {plan.start_date} (working day 0 = {plan.first_workday}) → finish {plan.finish_date}: "
             f"{plan.makespan} working days in parallel against {plan.serial} one after another; "
-            f"parallel review saves {plan.parallel_saving} working days."
+            f"parallel review saves {plan.parallel_saving} working days"
+            + (" (review items alone)." if two else ".")
         )
         lines.append("Critical path: " + " → ".join(plan.critical_path))
     else:
         lines.append(
             f"开始 {plan.start_date}（第 0 个工作日为 {plan.first_workday}）→ 完成 {plan.finish_date}："
-            f"并联审批 {plan.makespan} 个工作日，逐项串联需 {plan.serial} 个工作日，并联节省 {plan.parallel_saving} 个工作日。"
+            f"并联审批 {plan.makespan} 个工作日，逐项串联需 {plan.serial} 个工作日，并联节省 {plan.parallel_saving} 个工作日"
+            + ("（仅计审批事项）。" if two else "。")
         )
         lines.append("关键路径：" + " → ".join(plan.critical_path))
     for key, saving in plan.savings.items():
@@ -115,16 +128,22 @@ def summary_lines(plan: Plan, lang: str = "zh") -> list[str]:
         lines.append(
             f"  {'waived' if en else '免于审批'} {w.code} {w.name}: {w.reason_en if en else w.reason_zh}"
         )
+    units = {i.code: i.unit for i in plan.items} if plan.reduced else {}
     for r in plan.reduced:
+        unit = "working days" if en else "个工作日"
+        if units.get(r.code) == "calendar_days":
+            unit = "calendar days" if en else "天"
         lines.append(
             f"  {'commitment' if en else '告知承诺'} {r.code} {r.name}: {r.days_before} → {r.days_after} "
-            f"{'working days' if en else '个工作日'} — {r.reason_en if en else r.reason_zh}"
+            f"{unit} — {r.reason_en if en else r.reason_zh}"
         )
-    stages = sorted({i.stage for i in plan.items})
+    lines += two_clock_lines(plan, lang)
+    reviews = [i for i in plan.items if i.owner == "review"]  # the stages of the reviews
+    stages = sorted({i.stage for i in reviews})
     if stages:
         parts = []
         for s in stages:
-            items = [i for i in plan.items if i.stage == s]
+            items = [i for i in reviews if i.stage == s]
             parts.append(
                 f"{stage_name(s, lang)} {min(i.start_date for i in items)}–{max(i.end_date for i in items)}"
             )
@@ -136,4 +155,44 @@ def summary_lines(plan: Plan, lang: str = "zh") -> list[str]:
             if en
             else f"⚠ 暂定：{years} 年节假日安排尚未公布（或未导入），相关日期仅按周末推算。"
         )
+    return lines
+
+
+def two_clock_lines(plan: Plan, lang: str = "zh") -> list[str]:
+    """Both clocks: the government's (审批用时, working days stage by stage as 国办发〔2019〕11号
+    counts them), the enterprise's and intermediaries' (calendar days), and the milestones."""
+    en = lang == "en"
+    lines = []
+    per_stage = ("; " if en else "；").join(
+        f"{stage_name(st.stage, lang)} {st.approval_workdays}"
+        + (" working days" if en else " 个工作日")
+        + f" ({st.start_date}–{st.end_date})"
+        for st in plan.stages
+    )
+    if en:
+        lines.append(
+            f"Approval time (the government's clock, stage by stage): {plan.approval_workdays} working days — {per_stage}"
+        )
+        lines.append(
+            f"The enterprise's own time: {plan.enterprise_days} calendar days; "
+            f"intermediary services: {plan.intermediary_days} calendar days."
+        )
+    else:
+        lines.append(
+            f"审批用时（政府时钟，按阶段计）：{plan.approval_workdays} 个工作日 — {per_stage}"
+        )
+        lines.append(
+            f"企业自身用时 {plan.enterprise_days} 天，中介服务用时 {plan.intermediary_days} 天（日历天）。"
+        )
+    dated = [(k, v) for k, v in plan.milestones.items() if v is not None]
+    if dated:
+        marks = " → ".join(f"{MILESTONES[k][1 if en else 0]} {v}" for k, v in dated)
+        days = plan.days_code_to_construction_permit
+        if days is not None:
+            marks += (
+                f"; project code → construction permit: {days} calendar days"
+                if en
+                else f"；赋码 → 施工许可 {days} 个日历天"
+            )
+        lines.append(("Milestones: " if en else "里程碑：") + marks)
     return lines

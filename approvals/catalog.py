@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from approvals.catalog_schema import CATALOG_SCHEMA
@@ -32,6 +33,21 @@ STAGES: dict[int, tuple[str, str]] = {
 }
 
 Effect = Literal["waive", "commitment"]
+#: Who does an item: a department reviews it (the government's clock, working days), or it is the
+#: enterprise's own work (企业自身用时) or an intermediary's service (中介服务用时).
+Owner = Literal["review", "enterprise", "intermediary"]
+Unit = Literal["workdays", "calendar_days"]
+OWNER_NAMES: dict[str, tuple[str, str]] = {
+    "enterprise": ("项目单位（企业自身）", "the enterprise"),
+    "intermediary": ("中介机构", "an intermediary"),
+}
+#: The plan's milestones an item's end may mark, in project order.
+MILESTONES: dict[str, tuple[str, str]] = {
+    "project_code": ("赋码", "project code"),
+    "construction_permit": ("施工许可", "construction permit"),
+    "completion_acceptance": ("竣工验收", "completion acceptance"),
+    "production": ("投产", "production"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +116,10 @@ class Split:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One approval item (审批事项)."""
+    """One approval item (审批事项), or — ``kind`` enterprise / intermediary — an activity that is
+    not a government review (方案设计, 施工, 试生产; 测绘, 报告编制): ``days`` is then its typical
+    duration in ``unit`` and ``department`` names the owner (``enterprise``/``intermediary``)
+    unless the catalogue gives one."""
 
     code: str
     name: str
@@ -117,6 +136,9 @@ class Item:
     waivers: tuple[Waiver, ...] = ()
     split: Split | None = None
     special_procedures: tuple[str, ...] = ()
+    kind: Owner = "review"
+    unit: Unit = "workdays"
+    milestone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,11 +195,16 @@ class Catalogue:
     version: str = ""
     sha256: str = ""
     document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: whether some item is an enterprise's or intermediary's activity (a two-clock plan)
+    has_activities: bool = False
+    #: milestone → the item whose end marks it
+    milestones: Mapping[str, str] = field(default_factory=dict)
 
     def department_name(self, code: str, lang: str = "zh") -> str:
         dept = self.departments.get(code)
         if dept is None:
-            return code
+            owner = OWNER_NAMES.get(code)  # an activity's owner rather than a department
+            return code if owner is None else owner[1 if lang == "en" else 0]
         return (dept.name_en or dept.name) if lang == "en" else dept.name
 
     @property
@@ -265,6 +292,10 @@ _ZH_VALIDATOR = {
     "uniqueItems": "含有重复条目",
     "oneOf": "格式不符",
 }
+
+
+_kind = attrgetter("kind")
+_milestone = attrgetter("milestone")
 
 
 def _where(doc: Any, path: Sequence[Any]) -> str:
@@ -504,10 +535,11 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         outputs = get("outputs")
         waivers = get("waivers")
         special = get("special_procedures")
+        kind = get("kind", "review")
         item = Item(
             code,
             raw["name"],
-            raw["department"],
+            get("department") or kind,
             raw["stage"],
             raw["days"],
             reqs,
@@ -539,11 +571,16 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             else (),
             split,
             tuple(special) if special else (),
+            kind,
+            get("unit", "workdays"),
+            get("milestone"),
         )
         items.setdefault(code, item)
         shared[code] = Requirement(code)
         if (
             split is None
+            and kind == "review"
+            and item.unit == "workdays"
             and item.applies_if is None
             and item.statutory_days is None
             and not materials
@@ -577,6 +614,13 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     Text(
                         f"{where}.members[{j}]：未知事项 '{m}'",
                         f"{where}.members[{j}]: unknown item '{m}'",
+                    )
+                )
+            elif items[m].kind != "review":
+                problems.append(
+                    Text(
+                        f"{where}.members[{j}]：'{m}' 是企业或中介的活动，不能合并审查",
+                        f"{where}.members[{j}]: '{m}' is an enterprise's or intermediary's activity, not a review",
                     )
                 )
             elif items[m].split is not None:
@@ -658,6 +702,10 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
 
+    has_activities = any(map("review".__ne__, map(_kind, items.values())))
+    marked = (
+        [i for i in items.values() if i.milestone] if any(map(_milestone, items.values())) else []
+    )
     catalogue = Catalogue(
         items=items,
         departments=departments,
@@ -671,6 +719,8 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             doc, all(map(_msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
         ),
         document=doc,
+        has_activities=has_activities,
+        milestones={i.milestone: i.code for i in marked if i.milestone},
     )
     if not in_order and not _acyclic(catalogue):
         raise CycleError(find_cycles(catalogue), source)
@@ -705,7 +755,23 @@ def _item_problems(
     item: Item, where: str, departments: Mapping[str, Department], questions: Mapping[str, Question]
 ) -> list[Text]:
     problems: list[Text] = []
-    if departments and item.department not in departments:
+    if item.kind != "review" and item.split is not None:
+        problems.append(
+            Text(
+                f"{where}.split：企业或中介的活动不能拆分审批",
+                f"{where}.split: an enterprise's or intermediary's activity cannot be split",
+            )
+        )
+    if item.kind == "review" and item.unit != "workdays":
+        problems.append(
+            Text(
+                f"{where}.unit：审批事项按工作日计时",
+                f"{where}.unit: a review item counts working days",
+            )
+        )
+    if item.kind != "review":
+        pass  # its department names the owner, not one of the catalogue's departments
+    elif departments and item.department not in departments:
         problems.append(
             Text(
                 f"{where}.department：未知部门 '{item.department}'",

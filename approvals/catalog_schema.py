@@ -166,11 +166,34 @@ CATALOG_SCHEMA: dict[str, Any] = {
         "condition": _CONDITION,
         "item": {
             "type": "object",
-            "required": ["code", "name", "department", "stage", "days"],
+            "required": ["code", "name", "stage", "days"],
+            # a review item names its department; an enterprise's or intermediary's activity need not
+            "if": {
+                "properties": {"kind": {"enum": ["enterprise", "intermediary"]}},
+                "required": ["kind"],
+            },
+            "else": {"required": ["department"]},
             "properties": {
                 "code": _CODE,
                 "name": _NAME,
                 "name_en": _NAME,
+                "kind": {
+                    "description": "review (a government review item, the default: the government's clock), enterprise (the enterprise's own work: design, construction, trial production) or intermediary (an intermediary service, 中介服务: survey, report writing, drawings).",
+                    "enum": ["review", "enterprise", "intermediary"],
+                },
+                "unit": {
+                    "description": "Unit of `days`: workdays (the default, working days of the Chinese calendar) or calendar_days (an activity of N days occupies N calendar days). Review items count working days.",
+                    "enum": ["workdays", "calendar_days"],
+                },
+                "milestone": {
+                    "description": "The plan's milestone this item's end marks (赋码, 施工许可, 竣工验收, 投产).",
+                    "enum": [
+                        "project_code",
+                        "construction_permit",
+                        "completion_acceptance",
+                        "production",
+                    ],
+                },
                 "department": {"type": "string", "minLength": 1, "maxLength": 64},
                 "stage": {
                     "description": "1 立项用地规划许可, 2 工程建设许可, 3 施工许可, 4 竣工验收",
@@ -180,7 +203,7 @@ CATALOG_SCHEMA: dict[str, Any] = {
                 },
                 "days": {
                     **_DAYS,
-                    "description": "Committed time limit (承诺时限) in working days.",
+                    "description": "Committed time limit (承诺时限) in working days; for an enterprise's or intermediary's activity, its typical duration in `unit`.",
                 },
                 "statutory_days": {
                     **_DAYS,

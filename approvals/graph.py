@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from approvals.catalog import Catalogue, Item, MergeGroup, Requirement
 from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
 from approvals.conditions import MissingAttribute, evaluate
-from approvals.errors import CycleError
+from approvals.errors import CycleError, ProjectError
 from approvals.project import AssessmentCoverage, Project
 from approvals.questionnaire import missing_answer_error, resolve_answers
 
@@ -52,6 +52,9 @@ class Mechanisms:
     early_starts: bool = True  # 模拟审查 / 提前介入
     merges: bool = True  # 二合一 / 多评合一 / 联合验收
     splits: bool = True  # 桩基先行 / 分步审批
+    #: plan the enterprise's and intermediaries' own activities; off, they are bridged like
+    #: items that do not apply (the live workflow tracks the review items only)
+    activities: bool = True
 
 
 @dataclass(slots=True)
@@ -71,6 +74,8 @@ class Node:
     mode: Literal["review", "commitment"] = "review"  # commitment: reduced by 承诺制
     items: tuple[str, ...] = ()  # catalogue items this node carries out
     requires: dict[str, int] = field(default_factory=dict)  # predecessor node → lead
+    owner: str = "review"  # review (a department's), enterprise or intermediary
+    unit: str = "workdays"  # or calendar_days (an enterprise's or intermediary's activity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +174,74 @@ def build_plan_graph(
     graph = PlanGraph(nodes, attributes=attrs)
     present: dict[str, Item] = {}
     dropped: dict[str, tuple[Requirement, ...]] = {}
+    durations = project.durations
+    if durations:
+        for code in durations:
+            if code not in items or items[code].kind == "review":
+                raise ProjectError(
+                    f"durations：'{code}' 不是清单中的企业或中介活动",
+                    f"durations: '{code}' is not an enterprise or intermediary activity of the catalogue",
+                )
 
+    activities = catalogue.has_activities
     for item in items.values():
+        if activities and item.kind != "review":  # an enterprise's or intermediary's activity
+            if not mechanisms.activities or (
+                item.applies_if is not None
+                and not _applies(item.applies_if, attrs, catalogue, f"活动 {item.code}")
+            ):
+                if mechanisms.activities:
+                    graph.not_applicable.append(item.code)
+                dropped[item.code] = item.requires
+                continue
+            days = durations.get(item.code, item.days)
+            mode: Literal["review", "commitment"] = "review"
+            found = _coverage(project, item, on) if mechanisms.waivers and item.waivers else None
+            if found is not None:  # e.g. no 环评 report to write: the zone's assessment covers it
+                waiver, cover = found
+                zh, en = cover.describe()
+                if waiver.effect == "waive":
+                    graph.waived.append(
+                        Waived(
+                            item.code,
+                            item.name,
+                            item.department,
+                            cover.type,
+                            f"{zh}已覆盖，无需单独编制",
+                            f"covered by the {en}; nothing to prepare separately",
+                            days,
+                        )
+                    )
+                    dropped[item.code] = item.requires
+                    continue
+                reduced = waiver.days if waiver.days is not None else min(1, days)
+                graph.reduced.append(
+                    Reduced(
+                        item.code,
+                        item.name,
+                        cover.type,
+                        days,
+                        reduced,
+                        f"{zh}已覆盖，实行告知承诺制，简化编制",
+                        f"covered by the {en}; reduced to a commitment, a simpler document",
+                    )
+                )
+                days, mode = reduced, "commitment"
+            nodes[item.code] = Node(
+                item.code,
+                item.name,
+                item.department,
+                item.stage,
+                days,
+                name_en=item.name_en,
+                departments=(item.department,),
+                mode=mode,
+                items=(item.code,),
+                owner=item.kind,
+                unit=item.unit,
+            )
+            present[item.code] = item
+            continue
         if item.applies_if is not None and not _applies(
             item.applies_if, attrs, catalogue, f"事项 {item.code}"
         ):

@@ -7,8 +7,13 @@ The document form (``onetrip plan --project P.json``)::
       "name": "年产5万台智能装备制造项目",
       "start_date": "2026-03-02",
       "attributes": {"industry": "equipment", "land_source": "standard", "investment": 50000},
-      "regional_assessments": ["energy", "environment"]     # or objects, see below
+      "regional_assessments": ["energy", "environment"],    # or objects, see below
+      "durations": {"E-CONSTRUCT-ABOVE": 240}               # the project's own figures
     }
+
+``durations`` overrides the typical duration of the catalogue's enterprise and intermediary
+activities (in each activity's own unit, calendar or working days); review items keep their
+committed limits.
 
 Top-level keys other than the reserved ones are read as attributes too, so a flat
 ``{"hazardous": false}`` works.  A regional assessment may be given as its type or as an object
@@ -36,6 +41,7 @@ RESERVED_KEYS = frozenset(
         "plot",
         "description",
         "enterprise",
+        "durations",
     }
 )
 
@@ -83,6 +89,8 @@ class Project:
     code: str = ""
     start_date: date | None = None
     plot: str | None = None
+    #: activity code → the project's own duration (企业/中介活动), in the activity's unit
+    durations: Mapping[str, int] = field(default_factory=dict)
 
     def covered_by(self, assessment_type: str, on: date | None = None) -> AssessmentCoverage | None:
         """The first assessment of that type valid on ``on`` (any when ``on`` is None)."""
@@ -168,6 +176,14 @@ def parse_project(doc: Any, source: str = "project") -> Project:
     plot = doc.get("plot")
     if plot is not None and not isinstance(plot, str):
         raise ProjectError(f"{source}：plot 应为地块编码", f"{source}: 'plot' must be a plot code")
+    durations = doc.get("durations") or {}
+    if not isinstance(durations, Mapping) or not all(
+        isinstance(k, str) and type(v) is int and 0 <= v <= 10000 for k, v in durations.items()
+    ):
+        raise ProjectError(
+            f"{source}：durations 应为 {{活动编码: 天数}}（0–10000 的整数）",
+            f"{source}: 'durations' must be an object {{activity code: days}} (integers 0–10000)",
+        )
     return Project(
         attributes=attributes,
         assessments=assessments,
@@ -175,4 +191,5 @@ def parse_project(doc: Any, source: str = "project") -> Project:
         code=str(doc.get("code", "")),
         start_date=start,
         plot=plot,
+        durations=dict(durations),
     )

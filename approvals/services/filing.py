@@ -17,6 +17,7 @@ from access.policy import Action, can
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue, parse_catalog
 from approvals.errors import AccessDenied, FilingInvalid, ProjectError
+from approvals.graph import Mechanisms
 from approvals.orm import EnterpriseRow, ProjectRow, StepRow, TaskRow
 from approvals.planning import Plan, plan
 from approvals.ports import PlotAssessments, PlotFacts
@@ -313,7 +314,12 @@ def prepare_filing(
     except LocalizedError as e:  # the registry's not-found, when no facts were asked
         raise FilingInvalid({"plot": _field(catalogue, "plot", e.message.zh, e.message.en)}) from e
     domain = Project(answers, assessments, name=name or "", start_date=filed_on, plot=plot_code)
-    return FilingPlan(catalogue, answers, assessments, plan(catalogue, domain, calendar, filed_on))
+    # the live workflow follows the government's clock: its steps are the review items, each
+    # with department tasks; the enterprise's and intermediaries' own activities (design,
+    # construction, reports) are left out and bridged like items that do not apply, so no
+    # department ever holds a task for them (their progress is the enterprise's to report)
+    baseline = plan(catalogue, domain, calendar, filed_on, Mechanisms(activities=False))
+    return FilingPlan(catalogue, answers, assessments, baseline)
 
 
 def _check_code(session: Session, code: str) -> None:
