@@ -18,8 +18,10 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
     calendar = work_calendar(session)
     step = task.step
     project = step.project
-    corrections = session.scalars(
-        select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
+    corrections = list(
+        session.scalars(
+            select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
+        )
     )
     return {
         **progress.task_summary(task, step, clock.today(), calendar),
@@ -34,7 +36,7 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
         "critical": step.critical,
         "slack": step.slack,
         "materials": queries.material_status(session, project, step),
-        **clocks.intake_info(session, task, clock.today(), calendar),
+        **clocks.intake_info_of(task, corrections, clock.today(), calendar),
         "corrections": [
             {
                 "id": c.id,

@@ -81,6 +81,19 @@ def intake_info(
     return _intake_out(intake_due(session, task, calendar), today)
 
 
+def intake_info_of(
+    task: TaskRow, corrections: list[CorrectionRow], today: date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """:func:`intake_info` from the task's corrections already read (no query of its own)."""
+    if task.status != "ready":
+        return _intake_out(None, today)
+    supplied = max(
+        (c.resolved_on for c in corrections if c.stage == "intake" and c.resolved_on),
+        default=None,
+    )
+    return _intake_out(wf.intake_due(task_clock(task), calendar, supplied), today)
+
+
 def worklist(
     session: Session,
     actor: Actor,
