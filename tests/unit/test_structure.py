@@ -38,6 +38,8 @@ PURE = [
     "i18n/__init__.py",
     "approvals/calendar.py",
     "approvals/catalog.py",
+    "approvals/catalog_cycles.py",
+    "approvals/catalog_io.py",
     "approvals/catalog_schema.py",
     "approvals/conditions.py",
     "approvals/graph.py",
