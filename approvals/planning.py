@@ -42,7 +42,6 @@ day 0 over both clocks (an activity's figures are the working days its calendar 
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -50,10 +49,8 @@ from datetime import date
 from operator import add, attrgetter, mul, sub
 from typing import Any
 
-import msgspec
-
 from approvals.calendar import WorkCalendar, WorkdaySequence
-from approvals.catalog import STAGES, Catalogue
+from approvals.catalog import Catalogue
 from approvals.conditions import MissingAttribute, evaluate
 from approvals.errors import CycleError
 from approvals.graph import (
@@ -65,18 +62,9 @@ from approvals.graph import (
     build_plan_graph,
     used_mechanisms,
 )
+from approvals.plan_output import plan_dict, plan_json
 from approvals.project import Project
 from approvals.schedule import IndexedCpm, cpm_in_order, cpm_indexed, cycles_of
-
-MECHANISM_NAMES: dict[str, tuple[str, str]] = {
-    "waivers": (
-        "标准地区域评价免审/承诺",
-        "standard-plot regional assessments (waivers, commitments)",
-    ),
-    "early_starts": ("模拟审查/提前介入", "early starts (simulated review)"),
-    "merges": ("合并审查（二合一/多评合一/联合验收）", "merged reviews"),
-    "splits": ("分步审批（桩基先行）", "split approvals (piling first)"),
-}
 
 
 @dataclass(slots=True)
@@ -147,35 +135,6 @@ class MaterialNeed:
     provided_by: str | None = None
 
 
-class _ItemJson(msgspec.Struct):
-    """An item of :meth:`Plan.to_json`: the fields in the order of the keys of
-    :meth:`Plan.to_dict`'s items; msgspec writes tuples as arrays and dates as YYYY-MM-DD."""
-
-    code: Any
-    name: Any
-    name_en: Any
-    department: Any
-    departments: Any
-    stage: Any
-    batch: Any
-    days: Any
-    es: Any
-    ef: Any
-    ls: Any
-    lf: Any
-    slack: Any
-    critical: Any
-    start_date: Any
-    end_date: Any
-    kind: Any
-    mode: Any
-    members: Any
-    part_of: Any
-    requires: Any
-    owner: Any
-    unit: Any
-
-
 @dataclass(frozen=True)
 class Plan:
     start_date: date
@@ -232,152 +191,12 @@ class Plan:
         return [m for m in self.materials if m.provided_by is None]
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The JSON form of the CLI contract (plus descriptive extras)."""
-        items = [
-            {
-                "code": i.code,
-                "name": i.name,
-                "name_en": i.name_en,
-                "department": i.department,
-                "departments": list(i.departments),
-                "stage": i.stage,
-                "batch": i.batch,
-                "days": i.days,
-                "es": i.es,
-                "ef": i.ef,
-                "ls": i.ls,
-                "lf": i.lf,
-                "slack": i.slack,
-                "critical": i.critical,
-                "start_date": i.start_date.isoformat(),
-                "end_date": i.end_date.isoformat(),
-                "kind": i.kind,
-                "mode": i.mode,
-                "members": list(i.members),
-                "part_of": i.part_of,
-                "requires": [{"code": c, "lead": lead} for c, lead in i.requires.items()],
-                "owner": i.owner,
-                "unit": i.unit,
-            }
-            for i in self.items
-        ]
-        return self._document(lang, items)
+        """The JSON form of the CLI contract (plus descriptive extras): :func:`plan_dict`."""
+        return plan_dict(self, lang)
 
     def to_json(self, lang: str = "zh") -> bytes:
-        """``json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline, in
-        UTF-8: the same bytes written by msgspec in C, the items as structs rather than dicts
-        (the stdlib writes indented JSON in Python: 9 s for 100,000 items).  Anything msgspec
-        cannot write (a lone surrogate) takes the stdlib path."""
-        items = [
-            _ItemJson(
-                i.code,
-                i.name,
-                i.name_en,
-                i.department,
-                i.departments,
-                i.stage,
-                i.batch,
-                i.days,
-                i.es,
-                i.ef,
-                i.ls,
-                i.lf,
-                i.slack,
-                i.critical,
-                i.start_date,
-                i.end_date,
-                i.kind,
-                i.mode,
-                i.members,
-                i.part_of,
-                [{"code": c, "lead": lead} for c, lead in i.requires.items()] if i.requires else [],
-                i.owner,
-                i.unit,
-            )
-            for i in self.items
-        ]
-        try:
-            encoded = msgspec.json.encode(self._document(lang, items))
-            return msgspec.json.format(encoded, indent=2) + b"\n"
-        except Exception:
-            return (json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2) + "\n").encode()
-
-    def _document(self, lang: str, items: list[Any]) -> dict[str, Any]:
-        return {
-            "project": self.project_name,
-            "catalog": {
-                "code": self.catalogue_code,
-                "version": self.catalogue_version,
-                "sha256": self.catalogue_sha256,
-            },
-            "start_date": self.start_date.isoformat(),
-            "first_workday": self.first_workday.isoformat(),
-            "makespan_workdays": self.makespan,
-            "serial_workdays": self.serial,
-            "saved_workdays": self.parallel_saving,
-            "finish_date": self.finish_date.isoformat(),
-            "critical_path": list(self.critical_path),
-            "approval_workdays": self.approval_workdays,
-            "enterprise_days": self.enterprise_days,
-            "intermediary_days": self.intermediary_days,
-            "stages": [
-                {
-                    "stage": st.stage,
-                    "name": stage_name(st.stage, lang),
-                    "approval_workdays": st.approval_workdays,
-                    "start_date": st.start_date.isoformat(),
-                    "end_date": st.end_date.isoformat(),
-                }
-                for st in self.stages
-            ],
-            "milestones": {k: v.isoformat() if v else None for k, v in self.milestones.items()},
-            "days_code_to_construction_permit": self.days_code_to_construction_permit,
-            "items": items,
-            "waived": [
-                {
-                    "code": w.code,
-                    "name": w.name,
-                    "department": w.department,
-                    "assessment": w.assessment,
-                    "reason": w.reason_en if lang == "en" else w.reason_zh,
-                    "days_saved": w.days_saved,
-                }
-                for w in self.waived
-            ],
-            "reduced_to_commitment": [
-                {
-                    "code": r.code,
-                    "name": r.name,
-                    "assessment": r.assessment,
-                    "days_before": r.days_before,
-                    "days_after": r.days_after,
-                    "reason": r.reason_en if lang == "en" else r.reason_zh,
-                }
-                for r in self.reduced
-            ],
-            "not_applicable": list(self.not_applicable),
-            "savings": {
-                k: {
-                    "workdays": v.workdays,
-                    "review_days": v.review_days,
-                    "first_permit_days": v.first_permit_days,
-                    "mechanism": MECHANISM_NAMES[k][1 if lang == "en" else 0],
-                }
-                for k, v in self.savings.items()
-            },
-            "materials": [
-                {
-                    "code": m.code,
-                    "name": m.name,
-                    "deferrable": m.deferrable,
-                    "needed_by": list(m.needed_by),
-                    "provided_by": m.provided_by,
-                }
-                for m in self.materials
-            ],
-            "provisional": self.provisional,
-            "provisional_years": list(self.provisional_years),
-        }
+        """:meth:`to_dict` as indented UTF-8 JSON and a newline: :func:`plan_json`."""
+        return plan_json(self, lang)
 
 
 def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
@@ -805,8 +624,3 @@ def _materials(catalogue: Catalogue, graph: PlanGraph) -> list[MaterialNeed]:
         )
         for c, v in needs.items()
     ]
-
-
-def stage_name(stage: int, lang: str = "zh") -> str:
-    zh, en = STAGES.get(stage, (str(stage), str(stage)))
-    return en if lang == "en" else zh

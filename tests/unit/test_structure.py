@@ -44,6 +44,7 @@ PURE = [
     "approvals/conditions.py",
     "approvals/graph.py",
     "approvals/planning.py",
+    "approvals/plan_output.py",
     "approvals/project.py",
     "approvals/project_code.py",
     "approvals/questionnaire.py",
