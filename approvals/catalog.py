@@ -255,6 +255,33 @@ def _free_values(
                 yield item.split.applies_if
 
 
+@dataclass(slots=True)
+class _Parsing:
+    """What the phases of :func:`parse_catalog` share: every finding so far, and every code
+    claimed (an item, a split part or a merge group) with where it was first defined."""
+
+    doc_items: Sequence[Any]
+    problems: list[Text]
+    # code → where it was first defined: an index into ``doc_items`` (an item; the text is made
+    # only for a message) or the place of a split part or merge group
+    all_codes: dict[str, int | str] = field(default_factory=dict)
+
+    def claim(self, code: str, where: str) -> None:
+        all_codes = self.all_codes
+        if code in all_codes:
+            first = all_codes[code]
+            if isinstance(first, int):
+                first = f"items[{first}] ({self.doc_items[first]['code']})"
+            self.problems.append(
+                Text(
+                    f"{where}：编码 '{code}' 重复（已在 {first} 定义）",
+                    f"{where}: duplicate code '{code}' (already defined at {first})",
+                )
+            )
+        else:
+            all_codes[code] = where
+
+
 def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     """Validate a catalogue document and build the :class:`Catalogue`.
 
@@ -278,6 +305,48 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         d["code"]: Department(d["code"], d["name"], d.get("name_en", ""))
         for d in doc.get("departments") or ()
     }
+    questions = _parse_questions(doc, problems)
+    state = _Parsing(doc["items"], problems)
+    items, plain_codes, any_split = _parse_items(state, departments, questions)
+    groups = _parse_merge_groups(state, doc, items, departments, questions)
+    for i, q in enumerate(questions.values()):
+        problems += _condition_problems(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
+    if problems:
+        raise CatalogError(problems, source)
+
+    # Without splits and merges, prerequisites that all come earlier in the file prove there
+    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
+    in_order = _check_prerequisites(
+        items, plain_codes, state.all_codes, groups, not any_split and not groups, source
+    )
+
+    has_activities = any(map("review".__ne__, map(_kind, items.values())))
+    marked = (
+        [i for i in items.values() if i.milestone] if any(map(_milestone, items.values())) else []
+    )
+    catalogue = Catalogue(
+        items=items,
+        departments=departments,
+        questions=questions,
+        merge_groups=groups,
+        code=str(meta.get("code", "catalog")),
+        name=str(meta.get("name", "")),
+        name_en=str(meta.get("name_en", "")),
+        version=str(meta.get("version", "")),
+        sha256=canonical_sha256(
+            doc, all(map(msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
+        ),
+        document=doc,
+        has_activities=has_activities,
+        milestones={i.milestone: i.code for i in marked if i.milestone},
+    )
+    if not in_order and not acyclic(catalogue):
+        raise CycleError(find_cycles(catalogue), source)
+    return catalogue
+
+
+def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
+    """The questions, each default checked against its question (findings into ``problems``)."""
     questions: dict[str, Question] = {}
     for i, q in enumerate(doc.get("questions") or ()):
         where = f"questions[{i}] ({q['key']})"
@@ -310,32 +379,27 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     Text(f"{where}.default：{problem.zh}", f"{where}.default: {problem.en}")
                 )
         questions[q["key"]] = question
+    return questions
 
+
+# One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
+# catalogue, and cutting it into per-item calls costs time (measured; issue 14 allows this).
+def _parse_items(
+    state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
+) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
+    """The items, their codes claimed, each unusual item checked by :func:`_item_problems`.
+
+    Also returns, per item, its prerequisites when all are plain codes (checked later with
+    C-level set and map operations rather than one Python step per prerequisite), else None;
+    and whether any item is split."""
     items: dict[str, Item] = {}
-    doc_items = doc["items"]
-    # code → where it was first defined: an index into ``doc_items`` (an item; the text is made
-    # only for a message) or the place of a split part or merge group
-    all_codes: dict[str, int | str] = {}
-
-    def claim(code: str, where: str) -> None:
-        if code in all_codes:
-            first = all_codes[code]
-            if isinstance(first, int):
-                first = f"items[{first}] ({doc_items[first]['code']})"
-            problems.append(
-                Text(
-                    f"{where}：编码 '{code}' 重复（已在 {first} 定义）",
-                    f"{where}: duplicate code '{code}' (already defined at {first})",
-                )
-            )
-        else:
-            all_codes[code] = where
-
+    doc_items = state.doc_items
+    all_codes = state.all_codes
+    claim = state.claim
+    problems = state.problems
     # one Requirement per item code, shared by every item that requires it (it is immutable);
     # looked up in C with map() for prerequisites written earlier in the file
     shared: dict[str, Requirement] = {}
-    # per item, its prerequisites when all are plain codes (checked below with C-level set and
-    # map operations rather than one Python step per prerequisite), else None
     plain_codes: list[Sequence[str] | None] = []
     any_split = False
     for i, raw in enumerate(doc_items):
@@ -426,7 +490,19 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
         problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
+    return items, plain_codes, any_split
 
+
+def _parse_merge_groups(
+    state: _Parsing,
+    doc: Any,
+    items: Mapping[str, Item],
+    departments: Mapping[str, Department],
+    questions: Mapping[str, Question],
+) -> dict[str, MergeGroup]:
+    """The merge groups, each member checked (an item, a review, not split, in one group only)."""
+    claim = state.claim
+    problems = state.problems
     groups: dict[str, MergeGroup] = {}
     member_of: dict[str, str] = {}
     for i, raw in enumerate(doc.get("merge_groups") or ()):
@@ -483,17 +559,21 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             )
         problems += _condition_problems(group.applies_if, f"{where}.applies_if", questions)
         groups[code] = group
+    return groups
 
-    for i, q in enumerate(questions.values()):
-        problems += _condition_problems(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
 
-    if problems:
-        raise CatalogError(problems, source)
-
+def _check_prerequisites(
+    items: Mapping[str, Item],
+    plain_codes: Sequence[Sequence[str] | None],
+    all_codes: Mapping[str, int | str],
+    groups: Mapping[str, MergeGroup],
+    in_order: bool,
+    source: str,
+) -> bool:
+    """Raise :class:`UnknownPrerequisiteError` naming every prerequisite that is no item, a
+    merge group or the item itself; else whether ``in_order`` (no splits, no merges) still holds:
+    every prerequisite comes earlier in the file, which proves there is no cycle."""
     unknown: list[Text] = []
-    # Without splits and merges, prerequisites that all come earlier in the file prove there
-    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
-    in_order = not any_split and not groups
     known = all_codes.__contains__
     # without splits and merges every code was claimed by an item: its position is an int
     position = cast("Callable[[str], int]", all_codes.__getitem__)
@@ -537,30 +617,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     )
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
-
-    has_activities = any(map("review".__ne__, map(_kind, items.values())))
-    marked = (
-        [i for i in items.values() if i.milestone] if any(map(_milestone, items.values())) else []
-    )
-    catalogue = Catalogue(
-        items=items,
-        departments=departments,
-        questions=questions,
-        merge_groups=groups,
-        code=str(meta.get("code", "catalog")),
-        name=str(meta.get("name", "")),
-        name_en=str(meta.get("name_en", "")),
-        version=str(meta.get("version", "")),
-        sha256=canonical_sha256(
-            doc, all(map(msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
-        ),
-        document=doc,
-        has_activities=has_activities,
-        milestones={i.milestone: i.code for i in marked if i.milestone},
-    )
-    if not in_order and not acyclic(catalogue):
-        raise CycleError(find_cycles(catalogue), source)
-    return catalogue
+    return in_order
 
 
 def _all_requirements(item: Item, where: str) -> list[tuple[str, tuple[Requirement, ...]]]:
