@@ -679,6 +679,29 @@ def _item_problems(
             )
         )
     problems += _condition_problems(item.applies_if, f"{where}.applies_if", questions)
+    problems += _material_and_waiver_problems(item, where, questions)
+    if item.split:
+        problems += _condition_problems(
+            item.split.applies_if, f"{where}.split.applies_if", questions
+        )
+    for j, r in enumerate(item.requires):
+        if [x.code for x in item.requires].count(r.code) > 1 and j == [
+            x.code for x in item.requires
+        ].index(r.code):
+            problems.append(
+                Text(
+                    f"{where}.requires：前置事项 '{r.code}' 重复",
+                    f"{where}.requires: prerequisite '{r.code}' listed twice",
+                )
+            )
+    return problems
+
+
+def _material_and_waiver_problems(
+    item: Item, where: str, questions: Mapping[str, Question]
+) -> list[Text]:
+    """Duplicate material codes, materials' conditions, and waivers' days and assessments."""
+    problems: list[Text] = []
     seen: set[str] = set()
     for j, m in enumerate(item.materials):
         if m.code in seen:
@@ -714,20 +737,6 @@ def _item_problems(
                 f"{where}.waivers: an assessment type appears twice",
             )
         )
-    if item.split:
-        problems += _condition_problems(
-            item.split.applies_if, f"{where}.split.applies_if", questions
-        )
-    for j, r in enumerate(item.requires):
-        if [x.code for x in item.requires].count(r.code) > 1 and j == [
-            x.code for x in item.requires
-        ].index(r.code):
-            problems.append(
-                Text(
-                    f"{where}.requires：前置事项 '{r.code}' 重复",
-                    f"{where}.requires: prerequisite '{r.code}' listed twice",
-                )
-            )
     return problems
 
 
