@@ -251,7 +251,7 @@ def plan(
     seq = calendar.sequence(start)
     nodes = list(graph.nodes.values())
     two_clocks = catalogue.has_activities and any(map("review".__ne__, map(_owner, nodes)))
-    batch = cpm.batch
+    mixed: _TwoClocks | None = None
     if two_clocks:
         mixed = _two_clocks(nodes, cpm, seq, start)
         es, ef, ls, lf = mixed.es, mixed.ef, mixed.ls, mixed.lf
@@ -268,14 +268,65 @@ def plan(
     last = max(makespan - 1, 0)
     seq.date_of(makespan)  # a zero-day item may start on day `makespan`
     dates = seq.dates  # working day n → date
-    # plan order: batch by batch, earliest start first, then catalogue order
+    items, o_end = _planned_items(nodes, (es, ef, ls, lf, cpm.batch), makespan, mixed, dates)
+    provisional_years = seq.provisional_years(last)
+    serial = sum(n.days for n in nodes)
+    stages = _review_stages(nodes, es, ef, mixed, dates)
+    owner_days = mixed.owner_days if mixed is not None else {}
+
+    savings: dict[str, Saving] = {}
+    if measure_savings:
+        # with two clocks, the mechanisms are measured on the government's clock (review items)
+        if two_clocks:
+            savings = _savings(catalogue, project, start, reviews, on_graph, on_cpm)
+        else:
+            savings = _savings(catalogue, project, start, mechanisms, graph, cpm)
+
+    return Plan(
+        start_date=start,
+        first_workday=dates[0],
+        makespan=on_cpm.makespan if two_clocks else makespan,
+        serial=sum(n.days for n in on_graph.nodes.values()) if two_clocks else serial,
+        finish_date=max(o_end, default=dates[last]) if two_clocks else dates[last],
+        critical_path=[codes[i] for i in critical_path],
+        items=items,
+        waived=graph.waived,
+        reduced=graph.reduced,
+        not_applicable=graph.not_applicable,
+        provisional=bool(provisional_years),
+        provisional_years=provisional_years,
+        savings=savings,
+        materials=_materials(catalogue, graph),
+        catalogue_code=catalogue.code,
+        catalogue_version=catalogue.version,
+        catalogue_sha256=catalogue.sha256,
+        project_name=project.name,
+        attributes=graph.attributes,
+        approval_workdays=sum(st.approval_workdays for st in stages),
+        stages=stages,
+        enterprise_days=owner_days.get("enterprise", 0),
+        intermediary_days=owner_days.get("intermediary", 0),
+        milestones=_milestones(catalogue, items),
+    )
+
+
+def _planned_items(
+    nodes: list[Node],
+    columns: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[int]],
+    makespan: int,
+    mixed: _TwoClocks | None,
+    dates: Sequence[date],
+) -> tuple[list[PlannedItem], list[date]]:
+    """The plan's items in plan order (batch by batch, earliest start first, then catalogue
+    order) with their figures and dates, and their end dates."""
+    es, _, _, _, batch = columns
     span = makespan + 1  # es ≤ makespan: one int key per node, ties stay in catalogue order
     keys = [b * span + e for b, e in zip(batch, es, strict=True)]
     order = sorted(range(len(nodes)), key=keys.__getitem__)
     # the figures in plan order, column by column (C-level map), then one item per node
-    picked = [list(map(column.__getitem__, order)) for column in (es, ef, ls, lf, batch)]
+    picked = [list(map(column.__getitem__, order)) for column in columns]
     o_es, o_ef, o_ls, o_lf, o_batch = picked
-    if two_clocks:
+    if mixed is not None:
         o_first = list(map(mixed.start_dates.__getitem__, order))
         o_end = list(map(mixed.end_dates.__getitem__, order))
         o_critical = list(map(mixed.critical.__getitem__, order))
@@ -324,75 +375,56 @@ def plan(
             strict=True,
         )
     ]
-    provisional_years = seq.provisional_years(last)
-    serial = sum(n.days for n in nodes)
+    return items, o_end
 
-    # the government's clock, stage by stage: review items only
-    if two_clocks:
+
+def _review_stages(
+    nodes: list[Node],
+    es: Sequence[int],
+    ef: Sequence[int],
+    mixed: _TwoClocks | None,
+    dates: Sequence[date],
+) -> list[StageTime]:
+    """The government's clock, stage by stage: review items only."""
+    if mixed is not None:
         review = [i for i, n in enumerate(nodes) if n.owner == "review"]
         r_stage = [nodes[i].stage for i in review]
         r_es = [es[i] for i in review]
         r_ef = [ef[i] for i in review]
         r_first = [mixed.start_dates[i] for i in review]
         r_end = [mixed.end_dates[i] for i in review]
-    else:
-        r_stage = list(map(_stage, nodes))
-        r_es, r_ef, r_first, r_end = es, ef, None, None
-    stages = _stage_times(r_stage, r_es, r_ef, r_first, r_end, dates)
-    owner_days = mixed.owner_days if two_clocks else {}
+        return _stage_times(r_stage, r_es, r_ef, r_first, r_end, dates)
+    return _stage_times(list(map(_stage, nodes)), es, ef, None, None, dates)
 
+
+def _savings(
+    catalogue: Catalogue,
+    project: Project,
+    start: date,
+    base: Mechanisms,
+    on_graph: PlanGraph,
+    on_cpm: IndexedCpm,
+) -> dict[str, Saving]:
+    """What each mechanism used in ``on_graph`` saves: the plan again without it."""
     savings: dict[str, Saving] = {}
-    if measure_savings:
-        # with two clocks, the mechanisms are measured on the government's clock (review items)
-        base, on_nodes, on_serial = mechanisms, nodes, serial
-        if two_clocks:
-            base = reviews
-            on_nodes = list(on_graph.nodes.values())
-            on_serial = sum(n.days for n in on_nodes)
-        else:
-            on_graph, on_cpm = graph, cpm
-        for mechanism, used in used_mechanisms(on_graph).items():
-            if not used:
-                continue
-            off = build_plan_graph(catalogue, project, _without(base, mechanism), on=start)
-            off_codes, off_cpm = schedule_graph(off)
-            first = 0
-            if mechanism == "splits":
-                off_ef = dict(zip(off_codes, off_cpm.ef, strict=True))
-                for i, n in enumerate(on_nodes):
-                    if n.kind == "part" and n.part_of in off_ef:
-                        first = max(first, off_ef[n.part_of] - on_cpm.ef[i])
-            off_serial = sum(n.days for n in off.nodes.values())
-            savings[mechanism] = Saving(
-                off_cpm.makespan - on_cpm.makespan, off_serial - on_serial, first
-            )
-
-    return Plan(
-        start_date=start,
-        first_workday=dates[0],
-        makespan=on_cpm.makespan if two_clocks else makespan,
-        serial=sum(n.days for n in on_graph.nodes.values()) if two_clocks else serial,
-        finish_date=max(o_end, default=dates[last]) if two_clocks else dates[last],
-        critical_path=[codes[i] for i in critical_path],
-        items=items,
-        waived=graph.waived,
-        reduced=graph.reduced,
-        not_applicable=graph.not_applicable,
-        provisional=bool(provisional_years),
-        provisional_years=provisional_years,
-        savings=savings,
-        materials=_materials(catalogue, graph),
-        catalogue_code=catalogue.code,
-        catalogue_version=catalogue.version,
-        catalogue_sha256=catalogue.sha256,
-        project_name=project.name,
-        attributes=graph.attributes,
-        approval_workdays=sum(st.approval_workdays for st in stages),
-        stages=stages,
-        enterprise_days=owner_days.get("enterprise", 0),
-        intermediary_days=owner_days.get("intermediary", 0),
-        milestones=_milestones(catalogue, items),
-    )
+    on_nodes = list(on_graph.nodes.values())
+    on_serial = sum(n.days for n in on_nodes)
+    for mechanism, used in used_mechanisms(on_graph).items():
+        if not used:
+            continue
+        off = build_plan_graph(catalogue, project, _without(base, mechanism), on=start)
+        off_codes, off_cpm = schedule_graph(off)
+        first = 0
+        if mechanism == "splits":
+            off_ef = dict(zip(off_codes, off_cpm.ef, strict=True))
+            for i, n in enumerate(on_nodes):
+                if n.kind == "part" and n.part_of in off_ef:
+                    first = max(first, off_ef[n.part_of] - on_cpm.ef[i])
+        off_serial = sum(n.days for n in off.nodes.values())
+        savings[mechanism] = Saving(
+            off_cpm.makespan - on_cpm.makespan, off_serial - on_serial, first
+        )
+    return savings
 
 
 _owner = attrgetter("owner")
