@@ -18,7 +18,7 @@ Each mechanism can be switched off (:class:`Mechanisms`) to measure what it save
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -419,20 +419,15 @@ def _merge_nodes(
     return merged_into, group_requires
 
 
-def _wire_edges(
-    nodes: dict[str, Node],
-    present: Mapping[str, Item],
+def _resolver(
+    nodes: Mapping[str, Node],
     dropped: Mapping[str, tuple[Requirement, ...]],
     finished_by: Mapping[str, list[str]],
     merged_into: Mapping[str, str],
-    group_requires: Mapping[str, dict[str, int]],
     part_parent: Mapping[str, str],
-    early: bool,
-) -> dict[str, set[str]]:
-    """Resolve every node's prerequisites to plan nodes (through dropped items, split parts and
-    merge groups); returns, per node, the prerequisites reached only through dropped items."""
+) -> Callable[[str], dict[str, int]]:
+    """``resolve(code)``: the plan nodes standing for a catalogue code (memoised)."""
     memo: dict[str, dict[str, int]] = {}
-    bridged_edges: dict[str, set[str]] = {}
 
     def resolve(code: str, stack: tuple[str, ...] = ()) -> dict[str, int]:
         """Plan nodes standing for ``code``, each with the lead it adds."""
@@ -459,6 +454,23 @@ def _wire_edges(
         memo[code] = out
         return out
 
+    return resolve
+
+
+def _wire_edges(
+    nodes: dict[str, Node],
+    present: Mapping[str, Item],
+    dropped: Mapping[str, tuple[Requirement, ...]],
+    finished_by: Mapping[str, list[str]],
+    merged_into: Mapping[str, str],
+    group_requires: Mapping[str, dict[str, int]],
+    part_parent: Mapping[str, str],
+    early: bool,
+) -> dict[str, set[str]]:
+    """Resolve every node's prerequisites to plan nodes (through dropped items, split parts and
+    merge groups); returns, per node, the prerequisites reached only through dropped items."""
+    resolve = _resolver(nodes, dropped, finished_by, merged_into, part_parent)
+    bridged_edges: dict[str, set[str]] = {}
     direct = (
         nodes.keys() - merged_into.keys() - finished_by.keys()
     )  # codes that stand for themselves
