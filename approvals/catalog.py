@@ -383,7 +383,7 @@ def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
 
 
 # One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
-# catalogue, and cutting it into per-item calls costs time (measured; issue 14 allows this).
+# catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
 ) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
