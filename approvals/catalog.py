@@ -14,9 +14,9 @@ from importlib import resources
 from operator import attrgetter
 from typing import Any, Literal, cast
 
+from approvals.catalog_checks import condition_findings, item_problems, item_requirements
 from approvals.catalog_cycles import acyclic, find_cycles
 from approvals.catalog_io import canonical_sha256, msgspec_writes_as_json, schema_problems
-from approvals.conditions import condition_problems, referenced_attributes
 from approvals.errors import CatalogError, CycleError, UnknownPrerequisiteError
 from i18n import Text
 
@@ -310,7 +310,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     items, plain_codes, any_split = _parse_items(state, departments, questions)
     groups = _parse_merge_groups(state, doc, items, departments, questions)
     for i, q in enumerate(questions.values()):
-        problems += _condition_problems(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
+        problems += condition_findings(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
     if problems:
         raise CatalogError(problems, source)
 
@@ -387,7 +387,7 @@ def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
 ) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
-    """The items, their codes claimed, each unusual item checked by :func:`_item_problems`.
+    """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
 
     Also returns, per item, its prerequisites when all are plain codes (checked later with
     C-level set and map operations rather than one Python step per prerequisite), else None;
@@ -489,7 +489,7 @@ def _parse_items(
             and (len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs))
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
-        problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
+        problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
     return items, plain_codes, any_split
 
 
@@ -557,7 +557,7 @@ def _parse_merge_groups(
                     f"{where}.department: unknown department '{group.department}'",
                 )
             )
-        problems += _condition_problems(group.applies_if, f"{where}.applies_if", questions)
+        problems += condition_findings(group.applies_if, f"{where}.applies_if", questions)
         groups[code] = group
     return groups
 
@@ -599,7 +599,7 @@ def _check_prerequisites(
                         break
                 else:
                     continue
-        for where, reqs in _all_requirements(item, f"items[{idx}] ({item.code})"):
+        for where, reqs in item_requirements(item, f"items[{idx}] ({item.code})"):
             for j, r in enumerate(reqs):
                 if r.code not in all_codes or r.code in groups:
                     unknown.append(
@@ -618,126 +618,6 @@ def _check_prerequisites(
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
     return in_order
-
-
-def _all_requirements(item: Item, where: str) -> list[tuple[str, tuple[Requirement, ...]]]:
-    out = [(where, item.requires)]
-    if item.split:
-        for j, p in enumerate(item.split.parts):
-            out.append((f"{where}.split.parts[{j}] ({p.code})", p.requires or ()))
-    return out
-
-
-def _condition_problems(cond: Any, where: str, questions: Mapping[str, Question]) -> list[Text]:
-    if cond is None:
-        return []
-    found = [Text(f"{p}", p) for p in condition_problems(cond, where)]
-    if not found and questions:
-        for attr in referenced_attributes(cond):
-            if attr not in questions:
-                found.append(
-                    Text(
-                        f"{where}：属性 '{attr}' 不是问卷中的问题",
-                        f"{where}: attribute '{attr}' is not a question of the questionnaire",
-                    )
-                )
-    return found
-
-
-def _item_problems(
-    item: Item, where: str, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> list[Text]:
-    problems: list[Text] = []
-    if item.kind != "review" and item.split is not None:
-        problems.append(
-            Text(
-                f"{where}.split：企业或中介的活动不能拆分审批",
-                f"{where}.split: an enterprise's or intermediary's activity cannot be split",
-            )
-        )
-    if item.kind == "review" and item.unit != "workdays":
-        problems.append(
-            Text(
-                f"{where}.unit：审批事项按工作日计时",
-                f"{where}.unit: a review item counts working days",
-            )
-        )
-    if item.kind != "review":
-        pass  # its department names the owner, not one of the catalogue's departments
-    elif departments and item.department not in departments:
-        problems.append(
-            Text(
-                f"{where}.department：未知部门 '{item.department}'",
-                f"{where}.department: unknown department '{item.department}'",
-            )
-        )
-    if item.statutory_days is not None and item.statutory_days < item.days:
-        problems.append(
-            Text(
-                f"{where}.days：承诺时限 {item.days} 超过法定时限 {item.statutory_days}",
-                f"{where}.days: committed limit {item.days} exceeds the statutory limit {item.statutory_days}",
-            )
-        )
-    problems += _condition_problems(item.applies_if, f"{where}.applies_if", questions)
-    problems += _material_and_waiver_problems(item, where, questions)
-    if item.split:
-        problems += _condition_problems(
-            item.split.applies_if, f"{where}.split.applies_if", questions
-        )
-    for j, r in enumerate(item.requires):
-        if [x.code for x in item.requires].count(r.code) > 1 and j == [
-            x.code for x in item.requires
-        ].index(r.code):
-            problems.append(
-                Text(
-                    f"{where}.requires：前置事项 '{r.code}' 重复",
-                    f"{where}.requires: prerequisite '{r.code}' listed twice",
-                )
-            )
-    return problems
-
-
-def _material_and_waiver_problems(
-    item: Item, where: str, questions: Mapping[str, Question]
-) -> list[Text]:
-    """Duplicate material codes, materials' conditions, and waivers' days and assessments."""
-    problems: list[Text] = []
-    seen: set[str] = set()
-    for j, m in enumerate(item.materials):
-        if m.code in seen:
-            problems.append(
-                Text(
-                    f"{where}.materials[{j}]：材料编码 '{m.code}' 重复",
-                    f"{where}.materials[{j}]: duplicate material code '{m.code}'",
-                )
-            )
-        seen.add(m.code)
-        problems += _condition_problems(
-            m.applies_if, f"{where}.materials[{j}].applies_if", questions
-        )
-    for j, w in enumerate(item.waivers):
-        if w.effect == "commitment" and w.days is not None and w.days > item.days:
-            problems.append(
-                Text(
-                    f"{where}.waivers[{j}].days：承诺制时限 {w.days} 长于原时限 {item.days}",
-                    f"{where}.waivers[{j}].days: the commitment limit {w.days} is longer than the item's {item.days}",
-                )
-            )
-        if w.effect == "waive" and w.days is not None:
-            problems.append(
-                Text(
-                    f"{where}.waivers[{j}].days：免于审批的事项不应有时限",
-                    f"{where}.waivers[{j}].days: a waived item takes no days",
-                )
-            )
-    if len({w.assessment for w in item.waivers}) != len(item.waivers):
-        problems.append(
-            Text(
-                f"{where}.waivers：同一区域评价重复出现",
-                f"{where}.waivers: an assessment type appears twice",
-            )
-        )
-    return problems
 
 
 def answer_problem(question: Question, value: Any) -> Text | None:

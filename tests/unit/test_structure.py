@@ -38,6 +38,7 @@ PURE = [
     "i18n/__init__.py",
     "approvals/calendar.py",
     "approvals/catalog.py",
+    "approvals/catalog_checks.py",
     "approvals/catalog_cycles.py",
     "approvals/catalog_io.py",
     "approvals/catalog_schema.py",
