@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from approvals.catalog import MILESTONES
-from approvals.planning import MECHANISM_NAMES, Plan, stage_name
+from approvals.plan_output import MECHANISM_NAMES, stage_name
+from approvals.planning import Plan
 
 BAR_WIDTH = 40
 

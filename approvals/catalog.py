@@ -7,23 +7,18 @@ reported, not only the first.  The result is immutable and safe to share between
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
-from approvals.catalog_schema import CATALOG_SCHEMA
-from approvals.conditions import condition_problems, referenced_attributes
+from approvals.catalog_checks import condition_findings, item_problems, item_requirements
+from approvals.catalog_cycles import acyclic, find_cycles
+from approvals.catalog_io import canonical_sha256, msgspec_writes_as_json, schema_problems
 from approvals.errors import CatalogError, CycleError, UnknownPrerequisiteError
 from i18n import Text
-
-if TYPE_CHECKING:  # networkx and jsonschema load only when a catalogue needs them (fast start-up)
-    import networkx as nx
 
 STAGES: dict[int, tuple[str, str]] = {
     1: ("立项用地规划许可", "project approval and land-use planning permit"),
@@ -221,133 +216,8 @@ class Catalogue:
 
 # --- loading -------------------------------------------------------------------------------
 
-#: Python's ``\s`` (``re`` on str) spelled out for the Rust engine, whose ``\s`` differs on a few
-#: code points (U+001C–U+001F, U+0085, U+FEFF): codes must be judged exactly as jsonschema does.
-_PY_SPACE = (
-    r"\t\n\x0B\f\r\x1C-\x1F \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
-    r"\x{202F}\x{205F}\x{3000}"
-)
-#: The schema's patterns for jsonschema-rs; ``$`` becomes ``\n?$`` since Python's ``re.search``
-#: (jsonschema's) lets ``$`` match before one final newline and Rust's does not.
-_RUST_PATTERNS = {
-    r"^\S+$": rf"^[^{_PY_SPACE}]+\n?$",
-    r"^[A-Za-z_][A-Za-z0-9_]*$": r"^[A-Za-z_][A-Za-z0-9_]*\n?$",
-}
-
-
-def _with_rust_patterns(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: (_RUST_PATTERNS[v] if k == "pattern" else _with_rust_patterns(v))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_with_rust_patterns(v) for v in node]
-    return node
-
-
-@lru_cache(maxsize=1)
-def _rust_validator() -> Any:
-    """jsonschema-rs compiled once: the fast path (a 100,000-item catalogue in well under a
-    second); ``None`` when it is not installed.  It only says valid or not: when a document is
-    invalid, jsonschema lists every problem precisely."""
-    try:
-        import jsonschema_rs
-
-        return jsonschema_rs.validator_for(_with_rust_patterns(CATALOG_SCHEMA))
-    except (ImportError, KeyError):  # not installed, or a pattern not translated above
-        return None
-
-
-@lru_cache(maxsize=1)
-def _fast_validate() -> Any:
-    """fastjsonschema compiles the (draft-07-compatible) schema to Python on first use: the fast
-    path for documents jsonschema-rs cannot take (values outside JSON, such as YAML dates)."""
-    import fastjsonschema
-
-    # a deep copy: fastjsonschema writes into the schema it compiles; the published one stays intact
-    schema = copy.deepcopy(CATALOG_SCHEMA)
-    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
-    return fastjsonschema.compile(schema)
-
-
-@lru_cache(maxsize=1)
-def _full_validator() -> Any:
-    import jsonschema
-
-    return jsonschema.Draft202012Validator(CATALOG_SCHEMA)
-
-
-_ZH_VALIDATOR = {
-    "required": "缺少必填字段",
-    "type": "类型错误",
-    "minimum": "小于允许的最小值",
-    "maximum": "大于允许的最大值",
-    "enum": "取值不在允许范围内",
-    "additionalProperties": "含有未定义的字段",
-    "pattern": "格式不符",
-    "minLength": "不能为空",
-    "maxLength": "过长",
-    "minItems": "条目过少",
-    "uniqueItems": "含有重复条目",
-    "oneOf": "格式不符",
-}
-
-
 _kind = attrgetter("kind")
 _milestone = attrgetter("milestone")
-
-
-def _where(doc: Any, path: Sequence[Any]) -> str:
-    """``items[3] (A04).requires[1]`` for a jsonschema path, naming the item by its code."""
-    out = ""
-    node = doc
-    for i, step in enumerate(path):
-        if isinstance(step, int):
-            out += f"[{step}]"
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-            code = node.get("code") if isinstance(node, Mapping) else None
-            if isinstance(code, str) and i < 3:
-                out += f" ({code})"
-        else:
-            out += f".{step}" if out else str(step)
-            node = node.get(step) if isinstance(node, Mapping) else None
-    return out or "(document)"
-
-
-def schema_problems(doc: Any) -> list[Text]:
-    """Every JSON-Schema violation of ``doc``, each naming the item code and field."""
-    rust = _rust_validator()
-    judged = False
-    if rust is not None:
-        try:
-            if rust.is_valid(doc):
-                return []
-            judged = True
-        except Exception:  # a value JSON has no type for (a YAML date, an int key)
-            pass
-    if not judged:
-        import fastjsonschema
-
-        try:
-            _fast_validate()(doc)
-            return []
-        except fastjsonschema.JsonSchemaException:
-            pass
-    problems: list[Text] = []
-    errors = _full_validator().iter_errors(doc)
-    for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
-        where = _where(doc, list(error.absolute_path))
-        message = error.message
-        if error.validator == "oneOf" and isinstance(error.instance, Mapping | str):
-            message = "must be a code string or an object {code, lead}"
-        if error.validator == "required":
-            missing = str(error.message).split("'")[1] if "'" in error.message else ""
-            where = f"{where}.{missing}" if missing else where
-            message = "is required"
-        zh = _ZH_VALIDATOR.get(str(error.validator), "不符合架构")
-        problems.append(Text(f"{where}：{zh}（{message}）", f"{where}: {message}"))
-    return problems
 
 
 def _requirements(raw: Sequence[Any] | None) -> tuple[Requirement, ...]:
@@ -357,22 +227,6 @@ def _requirements(raw: Sequence[Any] | None) -> tuple[Requirement, ...]:
             Requirement(r) if isinstance(r, str) else Requirement(r["code"], int(r.get("lead", 0)))
         )
     return tuple(out)
-
-
-def _canonical_sha256(doc: Any, plain: bool = False) -> str:
-    """SHA-256 of ``json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-    default=str)``.  ``plain``: the document holds only JSON values that msgspec writes exactly as
-    that (no dates, no floats in exponent form; see :func:`_msgspec_writes_as_json`), so msgspec
-    writes the same bytes in C, several times faster."""
-    if plain:
-        import msgspec
-
-        try:
-            return hashlib.sha256(msgspec.json.encode(doc, order="sorted")).hexdigest()
-        except (TypeError, ValueError, UnicodeEncodeError, msgspec.EncodeError):
-            pass
-    blob = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _free_values(
@@ -401,22 +255,31 @@ def _free_values(
                 yield item.split.applies_if
 
 
-def _msgspec_writes_as_json(value: Any) -> bool:
-    """Whether msgspec writes ``value`` as ``json.dumps`` does: str, int, bool, None, lists and
-    str-keyed dicts of them, and floats that both write without an exponent (json.dumps writes
-    ``1e+16`` and ``1e-05``, msgspec ``1e16`` and ``0.00001``; NaN and dates differ too)."""
-    t = type(value)
-    if t is str or t is int or t is bool or value is None:
-        return True
-    if t is float:
-        return value == 0 or 1e-4 <= abs(value) < 1e15
-    if t is list:
-        return all(map(_msgspec_writes_as_json, value))
-    if t is dict:
-        return all(type(k) is str for k in value) and all(
-            map(_msgspec_writes_as_json, value.values())
-        )
-    return False
+@dataclass(slots=True)
+class _Parsing:
+    """What the phases of :func:`parse_catalog` share: every finding so far, and every code
+    claimed (an item, a split part or a merge group) with where it was first defined."""
+
+    doc_items: Sequence[Any]
+    problems: list[Text]
+    # code → where it was first defined: an index into ``doc_items`` (an item; the text is made
+    # only for a message) or the place of a split part or merge group
+    all_codes: dict[str, int | str] = field(default_factory=dict)
+
+    def claim(self, code: str, where: str) -> None:
+        all_codes = self.all_codes
+        if code in all_codes:
+            first = all_codes[code]
+            if isinstance(first, int):
+                first = f"items[{first}] ({self.doc_items[first]['code']})"
+            self.problems.append(
+                Text(
+                    f"{where}：编码 '{code}' 重复（已在 {first} 定义）",
+                    f"{where}: duplicate code '{code}' (already defined at {first})",
+                )
+            )
+        else:
+            all_codes[code] = where
 
 
 def parse_catalog(doc: Any, source: str = "") -> Catalogue:
@@ -442,6 +305,48 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         d["code"]: Department(d["code"], d["name"], d.get("name_en", ""))
         for d in doc.get("departments") or ()
     }
+    questions = _parse_questions(doc, problems)
+    state = _Parsing(doc["items"], problems)
+    items, plain_codes, any_split = _parse_items(state, departments, questions)
+    groups = _parse_merge_groups(state, doc, items, departments, questions)
+    for i, q in enumerate(questions.values()):
+        problems += condition_findings(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
+    if problems:
+        raise CatalogError(problems, source)
+
+    # Without splits and merges, prerequisites that all come earlier in the file prove there
+    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
+    in_order = _check_prerequisites(
+        items, plain_codes, state.all_codes, groups, not any_split and not groups, source
+    )
+
+    has_activities = any(map("review".__ne__, map(_kind, items.values())))
+    marked = (
+        [i for i in items.values() if i.milestone] if any(map(_milestone, items.values())) else []
+    )
+    catalogue = Catalogue(
+        items=items,
+        departments=departments,
+        questions=questions,
+        merge_groups=groups,
+        code=str(meta.get("code", "catalog")),
+        name=str(meta.get("name", "")),
+        name_en=str(meta.get("name_en", "")),
+        version=str(meta.get("version", "")),
+        sha256=canonical_sha256(
+            doc, all(map(msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
+        ),
+        document=doc,
+        has_activities=has_activities,
+        milestones={i.milestone: i.code for i in marked if i.milestone},
+    )
+    if not in_order and not acyclic(catalogue):
+        raise CycleError(find_cycles(catalogue), source)
+    return catalogue
+
+
+def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
+    """The questions, each default checked against its question (findings into ``problems``)."""
     questions: dict[str, Question] = {}
     for i, q in enumerate(doc.get("questions") or ()):
         where = f"questions[{i}] ({q['key']})"
@@ -474,32 +379,27 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     Text(f"{where}.default：{problem.zh}", f"{where}.default: {problem.en}")
                 )
         questions[q["key"]] = question
+    return questions
 
+
+# One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
+# catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
+def _parse_items(
+    state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
+) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
+    """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
+
+    Also returns, per item, its prerequisites when all are plain codes (checked later with
+    C-level set and map operations rather than one Python step per prerequisite), else None;
+    and whether any item is split."""
     items: dict[str, Item] = {}
-    doc_items = doc["items"]
-    # code → where it was first defined: an index into ``doc_items`` (an item; the text is made
-    # only for a message) or the place of a split part or merge group
-    all_codes: dict[str, int | str] = {}
-
-    def claim(code: str, where: str) -> None:
-        if code in all_codes:
-            first = all_codes[code]
-            if isinstance(first, int):
-                first = f"items[{first}] ({doc_items[first]['code']})"
-            problems.append(
-                Text(
-                    f"{where}：编码 '{code}' 重复（已在 {first} 定义）",
-                    f"{where}: duplicate code '{code}' (already defined at {first})",
-                )
-            )
-        else:
-            all_codes[code] = where
-
+    doc_items = state.doc_items
+    all_codes = state.all_codes
+    claim = state.claim
+    problems = state.problems
     # one Requirement per item code, shared by every item that requires it (it is immutable);
     # looked up in C with map() for prerequisites written earlier in the file
     shared: dict[str, Requirement] = {}
-    # per item, its prerequisites when all are plain codes (checked below with C-level set and
-    # map operations rather than one Python step per prerequisite), else None
     plain_codes: list[Sequence[str] | None] = []
     any_split = False
     for i, raw in enumerate(doc_items):
@@ -589,8 +489,20 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
             and (len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs))
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
-        problems += _item_problems(item, f"items[{i}] ({code})", departments, questions)
+        problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
+    return items, plain_codes, any_split
 
+
+def _parse_merge_groups(
+    state: _Parsing,
+    doc: Any,
+    items: Mapping[str, Item],
+    departments: Mapping[str, Department],
+    questions: Mapping[str, Question],
+) -> dict[str, MergeGroup]:
+    """The merge groups, each member checked (an item, a review, not split, in one group only)."""
+    claim = state.claim
+    problems = state.problems
     groups: dict[str, MergeGroup] = {}
     member_of: dict[str, str] = {}
     for i, raw in enumerate(doc.get("merge_groups") or ()):
@@ -645,19 +557,23 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     f"{where}.department: unknown department '{group.department}'",
                 )
             )
-        problems += _condition_problems(group.applies_if, f"{where}.applies_if", questions)
+        problems += condition_findings(group.applies_if, f"{where}.applies_if", questions)
         groups[code] = group
+    return groups
 
-    for i, q in enumerate(questions.values()):
-        problems += _condition_problems(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
 
-    if problems:
-        raise CatalogError(problems, source)
-
+def _check_prerequisites(
+    items: Mapping[str, Item],
+    plain_codes: Sequence[Sequence[str] | None],
+    all_codes: Mapping[str, int | str],
+    groups: Mapping[str, MergeGroup],
+    in_order: bool,
+    source: str,
+) -> bool:
+    """Raise :class:`UnknownPrerequisiteError` naming every prerequisite that is no item, a
+    merge group or the item itself; else whether ``in_order`` (no splits, no merges) still holds:
+    every prerequisite comes earlier in the file, which proves there is no cycle."""
     unknown: list[Text] = []
-    # Without splits and merges, prerequisites that all come earlier in the file prove there
-    # is no cycle (the usual way of writing a catalogue); checked in the same pass.
-    in_order = not any_split and not groups
     known = all_codes.__contains__
     # without splits and merges every code was claimed by an item: its position is an int
     position = cast("Callable[[str], int]", all_codes.__getitem__)
@@ -683,7 +599,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                         break
                 else:
                     continue
-        for where, reqs in _all_requirements(item, f"items[{idx}] ({item.code})"):
+        for where, reqs in item_requirements(item, f"items[{idx}] ({item.code})"):
             for j, r in enumerate(reqs):
                 if r.code not in all_codes or r.code in groups:
                     unknown.append(
@@ -701,141 +617,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
                     )
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
-
-    has_activities = any(map("review".__ne__, map(_kind, items.values())))
-    marked = (
-        [i for i in items.values() if i.milestone] if any(map(_milestone, items.values())) else []
-    )
-    catalogue = Catalogue(
-        items=items,
-        departments=departments,
-        questions=questions,
-        merge_groups=groups,
-        code=str(meta.get("code", "catalog")),
-        name=str(meta.get("name", "")),
-        name_en=str(meta.get("name_en", "")),
-        version=str(meta.get("version", "")),
-        sha256=_canonical_sha256(
-            doc, all(map(_msgspec_writes_as_json, _free_values(meta, questions, items, groups)))
-        ),
-        document=doc,
-        has_activities=has_activities,
-        milestones={i.milestone: i.code for i in marked if i.milestone},
-    )
-    if not in_order and not _acyclic(catalogue):
-        raise CycleError(find_cycles(catalogue), source)
-    return catalogue
-
-
-def _all_requirements(item: Item, where: str) -> list[tuple[str, tuple[Requirement, ...]]]:
-    out = [(where, item.requires)]
-    if item.split:
-        for j, p in enumerate(item.split.parts):
-            out.append((f"{where}.split.parts[{j}] ({p.code})", p.requires or ()))
-    return out
-
-
-def _condition_problems(cond: Any, where: str, questions: Mapping[str, Question]) -> list[Text]:
-    if cond is None:
-        return []
-    found = [Text(f"{p}", p) for p in condition_problems(cond, where)]
-    if not found and questions:
-        for attr in referenced_attributes(cond):
-            if attr not in questions:
-                found.append(
-                    Text(
-                        f"{where}：属性 '{attr}' 不是问卷中的问题",
-                        f"{where}: attribute '{attr}' is not a question of the questionnaire",
-                    )
-                )
-    return found
-
-
-def _item_problems(
-    item: Item, where: str, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> list[Text]:
-    problems: list[Text] = []
-    if item.kind != "review" and item.split is not None:
-        problems.append(
-            Text(
-                f"{where}.split：企业或中介的活动不能拆分审批",
-                f"{where}.split: an enterprise's or intermediary's activity cannot be split",
-            )
-        )
-    if item.kind == "review" and item.unit != "workdays":
-        problems.append(
-            Text(
-                f"{where}.unit：审批事项按工作日计时",
-                f"{where}.unit: a review item counts working days",
-            )
-        )
-    if item.kind != "review":
-        pass  # its department names the owner, not one of the catalogue's departments
-    elif departments and item.department not in departments:
-        problems.append(
-            Text(
-                f"{where}.department：未知部门 '{item.department}'",
-                f"{where}.department: unknown department '{item.department}'",
-            )
-        )
-    if item.statutory_days is not None and item.statutory_days < item.days:
-        problems.append(
-            Text(
-                f"{where}.days：承诺时限 {item.days} 超过法定时限 {item.statutory_days}",
-                f"{where}.days: committed limit {item.days} exceeds the statutory limit {item.statutory_days}",
-            )
-        )
-    problems += _condition_problems(item.applies_if, f"{where}.applies_if", questions)
-    seen: set[str] = set()
-    for j, m in enumerate(item.materials):
-        if m.code in seen:
-            problems.append(
-                Text(
-                    f"{where}.materials[{j}]：材料编码 '{m.code}' 重复",
-                    f"{where}.materials[{j}]: duplicate material code '{m.code}'",
-                )
-            )
-        seen.add(m.code)
-        problems += _condition_problems(
-            m.applies_if, f"{where}.materials[{j}].applies_if", questions
-        )
-    for j, w in enumerate(item.waivers):
-        if w.effect == "commitment" and w.days is not None and w.days > item.days:
-            problems.append(
-                Text(
-                    f"{where}.waivers[{j}].days：承诺制时限 {w.days} 长于原时限 {item.days}",
-                    f"{where}.waivers[{j}].days: the commitment limit {w.days} is longer than the item's {item.days}",
-                )
-            )
-        if w.effect == "waive" and w.days is not None:
-            problems.append(
-                Text(
-                    f"{where}.waivers[{j}].days：免于审批的事项不应有时限",
-                    f"{where}.waivers[{j}].days: a waived item takes no days",
-                )
-            )
-    if len({w.assessment for w in item.waivers}) != len(item.waivers):
-        problems.append(
-            Text(
-                f"{where}.waivers：同一区域评价重复出现",
-                f"{where}.waivers: an assessment type appears twice",
-            )
-        )
-    if item.split:
-        problems += _condition_problems(
-            item.split.applies_if, f"{where}.split.applies_if", questions
-        )
-    for j, r in enumerate(item.requires):
-        if [x.code for x in item.requires].count(r.code) > 1 and j == [
-            x.code for x in item.requires
-        ].index(r.code):
-            problems.append(
-                Text(
-                    f"{where}.requires：前置事项 '{r.code}' 重复",
-                    f"{where}.requires: prerequisite '{r.code}' listed twice",
-                )
-            )
-    return problems
+    return in_order
 
 
 def answer_problem(question: Question, value: Any) -> Text | None:
@@ -856,111 +638,6 @@ def answer_problem(question: Question, value: Any) -> Text | None:
     if question.type == "text" and not isinstance(value, str):
         return Text(f"应为文本，而不是 {value!r}", f"must be text, not {value!r}")
     return None
-
-
-def _structural_edges(catalogue: Catalogue) -> Iterator[tuple[str, str]]:
-    """The edges of :func:`structural_graph`, without building it."""
-    group_of = {m: g.code for g in catalogue.merge_groups.values() for m in g.members}
-
-    def node(code: str) -> str:
-        return group_of.get(code, code)
-
-    def edge(pred: str, succ: str) -> Iterator[tuple[str, str]]:
-        u, v = node(pred), node(succ)
-        if u != v or pred == succ:
-            yield u, v
-
-    for item in catalogue.items.values():
-        for r in item.requires:
-            yield from edge(r.code, item.code)
-        if item.split:
-            for p in item.split.parts:
-                yield from edge(p.code, item.code)  # the whole is done when its parts are
-                for r in item.requires if p.requires is None else p.requires:
-                    yield from edge(r.code, p.code)
-
-
-def structural_graph(catalogue: Catalogue) -> nx.DiGraph:
-    """Every item and split part with every prerequisite edge, merge groups contracted.
-
-    It is the union of every possible plan, so a cycle here is a cycle some project would hit.
-    Edges between members of one merge group vanish inside the group (they are reviewed as one).
-    """
-    import networkx as nx
-
-    group_of = {m: g.code for g in catalogue.merge_groups.values() for m in g.members}
-
-    def node(code: str) -> str:
-        return group_of.get(code, code)
-
-    g = nx.DiGraph()
-
-    def edge(pred: str, succ: str) -> None:
-        u, v = node(pred), node(succ)
-        if u != v or pred == succ:
-            g.add_edge(u, v)
-
-    for item in catalogue.items.values():
-        g.add_node(node(item.code))
-        for r in item.requires:
-            edge(r.code, item.code)
-        if item.split:
-            for p in item.split.parts:
-                edge(p.code, item.code)  # the whole is done when its parts are
-                for r in item.requires if p.requires is None else p.requires:
-                    edge(r.code, p.code)
-    return g
-
-
-def _acyclic(catalogue: Catalogue) -> bool:
-    """Whether the structural graph has no cycle, without networkx: when every prerequisite of
-    a catalogue without splits or merges comes earlier in the file (the usual way of writing
-    one), one pass proves it; otherwise Kahn's algorithm over the edges decides."""
-    items = catalogue.items
-    if not catalogue.merge_groups:
-        position = {code: i for i, code in enumerate(items)}
-        for i, item in enumerate(items.values()):
-            if item.split is not None:
-                break
-            for r in item.requires:
-                if position.get(r.code, i) >= i:
-                    break
-            else:
-                continue
-            break
-        else:
-            return True
-    succs: dict[str, list[str]] = {}
-    indeg: dict[str, int] = {}
-    for u, v in _structural_edges(catalogue):
-        succs.setdefault(u, []).append(v)
-        indeg[v] = indeg.get(v, 0) + 1
-    ready = [u for u in succs if u not in indeg]
-    done = 0
-    while ready:
-        u = ready.pop()
-        done += 1
-        for v in succs.get(u, ()):
-            indeg[v] -= 1
-            if not indeg[v]:
-                ready.append(v)
-    return done == len(succs.keys() | indeg.keys())
-
-
-def find_cycles(catalogue: Catalogue) -> list[list[str]]:
-    """One cycle (codes in order) per strongly connected component that has one."""
-    import networkx as nx
-
-    g = structural_graph(catalogue)
-    cycles = []
-    for component in nx.strongly_connected_components(g):
-        sub = g.subgraph(component)
-        if len(component) > 1 or any(sub.has_edge(n, n) for n in component):
-            cycle = [u for u, _ in nx.find_cycle(sub)]
-            # start at the smallest code so the message is stable
-            k = cycle.index(min(cycle))
-            cycles.append(cycle[k:] + cycle[:k])
-    return sorted(cycles)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ Each mechanism can be switched off (:class:`Mechanisms`) to measure what it save
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -170,10 +170,6 @@ def build_plan_graph(
     """
     attrs = resolve_answers(catalogue, project.attributes)
     items = catalogue.items
-    nodes: dict[str, Node] = {}
-    graph = PlanGraph(nodes, attributes=attrs)
-    present: dict[str, Item] = {}
-    dropped: dict[str, tuple[Requirement, ...]] = {}
     durations = project.durations
     if durations:
         for code in durations:
@@ -182,7 +178,51 @@ def build_plan_graph(
                     f"durations：'{code}' 不是清单中的企业或中介活动",
                     f"durations: '{code}' is not an enterprise or intermediary activity of the catalogue",
                 )
+    graph = PlanGraph({}, attributes=attrs)
+    present, dropped = _build_nodes(graph, catalogue, project, mechanisms, on)
+    nodes = graph.nodes
+    finished_by = _split_nodes(graph, catalogue, present, mechanisms)
+    merged_into, group_requires = _merge_nodes(graph, catalogue, present, mechanisms)
+    serial_chains: list[list[str]] = []
+    if not mechanisms.merges:
+        for group in catalogue.merge_groups.values():
+            members = [m for m in group.members if m in nodes]
+            if len(members) >= 2 and group.unmerged == "serial":
+                serial_chains.append(_order_members(members, present))
+    bridged_edges = _wire_edges(
+        nodes,
+        present,
+        dropped,
+        finished_by,
+        merged_into,
+        group_requires,
+        catalogue.part_parent,
+        mechanisms.early_starts,
+    )
+    for chain in serial_chains:
+        for before, after in itertools.pairwise(chain):
+            nodes[after].requires[before] = 0
+    _prune_implied(nodes, bridged_edges)
+    return graph
 
+
+# One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
+# catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
+def _build_nodes(
+    graph: PlanGraph,
+    catalogue: Catalogue,
+    project: Project,
+    mechanisms: Mechanisms,
+    on: date | None,
+) -> tuple[dict[str, Item], dict[str, tuple[Requirement, ...]]]:
+    """A node per applicable item (waivers and commitments applied, splits and merges not yet)
+    into ``graph``; returns the items in the plan and the dropped items' prerequisites."""
+    attrs = graph.attributes
+    items = catalogue.items
+    nodes = graph.nodes
+    durations = project.durations
+    present: dict[str, Item] = {}
+    dropped: dict[str, tuple[Requirement, ...]] = {}
     activities = catalogue.has_activities
     for item in items.values():
         if activities and item.kind != "review":  # an enterprise's or intermediary's activity
@@ -311,10 +351,16 @@ def build_plan_graph(
                 (code,),
             )
         present[item.code] = item
+    return present, dropped
 
-    # splits: parts replace the item; a part without its own `requires` inherits the item's
+
+def _split_nodes(
+    graph: PlanGraph, catalogue: Catalogue, present: Mapping[str, Item], mechanisms: Mechanisms
+) -> dict[str, list[str]]:
+    """Splits: parts replace the item; returns each split item's parts."""
+    attrs = graph.attributes
+    nodes = graph.nodes
     finished_by: dict[str, list[str]] = {}  # split item → its parts
-    part_parent = catalogue.part_parent
     for code, item in present.items():
         split = item.split
         if split is None or not mechanisms.splits:
@@ -341,8 +387,16 @@ def build_plan_graph(
                 items=(code,),
                 requires={r.code: r.lead for r in own},
             )  # requires hold catalogue codes here; resolved to plan nodes below
+    return finished_by
 
-    # merges
+
+def _merge_nodes(
+    graph: PlanGraph, catalogue: Catalogue, present: Mapping[str, Item], mechanisms: Mechanisms
+) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Merges: a group's node replaces its members; returns member → group and each group's
+    prerequisites (catalogue codes, the smallest lead of its members')."""
+    attrs = graph.attributes
+    nodes = graph.nodes
     merged_into: dict[str, str] = {}
     group_requires: dict[str, dict[str, int]] = {}
     if mechanisms.merges:
@@ -362,16 +416,18 @@ def build_plan_graph(
                 for r in present[m].requires:
                     reqs[r.code] = min(reqs.get(r.code, r.lead), r.lead)
             group_requires[group.code] = reqs
-    serial_chains: list[list[str]] = []
-    if not mechanisms.merges:
-        for group in catalogue.merge_groups.values():
-            members = [m for m in group.members if m in nodes]
-            if len(members) >= 2 and group.unmerged == "serial":
-                serial_chains.append(_order_members(members, present))
+    return merged_into, group_requires
 
-    # resolve prerequisites to plan nodes
+
+def _resolver(
+    nodes: Mapping[str, Node],
+    dropped: Mapping[str, tuple[Requirement, ...]],
+    finished_by: Mapping[str, list[str]],
+    merged_into: Mapping[str, str],
+    part_parent: Mapping[str, str],
+) -> Callable[[str], dict[str, int]]:
+    """``resolve(code)``: the plan nodes standing for a catalogue code (memoised)."""
     memo: dict[str, dict[str, int]] = {}
-    bridged_edges: dict[str, set[str]] = {}
 
     def resolve(code: str, stack: tuple[str, ...] = ()) -> dict[str, int]:
         """Plan nodes standing for ``code``, each with the lead it adds."""
@@ -398,10 +454,26 @@ def build_plan_graph(
         memo[code] = out
         return out
 
+    return resolve
+
+
+def _wire_edges(
+    nodes: dict[str, Node],
+    present: Mapping[str, Item],
+    dropped: Mapping[str, tuple[Requirement, ...]],
+    finished_by: Mapping[str, list[str]],
+    merged_into: Mapping[str, str],
+    group_requires: Mapping[str, dict[str, int]],
+    part_parent: Mapping[str, str],
+    early: bool,
+) -> dict[str, set[str]]:
+    """Resolve every node's prerequisites to plan nodes (through dropped items, split parts and
+    merge groups); returns, per node, the prerequisites reached only through dropped items."""
+    resolve = _resolver(nodes, dropped, finished_by, merged_into, part_parent)
+    bridged_edges: dict[str, set[str]] = {}
     direct = (
         nodes.keys() - merged_into.keys() - finished_by.keys()
     )  # codes that stand for themselves
-    early = mechanisms.early_starts
     for node in nodes.values():
         raw: Iterable[tuple[str, int]]
         if node.kind == "merged":
@@ -446,11 +518,7 @@ def build_plan_graph(
         node.requires = resolved
         if bridged:
             bridged_edges[node.code] = bridged
-    for chain in serial_chains:
-        for before, after in itertools.pairwise(chain):
-            nodes[after].requires[before] = 0
-    _prune_implied(nodes, bridged_edges)
-    return graph
+    return bridged_edges
 
 
 def _prune_implied(nodes: dict[str, Node], bridged_edges: Mapping[str, set[str]]) -> None:

@@ -42,7 +42,6 @@ day 0 over both clocks (an activity's figures are the working days its calendar 
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -50,10 +49,8 @@ from datetime import date
 from operator import add, attrgetter, mul, sub
 from typing import Any
 
-import msgspec
-
 from approvals.calendar import WorkCalendar, WorkdaySequence
-from approvals.catalog import STAGES, Catalogue
+from approvals.catalog import Catalogue
 from approvals.conditions import MissingAttribute, evaluate
 from approvals.errors import CycleError
 from approvals.graph import (
@@ -65,18 +62,9 @@ from approvals.graph import (
     build_plan_graph,
     used_mechanisms,
 )
+from approvals.plan_output import plan_dict, plan_json
 from approvals.project import Project
 from approvals.schedule import IndexedCpm, cpm_in_order, cpm_indexed, cycles_of
-
-MECHANISM_NAMES: dict[str, tuple[str, str]] = {
-    "waivers": (
-        "标准地区域评价免审/承诺",
-        "standard-plot regional assessments (waivers, commitments)",
-    ),
-    "early_starts": ("模拟审查/提前介入", "early starts (simulated review)"),
-    "merges": ("合并审查（二合一/多评合一/联合验收）", "merged reviews"),
-    "splits": ("分步审批（桩基先行）", "split approvals (piling first)"),
-}
 
 
 @dataclass(slots=True)
@@ -147,35 +135,6 @@ class MaterialNeed:
     provided_by: str | None = None
 
 
-class _ItemJson(msgspec.Struct):
-    """An item of :meth:`Plan.to_json`: the fields in the order of the keys of
-    :meth:`Plan.to_dict`'s items; msgspec writes tuples as arrays and dates as YYYY-MM-DD."""
-
-    code: Any
-    name: Any
-    name_en: Any
-    department: Any
-    departments: Any
-    stage: Any
-    batch: Any
-    days: Any
-    es: Any
-    ef: Any
-    ls: Any
-    lf: Any
-    slack: Any
-    critical: Any
-    start_date: Any
-    end_date: Any
-    kind: Any
-    mode: Any
-    members: Any
-    part_of: Any
-    requires: Any
-    owner: Any
-    unit: Any
-
-
 @dataclass(frozen=True)
 class Plan:
     start_date: date
@@ -232,152 +191,12 @@ class Plan:
         return [m for m in self.materials if m.provided_by is None]
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The JSON form of the CLI contract (plus descriptive extras)."""
-        items = [
-            {
-                "code": i.code,
-                "name": i.name,
-                "name_en": i.name_en,
-                "department": i.department,
-                "departments": list(i.departments),
-                "stage": i.stage,
-                "batch": i.batch,
-                "days": i.days,
-                "es": i.es,
-                "ef": i.ef,
-                "ls": i.ls,
-                "lf": i.lf,
-                "slack": i.slack,
-                "critical": i.critical,
-                "start_date": i.start_date.isoformat(),
-                "end_date": i.end_date.isoformat(),
-                "kind": i.kind,
-                "mode": i.mode,
-                "members": list(i.members),
-                "part_of": i.part_of,
-                "requires": [{"code": c, "lead": lead} for c, lead in i.requires.items()],
-                "owner": i.owner,
-                "unit": i.unit,
-            }
-            for i in self.items
-        ]
-        return self._document(lang, items)
+        """The JSON form of the CLI contract (plus descriptive extras): :func:`plan_dict`."""
+        return plan_dict(self, lang)
 
     def to_json(self, lang: str = "zh") -> bytes:
-        """``json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2)`` and a newline, in
-        UTF-8: the same bytes written by msgspec in C, the items as structs rather than dicts
-        (the stdlib writes indented JSON in Python: 9 s for 100,000 items).  Anything msgspec
-        cannot write (a lone surrogate) takes the stdlib path."""
-        items = [
-            _ItemJson(
-                i.code,
-                i.name,
-                i.name_en,
-                i.department,
-                i.departments,
-                i.stage,
-                i.batch,
-                i.days,
-                i.es,
-                i.ef,
-                i.ls,
-                i.lf,
-                i.slack,
-                i.critical,
-                i.start_date,
-                i.end_date,
-                i.kind,
-                i.mode,
-                i.members,
-                i.part_of,
-                [{"code": c, "lead": lead} for c, lead in i.requires.items()] if i.requires else [],
-                i.owner,
-                i.unit,
-            )
-            for i in self.items
-        ]
-        try:
-            encoded = msgspec.json.encode(self._document(lang, items))
-            return msgspec.json.format(encoded, indent=2) + b"\n"
-        except Exception:
-            return (json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2) + "\n").encode()
-
-    def _document(self, lang: str, items: list[Any]) -> dict[str, Any]:
-        return {
-            "project": self.project_name,
-            "catalog": {
-                "code": self.catalogue_code,
-                "version": self.catalogue_version,
-                "sha256": self.catalogue_sha256,
-            },
-            "start_date": self.start_date.isoformat(),
-            "first_workday": self.first_workday.isoformat(),
-            "makespan_workdays": self.makespan,
-            "serial_workdays": self.serial,
-            "saved_workdays": self.parallel_saving,
-            "finish_date": self.finish_date.isoformat(),
-            "critical_path": list(self.critical_path),
-            "approval_workdays": self.approval_workdays,
-            "enterprise_days": self.enterprise_days,
-            "intermediary_days": self.intermediary_days,
-            "stages": [
-                {
-                    "stage": st.stage,
-                    "name": stage_name(st.stage, lang),
-                    "approval_workdays": st.approval_workdays,
-                    "start_date": st.start_date.isoformat(),
-                    "end_date": st.end_date.isoformat(),
-                }
-                for st in self.stages
-            ],
-            "milestones": {k: v.isoformat() if v else None for k, v in self.milestones.items()},
-            "days_code_to_construction_permit": self.days_code_to_construction_permit,
-            "items": items,
-            "waived": [
-                {
-                    "code": w.code,
-                    "name": w.name,
-                    "department": w.department,
-                    "assessment": w.assessment,
-                    "reason": w.reason_en if lang == "en" else w.reason_zh,
-                    "days_saved": w.days_saved,
-                }
-                for w in self.waived
-            ],
-            "reduced_to_commitment": [
-                {
-                    "code": r.code,
-                    "name": r.name,
-                    "assessment": r.assessment,
-                    "days_before": r.days_before,
-                    "days_after": r.days_after,
-                    "reason": r.reason_en if lang == "en" else r.reason_zh,
-                }
-                for r in self.reduced
-            ],
-            "not_applicable": list(self.not_applicable),
-            "savings": {
-                k: {
-                    "workdays": v.workdays,
-                    "review_days": v.review_days,
-                    "first_permit_days": v.first_permit_days,
-                    "mechanism": MECHANISM_NAMES[k][1 if lang == "en" else 0],
-                }
-                for k, v in self.savings.items()
-            },
-            "materials": [
-                {
-                    "code": m.code,
-                    "name": m.name,
-                    "deferrable": m.deferrable,
-                    "needed_by": list(m.needed_by),
-                    "provided_by": m.provided_by,
-                }
-                for m in self.materials
-            ],
-            "provisional": self.provisional,
-            "provisional_years": list(self.provisional_years),
-        }
+        """:meth:`to_dict` as indented UTF-8 JSON and a newline: :func:`plan_json`."""
+        return plan_json(self, lang)
 
 
 def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
@@ -432,7 +251,7 @@ def plan(
     seq = calendar.sequence(start)
     nodes = list(graph.nodes.values())
     two_clocks = catalogue.has_activities and any(map("review".__ne__, map(_owner, nodes)))
-    batch = cpm.batch
+    mixed: _TwoClocks | None = None
     if two_clocks:
         mixed = _two_clocks(nodes, cpm, seq, start)
         es, ef, ls, lf = mixed.es, mixed.ef, mixed.ls, mixed.lf
@@ -449,14 +268,65 @@ def plan(
     last = max(makespan - 1, 0)
     seq.date_of(makespan)  # a zero-day item may start on day `makespan`
     dates = seq.dates  # working day n → date
-    # plan order: batch by batch, earliest start first, then catalogue order
+    items, o_end = _planned_items(nodes, (es, ef, ls, lf, cpm.batch), makespan, mixed, dates)
+    provisional_years = seq.provisional_years(last)
+    serial = sum(n.days for n in nodes)
+    stages = _review_stages(nodes, es, ef, mixed, dates)
+    owner_days = mixed.owner_days if mixed is not None else {}
+
+    savings: dict[str, Saving] = {}
+    if measure_savings:
+        # with two clocks, the mechanisms are measured on the government's clock (review items)
+        if two_clocks:
+            savings = _savings(catalogue, project, start, reviews, on_graph, on_cpm)
+        else:
+            savings = _savings(catalogue, project, start, mechanisms, graph, cpm)
+
+    return Plan(
+        start_date=start,
+        first_workday=dates[0],
+        makespan=on_cpm.makespan if two_clocks else makespan,
+        serial=sum(n.days for n in on_graph.nodes.values()) if two_clocks else serial,
+        finish_date=max(o_end, default=dates[last]) if two_clocks else dates[last],
+        critical_path=[codes[i] for i in critical_path],
+        items=items,
+        waived=graph.waived,
+        reduced=graph.reduced,
+        not_applicable=graph.not_applicable,
+        provisional=bool(provisional_years),
+        provisional_years=provisional_years,
+        savings=savings,
+        materials=_materials(catalogue, graph),
+        catalogue_code=catalogue.code,
+        catalogue_version=catalogue.version,
+        catalogue_sha256=catalogue.sha256,
+        project_name=project.name,
+        attributes=graph.attributes,
+        approval_workdays=sum(st.approval_workdays for st in stages),
+        stages=stages,
+        enterprise_days=owner_days.get("enterprise", 0),
+        intermediary_days=owner_days.get("intermediary", 0),
+        milestones=_milestones(catalogue, items),
+    )
+
+
+def _planned_items(
+    nodes: list[Node],
+    columns: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[int]],
+    makespan: int,
+    mixed: _TwoClocks | None,
+    dates: Sequence[date],
+) -> tuple[list[PlannedItem], list[date]]:
+    """The plan's items in plan order (batch by batch, earliest start first, then catalogue
+    order) with their figures and dates, and their end dates."""
+    es, _, _, _, batch = columns
     span = makespan + 1  # es ≤ makespan: one int key per node, ties stay in catalogue order
     keys = [b * span + e for b, e in zip(batch, es, strict=True)]
     order = sorted(range(len(nodes)), key=keys.__getitem__)
     # the figures in plan order, column by column (C-level map), then one item per node
-    picked = [list(map(column.__getitem__, order)) for column in (es, ef, ls, lf, batch)]
+    picked = [list(map(column.__getitem__, order)) for column in columns]
     o_es, o_ef, o_ls, o_lf, o_batch = picked
-    if two_clocks:
+    if mixed is not None:
         o_first = list(map(mixed.start_dates.__getitem__, order))
         o_end = list(map(mixed.end_dates.__getitem__, order))
         o_critical = list(map(mixed.critical.__getitem__, order))
@@ -505,75 +375,56 @@ def plan(
             strict=True,
         )
     ]
-    provisional_years = seq.provisional_years(last)
-    serial = sum(n.days for n in nodes)
+    return items, o_end
 
-    # the government's clock, stage by stage: review items only
-    if two_clocks:
+
+def _review_stages(
+    nodes: list[Node],
+    es: Sequence[int],
+    ef: Sequence[int],
+    mixed: _TwoClocks | None,
+    dates: Sequence[date],
+) -> list[StageTime]:
+    """The government's clock, stage by stage: review items only."""
+    if mixed is not None:
         review = [i for i, n in enumerate(nodes) if n.owner == "review"]
         r_stage = [nodes[i].stage for i in review]
         r_es = [es[i] for i in review]
         r_ef = [ef[i] for i in review]
         r_first = [mixed.start_dates[i] for i in review]
         r_end = [mixed.end_dates[i] for i in review]
-    else:
-        r_stage = list(map(_stage, nodes))
-        r_es, r_ef, r_first, r_end = es, ef, None, None
-    stages = _stage_times(r_stage, r_es, r_ef, r_first, r_end, dates)
-    owner_days = mixed.owner_days if two_clocks else {}
+        return _stage_times(r_stage, r_es, r_ef, r_first, r_end, dates)
+    return _stage_times(list(map(_stage, nodes)), es, ef, None, None, dates)
 
+
+def _savings(
+    catalogue: Catalogue,
+    project: Project,
+    start: date,
+    base: Mechanisms,
+    on_graph: PlanGraph,
+    on_cpm: IndexedCpm,
+) -> dict[str, Saving]:
+    """What each mechanism used in ``on_graph`` saves: the plan again without it."""
     savings: dict[str, Saving] = {}
-    if measure_savings:
-        # with two clocks, the mechanisms are measured on the government's clock (review items)
-        base, on_nodes, on_serial = mechanisms, nodes, serial
-        if two_clocks:
-            base = reviews
-            on_nodes = list(on_graph.nodes.values())
-            on_serial = sum(n.days for n in on_nodes)
-        else:
-            on_graph, on_cpm = graph, cpm
-        for mechanism, used in used_mechanisms(on_graph).items():
-            if not used:
-                continue
-            off = build_plan_graph(catalogue, project, _without(base, mechanism), on=start)
-            off_codes, off_cpm = schedule_graph(off)
-            first = 0
-            if mechanism == "splits":
-                off_ef = dict(zip(off_codes, off_cpm.ef, strict=True))
-                for i, n in enumerate(on_nodes):
-                    if n.kind == "part" and n.part_of in off_ef:
-                        first = max(first, off_ef[n.part_of] - on_cpm.ef[i])
-            off_serial = sum(n.days for n in off.nodes.values())
-            savings[mechanism] = Saving(
-                off_cpm.makespan - on_cpm.makespan, off_serial - on_serial, first
-            )
-
-    return Plan(
-        start_date=start,
-        first_workday=dates[0],
-        makespan=on_cpm.makespan if two_clocks else makespan,
-        serial=sum(n.days for n in on_graph.nodes.values()) if two_clocks else serial,
-        finish_date=max(o_end, default=dates[last]) if two_clocks else dates[last],
-        critical_path=[codes[i] for i in critical_path],
-        items=items,
-        waived=graph.waived,
-        reduced=graph.reduced,
-        not_applicable=graph.not_applicable,
-        provisional=bool(provisional_years),
-        provisional_years=provisional_years,
-        savings=savings,
-        materials=_materials(catalogue, graph),
-        catalogue_code=catalogue.code,
-        catalogue_version=catalogue.version,
-        catalogue_sha256=catalogue.sha256,
-        project_name=project.name,
-        attributes=graph.attributes,
-        approval_workdays=sum(st.approval_workdays for st in stages),
-        stages=stages,
-        enterprise_days=owner_days.get("enterprise", 0),
-        intermediary_days=owner_days.get("intermediary", 0),
-        milestones=_milestones(catalogue, items),
-    )
+    on_nodes = list(on_graph.nodes.values())
+    on_serial = sum(n.days for n in on_nodes)
+    for mechanism, used in used_mechanisms(on_graph).items():
+        if not used:
+            continue
+        off = build_plan_graph(catalogue, project, _without(base, mechanism), on=start)
+        off_codes, off_cpm = schedule_graph(off)
+        first = 0
+        if mechanism == "splits":
+            off_ef = dict(zip(off_codes, off_cpm.ef, strict=True))
+            for i, n in enumerate(on_nodes):
+                if n.kind == "part" and n.part_of in off_ef:
+                    first = max(first, off_ef[n.part_of] - on_cpm.ef[i])
+        off_serial = sum(n.days for n in off.nodes.values())
+        savings[mechanism] = Saving(
+            off_cpm.makespan - on_cpm.makespan, off_serial - on_serial, first
+        )
+    return savings
 
 
 _owner = attrgetter("owner")
@@ -805,8 +656,3 @@ def _materials(catalogue: Catalogue, graph: PlanGraph) -> list[MaterialNeed]:
         )
         for c, v in needs.items()
     ]
-
-
-def stage_name(stage: int, lang: str = "zh") -> str:
-    zh, en = STAGES.get(stage, (str(stage), str(stage)))
-    return en if lang == "en" else zh

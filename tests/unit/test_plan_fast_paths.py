@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from approvals import catalog as C
+from approvals import catalog_io
 from approvals.calendar import WorkCalendar
 from approvals.documents import _fast_json, parse_document
 from approvals.planning import plan
@@ -23,12 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rust_patterns_judge_codes_as_python_re_does():
-    rust = C._rust_validator()
+    rust = catalog_io._rust_validator()
     assert rust is not None
     code_schema = {"type": "string", "pattern": r"^\S+$"}
     import jsonschema_rs
 
-    fast = jsonschema_rs.validator_for(C._with_rust_patterns(code_schema))
+    fast = jsonschema_rs.validator_for(catalog_io._with_rust_patterns(code_schema))
     chars = [chr(c) for c in range(0x3100)] + ["\ufeff", "\U0001f600", "\u2028", "\u3000"]
     for ch in chars:
         if 0xD800 <= ord(ch) < 0xE000:
@@ -36,7 +37,7 @@ def test_rust_patterns_judge_codes_as_python_re_does():
         for text in (f"A{ch}B", f"AB{ch}", ch):
             assert fast.is_valid(text) == bool(re.search(r"^\S+$", text)), repr(text)
     key = jsonschema_rs.validator_for(
-        C._with_rust_patterns({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"})
+        catalog_io._with_rust_patterns({"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"})
     )
     for text in ("a", "a\n", "a\n\n", "1a", "_a1", "a b", "\na", "a\r"):
         assert key.is_valid(text) == bool(re.search(r"^[A-Za-z_][A-Za-z0-9_]*$", text))
@@ -68,8 +69,8 @@ def _doc(**item):
     ],
 )
 def test_fast_schema_check_agrees_with_jsonschema(doc):
-    full = list(C._full_validator().iter_errors(doc))
-    assert (C.schema_problems(doc) == []) == (not full)
+    full = list(catalog_io._full_validator().iter_errors(doc))
+    assert (catalog_io.schema_problems(doc) == []) == (not full)
 
 
 def test_cpm_in_order_gives_the_figures_of_kahn():
@@ -131,8 +132,8 @@ def test_plan_json_is_the_stdlib_text():
 def test_catalogue_hash_is_the_same_with_msgspec(value):
     doc = _doc(applies_if={"attr": "x", "in": [value, 1]})
     doc["catalog"] = {"code": "c", "version": value if isinstance(value, int | float) else 1}
-    plain = C._msgspec_writes_as_json(doc)
-    assert C._canonical_sha256(doc, plain) == C._canonical_sha256(doc)
+    plain = catalog_io.msgspec_writes_as_json(doc)
+    assert catalog_io.canonical_sha256(doc, plain) == catalog_io.canonical_sha256(doc)
     if isinstance(value, float) and not 1e-4 <= abs(value) < 1e15 and value != 0:
         assert not plain
 
