@@ -72,8 +72,19 @@ def check_version(what: str, row_version: int, sent: int | None) -> None:
 
 
 def lock_project(session: Session, project_id: int) -> ProjectRow:
+    """Lock the project's row for this transaction; what was read before is read again.
+
+    Readers load a task with its step and project in one go, before any lock: another decision
+    may have committed since, so every object of the session is expired and the locked row is
+    taken as the database has it now (else its version check fails with a stale version).
+    """
+    session.flush()
+    session.expire_all()
     project = session.scalar(
-        select(ProjectRow).where(ProjectRow.id == project_id).with_for_update()
+        select(ProjectRow)
+        .where(ProjectRow.id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert project is not None
     return project
