@@ -57,7 +57,13 @@ from approvals.orm import DeferralRow, ProjectRow, StepRow, TaskRow  # noqa: E40
 from approvals.planning import plan  # noqa: E402
 from approvals.service import ensure_default_catalogue, work_calendar  # noqa: E402
 from migrations.runner import reset_database, upgrade  # noqa: E402
-from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory  # noqa: E402
+from storage.engine import (  # noqa: E402
+    begin_write,
+    ensure_database,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+)
 
 TODAY = date(2026, 6, 1)  # a Monday
 AGENTS = 50
@@ -70,17 +76,7 @@ def fresh_database(url: str):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        base = make_url(url)
-        admin = make_engine(
-            base.set(database="postgres").render_as_string(hide_password=False),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as conn:
-            if not conn.scalar(
-                text("select 1 from pg_database where datname = :n"), {"n": base.database}
-            ):
-                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
-        admin.dispose()
+        ensure_database(url)
     engine = make_engine(url)
     if not is_sqlite(url):
         with engine.begin() as conn:

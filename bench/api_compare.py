@@ -31,7 +31,6 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import api_load  # noqa: E402
 
-from storage.engine import make_engine  # noqa: E402
+from storage.engine import ensure_database, make_engine  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 ROWS = 10_000
@@ -74,17 +73,7 @@ def bare_app(db_url: str):
 
 
 def prepare_bare(db_url: str) -> None:
-    base = make_url(db_url)
-    admin = make_engine(
-        base.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        if not conn.scalar(
-            text("select 1 from pg_database where datname = :n"), {"n": base.database}
-        ):
-            conn.execute(text(f'CREATE DATABASE "{base.database}"'))
-    admin.dispose()
+    ensure_database(db_url)
     engine = make_engine(db_url)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bare_items"))

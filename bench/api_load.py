@@ -53,7 +53,13 @@ from approvals.samples import sample_project_doc  # noqa: E402
 from approvals.service import work_calendar  # noqa: E402
 from approvals.services import filing, materials  # noqa: E402
 from migrations.runner import reset_database, upgrade  # noqa: E402
-from storage.engine import begin_write, is_sqlite, make_engine, make_session_factory  # noqa: E402
+from storage.engine import (  # noqa: E402
+    begin_write,
+    ensure_database,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+)
 
 PDF = b"%PDF-1.7\n%load test material\n"
 #: Idle connections are dropped by the client before uvicorn's 5 s keep-alive timeout, as
@@ -69,17 +75,7 @@ def prepare(url: str, projects: int) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        base = make_url(url)
-        admin = make_engine(
-            base.set(database="postgres").render_as_string(hide_password=False),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as conn:
-            if not conn.scalar(
-                text("select 1 from pg_database where datname = :n"), {"n": base.database}
-            ):
-                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
-        admin.dispose()
+        ensure_database(url)
     engine = make_engine(url)
     if not is_sqlite(url):
         with engine.begin() as conn:

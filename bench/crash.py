@@ -43,7 +43,7 @@ from approvals.orm import MaterialRow, ProjectRow, StepRow, TaskRow  # noqa: E40
 from approvals.samples import sample_project_doc  # noqa: E402
 from migrations.runner import reset_database, upgrade  # noqa: E402
 from storage.audit import AuditRow  # noqa: E402
-from storage.engine import is_sqlite, make_engine, make_session_factory  # noqa: E402
+from storage.engine import ensure_database, is_sqlite, make_engine, make_session_factory  # noqa: E402
 
 TODAY = date(2026, 3, 2)
 PDF = b"%PDF-1.7\n%crash test material\n"
@@ -55,17 +55,7 @@ def prepare(url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        base = make_url(url)
-        admin = make_engine(
-            base.set(database="postgres").render_as_string(hide_password=False),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as conn:
-            if not conn.scalar(
-                text("select 1 from pg_database where datname = :n"), {"n": base.database}
-            ):
-                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
-        admin.dispose()
+        ensure_database(url)
     engine = make_engine(url)
     if not is_sqlite(url):
         with engine.begin() as conn:

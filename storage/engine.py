@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,6 +66,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database that ``url`` names if it does not exist (the benches and
+    tests make their own databases next to ``postgres``); nothing to do for SQLite."""
+    if is_sqlite(url):
+        return
+    base = make_url(normalize_url(url))
+    admin = make_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            known = conn.scalar(
+                text("select 1 from pg_database where datname = :n"), {"n": base.database}
+            )
+            if not known:
+                conn.execute(text(f'CREATE DATABASE "{base.database}"'))
+    finally:
+        admin.dispose()
 
 
 def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
