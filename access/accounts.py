@@ -1,7 +1,7 @@
 """Accounts (账户): who may log in, with which role, on whose behalf.
 
 An enterprise account (项目单位) is bound to one enterprise, a reviewer (审批人员) to one
-department; the other roles (代办员, 监管人员, 管理员) to neither.  :func:`add_user` is the one way
+department, an intermediary (中介机构) to one registered organisation; the other roles (代办员, 监管人员, 管理员) to neither.  :func:`add_user` is the one way
 an administrator creates an account — the API and the pages both call it, so both validate the
 same way and write the same audit entry.
 """
@@ -29,6 +29,7 @@ _MIN_PASSWORD = 8
 # does not import approvals' row classes.
 _departments = table("departments", column("code"))
 _enterprises = table("enterprises", column("id"))
+_intermediaries = table("intermediaries", column("id"))
 
 
 class AccountError(Invalid):
@@ -47,6 +48,7 @@ class NewUser:
     department: str | None = None
     phone: str = ""
     email: str = ""
+    intermediary_id: int | None = None
 
 
 def account_fields(user: UserRow) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def account_fields(user: UserRow) -> dict[str, Any]:
         "display_name": user.display_name,
         "enterprise_id": user.enterprise_id,
         "department": user.department,
+        "intermediary_id": user.intermediary_id,
         "phone": user.phone,
         "email": user.email,
         "active": user.active,
@@ -88,6 +91,13 @@ def add_user(session: Session, actor: Actor, new: NewUser) -> UserRow:
         raise AccountError(
             f"enterprise_id：企业 {new.enterprise_id} 不存在",
             f"enterprise_id: no enterprise {new.enterprise_id}",
+        )
+    if new.intermediary_id is not None and not session.scalar(
+        select(_intermediaries.c.id).where(_intermediaries.c.id == new.intermediary_id)
+    ):
+        raise AccountError(
+            f"intermediary_id：中介机构 {new.intermediary_id} 不存在",
+            f"intermediary_id: no intermediary organisation {new.intermediary_id}",
         )
     user = create_user(session, new)
     record(
@@ -132,6 +142,11 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
         raise AccountError(
             "department：审批人员账户须指明部门", "department: required for a reviewer account"
         )
+    if role == Role.INTERMEDIARY and new.intermediary_id is None:
+        raise AccountError(
+            "intermediary_id：中介机构账户须指明所属机构",
+            "intermediary_id: required for an intermediary account",
+        )
     if session.scalar(select(UserRow.id).where(UserRow.username == username)):
         raise AccountError(f"username：'{username}' 已被占用", f"username: '{username}' is taken")
     user = UserRow(
@@ -141,6 +156,7 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
         display_name=new.display_name or username,
         enterprise_id=new.enterprise_id if role == Role.ENTERPRISE else None,
         department=new.department if role == Role.REVIEWER else None,
+        intermediary_id=new.intermediary_id if role == Role.INTERMEDIARY else None,
         phone=new.phone,
         email=new.email,
     )

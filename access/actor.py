@@ -18,13 +18,15 @@ class Role(StrEnum):
     REVIEWER = "reviewer"  # 审批人员 (a department's)
     REGULATOR = "regulator"  # 监管人员
     ADMIN = "admin"  # 管理员 (行政服务中心)
+    INTERMEDIARY = "intermediary"  # 中介机构 (a registered organisation's user)
 
 
 @dataclass(frozen=True)
 class Actor:
     """Who acts: the authenticated user.
 
-    ``department`` is set for reviewers, ``enterprise_id`` for enterprises.
+    ``department`` is set for reviewers, ``enterprise_id`` for enterprises, ``intermediary_id``
+    (the organisation, 中介机构) for intermediaries.
     """
 
     username: str
@@ -32,6 +34,7 @@ class Actor:
     user_id: int | None = None
     department: str | None = None
     enterprise_id: int | None = None
+    intermediary_id: int | None = None
 
     @property
     def reads_everything(self) -> bool:

@@ -16,7 +16,7 @@ from storage.base import Base, UTCDateTime, utcnow
 
 class UserRow(Base):
     """An account (账户): one role; an enterprise account names its enterprise, a reviewer its
-    department."""
+    department, an intermediary its organisation."""
 
     __tablename__ = "users"
 
@@ -27,6 +27,10 @@ class UserRow(Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), nullable=True)
     department: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), nullable=True)
+    #: an intermediary's organisation (中介机构), registered by the administrator
+    intermediary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intermediaries.id"), nullable=True
+    )
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

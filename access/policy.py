@@ -60,6 +60,12 @@ class Action(StrEnum):
     INSPECTION_RECORD = "inspection.record"  # 核查记录、认定
     COMPLIANCE_READ = "compliance.read"  # 履约情况、核查任务、地图着色、报告
     COMPLIANCE_MANAGE = "compliance.manage"  # 片区监管策略、评级
+    # the enterprise's own clock and intermediaries (企业自身用时、中介服务)
+    ACTIVITY_REPORT = "activity.report"  # 报告企业自身活动进度（设计完成、开工、竣工） (scoped: own)
+    INTERMEDIARY_CHOOSE = "intermediary.choose"  # 中介超市：选择中介机构、评价其服务 (scoped: own)
+    INTERMEDIARY_READ = "intermediary.read"  # 中介机构名录及评价
+    INTERMEDIARY_MANAGE = "intermediary.manage"  # 登记中介机构及其服务
+    INTERMEDIARY_WORK = "intermediary.work"  # 受托的中介服务：上传报告、交付 (scoped: chosen for)
 
 
 class Scope(Enum):
@@ -69,6 +75,7 @@ class Scope(Enum):
 
 _A, _O = Scope.ANY, Scope.OWN
 E, AG, RV, RG, AD = Role.ENTERPRISE, Role.AGENT, Role.REVIEWER, Role.REGULATOR, Role.ADMIN
+IM = Role.INTERMEDIARY
 
 #: action → {role: scope}.  A role absent from a row may not take the action.
 GRANTS: dict[Action, dict[Role, Scope]] = {
@@ -103,6 +110,11 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.INSPECTION_RECORD: {RG: _A},
     Action.COMPLIANCE_READ: {RG: _A, AD: _A},
     Action.COMPLIANCE_MANAGE: {AD: _A},
+    Action.ACTIVITY_REPORT: {E: _O},
+    Action.INTERMEDIARY_CHOOSE: {E: _O},
+    Action.INTERMEDIARY_READ: {E: _A, AG: _A, RG: _A, AD: _A},
+    Action.INTERMEDIARY_MANAGE: {AD: _A},
+    Action.INTERMEDIARY_WORK: {IM: _O},
 }
 
 
@@ -113,13 +125,16 @@ class Owned:
     enterprise_id: int | None = None
     department: str | None = None
     agent_id: int | None = None
+    intermediary_id: int | None = None
 
 
 def owns(actor: Actor, resource: Any) -> bool:
-    """Whether ``resource`` (anything with ``enterprise_id``/``department``/``agent_id``) is the actor's.
+    """Whether ``resource`` (anything with ``enterprise_id``/``department``/``agent_id``/
+    ``intermediary_id``) is the actor's.
 
     An enterprise owns its enterprise's things, a reviewer its department's, an agent what it is
-    assigned to.  Other roles own nothing by scope (their grants are unscoped).
+    assigned to, an intermediary the activities its organisation was chosen for.  Other roles own
+    nothing by scope (their grants are unscoped).
     """
     if actor.role == Role.ENTERPRISE:
         own = getattr(resource, "enterprise_id", None)
@@ -130,6 +145,9 @@ def owns(actor: Actor, resource: Any) -> bool:
     if actor.role == Role.AGENT:
         own = getattr(resource, "agent_id", None)
         return own is not None and own == actor.user_id
+    if actor.role == Role.INTERMEDIARY:
+        own = getattr(resource, "intermediary_id", None)
+        return own is not None and own == actor.intermediary_id
     return False
 
 
@@ -189,4 +207,5 @@ ROLE_LABELS: dict[str, tuple[str, str]] = {
     Role.REVIEWER: ("审批人员", "department reviewer"),
     Role.REGULATOR: ("监管人员", "regulator"),
     Role.ADMIN: ("管理员", "administrator"),
+    Role.INTERMEDIARY: ("中介机构", "intermediary"),
 }

@@ -66,6 +66,7 @@ class Principal:
     display_name: str = ""
     enterprise_id: int | None = None
     department: str | None = None
+    intermediary_id: int | None = None
 
 
 def principal_of(user: UserRow) -> Principal:
@@ -76,6 +77,7 @@ def principal_of(user: UserRow) -> Principal:
         user.display_name,
         user.enterprise_id,
         user.department,
+        user.intermediary_id,
     )
 
 
@@ -103,6 +105,7 @@ def issue_token(principal: Principal, secret: str, minutes: int) -> tuple[str, i
         "name": principal.display_name,
         "ent": principal.enterprise_id,
         "dept": principal.department,
+        "org": principal.intermediary_id,
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60
 
@@ -132,6 +135,7 @@ def decode_token(raw: str, secret: str, previous: tuple[str, ...] = ()) -> Princ
             display_name=str(claims.get("name") or ""),
             enterprise_id=claims.get("ent"),
             department=claims.get("dept"),
+            intermediary_id=claims.get("org"),
         )
     except (KeyError, ValueError, TypeError):
         raise NotAuthorizedException("令牌无效 (invalid token)") from None
@@ -206,4 +210,5 @@ def actor_of(principal: Principal) -> Actor:
         user_id=principal.user_id,
         department=principal.department,
         enterprise_id=principal.enterprise_id,
+        intermediary_id=principal.intermediary_id,
     )

@@ -345,6 +345,70 @@ class RatingRow(Base):
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# --- the enterprise's clock and intermediaries (企业自身用时、中介服务) --------------------------
+
+
+class IntermediaryRow(Base):
+    """A registered intermediary organisation (中介机构): the services it may provide (activity
+    codes of the catalogue) with the working days it commits to for each."""
+
+    __tablename__ = "intermediaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    #: activity code → committed working days (承诺时限)
+    services: Mapped[dict[str, int]] = mapped_column(JSONDoc)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectActivityRow(Base):
+    """An enterprise's or intermediary's activity of a filed project (方案设计, 施工, 报告编制), on
+    its own clock: planned at filing on the two-clock plan, its progress reported by its owner.
+    Apart from the steps and tasks, so no department's worklist, capacity or count sees it."""
+
+    __tablename__ = "project_activities"
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(String(12))  # enterprise | intermediary
+    unit: Mapped[str] = mapped_column(String(14))  # calendar_days | workdays
+    days: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    planned_start: Mapped[date] = mapped_column(Date)
+    planned_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="not_started")
+    actual_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    actual_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # an intermediary activity: the organisation chosen in the 中介超市, its committed days
+    intermediary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intermediaries.id"), nullable=True, index=True
+    )
+    chosen_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    committed_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report_material_id: Mapped[int | None] = mapped_column(
+        ForeignKey("materials.id"), nullable=True
+    )
+    # the enterprise's rating of the delivered service (1 非常不满意 … 5 非常满意)
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    intermediary: Mapped[IntermediaryRow | None] = relationship()
+
+
 # --- department capacity (审查人员与请假) and capacity-aware forecasts ---------------------------
 
 

@@ -23,7 +23,7 @@ from api.pages.layout import context, page_lang, require_user, run_form_action
 from api.routes.catalog import catalogue_out
 from approvals.calendar import builtin_arrangements
 from approvals.documents import parse_document
-from approvals.orm import DepartmentRow, EnterpriseRow
+from approvals.orm import DepartmentRow, EnterpriseRow, IntermediaryRow
 from approvals.service import active_catalogue, load_calendar_arrangement, work_calendar
 
 
@@ -126,6 +126,9 @@ def admin_users(
             roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLE_LABELS.items()],
             departments=session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)).all(),
             enterprises=session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)).all(),
+            intermediaries=session.scalars(
+                select(IntermediaryRow).order_by(IntermediaryRow.id)
+            ).all(),
         ),
     )
 
@@ -147,6 +150,9 @@ def admin_users_submit(
             department=data.get("department") or None,
             enterprise_id=int(data["enterprise_id"])
             if (data.get("enterprise_id") or "").isdigit()
+            else None,
+            intermediary_id=int(data["intermediary_id"])
+            if (data.get("intermediary_id") or "").isdigit()
             else None,
         )
         add_user(session, actor_of(admin), new)

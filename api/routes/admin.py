@@ -52,6 +52,7 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     department: str | None = None
     phone: str = ""
     email: str = ""
+    intermediary_id: Id | None = None  # an intermediary's organisation (中介机构)
 
 
 def user_out(u: UserRow) -> dict[str, Any]:

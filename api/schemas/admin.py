@@ -21,6 +21,7 @@ class UserOut(Out):
     phone: str
     email: str
     active: bool
+    intermediary_id: int | None = None
 
 
 class UsersOut(Out):
