@@ -17,7 +17,7 @@ from access.actor import Role
 from access.orm import UserRow
 from access.passwords import hash_password
 from agent_service.orm import AgentProfileRow
-from approvals.orm import DepartmentRow, EnterpriseRow
+from approvals.orm import DepartmentRow, EnterpriseRow, IntermediaryRow
 from approvals.service import ensure_default_catalogue
 
 DEMO_PASSWORD = "demo-password"
@@ -68,6 +68,28 @@ DEMO_ENTERPRISES = [
 ]
 
 
+#: Demo intermediary organisations (中介机构): username of its account, name, credit code,
+#: contact, phone, services of the shipped catalogue with committed working days.
+DEMO_INTERMEDIARIES = [
+    (
+        "intermediary1",
+        "浙江环科环境咨询有限公司",
+        "91330110MA2H100001",
+        "孙工",
+        "0571-86020001",
+        {"I-EIA": 15, "I-ENERGY": 5, "I-SOILWATER": 10},
+    ),
+    (
+        "intermediary2",
+        "杭州勘测规划设计院有限公司",
+        "91330110MA2H100002",
+        "钱工",
+        "0571-86020002",
+        {"I-SURVEY": 8, "I-GEOTECH": 12, "I-DRAWING": 25, "I-EIA": 20},
+    ),
+]
+
+
 @lru_cache(maxsize=1)
 def demo_password_hash() -> str:
     """One argon2 hash of the shared demo password (argon2 is slow on purpose; the demo's
@@ -79,6 +101,7 @@ def demo_password_hash() -> str:
 class DemoAccounts:
     enterprises: list[EnterpriseRow] = field(default_factory=list)
     users: dict[str, UserRow] = field(default_factory=dict)
+    intermediaries: list[IntermediaryRow] = field(default_factory=list)
 
 
 def reviewer_username(department: str) -> str:
@@ -88,8 +111,10 @@ def reviewer_username(department: str) -> str:
 def seed_demo_accounts(session: Session) -> DemoAccounts:
     """Create (once) two enterprises and the demo accounts: ``enterprise1``, ``enterprise2``,
     ``agent1`` and ``agent2`` (with their regions, industries and capacity),
-    ``reviewer-<department>`` for every department, ``regulator1`` and ``admin``; and give the
-    departments demo contacts (联系人、电话、地址) where they have none."""
+    ``reviewer-<department>`` for every department, ``regulator1``, ``admin``, and
+    ``intermediary1``/``intermediary2`` with their organisations (中介机构, the services of the
+    shipped catalogue they provide); and give the departments demo contacts (联系人、电话、地址)
+    where they have none."""
     ensure_default_catalogue(session)
     out = DemoAccounts()
     for name, credit, contact, phone in DEMO_ENTERPRISES:
@@ -127,6 +152,21 @@ def seed_demo_accounts(session: Session) -> DemoAccounts:
         contact = DEMO_CONTACTS.get(dept.code)
         if contact and not (dept.contact_person or dept.phone or dept.address):
             dept.contact_person, dept.phone, dept.address = contact
+    for username, name, credit, contact, phone, services in DEMO_INTERMEDIARIES:
+        org = session.scalar(select(IntermediaryRow).where(IntermediaryRow.credit_code == credit))
+        if org is None:
+            org = IntermediaryRow(
+                name=name,
+                credit_code=credit,
+                contact_name=contact,
+                phone=phone,
+                services=services,
+                active=True,
+            )
+            session.add(org)
+            session.flush()
+        out.intermediaries.append(org)
+        user(username, Role.INTERMEDIARY, name, phone=phone, intermediary_id=org.id)
     for username, _name, _phone, _email, regions, industries, capacity, office in DEMO_AGENTS:
         agent_id = out.users[username].id
         if session.get(AgentProfileRow, agent_id) is None:

@@ -25,7 +25,7 @@ from approvals.project import AssessmentCoverage, Project, parse_assessment
 from approvals.project_code import INDUSTRY_DIVISIONS, is_valid, make, prefix
 from approvals.questionnaire import next_questions, resolve_answers
 from approvals.service import ensure_default_catalogue
-from approvals.services import capacity
+from approvals.services import capacity, intermediaries
 from approvals.services.progress import advance, replan
 from i18n import LocalizedError, Text
 from storage.audit import record
@@ -265,6 +265,8 @@ class FilingPlan:
     answers: dict[str, Any]
     assessments: tuple[AssessmentCoverage, ...]
     plan: Plan
+    #: the project as the planner sees it (for the two-clock plan of its own activities)
+    project: Project | None = None
 
 
 def prepare_filing(
@@ -319,7 +321,7 @@ def prepare_filing(
     # construction, reports) are left out and bridged like items that do not apply, so no
     # department ever holds a task for them (their progress is the enterprise's to report)
     baseline = plan(catalogue, domain, calendar, filed_on, Mechanisms(activities=False))
-    return FilingPlan(catalogue, answers, assessments, baseline)
+    return FilingPlan(catalogue, answers, assessments, baseline, domain)
 
 
 def _check_code(session: Session, code: str) -> None:
@@ -395,7 +397,7 @@ def file_project(
         The code is malformed or taken, the enterprise is unknown.
     """
     enterprise_id = _filing_enterprise(session, actor, enterprise_id)
-    project, baseline = _new_project(
+    project, prepared = _new_project(
         session,
         calendar,
         enterprise_id,
@@ -409,7 +411,12 @@ def file_project(
         region=region,
         plots=plots,
     )
-    _start_filed_project(session, actor, calendar, project, baseline, filed_on)
+    _start_filed_project(session, actor, calendar, project, prepared.plan, filed_on)
+    # the enterprise's and intermediaries' own activities, on their own clock (two-clock plan)
+    if prepared.project is not None:
+        intermediaries.add_activities(
+            session, project, prepared.catalogue, prepared.project, calendar, filed_on
+        )
     return project
 
 
@@ -427,7 +434,7 @@ def _new_project(
     code: str | None,
     region: str,
     plots: PlotAssessments | None,
-) -> tuple[ProjectRow, Plan]:
+) -> tuple[ProjectRow, FilingPlan]:
     """The filing checked and planned against the active catalogue, and its project row (not yet
     added to the session) under the given or a new project code."""
     catalog_row = ensure_default_catalogue(session)
@@ -466,7 +473,7 @@ def _new_project(
         serial_workdays=baseline.serial,
         predicted_finish=baseline.finish_date,
     )
-    return project, baseline
+    return project, prepared
 
 
 def _start_filed_project(

@@ -56,11 +56,9 @@ def safe_filename(filename: str) -> str:
     return name
 
 
-def _checked_upload(
-    session: Session, project: ProjectRow, code: str, filename: str, data: bytes
-) -> tuple[str, str]:
-    """The upload's safe name and content type; refused when empty, too large, of a type not
-    accepted, or of a code no planned item needs."""
+def checked_file(code: str, filename: str, data: bytes) -> tuple[str, str]:
+    """The file's safe name and content type; refused when empty, too large or of a type not
+    accepted (recognised by its first bytes, not its name)."""
     name = safe_filename(filename)
     if not data:
         raise ProjectError(f"材料 {code}：文件为空", f"material {code}: the file is empty")
@@ -75,6 +73,51 @@ def _checked_upload(
             f"材料 {code}：不支持的文件类型（接受 PDF、PNG、JPEG、TIFF、OFD/ZIP）",
             f"material {code}: file type not accepted (PDF, PNG, JPEG, TIFF, OFD/ZIP)",
         )
+    return name, content_type
+
+
+def store_file(
+    session: Session,
+    project_id: int,
+    code: str,
+    name: str,
+    content_type: str,
+    data: bytes,
+    uploaded_by: str,
+) -> tuple[MaterialRow, list[MaterialRow]]:
+    """Store a file once by its hash as the project's current material ``code``; returns the new
+    row and the ones it replaced (no longer current)."""
+    sha = hashlib.sha256(data).hexdigest()
+    if session.get(BlobRow, sha) is None:
+        session.add(BlobRow(sha256=sha, size=len(data), content=data))
+    previous = session.scalars(
+        select(MaterialRow).where(
+            MaterialRow.project_id == project_id,
+            MaterialRow.code == code,
+            MaterialRow.current.is_(True),
+        )
+    ).all()
+    for p in previous:
+        p.current = False
+    row = MaterialRow(
+        project_id=project_id,
+        code=code,
+        sha256=sha,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        uploaded_by=uploaded_by,
+    )
+    session.add(row)
+    return row, list(previous)
+
+
+def _checked_upload(
+    session: Session, project: ProjectRow, code: str, filename: str, data: bytes
+) -> tuple[str, str]:
+    """The upload's safe name and content type; refused when empty, too large, of a type not
+    accepted, or of a code no planned item needs."""
+    name, content_type = checked_file(code, filename, data)
     catalogue = project_catalogue(session, project)
     needed = {
         m.code for s in project.steps for m in required_materials(catalogue, s, project.attributes)
@@ -125,28 +168,8 @@ def upload_material(
     project = get_project(session, actor, project_id, lock=True)
     require_supplier(actor, project)
     name, content_type = _checked_upload(session, project, code, filename, data)
-    sha = hashlib.sha256(data).hexdigest()
-    if session.get(BlobRow, sha) is None:
-        session.add(BlobRow(sha256=sha, size=len(data), content=data))
-    previous = session.scalars(
-        select(MaterialRow).where(
-            MaterialRow.project_id == project.id,
-            MaterialRow.code == code,
-            MaterialRow.current.is_(True),
-        )
-    ).all()
-    for p in previous:
-        p.current = False
-    row = MaterialRow(
-        project_id=project.id,
-        code=code,
-        sha256=sha,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        uploaded_by=actor.username,
-    )
-    session.add(row)
+    row, previous = store_file(session, project.id, code, name, content_type, data, actor.username)
+    sha = row.sha256
     supplied = _supply_deferrals(session, project, code, on)
     session.flush()
     record(
