@@ -51,6 +51,10 @@ API_TAGS = [
     Tag(name="capacity", description="部门审查能力与排队预测 Department capacity and forecasts"),
     Tag(name="agents", description="代办员：代办清单、里程碑、提醒、联席会议 Proxy agents"),
     Tag(name="commitments", description="承诺制与台账 Commitments and the ledger"),
+    Tag(
+        name="activities",
+        description="企业自身活动与中介服务（两个时钟、中介超市） Enterprise activities and intermediaries",
+    ),
     Tag(name="admin", description="管理 Administration"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
@@ -116,6 +120,7 @@ def route_handlers() -> list[Any]:
         catalog,
         checklists,
         commitments,
+        intermediaries,
         meetings,
         projects,
         tasks,
@@ -134,6 +139,7 @@ def route_handlers() -> list[Any]:
         *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
+        *intermediaries.ROUTES,
         *OGC_ROUTES,
         *page_routes(),
     ]

@@ -47,6 +47,7 @@ def page_routes() -> list[Any]:
         commitments,
         enterprise,
         files,
+        intermediaries,
         plots,
         projects,
         ratings,
@@ -66,6 +67,7 @@ def page_routes() -> list[Any]:
         *agents.ROUTES,
         *files.ROUTES,
         *ratings.ROUTES,
+        *intermediaries.ROUTES,
     ]
 
 

@@ -33,6 +33,7 @@ HOME_BY_ROLE = {
     "agent": "/agent",
     "regulator": "/regulator",
     "admin": "/admin/projects",
+    "intermediary": "/intermediary",
 }
 
 #: The header's links of each role (url, key in :mod:`api.pages.texts`): the approvals pages,
@@ -45,6 +46,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         *_PUBLIC,
     ],
     Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
+    Role.INTERMEDIARY: [("/intermediary", "intermediary_worklist"), *_PUBLIC],
     Role.AGENT: [("/agent", "agent"), *_PUBLIC],
     Role.REGULATOR: [
         ("/regulator", "projects"),
@@ -64,6 +66,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/regulator/commitments", "nav_commitments"),
         ("/public/commitments", "nav_public_commitments"),
         ("/admin/agents", "nav_agents"),
+        ("/admin/intermediaries", "nav_intermediaries"),
     ],
 }
 

@@ -22,6 +22,7 @@ from api.clock import Clock
 from api.pages import agents as agent_pages
 from api.pages import audit_view, texts, why
 from api.pages import commitments as commitment_pages
+from api.pages import intermediaries as activity_pages
 from api.pages import ratings as rating_pages
 from api.pages.gantt import render_gantt
 from api.pages.layout import (
@@ -219,6 +220,7 @@ def project_page(
             agent=agent_pages.agent_of(session, p),
             why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
             ratings=rating_pages.project_ratings(session, p.id, lang),
+            activities=activity_pages.project_view(session, p, user, clock.today(), lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),
                 agent_pages.project_block(session, p, user, lang),

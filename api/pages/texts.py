@@ -47,6 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "resubmit": ("提交补正", "Submit the corrections"),
     "ratings": ("好差评", "Service ratings"),
     "nav_ratings": ("好差评统计", "Ratings"),
+    "nav_intermediaries": ("中介机构", "Intermediaries"),
+    "intermediary_worklist": ("受托中介服务", "Services entrusted to us"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),

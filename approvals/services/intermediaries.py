@@ -309,7 +309,7 @@ def report_progress(
 # --- the registry and the 中介超市 --------------------------------------------------------------
 
 
-def _service_codes(catalogue: Catalogue) -> dict[str, str]:
+def service_names(catalogue: Catalogue) -> dict[str, str]:
     """The catalogue's intermediary services: code → name."""
     return {c: i.name for c, i in catalogue.items.items() if i.kind == "intermediary"}
 
@@ -350,7 +350,7 @@ def register_intermediary(
         raise IntermediaryError(
             f"credit_code：'{credit_code}' 已登记", f"credit_code: '{credit_code}' is registered already"
         )
-    known = _service_codes(catalogue)
+    known = service_names(catalogue)
     if not services:
         raise IntermediaryError("services：至少登记一项中介服务", "services: at least one service")
     for code, days in services.items():
