@@ -27,7 +27,8 @@ REVIEWER = Actor("r-fgw", Role.REVIEWER, 5, department="fgw")
 AGENT = Actor("a1", Role.AGENT, 6)
 REGULATOR = Actor("reg", Role.REGULATOR, 7)
 ADMIN = Actor("admin", Role.ADMIN, 8)
-EVERYONE = [ENTERPRISE, REVIEWER, AGENT, REGULATOR, ADMIN]
+INTERMEDIARY = Actor("im1", Role.INTERMEDIARY, 9, intermediary_id=2)
+EVERYONE = [ENTERPRISE, REVIEWER, AGENT, REGULATOR, ADMIN, INTERMEDIARY]
 
 OWN_PROJECT = Owned(enterprise_id=3)
 FGW_TASK = Owned(department="fgw")
@@ -202,3 +203,39 @@ def test_guards_admit_exactly_the_roles_they_admitted_before_the_policy():
     }
     for action, roles in before.items():
         assert roles_for(action) == roles, action
+
+
+def test_an_intermediary_works_only_the_activities_it_was_chosen_for():
+    """Issue 17: the first role added after the restructuring — its rows in the table and a scope
+    (the organisation it belongs to), nothing else."""
+    mine, theirs = Owned(intermediary_id=2), Owned(intermediary_id=3)
+    assert can(INTERMEDIARY, Action.INTERMEDIARY_WORK, mine)
+    assert not can(INTERMEDIARY, Action.INTERMEDIARY_WORK, theirs)
+    assert not can(INTERMEDIARY, Action.INTERMEDIARY_WORK, Owned())  # an activity not chosen yet
+    assert scoped(INTERMEDIARY, Action.INTERMEDIARY_WORK)
+    assert roles_for(Action.INTERMEDIARY_WORK) == {Role.INTERMEDIARY}
+    # it reads no project, decides nothing, files nothing, chooses nothing
+    allowed = {a for a in Action if can(INTERMEDIARY, a)}
+    assert allowed == {Action.INTERMEDIARY_WORK}
+    # an intermediary of no organisation owns nothing
+    stray = Actor("im0", Role.INTERMEDIARY, 10)
+    assert not can(stray, Action.INTERMEDIARY_WORK, Owned(intermediary_id=None))
+    # nobody else works an intermediary's activities, not even the administrator
+    for actor in (ENTERPRISE, REVIEWER, AGENT, REGULATOR, ADMIN):
+        assert not can(actor, Action.INTERMEDIARY_WORK, mine), actor.role
+
+
+def test_the_enterprise_reports_its_own_activities_and_chooses_its_intermediaries():
+    for action in (Action.ACTIVITY_REPORT, Action.INTERMEDIARY_CHOOSE):
+        assert roles_for(action) == {Role.ENTERPRISE}
+        assert can(ENTERPRISE, action, OWN_PROJECT)
+        assert not can(OTHER_ENTERPRISE, action, OWN_PROJECT)
+        assert not can(INTERMEDIARY, action, OWN_PROJECT)
+    assert roles_for(Action.INTERMEDIARY_MANAGE) == {Role.ADMIN}
+    assert roles_for(Action.INTERMEDIARY_READ) == {
+        Role.ENTERPRISE,
+        Role.AGENT,
+        Role.REGULATOR,
+        Role.ADMIN,
+    }
+    assert policy.ROLE_LABELS[Role.INTERMEDIARY][0] == "中介机构"
