@@ -62,13 +62,13 @@ def project_view(
 
 
 @post(
-    "/projects/{project_id:int}/activities/{code:str}/progress",
+    "/projects/{project_id:int}/activities/{activity_code:str}/progress",
     include_in_schema=False,
     sync_to_thread=True,
 )
 def progress_submit(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -86,7 +86,7 @@ def progress_submit(
             session,
             actor_of(user),
             project_id,
-            code,
+            activity_code,
             event,
             _date(data.get("on"), "on") or today,
             today,
@@ -97,20 +97,20 @@ def progress_submit(
 
 
 @get(
-    "/projects/{project_id:int}/activities/{code:str}/market",
+    "/projects/{project_id:int}/activities/{activity_code:str}/market",
     include_in_schema=False,
     sync_to_thread=True,
 )
 def market_page(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
     """中介超市: the organisations qualified for the activity, with rating and committed days."""
     user = require_user(request, *roles_for(Action.INTERMEDIARY_CHOOSE))
-    row, offers = service.offers(session, actor_of(user), project_id, code)
+    row, offers = service.offers(session, actor_of(user), project_id, activity_code)
     return Template(
         "intermediary_market.html",
         context=context(
@@ -125,13 +125,13 @@ def market_page(
 
 
 @post(
-    "/projects/{project_id:int}/activities/{code:str}/intermediary",
+    "/projects/{project_id:int}/activities/{activity_code:str}/intermediary",
     include_in_schema=False,
     sync_to_thread=True,
 )
 def choose_submit(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
@@ -142,12 +142,12 @@ def choose_submit(
     return run_form_action(
         request,
         session,
-        f"/projects/{project_id}/activities/{code}/market",
+        f"/projects/{project_id}/activities/{activity_code}/market",
         lambda: service.choose(
             session,
             actor_of(user),
             project_id,
-            code,
+            activity_code,
             int(raw) if raw.isdigit() else 0,
             clock.today(),
         ),
@@ -157,13 +157,13 @@ def choose_submit(
 
 
 @post(
-    "/projects/{project_id:int}/activities/{code:str}/rating",
+    "/projects/{project_id:int}/activities/{activity_code:str}/rating",
     include_in_schema=False,
     sync_to_thread=True,
 )
 def rate_submit(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     data: Form,
@@ -178,7 +178,7 @@ def rate_submit(
             session,
             actor_of(user),
             project_id,
-            code,
+            activity_code,
             int(raw) if raw.isdigit() else 0,
             data.get("comment", ""),
         ),

@@ -81,7 +81,7 @@ class ProgressIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post(
-    "/api/projects/{project_id:int}/activities/{code:str}/progress",
+    "/api/projects/{project_id:int}/activities/{activity_code:str}/progress",
     operation_id="reportActivityProgress",
     tags=["activities"],
     sync_to_thread=True,
@@ -92,7 +92,7 @@ class ProgressIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def report_progress(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     data: JSONBody[ProgressIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -107,7 +107,7 @@ def report_progress(
             session,
             actor(request),
             project_id,
-            code,
+            activity_code,
             data.event,
             data.on or today,
             today,
@@ -119,7 +119,7 @@ def report_progress(
 
 
 @get(
-    "/api/projects/{project_id:int}/activities/{code:str}/market",
+    "/api/projects/{project_id:int}/activities/{activity_code:str}/market",
     operation_id="getIntermediaryMarket",
     tags=["activities"],
     sync_to_thread=True,
@@ -129,11 +129,11 @@ def report_progress(
 )
 def market(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
 ) -> MarketOut:
-    row, offers = service.offers(session, actor(request), project_id, code)
+    row, offers = service.offers(session, actor(request), project_id, activity_code)
     return to(
         MarketOut,
         {
@@ -160,7 +160,7 @@ class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post(
-    "/api/projects/{project_id:int}/activities/{code:str}/intermediary",
+    "/api/projects/{project_id:int}/activities/{activity_code:str}/intermediary",
     operation_id="chooseIntermediary",
     tags=["activities"],
     sync_to_thread=True,
@@ -171,7 +171,7 @@ class ChoiceIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def choose(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     data: JSONBody[ChoiceIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
@@ -181,7 +181,7 @@ def choose(
 
     def act() -> tuple[int, Any]:
         row = service.choose(
-            session, actor(request), project_id, code, data.intermediary_id, clock.today()
+            session, actor(request), project_id, activity_code, data.intermediary_id, clock.today()
         )
         return 200, to(ActivityOut, _activity(session, row, clock, request_lang(request)))
 
@@ -194,7 +194,7 @@ class ServiceRatingIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post(
-    "/api/projects/{project_id:int}/activities/{code:str}/rating",
+    "/api/projects/{project_id:int}/activities/{activity_code:str}/rating",
     operation_id="rateIntermediary",
     tags=["activities"],
     sync_to_thread=True,
@@ -205,14 +205,14 @@ class ServiceRatingIn(msgspec.Struct, forbid_unknown_fields=True):
 )
 def rate(
     project_id: IdPath,
-    code: CodePath,
+    activity_code: CodePath,
     data: JSONBody[ServiceRatingIn],
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Response[ActivityOut]:
     def act() -> tuple[int, Any]:
-        row = service.rate(session, actor(request), project_id, code, data.score, data.comment)
+        row = service.rate(session, actor(request), project_id, activity_code, data.score, data.comment)
         return 200, to(ActivityOut, _activity(session, row, clock, request_lang(request)))
 
     return idempotent(session, request, data, act)

@@ -38,7 +38,7 @@ from api.seed import DEMO_PASSWORD, reviewer_username, seed_demo_accounts
 from api.settings import Settings
 from approvals.samples import sample_project_doc
 from approvals.service import work_calendar
-from approvals.services import filing, materials
+from approvals.services import filing, intermediaries, materials
 from storage.engine import begin_write, make_engine, make_session_factory
 from tests.e2e.conftest import free_port, run_server
 
@@ -116,6 +116,9 @@ def add_projects(session_factory: Any, start: int, stop: int) -> None:
                 filed_on=TODAY,
             )
             assign_on_filing(session, p, TODAY)
+            # the 中介超市: the demo's first intermediary writes every project's 环评 report
+            org = accounts.intermediaries[0]
+            intermediaries.choose(session, actor, p.id, "I-EIA", org.id, TODAY)
             for m in p.baseline["materials"]:
                 if not m["provided_by"]:
                     materials.upload_material(
@@ -179,7 +182,7 @@ def counted(db_url: str) -> Iterator[Counted]:
 
 #: Who calls each API operation (the most statements of their successful answers counts);
 #: "reviewer" and "agent" are the reviewer of a department with a task and the project's agent.
-USERS = ["admin", "regulator1", "enterprise1", "reviewer", "agent"]
+USERS = ["admin", "regulator1", "enterprise1", "reviewer", "agent", "intermediary1"]
 
 #: The main pages of each role (path ids are filled in like the API's).
 PAGES = {
@@ -189,7 +192,9 @@ PAGES = {
         "/projects/{project_id}",
         "/projects/{project_id}/audit",
         "/enterprise/projects/new",
+        "/projects/{project_id}/activities/{activity_code}/market",
     ],
+    "intermediary1": ["/intermediary"],
     "reviewer": ["/reviewer", "/tasks/{task_id}", "/projects/{project_id}"],
     "regulator1": ["/regulator", "/regulator/commitments", "/map", "/projects/{project_id}"],
     "admin": [
@@ -202,6 +207,7 @@ PAGES = {
         "/admin/agents",
         "/admin/ratings",
         "/map/compliance",
+        "/admin/intermediaries",
     ],
     "agent": [
         "/agent",
@@ -230,7 +236,14 @@ def _ids(c: Counted) -> dict[str, Any]:
     users = users["items"] if isinstance(users, dict) else users
     agent_id = (agent.get("agent") or {}).get("id") or agent.get("agent_user_id")
     agent_name = next((u["username"] for u in users if u["id"] == agent_id), "agent1")
+    mine = httpx.get(
+        f"{c.url}/api/intermediary/activities",
+        headers={"Authorization": f"Bearer {c.token('intermediary1')}"},
+        timeout=30,
+    ).json()["items"]
     return {
+        "activity_code": "I-EIA",
+        "activity_id": mine[0]["id"],
         "project_id": pid,
         "material_id": ms[0]["id"] if ms else 1,
         "task_id": task["id"],
