@@ -241,6 +241,9 @@ def step_workflow(ctx: DemoContext) -> None:
         session.commit()
         print_baseline_against_actual(ctx, session, p1, calendar)
         _print_outcomes(ctx, session, (p1, p2), end)
+        from api import demo_intermediaries
+
+        demo_intermediaries.run(ctx, session, accounts, p1, calendar, end)
         ctx.heading(
             "三、代办服务（变企业跑为政府跑）",
             "3. Proxy agents (the government runs, not the enterprise)",

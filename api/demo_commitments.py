@@ -281,7 +281,7 @@ def _needed(figure: str, keys: list[str]) -> bool:
 
 def _actor(accounts: Any, username: str) -> Actor:
     u = accounts.users[username]
-    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id, u.intermediary_id)
 
 
 def _print_verdicts(ctx: Any, session: Any, made: list[CommitmentRow]) -> None:

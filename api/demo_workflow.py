@@ -60,7 +60,7 @@ class Behaviour:
 
 def actor(accounts: DemoAccounts, username: str) -> Actor:
     u = accounts.users[username]
-    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id)
+    return Actor(u.username, u.role, u.id, u.department, u.enterprise_id, u.intermediary_id)
 
 
 def upload_all(

@@ -167,7 +167,7 @@ def activity_out(
         # whose the delay is: the enterprise's or the intermediary's, never a department's
         "delays": shares,
         "delay_note": "、".join(
-            f"{_label(act.DELAY_OWNERS[o], 'zh')}{d} 天" for o, d in shares.items() if d
+            f"{_label(act.DELAY_OWNERS[o], 'zh')} {d} 天" for o, d in shares.items() if d
         )
         if lang != "en"
         else ", ".join(f"{d} days {_label(act.DELAY_OWNERS[o], 'en')}" for o, d in shares.items() if d),

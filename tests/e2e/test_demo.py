@@ -25,6 +25,11 @@ def test_demo_runs_end_to_end(tmp_path: Path):
     assert "demo-password" in r.stdout and "reviewer-zjj" in r.stdout
     assert "基线与实际" in r.stdout and "补正" in r.stdout and "容缺" in r.stdout
     assert "completed" in r.stdout
+    # the second clock on the live project: intermediaries chosen in the 中介超市, measured
+    # against their committed days, and delays attributed to the enterprise or the intermediary
+    assert "中介超市为 I-EIA 选定 浙江环科环境咨询有限公司" in r.stdout
+    assert "18/15 工作日" in r.stdout  # the 环评 report three working days over its commitment
+    assert "企业自身用时 5 天" in r.stdout and "不计入任何审批部门" in r.stdout
     # the proxy agents: assignment by rule, a joint meeting tracked to closure, the digest
     assert "代办服务" in r.stdout and "按规则分配" in r.stdout and "agent2" in r.stdout
     assert "联席会议" in r.stdout and "已办结" in r.stdout and "每日提醒" in r.stdout
