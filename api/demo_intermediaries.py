@@ -18,7 +18,12 @@ REPORT = b"%PDF-1.4\n% demo intermediary report\n"
 
 
 def run(
-    ctx: Any, session: Session, accounts: Any, project: ProjectRow, calendar: WorkCalendar, end: date
+    ctx: Any,
+    session: Session,
+    accounts: Any,
+    project: ProjectRow,
+    calendar: WorkCalendar,
+    end: date,
 ) -> None:
     from api.demo_workflow import actor
     from approvals.services import intermediaries as im
@@ -63,7 +68,9 @@ def run(
         mine = next(
             a for a in im.my_activities(session, org_user, end, calendar) if a["code"] == code
         )
-        delivered = calendar.add_workdays(on, pick.committed_days - 1 + (3 if code == "I-EIA" else -1))
+        delivered = calendar.add_workdays(
+            on, pick.committed_days - 1 + (3 if code == "I-EIA" else -1)
+        )
         if delivered <= end:
             im.upload_report(session, org_user, mine["id"], f"{code}-报告.pdf", REPORT)
             im.deliver(session, org_user, mine["id"], delivered, calendar)
@@ -79,9 +86,19 @@ def run(
         below = next(a for a in view["items"] if a["code"] == "E-BUILD-BELOW")
         if date.fromisoformat(below["planned_start"]) <= end:
             im.report_progress(
-                session, ent, project.id, "E-BUILD-BELOW", "start", date.fromisoformat(below["planned_start"]), end
+                session,
+                ent,
+                project.id,
+                "E-BUILD-BELOW",
+                "start",
+                date.fromisoformat(below["planned_start"]),
+                end,
             )
-    done = {a["code"] for a in im.project_activities(session, ent, project.id, end, calendar)["items"] if a["status"] == "done"}
+    done = {
+        a["code"]
+        for a in im.project_activities(session, ent, project.id, end, calendar)["items"]
+        if a["status"] == "done"
+    }
     if "I-EIA" in done:
         im.rate(session, ent, project.id, "I-EIA", 4, "报告质量好，略有延迟")
     session.commit()
@@ -91,7 +108,10 @@ def run(
             "编码,活动,用时归属,计划,实际/预测,延误,中介机构",
             "code,activity,whose time,planned,actual/forecast,delay,intermediary",
         ).split(","),
-        title=ctx.t(f"{project.code} 企业与中介用时（至 {end}）", f"{project.code} enterprise and intermediary time (to {end})"),
+        title=ctx.t(
+            f"{project.code} 企业与中介用时（至 {end}）",
+            f"{project.code} enterprise and intermediary time (to {end})",
+        ),
     )
     for a in view["items"]:
         org = a["intermediary"]

@@ -77,7 +77,11 @@ def progress_submit(
     user = require_user(request, *roles_for(Action.ACTIVITY_REPORT))
     today = clock.today()
     event = data.get("event", "")
-    ok = ("已报告：活动完成", "reported: done") if event == "finish" else ("已报告：活动开始", "reported: started")
+    ok = (
+        ("已报告：活动完成", "reported: done")
+        if event == "finish"
+        else ("已报告：活动开始", "reported: started")
+    )
     return run_form_action(
         request,
         session,
@@ -219,14 +223,18 @@ def report_submit(
     user = require_user(request, *roles_for(Action.INTERMEDIARY_WORK))
     upload = data.get("file")
     content = (
-        upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        upload.file.read(materials.MAX_MATERIAL_BYTES + 1)
+        if isinstance(upload, UploadFile)
+        else b""
     )
     filename = upload.filename if isinstance(upload, UploadFile) else ""
     return run_form_action(
         request,
         session,
         "/intermediary",
-        lambda: service.upload_report(session, actor_of(user), activity_id, filename or "", content),
+        lambda: service.upload_report(
+            session, actor_of(user), activity_id, filename or "", content
+        ),
         ("报告已上传", "report uploaded"),
     )
 
@@ -304,7 +312,11 @@ def registry_submit(
         )
 
     return run_form_action(
-        request, session, "/admin/intermediaries", act, ("中介机构已登记", "intermediary registered")
+        request,
+        session,
+        "/admin/intermediaries",
+        act,
+        ("中介机构已登记", "intermediary registered"),
     )
 
 

@@ -26,7 +26,6 @@ from api.schemas.common import to
 from api.schemas.intermediaries import (
     ActivityOut,
     AssignedActivitiesOut,
-    AssignedActivityOut,
     IntermediariesOut,
     IntermediaryOut,
     MarketOut,
@@ -212,7 +211,9 @@ def rate(
     clock: NamedDependency[Clock],
 ) -> Response[ActivityOut]:
     def act() -> tuple[int, Any]:
-        row = service.rate(session, actor(request), project_id, activity_code, data.score, data.comment)
+        row = service.rate(
+            session, actor(request), project_id, activity_code, data.score, data.comment
+        )
         return 200, to(ActivityOut, _activity(session, row, clock, request_lang(request)))
 
     return idempotent(session, request, data, act)

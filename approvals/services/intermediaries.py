@@ -170,7 +170,9 @@ def activity_out(
             f"{_label(act.DELAY_OWNERS[o], 'zh')} {d} 天" for o, d in shares.items() if d
         )
         if lang != "en"
-        else ", ".join(f"{d} days {_label(act.DELAY_OWNERS[o], 'en')}" for o, d in shares.items() if d),
+        else ", ".join(
+            f"{d} days {_label(act.DELAY_OWNERS[o], 'en')}" for o, d in shares.items() if d
+        ),
         "intermediary": {"id": org.id, "name": org.name, "phone": org.phone} if org else None,
         "chosen_on": iso(row.chosen_on),
         "committed_days": row.committed_days,
@@ -247,7 +249,11 @@ def _snapshot(row: ProjectActivityRow) -> dict[str, Any]:
 
 
 def _apply(row: ProjectActivityRow, clock: act.ActivityClock) -> None:
-    row.status, row.actual_start, row.actual_end = clock.status, clock.actual_start, clock.actual_end
+    row.status, row.actual_start, row.actual_end = (
+        clock.status,
+        clock.actual_start,
+        clock.actual_end,
+    )
 
 
 def report_progress(
@@ -340,7 +346,9 @@ def register_intermediary(
     require(actor, Action.INTERMEDIARY_MANAGE)
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise IntermediaryError("name：须填写机构名称（≤200 字）", "name: required (≤ 200 characters)")
+        raise IntermediaryError(
+            "name：须填写机构名称（≤200 字）", "name: required (≤ 200 characters)"
+        )
     if not _CREDIT_CODE.fullmatch(credit_code or ""):
         raise IntermediaryError(
             f"credit_code：'{credit_code}' 不是有效的统一社会信用代码（18 位）",
@@ -348,7 +356,8 @@ def register_intermediary(
         )
     if session.scalar(select(IntermediaryRow.id).where(IntermediaryRow.credit_code == credit_code)):
         raise IntermediaryError(
-            f"credit_code：'{credit_code}' 已登记", f"credit_code: '{credit_code}' is registered already"
+            f"credit_code：'{credit_code}' 已登记",
+            f"credit_code: '{credit_code}' is registered already",
         )
     known = service_names(catalogue)
     if not services:
@@ -443,7 +452,10 @@ def offers(
     _, row = _intermediary_activity(session, actor, project_id, code)
     orgs = session.execute(
         select(
-            IntermediaryRow.id, IntermediaryRow.name, IntermediaryRow.services, IntermediaryRow.active
+            IntermediaryRow.id,
+            IntermediaryRow.name,
+            IntermediaryRow.services,
+            IntermediaryRow.active,
         )
     ).all()
     return row, act.market([tuple(o) for o in orgs], code, _ratings(session))  # type: ignore[misc]

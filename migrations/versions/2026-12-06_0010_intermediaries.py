@@ -97,7 +97,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.drop_constraint(batch.f("fk_users_intermediary_id_intermediaries"), type_="foreignkey")
+        batch.drop_constraint(
+            batch.f("fk_users_intermediary_id_intermediaries"), type_="foreignkey"
+        )
         batch.drop_column("intermediary_id")
     op.drop_table("project_activities")
     op.drop_table("intermediaries")

@@ -47,18 +47,25 @@ def test_the_intermediary_journey_over_http(live):
     assert offered == {"浙江环科环境咨询有限公司": 15, "杭州勘测规划设计院有限公司": 20}
     # a service the organisation does not provide is refused, naming the field
     other = _org_id(live, "环科")
-    r = ent.post(f"/api/projects/{pid}/activities/I-SURVEY/intermediary", json={"intermediary_id": other})
+    r = ent.post(
+        f"/api/projects/{pid}/activities/I-SURVEY/intermediary", json={"intermediary_id": other}
+    )
     assert r.status_code == 422 and "intermediary_id" in r.text
     # the enterprise's own activity has no market
     assert ent.get(f"/api/projects/{pid}/activities/E-SCHEME/market").status_code == 422
-    r = ent.post(f"/api/projects/{pid}/activities/I-EIA/intermediary", json={"intermediary_id": other})
+    r = ent.post(
+        f"/api/projects/{pid}/activities/I-EIA/intermediary", json={"intermediary_id": other}
+    )
     assert r.status_code == 200, r.text
     chosen = r.json()
     assert chosen["intermediary"]["id"] == other and chosen["committed_days"] == 15
     assert chosen["service_state"] in ("running", "due_today") and chosen["workdays_used"] in (0, 1)
-    assert ent.post(
-        f"/api/projects/{pid}/activities/I-EIA/intermediary", json={"intermediary_id": other}
-    ).status_code == 409
+    assert (
+        ent.post(
+            f"/api/projects/{pid}/activities/I-EIA/intermediary", json={"intermediary_id": other}
+        ).status_code
+        == 409
+    )
 
     # the intermediary sees only its activity; the other organisation sees nothing
     im1, im2 = live.client("intermediary1"), live.client("intermediary2")
@@ -67,9 +74,13 @@ def test_the_intermediary_journey_over_http(live):
     aid = mine[0]["id"]
     assert im2.get("/api/intermediary/activities").json()["items"] == []
     assert im2.get(f"/api/intermediary/activities/{aid}").status_code == 404
-    assert im2.post(
-        f"/api/intermediary/activities/{aid}/report", files={"file": ("x.pdf", PDF, "application/pdf")}
-    ).status_code == 404
+    assert (
+        im2.post(
+            f"/api/intermediary/activities/{aid}/report",
+            files={"file": ("x.pdf", PDF, "application/pdf")},
+        ).status_code
+        == 404
+    )
     # and no project, no department work, no other enterprise's things
     assert im1.get(f"/api/projects/{pid}").status_code in (403, 404)
     assert im1.get("/api/projects").json()["items"] == []
@@ -80,7 +91,8 @@ def test_the_intermediary_journey_over_http(live):
     r = im1.post(f"/api/intermediary/activities/{aid}/delivery")
     assert r.status_code == 422 and "report" in r.text
     r = im1.post(
-        f"/api/intermediary/activities/{aid}/report", files={"file": ("../x.pdf", PDF, "application/pdf")}
+        f"/api/intermediary/activities/{aid}/report",
+        files={"file": ("../x.pdf", PDF, "application/pdf")},
     )
     assert r.status_code == 422
     r = im1.post(
@@ -100,9 +112,14 @@ def test_the_intermediary_journey_over_http(live):
     assert body.status_code == 200 and body.content == PDF
 
     # 好差评 of the service feeds the organisation's rating in the market
-    r = ent.post(f"/api/projects/{pid}/activities/I-EIA/rating", json={"score": 4, "comment": "及时"})
+    r = ent.post(
+        f"/api/projects/{pid}/activities/I-EIA/rating", json={"score": 4, "comment": "及时"}
+    )
     assert r.status_code == 200 and r.json()["rating"] == 4
-    assert ent.post(f"/api/projects/{pid}/activities/I-EIA/rating", json={"score": 5}).status_code == 409
+    assert (
+        ent.post(f"/api/projects/{pid}/activities/I-EIA/rating", json={"score": 5}).status_code
+        == 409
+    )
     orgs = {o["id"]: o for o in live.client("admin").get("/api/intermediaries").json()["items"]}
     assert orgs[other]["rating"] == 4.0 and orgs[other]["ratings"] == 1
 
@@ -123,7 +140,12 @@ def test_the_intermediary_journey_over_http(live):
     # another enterprise sees none of it
     e2 = live.client("enterprise2")
     assert e2.get(f"/api/projects/{pid}/activities").status_code == 404
-    assert e2.post(f"/api/projects/{pid}/activities/E-SCHEME/progress", json={"event": "start"}).status_code == 404
+    assert (
+        e2.post(
+            f"/api/projects/{pid}/activities/E-SCHEME/progress", json={"event": "start"}
+        ).status_code
+        == 404
+    )
 
 
 def test_registry_and_accounts_of_the_new_role(live):
@@ -157,13 +179,19 @@ def test_registry_and_accounts_of_the_new_role(live):
     assert dup.status_code == 422 and "credit_code" in dup.text
     assert len(admin.get("/api/intermediaries").json()["items"]) == 3
     # only the administrator registers
-    assert live.client("enterprise1").post(
-        "/api/intermediaries",
-        json={"name": "Z", "credit_code": "91330200MA2H100011", "services": {"I-SURVEY": 3}},
-    ).status_code == 403
+    assert (
+        live.client("enterprise1")
+        .post(
+            "/api/intermediaries",
+            json={"name": "Z", "credit_code": "91330200MA2H100011", "services": {"I-SURVEY": 3}},
+        )
+        .status_code
+        == 403
+    )
     # an intermediary account must name its organisation
     r = admin.post(
-        "/api/users", json={"username": "nb-survey", "password": "long-enough-1", "role": "intermediary"}
+        "/api/users",
+        json={"username": "nb-survey", "password": "long-enough-1", "role": "intermediary"},
     )
     assert r.status_code == 422 and "intermediary_id" in r.text
     r = admin.post(

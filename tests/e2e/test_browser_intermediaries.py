@@ -85,7 +85,9 @@ def test_enterprise_picks_an_intermediary_who_delivers(live, browser: Browser, t
     check_page(page, "i17-intermediary-worklist")
     # it may not open the project itself
     page.goto(f"{base}/projects/{pid}")
-    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("不存在|禁止|无权|未找到"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        re.compile("不存在|禁止|无权|未找到")
+    )
     page.goto(f"{base}/intermediary")
     report = tmp_path / "环评报告.pdf"
     report.write_bytes(PDF)

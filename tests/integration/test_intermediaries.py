@@ -79,7 +79,9 @@ def test_activities_are_stored_apart_from_the_departments_tasks(session, world):
     # the departments' work is only the review steps
     step_codes = {s.code for s in p.steps}
     assert not step_codes & set(by)
-    tasks = session.scalar(select(func.count()).select_from(TaskRow).where(TaskRow.project_id == p.id))
+    tasks = session.scalar(
+        select(func.count()).select_from(TaskRow).where(TaskRow.project_id == p.id)
+    )
     assert tasks == sum(len(s.departments) for s in p.steps)
     worklist = clocks.worklist(session, world["reviewer"], MON, cal)
     assert all(w["step_code"] not in by for w in worklist)
@@ -88,7 +90,7 @@ def test_activities_are_stored_apart_from_the_departments_tasks(session, world):
 def test_choose_upload_deliver_and_measure(session, world):
     p, cal = world["p"], world["cal"]
     ent, im1, im2 = world["ent"], world["im1"], world["im2"]
-    row, offers = im.offers(session, ent, p.id, "I-EIA")
+    _, offers = im.offers(session, ent, p.id, "I-EIA")
     assert [(o.name, o.committed_days) for o in offers] == [
         ("浙江环科环境咨询有限公司", 15),
         ("杭州勘测规划设计院有限公司", 20),
@@ -97,7 +99,9 @@ def test_choose_upload_deliver_and_measure(session, world):
     im.choose(session, ent, p.id, "I-EIA", world["orgs"]["浙江环科环境咨询有限公司"], chosen_on)
     session.commit()
     with pytest.raises(ActivityConflict):
-        im.choose(session, ent, p.id, "I-EIA", world["orgs"]["杭州勘测规划设计院有限公司"], chosen_on)
+        im.choose(
+            session, ent, p.id, "I-EIA", world["orgs"]["杭州勘测规划设计院有限公司"], chosen_on
+        )
     session.rollback()
 
     mine = im.my_activities(session, im1, date(2026, 3, 6), cal)
@@ -144,15 +148,23 @@ def test_choose_upload_deliver_and_measure(session, world):
 def test_the_enterprise_reports_its_own_progress_and_owns_its_delay(session, world):
     p, cal, ent = world["p"], world["cal"], world["ent"]
     # design started a week late and finished three weeks after its planned end
-    im.report_progress(session, ent, p.id, "E-SCHEME", "start", date(2026, 3, 20), date(2026, 3, 20))
+    im.report_progress(
+        session, ent, p.id, "E-SCHEME", "start", date(2026, 3, 20), date(2026, 3, 20)
+    )
     session.commit()
     with pytest.raises(ActivityError):
-        im.report_progress(session, ent, p.id, "E-SCHEME", "start", date(2026, 3, 21), date(2026, 3, 21))
+        im.report_progress(
+            session, ent, p.id, "E-SCHEME", "start", date(2026, 3, 21), date(2026, 3, 21)
+        )
     session.rollback()
     with pytest.raises(ActivityError, match="before it started"):
-        im.report_progress(session, ent, p.id, "E-SCHEME", "finish", date(2026, 3, 19), date(2026, 4, 30))
+        im.report_progress(
+            session, ent, p.id, "E-SCHEME", "finish", date(2026, 3, 19), date(2026, 4, 30)
+        )
     session.rollback()
-    im.report_progress(session, ent, p.id, "E-SCHEME", "finish", date(2026, 4, 22), date(2026, 4, 30))
+    im.report_progress(
+        session, ent, p.id, "E-SCHEME", "finish", date(2026, 4, 22), date(2026, 4, 30)
+    )
     session.commit()
     view = im.project_activities(session, ent, p.id, date(2026, 4, 30), cal)
     scheme = next(a for a in view["items"] if a["code"] == "E-SCHEME")
@@ -179,10 +191,19 @@ def test_registry_refuses_field_by_field(session, world):
             session, world["ent"], catalogue, name="X", credit_code="91330110MA2H100099",
             services={"I-SURVEY": 3},
         )  # fmt: skip
-    for services, field in (({}, "services"), ({"S1-01": 3}, "services"), ({"I-SURVEY": 0}, "services.I-SURVEY")):
+    for services, field in (
+        ({}, "services"),
+        ({"S1-01": 3}, "services"),
+        ({"I-SURVEY": 0}, "services.I-SURVEY"),
+    ):
         with pytest.raises(IntermediaryError, match=field):
             im.register_intermediary(
-                session, admin, catalogue, name="X", credit_code="91330110MA2H100099", services=services
+                session,
+                admin,
+                catalogue,
+                name="X",
+                credit_code="91330110MA2H100099",
+                services=services,
             )
     with pytest.raises(IntermediaryError, match="credit_code"):
         im.register_intermediary(

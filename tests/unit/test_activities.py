@@ -20,7 +20,9 @@ FILED, TODAY = date(2026, 3, 2), date(2026, 3, 20)
 
 
 def test_forecast_follows_the_plan_until_the_owner_is_late():
-    assert act.forecast(DESIGN, date(2026, 3, 1)) == act.Span(DESIGN.planned_start, DESIGN.planned_end)
+    assert act.forecast(DESIGN, date(2026, 3, 1)) == act.Span(
+        DESIGN.planned_start, DESIGN.planned_end
+    )
     assert act.delay_days(DESIGN, date(2026, 3, 13)) == 0
     # not started a day after its planned start: its whole duration from today
     assert act.forecast(DESIGN, date(2026, 3, 14)).end == date(2026, 4, 2)
@@ -41,19 +43,24 @@ def test_working_day_activities_use_the_calendar():
 
 
 def test_delays_belong_to_their_owner_never_to_a_department():
-    late_design = replace(DESIGN, status="done", actual_start=date(2026, 3, 13), actual_end=date(2026, 4, 11))
+    late_design = replace(
+        DESIGN, status="done", actual_start=date(2026, 3, 13), actual_end=date(2026, 4, 11)
+    )
     assert act.delay_shares(late_design, TODAY) == {"enterprise": 10, "intermediary": 0}
     # an intermediary chosen late: the days before the choice are the enterprise's
-    late_eia = replace(EIA, status="done", actual_start=date(2026, 3, 6), actual_end=date(2026, 3, 22))
+    late_eia = replace(
+        EIA, status="done", actual_start=date(2026, 3, 6), actual_end=date(2026, 3, 22)
+    )
     assert act.delay_shares(late_eia, TODAY, chosen_on=date(2026, 3, 6)) == {
         "enterprise": 3,
         "intermediary": 7,
     }
     # nobody chosen yet: all of it is the enterprise's
     assert act.delay_shares(EIA, date(2026, 3, 10)) == {"enterprise": 7, "intermediary": 0}
-    assert act.delays_by_owner(
-        [(late_design, None), (late_eia, date(2026, 3, 6))], TODAY
-    ) == {"enterprise": 10, "intermediary": 7}
+    assert act.delays_by_owner([(late_design, None), (late_eia, date(2026, 3, 6))], TODAY) == {
+        "enterprise": 10,
+        "intermediary": 7,
+    }
     assert set(act.DELAY_OWNERS) == {"enterprise", "intermediary"}
 
 
@@ -83,7 +90,11 @@ def test_an_intermediarys_time_is_measured_like_a_departments():
     # chosen Monday 2 March, 5 working days: due Friday 6 March
     assert act.service_time(None, None, None, TODAY, CAL).state == "not_chosen"
     running = act.service_time(date(2026, 3, 2), 5, None, date(2026, 3, 4), CAL)
-    assert (running.state, running.due_on, running.workdays_used) == ("running", date(2026, 3, 6), 3)
+    assert (running.state, running.due_on, running.workdays_used) == (
+        "running",
+        date(2026, 3, 6),
+        3,
+    )
     assert act.service_time(date(2026, 3, 2), 5, None, date(2026, 3, 6), CAL).state == "due_today"
     over = act.service_time(date(2026, 3, 2), 5, None, date(2026, 3, 10), CAL)
     assert (over.state, over.overdue_workdays) == ("overdue", 2)
