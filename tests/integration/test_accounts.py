@@ -42,6 +42,7 @@ def test_an_administrator_creates_a_reviewer_and_the_audit_names_every_field(ses
         "display_name": "reviewer-new",
         "enterprise_id": None,
         "department": "fgw",
+        "intermediary_id": None,
         "phone": "0571-1",
         "email": "",
         "active": True,
