@@ -123,7 +123,7 @@ def report_progress(
     tags=["activities"],
     sync_to_thread=True,
     guards=[allowed(Action.INTERMEDIARY_CHOOSE)],
-    responses=problems(*READ),
+    responses=problems(*READ, 422),
     summary="中介超市 The intermediaries qualified for an activity",
 )
 def market(
