@@ -206,3 +206,26 @@ def test_registry_and_accounts_of_the_new_role(live):
     assert r.status_code == 201 and r.json()["intermediary_id"] == org["id"]
     me = live.client("nb-survey", "long-enough-1")
     assert me.get("/api/intermediary/activities").json()["items"] == []
+
+
+def test_the_pages_in_english(live):
+    """The same pages with ``?lang=en``: English words, the same figures."""
+    from api.auth import TOKEN_COOKIE
+
+    project = _file(live)
+    pid = project["project"]["id"] if "project" in project else project["id"]
+
+    def page(who: str, path: str) -> str:
+        token = live.client(who).headers["Authorization"].removeprefix("Bearer ")
+        c = live.client()
+        c.cookies.set(TOKEN_COOKIE, token)
+        r = c.get(path, params={"lang": "en"})
+        assert r.status_code == 200, (path, r.status_code)
+        return r.text
+
+    text = page("enterprise1", f"/projects/{pid}")
+    assert "The enterprise&#39;s and intermediaries&#39; clock" in text
+    assert "Choose in the intermediary market" in text
+    assert "Intermediary market" in page("enterprise1", f"/projects/{pid}/activities/I-EIA/market")
+    assert "Services entrusted to us" in page("intermediary1", "/intermediary")
+    assert "Register an organisation" in page("admin", "/admin/intermediaries")
