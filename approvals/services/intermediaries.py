@@ -227,9 +227,9 @@ def _owned_activity(
             "只有项目单位本身可以执行此操作", "only the project's enterprise may do this"
         )
     row = session.scalar(
-        select(ProjectActivityRow).where(
-            ProjectActivityRow.project_id == project.id, ProjectActivityRow.code == code
-        )
+        select(ProjectActivityRow)
+        .where(ProjectActivityRow.project_id == project.id, ProjectActivityRow.code == code)
+        .with_for_update()
     )
     if row is None:
         raise NotFoundError(
@@ -559,10 +559,14 @@ def my_activities(
     ]
 
 
-def my_activity(session: Session, actor: Actor, activity_id: int) -> ProjectActivityRow:
-    """One activity the caller's organisation was chosen for; any other is 'not found'."""
+def my_activity(
+    session: Session, actor: Actor, activity_id: int, *, lock: bool = False
+) -> ProjectActivityRow:
+    """One activity the caller's organisation was chosen for; any other is 'not found'.
+    ``lock`` holds its row for the transaction (a report or a delivery)."""
     require(actor, Action.INTERMEDIARY_WORK)
-    row = session.get(ProjectActivityRow, activity_id)
+    q = select(ProjectActivityRow).where(ProjectActivityRow.id == activity_id)
+    row = session.scalar(q.with_for_update() if lock else q)
     if row is None or not can(actor, Action.INTERMEDIARY_WORK, row):
         raise NotFoundError(f"活动 {activity_id} 不存在", f"activity {activity_id} not found")
     return row
@@ -583,7 +587,7 @@ def upload_report(
     ProjectError
         An empty, too large or unaccepted file, or a bad name.
     """
-    row = my_activity(session, actor, activity_id)
+    row = my_activity(session, actor, activity_id, lock=True)
     if row.status == "done":
         raise ActivityConflict(
             f"活动 {row.code} 已交付，不能再上传", f"activity {row.code} is delivered already"
@@ -622,7 +626,7 @@ def deliver(
     ActivityConflict
         Already delivered.
     """
-    row = my_activity(session, actor, activity_id)
+    row = my_activity(session, actor, activity_id, lock=True)
     if row.status == "done":
         raise ActivityConflict(
             f"活动 {row.code} 已交付", f"activity {row.code} is delivered already"
