@@ -27,7 +27,9 @@ class Action(StrEnum):
 
     # projects and review (一窗受理, 并联审批)
     PROJECT_FILE = "project.file"  # 申报项目
-    PROJECT_FILE_FOR = "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
+    PROJECT_FILE_FOR = (
+        "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
+    )
     PROJECT_READ = "project.read"  # 查看项目 (scoped: own / assigned / department's)
     PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
     TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)
@@ -60,6 +62,10 @@ class Action(StrEnum):
     INSPECTION_RECORD = "inspection.record"  # 核查记录、认定
     COMPLIANCE_READ = "compliance.read"  # 履约情况、核查任务、地图着色、报告
     COMPLIANCE_MANAGE = "compliance.manage"  # 片区监管策略、评级
+    # closing the loop: 电子证照, 信用记录, 差别化价格
+    CERTIFICATE_REVOKE = "certificate.revoke"  # 注销电子证照
+    CREDIT_READ = "credit.read"  # 信用记录与适用价格 (scoped: an enterprise its own)
+    PRICE_MANAGE = "price.manage"  # 亩均等级差别化价格表
 
 
 class Scope(Enum):
@@ -103,6 +109,9 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.INSPECTION_RECORD: {RG: _A},
     Action.COMPLIANCE_READ: {RG: _A, AD: _A},
     Action.COMPLIANCE_MANAGE: {AD: _A},
+    Action.CERTIFICATE_REVOKE: {AD: _A},
+    Action.CREDIT_READ: {E: _O, RG: _A, AD: _A},
+    Action.PRICE_MANAGE: {AD: _A},
 }
 
 
