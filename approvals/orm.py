@@ -312,6 +312,8 @@ class CounterDocumentRow(Base):
     correction_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     issued_on: Mapped[date] = mapped_column(Date)
     content_sha256: Mapped[str] = mapped_column(String(64))
+    #: what the document states, as first printed (every reprint shows the same)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -142,7 +142,9 @@ STEP_STATUS = {
     "refused": ("不予受理", "refused at intake"),
 }
 MATERIAL_STATE = {
-    "certificate": ("证照共享", "certificate"),
+    "certificate": ("由前序事项核发", "issued by an earlier item"),
+    "pending": ("由前序事项核发（待核发）", "to be issued by an earlier item"),
+    "revoked": ("前序证照已注销", "the earlier certificate was revoked"),
     "uploaded": ("已提交", "uploaded"),
     "missing": ("缺", "missing"),
 }

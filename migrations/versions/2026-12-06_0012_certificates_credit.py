@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0012"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
+
+JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -47,6 +50,7 @@ def upgrade() -> None:
         sa.Column("correction_id", sa.Integer(), server_default="0", nullable=False),
         sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("facts", JSONDoc, nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
