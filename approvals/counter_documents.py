@@ -48,14 +48,16 @@ def _parties(d: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     )
 
 
-def _verification(number: str, verify_url: str, content_sha256: str, s: dict[str, Any]) -> Table:
+def _verification(
+    number: str, verify_url: str, content_sha256: str, s: dict[str, Any], label: str = "文书编号"
+) -> Table:
     """The QR code to the verification page beside the number, the address and the hash."""
     return Table(
         [
             [
                 QrFlowable(verify_url, 30 * mm),
                 Paragraph(
-                    f"文书编号：{number}<br/>扫描二维码或访问 {verify_url} 核验本文书的真实性和状态。"
+                    f"{label}：{number}<br/>扫描二维码或访问 {verify_url} 核验其真实性和状态。"
                     f"<br/>内容摘要（SHA-256）：{content_sha256}",
                     s["small"],
                 ),
@@ -250,7 +252,7 @@ def certificate(c: Mapping[str, Any]) -> bytes:
             [
                 _seal(c, s),
                 Spacer(1, 4 * mm),
-                _verification(c["number"], c["verify_url"], c["content_sha256"], s),
+                _verification(c["number"], c["verify_url"], c["content_sha256"], s, "证照编号"),
             ]
         ),
     ]

@@ -202,19 +202,17 @@ def test_counter_documents_are_numbered_once_with_the_facts_of_their_event(sessi
     with pytest.raises(NotFoundError):
         counter_documents.counter_document(session, world["other"], a.id, "receipt.pdf", BASE)
     with pytest.raises(NotFoundError):
-        counter_documents.counter_document(
-            session, world["rev"]("zrzy"), a.id, "receipt.pdf", BASE
-        )
+        counter_documents.counter_document(session, world["rev"]("zrzy"), a.id, "receipt.pdf", BASE)
 
 
 def test_a_refusal_at_intake_gives_a_decision_with_its_reasons(session, world):
     p = file(session, world)
     a = task_of(session, p, "A")
-    review.refuse_task(session, world["rev"]("fgw"), a.id, TUE, world["cal"], reasons="不属于受理范围")
-    session.commit()
-    row, pdf = counter_documents.counter_document(
-        session, world["ent"], a.id, "refusal.pdf", BASE
+    review.refuse_task(
+        session, world["rev"]("fgw"), a.id, TUE, world["cal"], reasons="不属于受理范围"
     )
+    session.commit()
+    row, pdf = counter_documents.counter_document(session, world["ent"], a.id, "refusal.pdf", BASE)
     session.commit()
     assert row.number.startswith("BY-") and row.issued_on == TUE
     assert row.facts["reasons"] == "不属于受理范围" and pdf.startswith(b"%PDF")
