@@ -44,7 +44,9 @@ def page_routes() -> list[Any]:
     from api.pages import (
         admin,
         agents,
+        certificates,
         commitments,
+        credit,
         enterprise,
         files,
         plots,
@@ -66,6 +68,8 @@ def page_routes() -> list[Any]:
         *agents.ROUTES,
         *files.ROUTES,
         *ratings.ROUTES,
+        *certificates.ROUTES,
+        *credit.ROUTES,
     ]
 
 

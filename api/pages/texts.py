@@ -47,6 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "resubmit": ("提交补正", "Submit the corrections"),
     "ratings": ("好差评", "Service ratings"),
     "nav_ratings": ("好差评统计", "Ratings"),
+    "nav_credit": ("信用与价格", "Credit and prices"),
+    "nav_prices": ("差别化价格", "Grade prices"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),

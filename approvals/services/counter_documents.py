@@ -30,20 +30,24 @@ from approvals.services.queries import get_task, material_status, project_catalo
 from storage.audit import record
 
 
-def available(task: TaskRow, corrections: Sequence[CorrectionRow]) -> list[dict[str, Any]]:
+def available(
+    accepted: bool, refused: bool, corrections: Sequence[tuple[int, str]]
+) -> list[dict[str, Any]]:
     """The documents a task has now, each ``{"kind", "title", "name"}`` (``name`` is the file
-    name under ``/tasks/{id}/documents/``), from facts already loaded (no query)."""
+    name under ``/tasks/{id}/documents/``), from facts already loaded (no query): the notice
+    always, the receipt once accepted, a notice per correction request, the decision once
+    refused at intake.  ``corrections`` are (id, requested on) of the task's requests."""
     out = [{"kind": "notice", "name": "notice.pdf"}]
-    if task.accepted_on is not None:
+    if accepted:
         out.append({"kind": "receipt", "name": "receipt.pdf"})
-    for c in corrections:
-        out.append(
-            {"kind": "correction", "name": f"correction-{c.id}.pdf", "requested_on": c.requested_on}
-        )
-    if task.status == "refused":
+    out += [
+        {"kind": "correction", "name": f"correction-{cid}.pdf", "on": on} for cid, on in corrections
+    ]
+    if refused:
         out.append({"kind": "refusal", "name": "refusal.pdf"})
     for d in out:
         d["title"] = layout.KINDS[d["kind"]][0]
+        d["title_en"] = layout.KINDS[d["kind"]][1]
     return out
 
 
