@@ -32,7 +32,7 @@ from api.pages.layout import (
     require_user,
 )
 from api.routes.common import IdPath
-from approvals.orm import CertificateRow, CorrectionRow, ProjectRow, RatingRow, TaskRow
+from approvals.orm import CorrectionRow, ProjectRow, RatingRow, TaskRow
 from approvals.service import work_calendar
 from approvals.services import counter_documents, progress, queries, ratings
 from storage.audit import AuditRow
@@ -103,10 +103,11 @@ def admin_projects(
     return _projects_page(request, session, clock, (Role.ADMIN,), "projects")
 
 
-def _materials(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
+def _materials(
+    session: Session, p: ProjectRow, lang: str, facts: queries.MaterialFacts
+) -> list[dict[str, Any]]:
     """Each material once, with the steps that need it (submitted once, reused by every item)."""
     materials: dict[str, dict[str, Any]] = {}
-    facts = queries.material_facts(session, p)
     for s in p.steps:
         for m in queries.material_status(session, p, s, facts):
             entry = materials.setdefault(
@@ -212,11 +213,10 @@ def project_page(
     batches = {i["code"]: i["batch"] for i in p.baseline["items"]}
     seq = calendar.sequence(p.filed_on)
     gantt = render_gantt(live, batches, seq.date_of, lang)
-    materials = _materials(session, p, lang)
+    facts = queries.material_facts(session, p)  # its certificates are the project's too
+    materials = _materials(session, p, lang, facts)
     corrections = _open_corrections(session, p, lang)
-    certificates = session.scalars(
-        select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
-    ).all()
+    certificates = sorted(facts.certificates.values(), key=lambda c: c.id)
     owner = can(actor_of(user), Action.PROJECT_SUPPLY, p)
     rated = set(session.scalars(select(RatingRow.step_code).where(RatingRow.project_id == p.id)))
     return Template(

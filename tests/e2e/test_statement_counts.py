@@ -189,6 +189,7 @@ PAGES = {
         "/projects/{project_id}",
         "/projects/{project_id}/audit",
         "/enterprise/projects/new",
+        "/enterprise/credit",
     ],
     "reviewer": ["/reviewer", "/tasks/{task_id}", "/projects/{project_id}"],
     "regulator1": ["/regulator", "/regulator/commitments", "/map", "/projects/{project_id}"],
@@ -201,6 +202,7 @@ PAGES = {
         "/admin/plots",
         "/admin/agents",
         "/admin/ratings",
+        "/admin/prices",
         "/map/compliance",
     ],
     "agent": [
