@@ -79,7 +79,7 @@ def _materials_table(rows: Sequence[Mapping[str, Any]], s: dict[str, Any], third
         data.append(
             [
                 str(i),
-                Paragraph(f"{m['name']}（{m['code']}）", s["cell"]),
+                Paragraph(m["name"], s["cell"]),
                 Paragraph(m.get("note") or "—", s["cell"]),
             ]
         )
@@ -117,7 +117,7 @@ def _body(d: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
             _materials_table(d["materials"], s, "说明"),
         ]
         if d.get("legal_basis"):
-            story.append(Paragraph(f"设定依据：{d['legal_basis']}", s["small"]))
+            story += [Spacer(1, 2 * mm), Paragraph(f"设定依据：{d['legal_basis']}", s["small"])]
         return story
     if kind == "correction":
         stage = (
@@ -129,8 +129,9 @@ def _body(d: Mapping[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
             addressee,
             Paragraph(
                 f"你单位申请的《{item['name']}》，经审查，申请材料不齐全或者不符合法定形式。"
-                f"根据《中华人民共和国行政许可法》第三十二条，请于收到本通知后补正下列材料。"
-                f"本通知于 {d['requested_on']} 作出，属{stage}；补正期间不计入办理时限。",
+                + ("根据《中华人民共和国行政许可法》第三十二条，" if d["stage"] == "intake" else "")
+                + f"请于收到本通知后补正下列材料。本通知于 {d['requested_on']} 作出，"
+                f"属{stage}；补正期间不计入办理时限。",
                 s["base"],
             ),
             Paragraph(f"补正理由：{d['reasons'] or '（未填写）'}", s["base"]),
