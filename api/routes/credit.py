@@ -34,6 +34,7 @@ NumberPath = Annotated[str, PathParameter(min_length=4, max_length=64, pattern=r
     operation_id="verifyDocument",
     tags=["certificates"],
     sync_to_thread=True,
+    security=[{}],  # public: where a paper's QR code leads
     responses=problems(400, 404, 503),
     summary="核验电子证照或文书编号 Verify a certificate or document number (public)",
 )
