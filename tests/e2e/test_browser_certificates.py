@@ -161,3 +161,13 @@ def test_from_the_task_page_to_each_document_and_from_the_qr_code_to_verificatio
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("status")).to_contain_text("差别化价格表已更新")
     expect(page.get_by_label("C 用电")).to_have_value("0.88")
+    # the administration revokes the certificate on the project page; verification says so
+    page.goto(f"{base}/projects/{pid}")
+    item = page.get_by_test_id("certificate").filter(has_text=number)
+    item.get_by_text("注销").first.click()
+    check_page(page, "project-certificates-admin")
+    item.get_by_label("注销理由").fill("核发依据有误")
+    item.get_by_role("button", name="注销").click()
+    expect(page.get_by_role("status")).to_contain_text(f"证照 {number} 已注销")
+    public.goto(url)
+    expect(public.get_by_test_id("verify-status")).to_have_text("已注销")
