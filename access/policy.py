@@ -27,7 +27,9 @@ class Action(StrEnum):
 
     # projects and review (一窗受理, 并联审批)
     PROJECT_FILE = "project.file"  # 申报项目
-    PROJECT_FILE_FOR = "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
+    PROJECT_FILE_FOR = (
+        "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
+    )
     PROJECT_READ = "project.read"  # 查看项目 (scoped: own / assigned / department's)
     PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
     TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)
@@ -66,6 +68,10 @@ class Action(StrEnum):
     INTERMEDIARY_READ = "intermediary.read"  # 中介机构名录及评价
     INTERMEDIARY_MANAGE = "intermediary.manage"  # 登记中介机构及其服务
     INTERMEDIARY_WORK = "intermediary.work"  # 受托的中介服务：上传报告、交付 (scoped: chosen for)
+    # closing the loop: 电子证照, 信用记录, 差别化价格
+    CERTIFICATE_REVOKE = "certificate.revoke"  # 注销电子证照
+    CREDIT_READ = "credit.read"  # 信用记录与适用价格 (scoped: an enterprise its own)
+    PRICE_MANAGE = "price.manage"  # 亩均等级差别化价格表
 
 
 class Scope(Enum):
@@ -115,6 +121,9 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.INTERMEDIARY_READ: {E: _A, AG: _A, RG: _A, AD: _A},
     Action.INTERMEDIARY_MANAGE: {AD: _A},
     Action.INTERMEDIARY_WORK: {IM: _O},
+    Action.CERTIFICATE_REVOKE: {AD: _A},
+    Action.CREDIT_READ: {E: _O, RG: _A, AD: _A},
+    Action.PRICE_MANAGE: {AD: _A},
 }
 
 

@@ -53,6 +53,8 @@ PUBLIC_PATHS = [
     r"^/login$",
     r"^/favicon.ico$",
     r"^/calendar-feeds/",  # secret subscription links (access.calendar_feeds)
+    r"^/verify(/|$)",  # the verification page a certificate's QR code leads to
+    r"^/api/verify/",
 ]
 
 

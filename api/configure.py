@@ -10,7 +10,7 @@ from api.settings import Settings
 def configure_process(settings: Settings) -> None:
     # imported only when configured: `onetrip plan` should not load reportlab or cryptography
     if settings.cjk_font:
-        from commitments.documents import use_font_file
+        from approvals.pdf import use_font_file
 
         use_font_file(settings.cjk_font)
     if settings.admin_signing_key:

@@ -393,6 +393,22 @@ def _print_outcomes(
                 f"{p.code}: baseline finish {p.baseline['finish_date']}, actual {p.predicted_finish} ({p.status}); {len(esc)} escalations",
             )
         )
+    from sqlalchemy import func, select
+
+    from approvals.orm import CertificateRow
+
+    count, first = session.execute(
+        select(func.count(CertificateRow.id), func.min(CertificateRow.number)).where(
+            CertificateRow.project_id.in_([p.id for p in projects])
+        )
+    ).one()
+    if count:
+        ctx.console.print(
+            ctx.t(
+                f"电子证照 {count} 本，每本有唯一编号与二维码，后续事项自动共享；核验：/verify/{first}",
+                f"{count} certificates, each with a unique number and QR code, passed on to later items; verify: /verify/{first}",
+            )
+        )
     ctx.console.print(ctx.t(f"模拟至 {end}。", f"simulated until {end}."), style="dim")
 
 

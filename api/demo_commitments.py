@@ -66,6 +66,7 @@ def step_commitments(ctx: Any) -> None:
         _print_verdicts(ctx, session, made)
         today = production.due_on if production is not None else first_due
         _write_documents(ctx, session, made[0], today, keys_dir)
+        _print_credit(ctx, session, made)
         check = ledger_store_service.verify_ledger(session)
         ctx.console.print(check.text(ctx.lang), style="bold green")
         session.commit()
@@ -271,6 +272,26 @@ def _write_documents(
             f"wrote {letter}, {report_path}; the enterprises' keys are in {keys_dir}",
         )
     )
+
+
+def _print_credit(ctx: Any, session: Any, made: list[CommitmentRow]) -> None:
+    """联合奖惩: each enterprise's credit records and the prices its grade gives it."""
+    from commitments.services import credit
+
+    admin = Actor("demo", Role.ADMIN, None)
+    for c in made:
+        view = credit.credit_view(session, admin, c.enterprise_id)
+        unrated = ("" if view.grade else "（尚未评级）", "" if view.grade else " (not graded yet)")
+        power = view.prices["power"]
+        ctx.console.print(
+            ctx.t(
+                f"信用记录：{view.enterprise.name} {len(view.records)} 条"
+                + "".join(f"；{r.description}" for r in view.records)
+                + f"。适用 {view.applied_grade} 类价格{unrated[0]}，用电 {power} 元/千瓦时",
+                f"credit: {view.enterprise.name} has {len(view.records)} record(s); "
+                f"grade {view.applied_grade} prices apply{unrated[1]}, electricity {power} yuan/kWh",
+            )
+        )
 
 
 def _needed(figure: str, keys: list[str]) -> bool:

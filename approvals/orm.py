@@ -259,10 +259,18 @@ class MaterialRow(Base):
 
 
 class CertificateRow(Base):
-    """A certificate (证照) issued by an approved step; later steps receive it automatically."""
+    """A certificate (电子证照) issued by an approved step; later steps receive it automatically.
+
+    ``number`` is unique and printed with a QR code to the public verification page;
+    ``content_sha256`` is the hash of the certificate's facts as issued (see
+    :func:`approvals.services.certificates.certificate_facts`); ``status`` is ``valid`` or
+    ``revoked``."""
 
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "code"),
+        UniqueConstraint("number", name="uq_certificates_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_id: Mapped[int] = mapped_column(
@@ -274,6 +282,40 @@ class CertificateRow(Base):
     number: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(64))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprises.id"), nullable=True, index=True
+    )
+    content_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(10), default="valid", server_default="valid")
+    revoked_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class CounterDocumentRow(Base):
+    """A numbered document the counter hands out for a task (受理回执, 一次性告知书, 补正通知书,
+    不予受理决定书), registered the first time it is printed so that its number verifies."""
+
+    __tablename__ = "counter_documents"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_counter_documents_number"),
+        UniqueConstraint("task_id", "kind", "correction_id", name="uq_counter_documents_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    #: the correction request a 补正通知书 states (0 for the other kinds, so the key is unique)
+    correction_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    issued_on: Mapped[date] = mapped_column(Date)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    #: what the document states, as first printed (every reprint shows the same)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CorrectionRow(Base):

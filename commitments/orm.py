@@ -269,10 +269,50 @@ class TreeHeadRow(Base):
         return TreeHead(self.tree_size, self.root_hash, self.timestamp, self.key, self.signature)
 
 
+class CreditRecordRow(Base):
+    """A credit record (信用记录) written by a breach verdict, with the consequence it drew
+    (联合奖惩): what was breached, the consequence and whether it enters joint sanctions."""
+
+    __tablename__ = "credit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    commitment_id: Mapped[int] = mapped_column(
+        ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    verdict_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment_verdicts.id", ondelete="CASCADE"), unique=True
+    )
+    recorded_on: Mapped[date] = mapped_column(Date)
+    indicator: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(16))
+    #: the consequence's code (CONSEQUENCE_KINDS), or "" when the ladder selected none
+    consequence: Mapped[str] = mapped_column(String(20), default="")
+    amount_wan: Mapped[float] = mapped_column(Double, default=0.0)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: entered in the shared credit system for joint sanctions (联合惩戒)
+    joint_sanction: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class GradePriceRow(Base):
+    """The administrator's differentiated price (差别化价格) of a resource for a 亩均 grade."""
+
+    __tablename__ = "grade_prices"
+
+    grade: Mapped[str] = mapped_column(String(1), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(10), primary_key=True)
+    price: Mapped[float] = mapped_column(Double)
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "CheckpointRow",
     "CommitmentRow",
     "ConsequenceRow",
+    "CreditRecordRow",
+    "GradePriceRow",
     "InspectionRow",
     "LedgerEntryRow",
     "PolicyRow",

@@ -44,7 +44,9 @@ def page_routes() -> list[Any]:
     from api.pages import (
         admin,
         agents,
+        certificates,
         commitments,
+        credit,
         enterprise,
         files,
         intermediaries,
@@ -68,6 +70,8 @@ def page_routes() -> list[Any]:
         *files.ROUTES,
         *ratings.ROUTES,
         *intermediaries.ROUTES,
+        *certificates.ROUTES,
+        *credit.ROUTES,
     ]
 
 

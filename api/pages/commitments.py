@@ -222,6 +222,9 @@ def commitment_page(
             misses=[i for i in indicators if i["misses"]],
             keys=enterprise_keys(session, c.enterprise_id),
             can_sign=can(actor_of(user), Action.COMMITMENT_SIGN, c) and c.status == "draft",
+            credit_url=f"/enterprises/{c.enterprise_id}/credit"
+            if can(actor_of(user), Action.CREDIT_READ, c)
+            else None,
         ),
     )
 

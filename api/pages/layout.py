@@ -43,6 +43,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
     Role.ENTERPRISE: [
         ("/enterprise", "my_projects"),
         ("/enterprise/projects/new", "new_project"),
+        ("/enterprise/credit", "nav_credit"),
         *_PUBLIC,
     ],
     Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
@@ -61,6 +62,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/admin/users", "users"),
         ("/admin/jobs", "jobs"),
         ("/admin/ratings", "nav_ratings"),
+        ("/admin/prices", "nav_prices"),
         ("/map", "nav_map"),
         ("/admin/plots", "nav_plot_import"),
         ("/regulator/commitments", "nav_commitments"),

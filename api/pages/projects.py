@@ -33,9 +33,9 @@ from api.pages.layout import (
     require_user,
 )
 from api.routes.common import IdPath
-from approvals.orm import CorrectionRow, ProjectRow, RatingRow
+from approvals.orm import CorrectionRow, ProjectRow, RatingRow, TaskRow
 from approvals.service import work_calendar
-from approvals.services import progress, queries, ratings
+from approvals.services import counter_documents, progress, queries, ratings
 from storage.audit import AuditRow
 
 
@@ -166,6 +166,35 @@ def _decisions_against(session: Session, p: ProjectRow, lang: str) -> list[dict[
     ]
 
 
+def _documents(session: Session, p: ProjectRow, user: Any, lang: str) -> list[dict[str, Any]]:
+    """The counter's documents of each task the user sees (a department: its own tasks), one
+    query for every correction request of the project."""
+    names = department_names(session)
+    requests: dict[int, list[tuple[int, str]]] = {}
+    for c in session.scalars(
+        select(CorrectionRow)
+        .join(TaskRow, CorrectionRow.task_id == TaskRow.id)
+        .where(TaskRow.project_id == p.id)
+        .order_by(CorrectionRow.id)
+    ):
+        requests.setdefault(c.task_id, []).append((c.id, c.requested_on.isoformat()))
+    own_department = user.department if user.role == Role.REVIEWER else None
+    return [
+        {
+            "task_id": t.id,
+            "step_code": s.code,
+            "step_name": s.name,
+            "department": department_name(names, t.department, lang),
+            "documents": counter_documents.available(
+                t.accepted_on is not None, t.status == "refused", requests.get(t.id, [])
+            ),
+        }
+        for s in p.steps
+        for t in s.tasks
+        if t.status != "waiting" and own_department in (None, t.department)
+    ]
+
+
 @get("/projects/{project_id:int}", include_in_schema=False, sync_to_thread=True)
 def project_page(
     project_id: IdPath,
@@ -185,7 +214,7 @@ def project_page(
     batches = {i["code"]: i["batch"] for i in p.baseline["items"]}
     seq = calendar.sequence(p.filed_on)
     gantt = render_gantt(live, batches, seq.date_of, lang)
-    facts = queries.material_facts(session, p)  # the certificates too: read once for both
+    facts = queries.material_facts(session, p)  # its certificates are the project's too
     materials = _materials(session, p, lang, facts)
     corrections = _open_corrections(session, p, lang)
     certificates = sorted(facts.certificates.values(), key=lambda c: c.id)
@@ -209,16 +238,26 @@ def project_page(
             corrections=corrections,
             refusals=_decisions_against(session, p, lang),
             certificates=[
-                {"name": c.name, "number": c.number, "issued_on": c.issued_on.isoformat()}
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "number": c.number,
+                    "issued_on": c.issued_on.isoformat(),
+                    "status": c.status,
+                }
                 for c in certificates
             ],
+            can_revoke=can(actor_of(user), Action.CERTIFICATE_REVOKE),
+            documents=_documents(session, p, user, lang),
             can_upload=owner,
             can_rate=owner,
             can_audit=can(actor_of(user), Action.AUDIT_READ, p),
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
-            why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
+            why=why.applicability(
+                queries.project_catalogue(session, p), p.baseline, p.attributes, lang
+            ),
             ratings=rating_pages.project_ratings(session, p.id, lang),
             activities=activity_pages.project_view(session, p, user, clock.today(), lang),
             extra_blocks=[

@@ -29,7 +29,7 @@ from api.presenters.tasks import task_detail
 from api.routes.common import IdPath
 from approvals import workflow as wf
 from approvals.service import work_calendar
-from approvals.services import clocks, queries, review
+from approvals.services import clocks, counter_documents, queries, review
 
 
 @get("/reviewer", include_in_schema=False, sync_to_thread=True)
@@ -76,6 +76,11 @@ def task_page(
     for m in out["materials"]:
         m["state_name"] = texts.named(texts.MATERIAL_STATE, m["state"], lang)
     kinds = [(k, v[1] if lang == "en" else v[0]) for k, v in wf.SPECIAL_PROCEDURES.items()]
+    documents = counter_documents.available(
+        out["accepted_on"] is not None,
+        out["status"] == "refused",
+        [(c["id"], c["requested_on"]) for c in out["corrections"]],
+    )
     return Template(
         "task.html",
         context=context(
@@ -84,6 +89,7 @@ def task_page(
             clock,
             task=out,
             special_kinds=kinds,
+            documents=documents,
             can_act=can(actor_of(user), Action.TASK_DECIDE, task),
             intake_notice_given=any(c["stage"] == "intake" for c in out["corrections"]),
         ),

@@ -49,6 +49,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_ratings": ("好差评统计", "Ratings"),
     "nav_intermediaries": ("中介机构", "Intermediaries"),
     "intermediary_worklist": ("受托中介服务", "Services entrusted to us"),
+    "nav_credit": ("信用与价格", "Credit and prices"),
+    "nav_prices": ("差别化价格", "Grade prices"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),
@@ -144,7 +146,9 @@ STEP_STATUS = {
     "refused": ("不予受理", "refused at intake"),
 }
 MATERIAL_STATE = {
-    "certificate": ("证照共享", "certificate"),
+    "certificate": ("由前序事项核发", "issued by an earlier item"),
+    "pending": ("由前序事项核发（待核发）", "to be issued by an earlier item"),
+    "revoked": ("前序证照已注销", "the earlier certificate was revoked"),
     "uploaded": ("已提交", "uploaded"),
     "missing": ("缺", "missing"),
 }

@@ -430,12 +430,16 @@ def certificates(
         {
             "items": [
                 {
+                    "id": c.id,
                     "code": c.code,
                     "name": c.name,
                     "number": c.number,
                     "item": c.item_code,
                     "issued_on": c.issued_on.isoformat(),
                     "issued_by": c.issued_by,
+                    "status": c.status,
+                    "content_sha256": c.content_sha256,
+                    "verify_path": f"/verify/{c.number}",
                 }
                 for c in rows
             ]

@@ -173,12 +173,16 @@ class UploadedOut(Out):
 
 
 class Certificate(Out):
+    id: int
     code: str
     name: str
     number: str
     item: str
     issued_on: str
     issued_by: str
+    status: str  # valid | revoked
+    content_sha256: str
+    verify_path: str
 
 
 class CertificatesOut(Out):

@@ -51,7 +51,9 @@ class WorklistOut(Out):
 
 
 class MaterialCertificate(Out):
+    id: int
     number: str
+    status: str  # valid | revoked
     issued_on: str
     item: str
 
@@ -64,7 +66,8 @@ class MaterialUploadRef(Out):
 
 
 class MaterialState(Out):
-    """A material a step needs: passed on as a certificate, uploaded, or missing."""
+    """A material a step needs: passed on as a certificate (``certificate``; ``pending`` while the
+    earlier item has not issued it; ``revoked``), uploaded, or missing."""
 
     code: str
     name: str

@@ -17,7 +17,12 @@ from approvals.orm import BlobRow, CorrectionRow, DeferralRow, MaterialRow, Proj
 from approvals.services import capacity
 from approvals.services.common import apply_clock, require_supplier, task_clock, task_snapshot
 from approvals.services.progress import replan, roll_up
-from approvals.services.queries import get_project, project_catalogue, required_materials
+from approvals.services.queries import (
+    get_project,
+    planned_certificates,
+    project_catalogue,
+    required_materials,
+)
 from storage.audit import record
 
 #: Upload limits (bytes) and the file types accepted, recognised by their first bytes.
@@ -119,6 +124,12 @@ def _checked_upload(
     accepted, or of a code no planned item needs."""
     name, content_type = checked_file(code, filename, data)
     catalogue = project_catalogue(session, project)
+    issuer = planned_certificates(catalogue, project).get(code)
+    if issuer is not None:
+        raise ProjectError(
+            f"材料 {code} 由前序事项 {issuer} 核发，系统自动共享，无需上传",
+            f"material {code} is issued by the earlier item {issuer} and passed on: no upload",
+        )
     needed = {
         m.code for s in project.steps for m in required_materials(catalogue, s, project.attributes)
     }

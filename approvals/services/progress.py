@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
-from approvals.orm import CertificateRow, PlanChangeRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import PlanChangeRow, ProjectRow, StepRow, TaskRow
 from approvals.schedule import forecast_indexed
+from approvals.services.certificates import issue_certificates
 from approvals.services.common import apply_clock, iso, task_clock
-from approvals.services.queries import project_catalogue
 
 # --- steps, readiness, certificates --------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def roll_up(session: Session, project: ProjectRow, step: StepRow, on: date) -> N
         if step.status != "done":
             step.status = "done"
             step.actual_end = max(t.decided_on for t in step.tasks if t.decided_on)
-            _issue_certificates(session, project, step, on)
+            issue_certificates(session, project, step, on)
     elif statuses & {"in_review", "corrections", "special"} or (statuses & {"approved"}):
         step.status = "in_progress"
     if step.actual_start is None:
@@ -44,30 +44,6 @@ def roll_up(session: Session, project: ProjectRow, step: StepRow, on: date) -> N
             step.actual_start = min(started)
     if all(s.status == "done" for s in project.steps):
         project.status = "completed"
-
-
-def _issue_certificates(session: Session, project: ProjectRow, step: StepRow, on: date) -> None:
-    catalogue = project_catalogue(session, project)
-    existing = set(
-        session.scalars(select(CertificateRow.code).where(CertificateRow.project_id == project.id))
-    )
-    for code in step.items:
-        for out in catalogue.items[code].outputs:
-            if out.code in existing:
-                continue
-            existing.add(out.code)
-            session.add(
-                CertificateRow(
-                    project_id=project.id,
-                    code=out.code,
-                    name=out.name,
-                    item_code=code,
-                    number=f"{project.code}-{out.code}",
-                    issued_on=on,
-                    issued_by=step.departments[0],
-                )
-            )
-    session.flush()
 
 
 def _prerequisites_allow(step: StepRow, steps: dict[str, StepRow], today: int) -> bool:
@@ -290,9 +266,7 @@ def is_provisional(project: ProjectRow, calendar: WorkCalendar) -> bool:
     end = project.predicted_finish or project.baseline_finish
     if end is None:
         return False
-    return any(
-        not calendar.is_known(year) for year in range(project.filed_on.year, end.year + 1)
-    )
+    return any(not calendar.is_known(year) for year in range(project.filed_on.year, end.year + 1))
 
 
 def _change_reason(

@@ -135,6 +135,22 @@ def later_certificates(catalogue: Catalogue, project: ProjectRow, step: StepRow)
     return later
 
 
+#: Material states that do not supply the material (acceptance waits for them).
+NOT_SUPPLIED = frozenset({"missing", "pending", "revoked"})
+#: Material states the plan supplies by a certificate (never asked of the enterprise).
+FROM_CERTIFICATES = frozenset({"certificate", "pending"})
+
+
+def planned_certificates(catalogue: Catalogue, project: ProjectRow) -> dict[str, str]:
+    """Certificate code → the code of the step of the plan that issues it (the first one)."""
+    out: dict[str, str] = {}
+    for s in project.steps:
+        for item in s.items:
+            for o in catalogue.items[item].outputs:
+                out.setdefault(o.code, s.code)
+    return out
+
+
 @dataclass(frozen=True)
 class MaterialFacts:
     """What material status needs about a project, loaded once for all its steps."""
@@ -171,13 +187,20 @@ def material_status(
     facts = facts or material_facts(session, project)
     catalogue, certificates, uploads = facts.catalogue, facts.certificates, facts.uploads
     later = later_certificates(catalogue, project, step)
+    planned = planned_certificates(catalogue, project)
     out = []
     for m in required_materials(catalogue, step, project.attributes):
         if m.code in later and m.code not in certificates:
             continue
         cert = certificates.get(m.code)
         upload = uploads.get(m.code)
-        state = "certificate" if cert else ("uploaded" if upload else "missing")
+        if cert is not None:
+            # 由前序事项核发: supplied by the certificate, unless the administration revoked it
+            state = "certificate" if cert.status != "revoked" else "revoked"
+        elif m.code in planned:
+            state = "pending"  # an earlier item of the plan issues it; nothing to upload
+        else:
+            state = "uploaded" if upload else "missing"
         out.append(
             {
                 "code": m.code,
@@ -187,7 +210,9 @@ def material_status(
                 "deferral_days": m.deferral_days,
                 "state": state,
                 "certificate": {
+                    "id": cert.id,
                     "number": cert.number,
+                    "status": cert.status,
                     "issued_on": cert.issued_on.isoformat(),
                     "item": cert.item_code,
                 }

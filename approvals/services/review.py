@@ -27,7 +27,12 @@ from approvals.services.common import (
     task_snapshot,
 )
 from approvals.services.progress import advance, replan, roll_up
-from approvals.services.queries import get_task, material_status
+from approvals.services.queries import (
+    FROM_CERTIFICATES,
+    NOT_SUPPLIED,
+    get_task,
+    material_status,
+)
 from storage.audit import record
 
 
@@ -87,10 +92,12 @@ def accept_task(
     task, project, before = _begin_task_action(session, actor, task_id, version)
     status = material_status(session, project, task.step)
     missing_essential = [
-        m["code"] for m in status if m["state"] == "missing" and not m["deferrable"]
+        m["code"] for m in status if m["state"] in NOT_SUPPLIED and not m["deferrable"]
     ]
     missing_deferrable = {
-        m["code"]: m["deferral_days"] for m in status if m["state"] == "missing" and m["deferrable"]
+        m["code"]: m["deferral_days"]
+        for m in status
+        if m["state"] in NOT_SUPPLIED and m["deferrable"]
     }
     clock = wf.accept(
         task_clock(task),
@@ -207,7 +214,7 @@ def request_intake_corrections(
     """
     task, project, before = _begin_task_action(session, actor, task_id, version)
     status = material_status(session, project, task.step)
-    needed = {m["code"]: m for m in status if m["state"] != "certificate"}
+    needed = {m["code"]: m for m in status if m["state"] not in FROM_CERTIFICATES}
     codes = list(dict.fromkeys(materials))
     if not codes:
         raise ProjectError(

@@ -24,12 +24,17 @@ class Graded:
     on: date
 
 
-def grades(session: Session, zone: str | None = None) -> list[Graded]:
+def grades(
+    session: Session, zone: str | None = None, enterprise_id: int | None = None
+) -> list[Graded]:
     """亩均论英雄 for each published commitment with a production inspection: the latest such
-    inspection's figures over the plot's area, scored with the zone's grading policy."""
+    inspection's figures over the plot's area, scored with the zone's grading policy (of one
+    zone, or one enterprise's commitments, when given)."""
     q = select(CommitmentRow).where(CommitmentRow.status.in_(PUBLISHED_STATES))
     if zone:
         q = q.where(CommitmentRow.zone_code == zone)
+    if enterprise_id is not None:
+        q = q.where(CommitmentRow.enterprise_id == enterprise_id)
     out = []
     for c in session.scalars(q.order_by(CommitmentRow.id)):
         inspection = session.scalar(

@@ -36,6 +36,7 @@ from commitments.orm import (
     RegulatorTaskRow,
     VerdictRow,
 )
+from commitments.services.credit import record_breaches
 from commitments.services.ledger_store import append, seal
 from commitments.services.payloads import (
     checkpoint_payload,
@@ -216,6 +217,7 @@ def judge(
     vrows, decided = _verdicts(session, c, cp, inspection, verdicts, today, calendar)
     recheck = _recheck(session, c, cp, decided)
     crows = _consequences(session, c, decided, recheck, today)
+    record_breaches(session, c, vrows, decided, today)  # 信用记录 of each breach (联合奖惩)
     statuses = [Status(v.status) for v in vrows]
     if all(s == Status.MET for s in statuses):
         cp.status = Status.MET.value

@@ -56,7 +56,7 @@ BUDGET = {
     "/agents/{agent_id}": 22,
     "/api/agents/workload": 13,
     "/admin/agents": 13,
-    "/projects/{project_id}": 15,
+    "/projects/{project_id}": 16,  # + the counter documents (受理回执 …) of its tasks
     "/api/projects/{project_id}/checklist": 11,
     "/projects/{project_id}/checklist": 11,
 }
@@ -193,6 +193,7 @@ PAGES = {
         "/projects/{project_id}/audit",
         "/enterprise/projects/new",
         "/projects/{project_id}/activities/{activity_code}/market",
+        "/enterprise/credit",
     ],
     "intermediary1": ["/intermediary"],
     "reviewer": ["/reviewer", "/tasks/{task_id}", "/projects/{project_id}"],
@@ -206,6 +207,7 @@ PAGES = {
         "/admin/plots",
         "/admin/agents",
         "/admin/ratings",
+        "/admin/prices",
         "/map/compliance",
         "/admin/intermediaries",
     ],

@@ -55,6 +55,8 @@ PURE = [
     "approvals/capacity.py",
     "approvals/exchange.py",
     "approvals/errors.py",
+    "approvals/counter_documents.py",
+    "approvals/pdf.py",
     "landplots/geometry.py",
     "landplots/indicators.py",
     "landplots/model.py",
