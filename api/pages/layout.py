@@ -44,8 +44,13 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/enterprise/projects/new", "new_project"),
         *_PUBLIC,
     ],
-    Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
-    Role.AGENT: [("/agent", "agent"), *_PUBLIC],
+    Role.REVIEWER: [("/reviewer", "worklist"), ("/reviewer/done", "nav_done"), *_PUBLIC],
+    Role.AGENT: [
+        ("/agent", "agent"),
+        ("/agent/projects", "my_assigned_projects"),
+        ("/agent/alerts", "nav_alerts"),
+        *_PUBLIC,
+    ],
     Role.REGULATOR: [
         ("/regulator", "projects"),
         ("/map", "nav_map"),
