@@ -109,7 +109,9 @@ def parse_paging(
     size = _positive(params, "size", default_size, *size_err)
     if size > max_size:
         raise PagingError(f"size：{size_err[0]}", f"size: {size_err[1]}")
-    raw_sort = str(params.get("sort") or "").strip() or (default_sort or (sorts[0] if sorts else ""))
+    raw_sort = str(params.get("sort") or "").strip() or (
+        default_sort or (sorts[0] if sorts else "")
+    )
     descending = raw_sort.startswith("-")
     key = raw_sort.lstrip("-")
     if key not in sorts:

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 
 from access.actor import Role
 from access.policy import Action, can
-from api.auth import Principal, actor_of
+from api.auth import actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
 from api.pages import audit_view, texts, why
 from api.pages import commitments as commitment_pages
 from api.pages import ratings as rating_pages
 from api.pages.gantt import render_gantt
-from api.pages.listing import Listing, filter_value, paging_of
 from api.pages.layout import (
     context,
     department_name,
@@ -32,6 +31,7 @@ from api.pages.layout import (
     page_lang,
     require_user,
 )
+from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
 from approvals.orm import CertificateRow, CorrectionRow, ProjectRow, RatingRow
 from approvals.service import work_calendar
@@ -82,7 +82,9 @@ def _projects_page(
         sort_labels={k: texts.text(v, lang) for k, v in _PROJECT_SORT_LABELS.items()},
         filters={"status": status},
         filter_options={
-            "status": [(k, texts.named(texts.PROJECT_STATUS, k, lang)) for k in texts.PROJECT_STATUS]
+            "status": [
+                (k, texts.named(texts.PROJECT_STATUS, k, lang)) for k in texts.PROJECT_STATUS
+            ]
         },
         filter_labels={"status": texts.text("status", lang)},
     )
@@ -250,7 +252,9 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
-            why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
+            why=why.applicability(
+                queries.project_catalogue(session, p), p.baseline, p.attributes, lang
+            ),
             ratings=rating_pages.project_ratings(session, p.id, lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),

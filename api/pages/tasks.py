@@ -16,7 +16,6 @@ from access.policy import Action, can, roles_for
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages import texts
-from api.pages.listing import Listing, filter_value, paging_of
 from api.pages.layout import (
     back,
     context,
@@ -26,12 +25,12 @@ from api.pages.layout import (
     require_user,
     run_form_action,
 )
+from api.pages.listing import Listing, filter_value, paging_of
 from api.presenters.tasks import task_detail
 from api.routes.common import IdPath
 from approvals import workflow as wf
 from approvals.service import work_calendar
 from approvals.services import clocks, queries, review
-
 
 _WORKLIST_SORT_LABELS = {
     "urgency": "urgency",

@@ -177,7 +177,10 @@ TEXTS.update(
         "previous_page": ("上一页", "Previous page"),
         "next_page": ("下一页", "Next page"),
         "pager": ("分页", "Pages"),
-        "page_n_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all"),
+        "page_n_of": (
+            "第 {page} / {pages} 页，共 {total} 条",
+            "Page {page} of {pages}, {total} in all",
+        ),
         "todo": ("待办", "To do"),
         "done_list": ("已办", "Done"),
         "done_list_heading": ("本部门已办（已作出决定的事项）", "Decided by my department"),
@@ -240,5 +243,10 @@ TEXTS.update(
         "my_assigned_projects": ("我代办的项目", "Projects assigned to me"),
         "nav_alerts": ("提醒", "Alerts"),
         "nav_done": ("已办", "Done"),
+        "created_sort": ("起草时间", "Drafted"),
+        "number_sort": ("编号", "Number"),
+        "zone_sort": ("片区", "Zone"),
+        "plot_sort": ("标准地", "Plot"),
+        "published_sort": ("公示日期", "Published on"),
     }
 )

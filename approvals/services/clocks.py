@@ -164,8 +164,12 @@ WORKLIST_SORTS = ("urgency", "due_on", "project", "step", "status", "decided_on"
 def _worklist_sort_columns(today: date) -> dict[str, Any]:
     overdue = case((TaskRow.due_on < today, 0), else_=1)
     return {
-        "urgency": (overdue, case((TaskRow.due_on < today, TaskRow.due_on)), StepRow.slack,
-                    TaskRow.due_on),
+        "urgency": (
+            overdue,
+            case((TaskRow.due_on < today, TaskRow.due_on)),
+            StepRow.slack,
+            TaskRow.due_on,
+        ),
         "due_on": TaskRow.due_on,
         "project": ProjectRow.code,
         "step": StepRow.code,

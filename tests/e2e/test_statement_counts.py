@@ -219,7 +219,7 @@ def _ids(c: Counted) -> dict[str, Any]:
     """Path ids from the seeded data (enterprise1's first project, its agent, a task of it)
     and who plays "reviewer" and "agent"."""
     h = {"Authorization": f"Bearer {c.token('enterprise1')}"}
-    projects = httpx.get(f"{c.url}/api/projects?limit=200", headers=h, timeout=30).json()["items"]
+    projects = httpx.get(f"{c.url}/api/projects?size=200", headers=h, timeout=30).json()["items"]
     pid = projects[0]["id"]
     ms = httpx.get(f"{c.url}/api/projects/{pid}/materials", headers=h, timeout=30).json()["uploads"]
     ah = {"Authorization": f"Bearer {c.token('admin')}"}
