@@ -42,6 +42,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def page_routes() -> list[Any]:
     """Every page's route handler (the app factory registers them with the API's)."""
     from api.pages import (
+        accounts,
         admin,
         agents,
         commitments,
@@ -61,6 +62,7 @@ def page_routes() -> list[Any]:
         *enterprise.ROUTES,
         *tasks.ROUTES,
         *admin.ROUTES,
+        *accounts.ROUTES,
         *plots.ROUTES,
         *commitments.ROUTES,
         *agents.ROUTES,

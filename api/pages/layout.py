@@ -86,9 +86,10 @@ def current_user(request: Request[Any, Any, Any]) -> Principal | None:
     if raw:
         try:
             state = request.app.state
-            return decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
+            who = decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
         except NotAuthorizedException:
             return None
+        return None if who.user_id in state.disabled_users else who
     return None
 
 

@@ -208,8 +208,8 @@ TEXTS.update(
         "display_name": ("姓名", "Name"),
         "password_again": ("确认密码", "Password again"),
         "password_rules": (
-            "至少 10 个字符，含字母和数字，不能是常见密码或重复字符。",
-            "At least 10 characters with letters and digits; no common password or repeated character.",
+            "至少 8 个字符，含字母和数字（或符号），不能是常见密码、连续或重复的字符。",
+            "At least 8 characters, letters with digits (or symbols); no common password, run or repeated character.",
         ),
         "registered": ("注册成功，请登录", "Registered; please log in"),
         "no_account": ("还没有账户？", "No account yet?"),

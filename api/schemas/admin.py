@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 from api.schemas.projects import AuditEntry
 
 
@@ -23,7 +23,7 @@ class UserOut(Out):
     active: bool
 
 
-class UsersOut(Out):
+class UsersOut(PageMeta):
     items: list[UserOut]
 
 
