@@ -48,6 +48,7 @@ def page_routes() -> list[Any]:
         commitments,
         enterprise,
         files,
+        notifications,
         plots,
         projects,
         ratings,
@@ -67,6 +68,7 @@ def page_routes() -> list[Any]:
         *commitments.ROUTES,
         *agents.ROUTES,
         *files.ROUTES,
+        *notifications.ROUTES,
         *ratings.ROUTES,
     ]
 

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from access.actor import Role
+from access.notifications import unread_count
 from access.policy import ROLE_LABELS
 from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
@@ -140,6 +141,8 @@ def context(
         "message": request.query_params.get("msg"),
         "error": request.query_params.get("err"),
         "department_names": department_names(session),  # for the templates' ``dept`` filter
+        # the header's 消息 link and its unread count (one indexed count)
+        "unread_notifications": unread_count(session, user.user_id) if user else 0,
         **extra,
     }
 

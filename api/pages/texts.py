@@ -243,6 +243,7 @@ TEXTS.update(
         "my_assigned_projects": ("我代办的项目", "Projects assigned to me"),
         "nav_alerts": ("提醒", "Alerts"),
         "nav_done": ("已办", "Done"),
+        "notification_kind": ("类别", "Kind"),
         "created_sort": ("起草时间", "Drafted"),
         "number_sort": ("编号", "Number"),
         "zone_sort": ("片区", "Zone"),

@@ -15,6 +15,7 @@ from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.orm import CertificateRow, PlanChangeRow, ProjectRow, StepRow, TaskRow
 from approvals.schedule import forecast_indexed
+from approvals.services import notices
 from approvals.services.common import apply_clock, iso, task_clock
 from approvals.services.queries import project_catalogue
 
@@ -104,6 +105,7 @@ def advance(
             made_ready.append(step)
     if made_ready:
         session.flush()
+        notices.tasks_ready(session, project, made_ready)
     return made_ready
 
 
@@ -290,9 +292,7 @@ def is_provisional(project: ProjectRow, calendar: WorkCalendar) -> bool:
     end = project.predicted_finish or project.baseline_finish
     if end is None:
         return False
-    return any(
-        not calendar.is_known(year) for year in range(project.filed_on.year, end.year + 1)
-    )
+    return any(not calendar.is_known(year) for year in range(project.filed_on.year, end.year + 1))
 
 
 def _change_reason(
