@@ -139,12 +139,12 @@ def notify_many(
     if not rows:
         return 0
     keys = sorted({key for _, _, _, key, _ in rows})
-    told = set(
+    told: set[tuple[int, str | None]] = set(
         session.execute(
             select(NotificationRow.user_id, NotificationRow.dedupe_key).where(
                 NotificationRow.dedupe_key.in_(keys)
             )
-        ).tuples()
+        ).all()
     )
     now = utcnow()
     fresh = []
