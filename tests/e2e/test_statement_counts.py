@@ -49,8 +49,9 @@ LIMIT = 8
 #: deferrals, meeting actions, commitment checkpoints) and then its milestones and meetings,
 #: reading the checkpoints and actions twice; the workload and the project page read every
 #: source of the page once.  Left to do (issue 16): share those reads to come under LIMIT.
-#: Every page also counts its header's unread notifications (one indexed count, issue 15): the
-#: pages' budgets are one above their API's.
+#: Every page's header shows the user's unread notifications (issue 15): read together with the
+#: cache version this costs nothing, but the pages below read the version earlier (their
+#: calendar or departments), so the count is one statement more: their budgets are one up.
 BUDGET = {
     "/api/agents/me/dashboard": 18,
     "/api/agents/{agent_id}/dashboard": 18,
