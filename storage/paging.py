@@ -113,7 +113,7 @@ def parse_paging(
         default_sort or (sorts[0] if sorts else "")
     )
     descending = raw_sort.startswith("-")
-    key = raw_sort.lstrip("-")
+    key = raw_sort[1:] if descending else raw_sort
     if key not in sorts:
         names = "、".join(sorts)
         raise PagingError(
