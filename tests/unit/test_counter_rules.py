@@ -90,7 +90,9 @@ def test_weak_passwords_are_refused_in_chinese(password, why):
     assert problem.en.startswith("password: ")
 
 
-@pytest.mark.parametrize("password", ["demo-password", "long-enough", "Qiantang-River-7", "x9$kLm2p"])
+@pytest.mark.parametrize(
+    "password", ["demo-password", "long-enough", "Qiantang-River-7", "x9$kLm2p"]
+)
 def test_reasonable_passwords_pass(password):
     assert password_problem(password) is None
 
@@ -105,7 +107,14 @@ def test_paging_defaults_and_values():
     p = parse_paging(
         {"page": " 3 ", "size": "50", "sort": "-name", "q": " 杭州 "}, ("code", "name")
     )
-    assert (p.page, p.size, p.sort, p.descending, p.q, p.offset) == (3, 50, "name", True, "杭州", 100)
+    assert (p.page, p.size, p.sort, p.descending, p.q, p.offset) == (
+        3,
+        50,
+        "name",
+        True,
+        "杭州",
+        100,
+    )
     assert p.sort_param == "-name"
     assert parse_paging({"page": ""}, ("code",), default_sort="-code").sort_param == "-code"
 
