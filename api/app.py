@@ -117,6 +117,7 @@ def route_handlers() -> list[Any]:
         checklists,
         commitments,
         meetings,
+        notifications,
         projects,
         tasks,
     )
@@ -134,6 +135,7 @@ def route_handlers() -> list[Any]:
         *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
+        *notifications.ROUTES,
         *OGC_ROUTES,
         *page_routes(),
     ]

@@ -37,12 +37,11 @@ def task_event(
     where_en = f"{step.code} of project {project.code}"
     link = f"/projects/{project.id}"
     if action in {"task.corrections", "task.intake_corrections"}:
-        materials = "、".join(extra.get("materials") or []) or "—"
         intake = action == "task.intake_corrections"
         kind = "intake_corrections" if intake else "corrections"
-        zh = (
-            f"{where}需要补正材料（{'受理前一次性告知' if intake else '审查中补正'}）："
-            f"{materials}。理由：{extra.get('reasons') or '—'}"
+        reasons = str(extra.get("reasons") or "").strip()
+        zh = f"{where}需要补正材料（{'受理前一次性告知' if intake else '审查中补正'}）" + (
+            f"：{reasons}" if reasons else ""
         )
         en = (
             f"{where_en} needs corrected materials ({'at intake' if intake else 'in review'}):"

@@ -116,3 +116,37 @@ def test_accounts_api_refuses_weak_passwords_and_needs_an_agents_profile(live):
         "/api/enterprises", json={"name": "阿里示例", "credit_code": "91330100716105852F"}
     )
     assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_notifications_over_http(live):
+    from tests.e2e.test_api_workflow import file_sample
+
+    e1, e2 = live.client("enterprise1"), live.client("enterprise2")
+    pid = file_sample(e1).json()["id"]
+    fgw = live.client("reviewer-fgw")
+    ready = fgw.get("/api/notifications", params={"unread": "true"}).json()
+    assert ready["unread"] >= 1 and ready["items"][0]["kind"] == "task_ready"
+    work = fgw.get("/api/tasks", params={"q": "", "size": "200"}).json()["items"]
+    task = next(t for t in work if t["project_id"] == pid and t["step_code"] == "S1-01")
+    r = fgw.post(
+        f"/api/tasks/{task['id']}/intake-corrections",
+        json={"materials": ["M-filing-form"], "version": task["version"]},
+    )
+    assert r.status_code == 200, r.text
+    mine = e1.get("/api/notifications").json()
+    assert mine["unread"] == 1 and mine["total"] == 1
+    note = mine["items"][0]
+    assert (note["kind"], note["link"], note["read"]) == (
+        "intake_corrections",
+        f"/projects/{pid}",
+        False,
+    )
+    assert "补正" in note["text"]
+    assert e2.get("/api/notifications").json()["total"] == 0  # not another enterprise's
+    # another user's id is ignored; one's own is marked
+    assert e2.post("/api/notifications/read", json={"ids": [note["id"]]}).json()["marked"] == 0
+    done = e1.post("/api/notifications/read", json={"ids": [note["id"]]}).json()
+    assert done == {"marked": 1, "unread": 0}
+    assert e1.get("/api/notifications", params={"page": "x"}).status_code == 400
+    assert live.client().get("/api/notifications").status_code == 401
