@@ -17,7 +17,7 @@ from approvals.errors import AccessDenied
 from approvals.orm import CorrectionRow, EscalationRow, ProjectRow, StepRow, TaskRow
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
-from i18n import Invalid
+from i18n import Malformed
 from storage.audit import record
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
@@ -214,8 +214,9 @@ def worklist_page(
     return PageOf(items=rows, total=page.total, paging=page.paging)
 
 
-class WorklistFilterInvalid(Invalid):
-    """A worklist filter names no status of that list."""
+class WorklistFilterInvalid(Malformed):
+    """A worklist filter names no status of that list (a malformed query, HTTP 400, like the
+    list's other parameters)."""
 
 
 def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[EscalationRow]:

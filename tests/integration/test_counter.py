@@ -280,3 +280,25 @@ def test_meeting_called_tells_the_departments(session, world):
         kinds = [n.kind for n in notes(session, world["rev"](dept).user_id)]
         assert kinds == ["meeting"], dept
     assert "meeting" not in [n.kind for n in notes(session, world["rev"]("zjj").user_id)]
+
+
+def test_disabled_users_are_read_by_every_process(engine, session, world):
+    """Another process's view (a second ``DisabledUsers``): it learns of a disabled account at
+    its next refresh, and of the account enabled again."""
+    from api.auth import DisabledUsers
+    from storage.engine import make_session_factory
+
+    other = DisabledUsers(make_session_factory(engine))
+    other.refresh()
+    user = session.scalar(select(UserRow).where(UserRow.username == "agent1"))
+    assert user.id not in other
+    update_user(session, ADMIN, user.id, UserChanges(active=False))
+    session.commit()
+    other.refresh()
+    assert user.id in other
+    update_user(session, ADMIN, user.id, UserChanges(active=True))
+    session.commit()
+    other.refresh()
+    assert user.id not in other
+    other.changed(user.id, False)  # this process's own change applies at once
+    assert user.id in other
