@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import versions
 from storage.base import Base, UTCDateTime, utcnow
 
 
@@ -75,3 +76,8 @@ class NotificationRow(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# a user created, edited, disabled or enabled changes the cache version: every process then
+# reads the disabled accounts again (api.auth.DisabledUsers), at most one poll later
+versions.watch(UserRow.__tablename__)
