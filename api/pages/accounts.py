@@ -35,7 +35,7 @@ from api.pages.layout import back, context, page_lang, require_user, run_form_ac
 from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
 from approvals.orm import DepartmentRow, EnterpriseRow
-from approvals.services.enterprises import Registration, register
+from approvals.services.enterprises import Registration, add_enterprise, register
 from i18n import LocalizedError
 from landplots.services.registry import all_zones
 
@@ -208,6 +208,28 @@ def admin_user_submit(
     return answer
 
 
+@post("/admin/enterprises", include_in_schema=False, sync_to_thread=True)
+def admin_enterprise_submit(
+    request: Request[Any, Any, Any], session: NamedDependency[Session], data: Form
+) -> Redirect:
+    """The administrator registers an enterprise (its accounts are then created above)."""
+    admin = require_user(request, *roles_for(Action.ENTERPRISE_MANAGE))
+    return run_form_action(
+        request,
+        session,
+        "/admin/users",
+        lambda: add_enterprise(
+            session,
+            actor_of(admin),
+            name=data.get("name", ""),
+            credit_code=data.get("credit_code", ""),
+            contact_name=data.get("contact_name", ""),
+            phone=data.get("phone", ""),
+        ),
+        ("企业已登记", "enterprise registered"),
+    )
+
+
 @get("/register", include_in_schema=False, sync_to_thread=True)
 def register_page(
     request: Request[Any, Any, Any],
@@ -246,6 +268,7 @@ ROUTES = [
     admin_users_submit,
     admin_user_page,
     admin_user_submit,
+    admin_enterprise_submit,
     register_page,
     register_submit,
 ]

@@ -244,6 +244,7 @@ TEXTS.update(
         "nav_alerts": ("提醒", "Alerts"),
         "nav_done": ("已办", "Done"),
         "notification_kind": ("类别", "Kind"),
+        "register_enterprise": ("登记企业", "Register an enterprise"),
         "zones_hint": ("片区代码，多个用逗号分隔", "Zone codes, separated by commas"),
         "created_sort": ("起草时间", "Drafted"),
         "number_sort": ("编号", "Number"),

@@ -122,6 +122,19 @@ def test_the_administrator_disables_a_user_who_then_cannot_log_in(live, browser:
     login(regulator, base, "regulator1")
     expect(regulator.get_by_role("heading", name="项目")).to_be_visible()
 
+    # the administrator still registers enterprises, with the same check of the code
+    admin.goto(f"{base}/admin/users")
+    form = admin.locator("form[action='/admin/enterprises']")
+    form.get_by_label("企业名称").fill("窗口登记企业")
+    form.get_by_label("统一社会信用代码").fill("914403001922038217")
+    form.get_by_role("button", name="登记企业").click()
+    expect(admin.locator(".flash.err")).to_contain_text("末位应为 6")
+    form.get_by_label("企业名称").fill("窗口登记企业")
+    form.get_by_label("统一社会信用代码").fill("914403001922038216")
+    form.get_by_role("button", name="登记企业").click()
+    expect(admin.locator(".flash.ok")).to_contain_text("企业已登记")
+    expect(admin.locator("#ne")).to_contain_text("窗口登记企业")  # offered for its accounts
+
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 def test_reviewer_done_list_and_the_enterprises_notification(live, browser: Browser):  # noqa: F811
