@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from litestar import Request
 
-from storage.paging import PageOf, Paging, parse_paging
+from storage.paging import PageOf, Paging, PagingError, parse_paging
 
 
 def paging_of(
@@ -25,10 +25,19 @@ def paging_of(
     *,
     size: int = 20,
 ) -> Paging:
-    """The list parameters of the page's query string, checked (``PagingError`` → 400)."""
-    return parse_paging(
-        request.query_params, sorts, default_sort=default_sort, default_size=size, max_size=100
-    )
+    """The list parameters of the page's query string, checked (``PagingError`` → 400; on a
+    page an unknown sort key is named by what the page calls its orders, not by the keys)."""
+    try:
+        return parse_paging(
+            request.query_params, sorts, default_sort=default_sort, default_size=size, max_size=100
+        )
+    except PagingError as e:
+        if not e.text("en").startswith("sort:"):
+            raise
+        raise PagingError(
+            "sort：不是本列表的排序方式，请在“排序”中选择",
+            "sort: not an order of this list; choose one under “Sort by”",
+        ) from None
 
 
 @dataclass
@@ -97,8 +106,6 @@ class Listing:
 def filter_value(request: Request[Any, Any, Any], name: str, allowed: Sequence[str]) -> str:
     """A filter's value from the query string: empty, or one of ``allowed`` (a value outside
     them is a 400 naming the filter)."""
-    from storage.paging import PagingError
-
     value = str(request.query_params.get(name) or "").strip()
     if value and value not in allowed:
         raise PagingError(f"{name}：不是可选的值", f"{name}: not one of the choices")
