@@ -27,9 +27,7 @@ class Action(StrEnum):
 
     # projects and review (一窗受理, 并联审批)
     PROJECT_FILE = "project.file"  # 申报项目
-    PROJECT_FILE_FOR = (
-        "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
-    )
+    PROJECT_FILE_FOR = "project.file_for"  # 代为申报 (the one window, 综合窗口, names the enterprise)
     PROJECT_READ = "project.read"  # 查看项目 (scoped: own / assigned / department's)
     PROJECT_SUPPLY = "project.supply"  # 上传材料、补正、评价 (the owner)
     TASK_DECIDE = "task.decide"  # 受理、审批、补正通知 (the task's department)

@@ -252,9 +252,7 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
-            why=why.applicability(
-                queries.project_catalogue(session, p), p.baseline, p.attributes, lang
-            ),
+            why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
             ratings=rating_pages.project_ratings(session, p.id, lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),

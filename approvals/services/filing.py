@@ -167,10 +167,7 @@ def _answer_problems(
                 resolve_answers(catalogue, {q.key: typed[q.key]})
             except ProjectError as e:
                 out[q.key] = _field(
-                    catalogue,
-                    q.key,
-                    e.message.zh.split("：", 1)[-1],
-                    e.message.en.split(": ", 1)[-1],
+                    catalogue, q.key, e.message.zh.split("：", 1)[-1], e.message.en.split(": ", 1)[-1]
                 )
                 del typed[q.key]
     answers = resolve_answers(catalogue, typed)
@@ -181,10 +178,8 @@ def _answer_problems(
 def claimed_plots(session: Session, code: str | None = None) -> dict[str, set[int]]:
     """Plot code → the enterprises whose projects (not refused) are filed on it (on ``code``
     only, when given)."""
-    q = (
-        select(ProjectRow.plot_code, ProjectRow.enterprise_id)
-        .distinct()
-        .where(ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected")
+    q = select(ProjectRow.plot_code, ProjectRow.enterprise_id).distinct().where(
+        ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected"
     )
     if code is not None:
         q = q.where(ProjectRow.plot_code == code)
