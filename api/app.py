@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_service.ports import CheckpointSources
 from api.agent_ports import AGENT_CHECKPOINTS
-from api.auth import auth_middleware, signing_key
+from api.auth import DisabledUsers, auth_middleware, signing_key
 from api.clock import Clock
 from api.configure import configure_process
 from api.errors import exception_handlers
@@ -122,9 +122,10 @@ def route_handlers() -> list[Any]:
         catalog,
         checklists,
         commitments,
-        intermediaries,
         credit,
+        intermediaries,
         meetings,
+        notifications,
         projects,
         tasks,
     )
@@ -144,6 +145,7 @@ def route_handlers() -> list[Any]:
         *capacity.ROUTES,
         *intermediaries.ROUTES,
         *credit.ROUTES,
+        *notifications.ROUTES,
         *OGC_ROUTES,
         *page_routes(),
     ]
@@ -187,7 +189,7 @@ def allow_header_fix(app_routes: list[Any]) -> Any:
 
 def _lifecycle(
     settings: Settings, engine: Engine | None, migrate: bool, csrf: CSRFConfig
-) -> tuple[Sequence[Callable[[Litestar], None]], Sequence[Callable[[Litestar], None]]]:
+) -> tuple[Sequence[Callable[[Litestar], Any]], Sequence[Callable[[Litestar], Any]]]:
     """The app's startup hooks (database, signing key, jobs) and its shutdown hooks."""
 
     def on_startup(app: Litestar) -> None:
@@ -202,6 +204,8 @@ def _lifecycle(
             app.state.signing_key = signing_key(session, settings.secret_key)
             session.commit()
         csrf.secret = hashlib.sha256(("csrf:" + app.state.signing_key).encode()).hexdigest()
+        app.state.disabled_users = DisabledUsers(app.state.sessions)
+        app.state.disabled_users.refresh()
         app.state.login_limiter = LoginLimiter(app.state.write_sessions)
 
     def start_jobs(app: Litestar) -> None:
@@ -215,7 +219,23 @@ def _lifecycle(
         app.state.sessions.configure(info=deferral)
         app.state.write_sessions.configure(info=deferral)
 
+    async def watch_disabled_users(app: Litestar) -> None:
+        # accounts disabled by another process: read in the background, off the event loop
+        async def poll() -> None:
+            loop = asyncio.get_running_loop()
+            while True:
+                await asyncio.sleep(DisabledUsers.PERIOD)
+                try:
+                    await loop.run_in_executor(_SESSION_CLOSER, app.state.disabled_users.refresh)
+                except Exception:  # the database may be down for a moment; try again later
+                    continue
+
+        app.state.disabled_poll = asyncio.get_running_loop().create_task(poll())
+
     def on_shutdown(app: Litestar) -> None:
+        task = getattr(app.state, "disabled_poll", None)
+        if task is not None:
+            task.cancel()
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
             app.state.sessions.configure(info={})
@@ -224,7 +244,7 @@ def _lifecycle(
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
-    return [on_startup, start_jobs], [on_shutdown]
+    return [on_startup, start_jobs, watch_disabled_users], [on_shutdown]
 
 
 def _dependencies() -> dict[str, Provide]:

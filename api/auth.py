@@ -51,6 +51,7 @@ PUBLIC_PATHS = [
     r"^/fonts/",  # the bundled Chinese font (pages on a machine without one)
     r"^/$",
     r"^/login$",
+    r"^/register$",  # an enterprise's self-registration (统一社会信用代码 checked)
     r"^/favicon.ico$",
     r"^/calendar-feeds/",  # secret subscription links (access.calendar_feeds)
     r"^/verify(/|$)",  # the verification page a certificate's QR code leads to
@@ -155,6 +156,43 @@ def _decode(raw: str, secrets: tuple[str, ...]) -> dict[str, Any]:
     raise jwt.InvalidSignatureError("no secret")
 
 
+class DisabledUsers:
+    """The ids of disabled accounts, kept by each process: their tokens (bearer or the pages'
+    cookie) are refused although still signed and unexpired.
+
+    An administrator's change in this process applies at once (:meth:`changed`); changes made by
+    another process are read by :meth:`refresh`, which the app runs every
+    :attr:`PERIOD` seconds in the background (one single-row query when nothing changed: the
+    cache version of :mod:`storage.versions`, which every change of a user row renews), so no
+    request pays a query for it.
+    """
+
+    PERIOD = 2.0
+
+    def __init__(self, sessions: Any) -> None:
+        self._sessions = sessions
+        self._ids: frozenset[int] = frozenset()
+        self._version: object = object()
+
+    def __contains__(self, user_id: object) -> bool:
+        return user_id in self._ids
+
+    def changed(self, user_id: int, active: bool) -> None:
+        self._ids = self._ids - {user_id} if active else self._ids | {user_id}
+
+    def refresh(self) -> None:
+        from sqlalchemy import select
+
+        from storage.versions import version
+
+        with self._sessions() as session:
+            token = version(session)
+            if token is not None and token == self._version:
+                return
+            ids = frozenset(session.scalars(select(UserRow.id).where(UserRow.active.is_(False))))
+        self._ids, self._version = ids, token
+
+
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
     """Reads ``Authorization: Bearer …`` (or the pages' cookie) and sets ``request.user``."""
 
@@ -176,6 +214,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("未登录 (not authenticated)")
         state = connection.app.state
         principal = decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
+        if principal.user_id in state.disabled_users:
+            raise NotAuthorizedException("账户已停用 (this account is disabled)")
         return AuthenticationResult(user=principal, auth=raw)
 
 

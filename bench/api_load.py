@@ -179,7 +179,7 @@ async def enterprise_user(
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=KEEPALIVE) as c:
         await login(c, username, stats)
         while time.perf_counter() < stop:
-            r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=20"))
+            r = await timed(stats, "GET /api/projects", c.get("/api/projects?size=20"))
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
             if items:
                 pid = rng.choice(items)["id"]
@@ -229,7 +229,7 @@ async def regulator_user(base: str, stats: Stats, stop: float, rng: random.Rando
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=KEEPALIVE) as c:
         await login(c, "regulator1", stats)
         while time.perf_counter() < stop:
-            r = await timed(stats, "GET /api/projects", c.get("/api/projects?limit=50"))
+            r = await timed(stats, "GET /api/projects", c.get("/api/projects?size=50"))
             items = r.json()["items"] if r is not None and r.status_code == 200 else []
             if items:
                 pid = rng.choice(items)["id"]

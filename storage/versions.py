@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -62,6 +62,21 @@ def version(session: Session) -> str | None:
         )
         session.info[_INFO_KEY] = token
     return token  # type: ignore[return-value]
+
+
+def version_and(session: Session, other: Any) -> tuple[str | None, Any]:
+    """The cache version and the value of ``other`` (a scalar SQL expression, e.g. a page
+    header's unread count), in one statement when this transaction has not read the version
+    yet; otherwise ``other`` alone."""
+    token = session.info.get(_INFO_KEY, _MISSING)
+    if token is not _MISSING:
+        return token, session.scalar(select(other))  # type: ignore[return-value]
+    mine = (
+        select(text("value")).select_from(text("app_secrets")).where(text("name = :n"))
+    ).scalar_subquery()
+    token, value = session.execute(select(mine, other), {"n": ROW}).one()
+    session.info[_INFO_KEY] = token
+    return token, value
 
 
 def bump(session: Session) -> None:

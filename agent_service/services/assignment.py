@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
+from access.notifications import notify_parties
 from access.orm import UserRow
 from access.policy import Action, can
 from agent_service.assignment import choose_agent
@@ -26,7 +27,7 @@ from agent_service.services.profiles import (
 )
 from approvals.orm import ProjectRow
 from approvals.services import queries
-from i18n import Lang
+from i18n import Lang, Text
 from storage.audit import record
 from storage.engine import begin_write
 
@@ -74,7 +75,25 @@ def assign_on_filing(
             "on_behalf_of": by,
         },
     )
+    _tell_agent(session, project, agent_id, row.id)
     return row
+
+
+def _tell_agent(session: Session, project: ProjectRow, agent_id: int | None, key: int) -> None:
+    """Tell the agent a project is now theirs (in-app)."""
+    if agent_id:
+        notify_parties(
+            session,
+            "assigned",
+            Text(
+                f"新的代办项目：{project.code}「{project.name}」",
+                f"New project assigned to you: {project.code}",
+            ),
+            link=f"/projects/{project.id}",
+            project_id=project.id,
+            key=f"assigned:{key}",
+            user_ids=[agent_id],
+        )
 
 
 def reassign(
@@ -135,6 +154,7 @@ def reassign(
         before={"agent_user_id": previous},
         after={"agent_user_id": user.id, "reason": reason.strip()},
     )
+    _tell_agent(session, project, user.id, row.id)
     return row
 
 

@@ -19,6 +19,7 @@ from agent_service.services.common import RISK_RANK, agent_target
 from approvals.orm import ProjectRow
 from i18n import Lang, Text
 from storage.engine import begin_write
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
 def alert_out(a: AlertRow, codes: dict[int, str], lang: Lang = "zh") -> dict[str, Any]:
@@ -85,6 +86,47 @@ def inbox(
         "limit": limit,
         "offset": offset,
     }
+
+
+#: The sort keys of an agent's list of alerts.
+ALERT_SORTS: dict[str, Any] = {
+    "raised_on": AlertRow.raised_on,
+    "level": AlertRow.level,
+    "due_on": AlertRow.due_on,
+    "kind": AlertRow.kind,
+}
+
+
+def alert_page(
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    agent_user_id: int | None = None,
+    unread_only: bool = False,
+    level: str | None = None,
+    lang: Lang = "zh",
+) -> PageOf:
+    """One page of an agent's alerts, searched by title or subject, filtered by level and
+    unread; the rows as :func:`alert_out` (three statements: count, page, project codes)."""
+    target = agent_target(actor, agent_user_id)
+    q = select(AlertRow).where(AlertRow.agent_user_id == target)
+    if unread_only:
+        q = q.where(AlertRow.read_at.is_(None))
+    if level:
+        q = q.where(AlertRow.level == level)
+    match = search_clause(paging.q, AlertRow.title_zh, AlertRow.title_en, AlertRow.subject)
+    if match is not None:
+        q = q.where(match)
+    page = fetch_page(session, q, paging, ALERT_SORTS, tiebreak=AlertRow.id)
+    codes = dict(
+        session.execute(
+            select(ProjectRow.id, ProjectRow.code).where(
+                ProjectRow.id.in_({r.project_id for r in page.items})
+            )
+        ).all()
+    )
+    return PageOf([alert_out(r, codes, lang) for r in page.items], page.total, page.paging)
 
 
 def mark_read(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import Actor
+from access.notifications import notify_department_tasks
 from agent_service.errors import AgentConflict, AgentInputError, AgentNotFound
 from agent_service.model import MEETING_STATUS, Contact
 from agent_service.orm import MeetingActionRow, MeetingAttendeeRow, MeetingDecisionRow, MeetingRow
@@ -18,7 +19,7 @@ from agent_service.services.common import require_reader, require_writer
 from agent_service.services.queries import contacts, meeting_status
 from approvals.orm import DepartmentRow, ProjectRow
 from approvals.services import queries
-from i18n import Lang
+from i18n import Lang, Text
 from storage.audit import record
 from storage.engine import begin_write
 
@@ -93,6 +94,22 @@ def create_meeting(
         entity_id=row.id,
         project_id=project.id,
         after={"title": row.title, "held_on": held_on.isoformat(), "departments": codes},
+    )
+    text = Text(
+        f"联席会议通知：项目 {project.code}「{row.title}」，{held_on.isoformat()}"
+        + (f"，地点：{location}" if location else ""),
+        f"Joint meeting on project {project.code}: {row.title}, {held_on.isoformat()}"
+        + (f", at {location}" if location else ""),
+    )
+    link = f"/projects/{project.id}/meetings/{row.id}"
+    key = f"meeting:{row.id}"
+    notify_department_tasks(
+        session,
+        "meeting",
+        [(c, text, link, key) for c in codes],
+        project_id=project.id,
+        agents=[project.agent_user_id if project.agent_user_id != actor.user_id else None]
+        + [None] * (len(codes) - 1),
     )
     return row
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.accounts import NewUser, add_user
 from access.actor import Actor, Role
 from access.orm import UserRow
 from access.policy import Action, can
@@ -223,3 +224,45 @@ def save_department_contact(
         after={"contact_person": contact_person, "phone": phone, "address": address},
     )
     return dept
+
+
+def create_agent(
+    session: Session,
+    actor: Actor,
+    new: NewUser,
+    *,
+    regions: Sequence[str],
+    industries: Sequence[str],
+    capacity: int,
+    office: str = "",
+) -> UserRow:
+    """An administrator creates a 代办员 account together with its profile: the zones it serves,
+    its industries, how many projects it takes at once and its phone (the assignment rule needs
+    them from the first day); the caller commits.
+
+    Raises
+    ------
+    AgentInputError
+        Naming the field: no zone, capacity below 1, no phone.
+    AccountError, AccessForbidden
+        What :func:`access.accounts.add_user` refuses.
+    """
+    if new.role != Role.AGENT:
+        raise AgentInputError("role：须为代办员", "role: must be agent")
+    if not [r for r in regions if r.strip()]:
+        raise AgentInputError("regions：请至少指定一个负责片区", "regions: at least one zone")
+    if capacity < 1:
+        raise AgentInputError("capacity：至少为 1", "capacity: at least 1")
+    if not new.phone.strip():
+        raise AgentInputError("phone：代办员须留联系电话", "phone: required for an agent")
+    user = add_user(session, actor, new)
+    save_profile(
+        session,
+        actor,
+        user.id,
+        regions=regions,
+        industries=industries,
+        capacity=capacity,
+        office=office,
+    )
+    return user

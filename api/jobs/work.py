@@ -3,7 +3,7 @@
 * :func:`refresh_capacity` — after a burst of workflow decisions, recompute the capacity forecast
   once for all the pending events (审查能力预测);
 * :func:`run_daily` — the day's run (每日定时任务): the agents' alert scan (风险巡检) and digest
-  counts, the commitments' checkpoint monitoring (到期检查、逾期判定), the daily full capacity
+  counts, the in-app notices of deadlines near (时限临近, once per task and due day), the commitments' checkpoint monitoring (到期检查、逾期判定), the daily full capacity
   recompute, and sealing the ledger (签署树头).
 
 Each function opens its own short transactions from a writer-session factory and is idempotent:
@@ -152,6 +152,7 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     from api.agent_ports import AGENT_CHECKPOINTS
     from approvals.service import work_calendar
     from approvals.services import capacity as cs
+    from approvals.services import notices
     from commitments.services import ledger_store as ledger_store_service
     from commitments.services import monitoring as monitoring_service
 
@@ -171,6 +172,11 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
         session.commit()
         out["alerts"] = {"projects": scan.projects, "at_risk": scan.at_risk, "new": scan.new}
     lap("alerts")
+    with sessions() as session:
+        begin_write(session)
+        out["deadline_notices"] = notices.deadlines_near(session, day, work_calendar(session))
+        session.commit()
+    lap("deadline_notices")
     with sessions() as session:
         report = monitoring_service.run_monitor(session, day, work_calendar(session))
         session.commit()

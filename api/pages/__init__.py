@@ -42,6 +42,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def page_routes() -> list[Any]:
     """Every page's route handler (the app factory registers them with the API's)."""
     from api.pages import (
+        accounts,
         admin,
         agents,
         certificates,
@@ -50,6 +51,7 @@ def page_routes() -> list[Any]:
         enterprise,
         files,
         intermediaries,
+        notifications,
         plots,
         projects,
         ratings,
@@ -64,10 +66,12 @@ def page_routes() -> list[Any]:
         *enterprise.ROUTES,
         *tasks.ROUTES,
         *admin.ROUTES,
+        *accounts.ROUTES,
         *plots.ROUTES,
         *commitments.ROUTES,
         *agents.ROUTES,
         *files.ROUTES,
+        *notifications.ROUTES,
         *ratings.ROUTES,
         *intermediaries.ROUTES,
         *certificates.ROUTES,

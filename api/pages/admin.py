@@ -10,12 +10,9 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access.accounts import NewUser, add_user
-from access.orm import UserRow
-from access.policy import ROLE_LABELS, Action, roles_for
+from access.policy import Action, roles_for
 from api.auth import actor_of
 from api.clock import Clock
 from api.pages.graph_svg import render_catalogue_graph
@@ -23,7 +20,6 @@ from api.pages.layout import context, page_lang, require_user, run_form_action
 from api.routes.catalog import catalogue_out
 from approvals.calendar import builtin_arrangements
 from approvals.documents import parse_document
-from approvals.orm import DepartmentRow, EnterpriseRow, IntermediaryRow
 from approvals.service import active_catalogue, load_calendar_arrangement, work_calendar
 
 
@@ -108,63 +104,9 @@ def admin_calendar_submit(
     )
 
 
-@get("/admin/users", include_in_schema=False, sync_to_thread=True)
-def admin_users(
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    clock: NamedDependency[Clock],
-) -> Template:
-    require_user(request, *roles_for(Action.USER_MANAGE))
-    lang = page_lang(request)
-    return Template(
-        "admin_users.html",
-        context=context(
-            request,
-            session,
-            clock,
-            users=session.scalars(select(UserRow).order_by(UserRow.id)).all(),
-            roles=[(r, v[1] if lang == "en" else v[0]) for r, v in ROLE_LABELS.items()],
-            departments=session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)).all(),
-            enterprises=session.scalars(select(EnterpriseRow).order_by(EnterpriseRow.id)).all(),
-            intermediaries=session.scalars(
-                select(IntermediaryRow).order_by(IntermediaryRow.id)
-            ).all(),
-        ),
-    )
-
-
-@post("/admin/users", include_in_schema=False, sync_to_thread=True)
-def admin_users_submit(
-    request: Request[Any, Any, Any],
-    session: NamedDependency[Session],
-    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
-) -> Redirect:
-    admin = require_user(request, *roles_for(Action.USER_MANAGE))
-
-    def act() -> None:
-        new = NewUser(
-            data.get("username", ""),
-            data.get("password", ""),
-            data.get("role", ""),
-            display_name=data.get("display_name", ""),
-            department=data.get("department") or None,
-            enterprise_id=int(data["enterprise_id"])
-            if (data.get("enterprise_id") or "").isdigit()
-            else None,
-            intermediary_id=int(data["intermediary_id"])
-            if (data.get("intermediary_id") or "").isdigit()
-            else None,
-        )
-        add_user(session, actor_of(admin), new)
-
-    return run_form_action(request, session, "/admin/users", act, ("用户已创建", "user created"))
-
-
 ROUTES = [
     admin_jobs,
     admin_catalog,
     admin_calendar,
     admin_calendar_submit,
-    admin_users,
-    admin_users_submit,
 ]

@@ -38,6 +38,7 @@ from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
 from api.pages.files import feed_link
+from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
@@ -170,6 +171,60 @@ def agent_dashboard(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     return _dashboard_page(request, session, clock, user, agent_id, checkpoints)
+
+
+_ALERT_SORT_LABELS = {
+    "raised_on": ("日期", "Date"),
+    "level": ("级别", "Severity"),
+    "due_on": ("到期", "Due"),
+    "kind": ("类别", "Kind"),
+}
+_LEVELS = {"overdue": ("逾期", "overdue"), "warning": ("预警", "warning")}
+
+
+@get("/agent/alerts", include_in_schema=False, sync_to_thread=True)
+def my_alerts(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    """The agent's alerts, searched, filtered (level, unread), sorted and paged."""
+    user = pages.require_user(request, *roles_for(Action.AGENT_DESK))
+    lang = pages.page_lang(request)
+    i = 1 if lang == "en" else 0
+    paging = paging_of(request, tuple(inbox_service.ALERT_SORTS), "-raised_on")
+    level = filter_value(request, "level", tuple(_LEVELS))
+    show = filter_value(request, "show", ("unread",))
+    page = inbox_service.alert_page(
+        session,
+        actor_of(user),
+        paging,
+        unread_only=show == "unread",
+        level=level or None,
+        lang=lang,  # type: ignore[arg-type]
+    )
+    listing = Listing(
+        path="/agent/alerts",
+        page=page,
+        sort_labels={k: v[i] for k, v in _ALERT_SORT_LABELS.items()},
+        filters={"level": level, "show": show},
+        filter_options={
+            "level": [(k, v[i]) for k, v in _LEVELS.items()],
+            "show": [("unread", "unread" if i else "未读")],
+        },
+        filter_labels={"level": "Severity" if i else "级别", "show": "Status" if i else "状态"},
+    )
+    return Template(
+        "agent_alerts.html",
+        context=pages.context(
+            request,
+            session,
+            clock,
+            alerts=page.items,
+            listing=listing,
+            level_names={k: v[i] for k, v in _LEVELS.items()},
+        ),
+    )
 
 
 @post("/agent/inbox/read", include_in_schema=False, sync_to_thread=True)
@@ -474,6 +529,7 @@ def close_action(
 
 ROUTES = [
     my_dashboard,
+    my_alerts,
     agent_dashboard,
     mark_read,
     workload_page,

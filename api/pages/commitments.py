@@ -28,6 +28,8 @@ from access.policy import Action, can, roles_for
 from api.auth import Principal, actor_of
 from api.clock import Clock
 from api.pages import layout as pages
+from api.pages import texts as page_texts
+from api.pages.listing import Listing, paging_of
 from approvals.orm import ProjectRow
 from approvals.service import work_calendar
 from commitments.errors import CommitmentNotFound, InspectionError
@@ -99,11 +101,15 @@ def regulator_page(
     lang = pages.page_lang(request)
     from landplots.services.registry import all_zones
 
-    rows = session.scalars(
-        queries_service.visible_query(actor_of(user)).order_by(CommitmentRow.id.desc())
-    ).all()
+    paging = paging_of(request, tuple(queries_service.COMMITMENT_SORTS), "-created_at")
+    page = queries_service.commitment_page(session, actor_of(user), paging)
+    listing = Listing(
+        path=request.url.path,
+        page=page,
+        sort_labels={k: page_texts.text(v, lang) for k, v in _COMMITMENT_SORT_LABELS.items()},
+    )
     items = []
-    for c in rows:
+    for c in page.items:
         d = queries_service.commitment_detail(session, c, lang)
         verdicts = [v for cp in d["checkpoints"] for v in cp["verdicts"]]
         items.append(
@@ -123,11 +129,22 @@ def regulator_page(
             session,
             clock,
             items=items,
+            listing=listing,
             tasks=monitoring_service.regulator_tasks(session, actor_of(user), clock.today()),
             zones=all_zones(session),
             grades=grading_service.grades(session),
         ),
     )
+
+
+_COMMITMENT_SORT_LABELS = {
+    "created_at": "created_sort",
+    "number": "number_sort",
+    "status": "status",
+    "zone": "zone_sort",
+    "plot": "plot_sort",
+    "published_on": "published_sort",
+}
 
 
 @get("/regulator/compliance-report.pdf", include_in_schema=False, sync_to_thread=True)

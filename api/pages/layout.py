@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from access.actor import Role
+from access.notifications import unread_count
 from access.policy import ROLE_LABELS
 from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
@@ -46,9 +47,14 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/enterprise/credit", "nav_credit"),
         *_PUBLIC,
     ],
-    Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
+    Role.REVIEWER: [("/reviewer", "worklist"), ("/reviewer/done", "nav_done"), *_PUBLIC],
     Role.INTERMEDIARY: [("/intermediary", "intermediary_worklist"), *_PUBLIC],
-    Role.AGENT: [("/agent", "agent"), *_PUBLIC],
+    Role.AGENT: [
+        ("/agent", "agent"),
+        ("/agent/projects", "my_assigned_projects"),
+        ("/agent/alerts", "nav_alerts"),
+        *_PUBLIC,
+    ],
     Role.REGULATOR: [
         ("/regulator", "projects"),
         ("/map", "nav_map"),
@@ -86,9 +92,10 @@ def current_user(request: Request[Any, Any, Any]) -> Principal | None:
     if raw:
         try:
             state = request.app.state
-            return decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
+            who = decode_token(raw, state.signing_key, state.settings.previous_secret_keys)
         except NotAuthorizedException:
             return None
+        return None if who.user_id in state.disabled_users else who
     return None
 
 
@@ -138,6 +145,9 @@ def context(
         "today": clock.today().isoformat(),
         "message": request.query_params.get("msg"),
         "error": request.query_params.get("err"),
+        # the header's 消息 link and its unread count (read with the cache version when this
+        # request has not read it yet: then it costs no statement of its own)
+        "unread_notifications": unread_count(session, user.user_id) if user else 0,
         "department_names": department_names(session),  # for the templates' ``dept`` filter
         **extra,
     }

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from access.actor import Role
 from access.policy import Action, can
-from api.auth import Principal, actor_of
+from api.auth import actor_of
 from api.clock import Clock
 from api.pages import agents as agent_pages
 from api.pages import audit_view, texts, why
@@ -32,6 +32,7 @@ from api.pages.layout import (
     page_lang,
     require_user,
 )
+from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
 from approvals.orm import CorrectionRow, ProjectRow, RatingRow, TaskRow
 from approvals.service import work_calendar
@@ -39,8 +40,7 @@ from approvals.services import counter_documents, progress, queries, ratings
 from storage.audit import AuditRow
 
 
-def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str, Any]]:
-    q = queries.visible_projects_query(actor_of(user)).order_by(ProjectRow.id.desc()).limit(200)
+def project_rows(projects: list[ProjectRow], lang: str) -> list[dict[str, Any]]:
     return [
         {
             "id": p.id,
@@ -51,8 +51,18 @@ def project_rows(session: Session, user: Principal, lang: str) -> list[dict[str,
             "baseline_finish": p.baseline_finish.isoformat(),
             "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
         }
-        for p in session.scalars(q)
+        for p in projects
     ]
+
+
+_PROJECT_SORT_LABELS = {
+    "filed_on": "filed_sort",
+    "code": "code",
+    "name": "name",
+    "status": "status",
+    "baseline_finish": "baseline_finish",
+    "predicted_finish": "predicted_finish",
+}
 
 
 def _projects_page(
@@ -64,6 +74,21 @@ def _projects_page(
 ) -> Template:
     user = require_user(request, *roles)
     lang = page_lang(request)
+    paging = paging_of(request, tuple(queries.PROJECT_SORTS), "-filed_on")
+    status = filter_value(request, "status", tuple(texts.PROJECT_STATUS))
+    page = queries.project_page(session, actor_of(user), paging, status=status or None)
+    listing = Listing(
+        path=request.url.path,
+        page=page,
+        sort_labels={k: texts.text(v, lang) for k, v in _PROJECT_SORT_LABELS.items()},
+        filters={"status": status},
+        filter_options={
+            "status": [
+                (k, texts.named(texts.PROJECT_STATUS, k, lang)) for k in texts.PROJECT_STATUS
+            ]
+        },
+        filter_labels={"status": texts.text("status", lang)},
+    )
     return Template(
         "projects.html",
         context=context(
@@ -71,7 +96,8 @@ def _projects_page(
             session,
             clock,
             heading=texts.text(heading_key, lang),
-            projects=project_rows(session, user, lang),
+            projects=project_rows(page.items, lang),
+            listing=listing,
             can_file=user.role == Role.ENTERPRISE,
         ),
     )
@@ -102,6 +128,15 @@ def admin_projects(
     clock: NamedDependency[Clock],
 ) -> Template:
     return _projects_page(request, session, clock, (Role.ADMIN,), "projects")
+
+
+@get("/agent/projects", include_in_schema=False, sync_to_thread=True)
+def agent_projects(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    return _projects_page(request, session, clock, (Role.AGENT,), "my_assigned_projects")
 
 
 def _materials(
@@ -296,6 +331,7 @@ ROUTES = [
     enterprise_home,
     regulator_home,
     admin_projects,
+    agent_projects,
     project_page,
     project_audit_page,
 ]

@@ -25,11 +25,68 @@ from api.pages.layout import (
     require_user,
     run_form_action,
 )
+from api.pages.listing import Listing, filter_value, paging_of
 from api.presenters.tasks import task_detail
 from api.routes.common import IdPath
 from approvals import workflow as wf
 from approvals.service import work_calendar
 from approvals.services import clocks, counter_documents, queries, review
+
+_WORKLIST_SORT_LABELS = {
+    "urgency": "urgency",
+    "due_on": "due_sort",
+    "project": "project",
+    "step": "step",
+    "status": "status",
+    "ready_on": "ready_on",
+    "decided_on": "decided_on",
+}
+
+
+def _worklist_page(
+    request: Request[Any, Any, Any], session: Session, clock: Clock, *, decided: bool
+) -> Template:
+    user = require_user(request, *roles_for(Action.TASK_DECIDE))
+    lang = page_lang(request)
+    sorts = [k for k in clocks.WORKLIST_SORTS if (k != "decided_on") or decided]
+    paging = paging_of(request, sorts, "-decided_on" if decided else "urgency")
+    statuses = sorted(wf.CLOSED_STATUSES if decided else wf.OPEN_STATUSES)
+    status = filter_value(request, "status", statuses)
+    page = clocks.worklist_page(
+        session,
+        actor_of(user),
+        clock.today(),
+        work_calendar(session),
+        paging,
+        decided=decided,
+        status=status or None,
+    )
+    for r in page.items:
+        r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
+        r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
+            1 if lang == "en" else 0
+        ]
+    status_label = {s: wf.STATUS_NAMES[s][1 if lang == "en" else 0] for s in statuses}
+    listing = Listing(
+        path=request.url.path,
+        page=page,
+        sort_labels={k: texts.text(_WORKLIST_SORT_LABELS[k], lang) for k in sorts},
+        filters={"status": status},
+        filter_options={"status": list(status_label.items())},
+        filter_labels={"status": texts.text("status", lang)},
+    )
+    return Template(
+        "worklist.html",
+        context=context(
+            request,
+            session,
+            clock,
+            tasks=page.items,
+            listing=listing,
+            decided=decided,
+            department=department_name(department_names(session), user.department or "", lang),
+        ),
+    )
 
 
 @get("/reviewer", include_in_schema=False, sync_to_thread=True)
@@ -38,24 +95,18 @@ def reviewer_home(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    user = require_user(request, *roles_for(Action.TASK_DECIDE))
-    lang = page_lang(request)
-    rows = clocks.worklist(session, actor_of(user), clock.today(), work_calendar(session))
-    for r in rows:
-        r["clock_name"] = texts.named(texts.CLOCK_NAMES, r["clock"], lang)
-        r["status_name"] = wf.STATUS_NAMES.get(r["status"], (r["status"], r["status"]))[
-            1 if lang == "en" else 0
-        ]
-    return Template(
-        "worklist.html",
-        context=context(
-            request,
-            session,
-            clock,
-            tasks=rows,
-            department=department_name(department_names(session), user.department or "", lang),
-        ),
-    )
+    """待办: the department's open tasks, the most urgent first."""
+    return _worklist_page(request, session, clock, decided=False)
+
+
+@get("/reviewer/done", include_in_schema=False, sync_to_thread=True)
+def reviewer_done(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    clock: NamedDependency[Clock],
+) -> Template:
+    """已办: the tasks the department has decided, the latest first."""
+    return _worklist_page(request, session, clock, decided=True)
 
 
 @get("/tasks/{task_id:int}", include_in_schema=False, sync_to_thread=True)
@@ -167,4 +218,4 @@ def _decide_page(
     )
 
 
-ROUTES = [reviewer_home, task_page, decide_page_entry]
+ROUTES = [reviewer_home, reviewer_done, task_page, decide_page_entry]

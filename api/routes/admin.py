@@ -5,19 +5,43 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access.accounts import NewUser, account_fields, add_user
+from access.accounts import (
+    USER_SORTS,
+    NewUser,
+    UserChanges,
+    account_fields,
+    add_user,
+    reset_password,
+    update_user,
+    user_page,
+)
+from access.actor import Role
 from access.orm import UserRow
 from access.policy import Action
+from agent_service.services.profiles import create_agent
 from api.auth import allowed
 from api.clock import Clock
 from api.openapi import WRITE, problems
-from api.routes.common import MAX_ID, Id, actor, idempotent, principal
+from api.routes.common import (
+    MAX_ID,
+    Id,
+    IdPath,
+    PageParam,
+    SearchParam,
+    SizeParam,
+    SortParam,
+    actor,
+    idempotent,
+    page_meta,
+    paging_query,
+    principal,
+)
 from api.routes.projects import audit_out
 from api.schemas.admin import (
     ArrangementOut,
@@ -35,9 +59,9 @@ from api.schemas.admin import (
 from api.schemas.common import to
 from approvals.calendar import arrangement_to_document
 from approvals.catalog import parse_catalog
-from approvals.errors import ProjectError
 from approvals.orm import DepartmentRow, EnterpriseRow
 from approvals.service import load_calendar_arrangement, store_catalogue, work_calendar
+from approvals.services import enterprises
 from approvals.services.clocks import scan_clocks
 from i18n import Malformed
 from storage.audit import AuditRow, record
@@ -53,6 +77,26 @@ class UserIn(msgspec.Struct, forbid_unknown_fields=True):
     phone: str = ""
     email: str = ""
     intermediary_id: Id | None = None  # an intermediary's organisation (中介机构)
+    #: a 代办员's profile, required for an agent: the zones it serves, its industries, capacity
+    regions: list[Annotated[str, msgspec.Meta(max_length=64)]] = msgspec.field(default_factory=list)
+    industries: list[Annotated[str, msgspec.Meta(max_length=64)]] = msgspec.field(
+        default_factory=list
+    )
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 0
+
+
+class UserPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """What an administrator changes on an account (absent fields stay as they are)."""
+
+    display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    email: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    department: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    active: bool | None = None
+
+
+class PasswordIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: Annotated[str, msgspec.Meta(max_length=200)]
 
 
 def user_out(u: UserRow) -> dict[str, Any]:
@@ -69,13 +113,20 @@ def user_out(u: UserRow) -> dict[str, Any]:
     summary="用户 Users",
 )
 def list_users(
+    request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     role: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    active: Annotated[bool | None, QueryParameter()] = None,
+    page: PageParam = None,
+    size: SizeParam = None,
+    sort: SortParam = None,
+    q: SearchParam = None,
 ) -> UsersOut:
-    q = select(UserRow).order_by(UserRow.id)
-    if role:
-        q = q.where(UserRow.role == role)
-    return to(UsersOut, {"items": [user_out(u) for u in session.scalars(q)]})
+    """Accounts, searched by username, name, phone or email; ``sort`` is one of username,
+    display_name, role, created_at, active."""
+    paging = paging_query(USER_SORTS, "username", page, size, sort, q)
+    found = user_page(session, actor(request), paging, role=role, active=active)
+    return to(UsersOut, {"items": [user_out(u) for u in found.items], **page_meta(found)})
 
 
 @post(
@@ -92,10 +143,63 @@ def create_user_route(
     data: JSONBody[UserIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[UserOut]:
     def act() -> tuple[int, Any]:
-        user = add_user(session, actor(request), NewUser(**msgspec.structs.asdict(data)))
+        fields = msgspec.structs.asdict(data)
+        profile = {k: fields.pop(k) for k in ("regions", "industries", "capacity")}
+        new = NewUser(**fields)
+        if new.role == Role.AGENT:
+            user = create_agent(session, actor(request), new, **profile)
+        else:
+            user = add_user(session, actor(request), new)
         return 201, to(UserOut, user_out(user))
 
     return idempotent(session, request, {**msgspec.to_builtins(data), "password": "***"}, act)
+
+
+@patch(
+    "/api/users/{user_id:int}",
+    operation_id="updateUser",
+    tags=["admin"],
+    sync_to_thread=True,
+    guards=[allowed(Action.USER_MANAGE)],
+    responses=problems(*WRITE),
+    summary="修改、停用或启用用户 Edit, disable or enable a user",
+)
+def update_user_route(
+    user_id: IdPath,
+    data: JSONBody[UserPatch],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> UserOut:
+    """A disabled user cannot log in, and the tokens it holds are refused from then on."""
+    user = update_user(
+        session, actor(request), user_id, UserChanges(**msgspec.structs.asdict(data))
+    )
+    out = to(UserOut, user_out(user))
+    session.commit()
+    request.app.state.disabled_users.changed(user.id, user.active)
+    return out
+
+
+@post(
+    "/api/users/{user_id:int}/password",
+    operation_id="resetPassword",
+    tags=["admin"],
+    sync_to_thread=True,
+    status_code=200,
+    guards=[allowed(Action.USER_MANAGE)],
+    responses=problems(*WRITE),
+    summary="重置密码 Reset a user's password",
+)
+def reset_password_route(
+    user_id: IdPath,
+    data: JSONBody[PasswordIn],
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+) -> UserOut:
+    user = reset_password(session, actor(request), user_id, data.password)
+    out = to(UserOut, user_out(user))
+    session.commit()
+    return out
 
 
 class EnterpriseIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -148,30 +252,13 @@ def create_enterprise(
     data: JSONBody[EnterpriseIn], request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> Response[EnterpriseCreated]:
     def act() -> tuple[int, Any]:
-        if session.scalar(
-            select(EnterpriseRow.id).where(EnterpriseRow.credit_code == data.credit_code)
-        ):
-            raise ProjectError(
-                f"统一社会信用代码 {data.credit_code} 已登记",
-                f"credit code {data.credit_code} is already registered",
-            )
-        e = EnterpriseRow(
+        e = enterprises.add_enterprise(
+            session,
+            actor(request),
             name=data.name,
             credit_code=data.credit_code,
             contact_name=data.contact_name,
             phone=data.phone,
-        )
-        session.add(e)
-        session.flush()
-        who = principal(request)
-        record(
-            session,
-            actor=who.username,
-            role=who.role,
-            action="enterprise.create",
-            entity="enterprise",
-            entity_id=e.id,
-            after={"name": e.name, "credit_code": e.credit_code},
         )
         return 201, to(
             EnterpriseCreated, {"id": e.id, "name": e.name, "credit_code": e.credit_code}
@@ -388,6 +475,8 @@ ROUTES = [
     job_status_route,
     list_users,
     create_user_route,
+    update_user_route,
+    reset_password_route,
     list_enterprises,
     create_enterprise,
     list_departments,

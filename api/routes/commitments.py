@@ -26,7 +26,18 @@ from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
-from api.routes.common import Id, IdPath, actor, idempotent
+from api.routes.common import (
+    Id,
+    IdPath,
+    PageParam,
+    SearchParam,
+    SizeParam,
+    SortParam,
+    actor,
+    idempotent,
+    page_meta,
+    paging_query,
+)
 from api.schemas.commitments import (
     CommitmentOut,
     CommitmentsOut,
@@ -296,21 +307,23 @@ def list_commitments(
     session: NamedDependency[Session],
     zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
     status: Annotated[str | None, QueryParameter(max_length=12)] = None,
+    page: PageParam = None,
+    size: SizeParam = None,
+    sort: SortParam = None,
+    q: SearchParam = None,
 ) -> CommitmentsOut:
-    """Regulators and administrators see all; an enterprise its own."""
-    q = queries_service.visible_query(actor(request))
-    if zone:
-        q = q.where(CommitmentRow.zone_code == zone)
-    if status:
-        q = q.where(CommitmentRow.status == status)
+    """Regulators and administrators see all; an enterprise its own.  ``q`` searches number and
+    plot; ``sort`` is one of number, status, zone, plot, created_at, published_on."""
+    paging = paging_query(queries_service.COMMITMENT_SORTS, "number", page, size, sort, q)
+    found = queries_service.commitment_page(
+        session, actor(request), paging, zone=zone, status=status
+    )
     lang = request_lang(request)
     return to(
         CommitmentsOut,
         {
-            "items": [
-                queries_service.commitment_summary(c, lang)
-                for c in session.scalars(q.order_by(CommitmentRow.id))
-            ]
+            "items": [queries_service.commitment_summary(c, lang) for c in found.items],
+            **page_meta(found),
         },
     )
 

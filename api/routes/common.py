@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from access.actor import Actor
 from api.auth import Principal, actor_of
 from i18n import Conflict, Malformed
 from storage.idempotency import IdempotencyRow
+from storage.paging import PageOf, Paging, parse_paging
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 
@@ -29,6 +30,48 @@ MAX_ID = 2**31 - 1
 IdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 Version = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
+
+
+# A list's parameters (storage.paging): read as text and checked there, so that a malformed one
+# is a 400 naming it in the same words on the pages and in the API.
+PageParam = Annotated[
+    str | None, QueryParameter(max_length=12, description="页码，从 1 起 Page number, from 1")
+]
+SizeParam = Annotated[
+    str | None, QueryParameter(max_length=12, description="每页条数 Rows per page (1–200)")
+]
+SortParam = Annotated[
+    str | None,
+    QueryParameter(max_length=40, description="排序键，前加 - 为降序 Sort key; - for descending"),
+]
+SearchParam = Annotated[
+    str | None, QueryParameter(max_length=100, description="检索词 Search text")
+]
+
+
+def paging_query(
+    sorts: Any,
+    default_sort: str,
+    page: str | None,
+    size: str | None,
+    sort: str | None,
+    q: str | None,
+) -> Paging:
+    """The list parameters of an API route, checked by :func:`storage.paging.parse_paging`."""
+    return parse_paging(
+        {"page": page, "size": size, "sort": sort, "q": q}, tuple(sorts), default_sort=default_sort
+    )
+
+
+def page_meta(page: PageOf) -> dict[str, Any]:
+    """The paging fields of a list answer (``PageMeta``)."""
+    return {
+        "total": page.total,
+        "page": page.page,
+        "size": page.paging.size,
+        "pages": page.pages,
+        "sort": page.paging.sort_param,
+    }
 
 
 def principal(request: Request[Any, Any, Any]) -> Principal:

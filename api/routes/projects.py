@@ -20,7 +20,18 @@ from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
-from api.routes.common import Id, IdPath, actor, idempotent
+from api.routes.common import (
+    Id,
+    IdPath,
+    PageParam,
+    SearchParam,
+    SizeParam,
+    SortParam,
+    actor,
+    idempotent,
+    page_meta,
+    paging_query,
+)
 from api.schemas.common import to
 from api.schemas.projects import (
     AuditOut,
@@ -113,24 +124,20 @@ def list_projects(
     request: Request[Any, Any, Any],
     session: NamedDependency[Session],
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0, le=10**9)] = 0,
+    page: PageParam = None,
+    size: SizeParam = None,
+    sort: SortParam = None,
+    q: SearchParam = None,
 ) -> ProjectPage:
     """An enterprise sees its own projects; a reviewer those with tasks for its department; an
-    agent those assigned to them; regulators and administrators all."""
-    q = queries.visible_projects_query(actor(request))
-    if status:
-        q = q.where(ProjectRow.status == status)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(ProjectRow.id.desc()).limit(limit).offset(offset)).all()
+    agent those assigned to them; regulators and administrators all.  ``q`` searches code and
+    name; ``sort`` is one of filed_on, code, name, status, baseline_finish, predicted_finish
+    (default ``-filed_on``)."""
+    paging = paging_query(queries.PROJECT_SORTS, "-filed_on", page, size, sort, q)
+    found = queries.project_page(session, actor(request), paging, status=status)
     return to(
         ProjectPage,
-        {
-            "items": project_summaries(session, list(rows)),
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-        },
+        {"items": project_summaries(session, list(found.items)), **page_meta(found)},
     )
 
 
@@ -209,7 +216,9 @@ def file_project(
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
-    return to(ProjectOut, project_out(session, queries.get_project(session, actor(request), project_id)))
+    return to(
+        ProjectOut, project_out(session, queries.get_project(session, actor(request), project_id))
+    )
 
 
 @get(
@@ -231,7 +240,9 @@ def get_plan(
     p = queries.get_project(session, actor(request), project_id, whole=True)
     return to(
         LivePlanOut,
-        progress.live_plan(session, p, clock.today(), work_calendar(session), request_lang(request)),
+        progress.live_plan(
+            session, p, clock.today(), work_calendar(session), request_lang(request)
+        ),
     )
 
 

@@ -16,7 +16,18 @@ from api.auth import allowed
 from api.clock import Clock
 from api.openapi import READ, WRITE, problems
 from api.presenters.tasks import task_detail
-from api.routes.common import IdPath, Version, actor, idempotent
+from api.routes.common import (
+    IdPath,
+    PageParam,
+    SearchParam,
+    SizeParam,
+    SortParam,
+    Version,
+    actor,
+    idempotent,
+    page_meta,
+    paging_query,
+)
 from api.schemas.common import to
 from api.schemas.tasks import TaskOut, WorklistOut
 from approvals.service import work_calendar
@@ -72,17 +83,32 @@ def list_tasks(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
     department: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    done: Annotated[bool, QueryParameter(description="已办：已作出决定的任务")] = False,
+    status: Annotated[str | None, QueryParameter(max_length=12)] = None,
+    page: PageParam = None,
+    size: SizeParam = None,
+    sort: SortParam = None,
+    q: SearchParam = None,
 ) -> WorklistOut:
-    """Open tasks across all projects: overdue first, then least slack on the project's critical
-    path.  A reviewer sees its own department's."""
-    return to(
-        WorklistOut,
-        {
-            "items": clocks.worklist(
-                session, actor(request), clock.today(), work_calendar(session), department
-            )
-        },
+    """待办: open tasks across all projects, by default the most urgent first (past their due
+    day, then least slack on the project's critical path); with ``done``, 已办: the tasks decided,
+    the latest first.  A reviewer sees its own department's.  ``q`` searches the project's code
+    and name and the step; ``sort`` is one of urgency, due_on, project, step, status,
+    decided_on, ready_on."""
+    paging = paging_query(
+        clocks.WORKLIST_SORTS, "-decided_on" if done else "urgency", page, size, sort, q
     )
+    found = clocks.worklist_page(
+        session,
+        actor(request),
+        clock.today(),
+        work_calendar(session),
+        paging,
+        department=department,
+        decided=done,
+        status=status,
+    )
+    return to(WorklistOut, {"items": found.items, **page_meta(found)})
 
 
 @get(
@@ -99,7 +125,9 @@ def get_task(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> TaskOut:
-    return to(TaskOut, task_detail(session, queries.get_task(session, actor(request), task_id), clock))
+    return to(
+        TaskOut, task_detail(session, queries.get_task(session, actor(request), task_id), clock)
+    )
 
 
 def _decide(

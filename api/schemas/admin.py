@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 from api.schemas.projects import AuditEntry
 
 
@@ -24,7 +24,7 @@ class UserOut(Out):
     intermediary_id: int | None = None
 
 
-class UsersOut(Out):
+class UsersOut(PageMeta):
     items: list[UserOut]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.common import Number, Out
+from api.schemas.common import Number, Out, PageMeta
 
 
 class PlatformKey(Out):
@@ -54,7 +54,7 @@ class CommitmentSummary(Out):
     ledger_seq: int | None
 
 
-class CommitmentsOut(Out):
+class CommitmentsOut(PageMeta):
     items: list[CommitmentSummary]
 
 

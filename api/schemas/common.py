@@ -23,6 +23,17 @@ class Out(msgspec.Struct, kw_only=True):
     """An answer body.  Keys a service leaves out are ``UNSET`` fields (omitted when encoded)."""
 
 
+class PageMeta(Out):
+    """How a list answer was cut: ``total`` rows in all, this is ``page`` of ``pages``, ``size``
+    rows a page, sorted by ``sort`` (``-`` descending)."""
+
+    total: int
+    page: int
+    size: int
+    pages: int
+    sort: str
+
+
 def to(kind: type[T] | Any, data: Any) -> T:
     """``data`` (a service's dict, or a list of them) as ``kind``, as the JSON encoder sees it
     (dates as ISO strings, keys as strings)."""

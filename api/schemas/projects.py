@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.schemas.catalog import PlanMaterial, ReducedToCommitment, Requirement, Waived
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 from api.schemas.tasks import MaterialState, TaskSummary
 
 
@@ -33,11 +33,8 @@ class ProjectOut(Out):
     agent_user_id: int | None
 
 
-class ProjectPage(Out):
+class ProjectPage(PageMeta):
     items: list[ProjectOut]
-    total: int
-    limit: int
-    offset: int
 
 
 class AgentContact(Out):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 
 
 class Deferral(Out):
@@ -46,7 +46,7 @@ class WorklistTask(TaskSummary):
     intake_overdue: bool
 
 
-class WorklistOut(Out):
+class WorklistOut(PageMeta):
     items: list[WorklistTask]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import SYSTEM, Actor
@@ -17,7 +17,9 @@ from approvals.errors import AccessDenied
 from approvals.orm import CorrectionRow, EscalationRow, ProjectRow, StepRow, TaskRow
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
+from i18n import Malformed
 from storage.audit import record
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
 def _worklist_department(actor: Actor, department: str | None) -> str | None:
@@ -94,27 +96,23 @@ def intake_info_of(
     return _intake_out(wf.intake_due(task_clock(task), calendar, supplied), today)
 
 
-def worklist(
-    session: Session,
-    actor: Actor,
-    today: date,
-    calendar: WorkCalendar,
-    department: str | None = None,
-) -> list[dict[str, Any]]:
-    """A department's open tasks across all projects: overdue first (most overdue first), then
-    least slack on the project's critical path, then the earliest due date."""
-    department = _worklist_department(actor, department)
+def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
     # the project's three columns, not its row: its plan and attributes are large documents
     q = (
         select(TaskRow, StepRow, ProjectRow.id, ProjectRow.code, ProjectRow.name)
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
-        .where(TaskRow.status.in_(wf.OPEN_STATUSES))
+        .where(TaskRow.status.in_(statuses))
         .options(selectinload(TaskRow.deferrals))
     )
     if department:
         q = q.where(TaskRow.department == department)
-    found = session.execute(q).all()
+    return q
+
+
+def _worklist_rows(
+    session: Session, found: list[Any], today: date, calendar: WorkCalendar
+) -> list[dict[str, Any]]:
     supplied = _intake_supplied(session, [row[0].id for row in found if row[0].status == "ready"])
     rows = []
     for task, step, project_id, project_code, project_name in found:
@@ -139,8 +137,86 @@ def worklist(
                 ),
             }
         )
+    return rows
+
+
+def worklist(
+    session: Session,
+    actor: Actor,
+    today: date,
+    calendar: WorkCalendar,
+    department: str | None = None,
+) -> list[dict[str, Any]]:
+    """A department's open tasks across all projects: overdue first (most overdue first), then
+    least slack on the project's critical path, then the earliest due date."""
+    department = _worklist_department(actor, department)
+    found = session.execute(_worklist_query(department, wf.OPEN_STATUSES)).all()
+    rows = _worklist_rows(session, list(found), today, calendar)
     rows.sort(key=_worklist_sort_key)
     return rows
+
+
+#: The sort keys of the paged worklists (待办, 已办).  ``urgency`` is the worklist's own order in
+#: SQL: past their due day first (the earliest due first), then least slack, then due date.
+WORKLIST_SORTS = ("urgency", "due_on", "project", "step", "status", "decided_on", "ready_on")
+
+
+def _worklist_sort_columns(today: date) -> dict[str, Any]:
+    overdue = case((TaskRow.due_on < today, 0), else_=1)
+    return {
+        "urgency": (
+            overdue,
+            case((TaskRow.due_on < today, TaskRow.due_on)),
+            StepRow.slack,
+            TaskRow.due_on,
+        ),
+        "due_on": TaskRow.due_on,
+        "project": ProjectRow.code,
+        "step": StepRow.code,
+        "status": TaskRow.status,
+        "decided_on": TaskRow.decided_on,
+        "ready_on": TaskRow.ready_on,
+    }
+
+
+def worklist_page(
+    session: Session,
+    actor: Actor,
+    today: date,
+    calendar: WorkCalendar,
+    paging: Paging,
+    *,
+    department: str | None = None,
+    decided: bool = False,
+    status: str | None = None,
+) -> PageOf:
+    """One page of a department's 待办 (open tasks) or, with ``decided``, its 已办 (tasks it has
+    decided: 准予, 不予许可, 不予受理), searched by project code or name and step, filtered by
+    status; filtering, sorting and the page are the database's (three statements)."""
+    department = _worklist_department(actor, department)
+    statuses = wf.CLOSED_STATUSES if decided else wf.OPEN_STATUSES
+    if status:
+        if status not in statuses:
+            known = sorted(statuses)
+            raise WorklistFilterInvalid(
+                "status：须为 " + "、".join(wf.STATUS_NAMES[s][0] for s in known) + " 之一",
+                "status: one of " + ", ".join(known),
+            )
+        statuses = frozenset({status})
+    q = _worklist_query(department, statuses)
+    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name)
+    if match is not None:
+        q = q.where(match)
+    page = fetch_page(
+        session, q, paging, _worklist_sort_columns(today), tiebreak=TaskRow.id, scalars=False
+    )
+    rows = _worklist_rows(session, page.items, today, calendar)
+    return PageOf(items=rows, total=page.total, paging=page.paging)
+
+
+class WorklistFilterInvalid(Malformed):
+    """A worklist filter names no status of that list (a malformed query, HTTP 400, like the
+    list's other parameters)."""
 
 
 def scan_clocks(session: Session, today: date, calendar: WorkCalendar) -> list[EscalationRow]:

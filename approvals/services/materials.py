@@ -14,7 +14,7 @@ from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import NotFoundError, ProjectError
 from approvals.orm import BlobRow, CorrectionRow, DeferralRow, MaterialRow, ProjectRow, TaskRow
-from approvals.services import capacity
+from approvals.services import capacity, notices
 from approvals.services.common import apply_clock, require_supplier, task_clock, task_snapshot
 from approvals.services.progress import replan, roll_up
 from approvals.services.queries import (
@@ -263,6 +263,7 @@ def resubmit_corrections(
         before=before,
         after=task_snapshot(task),
     )
+    notices.materials_supplied(session, project, task)
     roll_up(session, project, task.step, on)
     replan(
         session,

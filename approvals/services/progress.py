@@ -15,6 +15,7 @@ from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.orm import PlanChangeRow, ProjectRow, StepRow, TaskRow
 from approvals.schedule import forecast_indexed
+from approvals.services import notices
 from approvals.services.certificates import issue_certificates
 from approvals.services.common import apply_clock, iso, task_clock
 
@@ -80,6 +81,7 @@ def advance(
             made_ready.append(step)
     if made_ready:
         session.flush()
+        notices.tasks_ready(session, project, made_ready)
     return made_ready
 
 

@@ -21,6 +21,7 @@ from approvals.errors import NotFoundError
 from approvals.orm import CertificateRow, MaterialRow, ProjectRow, StepRow, TaskRow
 from approvals.service import catalogue_version
 from approvals.services.common import scope_of
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
 def project_catalogue(session: Session, project: ProjectRow) -> Catalogue:
@@ -50,6 +51,31 @@ def visible_projects_query(actor: Actor):
     if actor.role == Role.AGENT:
         return q.where(ProjectRow.agent_user_id == (actor.user_id or -1))
     return q.where(False)
+
+
+#: The sort keys of a project list and their columns.
+PROJECT_SORTS: dict[str, Any] = {
+    "filed_on": ProjectRow.filed_on,
+    "code": ProjectRow.code,
+    "name": ProjectRow.name,
+    "status": ProjectRow.status,
+    "baseline_finish": ProjectRow.baseline_finish,
+    "predicted_finish": ProjectRow.predicted_finish,
+}
+
+
+def project_page(
+    session: Session, actor: Actor, paging: Paging, *, status: str | None = None
+) -> PageOf:
+    """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
+    sorted by :data:`PROJECT_SORTS` (two statements: the count and the page)."""
+    q = visible_projects_query(actor)
+    if status:
+        q = q.where(ProjectRow.status == status)
+    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
+    if match is not None:
+        q = q.where(match)
+    return fetch_page(session, q, paging, PROJECT_SORTS, tiebreak=ProjectRow.id)
 
 
 def get_project(

@@ -16,7 +16,7 @@ from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import ProjectError
 from approvals.orm import CorrectionRow, DeferralRow, ProjectRow, TaskRow
-from approvals.services import capacity
+from approvals.services import capacity, notices
 from approvals.services.common import (
     apply_clock,
     check_version,
@@ -72,6 +72,7 @@ def _finish_task_action(
         before=before,
         after={**task_snapshot(task), **(extra or {})},
     )
+    notices.task_event(session, project, task, action, extra or {})
     roll_up(session, project, task.step, on)
     advance(session, project, on, calendar)
     replan(session, project, on, calendar, *reason, subject=task.step.code)

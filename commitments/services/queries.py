@@ -30,6 +30,7 @@ from commitments.orm import (
     VerdictRow,
 )
 from landplots.model import Milestone
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 PUBLISHED_STATES = ("published", "fulfilled", "breached")
 
@@ -45,6 +46,38 @@ def visible_query(actor: Actor):
     if can(actor, Action.COMMITMENT_READ, Owned()):  # unscoped: every commitment
         return q
     return q.where(CommitmentRow.enterprise_id == (actor.enterprise_id or -1))
+
+
+#: The sort keys of a list of commitments and their columns.
+COMMITMENT_SORTS: dict[str, Any] = {
+    "number": CommitmentRow.number,
+    "status": CommitmentRow.status,
+    "zone": CommitmentRow.zone_code,
+    "plot": CommitmentRow.plot_code,
+    "created_at": CommitmentRow.created_at,
+    "published_on": CommitmentRow.published_on,
+}
+
+
+def commitment_page(
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    zone: str | None = None,
+    status: str | None = None,
+) -> PageOf:
+    """One page of the commitments ``actor`` sees, searched by number or plot, filtered by zone
+    and status (two statements)."""
+    q = visible_query(actor)
+    if zone:
+        q = q.where(CommitmentRow.zone_code == zone)
+    if status:
+        q = q.where(CommitmentRow.status == status)
+    match = search_clause(paging.q, CommitmentRow.number, CommitmentRow.plot_code)
+    if match is not None:
+        q = q.where(match)
+    return fetch_page(session, q, paging, COMMITMENT_SORTS, tiebreak=CommitmentRow.id)
 
 
 def get_commitment(session: Session, actor: Actor, commitment_id: int) -> CommitmentRow:

@@ -35,6 +35,8 @@ DOMAIN = ["approvals", "landplots", "commitments", "agent_service"]
 PURE = [
     "access/actor.py",
     "access/policy.py",
+    "access/credit_code.py",
+    "access/password_rules.py",
     "i18n/__init__.py",
     "approvals/calendar.py",
     "approvals/catalog.py",
