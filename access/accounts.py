@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from access.actor import Actor, Role
 from access.orm import UserRow
 from access.passwords import DUMMY_HASH, hash_password, verify_password
-from access.policy import Action, require
+from access.policy import ROLE_LABELS, Action, require
 from i18n import Invalid
 from storage.audit import record
 
@@ -116,24 +116,25 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
     username, role = new.username or "", new.role
     if not _USERNAME.fullmatch(username):
         raise AccountError(
-            "username：3–64 个字母、数字或 _ . @ -", "username: 3–64 letters, digits, _ . @ -"
+            "用户名：3–64 个字母、数字或 _ . @ -", "username: 3–64 letters, digits, _ . @ -"
         )
     if len(new.password or "") < _MIN_PASSWORD:
-        raise AccountError("password：至少 8 个字符", "password: at least 8 characters")
+        raise AccountError("密码：至少 8 个字符", "password: at least 8 characters")
     if role not in set(Role):
         roles = ", ".join(Role)
-        raise AccountError(f"role：须为 {roles} 之一", f"role: one of {roles}")
+        labels = "、".join(ROLE_LABELS[r][0] for r in Role if r in ROLE_LABELS)
+        raise AccountError(f"角色：须为{labels}之一", f"role: one of {roles}")
     if role == Role.ENTERPRISE and new.enterprise_id is None:
         raise AccountError(
-            "enterprise_id：项目单位账户须指明企业",
+            "企业：项目单位账户须指明企业",
             "enterprise_id: required for an enterprise account",
         )
     if role == Role.REVIEWER and not new.department:
         raise AccountError(
-            "department：审批人员账户须指明部门", "department: required for a reviewer account"
+            "部门：审批人员账户须指明部门", "department: required for a reviewer account"
         )
     if session.scalar(select(UserRow.id).where(UserRow.username == username)):
-        raise AccountError(f"username：'{username}' 已被占用", f"username: '{username}' is taken")
+        raise AccountError(f"用户名：“{username}”已被占用", f"username: '{username}' is taken")
     user = UserRow(
         username=username,
         password_hash=password_hash or hash_password(new.password),

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -20,10 +20,11 @@ from access.actor import Role
 from access.policy import ROLE_LABELS
 from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
-from api.errors import TITLES, request_lang
+from api.errors import TITLES
+from api.errors import page_lang as error_lang
 from api.pages import texts
 from approvals.service import departments
-from i18n import LocalizedError
+from i18n import Forbidden, LocalizedError
 
 LANG_COOKIE = "lang"
 
@@ -92,9 +93,8 @@ def require_user(request: Request[Any, Any, Any], *roles: str) -> Principal:
     if user is None:
         raise NotAuthorizedException("未登录 (not authenticated)")
     if roles and user.role not in roles:
-        raise PermissionDeniedException(
-            f"角色“{user.role}”无权访问此页 (role '{user.role}' may not open this page)"
-        )
+        zh, en = ROLE_LABELS.get(user.role, (user.role, user.role))
+        raise Forbidden(f"{zh}无权访问此页", f"the role {en} may not open this page")
     return user
 
 
@@ -115,6 +115,16 @@ def department_names(session: Session) -> DepartmentNames:
 def department_name(names: DepartmentNames, code: str, lang: str = "zh") -> str:
     zh, en = names.get(code, (code, code))
     return en if lang == "en" else zh
+
+
+def material_names(catalogue: Any) -> dict[str, tuple[str, str]]:
+    """Every material's and certificate's name (中文, English) by code, from a project's
+    catalogue: pages show names, the codes stay in forms' values."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in catalogue.items.values():
+        for m in (*item.materials, *item.outputs):
+            out.setdefault(m.code, (m.name, m.name_en or m.name))
+    return out
 
 
 def context(
@@ -144,11 +154,7 @@ def error_page(
     """An error as a page in the site's layout; a 401 goes to the login form instead."""
     if status == 401:
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-    lang = (
-        request_lang(request)
-        if request.query_params.get("lang")
-        else ("en" if request.cookies.get("lang") == "en" else "zh")
-    )
+    lang = error_lang(request)
     zh, en = TITLES.get(status, ("错误", "Error"))
     try:
         with request.app.state.sessions() as session:

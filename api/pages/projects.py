@@ -28,6 +28,7 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    material_names,
     page_lang,
     require_user,
 )
@@ -184,6 +185,7 @@ def project_page(
     seq = calendar.sequence(p.filed_on)
     gantt = render_gantt(live, batches, seq.date_of, lang)
     materials = _materials(session, p, lang)
+    catalogue = queries.project_catalogue(session, p)
     corrections = _open_corrections(session, p, lang)
     certificates = session.scalars(
         select(CertificateRow).where(CertificateRow.project_id == p.id).order_by(CertificateRow.id)
@@ -217,7 +219,8 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
-            why=why.applicability(queries.project_catalogue(session, p), p.baseline, p.attributes, lang),
+            why=why.applicability(catalogue, p.baseline, p.attributes, lang),
+            material_names=material_names(catalogue),
             ratings=rating_pages.project_ratings(session, p.id, lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),

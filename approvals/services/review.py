@@ -38,7 +38,7 @@ def _begin_task_action(
     project = lock_project(session, task.project_id)
     session.refresh(task)  # after the lock: the latest committed state
     require_decider(actor, task)
-    check_version(f"任务 {task.id} (task {task.id})", task.version, version)
+    check_version("该审批任务", task.version, version, f"task {task.id}")
     return task, project, task_snapshot(task)
 
 

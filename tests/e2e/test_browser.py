@@ -154,7 +154,7 @@ def test_enterprise_files_and_two_departments_review_in_parallel(
     page.goto(project_url)
     row = page.locator("tr", has=page.locator("th", has_text="S1-06"))
     expect(row).to_contain_text("已办结")
-    expect(page.locator("text=C-project-code").first).to_be_visible()
+    expect(page.locator("text=投资项目代码").first).to_be_visible()  # a certificate, by its name
     check_page(page, "07-project-progress")
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Live plan")).to_be_visible()
