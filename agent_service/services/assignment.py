@@ -15,6 +15,7 @@ from access.actor import Actor
 from access.orm import UserRow
 from access.policy import Action, can
 from agent_service.assignment import choose_agent
+from i18n import Text
 from agent_service.errors import AgentConflict, AgentForbidden, AgentInputError
 from agent_service.orm import AgentAssignmentRow, AgentProfileRow
 from agent_service.services.common import agent_user, require_reader
@@ -43,7 +44,14 @@ def assign_on_filing(
     is a rule of thumb, not a hard limit, and administrators see the workload figures.
     """
     zones = project_zones(project, plot_zones(session, [project.plot_code]).get(project.plot_code))
-    choice = choose_agent(agent_profiles(session), zones, project_industry(project))
+    industry = project_industry(project)
+    named = None
+    if industry:
+        from approvals.questionnaire import answer_label
+        from approvals.services.queries import project_catalogue
+
+        named = Text(*answer_label(project_catalogue(session, project), "industry", industry))
+    choice = choose_agent(agent_profiles(session), zones, industry, named)
     agent_id = choice.agent.user_id if choice.agent else None
     row = AgentAssignmentRow(
         project_id=project.id,

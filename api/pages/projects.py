@@ -249,7 +249,7 @@ def project_audit_page(
             session,
             clock,
             project={"code": p.code},
-            entries=audit_view.readable(entries, page_lang(request)),
+            entries=audit_view.readable(entries, page_lang(request), department_names(session)),
         ),
     )
 
