@@ -144,8 +144,41 @@ def context(
         "message": request.query_params.get("msg"),
         "error": request.query_params.get("err"),
         "department_names": department_names(session),  # for the templates' ``dept`` filter
+        "calendar_warning": _calendar_warning(request, session, clock, user, lang),
         **extra,
     }
+
+
+#: The pages where the administrator is told that next year's holidays are not loaded yet.
+CALENDAR_WARNING_PAGES = frozenset({"/admin/projects", "/admin/calendar"})
+
+
+def _calendar_warning(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    user: Principal | None,
+    lang: str,
+) -> str | None:
+    """From November on, on the administrator's home and calendar pages: next year's holiday
+    arrangement is not loaded (plans reaching into it count weekends only)."""
+    if user is None or user.role != Role.ADMIN or request.url.path not in CALENDAR_WARNING_PAGES:
+        return None
+    from approvals.calendar import missing_next_year
+    from approvals.service import work_calendar
+
+    year = missing_next_year(work_calendar(session), clock.today())
+    if year is None:
+        return None
+    if lang == "en":
+        return (
+            f"The {year} holiday arrangement is not loaded: plans reaching into {year} count "
+            "weekends only. Load it on the calendar page once the State Council publishes it."
+        )
+    return (
+        f"{year} 年节假日安排尚未导入：延伸到 {year} 年的计划暂仅按周末推算。"
+        "国务院办公厅公布后，请在“工作日历”页导入。"
+    )
 
 
 def error_page(

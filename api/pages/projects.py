@@ -183,7 +183,7 @@ def project_page(
             task["clock_name"] = texts.named(texts.CLOCK_NAMES, task["clock"], lang)
     batches = {i["code"]: i["batch"] for i in p.baseline["items"]}
     seq = calendar.sequence(p.filed_on)
-    gantt = render_gantt(live, batches, seq.date_of, lang)
+    gantt = render_gantt(live, batches, seq.date_of, lang, calendar.info)
     materials = _materials(session, p, lang)
     catalogue = queries.project_catalogue(session, p)
     corrections = _open_corrections(session, p, lang)

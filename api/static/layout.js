@@ -5,6 +5,8 @@
   "use strict";
   function wrap(table) {
     if (table.closest(".scroll, .tablewrap")) return;
+    var row = table.querySelector("tr");
+    if (row && row.children.length >= 5) table.classList.add("wide"); // kept readable, scrolled
     var box = document.createElement("div");
     box.className = "tablewrap";
     table.parentNode.insertBefore(box, table);
