@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ SHOTS = Path(
     )
 )
 WIDE, NARROW = 1366, 390
+TODAY = date(2026, 12, 7)
 #: The questionnaire's industry answers (the shipped catalogue's ``industry`` options).
 INDUSTRY_CODES = {"equipment", "electronics", "chemical", "textile", "food"}
 
@@ -175,7 +177,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     finally:
         engine.dispose()
     port = free_port()
-    server, thread = run_server(create_app(Settings(database_url=url)), port)
+    # a fixed day in December, when the next year's holidays are not published (loaded) yet
+    settings = Settings(database_url=url, today=TODAY)
+    server, thread = run_server(create_app(settings), port)
     live = LiveServer(f"http://127.0.0.1:{port}", url)
     try:
         fgw = live.client("reviewer-fgw")
@@ -283,3 +287,133 @@ def test_every_role_main_pages_clean_and_fit_a_phone(demo: Demo, browser: Browse
         f"wider than a {NARROW} px screen (px too wide): {too_wide}\n"
         + "\n".join(f"{page}: {kind} {text!r}" for page, kind, text in findings)
     )
+
+
+# --- the error paths and the rough edges of issue 15 ------------------------------------------
+
+
+def flash_error(page: Page) -> str:
+    return page.locator(".flash.err").inner_text()
+
+
+def test_errors_and_rough_edges_speak_the_page_language(  # noqa: F811
+    demo: Demo, browser: Browser, tmp_path: Path
+):
+    base = demo.live.url
+    context = browser.new_context(locale="en-US")  # a browser asking for English: pages stay Chinese
+    page = context.new_page()
+    login(page, base, "enterprise1")
+
+    # not found, not allowed, no such page: Chinese, no English, no code
+    r = page.goto(f"{base}/projects/9999")
+    assert r is not None and r.status == 404
+    expect(page.get_by_role("main")).to_contain_text("项目 9999 不存在")
+    demo.audit.check(page, "error-project-404")
+    r = page.goto(f"{base}/admin/users")
+    assert r is not None and r.status == 403
+    expect(page.get_by_role("main")).to_contain_text("项目单位无权访问此页")
+    demo.audit.check(page, "error-403")
+    r = page.goto(f"{base}/no/such/page")
+    assert r is not None and r.status == 404
+    expect(page.get_by_role("main")).to_contain_text("未找到")
+    demo.audit.check(page, "error-404")
+
+    # a refused project offers no commitment; the one in review on a listed plot does
+    page.goto(f"{base}/projects/{demo.rejected}")
+    expect(page.get_by_text("不予许可").first).to_be_visible()
+    expect(page.get_by_role("link", name="起草承诺书")).to_have_count(0)
+    page.goto(f"{base}/projects/{demo.in_review}")
+    expect(page.get_by_role("link", name="起草承诺书")).to_have_count(1)
+    # items not started show no 预警, though critical; the Gantt shades the holidays by name
+    plan = page.locator("section[aria-labelledby=plan-h] table")
+    not_started = plan.locator("tbody tr").filter(has_text=re.compile("等待前置|待受理"))
+    assert not_started.count() > 5
+    expect(not_started.locator(".clock.warning")).to_have_count(0)
+    expect(plan.locator("tr.crit").filter(has_text="等待前置").first).to_be_attached()
+    label = page.locator(".gantt-labels li").first
+    assert label.get_attribute("title") and label.get_attribute("title").startswith("S1-01")
+
+    page.goto(f"{base}/projects/1")  # January to March 2026: the Spring Festival
+    holidays = page.locator(".gantt-chart svg rect.holiday title").evaluate_all(
+        "ts => ts.map(t => t.textContent)"
+    )
+    assert any(t.startswith("春节 02-15–02-23") for t in holidays), holidays
+
+    # a stale form (the page was opened before someone acted): the page is out of date
+    project = _file(demo.live, "CD-B04", "年产3万套伺服电机项目")
+    task = _s1_01(demo.live, project["id"])
+    fgw = demo.live.client("reviewer-fgw")
+    r = fgw.post(f"/api/tasks/{task['id']}/accept", json={"version": task["version"]})
+    assert r.status_code == 200, r.text
+    login(page, base, "reviewer-fgw")
+    page.goto(f"{base}/tasks/{task['id']}")
+    other = context.new_page()
+    other.goto(f"{base}/tasks/{task['id']}")
+    other.get_by_role("button", name="准予许可").click()
+    expect(other.locator(".flash.ok")).to_contain_text("已办结")
+    page.get_by_role("button", name="准予许可").click()
+    stale = flash_error(page)
+    assert "页面已过期" in stale and "刷新" in stale and "他人" not in stale, stale
+    demo.audit.check(page, "error-stale-form")
+    other.close()
+
+    # the administrator's forms: field names in Chinese, no English sentence
+    login(page, base, "admin")
+    page.goto(f"{base}/admin/users")
+    form = page.locator("form[action='/admin/users']")
+    form.locator("[name=username]").fill("reviewer-new")
+    form.locator("[name=password]").fill("a-long-enough-password-1")
+    form.locator("[name=role]").select_option("reviewer")
+    form.locator("button[type=submit]").click()
+    assert "部门：审批人员账户须指明部门" in flash_error(page)
+    demo.audit.check(page, "error-account-department")
+    form.locator("[name=username]").fill("admin")
+    form.locator("[name=password]").fill("a-long-enough-password-1")
+    form.locator("[name=role]").select_option("admin")
+    form.locator("button[type=submit]").click()
+    assert "“admin”已被占用" in flash_error(page)
+    demo.audit.check(page, "error-account-taken")
+    roles = page.get_by_role("table", name="用户").locator("tbody tr td:nth-child(2)")
+    assert set(roles.all_inner_texts()) <= {"项目单位", "代办员", "审批人员", "监管人员", "管理员"}
+
+    # the plot import: an unsupported file, and a refused one named as uploaded
+    page.goto(f"{base}/admin/plots")
+    (tmp_path / "地块清单.txt").write_text("CD-A01", "utf-8")
+    page.locator("#pfile").set_input_files(str(tmp_path / "地块清单.txt"))
+    page.get_by_role("button", name="导入").click()
+    report = page.get_by_role("region", name="校验报告")
+    expect(report).to_contain_text("不支持的文件类型“.txt”")
+    demo.audit.check(page, "error-plot-import-type")
+    broken = tmp_path / "城东地块.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                      '"properties": {}, "geometry": null}]}', "utf-8")
+    page.locator("#pfile").set_input_files(str(broken))
+    page.get_by_role("button", name="导入").click()
+    expect(report).to_contain_text("城东地块.geojson")
+    assert "/tmp" not in report.inner_text() and "onetrip-import" not in report.inner_text()
+    demo.audit.check(page, "error-plot-import-refused")
+
+    # the calendar: from November, next year's arrangement missing is said on the admin's home
+    from approvals.calendar import WorkCalendar
+
+    assert not WorkCalendar().is_known(TODAY.year + 1), "the bundled calendar knows next year"
+    page.goto(f"{base}/admin/projects")
+    warning = page.locator("#calendar-warning")
+    expect(warning).to_contain_text(f"{TODAY.year + 1} 年节假日安排尚未导入")
+    page.locator("#calendar-warning a").click()
+    expect(page).to_have_url(re.compile("/admin/calendar"))
+    expect(warning).to_be_visible()
+    page.get_by_label(re.compile("导入年度节假日安排")).fill(
+        f"year: {TODAY.year + 1}\nholidays:\n"
+        f"  - {{name: 元旦, from: {TODAY.year + 1}-01-01, to: {TODAY.year + 1}-01-01}}\n"
+    )
+    page.get_by_role("button", name="导入").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+    expect(page.locator("#calendar-warning")).to_have_count(0)
+    page.goto(f"{base}/admin/projects")
+    expect(page.locator("#calendar-warning")).to_have_count(0)
+    context.close()
+
+    names = {f.page for f in demo.audit.findings if f.page.startswith("error-")}
+    findings = sorted({(f.page, f.kind, f.text) for f in demo.audit.findings if f.page in names})
+    assert not findings, "\n".join(f"{page}: {kind} {text!r}" for page, kind, text in findings)
