@@ -79,14 +79,14 @@ def add_user(session: Session, actor: Actor, new: NewUser) -> UserRow:
         select(_departments.c.code).where(_departments.c.code == new.department)
     ):
         raise AccountError(
-            f"department：未知部门 '{new.department}'",
+            f"部门：未知部门“{new.department}”",
             f"department: unknown department '{new.department}'",
         )
     if new.enterprise_id is not None and not session.scalar(
         select(_enterprises.c.id).where(_enterprises.c.id == new.enterprise_id)
     ):
         raise AccountError(
-            f"enterprise_id：企业 {new.enterprise_id} 不存在",
+            f"企业：企业 {new.enterprise_id} 不存在",
             f"enterprise_id: no enterprise {new.enterprise_id}",
         )
     user = create_user(session, new)

@@ -105,7 +105,7 @@ def reassign(
         raise AgentForbidden("只有管理员可以改派代办员", "only administrators reassign agents")
     begin_write(session)
     if not reason.strip():
-        raise AgentInputError("reason：改派必须说明理由", "reason: a reassignment needs a reason")
+        raise AgentInputError("改派理由：改派必须说明理由", "reason: a reassignment needs a reason")
     project = queries.get_project(session, actor, project_id, lock=True)
     user = agent_user(session, agent_user_id)
     profile = session.get(AgentProfileRow, user.id)
