@@ -140,6 +140,9 @@ class Names:
         self.values.update({str(k): v[i] for k, v in STATUS_LABELS.items()})
         self.values.update({k: v[i] for k, v in STATUS_NAMES.items()})
         self.values.update({k: v[i] for k, v in _TIERS.items()})
+        from landplots.model import Milestone
+
+        self.values.update({m.value: m.text(lang) for m in Milestone})
         from approvals.catalog import default_catalogue
 
         for option in default_catalogue().questions["industry"].options:
