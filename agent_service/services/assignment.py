@@ -15,7 +15,6 @@ from access.actor import Actor
 from access.orm import UserRow
 from access.policy import Action, can
 from agent_service.assignment import choose_agent
-from i18n import Text
 from agent_service.errors import AgentConflict, AgentForbidden, AgentInputError
 from agent_service.orm import AgentAssignmentRow, AgentProfileRow
 from agent_service.services.common import agent_user, require_reader
@@ -27,7 +26,7 @@ from agent_service.services.profiles import (
 )
 from approvals.orm import ProjectRow
 from approvals.services import queries
-from i18n import Lang
+from i18n import Lang, Text
 from storage.audit import record
 from storage.engine import begin_write
 

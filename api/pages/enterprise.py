@@ -232,7 +232,11 @@ def upload_material_page(
 ) -> Redirect:
     user = require_user(request, *roles_for(Action.PROJECT_SUPPLY))
     upload = data.get("file")
-    content = upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    content = (
+        upload.file.read(materials.MAX_MATERIAL_BYTES + 1)
+        if isinstance(upload, UploadFile)
+        else b""
+    )
     filename = upload.filename if isinstance(upload, UploadFile) else ""
     url = f"/projects/{project_id}"
     return run_form_action(

@@ -26,7 +26,9 @@ HOLIDAY_FILL = "#f9d9d6"
 DayInfo = Callable[[date], Any]  # approvals.calendar.WorkCalendar.info: .kind, .name
 
 
-def holiday_spans(first: date, last: date, day_info: DayInfo | None) -> list[tuple[date, date, str]]:
+def holiday_spans(
+    first: date, last: date, day_info: DayInfo | None
+) -> list[tuple[date, date, str]]:
     """The runs of statutory holidays (kind ``holiday``) from ``first`` to ``last``, each with its
     name: ``(from, to, name)``, both ends included.
 
@@ -67,7 +69,9 @@ def render_gantt(
     steps.sort(key=lambda s: (batches.get(s["code"], 0), s["baseline_es"], s["code"]))
     today_n = int(plan["today_workday"])
     span = max(
-        [s["baseline_ef"] for s in steps] + [s["forecast_ef"] or 0 for s in steps] + [today_n + 1, 1]
+        [s["baseline_ef"] for s in steps]
+        + [s["forecast_ef"] or 0 for s in steps]
+        + [today_n + 1, 1]
     )
     first = date_of(0)
     last = date_of(span) + timedelta(days=3)

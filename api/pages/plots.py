@@ -207,7 +207,11 @@ def admin_plots_submit(
         except _Refused as e:
             session.rollback()
             what = name if lang == "en" else f"“{name}”"
-            msg = f"file {what} refused: {e.text(lang)}" if lang == "en" else f"文件{what}被拒绝：{e.text(lang)}"
+            msg = (
+                f"file {what} refused: {e.text(lang)}"
+                if lang == "en"
+                else f"文件{what}被拒绝：{e.text(lang)}"
+            )
             return _import_page(
                 request, session, clock, {"refused": True, "summary": msg, "problems": []}
             )

@@ -23,14 +23,13 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
 from rich.console import Console  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.demo import run_demo  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from approvals.samples import sample_project_doc  # noqa: E402
 from migrations.runner import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
 from storage.engine import make_engine  # noqa: E402
 from tests.e2e.conftest import LiveServer, free_port, run_server  # noqa: E402
 from tests.e2e.test_browser import CHROMIUM, PDF, browser, login  # noqa: E402, F401
@@ -59,6 +58,8 @@ ENGLISH_RUN = re.compile(rf"(?<![\w./-]){_WORD}(?:[ ,;:'\"()]+{_WORD})+")
 
 def english_words(run: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", run))
+
+
 #: The catalogue's material and certificate codes (M-filing-form, C-project-code) — except
 #: inside a file name (M-filing-form.pdf) or a certificate number (…-000001-C-project-code).
 MATERIAL_CODE = re.compile(r"(?<![\w-])[MC]-[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![\w.-])")
@@ -256,9 +257,7 @@ def role_pages(d: Demo) -> dict[str, list[tuple[str, str]]]:
 
 def overflow(page: Page) -> int:
     """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
-    return page.evaluate(
-        "Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth)"
-    )
+    return page.evaluate("Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth)")
 
 
 def test_every_role_main_pages_clean_and_fit_a_phone(demo: Demo, browser: Browser):  # noqa: F811
@@ -271,7 +270,10 @@ def test_every_role_main_pages_clean_and_fit_a_phone(demo: Demo, browser: Browse
         for name, path in pages:
             page.set_viewport_size({"width": WIDE, "height": 900})
             response = page.goto(demo.live.url + path)
-            assert response is not None and response.status == 200, (name, response and response.status)
+            assert response is not None and response.status == 200, (
+                name,
+                response and response.status,
+            )
             page.wait_for_load_state("networkidle")
             demo.audit.check(page, name)
             page.screenshot(path=str(SHOTS / f"{name}-{WIDE}.png"), full_page=True)
@@ -296,11 +298,15 @@ def flash_error(page: Page) -> str:
     return page.locator(".flash.err").inner_text()
 
 
-def test_errors_and_rough_edges_speak_the_page_language(  # noqa: F811
-    demo: Demo, browser: Browser, tmp_path: Path
+def test_errors_and_rough_edges_speak_the_page_language(
+    demo: Demo,
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
 ):
     base = demo.live.url
-    context = browser.new_context(locale="en-US")  # a browser asking for English: pages stay Chinese
+    context = browser.new_context(
+        locale="en-US"
+    )  # a browser asking for English: pages stay Chinese
     page = context.new_page()
     login(page, base, "enterprise1")
 
@@ -385,8 +391,11 @@ def test_errors_and_rough_edges_speak_the_page_language(  # noqa: F811
     expect(report).to_contain_text("不支持的文件类型“.txt”")
     demo.audit.check(page, "error-plot-import-type")
     broken = tmp_path / "城东地块.geojson"
-    broken.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                      '"properties": {}, "geometry": null}]}', "utf-8")
+    broken.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {}, "geometry": null}]}',
+        "utf-8",
+    )
     page.locator("#pfile").set_input_files(str(broken))
     page.get_by_role("button", name="导入").click()
     expect(report).to_contain_text("城东地块.geojson")

@@ -60,7 +60,11 @@ def test_audit_lines_are_unescaped_and_local_to_the_minute():
     ]
     # field names, statuses, roles, departments and indicator keys by their names
     assert lines(
-        {"status": "in_review", "due_on": "2026-12-07", "verdicts": {"investment_intensity": "met"}},
+        {
+            "status": "in_review",
+            "due_on": "2026-12-07",
+            "verdicts": {"investment_intensity": "met"},
+        },
         Names("zh", {"fgw": ("发展和改革局", "Development and Reform Bureau")}),
     ) == [("状态", "审查中"), ("办结时限", "2026-12-07"), ("核验结论", "固定资产投资强度：达标")]
     assert lines({"department": "fgw"}, Names("zh", {"fgw": ("发展和改革局", "DRB")})) == [

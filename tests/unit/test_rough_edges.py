@@ -64,9 +64,14 @@ def test_a_job_result_reads_as_labels_not_json_keys():
         "capacity": {"method": "none", "tasks": 0},
     }
     line = job_summary(result, "zh")
-    assert line == "日期：2026-12-07；预警扫描：项目 2，有风险 1，新增 0；部门承载量排程：方法 无，任务 0"
+    assert (
+        line
+        == "日期：2026-12-07；预警扫描：项目 2，有风险 1，新增 0；部门承载量排程：方法 无，任务 0"
+    )
     assert "at_risk" not in line and "{" not in line
-    assert job_summary(result, "en").startswith("day: 2026-12-07; alert scan: projects 2, at risk 1")
+    assert job_summary(result, "en").startswith(
+        "day: 2026-12-07; alert scan: projects 2, at risk 1"
+    )
 
 
 def test_the_gantt_shades_the_holidays_by_name_beside_a_fixed_label_column():
