@@ -27,10 +27,11 @@ from sqlalchemy import text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from api.demo import run_demo  # noqa: E402
+from api.jobs import work  # noqa: E402
 from api.settings import Settings  # noqa: E402
 from approvals.samples import sample_project_doc  # noqa: E402
 from migrations.runner import upgrade  # noqa: E402
-from storage.engine import make_engine  # noqa: E402
+from storage.engine import make_engine, make_session_factory  # noqa: E402
 from tests.e2e.conftest import LiveServer, free_port, run_server  # noqa: E402
 from tests.e2e.test_browser import CHROMIUM, PDF, browser, login  # noqa: E402, F401
 
@@ -200,6 +201,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         engine = make_engine(url)
         with engine.connect() as conn:
             departments = set(conn.scalars(text("select code from departments")))
+        # a run of the daily job, for the jobs page to report (its result read, not JSON)
+        work.run_daily(make_session_factory(engine, write=True), TODAY)
         engine.dispose()
         codes = departments | {"enterprise", "reviewer", "regulator", "agent", "intermediary"}
         codes |= INDUSTRY_CODES
