@@ -3,9 +3,9 @@
 page; each page is kept as a screenshot at 1366 px and at 390 px, and at 390 px no page scrolls
 sideways.
 
-One browser and one demo database for the module (``onetrip demo`` plus a project in review and
-a rejected one); screenshots go to ``$ONETRIP_SCREENSHOTS`` (default
-``test-artifacts/screenshots/``, git-ignored).
+One browser and one demo database per backend for the module (``onetrip demo`` plus a project
+in review and a rejected one, on SQLite and on PostgreSQL); the SQLite run's screenshots go to
+``$ONETRIP_SCREENSHOTS`` (default ``test-artifacts/screenshots/``, git-ignored).
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ class Demo:
     rejected: int  # a project whose S1-01 was refused a permit (不予许可)
     task: int  # the open task of ``in_review``
     audit: Audit
+    backend: str = "sqlite"  # screenshots are kept of the SQLite run
 
 
 def _file(live: LiveServer, plot: str, name: str) -> dict:
@@ -168,12 +169,23 @@ def _s1_01(live: LiveServer, project_id: int) -> dict:
     return next(t for t in tasks if t["step_code"] == "S1-01")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """The demo's database on each backend (PostgreSQL: this worker's test database, emptied),
+    served with a fixed today."""
     folder = tmp_path_factory.mktemp("polish-demo")
-    url = f"sqlite:///{folder / 'demo.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'demo.sqlite3'}"
+        engine = make_engine(url)
+        upgrade(engine)
+    else:
+        from tests.conftest import _truncate_all
+
+        url = request.getfixturevalue("pg_worker_url")
+        engine = make_engine(url)
+        _truncate_all(engine)
     try:
         run_demo(engine, folder, Console(file=io.StringIO(), width=200), "zh")
     finally:
@@ -206,7 +218,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         engine.dispose()
         codes = departments | {"enterprise", "reviewer", "regulator", "agent", "intermediary"}
         codes |= INDUSTRY_CODES
-        yield Demo(live, open_project["id"], refused["id"], task["id"], Audit(codes))
+        yield Demo(live, open_project["id"], refused["id"], task["id"], Audit(codes), request.param)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -279,12 +291,14 @@ def test_every_role_main_pages_clean_and_fit_a_phone(demo: Demo, browser: Browse
             )
             page.wait_for_load_state("networkidle")
             demo.audit.check(page, name)
-            page.screenshot(path=str(SHOTS / f"{name}-{WIDE}.png"), full_page=True)
+            if demo.backend == "sqlite":
+                page.screenshot(path=str(SHOTS / f"{name}-{WIDE}.png"), full_page=True)
             page.set_viewport_size({"width": NARROW, "height": 844})
             page.wait_for_timeout(50)
             if (extra := overflow(page)) > 1:
                 too_wide[name] = extra
-            page.screenshot(path=str(SHOTS / f"{name}-{NARROW}.png"), full_page=True)
+            if demo.backend == "sqlite":
+                page.screenshot(path=str(SHOTS / f"{name}-{NARROW}.png"), full_page=True)
         context.close()
     names = {n for ps in role_pages(demo).values() for n, _ in ps}
     findings = sorted({(f.page, f.kind, f.text) for f in demo.audit.findings if f.page in names})
