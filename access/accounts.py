@@ -19,7 +19,7 @@ from access.actor import Actor, Role
 from access.orm import UserRow
 from access.password_rules import password_problem
 from access.passwords import DUMMY_HASH, hash_password, verify_password
-from access.policy import Action, require
+from access.policy import ROLE_LABELS, Action, require
 from i18n import Invalid, NotFound
 from storage.audit import record
 from storage.paging import PageOf, Paging, fetch_page, search_clause
@@ -102,14 +102,14 @@ def add_user(session: Session, actor: Actor, new: NewUser) -> UserRow:
         select(_departments.c.code).where(_departments.c.code == new.department)
     ):
         raise AccountError(
-            f"department：未知部门 '{new.department}'",
+            f"部门：未知部门“{new.department}”",
             f"department: unknown department '{new.department}'",
         )
     if new.enterprise_id is not None and not session.scalar(
         select(_enterprises.c.id).where(_enterprises.c.id == new.enterprise_id)
     ):
         raise AccountError(
-            f"enterprise_id：企业 {new.enterprise_id} 不存在",
+            f"企业：企业 {new.enterprise_id} 不存在",
             f"enterprise_id: no enterprise {new.enterprise_id}",
         )
     if new.intermediary_id is not None and not session.scalar(
@@ -146,7 +146,7 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
     username, role = new.username or "", new.role
     if not _USERNAME.fullmatch(username):
         raise AccountError(
-            "username：3–64 个字母、数字或 _ . @ -", "username: 3–64 letters, digits, _ . @ -"
+            "用户名：3–64 个字母、数字或 _ . @ -", "username: 3–64 letters, digits, _ . @ -"
         )
     if password_hash is None:
         problem = password_problem(new.password or "", username)
@@ -154,15 +154,16 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
             raise AccountError(problem.zh, problem.en)
     if role not in set(Role):
         roles = ", ".join(Role)
-        raise AccountError(f"role：须为 {roles} 之一", f"role: one of {roles}")
+        labels = "、".join(ROLE_LABELS[r][0] for r in Role if r in ROLE_LABELS)
+        raise AccountError(f"角色：须为{labels}之一", f"role: one of {roles}")
     if role == Role.ENTERPRISE and new.enterprise_id is None:
         raise AccountError(
-            "enterprise_id：项目单位账户须指明企业",
+            "企业：项目单位账户须指明企业",
             "enterprise_id: required for an enterprise account",
         )
     if role == Role.REVIEWER and not new.department:
         raise AccountError(
-            "department：审批人员账户须指明部门", "department: required for a reviewer account"
+            "部门：审批人员账户须指明部门", "department: required for a reviewer account"
         )
     if role == Role.INTERMEDIARY and new.intermediary_id is None:
         raise AccountError(
@@ -170,7 +171,7 @@ def create_user(session: Session, new: NewUser, *, password_hash: str | None = N
             "intermediary_id: required for an intermediary account",
         )
     if session.scalar(select(UserRow.id).where(UserRow.username == username)):
-        raise AccountError(f"username：'{username}' 已被占用", f"username: '{username}' is taken")
+        raise AccountError(f"用户名：“{username}”已被占用", f"username: '{username}' is taken")
     user = UserRow(
         username=username,
         password_hash=password_hash or hash_password(new.password),

@@ -199,12 +199,13 @@ def require(actor: Actor, action: Action, resource: Any = None) -> None:
 
 
 class AccessForbidden(Forbidden):
-    """The policy refused the action; the message names the role and the action."""
+    """The policy refused the action; the message names the role (and, in English, for the
+    logs, the action's code — the Chinese text a page shows carries no code)."""
 
     def __init__(self, actor: Actor, action: Action) -> None:
         self.action = action
         super().__init__(
-            f"角色“{ROLE_LABELS.get(actor.role, (actor.role,))[0]}”无权执行此操作（{action.value}）",
+            f"角色“{ROLE_LABELS.get(actor.role, (actor.role,))[0]}”无权执行此操作",
             f"role '{actor.role}' may not do this ({action.value})",
         )
 

@@ -65,7 +65,10 @@ def covers_any(scope: Sequence[str], zones: Sequence[str]) -> bool:
 
 
 def choose_agent(
-    agents: Sequence[AgentProfile], zone: str | Sequence[str] | None, industry: str | None
+    agents: Sequence[AgentProfile],
+    zone: str | Sequence[str] | None,
+    industry: str | None,
+    industry_name: Text | None = None,
 ) -> AssignmentChoice:
     """Choose the agent for a project in ``zone`` of ``industry`` (see the module's rule).
 
@@ -79,6 +82,8 @@ def choose_agent(
         ignored.  Precondition: loads are non-negative.
     zone, industry
         The project's zone (from the plot or the form) and industry; ``None`` when unknown.
+    industry_name
+        How the reason names the industry (its questionnaire label); the code by default.
 
     Returns
     -------
@@ -90,9 +95,10 @@ def choose_agent(
     in_zone = [a for a in candidates if covers_any(a.regions, zones)]
     specialists = [a for a in in_zone if covers(a.industries, industry)]
     shown = "/".join(zones)
+    named = industry_name or (Text(industry, industry) if industry else None)
     where = Text(
-        f"区域 {shown or '未知'}、行业 {industry or '未知'}",
-        f"zone {shown or 'unknown'}, industry {industry or 'unknown'}",
+        f"区域 {shown or '未知'}、行业 {named.zh if named else '未知'}",
+        f"zone {shown or 'unknown'}, industry {named.en if named else 'unknown'}",
     )
     for tier, group in (("zone+industry", specialists), ("zone", in_zone)):
         with_room = [a for a in group if a.load < a.capacity]

@@ -237,7 +237,8 @@ def allowed(
             raise NotAuthorizedException("未登录 (not authenticated)")
         if user.role not in roles:
             raise PermissionDeniedException(
-                f"角色“{user.role}”无权执行此操作，需要：{'、'.join(ROLE_LABELS[r][0] for r in needs)}"
+                f"角色“{ROLE_LABELS.get(user.role, (user.role,))[0]}”无权执行此操作，"
+                f"需要：{'、'.join(ROLE_LABELS[r][0] for r in needs)}"
                 f" (role '{user.role}' may not do this; needs {', '.join(needs)})"
             )
 

@@ -8,6 +8,7 @@ caller's language (``Accept-Language`` or ``?lang=``) and, for validation errors
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,47 @@ def request_lang(request: Request) -> Lang:
     return normalize_lang(accept.split(",")[0].strip() if accept else None)
 
 
+def page_lang(request: Request) -> Lang:
+    """A page's language: ``?lang=``, else the ``lang`` cookie the header's switch sets, else
+    Chinese (a page does not follow the browser's Accept-Language: a Chinese counter's browser
+    may well say en-US)."""
+    return normalize_lang(request.query_params.get("lang") or request.cookies.get("lang") or "zh")
+
+
+#: litestar's own messages that may reach a page, in the page's language.
+_FRAMEWORK_DETAILS = {
+    "csrf": ("页面已过期，请刷新后重试", "The page is out of date: reload it and try again"),
+    "not found": ("未找到您要的页面", "No such page"),
+}
+_BILINGUAL = re.compile(r"^(?P<zh>.*[\u4e00-\u9fff].*?)\s*\((?P<en>[^()]*)\)\s*$", re.S)
+
+
+def page_detail(detail: str, status: int, lang: Lang) -> str:
+    """What an HTTP error's detail says on a page: one language, never the framework's English.
+
+    >>> page_detail("未登录 (not authenticated)", 401, "zh")
+    '未登录'
+    >>> page_detail("CSRF token verification failed", 403, "zh")
+    '页面已过期，请刷新后重试'
+    >>> page_detail("Not Found", 404, "zh")
+    '未找到您要的页面'
+    >>> page_detail("Method Not Allowed", 405, "zh")
+    '不支持的请求方法'
+    """
+    m = _BILINGUAL.match(detail)
+    if m:
+        return m["en"] if lang == "en" else m["zh"]
+    if re.search(r"[\u4e00-\u9fff]", detail):
+        return detail
+    lowered = detail.lower()
+    for key, (zh, en) in _FRAMEWORK_DETAILS.items():
+        if key in lowered:
+            return en if lang == "en" else zh
+    if lang == "en":
+        return detail or TITLES.get(status, ("", "Error"))[1]
+    return TITLES.get(status, ("错误", ""))[0]
+
+
 def problem(
     request: Request, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response[dict[str, Any]]:
@@ -127,9 +169,9 @@ def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
     """The app's exception handlers: problem+json for the API, ``render_page`` for pages."""
 
     def localized_error(request: Request, exc: LocalizedError) -> Response[Any]:
-        lang = request_lang(request)
         if is_page(request):
-            return render_page(request, status_for(exc), exc.text(lang), None)
+            return render_page(request, status_for(exc), exc.text(page_lang(request)), None)
+        lang = request_lang(request)
         extra: dict[str, Any] = {}
         problems = getattr(exc, "problems", None)  # CatalogError, ImportRefused: every finding
         if problems is not None:
@@ -144,7 +186,7 @@ def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
             return render_page(
                 request,
                 exc.status_code,
-                str(exc.detail or TITLES.get(exc.status_code, ("", ""))[1]),
+                page_detail(str(exc.detail or ""), exc.status_code, page_lang(request)),
                 dict(exc.headers or {}),  # e.g. Allow on a 405
             )
         extra: dict[str, Any] = {}
@@ -164,7 +206,7 @@ def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
             request.url.path,
             type(exc).__name__,
         )
-        lang = request_lang(request)
+        lang = page_lang(request) if is_page(request) else request_lang(request)
         detail = (
             "数据库暂不可用，请稍后重试"
             if lang == "zh"
@@ -176,7 +218,7 @@ def exception_handlers(render_page: PageRenderer) -> dict[type[Exception], Any]:
 
     def internal_error(request: Request, exc: Exception) -> Response[Any]:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        lang = request_lang(request)
+        lang = page_lang(request) if is_page(request) else request_lang(request)
         detail = (
             "服务器内部错误，已记录。" if lang == "zh" else "Internal error; it has been logged."
         )

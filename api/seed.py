@@ -17,6 +17,7 @@ from access.actor import Role
 from access.orm import UserRow
 from access.passwords import hash_password
 from agent_service.orm import AgentProfileRow
+from approvals.catalog import OWNER_NAMES
 from approvals.orm import DepartmentRow, EnterpriseRow, IntermediaryRow
 from approvals.service import ensure_default_catalogue
 
@@ -146,6 +147,8 @@ def seed_demo_accounts(session: Session) -> DemoAccounts:
         "enterprise2", Role.ENTERPRISE, DEMO_ENTERPRISES[1][0], enterprise_id=out.enterprises[1].id
     )
     for dept in session.scalars(select(DepartmentRow).order_by(DepartmentRow.code)):
+        if dept.code in OWNER_NAMES:
+            continue  # the enterprise's own work, an intermediary's service: nobody reviews it
         user(
             reviewer_username(dept.code), Role.REVIEWER, f"{dept.name}审批员", department=dept.code
         )

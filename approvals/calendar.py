@@ -401,3 +401,24 @@ def arrangement_to_document(arrangement: YearArrangement) -> dict[str, Any]:
             for day, name in sorted(arrangement.workdays.items())
         ],
     }
+
+
+#: From this month on, the administrator is warned when next year's arrangement is not loaded
+#: (the State Council publishes it in October or November).
+WARN_FROM_MONTH = 11
+
+
+def missing_next_year(calendar: WorkCalendar, today: date) -> int | None:
+    """Next year, when from November on its holiday arrangement is still unknown (plans reaching
+    into it count weekends only); ``None`` otherwise.
+
+    >>> cal = WorkCalendar(builtin=False)
+    >>> missing_next_year(cal, date(2026, 11, 2)), missing_next_year(cal, date(2026, 10, 31))
+    (2027, None)
+    >>> cal = WorkCalendar([YearArrangement(2027, {}, {})], builtin=False)
+    >>> missing_next_year(cal, date(2026, 12, 6)) is None
+    True
+    """
+    if today.month < WARN_FROM_MONTH or calendar.is_known(today.year + 1):
+        return None
+    return today.year + 1

@@ -98,9 +98,10 @@ class AccessDenied(ApprovalsError, Forbidden):
 class StaleVersion(ApprovalsError, Conflict):
     """The caller acted on an old version of a record; it must reload and try again."""
 
-    def __init__(self, what: str, sent: int, current: int) -> None:
+    def __init__(self, what: str, sent: int, current: int, what_en: str | None = None) -> None:
         self.sent, self.current = sent, current
         super().__init__(
-            f"{what} 已被他人更新（您提交的版本 {sent}，当前版本 {current}），请刷新后重试",
-            f"{what} was changed by someone else (you sent version {sent}, it is now {current}); reload and retry",
+            f"页面已过期：{what}在您打开页面后已有变化，请刷新后重试",
+            f"The page is out of date: {what_en or what} changed after you opened it "
+            f"(you sent version {sent}, it is now {current}); reload and try again",
         )

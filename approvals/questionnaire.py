@@ -66,3 +66,20 @@ def missing_answer_error(catalogue: Catalogue, attr: str, needed_by: str) -> Pro
         f"项目缺少属性 '{attr}'{text}，{needed_by} 的适用条件需要它",
         f"the project lacks attribute '{attr}'{text_en}, which {needed_by} needs to decide whether it applies",
     )
+
+
+def answer_label(catalogue: Catalogue, key: str, value: Any) -> tuple[str, str]:
+    """How a choice answer reads (中文, English): the option's label, not its stored value
+    (an industry ``equipment`` is 装备制造); other answers as they are.
+
+    >>> from approvals.catalog import default_catalogue
+    >>> answer_label(default_catalogue(), "industry", "equipment")
+    ('装备制造', 'Equipment manufacturing')
+    >>> answer_label(default_catalogue(), "industry", "unknown-code")
+    ('unknown-code', 'unknown-code')
+    """
+    question = catalogue.questions.get(key)
+    for option in question.options if question else ():
+        if option.value == value:
+            return option.label, option.label_en or option.label
+    return str(value), str(value)

@@ -23,7 +23,7 @@ from approvals.calendar import (
     arrangement_to_document,
     parse_arrangement,
 )
-from approvals.catalog import Catalogue, default_catalogue, parse_catalog
+from approvals.catalog import OWNER_NAMES, Catalogue, default_catalogue, parse_catalog
 from approvals.errors import CatalogError
 from approvals.orm import CalendarArrangementRow, CatalogItemRow, CatalogVersionRow, DepartmentRow
 from storage import versions
@@ -72,8 +72,14 @@ def store_catalogue(
             existing.name, existing.name_en = dept.name, dept.name_en
     known = {d for d in session.scalars(select(DepartmentRow.code))} | set(catalogue.departments)
     for code in {i.department for i in catalogue.items.values()} - known:
-        session.add(DepartmentRow(code=code, name=code, name_en=code))
+        # an activity's owner (the enterprise, an intermediary) is named, not shown as its code
+        name, name_en = OWNER_NAMES.get(code, (code, code))
+        session.add(DepartmentRow(code=code, name=name, name_en=name_en))
         known.add(code)
+    for code, (name, name_en) in OWNER_NAMES.items():
+        owner = session.get(DepartmentRow, code)
+        if owner is not None and owner.name == code:  # stored by an earlier version as its code
+            owner.name, owner.name_en = name, name_en
     session.flush()
     if activate:
         session.execute(

@@ -24,7 +24,8 @@ Clock (in working days, as the plan counts them): a task accepted on working day
 committed limit of ``d`` days is due at the end of working day ``a + d − 1``, pushed back by every
 working day its clock was stopped (补正, expert review, hearing, testing: 行政许可法第四十五条).
 It is *overdue* after its due day, in *warning* when two working days or fewer are left or its
-slack in the live plan is used up, *normal* otherwise.
+slack in the live plan is overrun (the item runs late), *normal* otherwise; a task not started yet is *idle* (no
+warning for a critical item that is merely waiting its turn).
 
 容缺受理: a task may be accepted with deferrable materials missing; each gets a deadline.  Past
 its deadline and still missing, the task is *blocked*: it cannot be approved until supplied.
@@ -270,19 +271,23 @@ def reject(clock: TaskClock, on: date, reasons: str) -> TaskClock:
 def clock_state(
     clock: TaskClock, today: date, calendar: WorkCalendar, slack: int | None = None
 ) -> ClockState:
-    """normal / warning / overdue for a running clock; stopped, done or idle otherwise."""
+    """normal / warning / overdue for a running clock; stopped, done or idle otherwise.
+
+    A task not started yet (waiting, or ready but not accepted) is *idle* whatever its slack: a
+    warning is for a started item running late, not for a critical item waiting its turn.
+    """
     if clock.status in CLOSED_STATUSES:
         return "done"
     if clock.status in CLOCK_STOPPED:
         return "stopped"
     if clock.status != "in_review" or clock.due_on is None:
-        return "idle" if slack is None or slack > 0 else "warning"
+        return "idle"
     if today > clock.due_on:
         return "overdue"
     left = calendar.workdays_between(today, clock.due_on) + (
         1 if calendar.is_workday(clock.due_on) else 0
     )
-    if left <= WARNING_DAYS or (slack is not None and slack <= 0):
+    if left <= WARNING_DAYS or (slack is not None and slack < 0):
         return "warning"
     return "normal"
 

@@ -44,7 +44,14 @@ def assign_on_filing(
     is a rule of thumb, not a hard limit, and administrators see the workload figures.
     """
     zones = project_zones(project, plot_zones(session, [project.plot_code]).get(project.plot_code))
-    choice = choose_agent(agent_profiles(session), zones, project_industry(project))
+    industry = project_industry(project)
+    named = None
+    if industry:
+        from approvals.questionnaire import answer_label
+        from approvals.services.queries import project_catalogue
+
+        named = Text(*answer_label(project_catalogue(session, project), "industry", industry))
+    choice = choose_agent(agent_profiles(session), zones, industry, named)
     agent_id = choice.agent.user_id if choice.agent else None
     row = AgentAssignmentRow(
         project_id=project.id,
@@ -116,7 +123,7 @@ def reassign(
         raise AgentForbidden("只有管理员可以改派代办员", "only administrators reassign agents")
     begin_write(session)
     if not reason.strip():
-        raise AgentInputError("reason：改派必须说明理由", "reason: a reassignment needs a reason")
+        raise AgentInputError("改派理由：改派必须说明理由", "reason: a reassignment needs a reason")
     project = queries.get_project(session, actor, project_id, lock=True)
     user = agent_user(session, agent_user_id)
     profile = session.get(AgentProfileRow, user.id)

@@ -137,7 +137,7 @@ def set_note(
     project = queries.get_project(session, actor, project_id)
     if key not in _checklist_keys(session, project, on, checkpoints):
         raise AgentInputError(
-            f"key：代办清单中没有条目 '{key}'", f"key: the checklist has no entry '{key}'"
+            f"代办清单中没有条目“{key}”", f"key: the checklist has no entry '{key}'"
         )
     row = session.scalar(
         select(ChecklistNoteRow).where(

@@ -61,15 +61,15 @@ def create_meeting(
     begin_write(session)
     project = queries.get_project(session, actor, project_id)
     if not title.strip():
-        raise AgentInputError("title：会议名称不能为空", "title: a meeting needs a title")
+        raise AgentInputError("会议名称：不能为空", "title: a meeting needs a title")
     if not departments:
         raise AgentInputError(
-            "departments：至少邀请一个部门", "departments: invite at least one department"
+            "参会部门：至少邀请一个部门", "departments: invite at least one department"
         )
     codes = _check_departments(session, departments, "departments")
     if held_on < project.filed_on:
         raise AgentInputError(
-            f"held_on：会议日期 {held_on} 早于项目申报日期 {project.filed_on}",
+            f"会议日期：{held_on} 早于项目申报日期 {project.filed_on}",
             f"held_on: {held_on} is before the project was filed ({project.filed_on})",
         )
     persons = persons or {}

@@ -117,7 +117,7 @@ def add_milestone(
     begin_write(session)
     project = queries.get_project(session, actor, project_id)
     if not title.strip():
-        raise AgentInputError("title：里程碑名称不能为空", "title: a milestone needs a title")
+        raise AgentInputError("里程碑名称：不能为空", "title: a milestone needs a title")
     row = MilestoneRow(
         project_id=project.id,
         title=title.strip(),

@@ -144,7 +144,7 @@ def save_profile(
         )
     user = agent_user(session, user_id)
     if capacity < 0:
-        raise AgentInputError("capacity：不能为负数", "capacity: must not be negative")
+        raise AgentInputError("承载量：不能为负数", "capacity: must not be negative")
     row = session.get(AgentProfileRow, user.id)
     before = None
     if row is None:

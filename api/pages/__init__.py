@@ -31,8 +31,39 @@ def _dept(ctx: Any, code: str) -> str:
     return department_name(ctx.get("department_names", {}), code, ctx.get("lang", "zh"))
 
 
+@pass_context
+def _material(ctx: Any, code: str) -> str:
+    """A material's or certificate's name (its catalogue code is for machines, not for pages);
+    the page passes ``material_names`` (code → (中文, English))."""
+    zh, en = ctx.get("material_names", {}).get(code, (code, code))
+    return en if ctx.get("lang") == "en" else zh
+
+
+@pass_context
+def _role(ctx: Any, code: str) -> str:
+    from access.policy import ROLE_LABELS
+
+    zh, en = ROLE_LABELS.get(code, (code, code))
+    return en if ctx.get("lang") == "en" else zh
+
+
+@pass_context
+def _industry(ctx: Any, code: str) -> str:
+    """An industry answer by its questionnaire label (the shipped catalogue's options)."""
+    from approvals.catalog import default_catalogue
+    from approvals.questionnaire import answer_label
+
+    if code == "*":
+        return "全部行业" if ctx.get("lang") != "en" else "all industries"
+    zh, en = answer_label(default_catalogue(), "industry", code)
+    return en if ctx.get("lang") == "en" else zh
+
+
 def _setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["dept"] = _dept
+    engine.engine.filters["material"] = _material
+    engine.engine.filters["role"] = _role
+    engine.engine.filters["industry"] = _industry
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

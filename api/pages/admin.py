@@ -37,7 +37,72 @@ def admin_jobs(
     status = job_status(
         session, settings.database_url, settings.jobs, jobs=getattr(request.app.state, "jobs", None)
     )
+    lang = page_lang(request)
+    for run in status.get("runs") or []:
+        run["summary"] = job_summary(run.get("result"), lang)
+        run["title"] = _named(JOB_NAMES, str(run.get("name")), lang)
+        run["finished_local"] = _local(run.get("finished_at"))
     return Template("admin_jobs.html", context=context(request, session, clock, status=status))
+
+
+#: The background jobs and the figures their runs report, by name (中文, English).
+JOB_NAMES = {"daily": ("每日任务", "daily run")}
+JOB_KEYS = {
+    "day": ("日期", "day"),
+    "alerts": ("预警扫描", "alert scan"),
+    "projects": ("项目", "projects"),
+    "at_risk": ("有风险", "at risk"),
+    "new": ("新增", "new"),
+    "monitor": ("承诺监测", "commitment monitoring"),
+    "tasks": ("任务", "tasks"),
+    "overdue": ("逾期", "overdue"),
+    "rescheduled": ("改期", "rescheduled"),
+    "capacity": ("部门承载量排程", "capacity scheduling"),
+    "method": ("方法", "method"),
+    "ledger": ("台账", "ledger"),
+    "sealed": ("已签树头条目", "entries sealed"),
+    "digests": ("代办员日报", "agent digests"),
+    "seconds": ("用时（秒）", "seconds"),
+    "digests_sent": ("日报", "digests"),
+}
+JOB_VALUES = {"none": ("无", "none")}
+
+
+def _local(iso: str | None) -> str:
+    """A stored UTC time as China's time to the minute (as the audit trail shows it)."""
+    from datetime import datetime
+
+    from api.pages.audit_view import local_time
+
+    return local_time(datetime.fromisoformat(iso)) if iso else ""
+
+
+def _named(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return en if lang == "en" else zh
+
+
+def job_summary(result: Any, lang: str) -> str:
+    """A run's result as a line a person reads (labels, not the JSON's keys).
+
+    >>> job_summary({"alerts": {"projects": 2, "at_risk": 0}, "ledger": {"sealed": None}}, "zh")
+    '预警扫描：项目 2，有风险 0；台账：已签树头条目 —'
+    """
+
+    def value(v: Any) -> str:
+        if v is None:
+            return "—"
+        if isinstance(v, dict):
+            sep = ", " if lang == "en" else "，"
+            return sep.join(f"{_named(JOB_KEYS, str(k), lang)} {value(x)}" for k, x in v.items())
+        if isinstance(v, str):
+            return _named(JOB_VALUES, v, lang)
+        return str(v)
+
+    if not isinstance(result, dict):
+        return "" if result is None else value(result)
+    colon, sep = (": ", "; ") if lang == "en" else ("：", "；")
+    return sep.join(f"{_named(JOB_KEYS, str(k), lang)}{colon}{value(v)}" for k, v in result.items())
 
 
 @get("/admin/catalog", include_in_schema=False, sync_to_thread=True)

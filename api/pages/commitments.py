@@ -54,11 +54,16 @@ _ENV = Environment(
 )
 
 
+#: A project refused a permit or refused at intake: no commitment is drafted for it.
+CLOSED_UNFAVOURABLY = frozenset({"rejected", "refused"})
+
+
 def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
     """The commitment of a project on its page (the letter, the verdicts; a draft's signing)."""
     c = session.scalar(select(CommitmentRow).where(CommitmentRow.project_id == project.id))
     owner = can(actor_of(user), Action.COMMITMENT_SIGN, project)
-    if c is None and not (owner and project.plot_code):
+    closed = project.status in CLOSED_UNFAVOURABLY  # 不予许可 / 不予受理: nothing to commit to
+    if c is None and not (owner and project.plot_code and not closed):
         return ""
     detail = queries_service.commitment_detail(session, c, lang) if c is not None else None
     return _ENV.get_template("commitments_block.html").render(

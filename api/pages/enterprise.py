@@ -21,6 +21,7 @@ from api.pages import agents as agent_pages
 from api.pages.layout import back, context, page_lang, require_user, run_form_action
 from api.routes.catalog import question_out
 from api.routes.common import IdPath
+from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
 from approvals.errors import FilingInvalid
 from approvals.questionnaire import next_questions, relevant_questions
 from approvals.service import active_catalogue, work_calendar
@@ -51,9 +52,17 @@ def _parse_answers(catalogue: Any, form: dict[str, str]) -> dict[str, Any]:
     return answers
 
 
+#: The form's checkbox of each regional assessment (区域评价) is ``ra-<type>``.
+RA_PREFIX = "ra-"
+
+
 def _regional(form: dict[str, str]) -> list[str]:
+    """The regional assessments ticked on the form (one checkbox each, by its Chinese name),
+    and any given as a comma-separated list of types (``regional_assessments``)."""
     raw = form.get("regional_assessments", "").replace("，", ",")
-    return [r.strip() for r in raw.split(",") if r.strip()]
+    given = [r.strip() for r in raw.split(",") if r.strip()]
+    ticked = [k[len(RA_PREFIX) :] for k, v in form.items() if k.startswith(RA_PREFIX) and v]
+    return list(dict.fromkeys([*ticked, *given]))
 
 
 def _plot_choices(session: Session, enterprise_id: int | None, lang: str) -> list[dict[str, Any]]:
@@ -139,7 +148,7 @@ def _new_project_page(
         )
     shown = dict(answers)
     shown["__name"] = form.get("name", "")
-    shown["__regional"] = form.get("regional_assessments", "")
+    shown["__regional"] = _regional(form)
     shown["__plot"] = form.get("plot", "")
     ctx = context(
         request,
@@ -151,6 +160,10 @@ def _new_project_page(
         field_errors=field_errors,
         shown_keys=",".join(q.key for q in relevant),
         plot_choices=_plot_choices(session, actor_of(user).enterprise_id, lang),
+        assessment_types=[
+            (code, en if lang == "en" else zh)
+            for code, (zh, en) in REGIONAL_ASSESSMENT_TYPES.items()
+        ],
     )
     if error:
         ctx["error"] = error
@@ -219,7 +232,11 @@ def upload_material_page(
 ) -> Redirect:
     user = require_user(request, *roles_for(Action.PROJECT_SUPPLY))
     upload = data.get("file")
-    content = upload.file.read(materials.MAX_MATERIAL_BYTES + 1) if isinstance(upload, UploadFile) else b""
+    content = (
+        upload.file.read(materials.MAX_MATERIAL_BYTES + 1)
+        if isinstance(upload, UploadFile)
+        else b""
+    )
     filename = upload.filename if isinstance(upload, UploadFile) else ""
     url = f"/projects/{project_id}"
     return run_form_action(

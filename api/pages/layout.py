@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,11 @@ from access.notifications import unread_count
 from access.policy import ROLE_LABELS
 from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
-from api.errors import TITLES, request_lang
+from api.errors import TITLES
+from api.errors import page_lang as error_lang
 from api.pages import texts
 from approvals.service import departments
-from i18n import LocalizedError
+from i18n import Forbidden, LocalizedError
 
 LANG_COOKIE = "lang"
 
@@ -104,9 +105,8 @@ def require_user(request: Request[Any, Any, Any], *roles: str) -> Principal:
     if user is None:
         raise NotAuthorizedException("未登录 (not authenticated)")
     if roles and user.role not in roles:
-        raise PermissionDeniedException(
-            f"角色“{user.role}”无权访问此页 (role '{user.role}' may not open this page)"
-        )
+        zh, en = ROLE_LABELS.get(user.role, (user.role, user.role))
+        raise Forbidden(f"{zh}无权访问此页", f"the role {en} may not open this page")
     return user
 
 
@@ -129,6 +129,16 @@ def department_name(names: DepartmentNames, code: str, lang: str = "zh") -> str:
     return en if lang == "en" else zh
 
 
+def material_names(catalogue: Any) -> dict[str, tuple[str, str]]:
+    """Every material's and certificate's name (中文, English) by code, from a project's
+    catalogue: pages show names, the codes stay in forms' values."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in catalogue.items.values():
+        for m in (*item.materials, *item.outputs):
+            out.setdefault(m.code, (m.name, m.name_en or m.name))
+    return out
+
+
 def context(
     request: Request[Any, Any, Any], session: Session, clock: Clock, **extra: Any
 ) -> dict[str, Any]:
@@ -149,8 +159,41 @@ def context(
         # request has not read it yet: then it costs no statement of its own)
         "unread_notifications": unread_count(session, user.user_id) if user else 0,
         "department_names": department_names(session),  # for the templates' ``dept`` filter
+        "calendar_warning": _calendar_warning(request, session, clock, user, lang),
         **extra,
     }
+
+
+#: The pages where the administrator is told that next year's holidays are not loaded yet.
+CALENDAR_WARNING_PAGES = frozenset({"/admin/projects", "/admin/calendar"})
+
+
+def _calendar_warning(
+    request: Request[Any, Any, Any],
+    session: Session,
+    clock: Clock,
+    user: Principal | None,
+    lang: str,
+) -> str | None:
+    """From November on, on the administrator's home and calendar pages: next year's holiday
+    arrangement is not loaded (plans reaching into it count weekends only)."""
+    if user is None or user.role != Role.ADMIN or request.url.path not in CALENDAR_WARNING_PAGES:
+        return None
+    from approvals.calendar import missing_next_year
+    from approvals.service import work_calendar
+
+    year = missing_next_year(work_calendar(session), clock.today())
+    if year is None:
+        return None
+    if lang == "en":
+        return (
+            f"The {year} holiday arrangement is not loaded: plans reaching into {year} count "
+            "weekends only. Load it on the calendar page once the State Council publishes it."
+        )
+    return (
+        f"{year} 年节假日安排尚未导入：延伸到 {year} 年的计划暂仅按周末推算。"
+        "国务院办公厅公布后，请在“工作日历”页导入。"
+    )
 
 
 def error_page(
@@ -159,11 +202,7 @@ def error_page(
     """An error as a page in the site's layout; a 401 goes to the login form instead."""
     if status == 401:
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
-    lang = (
-        request_lang(request)
-        if request.query_params.get("lang")
-        else ("en" if request.cookies.get("lang") == "en" else "zh")
-    )
+    lang = error_lang(request)
     zh, en = TITLES.get(status, ("错误", "Error"))
     try:
         with request.app.state.sessions() as session:

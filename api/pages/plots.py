@@ -146,6 +146,10 @@ def _safe_extract(archive: zipfile.ZipFile, target: Path) -> None:
     archive.extractall(target)
 
 
+class _Refused(LocalizedError):
+    """An uploaded file refused before it is read (its type, its size, its archive)."""
+
+
 @post("/admin/plots", include_in_schema=False, sync_to_thread=True)
 def admin_plots_submit(
     request: Request[Any, Any, Any],
@@ -174,9 +178,15 @@ def admin_plots_submit(
     report: dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="onetrip-import-") as tmp:
         folder = Path(tmp)
+
+        def shown(message: str) -> str:
+            """A message as the administrator reads it: the uploaded file's name, never the
+            server's temporary folder."""
+            return message.replace(str(folder), name).replace(tmp, name)
+
         try:
             if len(content) > MAX_UPLOAD:
-                raise ValueError("too large")
+                raise _Refused("文件超过大小上限", "the file is too large")
             if suffix == ".zip":
                 import io
 
@@ -184,21 +194,40 @@ def admin_plots_submit(
                     _safe_extract(archive, folder)
                 shapefiles = sorted(folder.rglob("*.shp"))
                 if not shapefiles:
-                    raise ValueError("no .shp in the archive")
+                    raise _Refused("压缩包中没有 .shp 文件", "no .shp in the archive")
                 path = shapefiles[0]
             elif suffix in {".geojson", ".json", ".gpkg"}:
                 path = folder / ("upload" + suffix)
                 path.write_bytes(content)
             else:
-                raise ValueError(f"unsupported file type {suffix or name}")
-        except (ValueError, zipfile.BadZipFile) as e:
+                raise _Refused(
+                    f"不支持的文件类型“{suffix or name}”，请上传 GeoJSON、GeoPackage 或压缩的 Shapefile（.zip）",
+                    f"unsupported file type {suffix or name}: upload GeoJSON, GeoPackage or a zipped Shapefile",
+                )
+        except _Refused as e:
             session.rollback()
-            msg = f"file refused: {e}" if lang == "en" else f"文件被拒绝：{e}"
+            what = name if lang == "en" else f"“{name}”"
+            msg = (
+                f"file {what} refused: {e.text(lang)}"
+                if lang == "en"
+                else f"文件{what}被拒绝：{e.text(lang)}"
+            )
+            return _import_page(
+                request, session, clock, {"refused": True, "summary": msg, "problems": []}
+            )
+        except (ValueError, zipfile.BadZipFile):
+            session.rollback()
+            msg = (
+                f"file {name} refused: not a readable archive"
+                if lang == "en"
+                else f"文件“{name}”被拒绝：压缩包无法读取或含有不安全的路径"
+            )
             return _import_page(
                 request, session, clock, {"refused": True, "summary": msg, "problems": []}
             )
         try:
-            summary = (import_zones_file if kind == "zones" else import_file)(session, path)
+            importer = import_zones_file if kind == "zones" else import_file
+            summary = importer(session, path, source_name=name)
             record(
                 session,
                 actor=admin.username,
@@ -206,14 +235,16 @@ def admin_plots_submit(
                 action=f"{kind}.import",
                 entity="file",
                 entity_id=name,
-                after={"file": name, "summary": str(summary)},
+                after={"file": name, "summary": summary.text("zh")},
             )
             session.commit()
-            report = {"refused": False, "summary": f"{name}: {summary}", "problems": []}
+            report = {"refused": False, "summary": summary.text(lang), "problems": []}
         except LocalizedError as e:
             session.rollback()
-            problems = [p(lang) if callable(p) else str(p) for p in getattr(e, "problems", [])]
-            report = {"refused": True, "summary": e.text(lang), "problems": problems}  # type: ignore[arg-type]
+            problems = [
+                shown(p(lang) if callable(p) else str(p)) for p in getattr(e, "problems", [])
+            ]
+            report = {"refused": True, "summary": shown(e.text(lang)), "problems": problems}  # type: ignore[arg-type]
     return _import_page(request, session, clock, report)
 
 

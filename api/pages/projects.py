@@ -29,6 +29,7 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    material_names,
     page_lang,
     require_user,
 )
@@ -248,9 +249,10 @@ def project_page(
             task["clock_name"] = texts.named(texts.CLOCK_NAMES, task["clock"], lang)
     batches = {i["code"]: i["batch"] for i in p.baseline["items"]}
     seq = calendar.sequence(p.filed_on)
-    gantt = render_gantt(live, batches, seq.date_of, lang)
+    gantt = render_gantt(live, batches, seq.date_of, lang, calendar.info)
     facts = queries.material_facts(session, p)  # its certificates are the project's too
     materials = _materials(session, p, lang, facts)
+    catalogue = queries.project_catalogue(session, p)
     corrections = _open_corrections(session, p, lang)
     certificates = sorted(facts.certificates.values(), key=lambda c: c.id)
     owner = can(actor_of(user), Action.PROJECT_SUPPLY, p)
@@ -290,9 +292,8 @@ def project_page(
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
             agent=agent_pages.agent_of(session, p),
-            why=why.applicability(
-                queries.project_catalogue(session, p), p.baseline, p.attributes, lang
-            ),
+            why=why.applicability(catalogue, p.baseline, p.attributes, lang),
+            material_names=material_names(catalogue),
             ratings=rating_pages.project_ratings(session, p.id, lang),
             activities=activity_pages.project_view(session, p, user, clock.today(), lang),
             extra_blocks=[
@@ -322,7 +323,7 @@ def project_audit_page(
             session,
             clock,
             project={"code": p.code},
-            entries=audit_view.readable(entries, page_lang(request)),
+            entries=audit_view.readable(entries, page_lang(request), department_names(session)),
         ),
     )
 

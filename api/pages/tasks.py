@@ -21,6 +21,7 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    material_names,
     page_lang,
     require_user,
     run_form_action,
@@ -139,6 +140,7 @@ def task_page(
             session,
             clock,
             task=out,
+            material_names=material_names(queries.project_catalogue(session, task.step.project)),
             special_kinds=kinds,
             documents=documents,
             can_act=can(actor_of(user), Action.TASK_DECIDE, task),
@@ -195,7 +197,7 @@ def _decide_page(
     user = require_user(request, *roles_for(Action.TASK_DECIDE))
     url = f"/tasks/{task_id}"
     if action not in _DECISIONS:
-        return back(url, err=f"unknown action {action}")
+        return back(url, err=("unknown action" if page_lang(request) == "en" else "未知的操作"))
     fn, ok = _DECISIONS[action]
     version = int(data["version"]) if str(data.get("version") or "").isdigit() else None
     kwargs: dict[str, Any] = {"version": version}

@@ -24,8 +24,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "variance": ("偏差（工作日）", "Variance (working days)"),
     "plan": ("实时计划", "Live plan"),
     "gantt_caption": (
-        "甘特图：灰色为基线，蓝色为实际/预测，红色为关键路径，竖线为今天",
-        "Gantt chart: grey baseline, blue actual or forecast, red critical path, the vertical line is today",
+        "甘特图：灰色为基线，蓝色为实际/预测，红色为关键路径，浅红色竖条为法定节假日，虚线为今天",
+        "Gantt chart: grey baseline, blue actual or forecast, red critical path, pale red columns are statutory holidays, the dashed line is today",
     ),
     "step": ("事项", "Item"),
     "departments": ("部门", "Departments"),

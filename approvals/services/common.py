@@ -66,9 +66,12 @@ def task_snapshot(task: TaskRow) -> dict[str, Any]:
     }
 
 
-def check_version(what: str, row_version: int, sent: int | None) -> None:
+def check_version(
+    what: str, row_version: int, sent: int | None, what_en: str | None = None
+) -> None:
+    """Refuse an action taken on a page older than the row (:class:`StaleVersion`)."""
     if sent is not None and sent != row_version:
-        raise StaleVersion(what, sent, row_version)
+        raise StaleVersion(what, sent, row_version, what_en)
 
 
 def lock_project(session: Session, project_id: int) -> ProjectRow:

@@ -43,7 +43,7 @@ def _begin_task_action(
     project = lock_project(session, task.project_id)
     session.refresh(task)  # after the lock: the latest committed state
     require_decider(actor, task)
-    check_version(f"任务 {task.id} (task {task.id})", task.version, version)
+    check_version("该审批任务", task.version, version, f"task {task.id}")
     return task, project, task_snapshot(task)
 
 
@@ -111,7 +111,9 @@ def accept_task(
     apply_clock(task, clock)
     task.deferrals = [DeferralRow(material_code=d.code, due_on=d.due_on) for d in clock.deferrals]
     dept = department_name(session, task.department)
-    deferred = "、".join(clock_d.code for clock_d in clock.deferrals)
+    names = {m["code"]: m["name"] for m in status}  # the reason names materials, not codes
+    deferred = "、".join(names.get(d.code, d.code) for d in clock.deferrals)
+    deferred_en = ", ".join(d.code for d in clock.deferrals)
     return _finish_task_action(
         session,
         actor,
@@ -124,7 +126,7 @@ def accept_task(
         (
             f"{dept}受理 {task.step.code}{'（容缺：' + deferred + '）' if deferred else ''}",
             f"{task.department} accepted {task.step.code}"
-            + (f" with deferred materials {deferred}" if deferred else ""),
+            + (f" with deferred materials {deferred_en}" if deferred_en else ""),
         ),
         {"deferred": [d.code for d in clock.deferrals]},
     )

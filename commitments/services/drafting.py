@@ -174,6 +174,11 @@ def _draftable_project(session: Session, actor: Actor, project_id: int) -> Proje
         raise CommitmentStateError(
             f"项目 {project.code} 已有承诺书", f"project {project.code} already has a commitment"
         )
+    if project.status in {"rejected", "refused"}:
+        raise CommitmentStateError(
+            f"项目 {project.code} 已被作出不予许可或不予受理决定，不能起草承诺书",
+            f"project {project.code} was refused; no commitment can be drafted for it",
+        )
     if not project.plot_code:
         raise CommitmentStateError(
             f"项目 {project.code} 未选定标准地，无法生成承诺书",

@@ -89,6 +89,7 @@ def import_file(
     encoding: str | None = None,
     progress: Progress | None = None,
     required: Sequence[str] = (),
+    source_name: str | None = None,
 ) -> ImportSummary:
     """Import plots from a GeoJSON, GeoPackage or Shapefile (any CRS), all or nothing.
 
@@ -106,17 +107,22 @@ def import_file(
         registry's plots).  Nothing is written.
     GisFileError
         The file cannot be read.
+
+    ``source_name`` is how the report names the file (the name it was uploaded under, not the
+    server's temporary path); the path by default.
     """
     from landplots import gis_io  # geopandas/pyogrio: only for files
 
     started = time.perf_counter()
-    source = str(path)
+    source = source_name or str(path)
     _report(progress, 0.0, "读取文件", "reading")
     layers = gis_io.plan_layers(path, layer)
     zones: list[Zone] = []
     problems: list[Problem] = []
     if layers.zones and layers.plots is None:
-        return import_zones_file(session, path, layer=layers.zones, encoding=encoding)
+        return import_zones_file(
+            session, path, layer=layers.zones, encoding=encoding, source_name=source_name
+        )
     if layers.zones:
         rows = gis_io.read_table(path, layers.assessments) if layers.assessments else []
         zones, problems = parse_zones(gis_io.read_layer(path, layers.zones, encoding), rows)
@@ -138,6 +144,7 @@ def import_zones_file(
     assessments: str | Path | None = None,
     layer: str | None = None,
     encoding: str | None = None,
+    source_name: str | None = None,
 ) -> ImportSummary:
     """Import zones with their regional assessments and indicator definitions, all or nothing.
 
@@ -153,7 +160,7 @@ def import_zones_file(
     from landplots import gis_io  # geopandas/pyogrio: only for files
 
     started = time.perf_counter()
-    source = str(path)
+    source = source_name or str(path)
     p = Path(path)
     fmt = gis_io.format_of(p)
     names = gis_io.layers(p)

@@ -10,7 +10,7 @@ def test_the_administrator_creates_an_account_that_can_log_in(live):
     admin = live.client("admin")
     body = {"username": "reviewer-x", "password": "long-enough", "role": "reviewer"}
     r = admin.post("/api/users", json=body)
-    assert r.status_code == 422 and r.json()["detail"].startswith("department")
+    assert r.status_code == 422 and r.json()["detail"].startswith("部门")  # the field, named
     r = admin.post("/api/users", json={**body, "department": "nope"})
     assert r.status_code == 422 and "nope" in r.json()["detail"]
     r = admin.post("/api/users", json={**body, "department": "fgw", "email": "x@example.org"})

@@ -106,7 +106,12 @@ def test_enterprise_files_and_two_departments_review_in_parallel(
         page.get_by_role("button", name="下一步").click()
         if page.get_by_role("button", name="提交申报").count():
             break
-    page.get_by_label(re.compile("区域评价")).fill(", ".join(doc["regional_assessments"]))
+    from approvals.catalog_schema import REGIONAL_ASSESSMENT_TYPES
+
+    for code in doc["regional_assessments"]:  # ticked by their names, not typed as codes
+        page.get_by_role("group", name=re.compile("区域评价")).get_by_label(
+            REGIONAL_ASSESSMENT_TYPES[code][0], exact=True
+        ).check()
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_role("heading", name=re.compile("一次告知"))).to_be_visible()
     expect(page.locator("text=由前序事项证照自动共享")).to_be_visible()
@@ -154,7 +159,7 @@ def test_enterprise_files_and_two_departments_review_in_parallel(
     page.goto(project_url)
     row = page.locator("tr", has=page.locator("th", has_text="S1-06"))
     expect(row).to_contain_text("已办结")
-    expect(page.locator("text=C-project-code").first).to_be_visible()
+    expect(page.locator("text=投资项目代码").first).to_be_visible()  # a certificate, by its name
     check_page(page, "07-project-progress")
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Live plan")).to_be_visible()

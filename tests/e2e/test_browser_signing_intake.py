@@ -113,7 +113,7 @@ def test_intake_notice_supply_accept_and_refusal(live, browser: Browser, tmp_pat
     expect(reviewer.locator(".intake-due")).to_be_visible()
     check_page(reviewer, "i1-task-intake")
     form = reviewer.locator("form[action$='/intake-corrections']")
-    expect(form.get_by_label(re.compile("M-filing-form"))).to_be_checked()  # missing: named
+    expect(form.get_by_label("企业投资项目备案信息表")).to_be_checked()  # missing: by its name
     form.get_by_role("button").click()
     expect(reviewer.locator(".flash.ok")).to_contain_text("已一次性告知补正")
     expect(reviewer.locator("main")).to_contain_text("补正中")
@@ -125,7 +125,7 @@ def test_intake_notice_supply_accept_and_refusal(live, browser: Browser, tmp_pat
     ent.goto(f"{base}/projects/{project['id']}")
     notice = ent.locator("#corr-h").locator("..")
     expect(notice).to_contain_text("受理前一次性告知补正")
-    expect(notice).to_contain_text("M-filing-form")
+    expect(notice).to_contain_text("企业投资项目备案信息表")
     f = tmp_path / "M-filing-form.pdf"
     f.write_bytes(PDF + b"filing form")
     ent.get_by_label("材料", exact=True).select_option("M-filing-form")

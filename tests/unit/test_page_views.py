@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
-from api.pages.audit_view import lines, local_time, readable
+from api.pages.audit_view import Names, lines, local_time, readable
 from api.pages.why import applicability
 from approvals.calendar import WorkCalendar
 from approvals.catalog import default_catalogue
@@ -53,21 +53,33 @@ def test_audit_lines_are_unescaped_and_local_to_the_minute():
     assert local_time(at) == "2026-12-06 07:59"
     assert local_time(at.replace(tzinfo=None)) == "2026-12-06 07:59"  # naive = UTC
     assert lines({"comment": "窗口排队", "ok": True, "codes": ["a", "b"], "n": None}) == [
-        ("comment", "窗口排队"),
+        ("意见", "窗口排队"),
         ("ok", "是"),
         ("codes", "a、b"),
         ("n", "—"),
     ]
+    # field names, statuses, roles, departments and indicator keys by their names
+    assert lines(
+        {
+            "status": "in_review",
+            "due_on": "2026-12-07",
+            "verdicts": {"investment_intensity": "met"},
+        },
+        Names("zh", {"fgw": ("发展和改革局", "Development and Reform Bureau")}),
+    ) == [("状态", "审查中"), ("办结时限", "2026-12-07"), ("核验结论", "固定资产投资强度：达标")]
+    assert lines({"department": "fgw"}, Names("zh", {"fgw": ("发展和改革局", "DRB")})) == [
+        ("部门", "发展和改革局")
+    ]
     assert lines(None) == [] and lines("x") == [("", "x")]
     row = SimpleNamespace(
-        id=1, at=at, actor="e1", role="enterprise", action="rate", before=None, after={"s": 2}
+        id=1, at=at, actor="e1", role="enterprise", action="step.rate", before=None, after={"s": 2}
     )
     assert readable([row])[0] == {
         "id": 1,
         "at": "2026-12-06 07:59",
         "actor": "e1",
         "role": "项目单位",
-        "action": "rate",
+        "action": "好差评",
         "before": [],
         "after": [("s", "2")],
     }
