@@ -214,42 +214,36 @@ def store_nodes(session: Session, size: int) -> None:
         height += 1
 
 
-def _subtrees(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """The hashes of perfect subtrees ``(height, index)``: the stored ones in one statement,
-    the others (low ones, or not stored yet) from their leaves."""
+def _subtrees(
+    session: Session, wanted: set[tuple[int, int]], size: int
+) -> dict[tuple[int, int], bytes]:
+    """The hashes of perfect subtrees ``(height, index)`` within the first ``size`` leaves: the
+    stored ones in one statement; the others (below :data:`STORED_HEIGHT`, or not stored yet)
+    from the leaves of their whole 256-leaf block (or of themselves, if higher), hashed level
+    by level once."""
     out: dict[tuple[int, int], bytes] = {}
-    by_height: dict[int, list[int]] = {}
-    for h, i in wanted:
-        if h >= STORED_HEIGHT:
-            by_height.setdefault(h, []).append(i)
-    if by_height:
-        rows = session.execute(
-            select(LedgerNodeRow.height, LedgerNodeRow.idx, LedgerNodeRow.hash).where(
-                or_(
-                    *(
-                        and_(LedgerNodeRow.height == h, LedgerNodeRow.idx.in_(ids))
-                        for h, ids in by_height.items()
-                    )
-                )
-            )
-        )
-        for h, i, x in rows:
+    high = sorted(k for k in wanted if k[0] >= STORED_HEIGHT)
+    if high:
+        where = " OR ".join(f"(height = {int(h)} AND idx = {int(i)})" for h, i in high)
+        for h, i, x in session.execute(text(f"SELECT height, idx, hash FROM ledger_nodes WHERE {where}")):
             out[(h, i)] = bytes.fromhex(x)
-    missing = sorted(
-        ((i << h, (i + 1) << h, h, i) for h, i in wanted if (h, i) not in out),
-        key=lambda m: m[0],
-    )
-    spans: list[list[int]] = []  # merged leaf ranges [lo, hi)
-    for lo, hi, _, _ in missing:
-        if spans and lo <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], hi)
-        else:
-            spans.append([lo, hi])
-    for lo, hi in spans:
-        leaves = _leaf_range(session, lo, hi)
-        for a, b, h, i in missing:
-            if lo <= a and b <= hi:
-                out[(h, i)] = merkle_root(leaves[a - lo : b - lo])
+    block = 1 << STORED_HEIGHT
+    spans = set()
+    for h, i in wanted:
+        if (h, i) in out:
+            continue
+        lo, hi = i << h, (i + 1) << h
+        if h < STORED_HEIGHT:
+            lo, hi = lo - lo % block, min(size, lo - lo % block + block)
+        spans.add((lo, hi))
+    for lo, hi in sorted(spans):  # each starts on a multiple of every height it holds
+        level, h = _leaf_range(session, lo, hi), 0
+        while level:
+            for j, x in enumerate(level):
+                key = (h, (lo >> h) + j)
+                if key in wanted:
+                    out[key] = x
+            level, h = parents(level), h + 1
     return out
 
 
@@ -258,7 +252,7 @@ def tree_root(session: Session, size: int) -> bytes:
     parts = root_subtrees(size)
     if not parts:
         return merkle_root([])
-    hashes = _subtrees(session, set(parts))
+    hashes = _subtrees(session, set(parts), size)
     return fold_subtrees([hashes[p] for p in parts])
 
 
@@ -266,7 +260,7 @@ def audit_path(session: Session, seq: int, tree_size: int) -> list[bytes]:
     """The audit path of entry ``seq`` in the tree of ``tree_size`` entries (RFC 6962 PATH),
     from stored subtrees and at most two runs of leaves."""
     groups = audit_subtrees(seq - 1, tree_size)
-    hashes = _subtrees(session, {p for g in groups for p in g})
+    hashes = _subtrees(session, {p for g in groups for p in g}, tree_size)
     return [fold_subtrees([hashes[p] for p in g]) for g in groups]
 
 
