@@ -264,8 +264,8 @@ class _Signatures:
     def __init__(self, parallel: bool) -> None:
         self.parallel = parallel
         self.pending: list[SignatureJob] = []
-        self.futures: list[tuple[Any, dict[int, tuple[str, str]]]] = []
-        self.failures: dict[int, tuple[str, str]] = {}
+        self.futures: list[tuple[Any, list[SignatureJob]]] = []
+        self.failures: dict[int, tuple[str, str]] = {}  # seq → what failed (the first per seq)
         self.pool: Any = None
         self.workers = 1
         self.count = 0
@@ -276,6 +276,10 @@ class _Signatures:
         if self.parallel and len(self.pending) >= _BATCH and self.count >= PARALLEL_SIGNATURES:
             self._submit()
 
+    @staticmethod
+    def _args(jobs: Sequence[SignatureJob]) -> list[tuple[int, bytes, bytes, bytes]]:
+        return [(k, j.public, j.signature, j.message) for k, j in enumerate(jobs)]
+
     def _submit(self) -> None:
         if self.pool is None:
             import os
@@ -283,32 +287,22 @@ class _Signatures:
 
             self.workers = max(1, os.cpu_count() or 1)
             self.pool = ProcessPoolExecutor(max_workers=self.workers)
-        texts = {j.seq: (j.zh, j.en) for j in self.pending}
-        self.futures.append(
-            (
-                self.pool.submit(
-                    _verify_batch,
-                    [(j.seq, j.public, j.signature, j.message) for j in self.pending],
-                ),
-                texts,
-            )
-        )
-        self.pending = []
+        jobs, self.pending = self.pending, []
+        self.futures.append((self.pool.submit(_verify_batch, self._args(jobs)), jobs))
         while len(self.futures) > 2 * self.workers:  # back-pressure: wait for the oldest
-            self._collect(*self.futures.pop(0))
+            self._failed(self.futures[0][1], self.futures.pop(0)[0].result())
 
-    def _collect(self, future: Any, texts: dict[int, tuple[str, str]]) -> None:
-        for seq in future.result():
-            self.failures[seq] = texts[seq]
+    def _failed(self, jobs: Sequence[SignatureJob], bad: Sequence[int]) -> None:
+        for k in bad:
+            j = jobs[k]
+            self.failures.setdefault(j.seq, (j.zh, j.en))
 
     def first_failure(self) -> int | None:
         """Check everything added so far; the smallest failing sequence number."""
-        texts = {j.seq: (j.zh, j.en) for j in self.pending}
-        for seq in _verify_batch([(j.seq, j.public, j.signature, j.message) for j in self.pending]):
-            self.failures[seq] = texts[seq]
-        self.pending = []
-        for f, t in self.futures:
-            self._collect(f, t)
+        jobs, self.pending = self.pending, []
+        self._failed(jobs, _verify_batch(self._args(jobs)))
+        for f, batch in self.futures:
+            self._failed(batch, f.result())
         self.futures = []
         return min(self.failures) if self.failures else None
 
@@ -385,10 +379,16 @@ def _verify(
         _check_head(head, EMPTY_ROOT, keys, None)
         report.tree_heads += 1
         latest, head = head, next(heads, None)
+    sha256 = hashlib.sha256
+    append = frontier.append
+    kinds = report.kinds
     for e in entries:
-        _check_sequence(e, expected)
+        if e.seq != expected:
+            _check_sequence(e, expected)
         env = _checked_envelope(e)
-        computed = _checked_leaf(e, prev)
+        computed = sha256(b"\x00" + e.body).digest()
+        if e.prev_hash != prev or computed.hex() != e.leaf_hash:
+            _checked_leaf(e, prev)  # raises, naming what is wrong
         check = checks.get(e.kind)
         if check is not None:
             try:
@@ -398,14 +398,14 @@ def _verify(
             sigs.add(check(e, {"payload": payload}, keys))
         if e.seq in keep:
             report.payloads[e.seq] = (e.kind, bytes(env.payload))
-        frontier.append(computed)
+        append(computed)
         prev = e.leaf_hash
-        report.kinds[e.kind] = report.kinds.get(e.kind, 0) + 1
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
         expected += 1
         if head is not None and head.tree_size == frontier.size:
             root = frontier.root()
             while head is not None and head.tree_size == frontier.size:
-                _check_head(head, root, keys, e.seq)
+                sigs.add((_head_job(head, root, keys, e.seq),))
                 report.tree_heads += 1
                 latest, head = head, next(heads, None)
         if on_entry is not None:
@@ -508,6 +508,31 @@ def _checked_leaf(e: StoredEntry, prev: str) -> bytes:
             "or an entry was deleted, inserted or reordered",
         )
     return computed
+
+
+def _head_job(
+    head: TreeHead, root: bytes, keys: Mapping[str, PublicKey], seq: int
+) -> SignatureJob:
+    """A signed tree head at entry ``seq``: its root is checked here, its signature becomes a
+    job for the signature checks (with the parties' ones, in worker processes)."""
+    key = keys.get(head.key)
+    try:
+        signature = decode_signature(head.signature) if key is not None else b""
+    except Exception:
+        signature = b""
+    if key is None or len(signature) != 64:
+        _check_head(head, root, keys, seq)  # raises, naming the signature
+    if head.root_hash != root.hex():
+        _check_head(head, root, keys, seq)  # raises, naming the root (or the signature)
+    assert key is not None
+    return SignatureJob(
+        seq,
+        key.raw,
+        signature,
+        head.to_bytes(),
+        f"规模为 {head.tree_size} 的树头签名（密钥 {head.key[:16]}…）",
+        f"the signature of the tree head of size {head.tree_size} (key {head.key[:16]}…)",
+    )
 
 
 def _check_head(

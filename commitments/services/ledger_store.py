@@ -355,15 +355,19 @@ def _signature_job(
 
 def _entries(session: Session, batch: int = 50_000) -> Iterable[StoredEntry]:
     """Every entry in ``seq`` order, fetched in batches on the driver's own cursor (a million
-    rows through SQLAlchemy's result machinery would cost more than checking them)."""
+    rows through SQLAlchemy's result machinery would cost more than checking them), the body
+    as the bytes it hashes (converted by the database, not decoded and encoded again here)."""
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    mark = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    body = "CAST(body AS BLOB)" if sqlite else "convert_to(body, 'UTF8')"
     sql = (
-        "SELECT seq, kind, subject, at, prev_hash, leaf_hash, body FROM ledger_entries "
+        f"SELECT seq, kind, subject, at, prev_hash, leaf_hash, {body} FROM ledger_entries "
         f"WHERE seq > {mark} ORDER BY seq LIMIT {mark}"
     )
     last = 0
+    make = StoredEntry._make
     while True:
         cursor = raw.cursor()
         try:
@@ -373,8 +377,7 @@ def _entries(session: Session, batch: int = 50_000) -> Iterable[StoredEntry]:
             cursor.close()
         if not rows:
             return
-        for r in rows:
-            yield StoredEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6].encode())
+        yield from map(make, rows)
         last = rows[-1][0]
 
 
