@@ -193,10 +193,12 @@ class _Stage:
             self._run("SET LOCAL enable_seqscan = on")
         else:
             rows = self._run(
+                # CROSS JOIN fixes the order: each batch envelope probes the R*Tree
                 "SELECT c.feature, l.code, l.geometry, 1 FROM import_chunk c"
-                " JOIN import_rtree r ON r.minx <= c.maxx AND r.maxx >= c.minx"
+                " CROSS JOIN import_rtree r ON r.minx <= c.maxx AND r.maxx >= c.minx"
                 " AND r.miny <= c.maxy AND r.maxy >= c.miny"
-                " JOIN import_codes i ON i.feature = r.id JOIN landplots l ON l.code = i.code"
+                " CROSS JOIN import_codes i ON i.feature = r.id"
+                " CROSS JOIN landplots l ON l.code = i.code"
             )
         self._run("DELETE FROM import_chunk")
         position = {int(f): k for k, f in enumerate(features.tolist())}
