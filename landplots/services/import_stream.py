@@ -183,14 +183,19 @@ class _Stage:
             ],
         )
         if self.pg:
-            self._run("SET LOCAL enable_seqscan = off")  # the table's statistics lag the import
+            # each batch envelope probes the GiST index (LATERAL … OFFSET 0 keeps that order;
+            # the statistics lag the import, so sequential scans are ruled out, and JIT with them)
+            self._run("SET LOCAL enable_seqscan = off")
+            self._run("SET LOCAL jit = off")
             rows = self._run(
                 "SELECT c.feature, l.code, ST_AsBinary(l.geometry), i.code IS NOT NULL"
-                " FROM import_chunk c JOIN landplots l"
-                " ON l.geometry && ST_MakeEnvelope(c.minx, c.miny, c.maxx, c.maxy, 4490)"
-                " LEFT JOIN import_codes i ON i.code = l.code WHERE l.code <> c.code"
+                " FROM import_chunk c CROSS JOIN LATERAL (SELECT code, geometry FROM landplots"
+                " WHERE geometry && ST_MakeEnvelope(c.minx, c.miny, c.maxx, c.maxy, 4490)"
+                " AND code <> c.code OFFSET 0) l"
+                " LEFT JOIN import_codes i ON i.code = l.code"
             )
             self._run("SET LOCAL enable_seqscan = on")
+            self._run("SET LOCAL jit = on")
         else:
             rows = self._run(
                 # CROSS JOIN fixes the order: each batch envelope probes the R*Tree
