@@ -194,8 +194,8 @@ class _Stage:
                 " AND code <> c.code OFFSET 0) l"
                 " LEFT JOIN import_codes i ON i.code = l.code"
             )
-            self._run("SET LOCAL enable_seqscan = on")
-            self._run("SET LOCAL jit = on")
+            self._run("SET LOCAL enable_seqscan TO DEFAULT")
+            self._run("SET LOCAL jit TO DEFAULT")
         else:
             rows = self._run(
                 # CROSS JOIN fixes the order: each batch envelope probes the R*Tree
