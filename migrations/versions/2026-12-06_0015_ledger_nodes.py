@@ -1,7 +1,7 @@
-"""ledger nodes: stored hashes of the ledger's complete Merkle subtrees (of 256 leaves and up)
+"""ledger nodes: stored hashes of the ledger's complete Merkle subtrees (of 16 leaves and up)
 
 An inclusion proof or a tree head of a ten-million-entry ledger is then read from about
-``log n`` stored nodes and fewer than 512 leaf hashes, instead of hashing every leaf.  The nodes
+``log n`` stored nodes and fewer than 32 leaf hashes, instead of hashing every leaf.  The nodes
 are derived data: a proof built from them is checked against the signed root before it is
 served, and ``onetrip ledger verify`` recomputes everything from the entries.  ``seal`` fills
 them in, catching up on a ledger that has none yet.
