@@ -42,44 +42,57 @@ sys.path.insert(0, str(ROOT))
 
 from landplots.services import importing, search  # noqa: E402
 from migrations.runner import reset_database, upgrade  # noqa: E402
-from storage.engine import make_engine, make_session_factory  # noqa: E402
+from storage.engine import ensure_database, make_engine, make_session_factory  # noqa: E402
 
 CELL, SIZE = 0.003, 0.0025
 X0, Y0 = 120.6, 30.0
 
 
 def make_input(n: int, path: Path) -> None:
+    """``n`` plots on the grid, written with pyogrio (GeoPackage or GeoJSON by the suffix):
+    quadrilaterals whose corners are jittered by up to 0.0002° inside their 0.003° cell, so no
+    two touch (the 0.0005° roads leave at least 0.0001° between neighbours)."""
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+
     side = int(n**0.5) + 1
-    rng = random.Random(3)
-    features = []
-    for k in range(n):
-        i, j = k % side, k // side
-        x, y = X0 + i * CELL, Y0 + j * CELL
-        ring = [[x, y], [x + SIZE, y], [x + SIZE, y + SIZE], [x, y + SIZE], [x, y]]
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "code": f"B{k:06d}",
-                    "name": f"基准地块{k}",
-                    "status": rng.choice(["储备", "挂牌", "已出让", "已开工"]),
-                    "land_use": "工业用地",
-                    "inv_lo": rng.choice([250, 300, 350, 400]),
-                    "far_lo": 1.2,
-                    "far_hi": 3.0,
-                    "tax_lo": rng.choice([20, 25, 30, 35, 40]),
-                    "energy_lo": 2.0,
-                    "emis_lo": 300,
-                },
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            }
-        )
-    doc = {
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
-        "features": features,
-    }
-    path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    rng = np.random.default_rng(3)
+    k = np.arange(n)
+    x = X0 + (k % side) * CELL
+    y = Y0 + (k // side) * CELL
+    jitter = rng.uniform(-0.0002, 0.0002, size=(n, 4, 2))
+    corners = np.stack(
+        [
+            np.stack([x, y], axis=1),
+            np.stack([x + SIZE, y], axis=1),
+            np.stack([x + SIZE, y + SIZE], axis=1),
+            np.stack([x, y + SIZE], axis=1),
+        ],
+        axis=1,
+    ) + jitter
+    rings = np.concatenate([corners, corners[:, :1]], axis=1)
+    geoms = shapely.polygons(rings)
+    pick = rng.integers(0, 4, n)
+    frame = gpd.GeoDataFrame(
+        {
+            "code": [f"B{i:07d}" for i in range(n)],
+            "name": [f"基准地块{i}" for i in range(n)],
+            "status": np.array(["储备", "挂牌", "已出让", "已开工"], dtype=object)[pick],
+            "land_use": "工业用地",
+            "inv_lo": np.array([250, 300, 350, 400])[rng.integers(0, 4, n)],
+            "far_lo": 1.2,
+            "far_hi": 3.0,
+            "tax_lo": np.array([20, 25, 30, 35, 40])[rng.integers(0, 5, n)],
+            "energy_lo": 2.0,
+            "emis_lo": 300,
+        },
+        geometry=geoms,
+        crs="EPSG:4490",
+    )
+    driver = "GPKG" if path.suffix == ".gpkg" else "GeoJSON"
+    pyogrio.write_dataframe(frame, path, driver=driver, layer="plots" if driver == "GPKG" else None)
 
 
 def boxes(n_plots: int, count: int) -> list[tuple[float, float, float, float]]:
@@ -104,18 +117,50 @@ def fmt_ms(samples: list[float]) -> str:
     return f"{statistics.median(samples) * 1000:.3f} / {pct(samples, 95) * 1000:.3f}"
 
 
-def bench_import(url: str, path: Path) -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM, not inherited across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child_import(url: str, path: Path) -> dict:
+    """The import in this (fresh) process: seconds, CPU seconds, peak RSS before and after."""
     engine = make_engine(url)
+    before = peak_rss_mb()
     try:
         with make_session_factory(engine)() as s:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             summary = importing.import_file(s, path)
             s.commit()
-            elapsed = time.perf_counter() - t
+            elapsed, cpu = time.perf_counter() - t, time.process_time() - c
         assert summary.plots_new > 0
     finally:
         engine.dispose()
-    return elapsed
+    return {
+        "seconds": elapsed,
+        "cpu": cpu,
+        "plots": summary.plots,
+        "rss_start_mb": before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def bench_import(url: str, path: Path) -> dict:
+    """``import_file`` (the work of ``onetrip plots import``) in a child process."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child-import", url, str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit("import failed")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"  import {out} (load {os.getloadavg()[0]:.2f})", flush=True)
+    return out
 
 
 def bench_inprocess(
@@ -229,11 +274,16 @@ def main() -> None:
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--format", choices=("gpkg", "geojson"), default="gpkg")
+    ap.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_import:
+        print(json.dumps(child_import(args.child_import[0], Path(args.child_import[1]))))
+        return
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = out / f"plots_{args.n}.geojson"
+    data = out / f"plots_{args.n}.{args.format}"
     if not data.exists():
         t = time.perf_counter()
         make_input(args.n, data)
@@ -255,7 +305,7 @@ def main() -> None:
     first, times, sizes, _ = bench_inprocess(sqlite_url, qs)
     row = {
         "backend": "SQLite + STRtree",
-        "import_s": imp,
+        "import": imp,
         "first_ms": first * 1000,
         "inproc": times,
     }
@@ -263,18 +313,13 @@ def main() -> None:
         row["http"], row["http_max"] = bench_http(sqlite_url, qs)
     rows.append(row)
     print(
-        f"SQLite: import {imp:.1f} s; answers 0–{max(sizes)} plots (median {statistics.median(sizes):.0f})"
+        f"SQLite: import {imp['seconds']:.1f} s; answers 0–{max(sizes)} plots (median {statistics.median(sizes):.0f})"
     )
 
     if not args.skip_pg:
         from sqlalchemy import text
 
-        admin = make_engine(args.pg.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        name = args.pg.rsplit("/", 1)[1]
-        with admin.connect() as c:
-            if not c.scalar(text("select 1 from pg_database where datname = :n"), {"n": name}):
-                c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        ensure_database(args.pg)
         engine = make_engine(args.pg)
         reset_database(engine)
         upgrade(engine)
@@ -287,7 +332,7 @@ def main() -> None:
         first, times, _, raw = bench_inprocess(args.pg, qs, raw=True)
         row = {
             "backend": "PostGIS (GiST)",
-            "import_s": imp,
+            "import": imp,
             "first_ms": first * 1000,
             "inproc": times,
             "raw": raw,
@@ -295,14 +340,14 @@ def main() -> None:
         if not args.skip_http:
             row["http"], row["http_max"] = bench_http(args.pg, qs)
         rows.append(row)
-        print(f"PostGIS: import {imp:.1f} s")
+        print(f"PostGIS: import {imp['seconds']:.1f} s")
 
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print()
     print(
-        f"| backend ({args.n:,} plots, {args.queries:,} bbox queries) | import (s) | first query (ms) | in-process p50 / p95 (ms) | HTTP p50 / p95 (ms) | raw SQL p50 / p95 (ms) | path ÷ raw (p50) |"
+        f"| backend ({args.n:,} plots, {args.queries:,} bbox queries) | import s (CPU s) | import peak RSS MB (at start) | first query (ms) | in-process p50 / p95 (ms) | HTTP p50 / p95 (ms) | raw SQL p50 / p95 (ms) | path ÷ raw (p50) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         http = fmt_ms(r["http"]) + f" (≤ {r['http_max']} features)" if "http" in r else "—"
         raw = fmt_ms(r["raw"]) if "raw" in r else "—"
@@ -312,7 +357,7 @@ def main() -> None:
             else "—"
         )
         print(
-            f"| {r['backend']} | {r['import_s']:.1f} | {r['first_ms']:.0f} | {fmt_ms(r['inproc'])} | {http} | {raw} | {ratio} |"
+            f"| {r['backend']} | {r['import']['seconds']:.1f} ({r['import']['cpu']:.1f}) | {r['import']['peak_rss_mb']:.0f} ({r['import']['rss_start_mb']:.0f}) | {r['first_ms']:.0f} | {fmt_ms(r['inproc'])} | {http} | {raw} | {ratio} |"
         )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -257,16 +257,18 @@ def _verify_batch(jobs: Sequence[tuple[int, bytes, bytes, bytes]]) -> list[int]:
 
 
 class _Signatures:
-    """Signature checks, in batches, in a process pool once there are many."""
+    """Signature checks, in batches, in a process pool once there are many.  At most a few
+    batches are in flight at a time and only failures are kept, so memory stays flat however
+    long the ledger."""
 
     def __init__(self, parallel: bool) -> None:
         self.parallel = parallel
         self.pending: list[SignatureJob] = []
-        self.texts: dict[int, tuple[str, str]] = {}
-        self.futures: list[Any] = []
+        self.futures: list[tuple[Any, list[SignatureJob]]] = []
+        self.failures: dict[int, tuple[str, str]] = {}  # seq → what failed (the first per seq)
         self.pool: Any = None
+        self.workers = 1
         self.count = 0
-        self.submitted = 0
 
     def add(self, jobs: Sequence[SignatureJob]) -> None:
         self.pending.extend(jobs)
@@ -274,37 +276,40 @@ class _Signatures:
         if self.parallel and len(self.pending) >= _BATCH and self.count >= PARALLEL_SIGNATURES:
             self._submit()
 
+    @staticmethod
+    def _args(jobs: Sequence[SignatureJob]) -> list[tuple[int, bytes, bytes, bytes]]:
+        return [(k, j.public, j.signature, j.message) for k, j in enumerate(jobs)]
+
     def _submit(self) -> None:
         if self.pool is None:
             import os
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
-        for j in self.pending:
-            self.texts[j.seq] = (j.zh, j.en)
-        self.futures.append(
-            self.pool.submit(
-                _verify_batch, [(j.seq, j.public, j.signature, j.message) for j in self.pending]
-            )
-        )
-        self.pending = []
+            self.workers = max(1, os.cpu_count() or 1)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        jobs, self.pending = self.pending, []
+        self.futures.append((self.pool.submit(_verify_batch, self._args(jobs)), jobs))
+        while len(self.futures) > 2 * self.workers:  # back-pressure: wait for the oldest
+            self._failed(self.futures[0][1], self.futures.pop(0)[0].result())
+
+    def _failed(self, jobs: Sequence[SignatureJob], bad: Sequence[int]) -> None:
+        for k in bad:
+            j = jobs[k]
+            self.failures.setdefault(j.seq, (j.zh, j.en))
 
     def first_failure(self) -> int | None:
         """Check everything added so far; the smallest failing sequence number."""
-        bad = []
-        for j in self.pending:
-            self.texts[j.seq] = (j.zh, j.en)
-        bad += _verify_batch([(j.seq, j.public, j.signature, j.message) for j in self.pending])
-        self.pending = []
-        for f in self.futures:
-            bad += f.result()
+        jobs, self.pending = self.pending, []
+        self._failed(jobs, _verify_batch(self._args(jobs)))
+        for f, batch in self.futures:
+            self._failed(batch, f.result())
         self.futures = []
-        return min(bad) if bad else None
+        return min(self.failures) if self.failures else None
 
     def raise_first(self, then: LedgerError | None = None) -> None:
         seq = self.first_failure()
         if seq is not None and (then is None or then.seq is None or seq <= then.seq):
-            zh, en = self.texts[seq]
+            zh, en = self.failures[seq]
             raise _fail(
                 seq, f"{zh}无效（伪造或被修改）", f"{en} does not verify (forged or altered)"
             )
@@ -319,7 +324,7 @@ class _Signatures:
 def verify_entries(
     entries: Iterable[StoredEntry],
     keys: Mapping[str, PublicKey],
-    tree_heads: Sequence[TreeHead],
+    tree_heads: Iterable[TreeHead],
     payload_checks: Mapping[str, PayloadCheck] | None = None,
     on_entry: Callable[[int], None] | None = None,
     *,
@@ -330,6 +335,10 @@ def verify_entries(
     link to the previous entry, the signatures inside its payload (``payload_checks`` by kind),
     and every signed tree head against the tree at its size.  Every entry must be covered by a
     signed tree head.  With ``parallel``, many signatures are verified in worker processes.
+
+    Both ``entries`` and ``tree_heads`` are read once, as streams (a list of heads is sorted
+    first; any other iterable must come smallest tree first): memory does not grow with the
+    ledger.
 
     Raises
     ------
@@ -353,21 +362,33 @@ def verify_entries(
 def _verify(
     entries: Iterable[StoredEntry],
     keys: Mapping[str, PublicKey],
-    tree_heads: Sequence[TreeHead],
+    tree_heads: Iterable[TreeHead],
     checks: Mapping[str, PayloadCheck],
     on_entry: Callable[[int], None] | None,
     sigs: _Signatures,
     keep: Container[int] = (),
 ) -> VerifyReport:
-    heads, head_at = _heads_by_size(tree_heads)
+    heads = _heads_in_order(tree_heads)
     report = VerifyReport()
     frontier = MerkleFrontier()
     prev = ZERO_HASH
     expected = 1
+    latest: TreeHead | None = None
+    head = next(heads, None)
+    while head is not None and head.tree_size == 0:
+        _check_head(head, EMPTY_ROOT, keys, None)
+        report.tree_heads += 1
+        latest, head = head, next(heads, None)
+    sha256 = hashlib.sha256
+    append = frontier.append
+    kinds = report.kinds
     for e in entries:
-        _check_sequence(e, expected)
+        if e.seq != expected:
+            _check_sequence(e, expected)
         env = _checked_envelope(e)
-        computed = _checked_leaf(e, prev)
+        computed = sha256(b"\x00" + e.body).digest()
+        if e.prev_hash != prev or computed.hex() != e.leaf_hash:
+            _checked_leaf(e, prev)  # raises, naming what is wrong
         check = checks.get(e.kind)
         if check is not None:
             try:
@@ -377,36 +398,52 @@ def _verify(
             sigs.add(check(e, {"payload": payload}, keys))
         if e.seq in keep:
             report.payloads[e.seq] = (e.kind, bytes(env.payload))
-        frontier.append(computed)
+        append(computed)
         prev = e.leaf_hash
-        report.kinds[e.kind] = report.kinds.get(e.kind, 0) + 1
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
         expected += 1
-        for h in head_at.get(frontier.size, ()):
-            _check_head(h, frontier.root(), keys, e.seq)
-            report.tree_heads += 1
+        if head is not None and head.tree_size == frontier.size:
+            root = frontier.root()
+            while head is not None and head.tree_size == frontier.size:
+                sigs.add((_head_job(head, root, keys, e.seq),))
+                report.tree_heads += 1
+                latest, head = head, next(heads, None)
         if on_entry is not None:
             on_entry(e.seq)
     size = expected - 1
-    latest = _check_heads_cover(heads, size, keys, report)
+    if head is not None:
+        raise _fail(
+            size + 1,
+            f"缺失：已签名的树头覆盖 {head.tree_size} 个条目，台账只有 {size} 个（条目被删除）",
+            f"is missing: a signed tree head covers {head.tree_size} entries but the ledger holds {size} (entries were deleted)",
+        )
+    if size and (latest is None or latest.tree_size < size):
+        first = (latest.tree_size if latest else 0) + 1
+        raise _fail(
+            first,
+            "未被任何已签名的树头覆盖：条目在签名后被追加",
+            "is not covered by any signed tree head: it was appended outside the platform",
+        )
     report.size = size
     report.root_hash = frontier.root().hex()
     report.latest_head = latest
     return report
 
 
-def _heads_by_size(
-    tree_heads: Sequence[TreeHead],
-) -> tuple[list[TreeHead], dict[int, list[TreeHead]]]:
-    """The tree heads smallest first, and grouped by the tree size they sign."""
-    heads = sorted(tree_heads, key=lambda h: h.tree_size)
-    head_at: dict[int, list[TreeHead]] = {}
-    for h in heads:
+def _heads_in_order(tree_heads: Iterable[TreeHead]) -> Iterator[TreeHead]:
+    """The tree heads smallest first (a sequence is sorted; a stream must be in order)."""
+    if isinstance(tree_heads, Sequence):
+        tree_heads = sorted(tree_heads, key=lambda h: h.tree_size)
+    last = 0
+    for h in tree_heads:
         if h.tree_size < 0:
             raise _fail(
                 None, f"树头大小 {h.tree_size} 无效", f"tree head size {h.tree_size} is invalid"
             )
-        head_at.setdefault(h.tree_size, []).append(h)
-    return heads, head_at
+        if h.tree_size < last:
+            raise _fail(None, "树头未按规模排序", "the tree heads are not in order of size")
+        last = h.tree_size
+        yield h
 
 
 def _check_sequence(e: StoredEntry, expected: int) -> None:
@@ -473,30 +510,29 @@ def _checked_leaf(e: StoredEntry, prev: str) -> bytes:
     return computed
 
 
-def _check_heads_cover(
-    heads: Sequence[TreeHead], size: int, keys: Mapping[str, PublicKey], report: VerifyReport
-) -> TreeHead | None:
-    """No signed head may cover more than the ``size`` entries read, and the latest must cover
-    them all; the empty tree's heads are checked here.  Returns the latest head."""
-    for h in heads:
-        if h.tree_size > size:
-            raise _fail(
-                size + 1,
-                f"缺失：已签名的树头覆盖 {h.tree_size} 个条目，台账只有 {size} 个（条目被删除）",
-                f"is missing: a signed tree head covers {h.tree_size} entries but the ledger holds {size} (entries were deleted)",
-            )
-        if h.tree_size == 0:
-            _check_head(h, EMPTY_ROOT, keys, None)
-            report.tree_heads += 1
-    latest = heads[-1] if heads else None
-    if size and (latest is None or latest.tree_size < size):
-        first = (latest.tree_size if latest else 0) + 1
-        raise _fail(
-            first,
-            "未被任何已签名的树头覆盖：条目在签名后被追加",
-            "is not covered by any signed tree head: it was appended outside the platform",
-        )
-    return latest
+def _head_job(
+    head: TreeHead, root: bytes, keys: Mapping[str, PublicKey], seq: int
+) -> SignatureJob:
+    """A signed tree head at entry ``seq``: its root is checked here, its signature becomes a
+    job for the signature checks (with the parties' ones, in worker processes)."""
+    key = keys.get(head.key)
+    try:
+        signature = decode_signature(head.signature) if key is not None else b""
+    except Exception:
+        signature = b""
+    if key is None or len(signature) != 64:
+        _check_head(head, root, keys, seq)  # raises, naming the signature
+    if head.root_hash != root.hex():
+        _check_head(head, root, keys, seq)  # raises, naming the root (or the signature)
+    assert key is not None
+    return SignatureJob(
+        seq,
+        key.raw,
+        signature,
+        head.to_bytes(),
+        f"规模为 {head.tree_size} 的树头签名（密钥 {head.key[:16]}…）",
+        f"the signature of the tree head of size {head.tree_size} (key {head.key[:16]}…)",
+    )
 
 
 def _check_head(
@@ -525,18 +561,24 @@ def proof_bundle(
     head: TreeHead,
     platform_key: PublicKey,
     extra: Mapping[str, Any] | None = None,
+    *,
+    path: Sequence[bytes] | None = None,
 ) -> dict[str, Any]:
     """Everything a regulator needs to check one entry offline: the entry's bytes, its audit
     path to the signed tree head, and the platform's public key (to compare with the published
-    one).  ``leaves`` are the leaf hashes of the first ``head.tree_size`` entries.
+    one).  ``leaves`` are the leaf hashes of the first ``head.tree_size`` entries, or ``path``
+    the audit path already computed (from stored subtrees; ``leaves`` is then ignored).
     """
-    if not 1 <= entry.seq <= head.tree_size or len(leaves) != head.tree_size:
+    if not 1 <= entry.seq <= head.tree_size or (
+        path is None and len(leaves) != head.tree_size
+    ):
         raise LedgerError(
             f"条目 #{entry.seq} 不在规模为 {head.tree_size} 的树中",
             f"entry #{entry.seq} is not in the tree of size {head.tree_size}",
             seq=entry.seq,
         )
-    path = inclusion_proof(leaves, entry.seq - 1)
+    if path is None:
+        path = inclusion_proof(leaves, entry.seq - 1)
     return {
         "type": PROOF_TYPE,
         "v": FORMAT_VERSION,

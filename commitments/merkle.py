@@ -10,7 +10,7 @@ below ``n``.  Pure: the ledger (:mod:`commitments.ledger`) builds on it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from commitments.errors import LedgerError
 
@@ -141,3 +141,96 @@ def verify_inclusion(
         return root_from_inclusion(leaf, index, tree_size, path) == root
     except LedgerError:
         return False
+
+
+# --- proofs from stored subtrees -----------------------------------------------------------------
+#
+# Every node of an RFC 6962 tree covers leaves ``[lo, hi)`` with ``lo`` a multiple of the largest
+# power of two not above ``hi - lo``; its hash is the right fold of the *perfect aligned*
+# subtrees that make up the range (heights falling).  A perfect aligned subtree ``(height, i)``
+# covers ``[i · 2^height, (i + 1) · 2^height)`` and never changes once complete, so a ledger can
+# store those of a least height once and answer any audit path or root from about ``log n`` of
+# them plus fewer than ``2^height`` leaves: :func:`audit_subtrees`, :func:`root_subtrees`.
+
+
+def perfect_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The perfect aligned subtrees ``(height, index)`` that make up the tree node over leaves
+    ``[lo, hi)``, left to right (heights falling).
+
+    >>> perfect_subtrees(0, 7)
+    [(2, 0), (1, 2), (0, 6)]
+    >>> perfect_subtrees(8, 12)
+    [(2, 2)]
+    """
+    out = []
+    while lo < hi:
+        h = (hi - lo).bit_length() - 1
+        out.append((h, lo >> h))
+        lo += 1 << h
+    return out
+
+
+def audit_ranges(index: int, tree_size: int) -> list[tuple[int, int]]:
+    """The leaf ranges ``[lo, hi)`` of the nodes on the audit path of leaf ``index``, nearest
+    the leaf first (the order of :func:`inclusion_proof`'s hashes).
+
+    >>> audit_ranges(5, 8)
+    [(4, 5), (6, 8), (0, 4)]
+    """
+    if not 0 <= index < tree_size:
+        raise LedgerError(
+            f"叶子序号 {index} 超出树的大小 {tree_size}",
+            f"leaf index {index} outside a tree of {tree_size}",
+        )
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, tree_size
+    while hi - lo > 1:
+        k = _largest_power_of_two_below(hi - lo)
+        if index < lo + k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo += k
+    ranges.reverse()
+    return ranges
+
+
+def fold_subtrees(hashes: Sequence[bytes]) -> bytes:
+    """The hash of a node from its perfect subtrees' hashes, left to right (a right fold)."""
+    acc = hashes[-1]
+    for h in reversed(hashes[:-1]):
+        acc = node_hash(h, acc)
+    return acc
+
+
+def audit_subtrees(index: int, tree_size: int) -> list[list[tuple[int, int]]]:
+    """For each hash of the audit path of leaf ``index``, the perfect subtrees to fold."""
+    return [perfect_subtrees(lo, hi) for lo, hi in audit_ranges(index, tree_size)]
+
+
+def root_subtrees(tree_size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees whose fold is the root of a tree of ``tree_size`` leaves."""
+    return perfect_subtrees(0, tree_size)
+
+
+def inclusion_proof_from(
+    index: int, tree_size: int, subtree: Callable[[int, int], bytes]
+) -> list[bytes]:
+    """PATH of leaf ``index`` in a tree of ``tree_size``, from the hashes of perfect aligned
+    subtrees: ``subtree(height, i)``.  Equal to :func:`inclusion_proof` over the leaves.
+
+    >>> leaves = [leaf_hash(bytes([i])) for i in range(11)]
+    >>> def subtree(h, i): return merkle_root(leaves[i << h : (i + 1) << h])
+    >>> inclusion_proof_from(6, 11, subtree) == inclusion_proof(leaves, 6)
+    True
+    """
+    return [
+        fold_subtrees([subtree(h, i) for h, i in parts])
+        for parts in audit_subtrees(index, tree_size)
+    ]
+
+
+def parents(level: Sequence[bytes]) -> list[bytes]:
+    """The hashes one level up: consecutive pairs (an odd last one is left out)."""
+    return [node_hash(level[j], level[j + 1]) for j in range(0, len(level) - 1, 2)]

@@ -254,6 +254,17 @@ class LedgerEntryRow(Base):
         )
 
 
+class LedgerNodeRow(Base):
+    """The hash of a complete Merkle subtree of the ledger: leaves ``[idx · 2^height,
+    (idx + 1) · 2^height)`` (derived data, see :mod:`commitments.services.ledger_store`)."""
+
+    __tablename__ = "ledger_nodes"
+
+    height: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class TreeHeadRow(Base):
     """A signed tree head (append-only)."""
 
@@ -315,6 +326,7 @@ __all__ = [
     "GradePriceRow",
     "InspectionRow",
     "LedgerEntryRow",
+    "LedgerNodeRow",
     "PolicyRow",
     "RegulatorTaskRow",
     "SigningKeyRow",

@@ -183,12 +183,15 @@ class _PlotFrame:
     base: dict[str, str]
     catalogue: Catalogue
     problems: list[Problem] = field(default_factory=list)
+    first: int = 1  # the feature number of the first row (a file read in batches)
 
     @classmethod
-    def of(cls, frame: Any, context: ZoneContext) -> _PlotFrame:
+    def of(cls, frame: Any, context: ZoneContext, first: int = 1) -> _PlotFrame:
         columns = [c for c in frame.columns if c != frame.geometry.name]
         col = {c: frame[c].to_numpy(dtype=object) for c in columns}
-        return cls(len(frame), columns, col, resolve_columns(columns), context.catalogue())
+        return cls(
+            len(frame), columns, col, resolve_columns(columns), context.catalogue(), first=first
+        )
 
     def values(self, canon: str) -> np.ndarray:
         c = self.base.get(canon)
@@ -199,7 +202,7 @@ def _read_codes(f: _PlotFrame) -> tuple[list[str], list[str]]:
     """The plots' codes and each row's culprit (its code, else ``#n``): every code present and
     unique."""
     codes = column_texts(f.values("code"))
-    culprit = [c or f"#{i + 1}" for i, c in enumerate(codes)]
+    culprit = [c or f"#{i + f.first}" for i, c in enumerate(codes)]
     if "code" not in f.base:
         f.problems.append(
             Problem(
@@ -216,7 +219,7 @@ def _read_codes(f: _PlotFrame) -> tuple[list[str], list[str]]:
     dup = Counter(c for c in codes if c)
     for c, k in dup.items():
         if k > 1:
-            rows = [str(i + 1) for i, x in enumerate(codes) if x == c][:5]
+            rows = [str(i + f.first) for i, x in enumerate(codes) if x == c][:5]
             f.problems.append(
                 Problem(
                     c,
@@ -640,8 +643,10 @@ def parse_plots(
     context: ZoneContext = _NO_ZONES,
     progress: Callable[[int], None] | None = None,
     required: Sequence[str] = (),
+    first: int = 1,
 ) -> tuple[PlotTable, list[Problem]]:
-    """Read and validate a table of plots.
+    """Read and validate a table of plots (``first``: the feature number of its first row, when
+    it is one batch of a longer file).
 
     Preconditions: ``frame`` is a GeoDataFrame (or anything with ``columns``, ``__getitem__``
     and ``geometry``) whose geometries are in EPSG:4490 (lon/lat).
@@ -654,7 +659,7 @@ def parse_plots(
     :data:`~landplots.indicators.REQUIRED_KEYS`) and of the plot's zone.  Overlaps need the
     registry and are checked by the service (:func:`find_overlaps`).
     """
-    f = _PlotFrame.of(frame, context)
+    f = _PlotFrame.of(frame, context, first)
     n = f.n
     codes, culprit = _read_codes(f)
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)

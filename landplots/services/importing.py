@@ -1,6 +1,8 @@
-"""Importing plots and zones from GIS files, all or nothing: the whole file is validated (every
-problem listed, each naming its plot or zone; overlaps with each other and with the registry's
-plots) before anything is written, then written in bulk."""
+"""Importing plots and zones from GIS files, all or nothing: every problem of the file is listed
+(each naming its plot or zone; overlaps with each other and with the registry's plots) and,
+when there is any, nothing is written.  A plots layer is read, checked and written in batches
+(:mod:`.import_stream`), so that a file of a million plots takes no more memory than one of
+twenty thousand; zones are few and are read whole."""
 
 from __future__ import annotations
 
@@ -126,15 +128,29 @@ def import_file(
     if layers.zones:
         rows = gis_io.read_table(path, layers.assessments) if layers.assessments else []
         zones, problems = parse_zones(gis_io.read_layer(path, layers.zones, encoding), rows)
-    if layers.single:
-        frame = gis_io.read_layer(path, None, encoding)
-    else:
-        frame = gis_io.read_layer(path, layers.plots, encoding) if layers.plots else None
-    if frame is None and not layers.zones:
-        raise ImportRefused(
-            [Problem(source, Text("文件中没有图层", "the file has no layer"))], source
-        )
-    return _import(session, source, zones, problems, frame, progress, started, required)
+    plots_layer = None if layers.single else layers.plots
+    if plots_layer is None and not layers.single:
+        if not layers.zones:
+            raise ImportRefused(
+                [Problem(source, Text("文件中没有图层", "the file has no layer"))], source
+            )
+        return _import(session, source, zones, problems, None, progress, started, required)
+    from landplots.services.import_stream import import_plots
+
+    counts = import_plots(
+        session,
+        path,
+        plots_layer,
+        encoding,
+        zones,
+        problems,
+        progress,
+        required,
+        _write_zones,
+        _write_plots,
+    )
+    _report(progress, 1.0, "完成", "done")
+    return ImportSummary(source, *counts, time.perf_counter() - started)
 
 
 def import_zones_file(

@@ -233,3 +233,52 @@ def test_an_entry_appended_outside_the_platform(engine, backend, session, ledger
     session.rollback()
     e = tamper(engine, backend, then=append)
     assert "signed tree head" in str(e)
+
+
+def test_proofs_of_a_long_ledger_come_from_stored_subtrees(engine, backend, session):
+    """Seals store the complete subtrees of 2^STORED_HEIGHT leaves and up (catching up on a
+    ledger that had none, then only the new ones); every proof from them equals the one from all the leaves and
+    verifies offline; an altered stored node is refused instead of served."""
+    from commitments.ledger import verify_proof_bundle
+    from commitments.merkle import inclusion_proof
+    from commitments.orm import LedgerNodeRow
+
+    previous = None
+    rows = []
+    for i in range(1100):
+        previous = make_entry(
+            previous, "verdict", f"CN-{i % 7}", "2026-01-01T00:00:00Z", {"i": i, "status": "met"}
+        )
+        rows.append(LedgerEntryRow.from_domain(previous))
+    session.add_all(rows[:700])
+    session.flush()
+    head = ledger_store_service.seal(session)
+    assert head.tree_size == 700
+    low = ledger_store_service.STORED_HEIGHT
+
+    def complete(size):
+        return sorted((h, i) for h in range(low, 12) for i in range(size >> h))
+
+    stored = session.execute(select(LedgerNodeRow.height, LedgerNodeRow.idx)).all()
+    assert sorted(stored) == complete(700)
+    session.add_all(rows[700:])
+    session.flush()
+    head = ledger_store_service.seal(session)
+    assert head.tree_size == 1100
+    stored = session.execute(select(LedgerNodeRow.height, LedgerNodeRow.idx)).all()
+    assert sorted(stored) == complete(1100)
+    session.commit()
+    leaves = ledger_store_service.leaf_hashes(session)
+    for seq in (1, 256, 257, 700, 1024, 1025, 1100):
+        bundle = ledger_store_service.proof_for(session, seq)
+        assert [bytes.fromhex(p) for p in bundle["audit_path"]] == inclusion_proof(leaves, seq - 1)
+        assert verify_proof_bundle(bundle).seq == seq
+    assert ledger_store_service.verify_ledger(session).report.size == 1100
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE ledger_nodes SET hash = :h WHERE height = 10 AND idx = 0"), {"h": "ab" * 32}
+        )
+    session.rollback()
+    with pytest.raises(LedgerError) as e:
+        ledger_store_service.proof_for(session, 1100)
+    assert e.value.seq == 1100 and "Merkle node" in str(e.value)

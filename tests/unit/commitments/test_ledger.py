@@ -191,3 +191,52 @@ def test_a_proof_bundle_is_checked_offline():
         verify_proof_bundle(altered, PLATFORM)
     with pytest.raises(LedgerError, match="not an onetrip"):
         verify_proof_bundle({"type": "x"})
+
+
+def test_proofs_and_roots_from_perfect_subtrees_equal_those_from_the_leaves():
+    """The stored-subtree form of PATH and MTH (what a big ledger serves) gives exactly RFC
+    6962's hashes at every size and index."""
+    from commitments.merkle import (
+        fold_subtrees,
+        inclusion_proof_from,
+        perfect_subtrees,
+        root_subtrees,
+    )
+
+    leaves = [leaf_hash(i.to_bytes(4, "big")) for i in range(300)]
+    calls = []
+
+    def subtree(h, i):
+        lo, hi = i << h, (i + 1) << h
+        assert hi <= n, "asked for a subtree beyond the tree"
+        calls.append(h)
+        return merkle_root(leaves[lo:hi])
+
+    for n in list(range(1, 70)) + [255, 256, 257, 299, 300]:
+        assert fold_subtrees([subtree(h, i) for h, i in root_subtrees(n)]) == merkle_root(
+            leaves[:n]
+        )
+        for index in sorted({0, n // 3, n // 2, n - 2, n - 1} - {-1}):
+            if 0 <= index < n:
+                assert inclusion_proof_from(index, n, subtree) == inclusion_proof(
+                    leaves[:n], index
+                )
+    # every piece is a perfect, aligned subtree, and the pieces tile the range
+    for lo, hi in ((0, 300), (256, 300), (288, 299), (8, 12)):
+        parts = perfect_subtrees(lo, hi)
+        assert sum(1 << h for h, _ in parts) == hi - lo
+        assert all(((i << h) >= lo and ((i + 1) << h) <= hi) for h, i in parts)
+
+
+def test_a_tampered_entry_in_a_long_chain_is_named_at_its_sequence_number():
+    entries = chain(600)
+    heads = [sth(entries, k) for k in (100, 256, 600)]
+    assert verify_entries(iter(entries), KEYS, iter(heads)).size == 600
+    for seq in (1, 257, 599):
+        bad = list(entries)
+        doc = json.loads(bad[seq - 1].body)
+        doc["payload"]["status"] = "breached"
+        bad[seq - 1] = bad[seq - 1]._replace(body=json.dumps(doc).encode())
+        with pytest.raises(LedgerError) as e:
+            verify_entries(iter(bad), KEYS, iter(heads))
+        assert e.value.seq == seq and "hash mismatch" in str(e.value)
