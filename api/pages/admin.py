@@ -64,6 +64,7 @@ JOB_KEYS = {
     "digests": ("代办员日报", "agent digests"),
     "seconds": ("用时（秒）", "seconds"),
     "digests_sent": ("日报", "digests"),
+    "deadline_notices": ("临近时限提醒", "deadline reminders"),
 }
 JOB_VALUES = {"none": ("无", "none")}
 

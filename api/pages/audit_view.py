@@ -61,6 +61,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "commitment.inspect": ("承诺核查", "inspection"),
     "plots.import": ("导入地块", "plots imported"),
     "zones.import": ("导入片区", "zones imported"),
+    "user.update": ("修改用户", "user changed"),
+    "user.password_reset": ("重置密码", "password reset"),
+    "intermediary.register": ("登记中介机构", "intermediary registered"),
+    "intermediary.choose": ("中介超市选定中介", "intermediary chosen"),
+    "intermediary.rate": ("评价中介服务", "intermediary rated"),
+    "intermediary.report": ("中介上传报告", "intermediary report uploaded"),
+    "intermediary.deliver": ("中介交付", "intermediary delivered"),
+    "activity.start": ("企业活动开始", "activity started"),
+    "activity.finish": ("企业活动完成", "activity finished"),
+    "certificate.revoke": ("注销电子证照", "certificate revoked"),
+    "document.issue": ("出具办事文书", "document issued"),
+    "prices.set": ("设定差别化价格", "grade prices set"),
 }
 
 #: The recorded fields' names on the page.
@@ -113,6 +125,17 @@ KEYS: dict[str, tuple[str, str]] = {
     "department": ("部门", "department"),
     "username": ("用户名", "username"),
     "role": ("角色", "role"),
+    "actual_start": ("实际开始", "actual start"),
+    "actual_end": ("实际完成", "actual end"),
+    "chosen_on": ("选定日期", "chosen on"),
+    "committed_days": ("承诺时限（天）", "committed days"),
+    "intermediary_id": ("中介机构", "intermediary"),
+    "state": ("状态", "state"),
+    "workdays_used": ("已用工作日", "working days used"),
+    "active": ("启用", "active"),
+    "display_name": ("姓名", "name"),
+    "phone": ("电话", "phone"),
+    "email": ("电子邮箱", "e-mail"),
 }
 
 
@@ -140,6 +163,9 @@ class Names:
         self.values.update({str(k): v[i] for k, v in STATUS_LABELS.items()})
         self.values.update({k: v[i] for k, v in STATUS_NAMES.items()})
         self.values.update({k: v[i] for k, v in _TIERS.items()})
+        from approvals.activities import SERVICE_STATES
+
+        self.values.update({k: v[i] for k, v in SERVICE_STATES.items()})
         from landplots.model import Milestone
 
         self.values.update({m.value: m.text(lang) for m in Milestone})

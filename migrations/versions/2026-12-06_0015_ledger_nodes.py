@@ -7,7 +7,7 @@ served, and ``onetrip ledger verify`` recomputes everything from the entries.  `
 them in, catching up on a ledger that has none yet.
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-06 02:20:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -142,7 +142,7 @@ def test_from_the_task_page_to_each_document_and_from_the_qr_code_to_verificatio
     check_page(public, "verify-certificate")
     # a later item's material shows 由前序事项核发 with the number, not a red 缺
     page.goto(f"{base}/projects/{pid}")
-    row = page.locator("tr", has_text="C-project-code").first
+    row = page.locator("tr", has_text="投资项目代码").first
     expect(row).to_contain_text("由前序事项核发")
     expect(row).to_contain_text(number)
     expect(row.locator(".mstate.missing")).to_have_count(0)

@@ -397,7 +397,7 @@ def test_errors_and_rough_edges_speak_the_page_language(
     # the administrator's forms: field names in Chinese, no English sentence
     login(page, base, "admin")
     page.goto(f"{base}/admin/users")
-    form = page.locator("form[action='/admin/users']")
+    form = page.locator("form[action='/admin/users'][method=post]")
     form.locator("[name=username]").fill("reviewer-new")
     form.locator("[name=password]").fill("a-long-enough-password-1")
     form.locator("[name=role]").select_option("reviewer")
