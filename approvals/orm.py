@@ -136,6 +136,17 @@ class ProjectRow(Base):
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # efficiency statistics (效能统计), kept current by every decision (approvals.efficiency):
+    # approval working days so far, the actual 赋码 / 施工许可 / 竣工验收 dates, and what each
+    # planning mechanism saved at filing (working days off the finish)
+    approval_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    coded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    permit_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    completed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    saved_waivers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_early_starts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_merges: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_splits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
 
@@ -197,13 +208,20 @@ class TaskRow(Base):
     ready_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
-    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     stopped_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     stopped_days: Mapped[int] = mapped_column(Integer, default=0)
     stop_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reviewer: Mapped[str | None] = mapped_column(String(100), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # efficiency statistics: the step's code and stage (so figures group without a join), the
+    # working days the application waited for acceptance and, once decided, the approval
+    # working days on the government's clock (approvals.efficiency)
+    step_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wait_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -343,6 +361,10 @@ class RatingRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[str] = mapped_column(String(100))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 差评整改回访: a bad rating (1–2) is followed up by the department or the centre
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    follow_up_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    follow_up_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 # --- department capacity (审查人员与请假) and capacity-aware forecasts ---------------------------

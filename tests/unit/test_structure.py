@@ -51,6 +51,7 @@ PURE = [
     "approvals/questionnaire.py",
     "approvals/schedule.py",
     "approvals/workflow.py",
+    "approvals/efficiency.py",
     "approvals/capacity.py",
     "approvals/exchange.py",
     "approvals/errors.py",
