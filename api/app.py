@@ -52,6 +52,7 @@ API_TAGS = [
     Tag(name="agents", description="代办员：代办清单、里程碑、提醒、联席会议 Proxy agents"),
     Tag(name="commitments", description="承诺制与台账 Commitments and the ledger"),
     Tag(name="admin", description="管理 Administration"),
+    Tag(name="statistics", description="效能统计与月度报告 Efficiency statistics and reports"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
 ]
@@ -118,6 +119,7 @@ def route_handlers() -> list[Any]:
         commitments,
         meetings,
         projects,
+        statistics,
         tasks,
     )
 
@@ -134,6 +136,7 @@ def route_handlers() -> list[Any]:
         *commitments.ROUTES,
         *admin.ROUTES,
         *capacity.ROUTES,
+        *statistics.ROUTES,
         *OGC_ROUTES,
         *page_routes(),
     ]

@@ -51,6 +51,7 @@ def page_routes() -> list[Any]:
         projects,
         ratings,
         session,
+        statistics,
         tasks,
     )
 
@@ -66,6 +67,7 @@ def page_routes() -> list[Any]:
         *agents.ROUTES,
         *files.ROUTES,
         *ratings.ROUTES,
+        *statistics.ROUTES,
     ]
 
 

@@ -44,13 +44,14 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/enterprise/projects/new", "new_project"),
         *_PUBLIC,
     ],
-    Role.REVIEWER: [("/reviewer", "worklist"), *_PUBLIC],
+    Role.REVIEWER: [("/reviewer", "worklist"), ("/stats", "nav_stats"), *_PUBLIC],
     Role.AGENT: [("/agent", "agent"), *_PUBLIC],
     Role.REGULATOR: [
         ("/regulator", "projects"),
         ("/map", "nav_map"),
         ("/regulator/commitments", "nav_commitments"),
         ("/public/commitments", "nav_public_commitments"),
+        ("/stats", "nav_stats"),
     ],
     Role.ADMIN: [
         ("/admin/projects", "projects"),
@@ -59,6 +60,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/admin/users", "users"),
         ("/admin/jobs", "jobs"),
         ("/admin/ratings", "nav_ratings"),
+        ("/stats", "nav_stats"),
         ("/map", "nav_map"),
         ("/admin/plots", "nav_plot_import"),
         ("/regulator/commitments", "nav_commitments"),

@@ -47,6 +47,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "resubmit": ("提交补正", "Submit the corrections"),
     "ratings": ("好差评", "Service ratings"),
     "nav_ratings": ("好差评统计", "Ratings"),
+    "nav_stats": ("效能统计", "Efficiency"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),
