@@ -6,7 +6,8 @@
     if (!node || typeof Chart === "undefined") return;
     var d = JSON.parse(node.textContent);
     var en = d.lang === "en";
-    Chart.defaults.font.family = "system-ui, 'Noto Sans SC', 'onetrip-cjk', sans-serif";
+    Chart.defaults.font.family =
+      "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Microsoft YaHei', 'onetrip CJK', system-ui, sans-serif";
     Chart.defaults.animation = false;
     function bar(id, labels, sets, opts) {
       var el = document.getElementById(id);
@@ -38,6 +39,14 @@
     ], { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } });
     document.body.setAttribute("data-charts", "ready");
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
-  else draw();
+  // a canvas does not make the browser fetch the page's Chinese font: load it first
+  function start() {
+    if (document.fonts && document.fonts.load) {
+      document.fonts.load("12px 'onetrip CJK'", "部门审批").then(draw, draw);
+    } else {
+      draw();
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
