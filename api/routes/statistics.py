@@ -116,7 +116,7 @@ def export(stats: st.Statistics, label: str, kind: str, lang: str, centre: str, 
 CENTRE = "行政服务中心"
 
 
-def _export_route(kind: str, path: str, operation: str, summary: str) -> Any:
+def _export_route(kind: str, path: str, operation: str, summary: str, description: str) -> Any:
     @get(
         path,
         operation_id=operation,
@@ -126,6 +126,7 @@ def _export_route(kind: str, path: str, operation: str, summary: str) -> Any:
         responses=problems(*READ, 422),
         summary=summary,
         media_type={"csv": "text/csv", "xlsx": XLSX, "pdf": "application/pdf"}[kind],
+        response_description=description,
     )
     def handler(
         request: Request[Any, Any, Any],
@@ -148,13 +149,26 @@ def _export_route(kind: str, path: str, operation: str, summary: str) -> Any:
 
 
 statistics_csv = _export_route(
-    "csv", "/api/statistics/export.csv", "exportStatisticsCsv", "效能统计导出 CSV"
+    "csv",
+    "/api/statistics/export.csv",
+    "exportStatisticsCsv",
+    "效能统计导出 CSV",
+    "各表依次排列（按部门、按事项、按项目、改革机制、好差评），UTF-8 带 BOM"
+    " Every table under its title, UTF-8 with a BOM",
 )
 statistics_xlsx = _export_route(
-    "xlsx", "/api/statistics/export.xlsx", "exportStatisticsXlsx", "效能统计导出 Excel"
+    "xlsx",
+    "/api/statistics/export.xlsx",
+    "exportStatisticsXlsx",
+    "效能统计导出 Excel",
+    "每表一个工作表 One sheet per table (departments, items, projects, mechanisms, ratings)",
 )
 statistics_pdf = _export_route(
-    "pdf", "/api/statistics/report.pdf", "getMonthlyReport", "月度效能报告 PDF Monthly report"
+    "pdf",
+    "/api/statistics/report.pdf",
+    "getMonthlyReport",
+    "月度效能报告 PDF Monthly report",
+    "月度效能报告（中文，A4 横向）The monthly efficiency report as PDF",
 )
 
 

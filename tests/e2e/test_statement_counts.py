@@ -190,7 +190,7 @@ PAGES = {
         "/projects/{project_id}/audit",
         "/enterprise/projects/new",
     ],
-    "reviewer": ["/reviewer", "/tasks/{task_id}", "/projects/{project_id}"],
+    "reviewer": ["/reviewer", "/tasks/{task_id}", "/projects/{project_id}", "/stats"],
     "regulator1": ["/regulator", "/regulator/commitments", "/map", "/projects/{project_id}"],
     "admin": [
         "/admin/projects",
@@ -201,6 +201,7 @@ PAGES = {
         "/admin/plots",
         "/admin/agents",
         "/admin/ratings",
+        "/stats",
         "/map/compliance",
     ],
     "agent": [
