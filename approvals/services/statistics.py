@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, or_, select
+from sqlalchemy import Date, String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
@@ -307,7 +307,31 @@ def statistics(
     projects_conds = _project_conditions(f)
     if projects_conds:
         rating_conds.append(RatingRow.project_id.in_(select(ProjectRow.id).where(*projects_conds)))
-    rating_rows = session.execute(
+    rating_groups = session.execute(
+        select(RatingRow.step_code, RatingRow.departments, RatingRow.score, func.count())
+        .where(*rating_conds)
+        .group_by(RatingRow.step_code, RatingRow.departments, RatingRow.score)
+    ).all()
+    for step_code, depts, score, n in rating_groups:
+        depts = list(depts or [])
+        if f.department and f.department not in depts:
+            continue
+        overall.ratings[score] += int(n)
+        for d in depts:
+            if f.department and d != f.department:
+                continue
+            by_dept.setdefault(d, eff.Bucket()).ratings[score] += int(n)
+            key = (step_code, d)
+            if key in by_item:
+                by_item[key].ratings[score] += int(n)
+    # the comments and the bad ratings, newest first (a reviewer's: its department's)
+    comment_conds = [*rating_conds, or_(RatingRow.comment != "", RatingRow.score <= 2)]
+    if f.department:
+        # JSON containment differs by backend: narrow by text, then check the list exactly
+        comment_conds.append(
+            cast(RatingRow.departments, String).contains(f'"{f.department}"')
+        )
+    comment_rows = session.execute(
         select(
             RatingRow.id,
             ProjectRow.code,
@@ -321,38 +345,30 @@ def statistics(
             RatingRow.follow_up_note,
         )
         .join(ProjectRow, ProjectRow.id == RatingRow.project_id)
-        .where(*rating_conds)
+        .where(*comment_conds)
         .order_by(RatingRow.id.desc())
+        .limit(COMMENTS_LIMIT)
     ).all()
     comments: list[dict[str, Any]] = []
-    for rid, pcode, step_code, depts, score, comment, rated_at, fu_on, fu_by, fu_note in rating_rows:
+    for rid, pcode, step_code, depts, score, comment, rated_at, fu_on, fu_by, fu_note in comment_rows:
         depts = list(depts or [])
         if f.department and f.department not in depts:
             continue
-        overall.ratings[score] += 1
-        for d in depts:
-            if f.department and d != f.department:
-                continue
-            by_dept.setdefault(d, eff.Bucket()).ratings[score] += 1
-            key = (step_code, d)
-            if key in by_item:
-                by_item[key].ratings[score] += 1
-        if (comment or score <= 2) and len(comments) < COMMENTS_LIMIT:
-            comments.append(
-                {
-                    "id": rid,
-                    "project": pcode,
-                    "step": step_code,
-                    "departments": depts,
-                    "score": score,
-                    "comment": comment or "",
-                    "rated_on": rated_at.date().isoformat() if rated_at else None,
-                    "follow_up": follow_up_state(score, fu_on),
-                    "follow_up_on": fu_on.isoformat() if fu_on else None,
-                    "follow_up_by": fu_by,
-                    "follow_up_note": fu_note or "",
-                }
-            )
+        comments.append(
+            {
+                "id": rid,
+                "project": pcode,
+                "step": step_code,
+                "departments": depts,
+                "score": score,
+                "comment": comment or "",
+                "rated_on": rated_at.date().isoformat() if rated_at else None,
+                "follow_up": follow_up_state(score, fu_on),
+                "follow_up_on": fu_on.isoformat() if fu_on else None,
+                "follow_up_by": fu_by,
+                "follow_up_note": fu_note or "",
+            }
+        )
 
     names = {d.code: (d.name, d.name_en or d.name) for d in departments(session)}
     dept_rows = [

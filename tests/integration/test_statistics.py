@@ -75,7 +75,9 @@ def test_a_reviewer_sees_its_own_department_only(session, world):
     run_project(session, world)
     mine = st.statistics(session, world["rev"]("zjj"), MARCH, world["cal"])
     assert [d["department"] for d in mine.departments] == ["zjj"]
-    assert mine.overall["cases"] == 2 and mine.projects is None
+    assert mine.overall["cases"] == 2 and mine.projects is None and mine.comments == []
+    zrzy = st.statistics(session, world["rev"]("zrzy"), MARCH, world["cal"])
+    assert [c["step"] for c in zrzy.comments] == ["B"] and zrzy.overall["ratings"] == [0, 1, 0, 0, 0]
     with pytest.raises(NotFoundError):
         st.statistics(session, world["rev"]("zjj"), st.Filters(D(1), D(31), "fgw"), world["cal"])
     with pytest.raises(AccessForbidden):
