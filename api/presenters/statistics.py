@@ -162,6 +162,7 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef7")),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("FONTNAME", (0, 0), (-1, -1), font),
                 ]
             )
         )
@@ -195,7 +196,7 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
     ]
     story.append(table(dept_rows))
     if stats.departments:
-        drawing = Drawing(250 * mm, 62 * mm)
+        drawing = Drawing(250 * mm, 62 * mm, initialFontName=font)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 12 * mm, 12 * mm, 230 * mm, 44 * mm
         chart.data = [
@@ -206,6 +207,7 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
         chart.categoryAxis.labels.fontName = font
         chart.categoryAxis.labels.fontSize = 7
         chart.valueAxis.labels.fontSize = 7
+        chart.valueAxis.labels.fontName = font
         chart.valueAxis.valueMin = 0
         chart.bars[0].fillColor = colors.HexColor("#3b6fb6")
         chart.bars[1].fillColor = colors.HexColor("#e39b3b")
@@ -275,6 +277,7 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
     doc = SimpleDocTemplate(
         out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
         topMargin=12 * mm, bottomMargin=12 * mm, title=f"{centre}月度效能报告 {label}",
+        initialFontName=font,  # no Helvetica resource: every font of the PDF is embedded
     )
     doc.build(story)
     return out.getvalue()

@@ -287,15 +287,16 @@ def statistics(
             "stopped_tasks": int(stopped_n or 0),
             "stopped_total": int(stopped or 0),
         }
-        m = meta.get(code)
-        for bucket in (
-            overall,
-            by_dept.setdefault(dept, eff.Bucket()),
-            by_item.setdefault(
-                (code, dept),
-                eff.Bucket(committed_days=m[2] if m else None, statutory_days=m[3] if m else None),
-            ),
-        ):
+        item_bucket = by_item.get((code, dept))
+        if item_bucket is None:
+            m = meta.get(code)
+            item_bucket = by_item[(code, dept)] = eff.Bucket(
+                committed_days=m[2] if m else None, statutory_days=m[3] if m else None
+            )
+        dept_bucket = by_dept.get(dept)
+        if dept_bucket is None:
+            dept_bucket = by_dept[dept] = eff.Bucket()
+        for bucket in (overall, dept_bucket, item_bucket):
             bucket.add_group(**values)
             bucket.corrected_tasks += int(corr_n or 0)
             bucket.correction_rounds += int(rounds or 0)
