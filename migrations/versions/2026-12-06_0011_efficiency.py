@@ -150,15 +150,16 @@ def _backfill(conn: sa.engine.Connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("ratings") as batch:
-        for name in ("follow_up_note", "follow_up_by", "follow_up_on"):
-            batch.drop_column(name)
-    with op.batch_alter_table("projects") as batch:
-        batch.drop_index("ix_projects_completed_on")
-        batch.drop_index("ix_projects_permit_on")
-        for name in reversed(_PROJECT_COLUMNS):
-            batch.drop_column(name)
-    with op.batch_alter_table("tasks") as batch:
-        batch.drop_index("ix_tasks_decided_on")
-        for name in reversed(_TASK_COLUMNS):
-            batch.drop_column(name)
+    # plain ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy would drop
+    # and recreate ``projects`` and ``tasks``, and SQLite's ON DELETE CASCADE would empty their
+    # children on the way
+    op.drop_index("ix_projects_completed_on", table_name="projects")
+    op.drop_index("ix_projects_permit_on", table_name="projects")
+    op.drop_index("ix_tasks_decided_on", table_name="tasks")
+    for table, names in (
+        ("ratings", ("follow_up_note", "follow_up_by", "follow_up_on")),
+        ("projects", tuple(reversed(_PROJECT_COLUMNS))),
+        ("tasks", tuple(reversed(_TASK_COLUMNS))),
+    ):
+        for name in names:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")

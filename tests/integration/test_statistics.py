@@ -106,3 +106,30 @@ def test_period_must_be_ordered():
     assert st.month_period("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
     with pytest.raises(ProjectError):
         st.month_period("2026-13")
+
+
+def test_the_migration_backfills_what_decisions_store(engine):
+    """Revision 0011 fills the compact columns of existing rows from what is stored: down to
+    0009 and up again gives the figures the decisions themselves kept."""
+    from migrations.runner import downgrade, upgrade
+    from storage.engine import make_session_factory
+
+    factory = make_session_factory(engine)
+    with factory() as s:
+        run_project(s, make_world(s))
+    cols = "step_code, stage, wait_workdays, workdays"
+    pcols = "approval_workdays, coded_on, permit_on, completed_on, saved_waivers, saved_merges"
+    from sqlalchemy import text
+
+    def snapshot():
+        with engine.connect() as c:
+            return (
+                sorted(map(tuple, c.execute(text(f"SELECT id, {cols} FROM tasks")))),
+                sorted(map(tuple, c.execute(text(f"SELECT id, {pcols} FROM projects")))),
+            )
+
+    live = snapshot()
+    assert live[1][0][1] == 16
+    downgrade(engine, "0009")
+    upgrade(engine)
+    assert snapshot() == live
