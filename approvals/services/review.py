@@ -55,7 +55,7 @@ def _finish_task_action(
     extra: dict[str, Any] | None = None,
 ) -> TaskRow:
     task.reviewer = actor.username
-    statistics.record_decision(task, calendar)
+    statistics.record_decision(session, task, calendar)
     session.flush()
     record(
         session,

@@ -13,6 +13,7 @@ scoped); the administration and the regulators see everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -32,6 +33,7 @@ from approvals.orm import (
     ProjectRow,
     RatingRow,
     StepRow,
+    TaskFigureRow,
     TaskRow,
 )
 from approvals.service import departments
@@ -54,12 +56,124 @@ def record_acceptance(task: TaskRow, calendar: WorkCalendar) -> None:
         task.wait_workdays = eff.waiting_workdays(calendar, task.ready_on, task.accepted_on)
 
 
-def record_decision(task: TaskRow, calendar: WorkCalendar) -> None:
-    """准予 / 不予许可: the approval working days on the government's clock."""
-    if task.status in DECIDED and task.accepted_on and task.decided_on:
+def record_decision(session: Session, task: TaskRow, calendar: WorkCalendar) -> None:
+    """准予 / 不予许可: the approval working days on the government's clock, and the task added
+    once to its month's figures (:class:`~approvals.orm.TaskFigureRow`)."""
+    if task.status not in DECIDED or task.decided_on is None or task.step_code is None:
+        return
+    if task.accepted_on:
         task.workdays = eff.approval_workdays(
             calendar, task.accepted_on, task.decided_on, task.stopped_days
         )
+    rounds = session.scalar(
+        select(func.count()).select_from(CorrectionRow).where(CorrectionRow.task_id == task.id)
+    ) or 0
+    deferrals = [(d.supplied_on or task.decided_on) for d in task.deferrals]
+    add_figures(
+        session,
+        [
+            figure_of(
+                task.decided_on,
+                task.step_code,
+                task.department,
+                task.workdays,
+                approved=task.status == "approved",
+                on_time=task.due_on is None or task.decided_on <= task.due_on,
+                wait=task.wait_workdays,
+                stopped=task.stopped_days,
+                rounds=int(rounds),
+                deferred=len(deferrals),
+                deferral_days=sum(
+                    max(calendar.workdays_between(task.accepted_on, end), 0)
+                    for end in deferrals
+                    if task.accepted_on and end
+                ),
+                step_id=task.step_id,
+            )
+        ],
+    )
+
+
+_FIGURE_SUMS = (
+    "cases", "approved", "on_time", "waited", "wait_total", "stopped_tasks", "stopped_total",
+    "corrected_tasks", "correction_rounds", "deferred_materials", "deferral_days",
+)
+
+
+def figure_of(
+    decided_on: date,
+    step_code: str,
+    department: str,
+    workdays: int | None,
+    *,
+    approved: bool,
+    on_time: bool,
+    wait: int | None,
+    stopped: int,
+    rounds: int,
+    deferred: int,
+    deferral_days: int,
+    step_id: int,
+) -> dict[str, Any]:
+    """One decided task as a row to add to :class:`~approvals.orm.TaskFigureRow` (also what the
+    migration and the bench add up)."""
+    return {
+        "month": decided_on.replace(day=1),
+        "step_code": step_code,
+        "department": department,
+        "workdays": -1 if workdays is None else workdays,
+        "cases": 1,
+        "approved": int(approved),
+        "on_time": int(on_time),
+        "waited": int(wait is not None),
+        "wait_total": wait or 0,
+        "stopped_tasks": int(stopped > 0),
+        "stopped_total": stopped,
+        "corrected_tasks": int(rounds > 0),
+        "correction_rounds": rounds,
+        "deferred_materials": deferred,
+        "deferral_days": deferral_days,
+        "step_id": step_id,
+    }
+
+
+def add_up(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of :func:`figure_of` summed by their key (month, item, department, working days)."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["month"], r["step_code"], r["department"], r["workdays"])
+        have = out.get(key)
+        if have is None:
+            out[key] = dict(r)
+            continue
+        for k in _FIGURE_SUMS:
+            have[k] += r[k]
+        have["step_id"] = min(have["step_id"], r["step_id"])
+    return list(out.values())
+
+
+def add_figures(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add rows of :func:`figure_of` to the monthly figures (an upsert that adds, so concurrent
+    decisions on other projects each count)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(TaskFigureRow)
+    table = TaskFigureRow.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["month", "step_code", "department", "workdays"],
+        set_={
+            **{k: table.c[k] + stmt.excluded[k] for k in _FIGURE_SUMS},
+            "step_id": func.least(table.c.step_id, stmt.excluded.step_id)
+            if dialect == "postgresql"
+            else func.min(table.c.step_id, stmt.excluded.step_id),
+        },
+    )
+    session.execute(stmt, add_up(rows))
 
 
 def refresh_project(
@@ -222,32 +336,65 @@ def statistics(
     on_time = case(
         (or_(TaskRow.due_on.is_(None), TaskRow.decided_on <= TaskRow.due_on), 1), else_=0
     )
-    groups = session.execute(
-        select(
-            TaskRow.step_code,
-            TaskRow.department,
-            TaskRow.workdays,
-            func.count(),
-            func.sum(case((TaskRow.status == "approved", 1), else_=0)),
-            func.sum(on_time),
-            func.count(TaskRow.wait_workdays),
-            func.coalesce(func.sum(TaskRow.wait_workdays), 0),
-            func.sum(case((TaskRow.stopped_days > 0, 1), else_=0)),
-            func.coalesce(func.sum(TaskRow.stopped_days), 0),
-            func.count(corrections.c.task_id),
-            func.coalesce(func.sum(corrections.c.rounds), 0),
-            func.min(TaskRow.step_id),
+    if whole_months(f):
+        # whole months and no zone or industry: the monthly figures the decisions added up
+        fig = TaskFigureRow
+        month_conds: list[Any] = [fig.month >= f.start, fig.month <= f.end]
+        if f.department:
+            month_conds.append(fig.department == f.department)
+        groups = session.execute(
+            select(
+                fig.step_code,
+                fig.department,
+                case((fig.workdays < 0, None), else_=fig.workdays),
+                *(func.sum(getattr(fig, k)) for k in _FIGURE_SUMS if k != "cases"),
+                func.min(fig.step_id),
+            )
+            .add_columns(func.sum(fig.cases))
+            .where(*month_conds)
+            .group_by(fig.step_code, fig.department, fig.workdays)
+        ).all()
+        # (code, dept, workdays, approved, on_time, waited, wait, stopped_n, stopped, corr_n,
+        #  rounds, deferred, deferral_days, step_id, cases) → the shape of the tasks' groups
+        groups = [
+            (g[0], g[1], g[2], g[14], *g[3:11], g[13], g[11], g[12]) for g in groups
+        ]
+    else:
+        on_time = case(
+            (or_(TaskRow.due_on.is_(None), TaskRow.decided_on <= TaskRow.due_on), 1), else_=0
         )
-        .select_from(TaskRow)
-        .outerjoin(corrections, corrections.c.task_id == TaskRow.id)
-        .where(*conds)
-        .group_by(TaskRow.step_code, TaskRow.department, TaskRow.workdays)
-    ).all()
+        corrections = (
+            select(CorrectionRow.task_id.label("task_id"), func.count().label("rounds"))
+            .group_by(CorrectionRow.task_id)
+            .subquery()
+        )
+        groups = session.execute(
+            select(
+                TaskRow.step_code,
+                TaskRow.department,
+                TaskRow.workdays,
+                func.count(),
+                func.sum(case((TaskRow.status == "approved", 1), else_=0)),
+                func.sum(on_time),
+                func.count(TaskRow.wait_workdays),
+                func.coalesce(func.sum(TaskRow.wait_workdays), 0),
+                func.sum(case((TaskRow.stopped_days > 0, 1), else_=0)),
+                func.coalesce(func.sum(TaskRow.stopped_days), 0),
+                func.count(corrections.c.task_id),
+                func.coalesce(func.sum(corrections.c.rounds), 0),
+                func.min(TaskRow.step_id),
+            )
+            .select_from(TaskRow)
+            .outerjoin(corrections, corrections.c.task_id == TaskRow.id)
+            .where(*conds)
+            .group_by(TaskRow.step_code, TaskRow.department, TaskRow.workdays)
+        ).all()
+        groups = [(*g[:12], g[12], None, None) for g in groups]
 
     # the names and limits of the items met: one step of each (its committed days) and the
     # catalogue's statutory limit
     sample_steps = {}
-    for code, _d, _w, *_rest, step_id in groups:
+    for code, _d, _w, *_rest, step_id, _deferred, _days in groups:
         if code not in sample_steps or step_id < sample_steps[code]:
             sample_steps[code] = step_id
     meta: dict[str, tuple[str, str, int, int | None, int]] = {}
@@ -276,7 +423,14 @@ def statistics(
     overall = eff.Bucket()
     by_dept: dict[str, eff.Bucket] = {}
     by_item: dict[tuple[str, str], eff.Bucket] = {}
-    for code, dept, workdays, n, approved, ontime, waited, wait, stopped_n, stopped, corr_n, rounds, _ in groups:
+    deferred_total: list[int] | None = [0, 0] if whole_months(f) else None
+    for (
+        code, dept, workdays, n, approved, ontime, waited, wait, stopped_n, stopped, corr_n,
+        rounds, _, deferred, deferral_days,
+    ) in groups:
+        if deferred_total is not None:
+            deferred_total[0] += int(deferred or 0)
+            deferred_total[1] += int(deferral_days or 0)
         values = {
             "workdays": workdays,
             "count": int(n),
@@ -394,8 +548,14 @@ def statistics(
     projects = None
     project_rows: list[dict[str, Any]] = []
     if not f.department:
-        projects, project_rows = _project_statistics(session, f, calendar)
+        projects, project_rows = _project_statistics(session, f, calendar, deferred_total)
     return Statistics(f, overall.figures(), dept_rows, item_rows, comments, projects, project_rows)
+
+
+def whole_months(f: Filters) -> bool:
+    """Whether the monthly figures answer ``f``: whole months, no zone and no industry."""
+    after_end = f.end + timedelta(days=1)
+    return f.start.day == 1 and after_end.day == 1 and f.zone_plots is None and not f.industry
 
 
 def follow_up_state(score: int, followed_up_on: date | None) -> str:
@@ -413,7 +573,7 @@ def _days_between(session: Session, a: Any, b: Any) -> Any:
 
 
 def _project_statistics(
-    session: Session, f: Filters, calendar: WorkCalendar
+    session: Session, f: Filters, calendar: WorkCalendar, deferred: list[int] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Projects that reached 施工许可 or 竣工验收 within the period: 赋码 → 施工许可 calendar
     days, approval working days to 竣工验收, against the targets, and the mechanisms' savings."""
@@ -466,24 +626,10 @@ def _project_statistics(
 
     # 容缺: tasks accepted with deferred materials in the period; the review ran while the
     # enterprise gathered them (working days from acceptance to supply, or to the decision)
-    tconds = _task_conditions(f)
-    pairs = session.execute(
-        select(
-            TaskRow.accepted_on,
-            func.coalesce(DeferralRow.supplied_on, TaskRow.decided_on),
-            func.count(),
-            func.count(func.distinct(TaskRow.id)),
-        )
-        .join(DeferralRow, DeferralRow.task_id == TaskRow.id)
-        .where(*tconds)
-        .group_by(TaskRow.accepted_on, func.coalesce(DeferralRow.supplied_on, TaskRow.decided_on))
-    ).all()
-    deferral_days = 0
-    deferred_materials = 0
-    for accepted, supplied, n, _tasks in pairs:
-        deferred_materials += int(n)
-        if accepted and supplied:
-            deferral_days += int(n) * max(calendar.workdays_between(accepted, supplied), 0)
+    if deferred is not None:  # added up by the decisions (whole months)
+        deferred_materials, deferral_days = deferred
+    else:
+        deferred_materials, deferral_days = _deferrals(session, f, calendar)
     saved["deferrals"] = deferral_days
     using["deferrals"] = deferred_materials
 
@@ -567,6 +713,30 @@ def _project_statistics(
         for pid, code, name, plot, coded, permit, done, aw, sw, se, sm, ss in listed
     ]
     return figures, project_rows
+
+
+def _deferrals(session: Session, f: Filters, calendar: WorkCalendar) -> tuple[int, int]:
+    """容缺 of the tasks decided in the period: deferred materials, and the working days the
+    review ran while the enterprise gathered them (acceptance → supply, or the decision)."""
+    tconds = _task_conditions(f)
+    pairs = session.execute(
+        select(
+            TaskRow.accepted_on,
+            func.coalesce(DeferralRow.supplied_on, TaskRow.decided_on),
+            func.count(),
+            func.count(func.distinct(TaskRow.id)),
+        )
+        .join(DeferralRow, DeferralRow.task_id == TaskRow.id)
+        .where(*tconds)
+        .group_by(TaskRow.accepted_on, func.coalesce(DeferralRow.supplied_on, TaskRow.decided_on))
+    ).all()
+    deferral_days = 0
+    deferred_materials = 0
+    for accepted, supplied, n, _tasks in pairs:
+        deferred_materials += int(n)
+        if accepted and supplied:
+            deferral_days += int(n) * max(calendar.workdays_between(accepted, supplied), 0)
+    return deferred_materials, deferral_days
 
 
 # --- 差评 follow-up -----------------------------------------------------------------------------

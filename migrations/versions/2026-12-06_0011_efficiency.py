@@ -38,6 +38,21 @@ _PROJECT_COLUMNS = (
 )
 
 
+_FIGURE_SUMS = (
+    "cases",
+    "approved",
+    "on_time",
+    "waited",
+    "wait_total",
+    "stopped_tasks",
+    "stopped_total",
+    "corrected_tasks",
+    "correction_rounds",
+    "deferred_materials",
+    "deferral_days",
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("step_code", sa.String(length=64), nullable=True))
@@ -54,6 +69,18 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Integer(), server_default="0", nullable=False))
         batch.create_index("ix_projects_permit_on", ["permit_on"])
         batch.create_index("ix_projects_completed_on", ["completed_on"])
+    op.create_table(
+        "task_figures",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("step_code", sa.String(length=64), nullable=False),
+        sa.Column("department", sa.String(length=64), nullable=False),
+        sa.Column("workdays", sa.Integer(), autoincrement=False, nullable=False),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in _FIGURE_SUMS),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month", "step_code", "department", "workdays", name=op.f("pk_task_figures")
+        ),
+    )
     with op.batch_alter_table("ratings") as batch:
         batch.add_column(sa.Column("follow_up_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("follow_up_by", sa.String(length=100), nullable=True))
@@ -86,28 +113,71 @@ def _backfill(conn: sa.engine.Connection) -> None:
         for (doc,) in conn.execute(sa.text("SELECT document FROM calendar_arrangements"))
     ]
     cal = WorkCalendar(arrangements)
+    from approvals.services.statistics import add_up, figure_of
+
     tasks = conn.execute(
         sa.text(
-            "SELECT id, project_id, stage, ready_on, accepted_on, decided_on, stopped_days, status"
-            " FROM tasks WHERE accepted_on IS NOT NULL"
+            "SELECT id, project_id, stage, ready_on, accepted_on, decided_on, stopped_days, status,"
+            " step_id, step_code, department, due_on FROM tasks"
+            " WHERE accepted_on IS NOT NULL OR status IN ('approved', 'rejected')"
         )
     ).all()
+    rounds: dict[int, int] = dict(
+        conn.execute(sa.text("SELECT task_id, count(*) FROM corrections GROUP BY task_id")).all()
+    )
+    deferrals: dict[int, list[date | None]] = {}
+    for tid, supplied in conn.execute(sa.text("SELECT task_id, supplied_on FROM deferrals")):
+        deferrals.setdefault(tid, []).append(_date(supplied))
     updates = []
+    figures = []
     spans: dict[int, list[eff.TaskSpan]] = {}
-    for tid, pid, stage, ready, accepted, decided, stopped, status in tasks:
-        ready, accepted, decided = _date(ready), _date(accepted), _date(decided)
-        assert accepted is not None
-        wait = eff.waiting_workdays(cal, ready, accepted) if ready else None
+    for tid, pid, stage, ready, accepted, decided, stopped, status, sid, code, dept, due in tasks:
+        ready, accepted, decided, due = _date(ready), _date(accepted), _date(decided), _date(due)
+        wait = eff.waiting_workdays(cal, ready, accepted) if ready and accepted else None
+        decided_now = decided is not None and status in ("approved", "rejected")
         days = (
             eff.approval_workdays(cal, accepted, decided, stopped or 0)
-            if decided and status in ("approved", "rejected")
+            if decided_now and accepted
             else None
         )
         updates.append({"i": tid, "w": wait, "d": days})
-        spans.setdefault(pid, []).append(eff.TaskSpan(stage or 0, accepted, decided, stopped or 0))
+        if accepted:
+            spans.setdefault(pid, []).append(
+                eff.TaskSpan(stage or 0, accepted, decided, stopped or 0)
+            )
+        if decided_now and decided and code:
+            ends = [s or decided for s in deferrals.get(tid, [])]
+            figures.append(
+                figure_of(
+                    decided,
+                    code,
+                    dept,
+                    days,
+                    approved=status == "approved",
+                    on_time=due is None or decided <= due,
+                    wait=wait,
+                    stopped=stopped or 0,
+                    rounds=int(rounds.get(tid, 0)),
+                    deferred=len(ends),
+                    deferral_days=sum(
+                        max(cal.workdays_between(accepted, e), 0) for e in ends if accepted
+                    ),
+                    step_id=sid,
+                )
+            )
     if updates:
         conn.execute(
             sa.text("UPDATE tasks SET wait_workdays = :w, workdays = :d WHERE id = :i"), updates
+        )
+    if figures:
+        rows = add_up(figures)
+        names = list(rows[0])
+        conn.execute(
+            sa.text(
+                f"INSERT INTO task_figures ({', '.join(names)})"
+                f" VALUES ({', '.join(':' + n for n in names)})"
+            ),
+            rows,
         )
     marks: dict[int, dict[str, str]] = {}
     for cid, doc in conn.execute(sa.text("SELECT id, document FROM catalog_versions")):
@@ -153,6 +223,7 @@ def downgrade() -> None:
     # plain ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy would drop
     # and recreate ``projects`` and ``tasks``, and SQLite's ON DELETE CASCADE would empty their
     # children on the way
+    op.drop_table("task_figures")
     op.drop_index("ix_projects_completed_on", table_name="projects")
     op.drop_index("ix_projects_permit_on", table_name="projects")
     op.drop_index("ix_tasks_decided_on", table_name="tasks")

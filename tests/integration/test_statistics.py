@@ -126,10 +126,28 @@ def test_the_migration_backfills_what_decisions_store(engine):
             return (
                 sorted(map(tuple, c.execute(text(f"SELECT id, {cols} FROM tasks")))),
                 sorted(map(tuple, c.execute(text(f"SELECT id, {pcols} FROM projects")))),
+                sorted(map(tuple, c.execute(text("SELECT * FROM task_figures")))),
             )
 
     live = snapshot()
-    assert live[1][0][1] == 16
+    assert live[1][0][1] == 16 and len(live[2]) == 5
     downgrade(engine, "0009")
     upgrade(engine)
     assert snapshot() == live
+
+
+def test_monthly_figures_agree_with_the_tasks(session, world):
+    """Whole months read the figures the decisions added up; any other period (or a zone or an
+    industry) reads the tasks: both give the same answer."""
+    run_project(session, world)
+    assert st.whole_months(MARCH)
+    months = st.statistics(session, world["admin"], MARCH, world["cal"])
+    tasks = st.statistics(
+        session, world["admin"], st.Filters(D(1), D(31), industry="equipment"), world["cal"]
+    )
+    assert not st.whole_months(tasks.filters)
+    assert months.overall == tasks.overall
+    assert months.departments == tasks.departments and months.items == tasks.items
+    assert months.projects == tasks.projects
+    days = st.statistics(session, world["admin"], st.Filters(D(2), D(30)), world["cal"])
+    assert days.overall == months.overall
