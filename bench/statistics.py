@@ -76,33 +76,110 @@ def fresh_database(url: str):
 
 # --- the rows -----------------------------------------------------------------------------------
 
-PROJECT_COLS = (
-    "id code name enterprise_id catalog_id plot_code attributes regional_assessments form filed_on"
-    " status version baseline baseline_finish baseline_makespan serial_workdays predicted_finish"
-    " created_at updated_at approval_workdays coded_on permit_on completed_on saved_waivers"
-    " saved_early_starts saved_merges saved_splits"
-).split()
-STEP_COLS = (
-    "id project_id code name name_en kind mode stage days position departments items requires"
-    " status baseline_es baseline_ef critical actual_start actual_end"
-).split()
-TASK_COLS = (
-    "id project_id step_id department status days ready_on accepted_on due_on decided_on"
-    " stopped_days note version updated_at step_code stage wait_workdays workdays"
-).split()
-CORRECTION_COLS = (
-    "id task_id requested_on requested_at requested_by reasons material_codes resolved_on stage"
-).split()
-DEFERRAL_COLS = "id task_id material_code due_on supplied_on".split()
-RATING_COLS = "id project_id step_code departments score comment rated_by rated_at follow_up_note".split()
+PROJECT_COLS = [
+    "id",
+    "code",
+    "name",
+    "enterprise_id",
+    "catalog_id",
+    "plot_code",
+    "attributes",
+    "regional_assessments",
+    "form",
+    "filed_on",
+    "status",
+    "version",
+    "baseline",
+    "baseline_finish",
+    "baseline_makespan",
+    "serial_workdays",
+    "predicted_finish",
+    "created_at",
+    "updated_at",
+    "approval_workdays",
+    "coded_on",
+    "permit_on",
+    "completed_on",
+    "saved_waivers",
+    "saved_early_starts",
+    "saved_merges",
+    "saved_splits",
+]
+STEP_COLS = [
+    "id",
+    "project_id",
+    "code",
+    "name",
+    "name_en",
+    "kind",
+    "mode",
+    "stage",
+    "days",
+    "position",
+    "departments",
+    "items",
+    "requires",
+    "status",
+    "baseline_es",
+    "baseline_ef",
+    "critical",
+    "actual_start",
+    "actual_end",
+]
+TASK_COLS = [
+    "id",
+    "project_id",
+    "step_id",
+    "department",
+    "status",
+    "days",
+    "ready_on",
+    "accepted_on",
+    "due_on",
+    "decided_on",
+    "stopped_days",
+    "note",
+    "version",
+    "updated_at",
+    "step_code",
+    "stage",
+    "wait_workdays",
+    "workdays",
+]
+CORRECTION_COLS = [
+    "id",
+    "task_id",
+    "requested_on",
+    "requested_at",
+    "requested_by",
+    "reasons",
+    "material_codes",
+    "resolved_on",
+    "stage",
+]
+DEFERRAL_COLS = ["id", "task_id", "material_code", "due_on", "supplied_on"]
+RATING_COLS = [
+    "id",
+    "project_id",
+    "step_code",
+    "departments",
+    "score",
+    "comment",
+    "rated_by",
+    "rated_at",
+    "follow_up_note",
+]
 FIGURE_COLS = ["month", "step_code", "department", "workdays", *st._FIGURE_SUMS, "step_id"]
 
 
 def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed: int = 17):
     """Yield (table, row) for N finished projects (rows as tuples in the column orders above)."""
     rng = random.Random(seed)
-    workdays = [d for d in (date(YEAR, 1, 1) + timedelta(i) for i in range(365 * 3))
-                if calendar.is_workday(d)]
+    workdays = [
+        d
+        for d in (date(YEAR, 1, 1) + timedelta(i) for i in range(365 * 3))
+        if calendar.is_workday(d)
+    ]
     index = {d: i for i, d in enumerate(workdays)}
     depts = sorted({it.department for it in items})
     step_id = task_id = corr_id = def_id = rating_id = 0
@@ -110,7 +187,11 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
     sums = st._FIGURE_SUMS
     for p in range(1, n + 1):
         start = rng.randrange(0, 200)  # the working day of filing
-        chosen = rng.sample(items, STEPS) if len(items) >= STEPS else [rng.choice(items) for _ in range(STEPS)]
+        chosen = (
+            rng.sample(items, STEPS)
+            if len(items) >= STEPS
+            else [rng.choice(items) for _ in range(STEPS)]
+        )
         chosen.sort(key=lambda it: it.stage)
         cursor = start
         stage_of_prev = None
@@ -137,11 +218,28 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
                 due = acc + it.days - 1 + stopped
                 status = "approved" if rng.random() > 0.02 else "rejected"
                 end_idx = max(end_idx, dec)
-                tasks_out.append((
-                    task_id, p, step_id, d, status, it.days, workdays[ready], workdays[acc],
-                    workdays[due], workdays[dec], stopped, "", 1, None, code, it.stage,
-                    wait, took,
-                ))
+                tasks_out.append(
+                    (
+                        task_id,
+                        p,
+                        step_id,
+                        d,
+                        status,
+                        it.days,
+                        workdays[ready],
+                        workdays[acc],
+                        workdays[due],
+                        workdays[dec],
+                        stopped,
+                        "",
+                        1,
+                        None,
+                        code,
+                        it.stage,
+                        wait,
+                        took,
+                    )
+                )
                 r = rng.random()
                 n_rounds = (1 + (r < 0.02)) if r < 0.08 else 0
                 deferred = int(0.08 <= r < 0.18)
@@ -150,43 +248,116 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
                 row = figs.get(key)
                 if row is None:
                     row = figs[key] = [0] * len(sums) + [task_id]
-                for i, v in enumerate((1, status == "approved", due >= dec, 1, wait, stopped > 0,
-                                       stopped, n_rounds > 0, n_rounds, deferred,
-                                       supplied - acc)):
+                for i, v in enumerate(
+                    (
+                        1,
+                        status == "approved",
+                        due >= dec,
+                        1,
+                        wait,
+                        stopped > 0,
+                        stopped,
+                        n_rounds > 0,
+                        n_rounds,
+                        deferred,
+                        supplied - acc,
+                    )
+                ):
                     row[i] += int(v)
                 if r < 0.08:
                     for k in range(1 + (r < 0.02)):
                         corr_id += 1
-                        extra.append(("corrections", (corr_id, task_id, workdays[acc + 1 + k], None,
-                                              "bench", "材料不全", "[]", workdays[acc + 2 + k],
-                                              "review")))
+                        extra.append(
+                            (
+                                "corrections",
+                                (
+                                    corr_id,
+                                    task_id,
+                                    workdays[acc + 1 + k],
+                                    None,
+                                    "bench",
+                                    "材料不全",
+                                    "[]",
+                                    workdays[acc + 2 + k],
+                                    "review",
+                                ),
+                            )
+                        )
                 elif r < 0.18:
                     def_id += 1
-                    extra.append(("deferrals", (def_id, task_id, "M-x", workdays[acc + 3],
-                                                workdays[supplied])))
+                    extra.append(
+                        (
+                            "deferrals",
+                            (def_id, task_id, "M-x", workdays[acc + 3], workdays[supplied]),
+                        )
+                    )
             last_by_stage[it.stage] = end_idx
-            steps_out.append((
-                step_id, p, code, it.name, it.name_en, "item" if len(dep) == 1 else "merged",
-                "review", it.stage, it.days, pos, dep, [it.code], "{}", "done", 0, it.days,
-                False, workdays[cursor], workdays[end_idx],
-            ))
+            steps_out.append(
+                (
+                    step_id,
+                    p,
+                    code,
+                    it.name,
+                    it.name_en,
+                    "item" if len(dep) == 1 else "merged",
+                    "review",
+                    it.stage,
+                    it.days,
+                    pos,
+                    dep,
+                    [it.code],
+                    "{}",
+                    "done",
+                    0,
+                    it.days,
+                    False,
+                    workdays[cursor],
+                    workdays[end_idx],
+                )
+            )
             cursor = cursor + rng.randrange(0, 3)
         finish = max(last_by_stage.values())
         coded = workdays[start + 1]
         permit = workdays[max(last_by_stage.get(3, finish), start + 2)]
         completed = workdays[finish]
         approval = sum(
-            max(1, last_by_stage[s] - min(t[7] and index[t[7]] for t in tasks_out if t[15] == s) + 1)
+            max(
+                1, last_by_stage[s] - min(t[7] and index[t[7]] for t in tasks_out if t[15] == s) + 1
+            )
             for s in last_by_stage
         )
         standard = rng.random() < 0.6
-        yield "projects", (
-            p, f"{YEAR}-330110-34-03-{p:06d}", f"基准项目{p}", enterprise_id, catalog_id,
-            f"BENCH-{rng.randrange(ZONE_PLOTS)}" if standard else None,
-            {"industry": rng.choice(INDUSTRIES)}, [], {}, workdays[start], "completed", 1, {},
-            completed, finish - start, finish - start, completed, None, None, approval, coded,
-            permit, completed, rng.choice((0, 0, 5, 10)) if standard else 0, rng.choice((0, 3)),
-            rng.choice((0, 0, 4)), rng.choice((0, 0, 0, 6)),
+        yield (
+            "projects",
+            (
+                p,
+                f"{YEAR}-330110-34-03-{p:06d}",
+                f"基准项目{p}",
+                enterprise_id,
+                catalog_id,
+                f"BENCH-{rng.randrange(ZONE_PLOTS)}" if standard else None,
+                {"industry": rng.choice(INDUSTRIES)},
+                [],
+                {},
+                workdays[start],
+                "completed",
+                1,
+                {},
+                completed,
+                finish - start,
+                finish - start,
+                completed,
+                None,
+                None,
+                approval,
+                coded,
+                permit,
+                completed,
+                rng.choice((0, 0, 5, 10)) if standard else 0,
+                rng.choice((0, 3)),
+                rng.choice((0, 0, 4)),
+                rng.choice((0, 0, 0, 6)),
+            ),
         )
         yield from (("steps", s) for s in steps_out)
         yield from (("tasks", t) for t in tasks_out)
@@ -194,9 +365,19 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
         for s in rng.sample(steps_out, 5):
             rating_id += 1
             score = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
-            yield "ratings", (
-                rating_id, p, s[2], s[10], score, "太慢" if score <= 2 else ("" if rng.random() < 0.9 else "满意"),
-                "bench", f"{s[18].isoformat()} 08:00:00.000000", "",
+            yield (
+                "ratings",
+                (
+                    rating_id,
+                    p,
+                    s[2],
+                    s[10],
+                    score,
+                    "太慢" if score <= 2 else ("" if rng.random() < 0.9 else "满意"),
+                    "bench",
+                    f"{s[18].isoformat()} 08:00:00.000000",
+                    "",
+                ),
             )
     for (month, code, d, took), row in figs.items():
         yield "task_figures", (month, code, d, took, *row)
@@ -246,8 +427,15 @@ def fill(engine, n: int) -> dict[str, int]:
             if not rows:
                 return
             cols = COLUMNS[table]
-            rows = [tuple(now if (c in ("created_at", "updated_at", "requested_at") and v is None) else _json(v)
-                          for c, v in zip(cols, r, strict=True)) for r in rows]
+            rows = [
+                tuple(
+                    now
+                    if (c in ("created_at", "updated_at", "requested_at") and v is None)
+                    else _json(v)
+                    for c, v in zip(cols, r, strict=True)
+                )
+                for r in rows
+            ]
             if sqlite:
                 marks = ",".join("?" * len(cols))
                 cur.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", rows)
@@ -290,8 +478,10 @@ def time_statistics(engine, rounds: int) -> dict[str, object]:
             ("month", st.Filters(date(YEAR, 6, 1), date(YEAR, 6, 30))),
             ("year, one department", st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30), "zjj")),
             # not whole months: read from the tasks themselves
-            ("year from the tasks (one industry)",
-             st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30), industry="equipment")),
+            (
+                "year from the tasks (one industry)",
+                st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30), industry="equipment"),
+            ),
         ):
             best, stats = float("inf"), None
             for _ in range(rounds):
@@ -300,8 +490,12 @@ def time_statistics(engine, rounds: int) -> dict[str, object]:
                 stats = st.statistics(session, admin, filters, calendar)
                 best = min(best, time.perf_counter() - t0)
             assert stats is not None
-            out[label] = (best, stats.overall["cases"], stats.overall["median_workdays"],
-                          stats.overall["p90_workdays"])
+            out[label] = (
+                best,
+                stats.overall["cases"],
+                stats.overall["median_workdays"],
+                stats.overall["p90_workdays"],
+            )
     out["tasks"] = tasks
     return out
 
@@ -331,12 +525,21 @@ def main() -> None:
         r = time_statistics(engine, args.rounds)
         engine.dispose()
         results[key] = (r, target)
-        for label in ("year", "month", "year, one department", "year from the tasks (one industry)"):
+        for label in (
+            "year",
+            "month",
+            "year, one department",
+            "year from the tasks (one industry)",
+        ):
             secs, cases, median, p90 = r[label]
             print(
                 f"{key}: statistics ({label}) over {r['tasks']:,} task rows: {secs:.3f} s"
                 f" (cases {cases:,}, median {median}, P90 {p90})"
-                + (f"  target < {target:g} s: {'✓' if secs < target else '✗'}" if label == "year" else "")
+                + (
+                    f"  target < {target:g} s: {'✓' if secs < target else '✗'}"
+                    if label == "year"
+                    else ""
+                )
             )
     print(f"load average after: {os.getloadavg()}")
     _ = eff  # the pure module the figures come from

@@ -52,8 +52,14 @@ def stats_page(
         "p90": [d["p90_workdays"] for d in stats.departments],
         "onTime": [round((d["on_time_rate"] or 0) * 100, 1) for d in stats.departments],
         "ratings": stats.overall["ratings"],
-        "permit": (stats.projects or {}).get("code_to_permit", {}).get("standard", {}).get("histogram", []),
-        "permitOther": (stats.projects or {}).get("code_to_permit", {}).get("other", {}).get("histogram", []),
+        "permit": (stats.projects or {})
+        .get("code_to_permit", {})
+        .get("standard", {})
+        .get("histogram", []),
+        "permitOther": (stats.projects or {})
+        .get("code_to_permit", {})
+        .get("other", {})
+        .get("histogram", []),
         "lang": lang,
     }
     return Template(

@@ -45,13 +45,12 @@ def parse_filters(params: Any, today: date) -> tuple[st.Filters, str]:
     month = params.get("month") or ""
     if start_s or end_s:
         if not (start_s and end_s):
-            raise Invalid(
-                "参数 start 与 end 须同时给出", "parameters start and end go together"
-            )
+            raise Invalid("参数 start 与 end 须同时给出", "parameters start and end go together")
         start, end = _date(start_s, "start"), _date(end_s, "end")
         if end < start:
             raise Invalid(
-                f"参数 end（{end}）早于 start（{start}）", f"parameter end ({end}) is before start ({start})"
+                f"参数 end（{end}）早于 start（{start}）",
+                f"parameter end ({end}) is before start ({start})",
             )
         label = f"{start.isoformat()} — {end.isoformat()}"
     else:
@@ -79,7 +78,10 @@ def compute(
 
 
 def zones(session: Session) -> list[tuple[str, str]]:
-    return [(c, n) for c, n in session.execute(select(ZoneRow.code, ZoneRow.name).order_by(ZoneRow.code))]
+    return [
+        (c, n)
+        for c, n in session.execute(select(ZoneRow.code, ZoneRow.name).order_by(ZoneRow.code))
+    ]
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -187,11 +189,33 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
         Paragraph("二、各部门效能", h2),
     ]
     dept_rows = [
-        ["部门", "办件量", "用时中位数", "90分位", "按期率", "超期率", "平均等待", "补正率", "停止计时（日）", "平均评分", "差评"]
+        [
+            "部门",
+            "办件量",
+            "用时中位数",
+            "90分位",
+            "按期率",
+            "超期率",
+            "平均等待",
+            "补正率",
+            "停止计时（日）",
+            "平均评分",
+            "差评",
+        ]
     ] + [
-        [d["name"], d["cases"], _fmt(d["median_workdays"]), _fmt(d["p90_workdays"]),
-         _pct(d["on_time_rate"]), _pct(d["overdue_rate"]), _fmt(d["mean_wait_workdays"]),
-         _pct(d["correction_rate"]), d["stopped_days"], _fmt(d["rating_average"]), d["bad_ratings"]]
+        [
+            d["name"],
+            d["cases"],
+            _fmt(d["median_workdays"]),
+            _fmt(d["p90_workdays"]),
+            _pct(d["on_time_rate"]),
+            _pct(d["overdue_rate"]),
+            _fmt(d["mean_wait_workdays"]),
+            _pct(d["correction_rate"]),
+            d["stopped_days"],
+            _fmt(d["rating_average"]),
+            d["bad_ratings"],
+        ]
         for d in stats.departments
     ]
     story.append(table(dept_rows))
@@ -212,13 +236,43 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
         chart.bars[0].fillColor = colors.HexColor("#3b6fb6")
         chart.bars[1].fillColor = colors.HexColor("#e39b3b")
         drawing.add(chart)
-        drawing.add(String(14 * mm, 58 * mm, "各部门审批用时（工作日）：蓝 中位数，橙 90 分位", fontName=font, fontSize=8))
+        drawing.add(
+            String(
+                14 * mm,
+                58 * mm,
+                "各部门审批用时（工作日）：蓝 中位数，橙 90 分位",
+                fontName=font,
+                fontSize=8,
+            )
+        )
         story.append(drawing)
     story.append(Paragraph("三、各事项用时与时限", h2))
-    item_rows = [["事项", "部门", "办件量", "中位数", "90分位", "承诺时限", "法定时限", "承诺内办结率", "按期率", "补正率"]] + [
-        [f"{i['item']} {i['name']}", i["department_name"], i["cases"], _fmt(i["median_workdays"]),
-         _fmt(i["p90_workdays"]), _fmt(i["committed_days"]), _fmt(i["statutory_days"]),
-         _pct(i["within_committed_rate"]), _pct(i["on_time_rate"]), _pct(i["correction_rate"])]
+    item_rows = [
+        [
+            "事项",
+            "部门",
+            "办件量",
+            "中位数",
+            "90分位",
+            "承诺时限",
+            "法定时限",
+            "承诺内办结率",
+            "按期率",
+            "补正率",
+        ]
+    ] + [
+        [
+            f"{i['item']} {i['name']}",
+            i["department_name"],
+            i["cases"],
+            _fmt(i["median_workdays"]),
+            _fmt(i["p90_workdays"]),
+            _fmt(i["committed_days"]),
+            _fmt(i["statutory_days"]),
+            _pct(i["within_committed_rate"]),
+            _pct(i["on_time_rate"]),
+            _pct(i["correction_rate"]),
+        ]
         for i in stats.items
     ]
     story.append(table(item_rows, [70 * mm, 30 * mm] + [19 * mm] * 8))
@@ -231,13 +285,33 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
             table(
                 [
                     ["指标", "项目数", "中位数", "90分位", "目标", "达标数", "达标率"],
-                    ["标准地项目 赋码→施工许可（自然日）", std["count"], _fmt(std["median"]),
-                     _fmt(std["p90"]), f"≤{std['target']}天", std["within"], _pct(std["within_rate"])],
-                    ["其他项目 赋码→施工许可（自然日）", oth["count"], _fmt(oth["median"]),
-                     _fmt(oth["p90"]), f"≤{oth['target']}天", oth["within"], _pct(oth["within_rate"])],
-                    ["竣工验收项目 审批用时（工作日）", done["count"], _fmt(done["median"]),
-                     _fmt(done["p90"]), f"≤{done['target']}个工作日", done["within"],
-                     _pct(done["within_rate"])],
+                    [
+                        "标准地项目 赋码→施工许可（自然日）",
+                        std["count"],
+                        _fmt(std["median"]),
+                        _fmt(std["p90"]),
+                        f"≤{std['target']}天",
+                        std["within"],
+                        _pct(std["within_rate"]),
+                    ],
+                    [
+                        "其他项目 赋码→施工许可（自然日）",
+                        oth["count"],
+                        _fmt(oth["median"]),
+                        _fmt(oth["p90"]),
+                        f"≤{oth['target']}天",
+                        oth["within"],
+                        _pct(oth["within_rate"]),
+                    ],
+                    [
+                        "竣工验收项目 审批用时（工作日）",
+                        done["count"],
+                        _fmt(done["median"]),
+                        _fmt(done["p90"]),
+                        f"≤{done['target']}个工作日",
+                        done["within"],
+                        _pct(done["within_rate"]),
+                    ],
                 ],
                 [80 * mm, 22 * mm, 22 * mm, 22 * mm, 34 * mm, 22 * mm, 22 * mm],
             )
@@ -256,9 +330,17 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
         story.append(
             table(
                 [["项目代码", "事项", "评分", "评价内容", "回访情况"]]
-                + [[c["project"], c["step"], c["score"], c["comment"] or "—",
-                    st.follow_up_label(c["follow_up"]) + (f"：{c['follow_up_note']}" if c["follow_up_note"] else "")]
-                   for c in bad[:50]],
+                + [
+                    [
+                        c["project"],
+                        c["step"],
+                        c["score"],
+                        c["comment"] or "—",
+                        st.follow_up_label(c["follow_up"])
+                        + (f"：{c['follow_up_note']}" if c["follow_up_note"] else ""),
+                    ]
+                    for c in bad[:50]
+                ],
                 [55 * mm, 25 * mm, 15 * mm, 80 * mm, 80 * mm],
             )
         )
@@ -275,8 +357,13 @@ def to_pdf(stats: st.Statistics, label: str, centre: str, scope: str, generated:
     )
     out = io.BytesIO()
     doc = SimpleDocTemplate(
-        out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
-        topMargin=12 * mm, bottomMargin=12 * mm, title=f"{centre}月度效能报告 {label}",
+        out,
+        pagesize=landscape(A4),
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=f"{centre}月度效能报告 {label}",
         initialFontName=font,  # no Helvetica resource: every font of the PDF is embedded
     )
     doc.build(story)

@@ -87,7 +87,9 @@ def get_statistics(
 ) -> StatisticsOut:
     """``month`` (YYYY-MM, default the current month) or ``start`` and ``end``; optionally one
     ``department`` (a reviewer: its own only), the plots of one ``zone``, one ``industry``."""
-    stats, _ = _compute(request, session, clock, _params(month, start, end, department, zone, industry))
+    stats, _ = _compute(
+        request, session, clock, _params(month, start, end, department, zone, industry)
+    )
     return statistics_out(stats)
 
 
@@ -102,7 +104,9 @@ def _file(data: bytes, media_type: str, name: str) -> Response[bytes]:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export(stats: st.Statistics, label: str, kind: str, lang: str, centre: str, today: Any) -> Response[bytes]:
+def export(
+    stats: st.Statistics, label: str, kind: str, lang: str, centre: str, today: Any
+) -> Response[bytes]:
     """The same figures as a file: ``csv``, ``xlsx`` or the monthly report ``pdf``."""
     stem = f"efficiency-{label.replace(' — ', '_')}"
     if kind == "csv":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Date, String, and_, case, cast, func, or_, select
@@ -65,9 +65,12 @@ def record_decision(session: Session, task: TaskRow, calendar: WorkCalendar) -> 
         task.workdays = eff.approval_workdays(
             calendar, task.accepted_on, task.decided_on, task.stopped_days
         )
-    rounds = session.scalar(
-        select(func.count()).select_from(CorrectionRow).where(CorrectionRow.task_id == task.id)
-    ) or 0
+    rounds = (
+        session.scalar(
+            select(func.count()).select_from(CorrectionRow).where(CorrectionRow.task_id == task.id)
+        )
+        or 0
+    )
     deferrals = [(d.supplied_on or task.decided_on) for d in task.deferrals]
     add_figures(
         session,
@@ -95,8 +98,17 @@ def record_decision(session: Session, task: TaskRow, calendar: WorkCalendar) -> 
 
 
 _FIGURE_SUMS = (
-    "cases", "approved", "on_time", "waited", "wait_total", "stopped_tasks", "stopped_total",
-    "corrected_tasks", "correction_rounds", "deferred_materials", "deferral_days",
+    "cases",
+    "approved",
+    "on_time",
+    "waited",
+    "wait_total",
+    "stopped_tasks",
+    "stopped_total",
+    "corrected_tasks",
+    "correction_rounds",
+    "deferred_materials",
+    "deferral_days",
 )
 
 
@@ -182,9 +194,7 @@ def refresh_project(
     """A project's approval working days so far and its actual milestone dates, from its steps
     and tasks (already loaded by the decision that calls this)."""
     marks = project_catalogue(session, project).milestones
-    dates = eff.milestone_dates(
-        marks, ((s.items, s.status, s.actual_end) for s in project.steps)
-    )
+    dates = eff.milestone_dates(marks, ((s.items, s.status, s.actual_end) for s in project.steps))
     spans = [
         eff.TaskSpan(s.stage, t.accepted_on, t.decided_on, t.stopped_days)
         for s in project.steps
@@ -276,7 +286,8 @@ class StatisticsForbidden(NotFoundError):
 
     def __init__(self, department: str) -> None:
         super().__init__(
-            f"无权查看部门 {department} 的效能统计", f"no statistics of department {department} for you"
+            f"无权查看部门 {department} 的效能统计",
+            f"no statistics of department {department} for you",
         )
 
 
@@ -356,9 +367,7 @@ def statistics(
         ).all()
         # (code, dept, workdays, approved, on_time, waited, wait, stopped_n, stopped, corr_n,
         #  rounds, deferred, deferral_days, step_id, cases) → the shape of the tasks' groups
-        groups = [
-            (g[0], g[1], g[2], g[14], *g[3:11], g[13], g[11], g[12]) for g in groups
-        ]
+        groups = [(g[0], g[1], g[2], g[14], *g[3:11], g[13], g[11], g[12]) for g in groups]
     else:
         on_time = case(
             (or_(TaskRow.due_on.is_(None), TaskRow.decided_on <= TaskRow.due_on), 1), else_=0
@@ -425,8 +434,21 @@ def statistics(
     by_item: dict[tuple[str, str], eff.Bucket] = {}
     deferred_total: list[int] | None = [0, 0] if whole_months(f) else None
     for (
-        code, dept, workdays, n, approved, ontime, waited, wait, stopped_n, stopped, corr_n,
-        rounds, _, deferred, deferral_days,
+        code,
+        dept,
+        workdays,
+        n,
+        approved,
+        ontime,
+        waited,
+        wait,
+        stopped_n,
+        stopped,
+        corr_n,
+        rounds,
+        _,
+        deferred,
+        deferral_days,
     ) in groups:
         if deferred_total is not None:
             deferred_total[0] += int(deferred or 0)
@@ -456,8 +478,8 @@ def statistics(
             bucket.correction_rounds += int(rounds or 0)
 
     # 好差评 of the period (by the rating's day), counted for every department of the step
-    start_at = datetime.combine(f.start, time.min, tzinfo=timezone.utc)
-    end_at = datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    start_at = datetime.combine(f.start, time.min, tzinfo=UTC)
+    end_at = datetime.combine(f.end + timedelta(days=1), time.min, tzinfo=UTC)
     rating_conds: list[Any] = [RatingRow.rated_at >= start_at, RatingRow.rated_at < end_at]
     projects_conds = _project_conditions(f)
     if projects_conds:
@@ -483,9 +505,7 @@ def statistics(
     comment_conds = [*rating_conds, or_(RatingRow.comment != "", RatingRow.score <= 2)]
     if f.department:
         # JSON containment differs by backend: narrow by text, then check the list exactly
-        comment_conds.append(
-            cast(RatingRow.departments, String).contains(f'"{f.department}"')
-        )
+        comment_conds.append(cast(RatingRow.departments, String).contains(f'"{f.department}"'))
     comment_rows = session.execute(
         select(
             RatingRow.id,
@@ -505,7 +525,18 @@ def statistics(
         .limit(COMMENTS_LIMIT)
     ).all()
     comments: list[dict[str, Any]] = []
-    for rid, pcode, step_code, depts, score, comment, rated_at, fu_on, fu_by, fu_note in comment_rows:
+    for (
+        rid,
+        pcode,
+        step_code,
+        depts,
+        score,
+        comment,
+        rated_at,
+        fu_on,
+        fu_by,
+        fu_note,
+    ) in comment_rows:
         depts = list(depts or [])
         if f.department and f.department not in depts:
             continue
@@ -527,8 +558,12 @@ def statistics(
 
     names = {d.code: (d.name, d.name_en or d.name) for d in departments(session)}
     dept_rows = [
-        {"department": d, "name": names.get(d, (d, d))[0], "name_en": names.get(d, (d, d))[1],
-         **b.figures()}
+        {
+            "department": d,
+            "name": names.get(d, (d, d))[0],
+            "name_en": names.get(d, (d, d))[1],
+            **b.figures(),
+        }
         for d, b in sorted(by_dept.items())
     ]
     item_rows = [
@@ -581,8 +616,10 @@ def _project_statistics(
     done_in = and_(ProjectRow.completed_on >= f.start, ProjectRow.completed_on <= f.end)
     standard = case((ProjectRow.plot_code.is_not(None), 1), else_=0)
     permit_days = case(
-        (and_(permit_in, ProjectRow.coded_on.is_not(None)),
-         _days_between(session, ProjectRow.coded_on, ProjectRow.permit_on)),
+        (
+            and_(permit_in, ProjectRow.coded_on.is_not(None)),
+            _days_between(session, ProjectRow.coded_on, ProjectRow.permit_on),
+        ),
         else_=None,
     )
     done_days = case((done_in, ProjectRow.approval_workdays), else_=None)
@@ -704,7 +741,9 @@ def _project_statistics(
                 else None
             ),
             "approval_workdays": aw if done else None,
-            "within_approval_target": (aw <= eff.TARGET_APPROVAL_WORKDAYS) if done and aw is not None else None,
+            "within_approval_target": (aw <= eff.TARGET_APPROVAL_WORKDAYS)
+            if done and aw is not None
+            else None,
             "saved_waivers": sw,
             "saved_early_starts": se,
             "saved_merges": sm,
@@ -762,7 +801,9 @@ def follow_up_rating(
     ):
         raise NotFoundError(f"评价 {rating_id} 不存在", f"rating {rating_id} not found")
     if row.score > 2:
-        raise ProjectError("只有差评（1–2 分）需要整改回访", "only bad ratings (1–2) are followed up")
+        raise ProjectError(
+            "只有差评（1–2 分）需要整改回访", "only bad ratings (1–2) are followed up"
+        )
     if not note.strip():
         raise ProjectError("请填写回访情况（note）", "describe the follow-up (note)")
     if row.follow_up_on is not None:
@@ -806,70 +847,182 @@ def flat_rows(stats: Statistics, lang: str = "zh") -> dict[str, list[list[Any]]]
         return "" if v is None else v
 
     head = (
-        ["cases", "approved", "rejected", "median working days", "P90 working days",
-         "committed limit", "statutory limit", "within committed %", "within statutory %",
-         "on time %", "overdue %", "mean wait (working days)", "补正 rate %", "补正 rounds",
-         "clock-stop tasks", "clock-stop working days", "ratings 1–5", "average rating",
-         "bad ratings"]
+        [
+            "cases",
+            "approved",
+            "rejected",
+            "median working days",
+            "P90 working days",
+            "committed limit",
+            "statutory limit",
+            "within committed %",
+            "within statutory %",
+            "on time %",
+            "overdue %",
+            "mean wait (working days)",
+            "补正 rate %",
+            "补正 rounds",
+            "clock-stop tasks",
+            "clock-stop working days",
+            "ratings 1–5",
+            "average rating",
+            "bad ratings",
+        ]
         if en
-        else ["办件量", "准予", "不予许可", "审批用时中位数（工作日）", "90分位用时（工作日）",
-              "承诺时限", "法定时限", "承诺时限内办结率%", "法定时限内办结率%", "按期办结率%",
-              "超期率%", "平均受理等待（工作日）", "补正率%", "补正次数", "停止计时件数",
-              "停止计时天数（工作日）", "好差评（1–5分）", "平均评分", "差评数"]
+        else [
+            "办件量",
+            "准予",
+            "不予许可",
+            "审批用时中位数（工作日）",
+            "90分位用时（工作日）",
+            "承诺时限",
+            "法定时限",
+            "承诺时限内办结率%",
+            "法定时限内办结率%",
+            "按期办结率%",
+            "超期率%",
+            "平均受理等待（工作日）",
+            "补正率%",
+            "补正次数",
+            "停止计时件数",
+            "停止计时天数（工作日）",
+            "好差评（1–5分）",
+            "平均评分",
+            "差评数",
+        ]
     )
 
     def figures(r: dict[str, Any]) -> list[Any]:
         return [
-            r["cases"], r["approved"], r["rejected"], opt(r["median_workdays"]),
-            opt(r["p90_workdays"]), opt(r["committed_days"]), opt(r["statutory_days"]),
-            pct(r["within_committed_rate"]), pct(r["within_statutory_rate"]),
-            pct(r["on_time_rate"]), pct(r["overdue_rate"]), opt(r["mean_wait_workdays"]),
-            pct(r["correction_rate"]), r["correction_rounds"], r["stopped_tasks"],
-            r["stopped_days"], "/".join(str(n) for n in r["ratings"]), opt(r["rating_average"]),
+            r["cases"],
+            r["approved"],
+            r["rejected"],
+            opt(r["median_workdays"]),
+            opt(r["p90_workdays"]),
+            opt(r["committed_days"]),
+            opt(r["statutory_days"]),
+            pct(r["within_committed_rate"]),
+            pct(r["within_statutory_rate"]),
+            pct(r["on_time_rate"]),
+            pct(r["overdue_rate"]),
+            opt(r["mean_wait_workdays"]),
+            pct(r["correction_rate"]),
+            r["correction_rounds"],
+            r["stopped_tasks"],
+            r["stopped_days"],
+            "/".join(str(n) for n in r["ratings"]),
+            opt(r["rating_average"]),
             r["bad_ratings"],
         ]
 
     out: dict[str, list[list[Any]]] = {
         "departments": [
             (["department code", "department"] if en else ["部门代码", "部门"]) + head,
-            *[[r["department"], r["name_en"] if en else r["name"], *figures(r)]
-              for r in stats.departments],
+            *[
+                [r["department"], r["name_en"] if en else r["name"], *figures(r)]
+                for r in stats.departments
+            ],
             (["", "total"] if en else ["", "合计"]) + figures(stats.overall),
         ],
         "items": [
-            (["item", "name", "stage", "department"] if en else ["事项编码", "事项名称", "阶段", "部门"])
+            (
+                ["item", "name", "stage", "department"]
+                if en
+                else ["事项编码", "事项名称", "阶段", "部门"]
+            )
             + head,
-            *[[r["item"], r["name_en"] if en else r["name"], opt(r["stage"]), r["department_name"],
-               *figures(r)] for r in stats.items],
+            *[
+                [
+                    r["item"],
+                    r["name_en"] if en else r["name"],
+                    opt(r["stage"]),
+                    r["department_name"],
+                    *figures(r),
+                ]
+                for r in stats.items
+            ],
         ],
     }
     if stats.projects is not None:
         out["projects"] = [
-            ["project code", "project", "standard plot", "赋码", "施工许可", "竣工验收",
-             "days 赋码→施工许可", "within 100 days", "approval working days", "within 120",
-             "saved: waivers", "saved: early starts", "saved: merges", "saved: splits"]
+            [
+                "project code",
+                "project",
+                "standard plot",
+                "赋码",
+                "施工许可",
+                "竣工验收",
+                "days 赋码→施工许可",
+                "within 100 days",
+                "approval working days",
+                "within 120",
+                "saved: waivers",
+                "saved: early starts",
+                "saved: merges",
+                "saved: splits",
+            ]
             if en
-            else ["项目代码", "项目名称", "标准地", "赋码日期", "施工许可日期", "竣工验收日期",
-                  "赋码至施工许可（自然日）", "≤100天", "审批用时（工作日）", "≤120个工作日",
-                  "区域评价节省", "提前介入节省", "合并审查节省", "分步审批节省"],
-            *[[p["code"], p["name"], yes(p["standard_plot"], en), opt(p["coded_on"]),
-               opt(p["permit_on"]), opt(p["completed_on"]), opt(p["days_code_to_permit"]),
-               yes(p["within_permit_target"], en), opt(p["approval_workdays"]),
-               yes(p["within_approval_target"], en), p["saved_waivers"],
-               p["saved_early_starts"], p["saved_merges"], p["saved_splits"]]
-              for p in stats.project_rows],
+            else [
+                "项目代码",
+                "项目名称",
+                "标准地",
+                "赋码日期",
+                "施工许可日期",
+                "竣工验收日期",
+                "赋码至施工许可（自然日）",
+                "≤100天",
+                "审批用时（工作日）",
+                "≤120个工作日",
+                "区域评价节省",
+                "提前介入节省",
+                "合并审查节省",
+                "分步审批节省",
+            ],
+            *[
+                [
+                    p["code"],
+                    p["name"],
+                    yes(p["standard_plot"], en),
+                    opt(p["coded_on"]),
+                    opt(p["permit_on"]),
+                    opt(p["completed_on"]),
+                    opt(p["days_code_to_permit"]),
+                    yes(p["within_permit_target"], en),
+                    opt(p["approval_workdays"]),
+                    yes(p["within_approval_target"], en),
+                    p["saved_waivers"],
+                    p["saved_early_starts"],
+                    p["saved_merges"],
+                    p["saved_splits"],
+                ]
+                for p in stats.project_rows
+            ],
         ]
         out["mechanisms"] = [
-            ["mechanism", "uses", "working days saved"] if en else ["改革机制", "使用次数", "节省工作日"],
-            *[[m["name_en"] if en else m["name"], m["uses"], m["saved_workdays"]]
-              for m in stats.projects["mechanisms"]],
+            ["mechanism", "uses", "working days saved"]
+            if en
+            else ["改革机制", "使用次数", "节省工作日"],
+            *[
+                [m["name_en"] if en else m["name"], m["uses"], m["saved_workdays"]]
+                for m in stats.projects["mechanisms"]
+            ],
         ]
     out["ratings"] = [
         ["project", "item", "departments", "score", "comment", "rated on", "follow-up"]
         if en
         else ["项目代码", "事项", "部门", "评分", "评价内容", "评价日期", "差评回访"],
-        *[[c["project"], c["step"], "、".join(c["departments"]), c["score"], c["comment"],
-           opt(c["rated_on"]), follow_up_label(c["follow_up"], en)] for c in stats.comments],
+        *[
+            [
+                c["project"],
+                c["step"],
+                "、".join(c["departments"]),
+                c["score"],
+                c["comment"],
+                opt(c["rated_on"]),
+                follow_up_label(c["follow_up"], en),
+            ]
+            for c in stats.comments
+        ],
     ]
     return out
 
@@ -880,7 +1033,11 @@ def yes(v: bool | None, en: bool) -> str:
     return ("yes" if v else "no") if en else ("是" if v else "否")
 
 
-FOLLOW_UP_LABELS = {"none": ("—", "—"), "pending": ("待回访", "pending"), "done": ("已回访", "done")}
+FOLLOW_UP_LABELS = {
+    "none": ("—", "—"),
+    "pending": ("待回访", "pending"),
+    "done": ("已回访", "done"),
+}
 
 
 def follow_up_label(state: str, en: bool = False) -> str:

@@ -30,7 +30,9 @@ def test_figures_and_exports_agree(stats_live):
     assert (body["start"], body["end"]) == ("2026-03-01", "2026-03-31")
     assert body["overall"]["cases"] == 5 and body["overall"]["p90_workdays"] == 6.0
     assert body["projects"]["code_to_permit"]["other"]["median"] == 14.0
-    assert [r["code"] for r in body["project_rows"]] and body["comments"][0]["follow_up"] == "pending"
+    assert [r["code"] for r in body["project_rows"]] and body["comments"][0][
+        "follow_up"
+    ] == "pending"
 
     r = admin.get("/api/statistics/export.xlsx", params=MARCH)
     assert r.status_code == 200 and r.headers["content-type"].startswith(
@@ -69,7 +71,10 @@ def test_role_scoping(stats_live):
     assert own["overall"]["cases"] == 2 and own["projects"] is None
     other = rev.get("/api/statistics", params={**MARCH, "department": "fgw"})
     assert other.status_code == 404 and "fgw" in other.json()["detail"]
-    assert rev.get("/api/statistics/export.csv", params={**MARCH, "department": "fgw"}).status_code == 404
+    assert (
+        rev.get("/api/statistics/export.csv", params={**MARCH, "department": "fgw"}).status_code
+        == 404
+    )
     wb = load_workbook(io.BytesIO(rev.get("/api/statistics/export.xlsx", params=MARCH).content))
     assert [r[0] for r in wb["按部门"].iter_rows(min_row=2, values_only=True)] == ["zjj", None]
     assert stats_live.client("enterprise1").get("/api/statistics").status_code == 403

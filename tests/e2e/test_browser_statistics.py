@@ -31,7 +31,11 @@ def test_statistics_page_filters_charts_and_links(live, browser: Browser):  # no
     external: list[str] = []
     page.on(
         "request",
-        lambda r: external.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None,
+        lambda r: (
+            external.append(r.url)
+            if not r.url.startswith(base) and not r.url.startswith("data:")
+            else None
+        ),
     )
     login(page, base, "admin")
     page.get_by_role("link", name="效能统计").click()

@@ -49,7 +49,9 @@ def test_monthly_report_renders_with_its_figures(live, tmp_path):
     assert "规划" in flat and "审批太慢" in flat and "待回访" in flat
     assert "≤100天" in flat  # the 标准地 target row
     # a reviewer's report covers its department only
-    mine = live.client("reviewer-zjj").get("/api/statistics/report.pdf", params={"month": "2026-03"})
+    mine = live.client("reviewer-zjj").get(
+        "/api/statistics/report.pdf", params={"month": "2026-03"}
+    )
     path2 = tmp_path / "mine.pdf"
     path2.write_bytes(mine.content)
     flat2 = " ".join(check_pdf(path2).split())

@@ -3,7 +3,7 @@ run through the review workflow on known days (shared by the integration and the
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -24,21 +24,56 @@ CATALOG = {
         for c, n in [("fgw", "发改"), ("zrzy", "规划"), ("sthj", "环保"), ("zjj", "住建")]
     ],
     "items": [
-        {"code": "A", "name": "备案", "department": "fgw", "stage": 1, "days": 2,
-         "statutory_days": 20, "milestone": "project_code",
-         "materials": [{"code": "M-form", "name": "备案表"}]},
-        {"code": "B", "name": "规划许可", "department": "zrzy", "stage": 2, "days": 5,
-         "requires": ["A"],
-         "materials": [{"code": "M-plan", "name": "总平面图"},
-                       {"code": "M-render", "name": "效果图", "deferrable": True,
-                        "deferral_days": 3}]},
-        {"code": "C", "name": "环评", "department": "sthj", "stage": 1, "days": 3,
-         "statutory_days": 3, "requires": ["A"],
-         "materials": [{"code": "M-eia", "name": "环评报告"}]},
-        {"code": "E", "name": "施工许可", "department": "zjj", "stage": 3, "days": 2,
-         "requires": ["B", "C"], "milestone": "construction_permit"},
-        {"code": "F", "name": "竣工验收", "department": "zjj", "stage": 4, "days": 2,
-         "requires": ["E"], "milestone": "completion_acceptance"},
+        {
+            "code": "A",
+            "name": "备案",
+            "department": "fgw",
+            "stage": 1,
+            "days": 2,
+            "statutory_days": 20,
+            "milestone": "project_code",
+            "materials": [{"code": "M-form", "name": "备案表"}],
+        },
+        {
+            "code": "B",
+            "name": "规划许可",
+            "department": "zrzy",
+            "stage": 2,
+            "days": 5,
+            "requires": ["A"],
+            "materials": [
+                {"code": "M-plan", "name": "总平面图"},
+                {"code": "M-render", "name": "效果图", "deferrable": True, "deferral_days": 3},
+            ],
+        },
+        {
+            "code": "C",
+            "name": "环评",
+            "department": "sthj",
+            "stage": 1,
+            "days": 3,
+            "statutory_days": 3,
+            "requires": ["A"],
+            "materials": [{"code": "M-eia", "name": "环评报告"}],
+        },
+        {
+            "code": "E",
+            "name": "施工许可",
+            "department": "zjj",
+            "stage": 3,
+            "days": 2,
+            "requires": ["B", "C"],
+            "milestone": "construction_permit",
+        },
+        {
+            "code": "F",
+            "name": "竣工验收",
+            "department": "zjj",
+            "stage": 4,
+            "days": 2,
+            "requires": ["E"],
+            "milestone": "completion_acceptance",
+        },
     ],
 }
 
@@ -48,15 +83,23 @@ def make_world(session):
     store_catalogue(session, parse_catalog(CATALOG))
     session.commit()
     users = accounts.users
-    ent = Actor("enterprise1", "enterprise", users["enterprise1"].id,
-                enterprise_id=accounts.enterprises[0].id)
+    ent = Actor(
+        "enterprise1",
+        "enterprise",
+        users["enterprise1"].id,
+        enterprise_id=accounts.enterprises[0].id,
+    )
 
     def rev(dept):
         return Actor(f"reviewer-{dept}", "reviewer", users[f"reviewer-{dept}"].id, department=dept)
 
-    return {"ent": ent, "rev": rev, "cal": work_calendar(session),
-            "admin": Actor("admin", "admin", users["admin"].id),
-            "reg": Actor("regulator1", "regulator", users["regulator1"].id)}
+    return {
+        "ent": ent,
+        "rev": rev,
+        "cal": work_calendar(session),
+        "admin": Actor("admin", "admin", users["admin"].id),
+        "reg": Actor("regulator1", "regulator", users["regulator1"].id),
+    }
 
 
 def _task(session, project, code):
@@ -69,12 +112,14 @@ def _task(session, project, code):
 def run_project(session, w):
     """The timeline worked out in the module's tests (working days, March 2026)."""
     cal, ent, rev = w["cal"], w["ent"], w["rev"]
-    p = filing.file_project(session, ent, cal, name="统计项目", attributes={"industry": "equipment"},
-                            filed_on=D(2))
+    p = filing.file_project(
+        session, ent, cal, name="统计项目", attributes={"industry": "equipment"}, filed_on=D(2)
+    )
 
     def up(code, on):
-        materials.upload_material(session, ent, p.id, code, f"{code}.pdf", PDF + code.encode(),
-                                  on, cal)
+        materials.upload_material(
+            session, ent, p.id, code, f"{code}.pdf", PDF + code.encode(), on, cal
+        )
 
     up("M-form", D(2))
     a = _task(session, p, "A")
@@ -83,8 +128,9 @@ def run_project(session, w):
     up("M-eia", D(4))
     c = _task(session, p, "C")
     review.accept_task(session, rev("sthj"), c.id, D(4), cal)  # waited 1 (ready on the 3rd)
-    review.request_corrections(session, rev("sthj"), c.id, D(5), cal, reasons="数据缺失",
-                               materials=["M-eia"])
+    review.request_corrections(
+        session, rev("sthj"), c.id, D(5), cal, reasons="数据缺失", materials=["M-eia"]
+    )
     up("M-eia", D(11))
     session.flush()
     materials.resubmit_corrections(session, ent, p.id, c.id, D(11), cal)  # stopped 4
@@ -104,8 +150,6 @@ def run_project(session, w):
     ratings.rate_step(session, ent, p.id, "B", 2, "审批太慢")
     ratings.rate_step(session, ent, p.id, "A", 5, "")
     for r in session.scalars(select(RatingRow)):
-        r.rated_at = datetime(2026, 3, 18, 2, tzinfo=timezone.utc)
+        r.rated_at = datetime(2026, 3, 18, 2, tzinfo=UTC)
     session.commit()
     return p
-
-

@@ -20,15 +20,20 @@ def world(session):
     return make_world(session)
 
 
-
 MARCH = st.Filters(D(1), D(31))
 
 
 def test_compact_columns_and_project_facts(session, world):
     p = run_project(session, world)
-    tasks = {t.step_code: t for t in session.scalars(select(TaskRow).where(TaskRow.project_id == p.id))}
+    tasks = {
+        t.step_code: t for t in session.scalars(select(TaskRow).where(TaskRow.project_id == p.id))
+    }
     assert {c: (t.stage, t.wait_workdays, t.workdays) for c, t in tasks.items()} == {
-        "A": (1, 0, 2), "B": (2, 1, 8), "C": (1, 1, 3), "E": (3, 1, 2), "F": (4, 0, 1),
+        "A": (1, 0, 2),
+        "B": (2, 1, 8),
+        "C": (1, 1, 3),
+        "E": (3, 1, 2),
+        "F": (4, 0, 1),
     }
     row = session.get(ProjectRow, p.id)
     assert (row.coded_on, row.permit_on, row.completed_on) == (D(3), D(17), D(17))
@@ -42,8 +47,12 @@ def test_figures_for_the_administration(session, world):
     o = s.overall
     assert (o["cases"], o["approved"], o["median_workdays"], o["p90_workdays"]) == (5, 5, 2.0, 6.0)
     assert (o["on_time_rate"], o["overdue_rate"], o["mean_wait_workdays"]) == (0.8, 0.2, 0.6)
-    assert (o["correction_rate"], o["correction_rounds"], o["stopped_tasks"], o["stopped_days"]) == (
-        0.2, 1, 1, 4)
+    assert (
+        o["correction_rate"],
+        o["correction_rounds"],
+        o["stopped_tasks"],
+        o["stopped_days"],
+    ) == (0.2, 1, 1, 4)
     assert o["ratings"] == [0, 1, 0, 0, 1] and o["bad_ratings"] == 1
     depts = {d["department"]: d for d in s.departments}
     assert depts["zjj"]["cases"] == 2 and depts["zjj"]["median_workdays"] == 1.5
@@ -63,12 +72,20 @@ def test_figures_for_the_administration(session, world):
     assert (mech["deferrals"]["uses"], mech["deferrals"]["saved_workdays"]) == (1, 2)
     assert [r["days_code_to_permit"] for r in s.project_rows] == [14]
     # another period, another industry: nothing
-    assert st.statistics(session, world["admin"], st.Filters(D(18), D(31)), world["cal"]).overall[
-        "cases"] == 0
+    assert (
+        st.statistics(session, world["admin"], st.Filters(D(18), D(31)), world["cal"]).overall[
+            "cases"
+        ]
+        == 0
+    )
     other_industry = st.Filters(D(1), D(31), industry="chemical")
     assert st.statistics(session, world["reg"], other_industry, world["cal"]).overall["cases"] == 0
-    assert st.statistics(session, world["reg"], st.Filters(D(1), D(31), industry="equipment"),
-                         world["cal"]).overall["cases"] == 5
+    assert (
+        st.statistics(
+            session, world["reg"], st.Filters(D(1), D(31), industry="equipment"), world["cal"]
+        ).overall["cases"]
+        == 5
+    )
 
 
 def test_a_reviewer_sees_its_own_department_only(session, world):
@@ -77,7 +94,13 @@ def test_a_reviewer_sees_its_own_department_only(session, world):
     assert [d["department"] for d in mine.departments] == ["zjj"]
     assert mine.overall["cases"] == 2 and mine.projects is None and mine.comments == []
     zrzy = st.statistics(session, world["rev"]("zrzy"), MARCH, world["cal"])
-    assert [c["step"] for c in zrzy.comments] == ["B"] and zrzy.overall["ratings"] == [0, 1, 0, 0, 0]
+    assert [c["step"] for c in zrzy.comments] == ["B"] and zrzy.overall["ratings"] == [
+        0,
+        1,
+        0,
+        0,
+        0,
+    ]
     with pytest.raises(NotFoundError):
         st.statistics(session, world["rev"]("zjj"), st.Filters(D(1), D(31), "fgw"), world["cal"])
     with pytest.raises(AccessForbidden):

@@ -28,8 +28,16 @@ def test_percentile_refuses_a_fraction_outside_0_1():
 def test_buckets_add_groups_and_rates():
     b = eff.Bucket(committed_days=3)
     for days, n, ontime in ((1, 2, 2), (3, 1, 1), (9, 1, 0)):
-        b.add_group(workdays=days, count=n, approved=n, on_time=ontime, waited=n, wait_total=n,
-                    stopped_tasks=0, stopped_total=0)
+        b.add_group(
+            workdays=days,
+            count=n,
+            approved=n,
+            on_time=ontime,
+            waited=n,
+            wait_total=n,
+            stopped_tasks=0,
+            stopped_total=0,
+        )
     b.corrected_tasks, b.correction_rounds = 2, 3
     b.ratings[1] += 1
     b.ratings[4] += 3
@@ -43,9 +51,11 @@ def test_buckets_add_groups_and_rates():
 
 
 def test_approval_working_days_skip_the_national_day_holiday():
-    cal = WorkCalendar()  # the built-in arrangements: 2025-10-01 … 10-08 off, 09-28 and 10-11 worked
+    # the built-in arrangements: 2025-10-01 … 10-08 off, 09-28 (a Sunday) and 10-11 worked
+    cal = WorkCalendar()
     assert eff.approval_workdays(cal, date(2025, 9, 30), date(2025, 10, 9)) == 2
-    assert eff.waiting_workdays(cal, date(2025, 9, 27), date(2025, 9, 29)) == 1  # Sat → Mon, 28th worked
+    # Saturday → Monday: the Sunday between was a working day
+    assert eff.waiting_workdays(cal, date(2025, 9, 27), date(2025, 9, 29)) == 1
 
 
 def test_project_approval_counts_stages_not_the_gaps_between_them():
