@@ -383,6 +383,8 @@ class RatingRow(Base):
     )
     step_code: Mapped[str] = mapped_column(String(64))
     departments: Mapped[list[str]] = mapped_column(JSONDoc)
+    #: the departments as text ("zjj" or "zjj,rfb"), so the statistics group ratings cheaply
+    department_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[str] = mapped_column(String(100))

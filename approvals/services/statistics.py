@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, String, and_, case, cast, func, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
@@ -484,13 +484,17 @@ def statistics(
     projects_conds = _project_conditions(f)
     if projects_conds:
         rating_conds.append(RatingRow.project_id.in_(select(ProjectRow.id).where(*projects_conds)))
+    if f.department:  # the rating names the department ("zjj" or "zjj,rfb")
+        rating_conds.append(
+            (literal(",") + RatingRow.department_key + literal(",")).contains(f",{f.department},")
+        )
     rating_groups = session.execute(
-        select(RatingRow.step_code, RatingRow.departments, RatingRow.score, func.count())
+        select(RatingRow.step_code, RatingRow.department_key, RatingRow.score, func.count())
         .where(*rating_conds)
-        .group_by(RatingRow.step_code, RatingRow.departments, RatingRow.score)
+        .group_by(RatingRow.step_code, RatingRow.department_key, RatingRow.score)
     ).all()
-    for step_code, depts, score, n in rating_groups:
-        depts = list(depts or [])
+    for step_code, key, score, n in rating_groups:
+        depts = key.split(",") if key else []
         if f.department and f.department not in depts:
             continue
         overall.ratings[score] += int(n)
@@ -503,9 +507,6 @@ def statistics(
                 by_item[key].ratings[score] += int(n)
     # the comments and the bad ratings, newest first (a reviewer's: its department's)
     comment_conds = [*rating_conds, or_(RatingRow.comment != "", RatingRow.score <= 2)]
-    if f.department:
-        # JSON containment differs by backend: narrow by text, then check the list exactly
-        comment_conds.append(cast(RatingRow.departments, String).contains(f'"{f.department}"'))
     comment_rows = session.execute(
         select(
             RatingRow.id,

@@ -85,6 +85,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("follow_up_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("follow_up_by", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("follow_up_note", sa.Text(), server_default="", nullable=False))
+        batch.add_column(
+            sa.Column("department_key", sa.String(length=200), server_default="", nullable=False)
+        )
     _backfill(op.get_bind())
 
 
@@ -179,6 +182,12 @@ def _backfill(conn: sa.engine.Connection) -> None:
             ),
             rows,
         )
+    keys = [
+        {"i": rid, "k": ",".join(_json(depts) or [])}
+        for rid, depts in conn.execute(sa.text("SELECT id, departments FROM ratings"))
+    ]
+    if keys:
+        conn.execute(sa.text("UPDATE ratings SET department_key = :k WHERE id = :i"), keys)
     marks: dict[int, dict[str, str]] = {}
     for cid, doc in conn.execute(sa.text("SELECT id, document FROM catalog_versions")):
         items = (_json(doc) or {}).get("items") or []
@@ -228,7 +237,7 @@ def downgrade() -> None:
     op.drop_index("ix_projects_permit_on", table_name="projects")
     op.drop_index("ix_tasks_decided_on", table_name="tasks")
     for table, names in (
-        ("ratings", ("follow_up_note", "follow_up_by", "follow_up_on")),
+        ("ratings", ("department_key", "follow_up_note", "follow_up_by", "follow_up_on")),
         ("projects", tuple(reversed(_PROJECT_COLUMNS))),
         ("tasks", tuple(reversed(_TASK_COLUMNS))),
     ):
