@@ -28,7 +28,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ from storage.engine import (  # noqa: E402
 )
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_statistics"
-SQLITE = "sqlite:///bench-statistics.sqlite3"
+SQLITE = "sqlite:///bench/out/bench-statistics.sqlite3"
 YEAR = 2025
 STEPS, MERGED = 25, 5
 INDUSTRIES = ["equipment", "electronics", "chemical", "textile", "food", "logistics"]
@@ -168,6 +168,7 @@ RATING_COLS = [
     "rated_by",
     "rated_at",
     "follow_up_note",
+    "department_key",
 ]
 FIGURE_COLS = ["month", "step_code", "department", "workdays", *st._FIGURE_SUMS, "step_id"]
 
@@ -377,6 +378,7 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
                     "bench",
                     f"{s[18].isoformat()} 08:00:00.000000",
                     "",
+                    ",".join(s[10]),
                 ),
             )
     for (month, code, d, took), row in figs.items():
@@ -467,6 +469,23 @@ def fill(engine, n: int) -> dict[str, int]:
     return counts
 
 
+def bring_up_to_date(engine) -> None:
+    """For ``--reuse`` on a database filled before ``ratings.department_key`` existed."""
+    with engine.begin() as conn:
+        if "department_key" in {c["name"] for c in inspect(conn).get_columns("ratings")}:
+            return
+        conn.execute(
+            text("ALTER TABLE ratings ADD COLUMN department_key VARCHAR(200) DEFAULT '' NOT NULL")
+        )
+        if is_sqlite(engine.url.render_as_string()):
+            fill = "(SELECT group_concat(value, ',') FROM json_each(ratings.departments))"
+        else:
+            fill = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(departments)), ',')"
+        conn.execute(text(f"UPDATE ratings SET department_key = {fill}"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE ratings"))
+
+
 def time_statistics(engine, rounds: int) -> dict[str, object]:
     admin = Actor("admin", "admin", 1)
     out: dict[str, object] = {}
@@ -517,6 +536,7 @@ def main() -> None:
             continue
         if args.reuse:
             engine = make_engine(url)
+            bring_up_to_date(engine)
         else:
             t0 = time.perf_counter()
             engine = fresh_database(url)
