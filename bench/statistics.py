@@ -61,6 +61,7 @@ ZONE_PLOTS = 400
 def fresh_database(url: str):
     if is_sqlite(url):
         path = Path(make_url(url).database or "")
+        path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
