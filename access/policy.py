@@ -39,7 +39,8 @@ class Action(StrEnum):
     # administration (行政服务中心)
     CATALOGUE_MANAGE = "catalogue.manage"  # 事项清单
     CATALOGUE_READ = "catalogue.read"  # 事项清单及其依赖图（监管查看）
-    STATS_READ = "stats.read"  # 效能统计、好差评统计
+    STATS_READ = "stats.read"  # 好差评统计（全部）
+    EFFICIENCY_READ = "efficiency.read"  # 效能统计 (scoped: a reviewer its own department's)
     CALENDAR_MANAGE = "calendar.manage"  # 节假日安排
     USER_MANAGE = "user.manage"  # 账户
     PLOT_MANAGE = "plot.manage"  # 标准地导入
@@ -96,6 +97,7 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.CATALOGUE_MANAGE: {AD: _A},
     Action.CATALOGUE_READ: {RG: _A, AD: _A},
     Action.STATS_READ: {AD: _A},
+    Action.EFFICIENCY_READ: {RV: _O, RG: _A, AD: _A},
     Action.CALENDAR_MANAGE: {AD: _A},
     Action.USER_MANAGE: {AD: _A},
     Action.PLOT_MANAGE: {AD: _A},

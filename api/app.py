@@ -58,6 +58,7 @@ API_TAGS = [
     Tag(name="certificates", description="电子证照与文书核验 Certificates and verification"),
     Tag(name="credit", description="信用记录与差别化价格 Credit records and grade prices"),
     Tag(name="admin", description="管理 Administration"),
+    Tag(name="statistics", description="效能统计与月度报告 Efficiency statistics and reports"),
     Tag(name="system", description="健康检查 Health"),
     Tag(name="ogc", description="标准地 OGC API – Features (Part 1 Core, GeoJSON)"),
 ]
@@ -127,6 +128,7 @@ def route_handlers() -> list[Any]:
         meetings,
         notifications,
         projects,
+        statistics,
         tasks,
     )
 
@@ -146,6 +148,7 @@ def route_handlers() -> list[Any]:
         *intermediaries.ROUTES,
         *credit.ROUTES,
         *notifications.ROUTES,
+        *statistics.ROUTES,
         *OGC_ROUTES,
         *page_routes(),
     ]

@@ -136,6 +136,17 @@ class ProjectRow(Base):
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # efficiency statistics (效能统计), kept current by every decision (approvals.efficiency):
+    # approval working days so far, the actual 赋码 / 施工许可 / 竣工验收 dates, and what each
+    # planning mechanism saved at filing (working days off the finish)
+    approval_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    coded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    permit_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    completed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    saved_waivers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_early_starts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_merges: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    saved_splits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
 
@@ -197,13 +208,20 @@ class TaskRow(Base):
     ready_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
-    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     stopped_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     stopped_days: Mapped[int] = mapped_column(Integer, default=0)
     stop_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reviewer: Mapped[str | None] = mapped_column(String(100), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # efficiency statistics: the step's code and stage (so figures group without a join), the
+    # working days the application waited for acceptance and, once decided, the approval
+    # working days on the government's clock (approvals.efficiency)
+    step_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stage: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wait_workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    workdays: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -212,6 +230,32 @@ class TaskRow(Base):
     deferrals: Mapped[list[DeferralRow]] = relationship(
         back_populates="task", order_by="DeferralRow.id"
     )
+
+
+class TaskFigureRow(Base):
+    """Decided tasks added up per month, item, department and approval working days (效能统计):
+    what the statistics of whole months read instead of every task.  Each decision adds its
+    task once (:func:`approvals.services.statistics.record_decision`); ``workdays`` is -1 for a
+    task decided without acceptance (不予许可 at intake)."""
+
+    __tablename__ = "task_figures"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    step_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workdays: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    waited: Mapped[int] = mapped_column(Integer, default=0)
+    wait_total: Mapped[int] = mapped_column(Integer, default=0)
+    stopped_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    stopped_total: Mapped[int] = mapped_column(Integer, default=0)
+    corrected_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    correction_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    deferred_materials: Mapped[int] = mapped_column(Integer, default=0)
+    deferral_days: Mapped[int] = mapped_column(Integer, default=0)
+    step_id: Mapped[int] = mapped_column(Integer)  # one step of the item (its name and limit)
 
 
 class DeferralRow(Base):
@@ -381,10 +425,16 @@ class RatingRow(Base):
     )
     step_code: Mapped[str] = mapped_column(String(64))
     departments: Mapped[list[str]] = mapped_column(JSONDoc)
+    #: the departments as text ("zjj" or "zjj,rfb"), so the statistics group ratings cheaply
+    department_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[str] = mapped_column(String(100))
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 差评整改回访: a bad rating (1–2) is followed up by the department or the centre
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    follow_up_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    follow_up_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 # --- the enterprise's clock and intermediaries (企业自身用时、中介服务) --------------------------

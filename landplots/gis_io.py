@@ -10,6 +10,7 @@ Export → import is lossless in all three formats.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import warnings
@@ -217,10 +218,8 @@ def read_batches(
             df = batch.drop_columns([geometry]).to_pandas()
             for c in json_fields:  # as pyogrio's read_dataframe: all or none of a column
                 if pd.api.types.infer_dtype(df[c]) == "string":
-                    try:
+                    with contextlib.suppress(ValueError):
                         df[c] = df[c].map(json.loads, na_action="ignore")
-                    except ValueError:
-                        pass
             try:
                 geoms = shapely.from_wkb(batch.column(geometry).to_numpy(zero_copy_only=False))
             except Exception as e:  # as read_layer: a geometry GEOS cannot read

@@ -87,6 +87,7 @@ def page_routes() -> list[Any]:
         projects,
         ratings,
         session,
+        statistics,
         tasks,
     )
 
@@ -107,6 +108,7 @@ def page_routes() -> list[Any]:
         *intermediaries.ROUTES,
         *certificates.ROUTES,
         *credit.ROUTES,
+        *statistics.ROUTES,
     ]
 
 

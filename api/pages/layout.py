@@ -48,7 +48,12 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/enterprise/credit", "nav_credit"),
         *_PUBLIC,
     ],
-    Role.REVIEWER: [("/reviewer", "worklist"), ("/reviewer/done", "nav_done"), *_PUBLIC],
+    Role.REVIEWER: [
+        ("/reviewer", "worklist"),
+        ("/reviewer/done", "nav_done"),
+        ("/stats", "nav_stats"),
+        *_PUBLIC,
+    ],
     Role.INTERMEDIARY: [("/intermediary", "intermediary_worklist"), *_PUBLIC],
     Role.AGENT: [
         ("/agent", "agent"),
@@ -61,6 +66,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/map", "nav_map"),
         ("/regulator/commitments", "nav_commitments"),
         ("/public/commitments", "nav_public_commitments"),
+        ("/stats", "nav_stats"),
     ],
     Role.ADMIN: [
         ("/admin/projects", "projects"),
@@ -70,6 +76,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/admin/jobs", "jobs"),
         ("/admin/ratings", "nav_ratings"),
         ("/admin/prices", "nav_prices"),
+        ("/stats", "nav_stats"),
         ("/map", "nav_map"),
         ("/admin/plots", "nav_plot_import"),
         ("/regulator/commitments", "nav_commitments"),

@@ -51,6 +51,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "intermediary_worklist": ("受托中介服务", "Services entrusted to us"),
     "nav_credit": ("信用与价格", "Credit and prices"),
     "nav_prices": ("差别化价格", "Grade prices"),
+    "nav_stats": ("效能统计", "Efficiency"),
     "rate": ("评价", "Rate"),
     "score": ("评分", "Score"),
     "comment": ("意见", "Comment"),

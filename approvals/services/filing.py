@@ -25,7 +25,7 @@ from approvals.project import AssessmentCoverage, Project, parse_assessment
 from approvals.project_code import INDUSTRY_DIVISIONS, is_valid, make, prefix
 from approvals.questionnaire import next_questions, resolve_answers
 from approvals.service import ensure_default_catalogue
-from approvals.services import capacity, intermediaries
+from approvals.services import capacity, intermediaries, statistics
 from approvals.services.progress import advance, replan
 from i18n import LocalizedError, Text
 from storage.audit import record
@@ -359,7 +359,14 @@ def _add_steps(session: Session, project: ProjectRow, baseline: Plan) -> None:
             critical=item.critical,
         )
         step.tasks = [
-            TaskRow(project_id=project.id, department=d, status="waiting", days=item.days)
+            TaskRow(
+                project_id=project.id,
+                department=d,
+                status="waiting",
+                days=item.days,
+                step_code=item.code,
+                stage=item.stage,
+            )
             for d in item.departments
         ]
         session.add(step)
@@ -473,6 +480,7 @@ def _new_project(
         serial_workdays=baseline.serial,
         predicted_finish=baseline.finish_date,
     )
+    statistics.record_savings(project, baseline.savings)
     return project, prepared
 
 

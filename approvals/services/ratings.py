@@ -45,6 +45,7 @@ def rate_step(
         project_id=project.id,
         step_code=step_code,
         departments=list(step.departments),
+        department_key=",".join(step.departments),
         score=score,
         comment=comment,
         rated_by=actor.username,

@@ -16,7 +16,7 @@ from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import ProjectError
 from approvals.orm import CorrectionRow, DeferralRow, ProjectRow, TaskRow
-from approvals.services import capacity, notices
+from approvals.services import capacity, notices, statistics
 from approvals.services.common import (
     apply_clock,
     check_version,
@@ -60,6 +60,7 @@ def _finish_task_action(
     extra: dict[str, Any] | None = None,
 ) -> TaskRow:
     task.reviewer = actor.username
+    statistics.record_decision(session, task, calendar)
     session.flush()
     record(
         session,
@@ -75,6 +76,7 @@ def _finish_task_action(
     notices.task_event(session, project, task, action, extra or {})
     roll_up(session, project, task.step, on)
     advance(session, project, on, calendar)
+    statistics.refresh_project(session, project, calendar, on)
     replan(session, project, on, calendar, *reason, subject=task.step.code)
     capacity.after_event(session, on, calendar, reason[1])
     return task
@@ -109,6 +111,7 @@ def accept_task(
         names={m["code"]: m["name"] for m in status},
     )
     apply_clock(task, clock)
+    statistics.record_acceptance(task, calendar)
     task.deferrals = [DeferralRow(material_code=d.code, due_on=d.due_on) for d in clock.deferrals]
     dept = department_name(session, task.department)
     names = {m["code"]: m["name"] for m in status}  # the reason names materials, not codes

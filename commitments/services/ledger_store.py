@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from commitments import signing

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 

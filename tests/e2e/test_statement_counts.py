@@ -200,7 +200,7 @@ PAGES = {
         "/enterprise/credit",
     ],
     "intermediary1": ["/intermediary"],
-    "reviewer": ["/reviewer", "/reviewer/done", "/tasks/{task_id}", "/projects/{project_id}"],
+    "reviewer": ["/reviewer", "/reviewer/done", "/tasks/{task_id}", "/projects/{project_id}", "/stats"],
     "regulator1": ["/regulator", "/regulator/commitments", "/map", "/projects/{project_id}"],
     "admin": [
         "/admin/projects",
@@ -213,6 +213,7 @@ PAGES = {
         "/admin/agents",
         "/admin/ratings",
         "/admin/prices",
+        "/stats",
         "/map/compliance",
         "/admin/intermediaries",
     ],

@@ -54,6 +54,7 @@ PURE = [
     "approvals/schedule.py",
     "approvals/workflow.py",
     "approvals/activities.py",
+    "approvals/efficiency.py",
     "approvals/capacity.py",
     "approvals/exchange.py",
     "approvals/errors.py",
