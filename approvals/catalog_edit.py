@@ -86,7 +86,8 @@ def edit_problems(
     >>> [p.zh for p in edit_problems(doc, "A", e)]  # doctest: +NORMALIZE_WHITESPACE
     ['事项 A「甲」的承办部门：未知部门 xx',
      '事项 A「甲」的法定时限：法定时限 5 天少于承诺时限 8 天']
-    >>> [p.zh for p in edit_problems(doc, "A", ItemEdit("乙", "fgw", 1, None, "", ()), new=True)]
+    >>> new = ItemEdit("乙", "fgw", 1, None, "", (), stage=1)
+    >>> [p.zh for p in edit_problems(doc, "A", new, new=True)]
     ['事项 A「乙」的编号：事项编号 A 已存在']
     """
     problems: list[Text] = []
@@ -106,10 +107,15 @@ def edit_problems(
                 )
             )
         elif code in items or any(
-            p.get("code") == code for i in items.values() for p in (i.get("split") or {}).get("parts") or ()
+            p.get("code") == code
+            for i in items.values()
+            for p in (i.get("split") or {}).get("parts") or ()
         ):
             problems.append(
-                Text(f"事项 {code}「{name}」的编号：事项编号 {code} 已存在", f"item {code}: code exists")
+                Text(
+                    f"事项 {code}「{name}」的编号：事项编号 {code} 已存在",
+                    f"item {code}: code exists",
+                )
             )
         if edit.stage is None or edit.stage < 1:
             bad("stage", "阶段须为正整数", "the stage must be a positive whole number")
@@ -123,7 +129,11 @@ def edit_problems(
     departments = {d["code"] for d in doc.get("departments") or ()}
     kind = (items.get(code) or {}).get("kind", "review")
     if kind == "review" and departments and edit.department not in departments:
-        bad("department", f"未知部门 {edit.department or '（空）'}", f"unknown department '{edit.department}'")
+        bad(
+            "department",
+            f"未知部门 {edit.department or '（空）'}",
+            f"unknown department '{edit.department}'",
+        )
     if edit.days is None:
         bad("days", "须填写整数天数", "a whole number of days is required")
     elif edit.days < 0:
@@ -201,7 +211,10 @@ def apply_edit(
     for m in edit.materials:
         kept = dict(old_materials.get(m.code.strip(), {}))
         kept.update(code=m.code.strip(), name=m.name.strip())
-        if m.code.strip() in old_materials and old_materials[m.code.strip()].get("name") != m.name.strip():
+        if (
+            m.code.strip() in old_materials
+            and old_materials[m.code.strip()].get("name") != m.name.strip()
+        ):
             kept.pop("name_en", None)  # renamed: the old English name no longer fits
         materials.append(kept)
     if materials:
@@ -210,9 +223,7 @@ def apply_edit(
         item.pop("materials", None)
     if edit.requires is not None:
         if edit.requires:
-            leads = {
-                r["code"]: r for r in item.get("requires") or () if isinstance(r, dict)
-            }
+            leads = {r["code"]: r for r in item.get("requires") or () if isinstance(r, dict)}
             item["requires"] = [leads.get(r, r) for r in edit.requires]
         else:
             item.pop("requires", None)
@@ -295,7 +306,9 @@ def diff_summary(diff: CatalogueDiff, lang: str = "zh") -> str:
         parts.append(f"removed {shown}" if en else f"删除 {shown}")
     for code, fields in diff.changed:
         names = [FIELD_NAMES.get(f, (f, f))[1 if en else 0] for f in fields]
-        parts.append(f"changed {code} ({', '.join(names)})" if en else f"修改 {code}（{'、'.join(names)}）")
+        parts.append(
+            f"changed {code} ({', '.join(names)})" if en else f"修改 {code}（{'、'.join(names)}）"
+        )
     if not parts:
         return "no change" if en else "无变化"
     return "; ".join(parts) if en else "；".join(parts)

@@ -42,6 +42,7 @@ PURE = [
     "approvals/catalog.py",
     "approvals/catalog_checks.py",
     "approvals/catalog_cycles.py",
+    "approvals/catalog_edit.py",
     "approvals/catalog_io.py",
     "approvals/catalog_schema.py",
     "approvals/conditions.py",
