@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -154,3 +154,59 @@ class QuestionnaireOut(Out):
     questions: list[Question]
     next_questions: list[Question]
     notice: QuestionnaireNotice | msgspec.UnsetType = msgspec.UNSET
+
+
+# --- editing the catalogue (a new version per change) --------------------------------------------
+
+
+class MaterialIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A material of an item: its code (kept when renamed) and name."""
+
+    code: Annotated[str, msgspec.Meta(max_length=64)]
+    name: Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An item as the administrator sets it; ``requires`` omitted keeps the prerequisites,
+    ``stage`` is needed for a new item.  Days are working days (also negative ones are read, and
+    refused with a message naming the item and the field)."""
+
+    name: Annotated[str, msgspec.Meta(max_length=200)]
+    department: Annotated[str, msgspec.Meta(max_length=64)]
+    days: Annotated[int, msgspec.Meta(ge=-100000, le=100000)]
+    statutory_days: Annotated[int, msgspec.Meta(ge=-100000, le=100000)] | None = None
+    legal_basis: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    materials: Annotated[list[MaterialIn], msgspec.Meta(max_length=200)] = []
+    requires: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=200)]
+        | None
+    ) = None
+    stage: Annotated[int, msgspec.Meta(ge=-100, le=100)] | None = None
+
+
+class NewItemIn(ItemIn, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class CatalogueDiffOut(Out):
+    added: list[str]
+    removed: list[str]
+    changed: dict[str, list[str]]
+    summary: str
+
+
+class CatalogueVersionOut(Out):
+    id: int
+    code: str
+    version: str
+    name: str
+    active: bool
+    loaded_at: str
+    loaded_by: str
+    items: int
+    projects: int
+    diff: CatalogueDiffOut
+
+
+class CatalogueVersionsOut(Out):
+    versions: list[CatalogueVersionOut]

@@ -21,6 +21,7 @@ from approvals.catalog_edit import (
     ItemEdit,
     apply_edit,
     diff_documents,
+    diff_summary,
     edit_problems,
     next_version,
 )
@@ -74,7 +75,6 @@ def _save(
     before = next((i for i in doc.get("items") or () if i["code"] == code), None)
     row = store_catalogue(session, catalogue, by=actor.username)
     after = next(i for i in draft["items"] if i["code"] == code)
-    diff = diff_documents(doc, draft)
     record(
         session,
         actor=actor.username,
@@ -82,15 +82,29 @@ def _save(
         action="catalog.add_item" if new else "catalog.edit",
         entity="catalog",
         entity_id=row.id,
-        before={"version": base.version, "catalog_id": base.id, "item": before},
+        before={"version": base.version, **_audited(before)}
+        if before
+        else {"version": base.version},
         after={
             "version": row.version,
-            "catalog_id": row.id,
-            "item": after,
-            "changed": [f for _, fields in diff.changed for f in fields],
+            **_audited(after),
+            "changes": diff_summary(diff_documents(doc, draft)),
         },
     )
     return row
+
+
+def _audited(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the audit trail keeps it: its fields by name, materials by their names."""
+    return {
+        "item": item["code"],
+        "name": item.get("name"),
+        "department": item.get("department"),
+        "days": item.get("days"),
+        "statutory_days": item.get("statutory_days"),
+        "legal_basis": item.get("legal_basis", ""),
+        "materials": [m.get("name", "") for m in item.get("materials") or ()],
+    }
 
 
 def edit_item(session: Session, actor: Actor, code: str, edit: ItemEdit) -> CatalogVersionRow:

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from access.actor import Actor
 from api.seed import seed_demo_accounts
+from approvals.catalog_edit import ItemEdit, MaterialEdit
 from approvals.errors import CatalogError
 from approvals.orm import CatalogVersionRow, ProjectRow, TaskRow
 from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, ensure_default_catalogue, work_calendar
 from approvals.services import catalog_editing, filing
 from approvals.services.queries import project_catalogue
-from approvals.catalog_edit import ItemEdit, MaterialEdit
 from storage.audit import AuditRow
 
 FILED = date(2026, 11, 2)
@@ -124,7 +124,9 @@ def test_an_edit_is_a_new_version_and_an_earlier_project_keeps_its_own(session, 
     assert versions[0].diff.changed == (("S1-01", ("days", "materials")),)
     assert versions[0].projects == 1 and versions[1].projects == 1
     audit = session.scalars(select(AuditRow).where(AuditRow.action == "catalog.edit")).all()
-    assert len(audit) == 1 and audit[0].after["item"]["days"] == 4
+    assert len(audit) == 1 and audit[0].after["days"] == 4
+    assert audit[0].after["materials"] == ["投资项目备案申请表", "项目选址照片"]
+    assert audit[0].before["days"] == 1 and "修改 S1-01" in audit[0].after["changes"]
 
 
 @pytest.mark.parametrize(
