@@ -41,7 +41,7 @@ PUBLIC_PATHS = [
     r"^/health$",
     r"^/ready$",
     r"^/metrics$",
-    r"^/api/catalog",
+    r"^/api/catalog$",  # the published catalogue (editing it and its versions need a token)
     r"^/api/questionnaire$",
     r"^/api/public/",
     r"^/public/",

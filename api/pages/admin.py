@@ -112,7 +112,7 @@ def admin_catalog(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> Template:
-    require_user(request, *roles_for(Action.CATALOGUE_READ))
+    user = require_user(request, *roles_for(Action.CATALOGUE_READ))
     lang = page_lang(request)
     catalogue = active_catalogue(session)
     return Template(
@@ -123,6 +123,7 @@ def admin_catalog(
             clock,
             catalogue=catalogue_out(catalogue),
             graph=render_catalogue_graph(catalogue, lang),
+            manage=user.role in roles_for(Action.CATALOGUE_MANAGE),
         ),
     )
 

@@ -184,7 +184,7 @@ class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
     stage: Annotated[int, msgspec.Meta(ge=-100, le=100)] | None = None
 
 
-class NewItemIn(ItemIn, forbid_unknown_fields=True):
+class NewItemIn(ItemIn, forbid_unknown_fields=True, kw_only=True):
     code: Annotated[str, msgspec.Meta(max_length=64)]
 
 

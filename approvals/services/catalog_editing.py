@@ -28,7 +28,7 @@ from approvals.catalog_edit import (
 from approvals.errors import CatalogError
 from approvals.orm import CatalogVersionRow, ProjectRow
 from approvals.service import ensure_default_catalogue, store_catalogue
-from i18n import NotFound, Text
+from i18n import NotFound
 from storage.audit import record
 
 
@@ -124,7 +124,7 @@ def activate_version(session: Session, actor: Actor, catalog_id: int) -> Catalog
     row = session.get(CatalogVersionRow, catalog_id)
     if row is None:
         raise NotFound(
-            Text(f"事项清单版本 {catalog_id} 不存在", f"catalogue version {catalog_id} not found")
+            f"事项清单版本 {catalog_id} 不存在", f"catalogue version {catalog_id} not found"
         )
     before = active_row(session)
     catalogue = parse_catalog(row.document, f"{row.code} {row.version}")
@@ -186,7 +186,7 @@ def item_of(session: Session, code: str) -> dict[str, Any]:
     for item in doc.get("items") or ():
         if item["code"] == code:
             return dict(item)
-    raise NotFound(Text(f"事项 {code} 不存在", f"item {code} not found"))
+    raise NotFound(f"事项 {code} 不存在", f"item {code} not found")
 
 
 __all__ = [
