@@ -258,6 +258,8 @@ def role_pages(d: Demo) -> dict[str, list[tuple[str, str]]]:
         "admin": [
             ("admin-projects", "/admin/projects"),
             ("admin-catalog", "/admin/catalog"),
+            ("admin-catalog-item", "/admin/catalog/items/S1-01"),
+            ("admin-catalog-versions", "/admin/catalog/versions"),
             ("admin-calendar", "/admin/calendar"),
             ("admin-users", "/admin/users"),
             ("admin-jobs", "/admin/jobs"),
