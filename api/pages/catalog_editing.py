@@ -73,6 +73,12 @@ def edit_from_form(data: dict[str, Any], code: str, *, new: bool = False) -> Ite
     )
 
 
+def _base(data: dict[str, Any]) -> int | None:
+    """The version the form was opened on (a hidden field)."""
+    raw = str(data.get("base_id") or "")
+    return int(raw) if raw.isdigit() else None
+
+
 def _save(request: Request[Any, Any, Any], session: Session, url: str, act: Any) -> Redirect:
     """Save in the request's unit of work; on an error come back naming every problem."""
     lang = page_lang(request)
@@ -141,7 +147,7 @@ def edit_item_submit(
         session,
         f"/admin/catalog/items/{quote(code)}",
         lambda: catalog_editing.edit_item(
-            session, actor_of(user), code, edit_from_form(data, code)
+            session, actor_of(user), code, edit_from_form(data, code), base_id=_base(data)
         ),
     )
 
@@ -159,7 +165,13 @@ def new_item_page(
             request,
             session,
             clock,
-            item={"code": "", "name": "", "stage": 1, "days": 5},
+            item={
+                "code": "",
+                "name": "",
+                "stage": 1,
+                "days": 5,
+                "base_id": catalog_editing.active_row(session).id,
+            },
             new=True,
             requires="",
             materials=[],
@@ -181,7 +193,7 @@ def new_item_submit(
         session,
         "/admin/catalog/new",
         lambda: catalog_editing.add_item(
-            session, actor_of(user), code, edit_from_form(data, code, new=True)
+            session, actor_of(user), code, edit_from_form(data, code, new=True), base_id=_base(data)
         ),
     )
 

@@ -73,7 +73,9 @@ def edit_item(
     and field, and nothing is stored then."""
 
     def act() -> tuple[int, Any]:
-        row = catalog_editing.edit_item(session, actor(request), code, item_edit(data))
+        row = catalog_editing.edit_item(
+            session, actor(request), code, item_edit(data), base_id=data.base_version_id
+        )
         return 201, loaded(row)
 
     return idempotent(session, request, data, act)
@@ -95,7 +97,9 @@ def add_item(
     session: NamedDependency[Session],
 ) -> Response[CatalogueLoaded]:
     def act() -> tuple[int, Any]:
-        row = catalog_editing.add_item(session, actor(request), data.code, item_edit(data))
+        row = catalog_editing.add_item(
+            session, actor(request), data.code, item_edit(data), base_id=data.base_version_id
+        )
         return 201, loaded(row)
 
     return idempotent(session, request, data, act)

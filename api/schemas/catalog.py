@@ -182,6 +182,8 @@ class ItemIn(msgspec.Struct, forbid_unknown_fields=True):
         | None
     ) = None
     stage: Annotated[int, msgspec.Meta(ge=-100, le=100)] | None = None
+    #: the version the edit was made on; another active version meanwhile is a 409
+    base_version_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
 
 
 class NewItemIn(ItemIn, forbid_unknown_fields=True, kw_only=True):

@@ -28,7 +28,7 @@ from approvals.catalog_edit import (
 from approvals.errors import CatalogError
 from approvals.orm import CatalogVersionRow, ProjectRow
 from approvals.service import ensure_default_catalogue, store_catalogue
-from i18n import NotFound
+from i18n import Conflict, NotFound
 from storage.audit import record
 
 
@@ -54,10 +54,16 @@ def active_row(session: Session) -> CatalogVersionRow:
 
 
 def _save(
-    session: Session, actor: Actor, code: str, edit: ItemEdit, *, new: bool
+    session: Session, actor: Actor, code: str, edit: ItemEdit, *, new: bool, base_id: int | None
 ) -> CatalogVersionRow:
     require(actor, Action.CATALOGUE_MANAGE)
     base = active_row(session)
+    if base_id is not None and base_id != base.id:
+        raise Conflict(
+            f"页面已过期：事项清单已更新为版本 {base.version}，请重新打开本页后再修改",
+            f"the page is out of date: the catalogue is now version {base.version}; "
+            "open the page again before editing",
+        )
     doc = base.document
     problems = edit_problems(doc, code, edit, new=new)
     if problems:
@@ -107,15 +113,20 @@ def _audited(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def edit_item(session: Session, actor: Actor, code: str, edit: ItemEdit) -> CatalogVersionRow:
+def edit_item(
+    session: Session, actor: Actor, code: str, edit: ItemEdit, *, base_id: int | None = None
+) -> CatalogVersionRow:
     """Item ``code`` changed in a new active version (``CatalogError`` naming the item and the
-    field on bad input; nothing stored then)."""
-    return _save(session, actor, code, edit, new=False)
+    field on bad input; nothing stored then).  ``base_id``, when given, is the version the edit
+    was made on: ``Conflict`` when another version became active meanwhile."""
+    return _save(session, actor, code, edit, new=False, base_id=base_id)
 
 
-def add_item(session: Session, actor: Actor, code: str, edit: ItemEdit) -> CatalogVersionRow:
+def add_item(
+    session: Session, actor: Actor, code: str, edit: ItemEdit, *, base_id: int | None = None
+) -> CatalogVersionRow:
     """A new item ``code`` in a new active version."""
-    return _save(session, actor, code, edit, new=True)
+    return _save(session, actor, code, edit, new=True, base_id=base_id)
 
 
 def activate_version(session: Session, actor: Actor, catalog_id: int) -> CatalogVersionRow:
@@ -181,11 +192,12 @@ def list_versions(session: Session, actor: Actor) -> list[VersionSummary]:
 
 
 def item_of(session: Session, code: str) -> dict[str, Any]:
-    """Item ``code`` of the active version, as the document has it (for the edit form)."""
-    doc = active_row(session).document
-    for item in doc.get("items") or ():
+    """Item ``code`` of the active version, as the document has it (for the edit form), with the
+    version's id under ``base_id`` (sent back with the edit)."""
+    row = active_row(session)
+    for item in row.document.get("items") or ():
         if item["code"] == code:
-            return dict(item)
+            return {**item, "base_id": row.id}
     raise NotFound(f"事项 {code} 不存在", f"item {code} not found")
 
 

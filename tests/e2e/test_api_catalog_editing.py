@@ -63,6 +63,10 @@ def test_editing_an_item_over_http(live):
     assert new_version["active"] and new_version["version"].endswith("-1")
     assert s1_01(admin)["days"] == 4
 
+    stale = admin.put(
+        "/api/catalog/items/S1-01", json={**body(item, days=3), "base_version_id": before[0]["id"]}
+    )
+    assert stale.status_code == 409 and "页面已过期" in stale.json()["detail"], stale.text
     new = file_project(live, "改版后项目")
     assert plan_days(ent, old["id"], "S1-01") == 1  # filed before: its own version
     assert plan_days(ent, new["id"], "S1-01") == 4

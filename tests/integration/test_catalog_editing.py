@@ -19,6 +19,7 @@ from approvals.samples import sample_project_doc
 from approvals.service import active_catalogue, ensure_default_catalogue, work_calendar
 from approvals.services import catalog_editing, filing
 from approvals.services.queries import project_catalogue
+from i18n import Conflict
 from storage.audit import AuditRow
 
 FILED = date(2026, 11, 2)
@@ -186,6 +187,12 @@ def test_adding_an_item_and_reactivating_an_earlier_version(session, world):
         )
     session.rollback()
     assert "事项编号 S1-99 已存在" in e.value.text("zh")
+    # an edit made on a page opened before the last change: refused as out of date
+    stale = catalog_editing.item_of(session, "S1-01")
+    with pytest.raises(Conflict) as c:
+        catalog_editing.edit_item(session, admin, "S1-01", edit_of(stale, days=2), base_id=first)
+    session.rollback()
+    assert "页面已过期" in c.value.text("zh") and row.version in c.value.text("zh")
 
     catalog_editing.activate_version(session, admin, first)
     session.commit()
