@@ -25,7 +25,11 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromiu
 
 
 def step_days(page, code: str):
-    return page.get_by_role("table", name=re.compile("计划")).locator("tr", has_text=code).first.locator("td.days")
+    return (
+        page.get_by_role("table", name=re.compile("计划"))
+        .locator("tr", has_text=code)
+        .first.locator("td.days")
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -58,7 +62,9 @@ def test_the_administrator_edits_an_item_and_earlier_projects_keep_their_version
     page.get_by_label("新增材料编号").first.fill("M-site-photo")
     page.get_by_label("新增材料名称").first.fill("项目选址照片")
     page.get_by_role("button", name="保存为新版本").click()
-    expect(page.locator(".flash.ok, .flash:not(.err)").first).to_contain_text("已保存为事项清单新版本")
+    expect(page.locator(".flash.ok, .flash:not(.err)").first).to_contain_text(
+        "已保存为事项清单新版本"
+    )
     row = page.get_by_role("table", name="事项清单").locator("tr", has_text="S1-01")
     expect(row.locator("td").nth(3)).to_have_text("4")
 
@@ -81,10 +87,36 @@ def test_the_administrator_edits_an_item_and_earlier_projects_keep_their_version
     expect(step_days(page, "S1-01")).to_have_text("4")
     expect(page.get_by_text("项目选址照片").first).to_be_visible()
 
-    # the first version made active again
+    # a new item, a duplicate material code refused first
     login(page, base, "admin")
+    page.goto(f"{base}/admin/catalog")
+    page.get_by_role("link", name="新增事项").click()
+    check_page(page, "catalog-item-new")
+    page.get_by_label("事项编号", exact=True).fill("S1-90")
+    page.get_by_label("名称", exact=True).fill("项目信息补录")
+    page.get_by_label("承诺时限（工作日）").fill("2")
+    page.get_by_label("前置事项（事项编号，以逗号或顿号分隔）").fill("S1-01")
+    for n in range(2):
+        page.get_by_label("新增材料编号").nth(n).fill("M-extra")
+        page.get_by_label("新增材料名称").nth(n).fill(f"补录表{n}")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(page.locator(".flash.err")).to_contain_text(
+        "事项 S1-90「项目信息补录」的申请材料：材料编号 M-extra 重复"
+    )
+    page.get_by_label("事项编号", exact=True).fill("S1-90")
+    page.get_by_label("名称", exact=True).fill("项目信息补录")
+    page.get_by_label("承诺时限（工作日）").fill("2")
+    page.get_by_label("前置事项（事项编号，以逗号或顿号分隔）").fill("S1-01")
+    page.get_by_label("新增材料编号").first.fill("M-extra")
+    page.get_by_label("新增材料名称").first.fill("补录表")
+    page.get_by_role("button", name="保存为新版本").click()
+    expect(
+        page.get_by_role("table", name="事项清单").locator("tr", has_text="S1-90")
+    ).to_contain_text("项目信息补录")
+
+    # the first version made active again
     page.goto(f"{base}/admin/catalog/versions")
-    page.get_by_role("button", name="重新启用").click()
+    page.get_by_role("button", name="重新启用").last.click()
     expect(page.locator(".flash").first).to_contain_text("已重新启用版本")
     page.goto(f"{base}/admin/catalog")
     row = page.get_by_role("table", name="事项清单").locator("tr", has_text="S1-01")
