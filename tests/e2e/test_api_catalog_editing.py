@@ -4,8 +4,11 @@ field with nothing stored; the versions list and re-activation; other roles are 
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
+from approvals.catalog import default_catalogue
 from tests.e2e.test_browser_signing_intake import file_project
 
 
@@ -92,6 +95,15 @@ def test_editing_an_item_over_http(live):
         assert c.put("/api/catalog/items/S1-01", json=body(item)).status_code == 403, who
         assert c.post(f"/api/catalog/versions/{versions[0]['id']}/activate").status_code == 403
     assert live.client("regulator1").get("/api/catalog/versions").status_code == 200
+    assert live.client().get("/api/catalog/versions").status_code == 401  # not public
+    assert live.client().get("/api/catalog").status_code == 200  # the published one is
+
+    # loading a whole document (the existing route, behind the token now too) is a version
+    doc = copy.deepcopy(default_catalogue().document)
+    doc["catalog"]["version"] = "2026.2"
+    r = admin.post("/api/catalog/versions", json=doc)
+    assert r.status_code == 201, r.text
+    assert admin.get("/api/catalog/versions").json()["versions"][0]["version"] == "2026.2"
 
     # a new item
     r = admin.post(
