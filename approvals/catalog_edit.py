@@ -95,7 +95,7 @@ def edit_problems(
     name = edit.name.strip()
 
     def bad(fld: str, zh: str, en: str) -> None:
-        where_zh, where_en = _label(code, name, fld)
+        where_zh, where_en = _label(code, name or (items.get(code) or {}).get("name", ""), fld)
         problems.append(Text(f"{where_zh}：{zh}", f"{where_en}: {en}"))
 
     if new:
