@@ -18,6 +18,7 @@ from approvals.catalog_checks import condition_findings, item_problems, item_req
 from approvals.catalog_cycles import acyclic, find_cycles
 from approvals.catalog_io import canonical_sha256, msgspec_writes_as_json, schema_problems
 from approvals.errors import CatalogError, CycleError, UnknownPrerequisiteError
+from approvals.fast_init import fast_frozen_init
 from i18n import Text
 
 STAGES: dict[int, tuple[str, str]] = {
@@ -73,6 +74,7 @@ class Output:
     name_en: str = ""
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """``code`` must finish before this item starts, less ``lead`` working days (提前介入)."""
@@ -109,6 +111,7 @@ class Split:
     basis: str = ""
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Item:
     """One approval item (审批事项), or — ``kind`` enterprise / intermediary — an activity that is

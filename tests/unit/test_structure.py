@@ -44,6 +44,7 @@ PURE = [
     "approvals/catalog_cycles.py",
     "approvals/catalog_io.py",
     "approvals/catalog_schema.py",
+    "approvals/fast_init.py",
     "approvals/conditions.py",
     "approvals/graph.py",
     "approvals/planning.py",
