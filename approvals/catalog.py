@@ -385,6 +385,11 @@ def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
     return questions
 
 
+#: An item with no other field is built from these alone (its other fields take their defaults,
+#: as :func:`_parse_items` would read them) and checked only for its department and duplicates.
+_PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "requires", "name_en"))
+
+
 # One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
@@ -411,6 +416,36 @@ def _parse_items(
             claim(code, f"items[{i}] ({code})")
         else:
             all_codes[code] = i
+        if raw.keys() <= _PLAIN_KEYS:  # the usual item: no field beyond these, nothing else read
+            requires = raw.get("requires")
+            if requires:
+                try:
+                    reqs = tuple(map(shared.__getitem__, requires))
+                    plain_codes.append(requires)
+                except (KeyError, TypeError):  # as below
+                    reqs = _requirements(requires)
+                    plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+            else:
+                reqs = ()
+                plain_codes.append(())
+            department = raw.get("department") or "review"
+            item = Item(
+                code,
+                raw["name"],
+                department,
+                raw["stage"],
+                raw["days"],
+                reqs,
+                raw.get("name_en", ""),
+            )
+            items.setdefault(code, item)
+            shared[code] = Requirement(code)
+            if (not departments or department in departments) and (
+                len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
+            ):
+                continue  # as below: nothing to find
+            problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
+            continue
         get = raw.get
         split = None
         if get("split"):
