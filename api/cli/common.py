@@ -5,25 +5,37 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
 from api.settings import Settings
 
 if TYPE_CHECKING:  # the database layers load only when a command needs them (fast start-up)
+    from rich.console import Console
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
 
 @dataclass
 class CliContext:
+    """The settings, and rich consoles made when first used (``onetrip plan --format json``
+    writes no rich output and does not import rich)."""
+
     settings: Settings
-    console: Console = field(default_factory=lambda: _console())
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @cached_property
+    def console(self) -> Console:
+        return _console()
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False)
 
     @property
     def lang(self) -> str:
@@ -35,6 +47,8 @@ class CliContext:
 
 def _console() -> Console:
     """A console that is wide enough for plan tables when stdout is a file or a pipe."""
+    from rich.console import Console
+
     console = Console(soft_wrap=False)
     if not console.is_terminal:
         console = Console(soft_wrap=False, width=160)
