@@ -454,8 +454,10 @@ def _parse_items(
             parts = []
             for j, p in enumerate(s["parts"]):
                 claim(p["code"], f"{where}.split.parts[{j}] ({p['code']})")
-                reqs = _requirements(p["requires"]) if "requires" in p else None
-                parts.append(SplitPart(p["code"], p["name"], p["days"], reqs, p.get("name_en", "")))
+                part_reqs = _requirements(p["requires"]) if "requires" in p else None
+                parts.append(
+                    SplitPart(p["code"], p["name"], p["days"], part_reqs, p.get("name_en", ""))
+                )
             split = Split(tuple(parts), s.get("applies_if"), s.get("basis", ""))
             any_split = True
         requires = get("requires")
