@@ -18,6 +18,7 @@ from approvals.catalog_checks import condition_findings, item_problems, item_req
 from approvals.catalog_cycles import acyclic, find_cycles
 from approvals.catalog_io import canonical_sha256, msgspec_writes_as_json, schema_problems
 from approvals.errors import CatalogError, CycleError, UnknownPrerequisiteError
+from approvals.fast_init import fast_frozen_init
 from i18n import Text
 
 STAGES: dict[int, tuple[str, str]] = {
@@ -73,6 +74,7 @@ class Output:
     name_en: str = ""
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """``code`` must finish before this item starts, less ``lead`` working days (提前介入)."""
@@ -109,6 +111,7 @@ class Split:
     basis: str = ""
 
 
+@fast_frozen_init
 @dataclass(frozen=True, slots=True)
 class Item:
     """One approval item (审批事项), or — ``kind`` enterprise / intermediary — an activity that is
@@ -382,6 +385,11 @@ def _parse_questions(doc: Any, problems: list[Text]) -> dict[str, Question]:
     return questions
 
 
+#: An item with no other field is built from these alone (its other fields take their defaults,
+#: as :func:`_parse_items` would read them) and checked only for its department and duplicates.
+_PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "requires", "name_en"))
+
+
 # One loop over every item, kept whole: its body runs 100,000 times in `onetrip plan` on a large
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
@@ -408,6 +416,36 @@ def _parse_items(
             claim(code, f"items[{i}] ({code})")
         else:
             all_codes[code] = i
+        if raw.keys() <= _PLAIN_KEYS:  # the usual item: no field beyond these, nothing else read
+            requires = raw.get("requires")
+            if requires:
+                try:
+                    reqs = tuple(map(shared.__getitem__, requires))
+                    plain_codes.append(requires)
+                except (KeyError, TypeError):  # as below
+                    reqs = _requirements(requires)
+                    plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+            else:
+                reqs = ()
+                plain_codes.append(())
+            department = raw.get("department") or "review"
+            item = Item(
+                code,
+                raw["name"],
+                department,
+                raw["stage"],
+                raw["days"],
+                reqs,
+                raw.get("name_en", ""),
+            )
+            items.setdefault(code, item)
+            shared[code] = Requirement(code)
+            if (not departments or department in departments) and (
+                len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
+            ):
+                continue  # as below: nothing to find
+            problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
+            continue
         get = raw.get
         split = None
         if get("split"):
@@ -416,8 +454,10 @@ def _parse_items(
             parts = []
             for j, p in enumerate(s["parts"]):
                 claim(p["code"], f"{where}.split.parts[{j}] ({p['code']})")
-                reqs = _requirements(p["requires"]) if "requires" in p else None
-                parts.append(SplitPart(p["code"], p["name"], p["days"], reqs, p.get("name_en", "")))
+                part_reqs = _requirements(p["requires"]) if "requires" in p else None
+                parts.append(
+                    SplitPart(p["code"], p["name"], p["days"], part_reqs, p.get("name_en", ""))
+                )
             split = Split(tuple(parts), s.get("applies_if"), s.get("basis", ""))
             any_split = True
         requires = get("requires")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from approvals.errors import DocumentError
 
@@ -14,16 +13,22 @@ from approvals.errors import DocumentError
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 
-class _NoAliasSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses YAML aliases: they let a tiny file expand without bound."""
+@lru_cache(maxsize=1)
+def _no_alias_safe_loader() -> type:
+    """SafeLoader that refuses YAML aliases: they let a tiny file expand without bound.  (PyYAML
+    is imported on the first YAML document: a JSON catalogue does not wait for it.)"""
+    import yaml
 
-    def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*ref) are not accepted", event.start_mark
-            )
-        return super().compose_node(parent, index)
+    class _NoAliasSafeLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, "YAML aliases (*ref) are not accepted", event.start_mark
+                )
+            return super().compose_node(parent, index)
+
+    return _NoAliasSafeLoader
 
 
 def parse_document(text: str, name: str, fmt: str | None = None) -> Any:
@@ -64,8 +69,10 @@ def _parse(text: str, name: str, fmt: str | None) -> Any:
                 f"{name}：JSON 格式错误，第 {e.lineno} 行第 {e.colno} 列：{e.msg}",
                 f"{name}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}",
             ) from None
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_NoAliasSafeLoader)
+        return yaml.load(text, Loader=_no_alias_safe_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where_zh = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""

@@ -60,6 +60,14 @@ class _ItemJson(msgspec.Struct):
     unit: Any
 
 
+class _RequirementJson(msgspec.Struct, gc=False):
+    """A prerequisite of an item of :func:`plan_json`, written as ``{"code": …, "lead": …}``
+    (built and written in C, unlike a dict per prerequisite)."""
+
+    code: Any
+    lead: Any
+
+
 def plan_dict(p: Plan, lang: str = "zh") -> dict[str, Any]:
     """The JSON form of the CLI contract (plus descriptive extras)."""
     items = [
@@ -120,7 +128,7 @@ def plan_json(p: Plan, lang: str = "zh") -> bytes:
             i.mode,
             i.members,
             i.part_of,
-            [{"code": c, "lead": lead} for c, lead in i.requires.items()] if i.requires else [],
+            list(map(_RequirementJson, i.requires, i.requires.values())),
             i.owner,
             i.unit,
         )

@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def median(values) -> float:
+    """The median (not ``statistics.median``: run as ``python bench/….py``, the bench's own
+    ``statistics.py`` comes first on the path and hides the standard library's)."""
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def bare(path: str) -> None:
@@ -145,7 +152,7 @@ def main() -> None:
             theirs = run(bare_cmd, d, d / "bare.txt")
             rows.append((*ours, *theirs))
             print(_row(str(r + 1), *rows[-1]))
-        print(_row("median", *(statistics.median(col) for col in zip(*rows, strict=True))))
+        print(_row("median", *(median(col) for col in zip(*rows, strict=True))))
         print(f"load average after: {load_average()}")
         makespan = json.loads((d / "plan.json").read_text("utf-8"))["makespan_workdays"]
         bare_makespan = int((d / "bare.txt").read_text().strip())

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from api.cli.common import CliContext, fail
+from api.cli.common import CliContext, _process, exit_now, fail
 from api.configure import configure_process
 from api.settings import Settings
 from i18n import LocalizedError
@@ -139,7 +139,11 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: usage errors too are one line (exit 2)."""
+    """Console-script entry point: usage errors too are one line (exit 2).
+
+    Without ``argv`` this is the process's own command line: a command may then let the
+    process end without freeing what it built (:func:`api.cli.common.keep_until_exit`)."""
+    _process["entry"] = argv is None
     try:
         rv = cli.main(
             args=argv if argv is not None else sys.argv[1:],
@@ -156,4 +160,6 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("onetrip: 已中止 aborted", err=True)
         sys.exit(1)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    code = rv if isinstance(rv, int) else 0
+    exit_now(code)
+    sys.exit(code)

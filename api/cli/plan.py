@@ -14,6 +14,7 @@ from api.cli.common import (
     CliContext,
     database_exists,
     db_option,
+    keep_until_exit,
     open_engine,
     pass_cli,
     resolve_db_url,
@@ -196,6 +197,7 @@ def plan_command(
         project = plot_assessments(cli_ctx, db_url, project)
         calendar = build_calendar(cli_ctx, db_url, calendar_files)
         p = plan(catalogue, project, calendar, start.date() if start else None)
+        keep_until_exit(catalogue, project, calendar, p)
         if fmt == "table" and out_path is None:
             from api.plan_table import render_plan
 

@@ -187,3 +187,113 @@ def test_plan_from_files_imports_neither_the_orm_nor_networkx(tmp_path: Path):
     )
     assert json.loads(r.stdout)["makespan_workdays"] == 6
     assert r.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _with_defaults_spelled_out(doc):
+    """The same catalogue with every item's defaults written out: it takes the full path of
+    ``_parse_items`` rather than the one for items with only the usual fields."""
+    out = json.loads(json.dumps(doc))
+    for it in out["items"]:
+        it.update(kind="review", unit="workdays")
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_items_with_only_the_usual_fields_parse_as_the_full_path_parses_them(seed):
+    rng = random.Random(seed)
+    items = []
+    for i in range(40):
+        preds = rng.sample(range(i), min(i, rng.randint(0, 3)))
+        item = {
+            "code": f"I{i:03d}",
+            "name": f"事项{i}",
+            "department": f"D{i % 4}",
+            "stage": 1 + i // 10,
+            "days": rng.randint(0, 9),
+            "requires": [f"I{p:03d}" for p in preds],
+        }
+        if rng.random() < 0.3:
+            item["name_en"] = f"item {i}"
+        if rng.random() < 0.2 and preds:
+            item["requires"] = [{"code": f"I{p:03d}", "lead": rng.randint(0, 2)} for p in preds]
+        items.append(item)
+    if seed % 2:
+        rng.shuffle(items)
+    doc = {"departments": [{"code": f"D{j}", "name": f"部门{j}"} for j in range(4)], "items": items}
+    fast = C.parse_catalog(doc)
+    full = C.parse_catalog(_with_defaults_spelled_out(doc))
+    assert fast.items == full.items
+    assert [type(r) for i in fast.items.values() for r in i.requires] == [
+        C.Requirement for i in fast.items.values() for r in i.requires
+    ]
+    # the problems an item with only the usual fields can have are found on both paths
+    broken = json.loads(json.dumps(doc))
+    broken["items"][5]["department"] = "DX"
+    broken["items"][7]["requires"] = [broken["items"][2]["code"]] * 2
+    broken["items"][9]["requires"] = [broken["items"][9]["code"]]
+    errors = []
+    for d in (broken, _with_defaults_spelled_out(broken)):
+        with pytest.raises(Exception) as e:
+            C.parse_catalog(d, "c.json")
+        errors.append((type(e.value), str(e.value)))
+    assert errors[0] == errors[1]
+
+
+def test_fast_frozen_init_keeps_the_dataclass_contract():
+    import dataclasses
+    import pickle
+
+    item = C.Item("A", "甲", "D", 1, 3, (C.Requirement("B"), C.Requirement("C", lead=2)))
+    assert item.unit == "workdays" and item.kind == "review" and item.materials == ()
+    assert item == C.Item(
+        code="A", name="甲", department="D", stage=1, days=3, requires=item.requires
+    )
+    assert hash(item) == hash(dataclasses.replace(item))
+    assert pickle.loads(pickle.dumps(item)) == item
+    assert dataclasses.replace(item, days=4).days == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.days = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        C.Item("A", "甲", "D", 1)  # days missing
+
+
+def test_plan_process_ends_early_only_as_its_own_entry_point(tmp_path: Path):
+    """``python -m api.cli plan`` ends without freeing the plan (all its output written);
+    ``main(argv)`` called by a program returns through SystemExit as before."""
+    doc = {
+        "items": [_doc()["items"][0]]
+        + [
+            {
+                "code": f"X{i}",
+                "name": "乙",
+                "department": "D",
+                "stage": 1,
+                "days": 2,
+                "requires": ["A"],
+            }
+            for i in range(3000)
+        ]
+    }
+    (tmp_path / "c.json").write_text(json.dumps(doc), "utf-8")
+    (tmp_path / "p.json").write_text("{}", "utf-8")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    args = ["plan", "--project", "p.json", "--catalog", "c.json", "--format", "json"]
+    r = subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], cwd=tmp_path, env=env, capture_output=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["items"]) == 3001
+    script = (
+        "import sys\n"
+        "from api.cli import main\n"
+        "from api.cli.common import _process\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as e:\n"
+        "    print('exit', e.code, len(_process['kept']), file=sys.stderr)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert len(json.loads(r.stdout)["items"]) == 3001
+    assert r.stderr.strip().splitlines()[-1] == "exit 0 0"

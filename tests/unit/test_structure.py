@@ -45,6 +45,7 @@ PURE = [
     "approvals/catalog_edit.py",
     "approvals/catalog_io.py",
     "approvals/catalog_schema.py",
+    "approvals/fast_init.py",
     "approvals/conditions.py",
     "approvals/graph.py",
     "approvals/planning.py",
