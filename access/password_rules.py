@@ -85,25 +85,25 @@ def password_problem(password: str, username: str = "") -> Text | None:
     """
     if len(password) < MIN_LENGTH:
         return Text(
-            f"password：至少 {MIN_LENGTH} 个字符", f"password: at least {MIN_LENGTH} characters"
+            f"密码：至少 {MIN_LENGTH} 个字符", f"password: at least {MIN_LENGTH} characters"
         )
     if len(set(password)) == 1:
-        return Text("password：不能由同一个字符重复组成", "password: not one character repeated")
+        return Text("密码：不能由同一个字符重复组成", "password: not one character repeated")
     if _is_run(password):
         return Text(
-            "password：不能是连续的数字或字母（如 12345678）",
+            "密码：不能是连续的数字或字母（如 12345678）",
             "password: not a run of neighbouring digits or letters (like 12345678)",
         )
     if _common(password):
         return Text(
-            "password：这是常见密码，容易被猜中，请换一个",
+            "密码：这是常见密码，容易被猜中，请换一个",
             "password: a common password, easily guessed; choose another",
         )
     if username and password.lower() == username.lower():
-        return Text("password：不能与用户名相同", "password: not the username")
+        return Text("密码：不能与用户名相同", "password: not the username")
     if _kinds(password) < 2:
         return Text(
-            "password：须同时包含字母和数字（或符号）",
+            "密码：须同时包含字母和数字（或符号）",
             "password: letters together with digits (or symbols)",
         )
     return None

@@ -269,11 +269,14 @@ class _Signatures:
         self.pool: Any = None
         self.workers = 1
         self.count = 0
+        self.checked = 0
 
-    def add(self, jobs: Sequence[SignatureJob]) -> None:
+    def add(self, jobs: Sequence[SignatureJob], party: bool = True) -> None:
         self.pending.extend(jobs)
-        self.count += len(jobs)
-        if self.parallel and len(self.pending) >= _BATCH and self.count >= PARALLEL_SIGNATURES:
+        self.checked += len(jobs)
+        if party:  # the report counts the parties' signatures; tree heads are checked apart
+            self.count += len(jobs)
+        if self.parallel and len(self.pending) >= _BATCH and self.checked >= PARALLEL_SIGNATURES:
             self._submit()
 
     @staticmethod
@@ -405,7 +408,7 @@ def _verify(
         if head is not None and head.tree_size == frontier.size:
             root = frontier.root()
             while head is not None and head.tree_size == frontier.size:
-                sigs.add((_head_job(head, root, keys, e.seq),))
+                sigs.add((_head_job(head, root, keys, e.seq),), party=False)
                 report.tree_heads += 1
                 latest, head = head, next(heads, None)
         if on_entry is not None:

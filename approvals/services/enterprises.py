@@ -29,14 +29,14 @@ class EnterpriseInvalid(ProjectError):
 def _checked(session: Session, name: str, credit_code: str) -> tuple[str, str]:
     name = name.strip()
     if not name or len(name) > 200:
-        raise EnterpriseInvalid("name：企业名称须为 1–200 个字符", "name: 1–200 characters")
+        raise EnterpriseInvalid("企业名称：须为 1–200 个字符", "name: 1–200 characters")
     code = normalize(credit_code)
     problem = credit_code_problem(code)
     if problem is not None:
-        raise EnterpriseInvalid(f"credit_code：{problem.zh}", f"credit_code: {problem.en}")
+        raise EnterpriseInvalid(f"统一社会信用代码：{problem.zh}", f"credit_code: {problem.en}")
     if session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.credit_code == code)):
         raise EnterpriseInvalid(
-            f"credit_code：统一社会信用代码 {code} 已登记",
+            f"统一社会信用代码：{code} 已登记",
             f"credit_code: {code} is already registered",
         )
     return name, code
@@ -107,7 +107,7 @@ def register(session: Session, reg: Registration) -> tuple[EnterpriseRow, UserRo
     if not reg.phone.strip():
         raise EnterpriseInvalid("phone：请填写联系电话", "phone: required")
     if reg.password != reg.password_again:
-        raise AccountError("password_again：两次输入的密码不一致", "password_again: does not match")
+        raise AccountError("确认密码：两次输入的密码不一致", "password_again: does not match")
     e = add_enterprise(
         session,
         SELF_REGISTRATION,

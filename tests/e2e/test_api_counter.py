@@ -84,7 +84,7 @@ def test_a_disabled_user_is_refused_at_once(live):
     assert admin.patch(f"/api/users/{uid}", json={"active": True}).status_code == 200
     assert reg.get("/api/projects").status_code == 200
     weak = admin.post(f"/api/users/{uid}/password", json={"password": "12345678"})
-    assert weak.status_code == 422 and weak.json()["detail"].startswith("password：")
+    assert weak.status_code == 422 and weak.json()["detail"].startswith("密码：")
     assert (
         admin.post(f"/api/users/{uid}/password", json={"password": "Jianguan-2026"}).status_code
         == 200

@@ -86,7 +86,7 @@ def test_malformed_codes_say_what_is_wrong(code, words):
 def test_weak_passwords_are_refused_in_chinese(password, why):
     problem = password_problem(password)
     assert problem is not None
-    assert problem.zh.startswith("password：") and why in problem.zh
+    assert problem.zh.startswith("密码：") and why in problem.zh
     assert problem.en.startswith("password: ")
 
 
