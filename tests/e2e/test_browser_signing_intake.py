@@ -153,6 +153,6 @@ def test_intake_notice_supply_accept_and_refusal(live, browser: Browser, tmp_pat
     refusal = ent.locator("#refusal-h").locator("..")
     expect(refusal).to_contain_text("不予受理")
     expect(refusal).to_contain_text("申请事项不属于本机关职权范围")
-    expect(ent.locator("dl.facts")).to_contain_text("不予受理")
+    expect(ent.locator("dl.facts").first).to_contain_text("不予受理")
     expect(refusal).not_to_contain_text("不予许可")  # not a refusal of the permit
     check_page(ent, "i3-project-refused")
