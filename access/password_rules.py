@@ -12,9 +12,9 @@ True
 >>> password_problem("demo-password") is None
 True
 >>> print(password_problem("aaaaaaaaaa").zh)
-password：不能由同一个字符重复组成
+密码：不能由同一个字符重复组成
 >>> print(password_problem("Passw0rd!").zh)
-password：这是常见密码，容易被猜中，请换一个
+密码：这是常见密码，容易被猜中，请换一个
 """
 
 from __future__ import annotations
@@ -75,13 +75,13 @@ def password_problem(password: str, username: str = "") -> Text | None:
     """Why ``password`` may not be used (a message naming the field), or ``None``.
 
     >>> print(password_problem("short1").zh)
-    password：至少 8 个字符
+    密码：至少 8 个字符
     >>> print(password_problem("87654321").zh)
-    password：不能是连续的数字或字母（如 12345678）
+    密码：不能是连续的数字或字母（如 12345678）
     >>> print(password_problem("zhangwei2026", "zhangwei2026").zh)
-    password：不能与用户名相同
+    密码：不能与用户名相同
     >>> print(password_problem("onlyletters").zh)
-    password：须同时包含字母和数字（或符号）
+    密码：须同时包含字母和数字（或符号）
     """
     if len(password) < MIN_LENGTH:
         return Text(
