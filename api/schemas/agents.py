@@ -53,7 +53,7 @@ class MilestoneOut(Out):
     status: str
     status_name: str
     steps: list[str]
-    delays: ClockDelays | None = None
+    delays: ClockDelays | None
 
 
 class MeetingRef(Out):
@@ -73,8 +73,8 @@ class DashboardProject(Out):
     filed_on: str
     baseline_finish: str
     predicted_finish: str | None
-    plan_finish: str | None = None
-    finish_delays: ClockDelays | None = None
+    plan_finish: str | None
+    finish_delays: ClockDelays | None
     variance_workdays: int | None
     risk: str | None
     alerts: list[ProjectAlert]

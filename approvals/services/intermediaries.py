@@ -876,10 +876,14 @@ def supervise_overdue(
 
 
 def supervisions(
-    session: Session, *, intermediary_id: int | None = None, lang: str = "zh"
+    session: Session,
+    *,
+    intermediary_id: int | None = None,
+    lang: str = "zh",
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The 督办 records (latest first) with the project and the activity: every one (the
-    administrator's page) or one organisation's (its own page)."""
+    """The 督办 records (latest first, at most ``limit``) with the project and the activity:
+    every one (the administrator's page) or one organisation's (its own page); one query."""
     q = (
         select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
         .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
@@ -889,6 +893,8 @@ def supervisions(
     )
     if intermediary_id is not None:
         q = q.where(ActivitySupervisionRow.intermediary_id == intermediary_id)
+    if limit is not None:
+        q = q.limit(limit)
     return [
         {
             "id": s.id,
