@@ -75,11 +75,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # plain ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy would drop
+    # and recreate ``projects``, ``steps`` and ``project_activities``, and SQLite's ON DELETE
+    # CASCADE would empty their children on the way
     op.drop_table("activity_supervisions")
-    with op.batch_alter_table("projects") as batch:
-        batch.drop_column("finish_delays")
-    with op.batch_alter_table("steps") as batch:
-        batch.drop_column("clock_delays")
-    with op.batch_alter_table("project_activities") as batch:
-        batch.drop_column("required_by")
-        batch.drop_column("requires")
+    for table, name in (
+        ("projects", "finish_delays"),
+        ("steps", "clock_delays"),
+        ("project_activities", "required_by"),
+        ("project_activities", "requires"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
