@@ -66,7 +66,9 @@ def main() -> None:
                 progress.replan(s, p, TODAY, cal, "bench", "bench")
             cpu = time.process_time() - t0
             s.rollback()
-        print(f"{label}: {cpu / len(ids) * 1000:.2f} ms CPU per project replan ({len(ids)} projects)")
+        print(
+            f"{label}: {cpu / len(ids) * 1000:.2f} ms CPU per project replan ({len(ids)} projects)"
+        )
         return cpu
 
     both = replan_all("both clocks")

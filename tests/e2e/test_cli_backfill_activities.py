@@ -47,7 +47,9 @@ def test_backfill_activities_fills_once(db_url):
     assert r.exit_code == 0, r.output
     assert "已补录 1 个项目" in r.output
     assert _count(engine) == stored
-    again = in_process("--lang", "en", "backfill-activities", "--db", db_url, "--date", "2026-03-20")
+    again = in_process(
+        "--lang", "en", "backfill-activities", "--db", db_url, "--date", "2026-03-20"
+    )
     assert again.exit_code == 0 and "0 project(s) filled in" in again.output
     assert _count(engine) == stored
     engine.dispose()

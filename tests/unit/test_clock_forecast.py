@@ -149,6 +149,8 @@ def test_a_cycle_is_refused():
 
 def test_delays_out_names_the_causes_in_both_languages():
     out = delays_out({"department": 1, "enterprise": 0, "intermediary": 3}, "en")
-    assert out["note"] == "3 working day(s) by the intermediary, 1 working day(s) by the departments"
+    assert (
+        out["note"] == "3 working day(s) by the intermediary, 1 working day(s) by the departments"
+    )
     assert delays_out(None) is None
     assert delays_out(ZERO)["note"] == ""
