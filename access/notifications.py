@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "deadline": ("时限临近", "Deadline near"),
     "assigned": ("代办指派", "Assignment"),
     "supplied": ("材料已补正", "Materials supplied"),
+    "supervision": ("中介超期督办", "Overdue intermediary supervised"),
 }
 
 
@@ -45,12 +46,21 @@ def recipients(
     user_ids: Iterable[int | None] = (),
     enterprise_id: int | None = None,
     departments: Iterable[str] = (),
+    roles: Iterable[str] = (),
+    intermediary_id: int | None = None,
 ) -> list[int]:
     """The active accounts to tell (one query): the given users, an enterprise's accounts, the
-    reviewers of some departments."""
+    reviewers of some departments, every account of some roles (e.g. the administrators), an
+    intermediary organisation's accounts."""
     ids = {i for i in user_ids if i}
     depts = sorted(set(departments))
     conditions: list[ColumnElement[bool]] = []
+    if roles:
+        conditions.append(UserRow.role.in_(sorted(set(roles))))
+    if intermediary_id is not None:
+        conditions.append(
+            (UserRow.role == Role.INTERMEDIARY) & (UserRow.intermediary_id == intermediary_id)
+        )
     if ids:
         conditions.append(UserRow.id.in_(ids))
     if enterprise_id is not None:
@@ -122,10 +132,17 @@ def notify_parties(
     user_ids: Iterable[int | None] = (),
     enterprise_id: int | None = None,
     departments: Iterable[str] = (),
+    roles: Iterable[str] = (),
+    intermediary_id: int | None = None,
 ) -> int:
     """:func:`notify` the accounts :func:`recipients` finds."""
     found = recipients(
-        session, user_ids=user_ids, enterprise_id=enterprise_id, departments=departments
+        session,
+        user_ids=user_ids,
+        enterprise_id=enterprise_id,
+        departments=departments,
+        roles=roles,
+        intermediary_id=intermediary_id,
     )
     return notify(session, found, kind, text, link=link, project_id=project_id, key=key)
 

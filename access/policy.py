@@ -64,7 +64,9 @@ class Action(StrEnum):
     COMPLIANCE_READ = "compliance.read"  # 履约情况、核查任务、地图着色、报告
     COMPLIANCE_MANAGE = "compliance.manage"  # 片区监管策略、评级
     # the enterprise's own clock and intermediaries (企业自身用时、中介服务)
-    ACTIVITY_REPORT = "activity.report"  # 报告企业自身活动进度（设计完成、开工、竣工） (scoped: own)
+    ACTIVITY_REPORT = (
+        "activity.report"  # 报告企业自身活动进度（设计完成、开工、竣工） (scoped: own)
+    )
     INTERMEDIARY_CHOOSE = "intermediary.choose"  # 中介超市：选择中介机构、评价其服务 (scoped: own)
     INTERMEDIARY_READ = "intermediary.read"  # 中介机构名录及评价
     INTERMEDIARY_MANAGE = "intermediary.manage"  # 登记中介机构及其服务

@@ -1,7 +1,10 @@
 """Milestones (里程碑): the plan's own, the agent's, and checkpoints other packages add.
 
 The plan's milestones are derived on read from the steps, so they move with the plan; their
-due dates are the baseline (the plan committed at filing), which never moves:
+due dates are the baseline (the plan committed at filing), which never moves — on both clocks
+when the project's activities are known (the review steps after the planned 施工图设计,
+construction …), and a milestone then says whose its forecast's delay is (部门原因、企业原因、
+中介原因, from the step that ends it):
 
 ``landing``
     项目落点: every 落点前 step done (land contract and land-use planning permit).
@@ -95,10 +98,13 @@ def plan_milestones(
     out = []
     for d in plan_milestone_defs(steps, phase_of):
         members = [by_code[c] for c in d.steps]
-        due = max(s.baseline_end for s in members if s.baseline_end)
+        # due: the committed end; on both clocks, with the enterprise's and intermediaries'
+        # planned time (a review cannot end before the activity it waits for, as planned)
+        due = max(s.plan_end or s.baseline_end for s in members if s.baseline_end)
         ends = [s.end for s in members if s.end]
         forecast = max(ends) if ends else None
         met = forecast if all(s.status == "done" for s in members) else None
+        last = max((s for s in members if s.end), key=lambda s: s.end, default=None)  # type: ignore[arg-type,return-value]
         out.append(
             Milestone(
                 d.key,
@@ -109,6 +115,7 @@ def plan_milestones(
                 forecast_on=forecast,
                 met_on=met,
                 steps=d.steps,
+                delays=last.delays if last is not None else None,
             )
         )
     return out

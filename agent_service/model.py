@@ -8,10 +8,12 @@ commitment checks (竣工后).  Nothing here imports the database or the web fra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from approvals.clock_forecast import delays_out
 from i18n import Lang, Text
 
 Phase = Literal["pre_landing", "post_landing", "post_completion"]
@@ -146,6 +148,10 @@ class StepView:
     critical: bool = False
     mode: str = "review"
     tasks: tuple[TaskView, ...] = ()
+    #: on both clocks (the project's activities known): its end as planned with them, and
+    #: whose its delay is (working days: department, enterprise, intermediary)
+    plan_end: date | None = None
+    delays: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,8 @@ class Milestone:
     forecast_on: date | None = None
     met_on: date | None = None
     steps: tuple[str, ...] = ()
+    #: whose the forecast's delay is (working days by cause), on both clocks
+    delays: Mapping[str, int] | None = None
 
     def to_dict(self, lang: Lang = "zh") -> dict[str, Any]:
         return {
@@ -278,6 +286,7 @@ class Milestone:
             "status": self.status,
             "status_name": MILESTONE_STATUS[self.status](lang),
             "steps": list(self.steps),
+            "delays": delays_out(self.delays, lang),
         }
 
 

@@ -253,7 +253,9 @@ def _request_corrections(
     day, calendar = today.day, today.calendar
     reasons = behaviour.corrections[step.code]
     uploaded = [
-        m["code"] for m in queries.material_status(session, project, step) if m["state"] == "uploaded"
+        m["code"]
+        for m in queries.material_status(session, project, step)
+        if m["state"] == "uploaded"
     ]
     review.request_corrections(
         session,

@@ -48,6 +48,14 @@ SERVICE_STATES: dict[str, tuple[str, str]] = {
     "late": ("超期交付", "delivered late"),
 }
 
+#: 督办 of an intermediary past its committed days (once per activity and level).
+SUPERVISION_LEVELS: dict[str, tuple[str, str]] = {
+    "overdue": ("超期督办", "overdue"),
+    "overdue_5": ("超期 5 个工作日以上，再次督办", "overdue 5 working days or more"),
+}
+#: Working days past the due day that raise the second level.
+SECOND_LEVEL_WORKDAYS = 5
+
 
 class ActivityError(ProjectError):
     """A progress report refused: the message names the activity and what is wrong."""
@@ -259,6 +267,23 @@ def service_time(
         return ServiceTime("on_time" if delivered_on <= due else "late", due, used, over)
     state = "overdue" if today > due else "due_today" if today == due else "running"
     return ServiceTime(state, due, used, over)
+
+
+def supervision_levels(t: ServiceTime) -> list[str]:
+    """The 督办 levels an intermediary's time has reached: past its due day and not delivered,
+    ``overdue``; :data:`SECOND_LEVEL_WORKDAYS` working days or more past, ``overdue_5`` too.
+    Delivered (even late) or not yet due: none.
+
+    >>> supervision_levels(ServiceTime("overdue", date(2026, 3, 6), 8, 2))
+    ['overdue']
+    >>> supervision_levels(ServiceTime("overdue", date(2026, 3, 6), 11, 5))
+    ['overdue', 'overdue_5']
+    >>> supervision_levels(ServiceTime("late", date(2026, 3, 6), 11, 5))
+    []
+    """
+    if t.state != "overdue":
+        return []
+    return ["overdue"] + (["overdue_5"] if t.overdue_workdays >= SECOND_LEVEL_WORKDAYS else [])
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,6 +133,9 @@ class ProjectRow(Base):
     baseline_makespan: Mapped[int] = mapped_column(Integer)
     serial_workdays: Mapped[int] = mapped_column(Integer)
     predicted_finish: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # whose the predicted finish's delay is on both clocks (working days by cause: department,
+    # enterprise, intermediary) and the finish planned on both clocks; see approvals.clock_forecast
+    finish_delays: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     agent_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -177,6 +180,9 @@ class StepRow(Base):
     departments: Mapped[list[str]] = mapped_column(JSONDoc)
     items: Mapped[list[str]] = mapped_column(JSONDoc)
     requires: Mapped[dict[str, int]] = mapped_column(JSONDoc)
+    # the live forecast on both clocks: delay by cause (working days), the end planned on both
+    # clocks (plan_ef) and the unfinished activity holding its start (waits_for)
+    clock_delays: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
     status: Mapped[str] = mapped_column(String(12), default="waiting", index=True)
     baseline_es: Mapped[int] = mapped_column(Integer)
     baseline_ef: Mapped[int] = mapped_column(Integer)
@@ -495,10 +501,38 @@ class ProjectActivityRow(Base):
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the two-clock graph around it: its prerequisites (steps or activities, with leads) and the
+    # review steps that wait for it; None for rows stored before they were kept (backfill)
+    requires: Mapped[dict[str, int] | None] = mapped_column(JSONDoc, nullable=True)
+    required_by: Mapped[dict[str, int] | None] = mapped_column(JSONDoc, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     intermediary: Mapped[IntermediaryRow | None] = relationship()
+
+
+class ActivitySupervisionRow(Base):
+    """督办 of an intermediary past its committed days and not delivered, recorded once per
+    activity and level (``overdue``; ``overdue_5``: five working days or more past)."""
+
+    __tablename__ = "activity_supervisions"
+    __table_args__ = (UniqueConstraint("activity_id", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("project_activities.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    intermediary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intermediaries.id"), nullable=True, index=True
+    )
+    level: Mapped[str] = mapped_column(String(12))
+    raised_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    overdue_workdays: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- department capacity (审查人员与请假) and capacity-aware forecasts ---------------------------

@@ -208,9 +208,7 @@ def load_calendar_arrangement(
     arrangement = parse_arrangement(document)
     previous = work_calendar(session)
     store_arrangement(session, arrangement, by=actor.username)
-    replanned = replan_open_projects(
-        session, on or date.today(), work_calendar(session), previous
-    )
+    replanned = replan_open_projects(session, on or date.today(), work_calendar(session), previous)
     record(
         session,
         actor=actor.username,

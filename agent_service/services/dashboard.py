@@ -29,6 +29,7 @@ from agent_service.services.queries import (
     step_views_bulk,
 )
 from approvals.calendar import WorkCalendar
+from approvals.clock_forecast import delays_out
 from approvals.orm import EnterpriseRow, ProjectRow
 from i18n import Lang
 
@@ -123,8 +124,11 @@ def _dashboard_item(
     milestone, open actions and next meeting."""
     phase = current_phase(steps, phases(steps)) if steps else "pre_landing"
     seq = calendar.sequence(p.filed_on)
+    on_both = p.finish_delays or {}
+    plan_finish = date.fromisoformat(on_both["plan_finish"]) if on_both.get("plan_finish") else None
+    # behind plan: against the plan on both clocks when the activities are known
     variance = (
-        seq.index_of(p.predicted_finish) - seq.index_of(p.baseline_finish)
+        seq.index_of(p.predicted_finish) - seq.index_of(plan_finish or p.baseline_finish)
         if p.predicted_finish
         else None
     )
@@ -141,6 +145,8 @@ def _dashboard_item(
         "filed_on": p.filed_on.isoformat(),
         "baseline_finish": p.baseline_finish.isoformat(),
         "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
+        "plan_finish": plan_finish.isoformat() if plan_finish else None,
+        "finish_delays": delays_out(p.finish_delays, lang),
         "variance_workdays": variance,
         "risk": rules.worst_level(mine),
         "alerts": [alert_dict(a, lang) for a in mine],

@@ -72,6 +72,18 @@ def _dates(
     return start, end, seq.date_of(max(b_ef - 1, b_es))
 
 
+def _on_both_clocks(seq: Any, b_es: int, found: dict[str, Any] | None) -> dict[str, Any]:
+    """A step's end planned on both clocks and whose its delay is, when the project's
+    activities are known (:mod:`approvals.clock_forecast`)."""
+    if not found or found.get("plan_ef") is None:
+        return {}
+    plan_ef = int(found["plan_ef"])
+    return {
+        "plan_end": seq.date_of(max(plan_ef - 1, b_es)),
+        "delays": {c: int(found.get(c) or 0) for c in ("department", "enterprise", "intermediary")},
+    }
+
+
 def _task_clock(t: TaskRow) -> wf.TaskClock:
     return wf.TaskClock(
         status=t.status,  # type: ignore[arg-type]
@@ -116,6 +128,7 @@ def step_views(
                 slack=s.slack,
                 critical=s.critical,
                 mode=s.mode,
+                **_on_both_clocks(seq, s.baseline_es, s.clock_delays),
                 tasks=tuple(
                     TaskView(
                         t.department,
@@ -160,6 +173,7 @@ def step_views_bulk(
             _S.slack,
             _S.critical,
             _S.mode,
+            _S.clock_delays,
         )
         .where(_S.project_id.in_(list(by_id)))
         .order_by(_S.project_id, _S.position)
@@ -182,6 +196,7 @@ def step_views_bulk(
         slack,
         critical,
         mode,
+        clock_delays,
     ) in session.execute(q).all():
         p = by_id[pid]
         seq = seqs.get(p.filed_on) or seqs.setdefault(p.filed_on, calendar.sequence(p.filed_on))
@@ -201,6 +216,7 @@ def step_views_bulk(
                 slack=slack,
                 critical=critical,
                 mode=mode,
+                **_on_both_clocks(seq, b_es, clock_delays),
             )
         )
     return out
@@ -315,6 +331,7 @@ class ProjectBrief:
     catalog_id: int
     predicted_finish: date | None
     baseline_finish: date
+    finish_delays: dict[str, Any] | None = None  # whose the finish's delay is (two clocks)
 
 
 def project_briefs(
@@ -334,6 +351,7 @@ def project_briefs(
         _P.catalog_id,
         _P.predicted_finish,
         _P.baseline_finish,
+        _P.finish_delays,
     ).where(_P.status.in_(statuses))
     if project_ids is not None:
         q = q.where(_P.id.in_(list(project_ids)))

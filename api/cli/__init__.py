@@ -28,6 +28,7 @@ LAZY_COMMANDS = {
     "migrate": "api.cli.db:migrate_command",
     "serve": "api.cli.serve:serve_command",
     "workflow": "api.cli.workflow:workflow_group",
+    "backfill-activities": "api.cli.activities:backfill_command",
     "plots": "api.cli.plots:plots_group",
     "backup": "api.cli.backup:backup_command",
     "restore": "api.cli.backup:restore_command",

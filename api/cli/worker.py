@@ -192,7 +192,9 @@ def run_daily_command(
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="秒 / seconds")
 @pass_cli
 @click.pass_context
-def ping_command(ctx: click.Context, cli_ctx: CliContext, db_url: str | None, timeout: float) -> None:
+def ping_command(
+    ctx: click.Context, cli_ctx: CliContext, db_url: str | None, timeout: float
+) -> None:
     """检查是否有进程在处理任务队列。Check that a worker is consuming the job queue.
 
     Exit 0 when a worker ran the ping within ``--timeout`` seconds, 1 otherwise; on SQLite the
@@ -228,7 +230,10 @@ def ping_command(ctx: click.Context, cli_ctx: CliContext, db_url: str | None, ti
             ),
         )
     cli_ctx.console.print(
-        cli_ctx.t(f"worker 已响应：{seconds * 1000:.0f} 毫秒", f"a worker answered in {seconds * 1000:.0f} ms")
+        cli_ctx.t(
+            f"worker 已响应：{seconds * 1000:.0f} 毫秒",
+            f"a worker answered in {seconds * 1000:.0f} ms",
+        )
     )
 
 

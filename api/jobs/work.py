@@ -3,8 +3,11 @@
 * :func:`refresh_capacity` — after a burst of workflow decisions, recompute the capacity forecast
   once for all the pending events (审查能力预测);
 * :func:`run_daily` — the day's run (每日定时任务): the agents' alert scan (风险巡检) and digest
-  counts, the in-app notices of deadlines near (时限临近, once per task and due day), the commitments' checkpoint monitoring (到期检查、逾期判定), the daily full capacity
-  recompute, and sealing the ledger (签署树头).
+  counts, the in-app notices of deadlines near (时限临近, once per task and due day), the
+  督办 of intermediaries past their committed days (once per activity and level) and the
+  forecasts that follow the enterprise's and intermediaries' activities (两个时钟), the
+  commitments' checkpoint monitoring (到期检查、逾期判定), the daily full capacity recompute, and
+  sealing the ledger (签署树头).
 
 Each function opens its own short transactions from a writer-session factory and is idempotent:
 a retry after a crash or a ``kill -9`` repeats nothing that was committed.  ``run_daily`` runs
@@ -152,7 +155,7 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
     from api.agent_ports import AGENT_CHECKPOINTS
     from approvals.service import work_calendar
     from approvals.services import capacity as cs
-    from approvals.services import notices
+    from approvals.services import intermediaries, notices
     from commitments.services import ledger_store as ledger_store_service
     from commitments.services import monitoring as monitoring_service
 
@@ -177,6 +180,14 @@ def daily_steps(sessions: SessionFactory, day: date) -> dict[str, Any]:
         out["deadline_notices"] = notices.deadlines_near(session, day, work_calendar(session))
         session.commit()
     lap("deadline_notices")
+    with sessions() as session:
+        begin_write(session)
+        calendar = work_calendar(session)
+        raised = intermediaries.supervise_overdue(session, day, calendar)
+        followed = intermediaries.follow_open_activities(session, day, calendar)
+        session.commit()
+        out["activities"] = {"supervised": len(raised), "replanned": followed}
+    lap("activities")
     with sessions() as session:
         report = monitoring_service.run_monitor(session, day, work_calendar(session))
         session.commit()

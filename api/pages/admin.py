@@ -65,6 +65,9 @@ JOB_KEYS = {
     "seconds": ("用时（秒）", "seconds"),
     "digests_sent": ("日报", "digests"),
     "deadline_notices": ("临近时限提醒", "deadline reminders"),
+    "activities": ("企业与中介活动", "enterprise and intermediary activities"),
+    "supervised": ("中介超期督办", "intermediaries supervised"),
+    "replanned": ("重新预测项目", "projects re-forecast"),
 }
 JOB_VALUES = {"none": ("无", "none")}
 

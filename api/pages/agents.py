@@ -145,7 +145,9 @@ def _dashboard_page(
             board=board,
             inbox=inbox,
             own=can(who, Action.AGENT_DESK),
-            feed_url=feed_link(request, session, user.user_id) if can(who, Action.AGENT_DESK) else None,
+            feed_url=feed_link(request, session, user.user_id)
+            if can(who, Action.AGENT_DESK)
+            else None,
         ),
     )
 

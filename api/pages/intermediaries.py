@@ -193,6 +193,10 @@ def rate_submit(
 # --- the intermediary's worklist -------------------------------------------------------------
 
 
+#: The latest 督办 records a page shows.
+SUPERVISIONS_SHOWN = 50
+
+
 @get("/intermediary", include_in_schema=False, sync_to_thread=True)
 def worklist_page(
     request: Request[Any, Any, Any],
@@ -201,11 +205,15 @@ def worklist_page(
 ) -> Template:
     """The activities the user's organisation was chosen for — and nothing else."""
     user = require_user(request, *roles_for(Action.INTERMEDIARY_WORK))
-    items = service.my_activities(
-        session, actor_of(user), clock.today(), work_calendar(session), page_lang(request)
+    lang = page_lang(request)
+    me = actor_of(user)
+    items = service.my_activities(session, me, clock.today(), work_calendar(session), lang)
+    supervised = service.supervisions(
+        session, intermediary_id=me.intermediary_id or -1, lang=lang, limit=SUPERVISIONS_SHOWN
     )
     return Template(
-        "intermediary_worklist.html", context=context(request, session, clock, items=items)
+        "intermediary_worklist.html",
+        context=context(request, session, clock, items=items, supervisions=supervised),
     )
 
 
@@ -281,6 +289,9 @@ def registry_page(
             clock,
             organisations=service.list_intermediaries(session, actor_of(user)),
             services=service.service_names(catalogue),
+            supervisions=service.supervisions(
+                session, lang=page_lang(request), limit=SUPERVISIONS_SHOWN
+            ),
         ),
     )
 

@@ -67,7 +67,9 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_id: Id | None = None  # the one window (admin) files on an enterprise's behalf
 
 
-def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str, Any]]:
+def project_summaries(
+    session: Session, rows: list[ProjectRow], lang: str = "zh"
+) -> list[dict[str, Any]]:
     """Projects as listed: two grouped queries for every row (enterprises, step counts)."""
     ids = [p.id for p in rows]
     names = dict(
@@ -84,14 +86,16 @@ def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str
         .group_by(StepRow.project_id, StepRow.status)
     ):
         counts[pid][status] = n
-    return [_project_dict(p, names.get(p.enterprise_id), counts[p.id]) for p in rows]
+    return [_project_dict(p, names.get(p.enterprise_id), counts[p.id], lang) for p in rows]
 
 
-def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
-    return project_summaries(session, [p])[0]
+def project_out(session: Session, p: ProjectRow, lang: str = "zh") -> dict[str, Any]:
+    return project_summaries(session, [p], lang)[0]
 
 
-def _project_dict(p: ProjectRow, enterprise: str | None, counts: dict[str, int]) -> dict[str, Any]:
+def _project_dict(
+    p: ProjectRow, enterprise: str | None, counts: dict[str, int], lang: str = "zh"
+) -> dict[str, Any]:
     return {
         "id": p.id,
         "code": p.code,
@@ -105,6 +109,8 @@ def _project_dict(p: ProjectRow, enterprise: str | None, counts: dict[str, int])
         "form": p.form,
         "baseline_finish": p.baseline_finish.isoformat(),
         "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
+        "plan_finish": (p.finish_delays or {}).get("plan_finish"),
+        "finish_delays": progress.delays_view(p.finish_delays, lang),
         "baseline_makespan_workdays": p.baseline_makespan,
         "serial_workdays": p.serial_workdays,
         "steps": counts,
@@ -137,7 +143,10 @@ def list_projects(
     found = queries.project_page(session, actor(request), paging, status=status)
     return to(
         ProjectPage,
-        {"items": project_summaries(session, list(found.items)), **page_meta(found)},
+        {
+            "items": project_summaries(session, list(found.items), request_lang(request)),
+            **page_meta(found),
+        },
     )
 
 
@@ -217,7 +226,12 @@ def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
     return to(
-        ProjectOut, project_out(session, queries.get_project(session, actor(request), project_id))
+        ProjectOut,
+        project_out(
+            session,
+            queries.get_project(session, actor(request), project_id),
+            request_lang(request),
+        ),
     )
 
 

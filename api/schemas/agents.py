@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.schemas.common import Out
-from api.schemas.projects import AgentContact, EnterpriseRef
+from api.schemas.projects import AgentContact, ClockDelays, EnterpriseRef
 
 
 class AgentProfileOut(Out):
@@ -53,6 +53,7 @@ class MilestoneOut(Out):
     status: str
     status_name: str
     steps: list[str]
+    delays: ClockDelays | None
 
 
 class MeetingRef(Out):
@@ -72,6 +73,8 @@ class DashboardProject(Out):
     filed_on: str
     baseline_finish: str
     predicted_finish: str | None
+    plan_finish: str | None
+    finish_delays: ClockDelays | None
     variance_workdays: int | None
     risk: str | None
     alerts: list[ProjectAlert]

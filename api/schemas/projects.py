@@ -14,6 +14,16 @@ class EnterpriseRef(Out):
     name: str | None
 
 
+class ClockDelays(Out):
+    """Whose a delay is (working days): the departments' (部门原因), the enterprise's (企业原因),
+    an intermediary's (中介原因), and a line saying so."""
+
+    department: int
+    enterprise: int
+    intermediary: int
+    note: str
+
+
 class ProjectOut(Out):
     id: int
     code: str
@@ -27,6 +37,8 @@ class ProjectOut(Out):
     form: dict[str, Any]
     baseline_finish: str
     predicted_finish: str | None
+    plan_finish: str | None
+    finish_delays: ClockDelays | None
     baseline_makespan_workdays: int
     serial_workdays: int
     steps: dict[str, int]
@@ -91,6 +103,9 @@ class PlanStep(Out):
     forecast_es: int | None
     forecast_ef: int | None
     variance_workdays: int | None
+    plan_end: str | None
+    delays: ClockDelays | None
+    waits_for: str | None
     slack: int | None
     critical: bool
     tasks: list[TaskSummary]
@@ -119,6 +134,8 @@ class LivePlanOut(Out):
     today_workday: int
     baseline_finish: str
     predicted_finish: str | None
+    plan_finish: str | None
+    finish_delays: ClockDelays | None
     variance_workdays: int | None
     baseline_makespan_workdays: int
     serial_workdays: int

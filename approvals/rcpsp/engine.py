@@ -135,9 +135,7 @@ class _Loader:
     def start(self) -> None:
         with self.lock:
             if self.thread is None:
-                self.thread = threading.Thread(
-                    target=self._body, name="rcpsp-engine", daemon=True
-                )
+                self.thread = threading.Thread(target=self._body, name="rcpsp-engine", daemon=True)
                 self.thread.start()
 
     def _body(self) -> None:

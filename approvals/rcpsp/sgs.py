@@ -105,9 +105,7 @@ class _Profile:
         prof = instance.capacity_profile
         self.avail = [list(prof[r]) if prof is not None else [] for r in range(len(self.nominal))]
         # nxt[r][u] == u: period u has some capacity; else a later period to look at
-        self.nxt = [
-            [u if c > 0 else u + 1 for u, c in enumerate(row)] for row in self.avail
-        ]
+        self.nxt = [[u if c > 0 else u + 1 for u, c in enumerate(row)] for row in self.avail]
         # (resource, demand, duration) → skip pointers over starts known not to fit.  Capacity only
         # ever decreases, so a start that did not fit never will: a later job of the same shape
         # jumps over every gap too short for it instead of inspecting it again (a long queue

@@ -161,9 +161,7 @@ def _recompute_or_mark_stale(
             select(func.count())
             .select_from(TaskRow)
             .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
-            .where(
-                ProjectRow.status == "in_review", TaskRow.status.notin_(wf.CLOSED_STATUSES)
-            )
+            .where(ProjectRow.status == "in_review", TaskRow.status.notin_(wf.CLOSED_STATUSES))
         )
         or 0
     )

@@ -167,7 +167,10 @@ def _answer_problems(
                 resolve_answers(catalogue, {q.key: typed[q.key]})
             except ProjectError as e:
                 out[q.key] = _field(
-                    catalogue, q.key, e.message.zh.split("：", 1)[-1], e.message.en.split(": ", 1)[-1]
+                    catalogue,
+                    q.key,
+                    e.message.zh.split("：", 1)[-1],
+                    e.message.en.split(": ", 1)[-1],
                 )
                 del typed[q.key]
     answers = resolve_answers(catalogue, typed)
@@ -178,8 +181,10 @@ def _answer_problems(
 def claimed_plots(session: Session, code: str | None = None) -> dict[str, set[int]]:
     """Plot code → the enterprises whose projects (not refused) are filed on it (on ``code``
     only, when given)."""
-    q = select(ProjectRow.plot_code, ProjectRow.enterprise_id).distinct().where(
-        ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected"
+    q = (
+        select(ProjectRow.plot_code, ProjectRow.enterprise_id)
+        .distinct()
+        .where(ProjectRow.plot_code.is_not(None), ProjectRow.status != "rejected")
     )
     if code is not None:
         q = q.where(ProjectRow.plot_code == code)
@@ -418,12 +423,7 @@ def file_project(
         region=region,
         plots=plots,
     )
-    _start_filed_project(session, actor, calendar, project, prepared.plan, filed_on)
-    # the enterprise's and intermediaries' own activities, on their own clock (two-clock plan)
-    if prepared.project is not None:
-        intermediaries.add_activities(
-            session, project, prepared.catalogue, prepared.project, calendar, filed_on
-        )
+    _start_filed_project(session, actor, calendar, project, prepared.plan, filed_on, prepared)
     return project
 
 
@@ -491,12 +491,19 @@ def _start_filed_project(
     project: ProjectRow,
     baseline: Plan,
     filed_on: date,
+    prepared: FilingPlan | None = None,
 ) -> None:
-    """Store the new project with its steps, audit the filing, make the first steps ready, plan
-    the forecast, and let the departments' capacity see the new work."""
+    """Store the new project with its steps and its enterprise's and intermediaries' activities
+    (two-clock plan), audit the filing, make the first steps ready, plan the forecast on both
+    clocks, and let the departments' capacity see the new work."""
     session.add(project)
     session.flush()
     _add_steps(session, project, baseline)
+    # the enterprise's and intermediaries' own activities, on their own clock (two-clock plan)
+    if prepared is not None and prepared.project is not None:
+        intermediaries.add_activities(
+            session, project, prepared.catalogue, prepared.project, calendar, filed_on
+        )
     record(
         session,
         actor=actor.username,

@@ -31,16 +31,23 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from access.actor import Actor
+from access.actor import SYSTEM, Actor
 from access.policy import Action, can, require
 from approvals import activities as act
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue
 from approvals.errors import AccessDenied, NotFoundError, ProjectError
 from approvals.graph import Mechanisms
-from approvals.orm import IntermediaryRow, MaterialRow, ProjectActivityRow, ProjectRow
+from approvals.orm import (
+    ActivitySupervisionRow,
+    IntermediaryRow,
+    MaterialRow,
+    ProjectActivityRow,
+    ProjectRow,
+)
 from approvals.planning import plan
 from approvals.project import Project
+from approvals.services import notices
 from approvals.services.common import iso
 from approvals.services.materials import checked_file, store_file
 from approvals.services.queries import get_project
@@ -66,6 +73,19 @@ def _label(pair: tuple[str, str], lang: str) -> str:
 # --- filing ----------------------------------------------------------------------------------
 
 
+def _graph_of(both: Any) -> tuple[list[Any], dict[str, dict[str, int]]]:
+    """The two-clock plan's activities, and for each the review steps that wait for it."""
+    acts = [x for x in both.items if x.owner != "review"]
+    codes = {x.code for x in acts}
+    required_by: dict[str, dict[str, int]] = {c: {} for c in codes}
+    for x in both.items:
+        if x.owner == "review":
+            for p, lead in x.requires.items():
+                if p in codes:
+                    required_by[p][x.code] = lead
+    return acts, required_by
+
+
 def add_activities(
     session: Session,
     project: ProjectRow,
@@ -75,10 +95,12 @@ def add_activities(
     filed_on: date,
 ) -> list[ProjectActivityRow]:
     """Store the project's enterprise and intermediary activities with their planned dates from
-    the two-clock plan (nothing when the catalogue has no such activities)."""
+    the two-clock plan, and their place in its graph (prerequisites, the review steps waiting
+    for them); nothing when the catalogue has no such activities."""
     if not catalogue.has_activities:
         return []
     both = plan(catalogue, domain, calendar, filed_on, Mechanisms(), measure_savings=False)
+    acts, required_by = _graph_of(both)
     rows = [
         ProjectActivityRow(
             project_id=project.id,
@@ -94,12 +116,94 @@ def add_activities(
             planned_end=i.end_date,
             status="not_started",
             rating_comment="",
+            requires=dict(i.requires),
+            required_by=required_by[i.code],
         )
-        for position, i in enumerate(x for x in both.items if x.owner != "review")
+        for position, i in enumerate(acts)
     ]
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def stored_domain(session: Session, project: ProjectRow, plots: Any = None) -> Project:
+    """The project as the planner saw it at filing, from what is stored: its answers, its plot's
+    zone's regional assessments (``plots``: the plot registry) or those it declared."""
+    from approvals.services.filing import assessments_for
+
+    assessments = assessments_for(
+        session, project.plot_code, project.regional_assessments or (), project.filed_on, plots
+    )
+    return Project(
+        dict(project.attributes),
+        assessments,
+        name=project.name,
+        start_date=project.filed_on,
+        plot=project.plot_code,
+    )
+
+
+def backfill_activities(
+    session: Session, calendar: WorkCalendar, today: date, plots: Any = None
+) -> int:
+    """补录: give every project filed before the two clocks were kept its activities (planned
+    on the two-clock plan of its own catalogue version, from its stored answers) and every
+    activity its place in the graph, then re-plan the project on both clocks.  Idempotent:
+    a project whose activities and graph are stored is left alone.  Returns how many projects
+    were filled."""
+    from approvals.services.progress import replan
+    from approvals.services.queries import project_catalogue
+
+    stored = session.execute(
+        select(ProjectActivityRow.project_id, ProjectActivityRow.requires)
+    ).all()
+    with_rows = {pid for pid, _ in stored}
+    missing_graph = {pid for pid, requires in stored if requires is None}
+    filled = 0
+    for project in session.scalars(select(ProjectRow).order_by(ProjectRow.id)):
+        if project.id in with_rows and project.id not in missing_graph:
+            continue
+        catalogue = project_catalogue(session, project)
+        if not catalogue.has_activities:
+            continue
+        domain = stored_domain(session, project, plots)
+        if project.id not in with_rows:
+            if not add_activities(session, project, catalogue, domain, calendar, project.filed_on):
+                continue
+        else:
+            both = plan(
+                catalogue, domain, calendar, project.filed_on, Mechanisms(), measure_savings=False
+            )
+            acts, required_by = _graph_of(both)
+            planned = {x.code: x for x in acts}
+            for row in session.scalars(
+                select(ProjectActivityRow).where(ProjectActivityRow.project_id == project.id)
+            ):
+                x = planned.get(row.code)
+                row.requires = dict(x.requires) if x else {}
+                row.required_by = required_by.get(row.code, {})
+        session.flush()
+        if project.status == "in_review":
+            replan(
+                session,
+                project,
+                today,
+                calendar,
+                "补录企业与中介活动，按两个时钟重新预测",
+                "the enterprise's and intermediaries' activities filled in; forecast on both clocks",
+            )
+        filled += 1
+        record(
+            session,
+            actor=SYSTEM.username,
+            role=SYSTEM.role,
+            action="activity.backfill",
+            entity="project",
+            entity_id=project.id,
+            project_id=project.id,
+        )
+    session.flush()
+    return filled
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -309,7 +413,26 @@ def report_progress(
         before=before,
         after=_snapshot(row),
     )
+    verb = ("开始", "started") if event == "start" else ("完成", "finished")
+    _follow(
+        session,
+        project,
+        today,
+        f"企业报告 {code} 于 {on} {verb[0]}",
+        f"the enterprise reports {code} {verb[1]} on {on}",
+    )
     return row
+
+
+def _follow(session: Session, project: ProjectRow, on: date, zh: str, en: str) -> None:
+    """Re-plan the project on both clocks after its activity moved: the review steps waiting
+    for it follow (see :func:`approvals.services.progress.replan`)."""
+    if project.status != "in_review":
+        return
+    from approvals.service import work_calendar
+    from approvals.services.progress import replan
+
+    replan(session, project, on, work_calendar(session), zh, en)
 
 
 # --- the registry and the 中介超市 --------------------------------------------------------------
@@ -506,6 +629,13 @@ def choose(
         before=before,
         after={**_snapshot(row), "intermediary": org.name, "committed_days": row.committed_days},
     )
+    _follow(
+        session,
+        project,
+        on,
+        f"企业为 {code} 选定中介机构 {org.name}",
+        f"the enterprise chose {org.name} for {code}",
+    )
     return row
 
 
@@ -657,4 +787,155 @@ def deliver(
             "state": t.state,
         },
     )
+    project = session.get(ProjectRow, row.project_id)
+    if project is not None:
+        _follow(
+            session,
+            project,
+            on,
+            f"中介机构交付 {row.code}（{on}）",
+            f"the intermediary delivered {row.code} on {on}",
+        )
     return row
+
+
+# --- the daily job: 督办 of overdue intermediaries, forecasts that follow the activities -------
+
+
+def supervise_overdue(
+    session: Session, today: date, calendar: WorkCalendar
+) -> list[ActivitySupervisionRow]:
+    """督办: record a supervision for every intermediary activity past its committed days and not
+    delivered, once per activity and level (:func:`approvals.activities.supervision_levels`),
+    and tell the enterprise, the administrators and the intermediary.  Idempotent: run again the
+    same day (or any day), it records and tells nobody twice.  The caller commits."""
+    found = session.execute(
+        select(ProjectActivityRow, ProjectRow.code, ProjectRow.enterprise_id, IntermediaryRow.name)
+        .join(ProjectRow, ProjectActivityRow.project_id == ProjectRow.id)
+        .join(IntermediaryRow, ProjectActivityRow.intermediary_id == IntermediaryRow.id)
+        .where(
+            ProjectActivityRow.owner == "intermediary",
+            ProjectActivityRow.status != "done",
+            ProjectActivityRow.chosen_on.is_not(None),
+        )
+        .order_by(ProjectActivityRow.id)
+    ).all()
+    if not found:
+        return []
+    known = set(
+        session.execute(
+            select(ActivitySupervisionRow.activity_id, ActivitySupervisionRow.level).where(
+                ActivitySupervisionRow.activity_id.in_([row.id for row, *_ in found])
+            )
+        ).all()
+    )
+    raised: list[ActivitySupervisionRow] = []
+    for row, project_code, enterprise_id, org_name in found:
+        t = act.service_time(row.chosen_on, row.committed_days, None, today, calendar)
+        for level in act.supervision_levels(t):
+            if (row.id, level) in known:
+                continue
+            known.add((row.id, level))
+            sup = ActivitySupervisionRow(
+                activity_id=row.id,
+                project_id=row.project_id,
+                intermediary_id=row.intermediary_id,
+                level=level,
+                raised_on=today,
+                due_on=t.due_on,
+                overdue_workdays=t.overdue_workdays,
+            )
+            session.add(sup)
+            raised.append(sup)
+            notices.intermediary_overdue(
+                session,
+                row.project_id,
+                project_code,
+                enterprise_id,
+                row,
+                org_name,
+                level,
+                t.overdue_workdays,
+            )
+            record(
+                session,
+                actor=SYSTEM.username,
+                role=SYSTEM.role,
+                action=f"intermediary.supervise.{level}",
+                entity="activity",
+                entity_id=row.id,
+                project_id=row.project_id,
+                after={
+                    "intermediary": org_name,
+                    "due_on": iso(t.due_on),
+                    "overdue_workdays": t.overdue_workdays,
+                },
+            )
+    session.flush()
+    return raised
+
+
+def supervisions(
+    session: Session,
+    *,
+    intermediary_id: int | None = None,
+    lang: str = "zh",
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The 督办 records (latest first, at most ``limit``) with the project and the activity:
+    every one (the administrator's page) or one organisation's (its own page); one query."""
+    q = (
+        select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
+        .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
+        .join(ProjectRow, ActivitySupervisionRow.project_id == ProjectRow.id)
+        .outerjoin(IntermediaryRow, ActivitySupervisionRow.intermediary_id == IntermediaryRow.id)
+        .order_by(ActivitySupervisionRow.raised_on.desc(), ActivitySupervisionRow.id.desc())
+    )
+    if intermediary_id is not None:
+        q = q.where(ActivitySupervisionRow.intermediary_id == intermediary_id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [
+        {
+            "id": s.id,
+            "project_id": s.project_id,
+            "project_code": code,
+            "activity_id": a.id,
+            "activity_code": a.code,
+            "activity_name": a.name_en if lang == "en" and a.name_en else a.name,
+            "intermediary": org,
+            "level": s.level,
+            "level_name": _label(act.SUPERVISION_LEVELS[s.level], lang),
+            "raised_on": s.raised_on.isoformat(),
+            "due_on": iso(s.due_on),
+            "overdue_workdays": s.overdue_workdays,
+            "delivered": a.status == "done",
+        }
+        for s, a, code, org in session.execute(q).all()
+    ]
+
+
+def follow_open_activities(session: Session, today: date, calendar: WorkCalendar) -> int:
+    """Re-plan every project under review that has an activity not done: an activity running
+    late pushes the review steps waiting for it a little further each day.  Returns how many
+    projects were re-planned; the caller commits."""
+    from approvals.services.progress import replan
+
+    ids = select(ProjectActivityRow.project_id).where(
+        ProjectActivityRow.status != "done", ProjectActivityRow.requires.is_not(None)
+    )
+    projects = session.scalars(
+        select(ProjectRow)
+        .where(ProjectRow.status == "in_review", ProjectRow.id.in_(ids))
+        .order_by(ProjectRow.id)
+    ).all()
+    for project in projects:
+        replan(
+            session,
+            project,
+            today,
+            calendar,
+            f"每日更新：企业与中介活动进度（{today}）",
+            f"daily update: the enterprise's and intermediaries' progress on {today}",
+        )
+    return len(projects)

@@ -2,7 +2,9 @@
 the events happen: a 补正 or 一次性告知补正 → the enterprise and its agent; a decision (准予,
 不予许可, 不予受理) → the enterprise and its agent; a task ready for intake → its department's
 reviewers; materials supplied after a 补正 → the department; a deadline near → the department
-and the agent (the daily job calls :func:`deadlines_near`).
+and the agent (the daily job calls :func:`deadlines_near`); an intermediary past its committed
+days (督办) → the enterprise, the administrators and the intermediary itself
+(:func:`intermediary_overdue`, from the daily scan).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.actor import Role
 from access.notifications import notify_department_tasks, notify_parties
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
@@ -132,3 +135,39 @@ def deadlines_near(session: Session, today: date, calendar: WorkCalendar) -> int
         projects.append(project_id)
         agents.append(agent_id)
     return notify_department_tasks(session, "deadline", items, project_ids=projects, agents=agents)
+
+
+def intermediary_overdue(
+    session: Session,
+    project_id: int,
+    project_code: str,
+    enterprise_id: int,
+    activity: Any,
+    organisation: str,
+    level: str,
+    overdue_workdays: int,
+) -> int:
+    """督办: tell the enterprise, the administrators and the intermediary's accounts that the
+    intermediary is past its committed days on the activity (once per activity and level)."""
+    from approvals.activities import SUPERVISION_LEVELS
+
+    zh_level, en_level = SUPERVISION_LEVELS[level]
+    text = Text(
+        f"{zh_level}：项目 {project_code} 的 {activity.code} {activity.name} 由 {organisation}"
+        f" 承办，已超过承诺时限 {overdue_workdays} 个工作日（{activity.committed_days} 个工作日，"
+        "尚未交付）",
+        f"Supervision ({en_level}): {activity.code} of project {project_code} by {organisation}"
+        f" is {overdue_workdays} working day(s) past its committed"
+        f" {activity.committed_days} and not delivered",
+    )
+    return notify_parties(
+        session,
+        "supervision",
+        text,
+        link=f"/projects/{project_id}",
+        project_id=project_id,
+        key=f"supervision:{activity.id}:{level}",
+        enterprise_id=enterprise_id,
+        roles=[Role.ADMIN],
+        intermediary_id=activity.intermediary_id,
+    )

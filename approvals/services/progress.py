@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from approvals import clock_forecast as cf
 from approvals import workflow as wf
+from approvals.activities import ActivityClock
 from approvals.calendar import WorkCalendar
-from approvals.orm import PlanChangeRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import PlanChangeRow, ProjectActivityRow, ProjectRow, StepRow, TaskRow
 from approvals.schedule import forecast_indexed
 from approvals.services import notices
 from approvals.services.certificates import issue_certificates
@@ -145,6 +147,7 @@ def _step_changes(
     event: tuple[str, str],
     subject: str | None,
     old_seq: Any = None,
+    waits: dict[str, tuple[str, tuple[str, ...]]] | None = None,
 ) -> list[PlanChangeRow]:
     """Store the new forecast on each step; a change row for each step whose end moved.
 
@@ -169,7 +172,9 @@ def _step_changes(
             zh, en = (
                 event
                 if old_seq is not None
-                else _change_reason(s, subject, event, moved, forecast, index, today, on)
+                else _change_reason(
+                    s, subject, event, moved, forecast, index, today, on, (waits or {}).get(s.code)
+                )
             )
             changes.append(
                 PlanChangeRow(
@@ -183,6 +188,68 @@ def _step_changes(
                 )
             )
     return changes
+
+
+def _both_clocks(
+    session: Session,
+    project: ProjectRow,
+    steps: list[StepRow],
+    inputs: _ForecastInputs,
+    seq: Any,
+    on: date,
+    calendar: WorkCalendar,
+) -> cf.LiveForecast | None:
+    """The forecast on both clocks when the project's activities and their graph are stored
+    (:func:`approvals.clock_forecast.live_forecast`); ``None`` otherwise (review steps only)."""
+    rows = session.scalars(
+        select(ProjectActivityRow).where(ProjectActivityRow.project_id == project.id)
+    ).all()
+    if not rows or any(r.requires is None for r in rows):
+        return None  # filed before the graph was kept: ``onetrip backfill-activities``
+    step_inputs = [
+        cf.StepInput(
+            s.code,
+            inputs.durations[i],
+            dict(s.requires),
+            inputs.fixed_start.get(i),
+            inputs.min_start.get(i),
+            inputs.min_finish.get(i),
+        )
+        for i, s in enumerate(steps)
+    ]
+    activity_inputs = [
+        cf.ActivityInput(
+            r.code,
+            ActivityClock(
+                r.owner,
+                r.unit,
+                r.days,
+                r.planned_start,
+                r.planned_end,
+                r.status,
+                r.actual_start,
+                r.actual_end,
+            ),
+            dict(r.requires or {}),
+            dict(r.required_by or {}),
+            r.chosen_on,
+        )
+        for r in rows
+    ]
+    return cf.live_forecast(step_inputs, activity_inputs, seq, on, calendar)
+
+
+def _waits(both: cf.LiveForecast | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Step → (the activity it waits for, whose delay holds it: the enterprise's and/or the
+    intermediary's, else the activity's owner)."""
+    if both is None:
+        return {}
+    out = {}
+    for c, f in both.steps.items():
+        if f.waits_for:
+            causes = tuple(k for k in ("enterprise", "intermediary") if f.delays[k] > 0)
+            out[c] = (f.waits_for, causes or (both.owners.get(f.waits_for, "enterprise"),))
+    return out
 
 
 def replan(
@@ -206,24 +273,39 @@ def replan(
     today = seq.index_of(on)
     index = {s.code: i for i, s in enumerate(steps)}
     inputs = _forecast_inputs(steps, seq, today, on)
-    succs: list[list[tuple[int, int]]] = [[] for _ in steps]
-    for i, s in enumerate(steps):
-        for code, lead in s.requires.items():
-            succs[index[code]].append((i, lead))
-    forecast = forecast_indexed(
-        inputs.durations,
-        succs,
-        fixed_start=inputs.fixed_start,
-        min_start=inputs.min_start,
-        min_finish=inputs.min_finish,
-    )
+    both = _both_clocks(session, project, steps, inputs, seq, on, calendar)
+    if both is not None:
+        forecast: Any = both.cpm
+    else:
+        succs: list[list[tuple[int, int]]] = [[] for _ in steps]
+        for i, s in enumerate(steps):
+            for code, lead in s.requires.items():
+                succs[index[code]].append((i, lead))
+        forecast = forecast_indexed(
+            inputs.durations,
+            succs,
+            fixed_start=inputs.fixed_start,
+            min_start=inputs.min_start,
+            min_finish=inputs.min_finish,
+        )
     assert forecast is not None, "a stored plan cannot have a cycle"
     old_finish = project.predicted_finish
+    waits = _waits(both)
     changes = _step_changes(
-        project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject, old_seq
+        project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject, old_seq, waits
     )
     new_finish = None if inputs.blocked else seq.date_of(max(forecast.makespan - 1, 0))
     project.predicted_finish = new_finish
+    for s in steps:
+        s.clock_delays = both.steps[s.code].to_dict() if both is not None else None
+    project.finish_delays = (
+        {
+            **both.finish_delays,
+            "plan_finish": seq.date_of(max(both.plan_makespan - 1, 0)).isoformat(),
+        }
+        if both is not None
+        else None
+    )
     if old_finish != new_finish or not session.scalar(
         select(func.count())
         .select_from(PlanChangeRow)
@@ -280,9 +362,11 @@ def _change_reason(
     index: dict[str, int],
     today: int,
     on: date,
+    waits: tuple[str, tuple[str, ...]] | None = None,
 ) -> tuple[str, str]:
-    """Why this step's forecast moved: its own event, its completion, a prerequisite that moved,
-    its clock running past the due day, or not having started yet."""
+    """Why this step's forecast moved: its own event, its completion, an activity of the
+    enterprise or an intermediary it waits for (企业原因、中介原因), a prerequisite that moved, its
+    clock running past the due day, or not having started yet."""
     if step.code == subject:
         return event
     i = index[step.code]
@@ -291,6 +375,11 @@ def _change_reason(
             f"{step.code} 已于 {step.actual_end} 办结",
             f"{step.code} was completed on {step.actual_end}",
         )
+    if waits is not None:
+        code, causes = waits
+        zh = "、".join(cf.CAUSES[c][0] for c in causes)
+        en = " and ".join(cf.CAUSES[c][1] for c in causes)
+        return (f"等待 {code} 完成（{zh}）", f"waiting for {code} (held by {en})")
     for pred, lead in step.requires.items():
         p = index[pred]
         if pred in moved and forecast.ef[p] - lead == forecast.es[i]:
@@ -321,6 +410,8 @@ def _step_view(
     def end(es: int | None, ef: int | None) -> str | None:
         return None if ef is None or es is None else seq.date_of(max(ef - 1, es)).isoformat()
 
+    cd = s.clock_delays
+    plan_ef = cd.get("plan_ef") if cd else None
     return {
         "code": s.code,
         "name": s.name_en if lang == "en" and s.name_en else s.name,
@@ -341,7 +432,13 @@ def _step_view(
         "baseline_ef": s.baseline_ef,
         "forecast_es": s.forecast_es,
         "forecast_ef": s.forecast_ef,
-        "variance_workdays": (s.forecast_ef - s.baseline_ef) if s.forecast_ef is not None else None,
+        # against the plan on both clocks when the activities are known, else the baseline
+        "variance_workdays": (s.forecast_ef - (plan_ef if plan_ef is not None else s.baseline_ef))
+        if s.forecast_ef is not None
+        else None,
+        "plan_end": end(s.baseline_es, plan_ef) if plan_ef is not None else None,
+        "delays": delays_view(cd, lang),
+        "waits_for": cd.get("waits_for") if cd else None,
         "slack": s.slack,
         "critical": s.critical,
         "tasks": [task_summary(t, s, today, calendar) for t in s.tasks],
@@ -349,6 +446,11 @@ def _step_view(
         if reason
         else None,
     }
+
+
+def delays_view(found: dict[str, Any] | None, lang: str = "zh") -> dict[str, Any] | None:
+    """Whose a step's (or the finish's) delay is: :func:`approvals.clock_forecast.delays_out`."""
+    return cf.delays_out(found, lang)
 
 
 def _change_view(c: PlanChangeRow, lang: str) -> dict[str, Any]:
@@ -376,6 +478,7 @@ def live_plan(
     ).all()
     last_reason: dict[str | None, PlanChangeRow] = {c.step_code: c for c in changes}
     baseline_finish = project.baseline_finish.isoformat()
+    plan_finish = (project.finish_delays or {}).get("plan_finish")
     return {
         "project_id": project.id,
         "code": project.code,
@@ -386,9 +489,13 @@ def live_plan(
         "today_workday": seq.index_of(today),
         "baseline_finish": baseline_finish,
         "predicted_finish": iso(project.predicted_finish),
+        # the finish planned on both clocks (the review steps after the planned activities)
+        "plan_finish": plan_finish,
+        "finish_delays": delays_view(project.finish_delays, lang),
+        # against the plan on both clocks when the activities are known, else the baseline
         "variance_workdays": (
             seq.index_of(project.predicted_finish)
-            - seq.index_of(date.fromisoformat(baseline_finish))
+            - seq.index_of(date.fromisoformat(plan_finish or baseline_finish))
         )
         if project.predicted_finish
         else None,

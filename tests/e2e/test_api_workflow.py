@@ -100,7 +100,16 @@ def test_enterprises_see_only_their_own_projects(live):
     assert live.client("regulator1").get(f"/api/projects/{pid}").status_code == 200
     assert file_sample(live.client("regulator1")).status_code == 403
     plan = e1.get(f"/api/projects/{pid}/plan").json()
-    assert plan["baseline_finish"] == plan["predicted_finish"] and plan["steps"]
+    # just filed: on plan on both clocks (the review steps after the planned design and
+    # construction), later than the government's clock alone, nobody's delay yet
+    assert plan["plan_finish"] == plan["predicted_finish"] and plan["steps"]
+    assert plan["predicted_finish"] > plan["baseline_finish"] and plan["variance_workdays"] == 0
+    assert plan["finish_delays"] == {
+        "department": 0, "enterprise": 0, "intermediary": 0, "note": ""
+    }  # fmt: skip
+    summary = e1.get(f"/api/projects/{pid}").json()
+    assert summary["plan_finish"] == plan["plan_finish"]
+    assert summary["finish_delays"]["department"] == 0
 
 
 def test_incomplete_questionnaire_and_malformed_bodies_are_4xx(live):

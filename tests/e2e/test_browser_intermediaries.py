@@ -62,6 +62,10 @@ def test_enterprise_picks_an_intermediary_who_delivers(live, browser: Browser, t
     block = page.locator("#activities")
     expect(block.get_by_role("heading", level=2)).to_have_text("企业与中介用时（第二个时钟）")
     expect(block.locator("#activity-E-SCHEME")).to_contain_text("企业自身用时")
+    # the plan follows both clocks: the design review waits for the enterprise's design, and
+    # the predicted finish says whose any delay is (none yet)
+    expect(page.get_by_test_id("waits-G-DESIGN")).to_contain_text("等待 E-SCHEME")
+    expect(page.get_by_test_id("finish-delays")).to_have_text("无")
     check_page(page, "i17-project-two-clocks")
     block.locator("#activity-I-EIA").get_by_role("link", name="中介超市选择").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("中介超市")

@@ -268,7 +268,10 @@ def role_pages(d: Demo) -> dict[str, list[tuple[str, str]]]:
             ("admin-agents", "/admin/agents"),
             ("admin-audit", "/projects/1/audit"),
             ("admin-project-agent", "/projects/1/agent"),
+            # the registry and the 督办 of intermediaries past their committed days
+            ("admin-intermediaries", "/admin/intermediaries"),
         ],
+        "intermediary1": [("intermediary-worklist", "/intermediary")],
     }
 
 
@@ -292,6 +295,9 @@ def test_every_role_main_pages_clean_and_fit_a_phone(demo: Demo, browser: Browse
                 response and response.status,
             )
             page.wait_for_load_state("networkidle")
+            if name == "admin-intermediaries":
+                # the demo's intermediary delivered late: the daily run supervised it (督办)
+                expect(page.get_by_test_id("supervisions")).to_contain_text("超期督办")
             demo.audit.check(page, name)
             if demo.backend == "sqlite":
                 page.screenshot(path=str(SHOTS / f"{name}-{WIDE}.png"), full_page=True)
