@@ -197,6 +197,10 @@ class Catalogue:
     has_activities: bool = False
     #: milestone → the item whose end marks it
     milestones: Mapping[str, str] = field(default_factory=dict)
+    #: when every prerequisite is a plain code written earlier in the file (no splits, no
+    #: merges): per item, the positions in ``items`` of its prerequisites, in their order;
+    #: the planner's indices without a look-up per edge (None otherwise)
+    positions: Sequence[Sequence[int]] | None = field(default=None, repr=False, compare=False)
 
     def department_name(self, code: str, lang: str = "zh") -> str:
         dept = self.departments.get(code)
@@ -319,7 +323,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
 
     # Without splits and merges, prerequisites that all come earlier in the file prove there
     # is no cycle (the usual way of writing a catalogue); checked in the same pass.
-    in_order = _check_prerequisites(
+    positions = _check_prerequisites(
         items, plain_codes, state.all_codes, groups, not any_split and not groups, source
     )
 
@@ -342,8 +346,9 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         document=doc,
         has_activities=has_activities,
         milestones={i.milestone: i.code for i in marked if i.milestone},
+        positions=positions,
     )
-    if not in_order and not acyclic(catalogue):
+    if positions is None and not acyclic(catalogue):
         raise CycleError(find_cycles(catalogue), source)
     return catalogue
 
@@ -609,11 +614,14 @@ def _check_prerequisites(
     groups: Mapping[str, MergeGroup],
     in_order: bool,
     source: str,
-) -> bool:
+) -> list[list[int] | tuple[()]] | None:
     """Raise :class:`UnknownPrerequisiteError` naming every prerequisite that is no item, a
-    merge group or the item itself; else whether ``in_order`` (no splits, no merges) still holds:
-    every prerequisite comes earlier in the file, which proves there is no cycle."""
+    merge group or the item itself; else, when ``in_order`` (no splits, no merges) still holds
+    (every prerequisite comes earlier in the file, which proves there is no cycle), the
+    positions of each item's prerequisites (from the same look-ups), else None."""
     unknown: list[Text] = []
+    positions: list[list[int] | tuple[()]] = []
+    append = positions.append
     known = all_codes.__contains__
     # without splits and merges every code was claimed by an item: its position is an int
     position = cast("Callable[[str], int]", all_codes.__getitem__)
@@ -622,14 +630,18 @@ def _check_prerequisites(
             codes = plain_codes[idx]
             if codes is not None:
                 if not codes:
+                    append(())
                     continue
                 if (
                     all(map(known, codes))
                     and item.code not in codes
                     and (not groups or not any(map(groups.__contains__, codes)))
                 ):
-                    if in_order and max(map(position, codes)) >= idx:
-                        in_order = False
+                    if in_order:
+                        at = list(map(position, codes))
+                        if max(at) >= idx:
+                            in_order = False
+                        append(at)
                     continue
             else:
                 in_order = False
@@ -657,7 +669,7 @@ def _check_prerequisites(
                     )
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
-    return in_order
+    return positions if in_order else None
 
 
 def answer_problem(question: Question, value: Any) -> Text | None:

@@ -18,7 +18,7 @@ Each mechanism can be switched off (:class:`Mechanisms`) to measure what it save
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -113,6 +113,10 @@ class PlanGraph:
     reduced: list[Reduced] = field(default_factory=list)
     not_applicable: list[str] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: when the nodes are the catalogue's items one for one, in its order, each requiring its
+    #: item's prerequisites: :attr:`Catalogue.positions <approvals.catalog.Catalogue.positions>`
+    #: (node ``i``'s predecessors as indices), else None
+    positions: Sequence[Sequence[int]] | None = None
 
     def to_networkx(self) -> nx.DiGraph:
         import networkx as nx
@@ -203,6 +207,12 @@ def build_plan_graph(
         for before, after in itertools.pairwise(chain):
             nodes[after].requires[before] = 0
     _prune_implied(nodes, bridged_edges)
+    if (
+        catalogue.positions is not None
+        and len(nodes) == len(items)
+        and not (dropped or finished_by or merged_into or serial_chains or bridged_edges)
+    ):
+        graph.positions = catalogue.positions
     return graph
 
 

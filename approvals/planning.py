@@ -202,22 +202,28 @@ class Plan:
 def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
     """The node codes (catalogue order) and their batches and CPM figures (no dates)."""
     codes = list(graph.nodes)
-    index = {c: i for i, c in enumerate(codes)}
-    position = index.__getitem__
     nodes = graph.nodes.values()
     durations = [n.days for n in nodes]
-    preds: list[Sequence[int]] = []
+    preds: Sequence[Sequence[int]]
     leads: dict[int, list[tuple[int, int]]] = {}
-    for i, n in enumerate(nodes):
-        requires = n.requires
-        if requires:
-            preds.append(list(map(position, requires)))
-            if any(requires.values()):
-                leads[i] = [(index[p], lead) for p, lead in requires.items()]
-        else:
-            preds.append(())
+    if graph.positions is not None and not any(map(any, map(dict.values, map(_requires, nodes)))):
+        preds = graph.positions  # found while the catalogue was checked: no look-up per edge
+        index: dict[str, int] = {}
+    else:
+        index = {c: i for i, c in enumerate(codes)}
+        position = index.__getitem__
+        preds = []
+        for i, n in enumerate(nodes):
+            requires = n.requires
+            if requires:
+                preds.append(list(map(position, requires)))
+                if any(requires.values()):
+                    leads[i] = [(index[p], lead) for p, lead in requires.items()]
+            else:
+                preds.append(())
     cpm = cpm_in_order(durations, preds, leads)
     if cpm is None:  # some prerequisite comes later in the catalogue: Kahn's algorithm orders them
+        index = index or {c: i for i, c in enumerate(codes)}
         succs: list[list[tuple[int, int]]] = [[] for _ in codes]
         for i, n in enumerate(nodes):
             for p, lead in n.requires.items():
@@ -428,6 +434,7 @@ def _savings(
 
 
 _owner = attrgetter("owner")
+_requires = attrgetter("requires")
 _stage = attrgetter("stage")
 
 
