@@ -314,7 +314,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     }
     questions = _parse_questions(doc, problems)
     state = _Parsing(doc["items"], problems)
-    items, plain_codes, any_split = _parse_items(state, departments, questions)
+    items, plain_codes, earlier, any_split = _parse_items(state, departments, questions)
     groups = _parse_merge_groups(state, doc, items, departments, questions)
     for i, q in enumerate(questions.values()):
         problems += condition_findings(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
@@ -324,7 +324,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     # Without splits and merges, prerequisites that all come earlier in the file prove there
     # is no cycle (the usual way of writing a catalogue); checked in the same pass.
     positions = _check_prerequisites(
-        items, plain_codes, state.all_codes, groups, not any_split and not groups, source
+        items, plain_codes, earlier, state.all_codes, groups, not any_split and not groups, source
     )
 
     has_activities = any(map("review".__ne__, map(_kind, items.values())))
@@ -399,12 +399,15 @@ _PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "require
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
+) -> tuple[
+    dict[str, Item], list[Sequence[str] | None], list[list[int] | tuple[()] | None], bool
+]:
     """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
 
     Also returns, per item, its prerequisites when all are plain codes (checked later with
     C-level set and map operations rather than one Python step per prerequisite), else None;
-    and whether any item is split."""
+    per item, its prerequisites' positions when every one is the code of an item written
+    earlier (else None); and whether any item is split."""
     items: dict[str, Item] = {}
     doc_items = state.doc_items
     all_codes = state.all_codes
@@ -412,8 +415,10 @@ def _parse_items(
     problems = state.problems
     # one Requirement per item code, shared by every item that requires it (it is immutable);
     # looked up in C with map() for prerequisites written earlier in the file
-    shared: dict[str, Requirement] = {}
+    shared: dict[str, int] = {}  # code → the position of its item
+    requirement: list[Requirement] = []  # position → the item's Requirement
     plain_codes: list[Sequence[str] | None] = []
+    earlier: list[list[int] | tuple[()] | None] = []
     any_split = False
     for i, raw in enumerate(doc_items):
         code = raw["code"]
@@ -425,14 +430,18 @@ def _parse_items(
             requires = raw.get("requires")
             if requires:
                 try:
-                    reqs = tuple(map(shared.__getitem__, requires))
+                    at = list(map(shared.__getitem__, requires))
+                    reqs = tuple(map(requirement.__getitem__, at))
                     plain_codes.append(requires)
+                    earlier.append(at)
                 except (KeyError, TypeError):  # as below
                     reqs = _requirements(requires)
                     plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+                    earlier.append(None)
             else:
                 reqs = ()
                 plain_codes.append(())
+                earlier.append(())
             department = raw.get("department") or "review"
             item = Item(
                 code,
@@ -444,7 +453,8 @@ def _parse_items(
                 raw.get("name_en", ""),
             )
             items.setdefault(code, item)
-            shared[code] = Requirement(code)
+            shared[code] = i
+            requirement.append(Requirement(code))
             if (not departments or department in departments) and (
                 len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
             ):
@@ -468,14 +478,18 @@ def _parse_items(
         requires = get("requires")
         if requires:
             try:
-                reqs = tuple(map(shared.__getitem__, requires))
+                at = list(map(shared.__getitem__, requires))
+                reqs = tuple(map(requirement.__getitem__, at))
                 plain_codes.append(requires)
+                earlier.append(at)
             except (KeyError, TypeError):  # a code further down, or {code, lead} objects
                 reqs = _requirements(requires)
                 plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+                earlier.append(None)
         else:
             reqs = ()
             plain_codes.append(())
+            earlier.append(())
         materials = get("materials")
         outputs = get("outputs")
         waivers = get("waivers")
@@ -521,7 +535,8 @@ def _parse_items(
             get("milestone"),
         )
         items.setdefault(code, item)
-        shared[code] = Requirement(code)
+        shared[code] = i
+        requirement.append(Requirement(code))
         if (
             split is None
             and kind == "review"
@@ -535,7 +550,7 @@ def _parse_items(
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
         problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
-    return items, plain_codes, any_split
+    return items, plain_codes, earlier, any_split
 
 
 def _parse_merge_groups(
@@ -610,6 +625,7 @@ def _parse_merge_groups(
 def _check_prerequisites(
     items: Mapping[str, Item],
     plain_codes: Sequence[Sequence[str] | None],
+    earlier: Sequence[list[int] | tuple[()] | None],
     all_codes: Mapping[str, int | str],
     groups: Mapping[str, MergeGroup],
     in_order: bool,
@@ -627,6 +643,10 @@ def _check_prerequisites(
     position = cast("Callable[[str], int]", all_codes.__getitem__)
     for idx, item in enumerate(items.values()):
         if item.split is None:  # the common case: the messages only when something is wrong
+            at = earlier[idx]
+            if at is not None:  # items written earlier (found while reading): nothing to find
+                append(at)
+                continue
             codes = plain_codes[idx]
             if codes is not None:
                 if not codes:

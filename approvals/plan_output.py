@@ -115,14 +115,17 @@ _ITEMS_MARK = "\x00onetrip-items\x00"
 _ITEMS_MARK_JSON = b'  "items": "\\u0000onetrip-items\\u0000"'
 
 
-def plan_json_pieces(p: Plan, lang: str = "zh") -> list[bytes]:
+_PIECE_HEAD = b'{\n  "items": [\n'
+_PIECE_TAIL = b"\n  ]\n}"
+
+
+def plan_json_pieces(p: Plan, lang: str = "zh") -> list[bytes | memoryview]:
     """:func:`plan_json`'s bytes in pieces (joined, they are its text; written one after the
     other, they spare a copy of the whole text).
 
     The document around the items is written once with a mark in their place; the items a few
     thousand at a time (their structs, the compact and the indented text of one piece alive at
-    a time rather than of all 100,000), each piece indented one level deeper, as it sits in
-    the document (JSON strings hold no raw newline: every newline is the formatter's)."""
+    a time rather than of all 100,000)."""
     try:
         if not p.items:
             encoded = msgspec.json.encode(_document(p, lang, []))
@@ -134,15 +137,18 @@ def plan_json_pieces(p: Plan, lang: str = "zh") -> list[bytes]:
         before, mark, after = head.partition(_ITEMS_MARK_JSON)
         if not mark or _ITEMS_MARK_JSON in after:  # the mark written by someone else too
             raise ValueError("items mark")
-        pieces = [before, b'  "items": [\n']
+        pieces: list[bytes | memoryview] = [before, b'  "items": [\n']
         encode, fmt = msgspec.json.encode, msgspec.json.format
         items = p.items
         for at in range(0, len(items), ITEMS_PER_PIECE):
-            text = fmt(encode(_items_json(items[at : at + ITEMS_PER_PIECE])), indent=2)
-            # "[\n  {…},\n  {…}\n]" → "    {…},\n    {…}": one level deeper, brackets off
+            # {"items": [...]} puts the items at their depth in the document: the piece is
+            # that text less its first and last lines
+            text = fmt(encode({"items": _items_json(items[at : at + ITEMS_PER_PIECE])}), indent=2)
+            if not (text.startswith(_PIECE_HEAD) and text.endswith(_PIECE_TAIL)):
+                raise ValueError("items piece")
             if at:
                 pieces.append(b",\n")
-            pieces.append(b"  " + text[2:-2].replace(b"\n", b"\n  "))
+            pieces.append(memoryview(text)[len(_PIECE_HEAD) : -len(_PIECE_TAIL)])
         pieces += [b"\n  ]", after, b"\n"]
         return pieces
     except Exception:
