@@ -399,9 +399,7 @@ _PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "require
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> tuple[
-    dict[str, Item], list[Sequence[str] | None], list[list[int] | tuple[()] | None], bool
-]:
+) -> tuple[dict[str, Item], list[Sequence[str] | None], list[list[int] | tuple[()] | None], bool]:
     """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
 
     Also returns, per item, its prerequisites when all are plain codes (checked later with

@@ -187,6 +187,20 @@ def build_plan_graph(
     nodes = graph.nodes
     finished_by = _split_nodes(graph, catalogue, present, mechanisms)
     merged_into, group_requires = _merge_nodes(graph, catalogue, present, mechanisms)
+    if (
+        catalogue.positions is not None
+        and not (dropped or finished_by or merged_into)
+        and len(nodes) == len(items)
+    ):
+        # the plan is the catalogue, item for item, in its order, and each prerequisite is the
+        # plain code (lead 0) of an item written earlier (what Catalogue.positions proves):
+        # every node requires its item's prerequisites as they are, nothing to resolve
+        codes = map(map, itertools.repeat(_code), map(_requires, present.values()))
+        requires = map(dict.fromkeys, codes, itertools.repeat(0))
+        for node, node_requires in zip(nodes.values(), requires, strict=True):
+            node.requires = node_requires
+        graph.positions = catalogue.positions
+        return graph
     serial_chains: list[list[str]] = []
     if not mechanisms.merges:
         for group in catalogue.merge_groups.values():
@@ -207,12 +221,6 @@ def build_plan_graph(
         for before, after in itertools.pairwise(chain):
             nodes[after].requires[before] = 0
     _prune_implied(nodes, bridged_edges)
-    if (
-        catalogue.positions is not None
-        and len(nodes) == len(items)
-        and not (dropped or finished_by or merged_into or serial_chains or bridged_edges)
-    ):
-        graph.positions = catalogue.positions
     return graph
 
 
