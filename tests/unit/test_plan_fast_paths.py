@@ -96,6 +96,79 @@ def test_cpm_in_order_gives_the_figures_of_kahn():
     assert cpm_in_order([1, 1], [[1], []], {}) is None  # not in topological order
 
 
+def test_cpm_in_order_with_numpy_gives_the_figures_of_the_python_pass(monkeypatch):
+    """Large graphs take the numpy pass: the same batches, figures, order and critical path."""
+    from approvals import schedule
+
+    rng = random.Random(1616)
+    for case in range(200):
+        n = rng.choice([1, 2, 3, 8, 40, 300])
+        durations = [rng.randint(0, 6) for _ in range(n)]
+        preds, leads = [], {}
+        for v in range(n):
+            ps = rng.sample(range(v), min(v, rng.randint(0, 4)))
+            pairs = [(p, min(durations[p], rng.choice([0, 0, 1, 3]))) for p in ps]
+            preds.append(ps)
+            if case % 2 and any(lead for _, lead in pairs):
+                leads[v] = pairs
+        monkeypatch.setattr(schedule, "NUMPY_FROM", 10**9)
+        plain = cpm_in_order(durations, preds, leads)
+        monkeypatch.setattr(schedule, "NUMPY_FROM", 0)
+        assert cpm_in_order(durations, preds, leads) == plain
+    assert cpm_in_order([1, 1], [[1], []], {}) is None  # not in topological order, numpy too
+
+
+def test_catalogue_positions_are_the_prerequisites_indices():
+    doc = {
+        "items": [
+            {"code": "A", "name": "甲", "department": "D", "stage": 1, "days": 3},
+            {
+                "code": "B",
+                "name": "乙",
+                "department": "D",
+                "stage": 1,
+                "days": 2,
+                "requires": ["A"],
+            },
+            {
+                "code": "C",
+                "name": "丙",
+                "department": "D",
+                "stage": 2,
+                "days": 1,
+                "requires": ["B", "A"],
+                "legal_basis": "x",  # not a plain item: read the long way, positions all the same
+            },
+        ]
+    }
+    assert C.parse_catalog(doc).positions == [(), [0], [1, 0]]
+    doc["items"].append(doc["items"].pop(0))  # A after the items requiring it
+    assert C.parse_catalog(doc).positions is None
+    leads = {
+        "items": [doc["items"][2], {**doc["items"][0], "requires": [{"code": "A", "lead": 1}]}]
+    }
+    assert C.parse_catalog(leads).positions is None
+
+
+def test_plan_json_pieces_join_to_the_stdlib_text(monkeypatch):
+    """Written a few items per piece, the plan is still the stdlib's text byte for byte."""
+    from approvals import plan_output
+
+    sample = json.loads((ROOT / "approvals/data/sample_project.json").read_text("utf-8"))
+    sample.pop("plot")
+    p = plan(C.default_catalogue(), parse_project(sample), WorkCalendar(), date(2026, 9, 28))
+    for per_piece in (1, 2, 5, 10_000):
+        monkeypatch.setattr(plan_output, "ITEMS_PER_PIECE", per_piece)
+        for lang in ("zh", "en"):
+            expected = json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+            assert b"".join(plan_output.plan_json_pieces(p, lang)) == expected.encode()
+    from dataclasses import replace
+
+    for odd in (replace(p, items=[]), replace(p, project_name=plan_output._ITEMS_MARK)):
+        expected = json.dumps(odd.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        assert plan_output.plan_json(odd) == expected.encode()
+
+
 def test_plan_json_is_the_stdlib_text():
     from api.cli.plan import plan_json
 
