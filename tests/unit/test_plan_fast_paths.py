@@ -370,3 +370,42 @@ def test_plan_process_ends_early_only_as_its_own_entry_point(tmp_path: Path):
     )
     assert len(json.loads(r.stdout)["items"]) == 3001
     assert r.stderr.strip().splitlines()[-1] == "exit 0 0"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"a": "甲", "b": [1, 2.5, null, true]}'.encode(),
+        b'\xef\xbb\xbf{"a": 1}',  # a BOM
+        b'{"a": NaN}',
+        b'{"a": 1e400}',
+        b'{"a": "\\ud800"}',
+        b'{"a": "\xff"}',  # not UTF-8
+        b'{"a": "\xed\xa0\x80"}',  # an encoded surrogate: not UTF-8 either
+        b'{"a": 1,}',
+        b"",
+    ],
+)
+def test_a_json_file_reads_as_its_text_does(tmp_path, raw):
+    """JSON files are decoded from their bytes: the same values, or the same error, as when
+    their text is parsed."""
+    from approvals.documents import read_document
+    from approvals.errors import DocumentError
+
+    path = tmp_path / "d.json"
+    path.write_bytes(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        with pytest.raises(DocumentError, match=f"not UTF-8 text \\(byte {e.start}\\)"):
+            read_document(path)
+        return
+    try:
+        expected = parse_document(text, str(path), "json")
+    except DocumentError as e:
+        with pytest.raises(DocumentError) as got:
+            read_document(path)
+        assert str(got.value) == str(e)
+        return
+    got = read_document(path)
+    assert json.dumps(got) == json.dumps(expected)
