@@ -399,7 +399,7 @@ _PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "require
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> tuple[dict[str, Item], list[Sequence[str] | None], list[list[int] | tuple[()] | None], bool]:
+) -> tuple[dict[str, Item], list[Sequence[str] | None], list[tuple[int, ...] | None], bool]:
     """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
 
     Also returns, per item, its prerequisites when all are plain codes (checked later with
@@ -416,7 +416,7 @@ def _parse_items(
     shared: dict[str, int] = {}  # code → the position of its item
     requirement: list[Requirement] = []  # position → the item's Requirement
     plain_codes: list[Sequence[str] | None] = []
-    earlier: list[list[int] | tuple[()] | None] = []
+    earlier: list[tuple[int, ...] | None] = []
     any_split = False
     for i, raw in enumerate(doc_items):
         code = raw["code"]
@@ -428,7 +428,7 @@ def _parse_items(
             requires = raw.get("requires")
             if requires:
                 try:
-                    at = list(map(shared.__getitem__, requires))
+                    at = tuple(map(shared.__getitem__, requires))
                     reqs = tuple(map(requirement.__getitem__, at))
                     plain_codes.append(requires)
                     earlier.append(at)
@@ -476,7 +476,7 @@ def _parse_items(
         requires = get("requires")
         if requires:
             try:
-                at = list(map(shared.__getitem__, requires))
+                at = tuple(map(shared.__getitem__, requires))
                 reqs = tuple(map(requirement.__getitem__, at))
                 plain_codes.append(requires)
                 earlier.append(at)
@@ -623,18 +623,18 @@ def _parse_merge_groups(
 def _check_prerequisites(
     items: Mapping[str, Item],
     plain_codes: Sequence[Sequence[str] | None],
-    earlier: Sequence[list[int] | tuple[()] | None],
+    earlier: Sequence[tuple[int, ...] | None],
     all_codes: Mapping[str, int | str],
     groups: Mapping[str, MergeGroup],
     in_order: bool,
     source: str,
-) -> list[list[int] | tuple[()]] | None:
+) -> list[tuple[int, ...]] | None:
     """Raise :class:`UnknownPrerequisiteError` naming every prerequisite that is no item, a
     merge group or the item itself; else, when ``in_order`` (no splits, no merges) still holds
     (every prerequisite comes earlier in the file, which proves there is no cycle), the
     positions of each item's prerequisites (from the same look-ups), else None."""
     unknown: list[Text] = []
-    positions: list[list[int] | tuple[()]] = []
+    positions: list[tuple[int, ...]] = []
     append = positions.append
     known = all_codes.__contains__
     # without splits and merges every code was claimed by an item: its position is an int
@@ -656,7 +656,7 @@ def _check_prerequisites(
                     and (not groups or not any(map(groups.__contains__, codes)))
                 ):
                     if in_order:
-                        at = list(map(position, codes))
+                        at = tuple(map(position, codes))
                         if max(at) >= idx:
                             in_order = False
                         append(at)

@@ -141,7 +141,7 @@ def test_catalogue_positions_are_the_prerequisites_indices():
             },
         ]
     }
-    assert C.parse_catalog(doc).positions == [(), [0], [1, 0]]
+    assert C.parse_catalog(doc).positions == [(), (0,), (1, 0)]
     doc["items"].append(doc["items"].pop(0))  # A after the items requiring it
     assert C.parse_catalog(doc).positions is None
     leads = {
