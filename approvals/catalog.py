@@ -197,6 +197,10 @@ class Catalogue:
     has_activities: bool = False
     #: milestone → the item whose end marks it
     milestones: Mapping[str, str] = field(default_factory=dict)
+    #: when every prerequisite is a plain code written earlier in the file (no splits, no
+    #: merges): per item, the positions in ``items`` of its prerequisites, in their order;
+    #: the planner's indices without a look-up per edge (None otherwise)
+    positions: Sequence[Sequence[int]] | None = field(default=None, repr=False, compare=False)
 
     def department_name(self, code: str, lang: str = "zh") -> str:
         dept = self.departments.get(code)
@@ -310,7 +314,7 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
     }
     questions = _parse_questions(doc, problems)
     state = _Parsing(doc["items"], problems)
-    items, plain_codes, any_split = _parse_items(state, departments, questions)
+    items, plain_codes, earlier, any_split = _parse_items(state, departments, questions)
     groups = _parse_merge_groups(state, doc, items, departments, questions)
     for i, q in enumerate(questions.values()):
         problems += condition_findings(q.ask_if, f"questions[{i}] ({q.key}).ask_if", questions)
@@ -319,8 +323,8 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
 
     # Without splits and merges, prerequisites that all come earlier in the file prove there
     # is no cycle (the usual way of writing a catalogue); checked in the same pass.
-    in_order = _check_prerequisites(
-        items, plain_codes, state.all_codes, groups, not any_split and not groups, source
+    positions = _check_prerequisites(
+        items, plain_codes, earlier, state.all_codes, groups, not any_split and not groups, source
     )
 
     has_activities = any(map("review".__ne__, map(_kind, items.values())))
@@ -342,8 +346,9 @@ def parse_catalog(doc: Any, source: str = "") -> Catalogue:
         document=doc,
         has_activities=has_activities,
         milestones={i.milestone: i.code for i in marked if i.milestone},
+        positions=positions,
     )
-    if not in_order and not acyclic(catalogue):
+    if positions is None and not acyclic(catalogue):
         raise CycleError(find_cycles(catalogue), source)
     return catalogue
 
@@ -394,12 +399,13 @@ _PLAIN_KEYS = frozenset(("code", "name", "department", "stage", "days", "require
 # catalogue, and cutting it into per-item calls would add a Python call per item (issue 14).
 def _parse_items(
     state: _Parsing, departments: Mapping[str, Department], questions: Mapping[str, Question]
-) -> tuple[dict[str, Item], list[Sequence[str] | None], bool]:
+) -> tuple[dict[str, Item], list[Sequence[str] | None], list[tuple[int, ...] | None], bool]:
     """The items, their codes claimed, each unusual item checked by :func:`item_problems`.
 
     Also returns, per item, its prerequisites when all are plain codes (checked later with
     C-level set and map operations rather than one Python step per prerequisite), else None;
-    and whether any item is split."""
+    per item, its prerequisites' positions when every one is the code of an item written
+    earlier (else None); and whether any item is split."""
     items: dict[str, Item] = {}
     doc_items = state.doc_items
     all_codes = state.all_codes
@@ -407,8 +413,10 @@ def _parse_items(
     problems = state.problems
     # one Requirement per item code, shared by every item that requires it (it is immutable);
     # looked up in C with map() for prerequisites written earlier in the file
-    shared: dict[str, Requirement] = {}
+    shared: dict[str, int] = {}  # code → the position of its item
+    requirement: list[Requirement] = []  # position → the item's Requirement
     plain_codes: list[Sequence[str] | None] = []
+    earlier: list[tuple[int, ...] | None] = []
     any_split = False
     for i, raw in enumerate(doc_items):
         code = raw["code"]
@@ -420,14 +428,18 @@ def _parse_items(
             requires = raw.get("requires")
             if requires:
                 try:
-                    reqs = tuple(map(shared.__getitem__, requires))
+                    at = tuple(map(shared.__getitem__, requires))
+                    reqs = tuple(map(requirement.__getitem__, at))
                     plain_codes.append(requires)
+                    earlier.append(at)
                 except (KeyError, TypeError):  # as below
                     reqs = _requirements(requires)
                     plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+                    earlier.append(None)
             else:
                 reqs = ()
                 plain_codes.append(())
+                earlier.append(())
             department = raw.get("department") or "review"
             item = Item(
                 code,
@@ -439,7 +451,8 @@ def _parse_items(
                 raw.get("name_en", ""),
             )
             items.setdefault(code, item)
-            shared[code] = Requirement(code)
+            shared[code] = i
+            requirement.append(Requirement(code))
             if (not departments or department in departments) and (
                 len(reqs) < 2 or len(set(plain_codes[-1] or [r.code for r in reqs])) == len(reqs)
             ):
@@ -463,14 +476,18 @@ def _parse_items(
         requires = get("requires")
         if requires:
             try:
-                reqs = tuple(map(shared.__getitem__, requires))
+                at = tuple(map(shared.__getitem__, requires))
+                reqs = tuple(map(requirement.__getitem__, at))
                 plain_codes.append(requires)
+                earlier.append(at)
             except (KeyError, TypeError):  # a code further down, or {code, lead} objects
                 reqs = _requirements(requires)
                 plain_codes.append(requires if all(type(r) is str for r in requires) else None)
+                earlier.append(None)
         else:
             reqs = ()
             plain_codes.append(())
+            earlier.append(())
         materials = get("materials")
         outputs = get("outputs")
         waivers = get("waivers")
@@ -516,7 +533,8 @@ def _parse_items(
             get("milestone"),
         )
         items.setdefault(code, item)
-        shared[code] = Requirement(code)
+        shared[code] = i
+        requirement.append(Requirement(code))
         if (
             split is None
             and kind == "review"
@@ -530,7 +548,7 @@ def _parse_items(
         ):
             continue  # a plain item with nothing to find (the common case, checked in one go)
         problems += item_problems(item, f"items[{i}] ({code})", departments, questions)
-    return items, plain_codes, any_split
+    return items, plain_codes, earlier, any_split
 
 
 def _parse_merge_groups(
@@ -605,31 +623,43 @@ def _parse_merge_groups(
 def _check_prerequisites(
     items: Mapping[str, Item],
     plain_codes: Sequence[Sequence[str] | None],
+    earlier: Sequence[tuple[int, ...] | None],
     all_codes: Mapping[str, int | str],
     groups: Mapping[str, MergeGroup],
     in_order: bool,
     source: str,
-) -> bool:
+) -> list[tuple[int, ...]] | None:
     """Raise :class:`UnknownPrerequisiteError` naming every prerequisite that is no item, a
-    merge group or the item itself; else whether ``in_order`` (no splits, no merges) still holds:
-    every prerequisite comes earlier in the file, which proves there is no cycle."""
+    merge group or the item itself; else, when ``in_order`` (no splits, no merges) still holds
+    (every prerequisite comes earlier in the file, which proves there is no cycle), the
+    positions of each item's prerequisites (from the same look-ups), else None."""
     unknown: list[Text] = []
+    positions: list[tuple[int, ...]] = []
+    append = positions.append
     known = all_codes.__contains__
     # without splits and merges every code was claimed by an item: its position is an int
     position = cast("Callable[[str], int]", all_codes.__getitem__)
     for idx, item in enumerate(items.values()):
         if item.split is None:  # the common case: the messages only when something is wrong
+            at = earlier[idx]
+            if at is not None:  # items written earlier (found while reading): nothing to find
+                append(at)
+                continue
             codes = plain_codes[idx]
             if codes is not None:
                 if not codes:
+                    append(())
                     continue
                 if (
                     all(map(known, codes))
                     and item.code not in codes
                     and (not groups or not any(map(groups.__contains__, codes)))
                 ):
-                    if in_order and max(map(position, codes)) >= idx:
-                        in_order = False
+                    if in_order:
+                        at = tuple(map(position, codes))
+                        if max(at) >= idx:
+                            in_order = False
+                        append(at)
                     continue
             else:
                 in_order = False
@@ -657,7 +687,7 @@ def _check_prerequisites(
                     )
     if unknown:
         raise UnknownPrerequisiteError(unknown, source)
-    return in_order
+    return positions if in_order else None
 
 
 def answer_problem(question: Question, value: Any) -> Text | None:

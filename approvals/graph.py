@@ -18,7 +18,7 @@ Each mechanism can be switched off (:class:`Mechanisms`) to measure what it save
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter
@@ -113,6 +113,10 @@ class PlanGraph:
     reduced: list[Reduced] = field(default_factory=list)
     not_applicable: list[str] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: when the nodes are the catalogue's items one for one, in its order, each requiring its
+    #: item's prerequisites: :attr:`Catalogue.positions <approvals.catalog.Catalogue.positions>`
+    #: (node ``i``'s predecessors as indices), else None
+    positions: Sequence[Sequence[int]] | None = None
 
     def to_networkx(self) -> nx.DiGraph:
         import networkx as nx
@@ -183,6 +187,20 @@ def build_plan_graph(
     nodes = graph.nodes
     finished_by = _split_nodes(graph, catalogue, present, mechanisms)
     merged_into, group_requires = _merge_nodes(graph, catalogue, present, mechanisms)
+    if (
+        catalogue.positions is not None
+        and not (dropped or finished_by or merged_into)
+        and len(nodes) == len(items)
+    ):
+        # the plan is the catalogue, item for item, in its order, and each prerequisite is the
+        # plain code (lead 0) of an item written earlier (what Catalogue.positions proves):
+        # every node requires its item's prerequisites as they are, nothing to resolve
+        codes = map(map, itertools.repeat(_code), map(_requires, present.values()))
+        requires = map(dict.fromkeys, codes, itertools.repeat(0))
+        for node, node_requires in zip(nodes.values(), requires, strict=True):
+            node.requires = node_requires
+        graph.positions = catalogue.positions
+        return graph
     serial_chains: list[list[str]] = []
     if not mechanisms.merges:
         for group in catalogue.merge_groups.values():

@@ -31,7 +31,7 @@ def stage_name(stage: int, lang: str = "zh") -> str:
     return en if lang == "en" else zh
 
 
-class _ItemJson(msgspec.Struct):
+class _ItemJson(msgspec.Struct, gc=False):
     """An item of :func:`plan_json`: the fields in the order of the keys of
     :func:`plan_dict`'s items; msgspec writes tuples as arrays and dates as YYYY-MM-DD."""
 
@@ -106,7 +106,57 @@ def plan_json(p: Plan, lang: str = "zh") -> bytes:
     UTF-8: the same bytes written by msgspec in C, the items as structs rather than dicts
     (the stdlib writes indented JSON in Python: 9 s for 100,000 items).  Anything msgspec
     cannot write (a lone surrogate) takes the stdlib path."""
-    items = [
+    return b"".join(plan_json_pieces(p, lang))
+
+
+#: Items written per piece by :func:`plan_json_pieces`: a few megabytes of JSON at a time.
+ITEMS_PER_PIECE = 4096
+_ITEMS_MARK = "\x00onetrip-items\x00"
+_ITEMS_MARK_JSON = b'  "items": "\\u0000onetrip-items\\u0000"'
+
+
+_PIECE_HEAD = b'{\n  "items": [\n'
+_PIECE_TAIL = b"\n  ]\n}"
+
+
+def plan_json_pieces(p: Plan, lang: str = "zh") -> list[bytes | memoryview]:
+    """:func:`plan_json`'s bytes in pieces (joined, they are its text; written one after the
+    other, they spare a copy of the whole text).
+
+    The document around the items is written once with a mark in their place; the items a few
+    thousand at a time (their structs, the compact and the indented text of one piece alive at
+    a time rather than of all 100,000)."""
+    try:
+        if not p.items:
+            encoded = msgspec.json.encode(_document(p, lang, []))
+            return [msgspec.json.format(encoded, indent=2), b"\n"]
+        head = msgspec.json.format(
+            msgspec.json.encode(_document(p, lang, _ITEMS_MARK)),  # type: ignore[arg-type]
+            indent=2,
+        )
+        before, mark, after = head.partition(_ITEMS_MARK_JSON)
+        if not mark or _ITEMS_MARK_JSON in after:  # the mark written by someone else too
+            raise ValueError("items mark")
+        pieces: list[bytes | memoryview] = [before, b'  "items": [\n']
+        encode, fmt = msgspec.json.encode, msgspec.json.format
+        items = p.items
+        for at in range(0, len(items), ITEMS_PER_PIECE):
+            # {"items": [...]} puts the items at their depth in the document: the piece is
+            # that text less its first and last lines
+            text = fmt(encode({"items": _items_json(items[at : at + ITEMS_PER_PIECE])}), indent=2)
+            if not (text.startswith(_PIECE_HEAD) and text.endswith(_PIECE_TAIL)):
+                raise ValueError("items piece")
+            if at:
+                pieces.append(b",\n")
+            pieces.append(memoryview(text)[len(_PIECE_HEAD) : -len(_PIECE_TAIL)])
+        pieces += [b"\n  ]", after, b"\n"]
+        return pieces
+    except Exception:
+        return [(json.dumps(plan_dict(p, lang), ensure_ascii=False, indent=2) + "\n").encode()]
+
+
+def _items_json(items: list[Any]) -> list[_ItemJson]:
+    return [
         _ItemJson(
             i.code,
             i.name,
@@ -132,13 +182,8 @@ def plan_json(p: Plan, lang: str = "zh") -> bytes:
             i.owner,
             i.unit,
         )
-        for i in p.items
+        for i in items
     ]
-    try:
-        encoded = msgspec.json.encode(_document(p, lang, items))
-        return msgspec.json.format(encoded, indent=2) + b"\n"
-    except Exception:
-        return (json.dumps(plan_dict(p, lang), ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def _document(p: Plan, lang: str, items: list[Any]) -> dict[str, Any]:

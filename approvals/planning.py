@@ -202,22 +202,28 @@ class Plan:
 def schedule_graph(graph: PlanGraph) -> tuple[list[str], IndexedCpm]:
     """The node codes (catalogue order) and their batches and CPM figures (no dates)."""
     codes = list(graph.nodes)
-    index = {c: i for i, c in enumerate(codes)}
-    position = index.__getitem__
     nodes = graph.nodes.values()
     durations = [n.days for n in nodes]
-    preds: list[Sequence[int]] = []
+    preds: Sequence[Sequence[int]]
     leads: dict[int, list[tuple[int, int]]] = {}
-    for i, n in enumerate(nodes):
-        requires = n.requires
-        if requires:
-            preds.append(list(map(position, requires)))
-            if any(requires.values()):
-                leads[i] = [(index[p], lead) for p, lead in requires.items()]
-        else:
-            preds.append(())
+    if graph.positions is not None and not any(map(any, map(dict.values, map(_requires, nodes)))):
+        preds = graph.positions  # found while the catalogue was checked: no look-up per edge
+        index: dict[str, int] = {}
+    else:
+        index = {c: i for i, c in enumerate(codes)}
+        position = index.__getitem__
+        preds = []
+        for i, n in enumerate(nodes):
+            requires = n.requires
+            if requires:
+                preds.append(list(map(position, requires)))
+                if any(requires.values()):
+                    leads[i] = [(index[p], lead) for p, lead in requires.items()]
+            else:
+                preds.append(())
     cpm = cpm_in_order(durations, preds, leads)
     if cpm is None:  # some prerequisite comes later in the catalogue: Kahn's algorithm orders them
+        index = index or {c: i for i, c in enumerate(codes)}
         succs: list[list[tuple[int, int]]] = [[] for _ in codes]
         for i, n in enumerate(nodes):
             for p, lead in n.requires.items():
@@ -319,23 +325,20 @@ def _planned_items(
 ) -> tuple[list[PlannedItem], list[date]]:
     """The plan's items in plan order (batch by batch, earliest start first, then catalogue
     order) with their figures and dates, and their end dates."""
-    es, _, _, _, batch = columns
+    es, ef, ls, lf, batch = columns
     span = makespan + 1  # es ≤ makespan: one int key per node, ties stay in catalogue order
     keys = [b * span + e for b, e in zip(batch, es, strict=True)]
     order = sorted(range(len(nodes)), key=keys.__getitem__)
-    # the figures in plan order, column by column (C-level map), then one item per node
-    picked = [list(map(column.__getitem__, order)) for column in columns]
-    o_es, o_ef, o_ls, o_lf, o_batch = picked
     if mixed is not None:
-        o_first = list(map(mixed.start_dates.__getitem__, order))
-        o_end = list(map(mixed.end_dates.__getitem__, order))
-        o_critical = list(map(mixed.critical.__getitem__, order))
+        first_dates, end_dates, critical = mixed.start_dates, mixed.end_dates, mixed.critical
     else:
-        last_day = [e - 1 if e - 1 > s else s for s, e in zip(o_es, o_ef, strict=True)]
-        o_first = list(map(dates.__getitem__, o_es))
-        o_end = list(map(dates.__getitem__, last_day))
-        o_critical = list(map(int.__eq__, o_ls, o_es))
-    items = [
+        last_day = [e - 1 if e - 1 > s else s for s, e in zip(es, ef, strict=True)]
+        first_dates = list(map(dates.__getitem__, es))
+        end_dates = list(map(dates.__getitem__, last_day))
+        critical = list(map(int.__eq__, ls, es))
+    # one item per node in catalogue order (the nodes read in the order they were built, not
+    # hopping through memory in plan order), then the items put in plan order
+    built = [
         PlannedItem(
             n.code,
             n.name,
@@ -363,18 +366,11 @@ def _planned_items(
             n.unit,
         )
         for n, b, s, f, late_start, late_finish, crit, first, end in zip(
-            map(nodes.__getitem__, order),
-            o_batch,
-            o_es,
-            o_ef,
-            o_ls,
-            o_lf,
-            o_critical,
-            o_first,
-            o_end,
-            strict=True,
+            nodes, batch, es, ef, ls, lf, critical, first_dates, end_dates, strict=True
         )
     ]
+    items = list(map(built.__getitem__, order))
+    o_end = list(map(end_dates.__getitem__, order))
     return items, o_end
 
 
@@ -428,6 +424,7 @@ def _savings(
 
 
 _owner = attrgetter("owner")
+_requires = attrgetter("requires")
 _stage = attrgetter("stage")
 
 

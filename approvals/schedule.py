@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from approvals.errors import CycleError
 
@@ -119,9 +120,17 @@ def cpm_in_order(
     preds
         For node ``i``, the indices of its predecessors.
     leads
-        For a node with a lead on some prerequisite, all its ``(predecessor, lead)`` pairs.
+        For a node with a lead on some prerequisite, all its ``(predecessor, lead)`` pairs
+        (in the order of ``preds[i]``).
     """
     n = len(durations)
+    if n >= NUMPY_FROM:
+        try:
+            import numpy  # noqa: F401 - only to know whether the vectorised pass can run
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            pass
+        else:
+            return _cpm_in_order_numpy(durations, preds, leads)
     es = [0] * n
     ef = [0] * n
     batch = [0] * n
@@ -181,6 +190,104 @@ def cpm_in_order(
     order = sorted(range(n), key=batch_of)  # generation by generation
     return IndexedCpm(
         order, batch, es, ef, ls, lf, makespan, _critical_path(order, es, ef, ls, out_of, makespan)
+    )
+
+
+#: From this many nodes :func:`cpm_in_order` runs generation by generation with numpy (its
+#: import, about 0.1 s, is then less than what it saves: 0.4 s at 100,000 nodes).
+NUMPY_FROM = 20_000
+
+
+def _cpm_in_order_numpy(
+    durations: Sequence[int],
+    preds: Sequence[Sequence[int]],
+    leads: Mapping[int, Sequence[tuple[int, int]]],
+) -> IndexedCpm | None:
+    """:func:`cpm_in_order` with numpy: the same figures, order and critical path.
+
+    The edges as arrays (CSR by predecessor), then Kahn's algorithm one generation at a time:
+    each generation's finish times pushed along its out-edges with ``maximum.at``, the backward
+    pass likewise generation by generation from the last; Python steps only per generation
+    (a 100,000-item catalogue has a few dozen) and along the critical path."""
+    import itertools
+
+    import numpy as np
+
+    n = len(durations)
+    counts = np.fromiter(map(len, preds), dtype=np.int64, count=n)
+    n_edges = int(counts.sum())
+    src = np.fromiter(itertools.chain.from_iterable(preds), dtype=np.int64, count=n_edges)
+    dst = np.repeat(np.arange(n, dtype=np.int64), counts)
+    if n_edges and not bool((src < dst).all()):
+        return None
+    lead = np.zeros(n_edges, dtype=np.int64)
+    if leads:
+        first_in = np.cumsum(counts) - counts
+        for v, pairs in leads.items():
+            at = int(first_in[v])
+            for j, (p, lead_days) in enumerate(pairs):
+                src[at + j] = p
+                lead[at + j] = lead_days
+    dur = np.fromiter(durations, dtype=np.int64, count=n)
+    by_src = np.argsort(src, kind="stable")
+    out_dst, out_lead = dst[by_src], lead[by_src]
+    out_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=out_ptr[1:])
+
+    def out_edges(nodes: Any) -> tuple[Any, Any]:
+        """The out-edges of ``nodes`` (indices into ``out_dst``) and their tail's position."""
+        first = out_ptr[nodes]
+        sizes = out_ptr[nodes + 1] - first
+        total = int(sizes.sum())
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return np.repeat(first, sizes) + within, np.repeat(np.arange(len(nodes)), sizes)
+
+    es = np.zeros(n, dtype=np.int64)
+    batch = np.zeros(n, dtype=np.int64)
+    indeg = counts.copy()
+    generations = []
+    frontier = np.flatnonzero(indeg == 0)
+    g = 0
+    while frontier.size:
+        generations.append(frontier)
+        batch[frontier] = g
+        finish = es[frontier] + dur[frontier]
+        edges, tail = out_edges(frontier)
+        if not edges.size:
+            break
+        heads = out_dst[edges]
+        np.maximum.at(es, heads, finish[tail] - out_lead[edges])
+        np.subtract.at(indeg, heads, 1)
+        heads = np.unique(heads)
+        frontier = heads[indeg[heads] == 0]
+        g += 1
+    ef = es + dur
+    makespan = int(ef.max()) if n else 0
+    lf = np.full(n, makespan, dtype=np.int64)
+    ls = np.zeros(n, dtype=np.int64)
+    for nodes in reversed(generations):
+        edges, tail = out_edges(nodes)
+        if edges.size:
+            late = np.full(len(nodes), makespan, dtype=np.int64)
+            np.minimum.at(late, tail, ls[out_dst[edges]] + out_lead[edges])
+            lf[nodes] = late
+        ls[nodes] = lf[nodes] - dur[nodes]
+    order = np.argsort(batch, kind="stable").tolist()  # generation by generation
+    es_l, ef_l, ls_l = es.tolist(), ef.tolist(), ls.tolist()
+
+    def out_of(u: int) -> list[tuple[int, int]]:
+        a, b = int(out_ptr[u]), int(out_ptr[u + 1])
+        return list(zip(out_dst[a:b].tolist(), out_lead[a:b].tolist(), strict=True))
+
+    return IndexedCpm(
+        order,
+        batch.tolist(),
+        es_l,
+        ef_l,
+        ls_l,
+        lf.tolist(),
+        makespan,
+        _critical_path(order, es_l, ef_l, ls_l, out_of, makespan),
     )
 
 

@@ -18,6 +18,7 @@ same makespan.
 
     python bench/plan_e2e.py                    # 100,000 items, 5 rounds
     python bench/plan_e2e.py --items 10000 --rounds 3
+    python bench/plan_e2e.py --against /work/main   # main's onetrip in the same rounds (CPU ratio)
 
 Target (issue 16): onetrip < 3 s and within 5× the bare script at 100,000 items.
 """
@@ -108,6 +109,13 @@ def main() -> None:
         default=ROOT,
         help="checkout whose onetrip to run (default: this one), e.g. main for a before figure",
     )
+    ap.add_argument(
+        "--against",
+        type=Path,
+        metavar="TREE",
+        help="another checkout run in the same rounds, alternating (e.g. /work/main): both "
+        "onetrips and the bare script see the same load; prints its figures and the ratios",
+    )
     ap.add_argument("--bare", metavar="C.json", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare:
@@ -146,13 +154,31 @@ def main() -> None:
         )
         run(onetrip, d, d / "plan.json", args.tree)  # warm-up (bytecode), not timed
         run(bare_cmd, d, d / "bare.txt")
+        if args.against:
+            run(onetrip, d, d / "against.json", args.against)
         rows = []
+        other = []
         for r in range(args.rounds):
             ours = run(onetrip, d, d / "plan.json", args.tree)
             theirs = run(bare_cmd, d, d / "bare.txt")
             rows.append((*ours, *theirs))
             print(_row(str(r + 1), *rows[-1]))
+            if args.against:
+                other.append(run(onetrip, d, d / "against.json", args.against))
+                print(_row(f"{r + 1}'", *other[-1], *theirs))
         print(_row("median", *(median(col) for col in zip(*rows, strict=True))))
+        if args.against:
+            print(f"' = onetrip from {args.against.resolve()}, same rounds; its medians:")
+            bare_wall, bare_cpu = median([r[2] for r in rows]), median([r[3] for r in rows])
+            wall, cpu = median([o[0] for o in other]), median([o[1] for o in other])
+            print(_row("median'", wall, cpu, bare_wall, bare_cpu))
+            ours_wall, ours_cpu = median([r[0] for r in rows]), median([r[1] for r in rows])
+            print(
+                f"this tree against {args.against.name}: wall {ours_wall / wall:.2f}×, "
+                f"CPU {ours_cpu / cpu:.2f}× (medians)"
+            )
+            same = (d / "plan.json").read_bytes() == (d / "against.json").read_bytes()
+            print(f"outputs byte for byte identical: {'yes' if same else 'NO'}")
         print(f"load average after: {load_average()}")
         makespan = json.loads((d / "plan.json").read_text("utf-8"))["makespan_workdays"]
         bare_makespan = int((d / "bare.txt").read_text().strip())

@@ -13,6 +13,10 @@ document (JSON decoding is in ``bench/plan_e2e.py``).
 
     python bench/plan_scale.py                 # 50, 1,000, 10,000, 100,000
     python bench/plan_scale.py --sizes 50,1000
+    python bench/plan_scale.py --tree /work/main   # another checkout's planner (before)
+
+The planner is imported from this checkout (``--tree``: another one), not from whatever
+``onetrip`` is installed (an editable install of another checkout would otherwise win).
 
 Targets (issue 2): 50 items under 5 ms; 100,000 under 3 s; every size within 5× the sort.
 Target (issue 16): every size within 5× the bare pass, load included.
@@ -22,16 +26,26 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import networkx as nx
 
-from approvals.calendar import WorkCalendar
-from approvals.catalog import parse_catalog
-from approvals.planning import plan
-from approvals.project import Project
+TREE = Path(
+    sys.argv[sys.argv.index("--tree") + 1]
+    if "--tree" in sys.argv[:-1]
+    else Path(__file__).parent.parent
+).resolve()
+sys.path.insert(0, str(TREE))
+
+from approvals.calendar import WorkCalendar  # noqa: E402 - from TREE
+from approvals.catalog import parse_catalog  # noqa: E402
+from approvals.planning import plan  # noqa: E402
+from approvals.project import Project  # noqa: E402
 
 
 def median(values) -> float:
@@ -90,7 +104,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--sizes", default="50,1000,10000,100000")
+    ap.add_argument("--tree", help="checkout whose planner to time (default: this one)")
     args = ap.parse_args()
+    print(f"planner from {TREE}; load average {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())}")
     calendar = WorkCalendar()
     start = date(2026, 1, 5)
     print(

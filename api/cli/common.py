@@ -71,6 +71,11 @@ def keep_until_exit(*objects: object) -> None:
         _process["kept"].append(objects)
 
 
+def process_ends_here() -> bool:
+    """Whether objects handed to :func:`keep_until_exit` live until the process ends."""
+    return bool(_process["kept"])
+
+
 def exit_now(code: int) -> None:
     """End the process without tearing the interpreter down when a command kept objects
     (:func:`keep_until_exit`); output is flushed first.  Otherwise return."""

@@ -17,12 +17,14 @@ from api.cli.common import (
     keep_until_exit,
     open_engine,
     pass_cli,
+    process_ends_here,
     resolve_db_url,
     session_scope,
 )
 from approvals.calendar import WorkCalendar, parse_arrangement
 from approvals.catalog import Catalogue, default_catalogue, parse_catalog
 from approvals.documents import read_document
+from approvals.plan_output import plan_json_pieces
 from approvals.planning import Plan, plan
 from approvals.project import Project, parse_project
 
@@ -210,17 +212,19 @@ def plan_command(
             return
         if fmt in ("json", "table"):
             # UTF-8 bytes straight to the file or stdout: JSON escapes every control character,
-            # so click.echo's ANSI stripping (a regex over the whole text) would change nothing
-            data = plan_json(p, cli_ctx.lang)
+            # so click.echo's ANSI stripping (a regex over the whole text) would change nothing;
+            # written piece by piece (the whole text is never copied into one buffer)
+            pieces = plan_json_pieces(p, cli_ctx.lang)
             if out_path:
-                Path(out_path).write_bytes(data)
+                with open(out_path, "wb") as f:
+                    f.writelines(pieces)
             elif codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8":
                 sys.stdout.flush()  # anything already written as text comes first
                 stdout = click.get_binary_stream("stdout")
-                stdout.write(data)
+                stdout.writelines(pieces)
                 stdout.flush()
             else:  # a console in another encoding: let click encode the text for it
-                click.echo(data.decode(), nl=False)
+                click.echo(b"".join(pieces).decode(), nl=False)
             return
         text = write_plan(p, fmt, catalogue, cli_ctx.lang)
         if out_path:
@@ -229,6 +233,11 @@ def plan_command(
             click.echo(text, nl=False)
     finally:
         if collecting:
+            if process_ends_here():
+                # everything built so far lives until the process ends: out of the collector's
+                # sight (gc.freeze is O(1)); else the first allocation after gc.enable() would
+                # scan millions of young objects (0.3 s of a 100,000-item plan)
+                gc.freeze()
             gc.enable()
 
 

@@ -96,6 +96,79 @@ def test_cpm_in_order_gives_the_figures_of_kahn():
     assert cpm_in_order([1, 1], [[1], []], {}) is None  # not in topological order
 
 
+def test_cpm_in_order_with_numpy_gives_the_figures_of_the_python_pass(monkeypatch):
+    """Large graphs take the numpy pass: the same batches, figures, order and critical path."""
+    from approvals import schedule
+
+    rng = random.Random(1616)
+    for case in range(200):
+        n = rng.choice([1, 2, 3, 8, 40, 300])
+        durations = [rng.randint(0, 6) for _ in range(n)]
+        preds, leads = [], {}
+        for v in range(n):
+            ps = rng.sample(range(v), min(v, rng.randint(0, 4)))
+            pairs = [(p, min(durations[p], rng.choice([0, 0, 1, 3]))) for p in ps]
+            preds.append(ps)
+            if case % 2 and any(lead for _, lead in pairs):
+                leads[v] = pairs
+        monkeypatch.setattr(schedule, "NUMPY_FROM", 10**9)
+        plain = cpm_in_order(durations, preds, leads)
+        monkeypatch.setattr(schedule, "NUMPY_FROM", 0)
+        assert cpm_in_order(durations, preds, leads) == plain
+    assert cpm_in_order([1, 1], [[1], []], {}) is None  # not in topological order, numpy too
+
+
+def test_catalogue_positions_are_the_prerequisites_indices():
+    doc = {
+        "items": [
+            {"code": "A", "name": "甲", "department": "D", "stage": 1, "days": 3},
+            {
+                "code": "B",
+                "name": "乙",
+                "department": "D",
+                "stage": 1,
+                "days": 2,
+                "requires": ["A"],
+            },
+            {
+                "code": "C",
+                "name": "丙",
+                "department": "D",
+                "stage": 2,
+                "days": 1,
+                "requires": ["B", "A"],
+                "legal_basis": "x",  # not a plain item: read the long way, positions all the same
+            },
+        ]
+    }
+    assert C.parse_catalog(doc).positions == [(), (0,), (1, 0)]
+    doc["items"].append(doc["items"].pop(0))  # A after the items requiring it
+    assert C.parse_catalog(doc).positions is None
+    leads = {
+        "items": [doc["items"][2], {**doc["items"][0], "requires": [{"code": "A", "lead": 1}]}]
+    }
+    assert C.parse_catalog(leads).positions is None
+
+
+def test_plan_json_pieces_join_to_the_stdlib_text(monkeypatch):
+    """Written a few items per piece, the plan is still the stdlib's text byte for byte."""
+    from approvals import plan_output
+
+    sample = json.loads((ROOT / "approvals/data/sample_project.json").read_text("utf-8"))
+    sample.pop("plot")
+    p = plan(C.default_catalogue(), parse_project(sample), WorkCalendar(), date(2026, 9, 28))
+    for per_piece in (1, 2, 5, 10_000):
+        monkeypatch.setattr(plan_output, "ITEMS_PER_PIECE", per_piece)
+        for lang in ("zh", "en"):
+            expected = json.dumps(p.to_dict(lang), ensure_ascii=False, indent=2) + "\n"
+            assert b"".join(plan_output.plan_json_pieces(p, lang)) == expected.encode()
+    from dataclasses import replace
+
+    for odd in (replace(p, items=[]), replace(p, project_name=plan_output._ITEMS_MARK)):
+        expected = json.dumps(odd.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        assert plan_output.plan_json(odd) == expected.encode()
+
+
 def test_plan_json_is_the_stdlib_text():
     from api.cli.plan import plan_json
 
@@ -297,3 +370,42 @@ def test_plan_process_ends_early_only_as_its_own_entry_point(tmp_path: Path):
     )
     assert len(json.loads(r.stdout)["items"]) == 3001
     assert r.stderr.strip().splitlines()[-1] == "exit 0 0"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"a": "甲", "b": [1, 2.5, null, true]}'.encode(),
+        b'\xef\xbb\xbf{"a": 1}',  # a BOM
+        b'{"a": NaN}',
+        b'{"a": 1e400}',
+        b'{"a": "\\ud800"}',
+        b'{"a": "\xff"}',  # not UTF-8
+        b'{"a": "\xed\xa0\x80"}',  # an encoded surrogate: not UTF-8 either
+        b'{"a": 1,}',
+        b"",
+    ],
+)
+def test_a_json_file_reads_as_its_text_does(tmp_path, raw):
+    """JSON files are decoded from their bytes: the same values, or the same error, as when
+    their text is parsed."""
+    from approvals.documents import read_document
+    from approvals.errors import DocumentError
+
+    path = tmp_path / "d.json"
+    path.write_bytes(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        with pytest.raises(DocumentError, match=f"not UTF-8 text \\(byte {e.start}\\)"):
+            read_document(path)
+        return
+    try:
+        expected = parse_document(text, str(path), "json")
+    except DocumentError as e:
+        with pytest.raises(DocumentError) as got:
+            read_document(path)
+        assert str(got.value) == str(e)
+        return
+    got = read_document(path)
+    assert json.dumps(got) == json.dumps(expected)
