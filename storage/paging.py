@@ -2,8 +2,9 @@
 
 Every list of the app (projects, worklists, alerts, users, commitments; pages and API routes)
 reads its query parameters through :func:`parse_paging` and runs through :func:`fetch_page`, so
-each list validates the same way and issues the same two statements: one ``count(*)`` and one
-``SELECT … ORDER BY … LIMIT … OFFSET``.  Nothing loads a whole table to cut it in Python.
+each list validates the same way and issues the same statement: ``SELECT …, count(*) OVER ()
+… ORDER BY … LIMIT … OFFSET`` (the total with the rows; a ``count(*)`` of its own only when the
+page is empty).  Nothing loads a whole table to cut it in Python.
 
 The parameters:
 
@@ -192,15 +193,38 @@ def fetch_page(
     tiebreak: Any,
     scalars: bool = True,
 ) -> PageOf:
-    """One page of ``query`` in two statements (a count, then the rows), sorted by
-    ``sort_columns[paging.sort]`` (a column, or a tuple of them compared in turn) then
-    ``tiebreak`` (a unique column: a stable order across pages).  The caller has already added
-    its filters and search to ``query``."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    paging = corrected(paging, total)
+    """One page of ``query``, sorted by ``sort_columns[paging.sort]`` (a column, or a tuple of
+    them compared in turn) then ``tiebreak`` (a unique column: a stable order across pages).  The
+    caller has already added its filters and search to ``query``.
+
+    One statement when the page has rows: the total comes with them (``count(*) OVER ()``, counted
+    before ``LIMIT``).  An empty page costs a ``count(*)``, and when the page was past the last
+    one, the last page's rows."""
     chosen = sort_columns[paging.sort]
     columns = chosen if isinstance(chosen, tuple) else (chosen,)
-    order = [c.desc() if paging.descending else c.asc() for c in (*columns, tiebreak)]
-    q = query.order_by(None).order_by(*order).limit(paging.size).offset(paging.offset)
-    rows = list(session.scalars(q)) if scalars else list(session.execute(q).all())
-    return PageOf(items=rows, total=total, paging=paging)
+
+    def rows_of(p: Paging) -> list[Any]:
+        order = [c.desc() if p.descending else c.asc() for c in (*columns, tiebreak)]
+        q = (
+            query.order_by(None)
+            .add_columns(func.count().over().label("page_total"))
+            .order_by(*order)
+            .limit(p.size)
+            .offset(p.offset)
+        )
+        return list(session.execute(q).all())
+
+    rows = rows_of(paging)
+    if rows:
+        total = rows[-1][-1]
+    else:
+        total = (
+            session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        )
+        last = corrected(paging, total)
+        if last != paging:
+            paging = last
+            rows = rows_of(paging)
+            total = rows[-1][-1] if rows else total
+    items = [r[0] for r in rows] if scalars else [tuple(r[:-1]) for r in rows]
+    return PageOf(items=items, total=total, paging=paging)

@@ -68,7 +68,7 @@ def project_page(
     session: Session, actor: Actor, paging: Paging, *, status: str | None = None
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
-    sorted by :data:`PROJECT_SORTS` (two statements: the count and the page)."""
+    sorted by :data:`PROJECT_SORTS` (one statement: the page with its count)."""
     q = visible_projects_query(actor)
     if status:
         q = q.where(ProjectRow.status == status)
