@@ -226,5 +226,6 @@ def fetch_page(
             paging = last
             rows = rows_of(paging)
             total = rows[-1][-1] if rows else total
-    items = [r[0] for r in rows] if scalars else [tuple(r[:-1]) for r in rows]
+    # ``scalars``: the entities; otherwise the rows, their ``page_total`` column last
+    items = [r[0] for r in rows] if scalars else rows
     return PageOf(items=items, total=total, paging=paging)
