@@ -67,7 +67,7 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_id: Id | None = None  # the one window (admin) files on an enterprise's behalf
 
 
-def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str, Any]]:
+def project_summaries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
     """Projects as listed: two grouped queries for every row (enterprises, step counts)."""
     ids = [p.id for p in rows]
     names = dict(
@@ -87,11 +87,11 @@ def project_summaries(session: Session, rows: list[ProjectRow]) -> list[dict[str
     return [_project_dict(p, names.get(p.enterprise_id), counts[p.id]) for p in rows]
 
 
-def project_out(session: Session, p: ProjectRow) -> dict[str, Any]:
+def project_out(session: Session, p: Any) -> dict[str, Any]:
     return project_summaries(session, [p])[0]
 
 
-def _project_dict(p: ProjectRow, enterprise: str | None, counts: dict[str, int]) -> dict[str, Any]:
+def _project_dict(p: Any, enterprise: str | None, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "id": p.id,
         "code": p.code,
@@ -134,7 +134,7 @@ def list_projects(
     name; ``sort`` is one of filed_on, code, name, status, baseline_finish, predicted_finish
     (default ``-filed_on``)."""
     paging = paging_query(queries.PROJECT_SORTS, "-filed_on", page, size, sort, q)
-    found = queries.project_page(session, actor(request), paging, status=status)
+    found = queries.project_page(session, actor(request), paging, status=status, plain=True)
     return to(
         ProjectPage,
         {"items": project_summaries(session, list(found.items)), **page_meta(found)},
@@ -217,7 +217,7 @@ def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
     return to(
-        ProjectOut, project_out(session, queries.get_project(session, actor(request), project_id))
+        ProjectOut, project_out(session, queries.plain_project(session, actor(request), project_id))
     )
 
 

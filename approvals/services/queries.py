@@ -71,18 +71,53 @@ PROJECT_SORTS: dict[str, Any] = {
 }
 
 
+#: A project's columns but its plan at filing (``baseline``, a large document read apart).
+PROJECT_COLUMNS = tuple(
+    c for c in ProjectRow.__table__.c if c.key != "baseline"  # type: ignore[attr-defined]
+)
+
+
 def project_page(
-    session: Session, actor: Actor, paging: Paging, *, status: str | None = None
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    status: str | None = None,
+    plain: bool = False,
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
-    sorted by :data:`PROJECT_SORTS` (one statement: the page with its count)."""
+    sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
+    rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS`), not ORM objects — for answers
+    that only show them."""
     q = visible_projects_query(actor)
+    if plain:
+        q = q.with_only_columns(*PROJECT_COLUMNS)
     if status:
         q = q.where(ProjectRow.status == status)
     match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
     if match is not None:
         q = q.where(match)
-    return fetch_page(session, q, paging, PROJECT_SORTS, tiebreak=ProjectRow.id)
+    page = fetch_page(
+        session, q, paging, PROJECT_SORTS, tiebreak=ProjectRow.id, scalars=not plain
+    )
+    if plain:
+        page = PageOf(
+            items=[Plain(r._mapping) for r in page.items], total=page.total, paging=page.paging
+        )
+    return page
+
+
+def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
+    """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
+    :data:`PROJECT_COLUMNS`, no ORM object."""
+    row = session.execute(
+        visible_projects_query(actor)
+        .with_only_columns(*PROJECT_COLUMNS)
+        .where(ProjectRow.id == project_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
+    return Plain(row._mapping)
 
 
 def get_project(
