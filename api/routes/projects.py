@@ -68,15 +68,20 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def project_summaries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
-    """Projects as listed: two grouped queries for every row (enterprises, step counts)."""
+    """Projects as listed: two grouped queries for every row (enterprises, step counts); one
+    when the rows are plain ones that carry their ``enterprise_name``
+    (:func:`approvals.services.queries.project_page`)."""
     ids = [p.id for p in rows]
-    names = dict(
-        session.execute(
-            select(EnterpriseRow.id, EnterpriseRow.name).where(
-                EnterpriseRow.id.in_({p.enterprise_id for p in rows})
-            )
-        ).all()
-    )
+    if all(hasattr(p, "enterprise_name") for p in rows):
+        names = {p.enterprise_id: p.enterprise_name for p in rows}
+    else:
+        names = dict(
+            session.execute(
+                select(EnterpriseRow.id, EnterpriseRow.name).where(
+                    EnterpriseRow.id.in_({p.enterprise_id for p in rows})
+                )
+            ).all()
+        )
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     for pid, status, n in session.execute(
         select(StepRow.project_id, StepRow.status, func.count())

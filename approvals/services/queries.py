@@ -21,6 +21,7 @@ from approvals.errors import NotFoundError
 from approvals.orm import (
     CertificateRow,
     DeferralRow,
+    EnterpriseRow,
     MaterialRow,
     ProjectRow,
     StepRow,
@@ -28,6 +29,7 @@ from approvals.orm import (
 )
 from approvals.service import catalogue_version
 from approvals.services.common import scope_of
+from storage import versions
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
@@ -87,11 +89,11 @@ def project_page(
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
-    rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS`), not ORM objects — for answers
-    that only show them."""
+    rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS` and ``enterprise_name``), not ORM
+    objects — for answers that only show them."""
     q = visible_projects_query(actor)
     if plain:
-        q = q.with_only_columns(*PROJECT_COLUMNS)
+        q = _with_enterprise_name(q.with_only_columns(*PROJECT_COLUMNS))
     if status:
         q = q.where(ProjectRow.status == status)
     match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
@@ -107,12 +109,19 @@ def project_page(
     return page
 
 
+def _with_enterprise_name(q: Any) -> Any:
+    """The plain project columns and ``enterprise_name``, the name of its enterprise (in the
+    same statement)."""
+    return q.add_columns(EnterpriseRow.name.label("enterprise_name")).outerjoin(
+        EnterpriseRow, EnterpriseRow.id == ProjectRow.enterprise_id
+    )
+
+
 def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
     """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
-    :data:`PROJECT_COLUMNS`, no ORM object."""
+    :data:`PROJECT_COLUMNS` and ``enterprise_name``, no ORM object."""
     row = session.execute(
-        visible_projects_query(actor)
-        .with_only_columns(*PROJECT_COLUMNS)
+        _with_enterprise_name(visible_projects_query(actor).with_only_columns(*PROJECT_COLUMNS))
         .where(ProjectRow.id == project_id)
     ).first()
     if row is None:
@@ -188,17 +197,24 @@ _PLAN_PROJECT_COLUMNS = (
 def plan_project(session: Session, actor: Actor, project_id: int) -> Plain:
     """The project as the live plan reads it (visibility as :func:`get_project`): its plain
     columns, the waived and reduced items of its baseline (``waived``,
-    ``reduced_to_commitment``), and ``steps`` from :func:`plain_steps` — four statements."""
+    ``reduced_to_commitment``), and ``steps`` from :func:`plain_steps` — four statements; the
+    first also reads the cache version (:func:`storage.versions.column`)."""
     waived = ProjectRow.baseline["waived"]
     reduced = ProjectRow.baseline["reduced_to_commitment"]
     row = session.execute(
         visible_projects_query(actor)
-        .with_only_columns(*_PLAN_PROJECT_COLUMNS, waived.label("waived"), reduced.label("reduced"))
+        .with_only_columns(
+            *_PLAN_PROJECT_COLUMNS,
+            waived.label("waived"),
+            reduced.label("reduced"),
+            versions.column().label("cache_version_"),  # the calendar's lookup needs it next
+        )
         .where(ProjectRow.id == project_id)
     ).first()
     if row is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
     project = Plain(row._mapping)
+    versions.remember(session, project.__dict__.pop("cache_version_"))
     project.waived = project.waived if project.waived is not None else []
     project.reduced_to_commitment = project.__dict__.pop("reduced") or []
     project.steps = plain_steps(session, project.id)
