@@ -25,7 +25,9 @@ from approvals.orm import (
 )
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
+from approvals.service import work_calendar
 from approvals.services.queries import Plain
+from storage import versions
 from i18n import Malformed
 from storage.audit import record
 from storage.paging import PageOf, Paging, fetch_page, search_clause
@@ -224,7 +226,7 @@ def worklist_page(
     session: Session,
     actor: Actor,
     today: date,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     paging: Paging,
     *,
     department: str | None = None,
@@ -234,7 +236,8 @@ def worklist_page(
     """One page of a department's 待办 (open tasks) or, with ``decided``, its 已办 (tasks it has
     decided: 准予, 不予许可, 不予受理), searched by project code or name and step, filtered by
     status; filtering, sorting and the page are the database's (the page with its count, the
-    page's deferrals, and the intake supplies of its tasks at intake)."""
+    page's deferrals, and the intake supplies of its tasks at intake).  ``calendar`` None: the
+    working calendar is read here, its cache version with the page (one statement fewer)."""
     department = _worklist_department(actor, department)
     statuses = wf.CLOSED_STATUSES if decided else wf.OPEN_STATUSES
     if status:
@@ -246,12 +249,18 @@ def worklist_page(
             )
         statuses = frozenset({status})
     q = _worklist_query(department, statuses)
+    if calendar is None:  # read after the page, whose statement brings the cache version
+        q = q.add_columns(versions.column().label("cache_version_"))
     match = search_clause(paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name)
     if match is not None:
         q = q.where(match)
     page = fetch_page(
         session, q, paging, _worklist_sort_columns(today), tiebreak=TaskRow.id, scalars=False
     )
+    if calendar is None:
+        if page.items:
+            versions.remember(session, page.items[0].cache_version_)
+        calendar = work_calendar(session)
     rows = _worklist_rows(session, page.items, today, calendar)
     return PageOf(items=rows, total=page.total, paging=page.paging)
 
