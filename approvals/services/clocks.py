@@ -119,6 +119,11 @@ def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
             StepRow.slack.label("step_slack_"),
             ProjectRow.code.label("project_code_"),
             ProjectRow.name.label("project_name_"),
+            # when the materials asked for at intake were last supplied (in the same statement)
+            select(func.max(CorrectionRow.resolved_on))
+            .where(CorrectionRow.task_id == TaskRow.id, CorrectionRow.stage == "intake")
+            .scalar_subquery()
+            .label("intake_supplied_"),
         )
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
@@ -145,7 +150,7 @@ def _worklist_rows(
             .order_by(DeferralRow.id)
         ):
             by_id[d.task_id].deferrals.append(Plain(d._mapping))
-    supplied = _intake_supplied(session, [t.id for t in tasks if t.status == "ready"])
+    supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []
     for task in tasks:
         step = _StepOfRow(task.step_code_, task.step_name_, task.step_critical_, task.step_slack_)
@@ -235,8 +240,8 @@ def worklist_page(
 ) -> PageOf:
     """One page of a department's 待办 (open tasks) or, with ``decided``, its 已办 (tasks it has
     decided: 准予, 不予许可, 不予受理), searched by project code or name and step, filtered by
-    status; filtering, sorting and the page are the database's (the page with its count, the
-    page's deferrals, and the intake supplies of its tasks at intake).  ``calendar`` None: the
+    status; filtering, sorting and the page are the database's (two statements: the page with
+    its count and its tasks' last intake supplies, then the page's deferrals).  ``calendar`` None: the
     working calendar is read here, its cache version with the page (one statement fewer)."""
     department = _worklist_department(actor, department)
     statuses = wf.CLOSED_STATUSES if decided else wf.OPEN_STATUSES
