@@ -29,7 +29,7 @@ storage.paging.PagingError: page：须为正整数 (page: a positive whole numbe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -184,14 +184,20 @@ def search_clause(q: str, *columns: Any) -> ColumnElement[bool] | None:
     return or_(*(c.ilike(pattern, escape="\\") for c in columns))
 
 
+#: Page statements already built, by the caller's key and the paging (see ``memo``).
+_BUILT: dict[Any, Any] = {}
+_BUILT_MAX = 1024
+
+
 def fetch_page(
     session: Session,
-    query: Select[Any],
+    query: Select[Any] | Callable[[], Select[Any]],
     paging: Paging,
-    sort_columns: Mapping[str, Any],
+    sort_columns: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     *,
     tiebreak: Any,
     scalars: bool = True,
+    memo: Hashable | None = None,
 ) -> PageOf:
     """One page of ``query``, sorted by ``sort_columns[paging.sort]`` (a column, or a tuple of
     them compared in turn) then ``tiebreak`` (a unique column: a stable order across pages).  The
@@ -199,28 +205,53 @@ def fetch_page(
 
     One statement when the page has rows: the total comes with them (``count(*) OVER ()``, counted
     before ``LIMIT``).  An empty page costs a ``count(*)``, and when the page was past the last
-    one, the last page's rows."""
-    chosen = sort_columns[paging.sort]
-    columns = chosen if isinstance(chosen, tuple) else (chosen,)
+    one, the last page's rows.
 
-    def rows_of(p: Paging) -> list[Any]:
+    ``memo``: a key naming everything ``query`` and ``sort_columns`` depend on (then both may be
+    functions that build them).  The statement of a key and a paging is built once per process
+    and reused: building it (SQLAlchemy's expression objects) cost as much CPU as running it.
+    Only the statement is kept, never its rows."""
+
+    def built(kind: str, p: Paging | None, build: Callable[[], Any]) -> Any:
+        if memo is None:
+            return build()
+        key = (memo, kind, p)
+        stmt = _BUILT.get(key)
+        if stmt is None:
+            stmt = build()
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.clear()
+            _BUILT[key] = stmt
+        return stmt
+
+    def base() -> Select[Any]:
+        return query() if callable(query) else query
+
+    def page_statement(p: Paging) -> Select[Any]:
+        sorts = sort_columns() if callable(sort_columns) else sort_columns
+        chosen = sorts[p.sort]
+        columns = chosen if isinstance(chosen, tuple) else (chosen,)
         order = [c.desc() if p.descending else c.asc() for c in (*columns, tiebreak)]
-        q = (
-            query.order_by(None)
+        return (
+            base()
+            .order_by(None)
             .add_columns(func.count().over().label("page_total"))
             .order_by(*order)
             .limit(p.size)
             .offset(p.offset)
         )
-        return list(session.execute(q).all())
+
+    def rows_of(p: Paging) -> list[Any]:
+        return list(session.execute(built("page", p, lambda: page_statement(p))).all())
 
     rows = rows_of(paging)
     if rows:
         total = rows[-1][-1]
     else:
-        total = (
-            session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        count = built(
+            "count", None, lambda: select(func.count()).select_from(base().order_by(None).subquery())
         )
+        total = session.scalar(count) or 0
         last = corrected(paging, total)
         if last != paging:
             paging = last

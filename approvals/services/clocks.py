@@ -253,14 +253,25 @@ def worklist_page(
                 "status: one of " + ", ".join(known),
             )
         statuses = frozenset({status})
-    q = _worklist_query(department, statuses)
-    if calendar is None:  # read after the page, whose statement brings the cache version
-        q = q.add_columns(versions.column().label("cache_version_"))
-    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name)
-    if match is not None:
-        q = q.where(match)
+    with_version = calendar is None  # read after the page, whose statement brings its version
+
+    def query() -> Any:
+        q = _worklist_query(department, statuses)
+        if with_version:
+            q = q.add_columns(versions.column().label("cache_version_"))
+        match = search_clause(
+            paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name
+        )
+        return q if match is None else q.where(match)
+
     page = fetch_page(
-        session, q, paging, _worklist_sort_columns(today), tiebreak=TaskRow.id, scalars=False
+        session,
+        query,
+        paging,
+        lambda: _worklist_sort_columns(today),
+        tiebreak=TaskRow.id,
+        scalars=False,
+        memo=("worklist", department, statuses, paging.q, today, with_version),
     )
     if calendar is None:
         if page.items:

@@ -91,16 +91,26 @@ def project_page(
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
     rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS` and ``enterprise_name``), not ORM
     objects — for answers that only show them."""
-    q = visible_projects_query(actor)
-    if plain:
-        q = _with_enterprise_name(q.with_only_columns(*PROJECT_COLUMNS))
-    if status:
-        q = q.where(ProjectRow.status == status)
-    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
-    if match is not None:
-        q = q.where(match)
+
+    def query() -> Any:
+        q = visible_projects_query(actor)
+        if plain:
+            q = _with_enterprise_name(q.with_only_columns(*PROJECT_COLUMNS))
+        if status:
+            q = q.where(ProjectRow.status == status)
+        match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
+        return q if match is None else q.where(match)
+
+    # what visible_projects_query reads of the actor, the filters: the statement's key
+    who = (actor.role, actor.enterprise_id, actor.department, actor.user_id)
     page = fetch_page(
-        session, q, paging, PROJECT_SORTS, tiebreak=ProjectRow.id, scalars=not plain
+        session,
+        query,
+        paging,
+        PROJECT_SORTS,
+        tiebreak=ProjectRow.id,
+        scalars=not plain,
+        memo=("projects", who, status, paging.q, plain),
     )
     if plain:
         page = PageOf(
