@@ -189,7 +189,10 @@ def main() -> None:
     with TestClient(floor_app()) as client:
         for _ in range(args.repeat):
             r = measure("floor", args.n, lambda i: client.get("/x"), stmts)
-            if "client + ASGI floor" not in results or r["cpu_ms"] < results["client + ASGI floor"]["cpu_ms"]:
+            if (
+                "client + ASGI floor" not in results
+                or r["cpu_ms"] < results["client + ASGI floor"]["cpu_ms"]
+            ):
                 results["client + ASGI floor"] = r
 
     settings = Settings(database_url=args.db, today=api_load.TODAY)
@@ -208,12 +211,18 @@ def main() -> None:
         reg = login("regulator1")
         depts = ["fgw", "zrzy", "sthj", "sl", "zjj", "rfb", "zhzf", "sz", "dag", "kfq"]
         rev = {d: login(reviewer_username(d)) for d in depts}
-        ent_projects = [p["id"] for p in client.get("/api/projects?size=20", headers=ent).json()["items"]]
-        reg_projects = [p["id"] for p in client.get("/api/projects?size=50", headers=reg).json()["items"]]
+        ent_projects = [
+            p["id"] for p in client.get("/api/projects?size=20", headers=ent).json()["items"]
+        ]
+        reg_projects = [
+            p["id"] for p in client.get("/api/projects?size=50", headers=reg).json()["items"]
+        ]
 
         def ok(r: Any) -> Any:
             if r.status_code >= 300:
-                raise SystemExit(f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:300]}")
+                raise SystemExit(
+                    f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:300]}"
+                )
             return r
 
         def tasks_of(d: str) -> list[dict[str, Any]]:
@@ -237,7 +246,9 @@ def main() -> None:
                 client.get(f"/api/projects/{ent_projects[i % len(ent_projects)]}/plan", headers=ent)
             ),
             "GET /api/projects/{id}/audit": lambda i: ok(
-                client.get(f"/api/projects/{reg_projects[i % len(reg_projects)]}/audit", headers=reg)
+                client.get(
+                    f"/api/projects/{reg_projects[i % len(reg_projects)]}/audit", headers=reg
+                )
             ),
             "GET /api/tasks": lambda i: ok(
                 client.get("/api/tasks", headers=rev[depts[i % len(depts)]])

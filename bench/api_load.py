@@ -88,9 +88,7 @@ def prepare(url: str, projects: int) -> None:
         doc = sample_project_doc()
         for i in range(projects):
             owner = accounts.users["enterprise1" if i % 2 == 0 else "enterprise2"]
-            actor = Actor(
-                owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id
-            )
+            actor = Actor(owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id)
             p = filing.file_project(
                 session,
                 actor,

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker

@@ -249,7 +249,9 @@ def fetch_page(
         total = rows[-1][-1]
     else:
         count = built(
-            "count", None, lambda: select(func.count()).select_from(base().order_by(None).subquery())
+            "count",
+            None,
+            lambda: select(func.count()).select_from(base().order_by(None).subquery()),
         )
         total = session.scalar(count) or 0
         last = corrected(paging, total)

@@ -47,7 +47,7 @@ from api.schemas.projects import (
     UploadedOut,
 )
 from api.schemas.tasks import TaskSummary
-from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
+from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, RatingRow, StepRow
 from approvals.service import work_calendar
 from approvals.services import filing, materials, progress, queries
 from approvals.services.ratings import RATING_LABELS, rate_step

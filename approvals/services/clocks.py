@@ -23,12 +23,12 @@ from approvals.orm import (
     StepRow,
     TaskRow,
 )
+from approvals.service import work_calendar
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
-from approvals.service import work_calendar
 from approvals.services.queries import Plain
-from storage import versions
 from i18n import Malformed
+from storage import versions
 from storage.audit import record
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 

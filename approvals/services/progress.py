@@ -365,9 +365,7 @@ def _change_view(c: PlanChangeRow, lang: str) -> dict[str, Any]:
 
 _changes_t = PlanChangeRow.__table__
 _PLAN_CHANGES = (  # built once (see approvals.services.queries)
-    select(_changes_t)
-    .where(_changes_t.c.project_id == bindparam("pid"))
-    .order_by(_changes_t.c.id)
+    select(_changes_t).where(_changes_t.c.project_id == bindparam("pid")).order_by(_changes_t.c.id)
 )
 
 

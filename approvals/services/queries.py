@@ -75,7 +75,9 @@ PROJECT_SORTS: dict[str, Any] = {
 
 #: A project's columns but its plan at filing (``baseline``, a large document read apart).
 PROJECT_COLUMNS = tuple(
-    c for c in ProjectRow.__table__.c if c.key != "baseline"  # type: ignore[attr-defined]
+    c
+    for c in ProjectRow.__table__.c
+    if c.key != "baseline"  # type: ignore[attr-defined]
 )
 
 
@@ -131,8 +133,9 @@ def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
     """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
     :data:`PROJECT_COLUMNS` and ``enterprise_name``, no ORM object."""
     row = session.execute(
-        _with_enterprise_name(visible_projects_query(actor).with_only_columns(*PROJECT_COLUMNS))
-        .where(ProjectRow.id == project_id)
+        _with_enterprise_name(
+            visible_projects_query(actor).with_only_columns(*PROJECT_COLUMNS)
+        ).where(ProjectRow.id == project_id)
     ).first()
     if row is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
@@ -163,7 +166,9 @@ def visible_project_id(session: Session, actor: Actor, project_id: int) -> int:
     """:func:`get_project`'s check alone: the id when the actor may see the project, else 'not
     found' — one single-column statement, nothing of the row loaded."""
     found = session.scalar(
-        visible_projects_query(actor).with_only_columns(ProjectRow.id).where(ProjectRow.id == project_id)
+        visible_projects_query(actor)
+        .with_only_columns(ProjectRow.id)
+        .where(ProjectRow.id == project_id)
     )
     if found is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
