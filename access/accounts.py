@@ -302,7 +302,7 @@ def user_page(
     active: bool | None = None,
 ) -> PageOf:
     """One page of the accounts, searched by username, name, phone or email, filtered by role
-    and by enabled/disabled (two statements)."""
+    and by enabled/disabled (one statement: the page with its count)."""
     require(actor, Action.USER_MANAGE)
     q = select(UserRow)
     if role:

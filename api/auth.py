@@ -11,6 +11,7 @@ the record (an enterprise's own project, a reviewer's own department's task).
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,17 @@ def issue_token(principal: Principal, secret: str, minutes: int) -> tuple[str, i
     return jwt.encode(claims, secret, algorithm=ALGORITHM), minutes * 60
 
 
+#: Tokens whose signature this process has verified, with their principal and expiry (seconds
+#: since the epoch), keyed by the token and the secrets it was checked against.  A signature,
+#: once valid, stays valid, so the cache cannot go stale; the expiry is checked on every use, and
+#: a disabled account is refused by :class:`DisabledUsers` whatever the cache holds.  A client
+#: sends the same token with every request for 30 minutes: verifying it again (base64, JSON,
+#: HMAC and PyJWT's checks) was a tenth of the CPU of a small request.
+_VERIFIED: dict[tuple[str, str, tuple[str, ...]], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 10_000
+_EXPIRED = "令牌已过期，请重新登录 (token expired; log in again)"
+
+
 def decode_token(raw: str, secret: str, previous: tuple[str, ...] = ()) -> Principal:
     """The principal a token names; ``previous`` secrets are accepted too (during a rotation,
     tokens issued before it stay valid until they expire).
@@ -122,14 +134,30 @@ def decode_token(raw: str, secret: str, previous: tuple[str, ...] = ()) -> Princ
     NotAuthorizedException
         When the token is expired, forged (bad signature) or malformed.
     """
+    key = (raw, secret, previous)
+    hit = _VERIFIED.get(key)
+    if hit is not None:
+        principal, expires = hit
+        if expires > time.time():  # PyJWT's rule: expired once ``exp <= now``
+            return principal
+        _VERIFIED.pop(key, None)
+        raise NotAuthorizedException(_EXPIRED)
     try:
         claims = _decode(raw, (secret, *previous))
     except jwt.ExpiredSignatureError:
-        raise NotAuthorizedException(
-            "令牌已过期，请重新登录 (token expired; log in again)"
-        ) from None
+        raise NotAuthorizedException(_EXPIRED) from None
     except jwt.PyJWTError:
         raise NotAuthorizedException("令牌无效 (invalid token)") from None
+    principal = _principal_of_claims(claims)
+    expires = claims["exp"]
+    if isinstance(expires, int | float) and not isinstance(expires, bool):
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = (principal, float(expires))
+    return principal
+
+
+def _principal_of_claims(claims: dict[str, Any]) -> Principal:
     try:
         return Principal(
             user_id=int(claims["sub"]),

@@ -23,7 +23,6 @@ import asyncio
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -136,7 +135,7 @@ def steady(stats: api_load.Stats) -> tuple[int, float, float, int]:
     settled = stats.started + stats.ramp + 2
     xs = sorted(s for t, _, s, kind in stats.timeline if t >= settled and "login" not in kind)
     errors = sum(n for (_, status), n in stats.statuses.items() if not 200 <= status < 300)
-    q = statistics.quantiles(xs, n=100)
+    q = api_load.quantiles(xs, n=100)
     return len(xs), q[49], q[98], errors
 
 

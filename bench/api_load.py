@@ -31,7 +31,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -89,9 +88,7 @@ def prepare(url: str, projects: int) -> None:
         doc = sample_project_doc()
         for i in range(projects):
             owner = accounts.users["enterprise1" if i % 2 == 0 else "enterprise2"]
-            actor = Actor(
-                owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id
-            )
+            actor = Actor(owner.username, "enterprise", owner.id, enterprise_id=owner.enterprise_id)
             p = filing.file_project(
                 session,
                 actor,
@@ -115,6 +112,20 @@ def prepare(url: str, projects: int) -> None:
                     )
         session.commit()
     engine.dispose()
+
+
+def quantiles(data: list[float], n: int = 100) -> list[float]:
+    """``quantiles(data, n=n)`` (its default, exclusive method).  Not the standard
+    module itself: run as ``python bench/….py`` the script's directory comes first on the path,
+    and ``bench/statistics.py`` (issue 17's bench) shadows it."""
+    data = sorted(data)
+    m = len(data) + 1
+    out = []
+    for i in range(1, n):
+        j = min(max(i * m // n, 1), len(data) - 1)
+        delta = i * m - j * n
+        out.append((data[j - 1] * (n - delta) + data[j] * delta) / n)
+    return out
 
 
 def free_port() -> int:
@@ -319,7 +330,7 @@ def report(stats: Stats, duration: float, label: str) -> bool:
         print("no requests completed")
         return False
     every.sort()
-    q = statistics.quantiles(every, n=100)
+    q = quantiles(every, n=100)
     errors = {k: n for k, n in stats.statuses.items() if not 200 <= k[1] < 300}
     print(f"\n{label}")
     print(
@@ -328,7 +339,7 @@ def report(stats: Stats, duration: float, label: str) -> bool:
     print(f"  {'operation':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8}")
     for kind, values in sorted(stats.latencies.items()):
         values.sort()
-        qq = statistics.quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
+        qq = quantiles(values, n=100) if len(values) > 1 else [values[0]] * 99
         print(f"  {kind:34} {len(values):>6} {qq[49] * 1000:>8.1f} {qq[98] * 1000:>8.1f}")
     print(f"  non-2xx: {dict(errors) if errors else 'none'}")
     # the steady state: once every user has arrived and logged in (argon2 logins are the dearest
@@ -336,7 +347,7 @@ def report(stats: Stats, duration: float, label: str) -> bool:
     settled = stats.started + stats.ramp + 5
     steady = sorted(x for t, _, x, kind in stats.timeline if t >= settled and "login" not in kind)
     if len(steady) > 100:
-        qs = statistics.quantiles(steady, n=100)
+        qs = quantiles(steady, n=100)
         span = max(t for t, *_ in stats.timeline) - settled
         print(
             f"  steady state (from {stats.ramp + 5:g} s, logins apart): {len(steady)} requests "

@@ -7,9 +7,11 @@ instead of failing on a lock upgrade, and readers are never blocked.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,8 +35,19 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def json_loads(data: Any) -> Any:
+    """A JSON column's value: msgspec's decoder (several times faster than :func:`json.loads` —
+    the plan's steps carry three documents each), falling back to the standard module for the
+    little it refuses (numbers beyond a float's range), so what is read never changes."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(bytes(data) if isinstance(data, memoryview) else data)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
+    kwargs.setdefault("json_deserializer", json_loads)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

@@ -2,8 +2,9 @@
 
 Every list of the app (projects, worklists, alerts, users, commitments; pages and API routes)
 reads its query parameters through :func:`parse_paging` and runs through :func:`fetch_page`, so
-each list validates the same way and issues the same two statements: one ``count(*)`` and one
-``SELECT … ORDER BY … LIMIT … OFFSET``.  Nothing loads a whole table to cut it in Python.
+each list validates the same way and issues the same statement: ``SELECT …, count(*) OVER ()
+… ORDER BY … LIMIT … OFFSET`` (the total with the rows; a ``count(*)`` of its own only when the
+page is empty).  Nothing loads a whole table to cut it in Python.
 
 The parameters:
 
@@ -28,7 +29,7 @@ storage.paging.PagingError: page：须为正整数 (page: a positive whole numbe
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -183,24 +184,81 @@ def search_clause(q: str, *columns: Any) -> ColumnElement[bool] | None:
     return or_(*(c.ilike(pattern, escape="\\") for c in columns))
 
 
+#: Page statements already built, by the caller's key and the paging (see ``memo``).
+_BUILT: dict[Any, Any] = {}
+_BUILT_MAX = 1024
+
+
 def fetch_page(
     session: Session,
-    query: Select[Any],
+    query: Select[Any] | Callable[[], Select[Any]],
     paging: Paging,
-    sort_columns: Mapping[str, Any],
+    sort_columns: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     *,
     tiebreak: Any,
     scalars: bool = True,
+    memo: Hashable | None = None,
 ) -> PageOf:
-    """One page of ``query`` in two statements (a count, then the rows), sorted by
-    ``sort_columns[paging.sort]`` (a column, or a tuple of them compared in turn) then
-    ``tiebreak`` (a unique column: a stable order across pages).  The caller has already added
-    its filters and search to ``query``."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    paging = corrected(paging, total)
-    chosen = sort_columns[paging.sort]
-    columns = chosen if isinstance(chosen, tuple) else (chosen,)
-    order = [c.desc() if paging.descending else c.asc() for c in (*columns, tiebreak)]
-    q = query.order_by(None).order_by(*order).limit(paging.size).offset(paging.offset)
-    rows = list(session.scalars(q)) if scalars else list(session.execute(q).all())
-    return PageOf(items=rows, total=total, paging=paging)
+    """One page of ``query``, sorted by ``sort_columns[paging.sort]`` (a column, or a tuple of
+    them compared in turn) then ``tiebreak`` (a unique column: a stable order across pages).  The
+    caller has already added its filters and search to ``query``.
+
+    One statement when the page has rows: the total comes with them (``count(*) OVER ()``, counted
+    before ``LIMIT``).  An empty page costs a ``count(*)``, and when the page was past the last
+    one, the last page's rows.
+
+    ``memo``: a key naming everything ``query`` and ``sort_columns`` depend on (then both may be
+    functions that build them).  The statement of a key and a paging is built once per process
+    and reused: building it (SQLAlchemy's expression objects) cost as much CPU as running it.
+    Only the statement is kept, never its rows."""
+
+    def built(kind: str, p: Paging | None, build: Callable[[], Any]) -> Any:
+        if memo is None:
+            return build()
+        key = (memo, kind, p)
+        stmt = _BUILT.get(key)
+        if stmt is None:
+            stmt = build()
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.clear()
+            _BUILT[key] = stmt
+        return stmt
+
+    def base() -> Select[Any]:
+        return query() if callable(query) else query
+
+    def page_statement(p: Paging) -> Select[Any]:
+        sorts = sort_columns() if callable(sort_columns) else sort_columns
+        chosen = sorts[p.sort]
+        columns = chosen if isinstance(chosen, tuple) else (chosen,)
+        order = [c.desc() if p.descending else c.asc() for c in (*columns, tiebreak)]
+        return (
+            base()
+            .order_by(None)
+            .add_columns(func.count().over().label("page_total"))
+            .order_by(*order)
+            .limit(p.size)
+            .offset(p.offset)
+        )
+
+    def rows_of(p: Paging) -> list[Any]:
+        return list(session.execute(built("page", p, lambda: page_statement(p))).all())
+
+    rows = rows_of(paging)
+    if rows:
+        total = rows[-1][-1]
+    else:
+        count = built(
+            "count",
+            None,
+            lambda: select(func.count()).select_from(base().order_by(None).subquery()),
+        )
+        total = session.scalar(count) or 0
+        last = corrected(paging, total)
+        if last != paging:
+            paging = last
+            rows = rows_of(paging)
+            total = rows[-1][-1] if rows else total
+    # ``scalars``: the entities; otherwise the rows, their ``page_total`` column last
+    items = [r[0] for r in rows] if scalars else rows
+    return PageOf(items=items, total=total, paging=paging)

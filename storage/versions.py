@@ -79,6 +79,24 @@ def version_and(session: Session, other: Any) -> tuple[str | None, Any]:
     return token, value
 
 
+def column() -> Any:
+    """The cache version as a column of another statement (an uncorrelated scalar subquery,
+    evaluated once): a read that comes first in its transaction carries it and hands it to
+    :func:`remember`, and the transaction's later cache lookups need no statement of their own."""
+    return (
+        select(text("value"))
+        .select_from(text("app_secrets"))
+        .where(text(f"name = '{ROW}'"))
+        .scalar_subquery()
+    )
+
+
+def remember(session: Session, token: str | None) -> None:
+    """Keep the version a statement with :func:`column` read, unless this transaction has one
+    already (the first read stands for the whole transaction)."""
+    session.info.setdefault(_INFO_KEY, token)
+
+
 def bump(session: Session) -> None:
     """A new cache version, written in the session's transaction (visible when it commits)."""
     token = uuid.uuid4().hex

@@ -108,7 +108,7 @@ def alert_page(
     lang: Lang = "zh",
 ) -> PageOf:
     """One page of an agent's alerts, searched by title or subject, filtered by level and
-    unread; the rows as :func:`alert_out` (three statements: count, page, project codes)."""
+    unread; the rows as :func:`alert_out` (two statements: the page with its count, project codes)."""
     target = agent_target(actor, agent_user_id)
     q = select(AlertRow).where(AlertRow.agent_user_id == target)
     if unread_only:

@@ -47,7 +47,7 @@ from api.schemas.projects import (
     UploadedOut,
 )
 from api.schemas.tasks import TaskSummary
-from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, ProjectRow, RatingRow, StepRow
+from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, RatingRow, StepRow
 from approvals.service import work_calendar
 from approvals.services import filing, materials, progress, queries
 from approvals.services.ratings import RATING_LABELS, rate_step
@@ -67,18 +67,21 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
     enterprise_id: Id | None = None  # the one window (admin) files on an enterprise's behalf
 
 
-def project_summaries(
-    session: Session, rows: list[ProjectRow], lang: str = "zh"
-) -> list[dict[str, Any]]:
-    """Projects as listed: two grouped queries for every row (enterprises, step counts)."""
+def project_summaries(session: Session, rows: list[Any], lang: str = "zh") -> list[dict[str, Any]]:
+    """Projects as listed: two grouped queries for every row (enterprises, step counts); one
+    when the rows are plain ones that carry their ``enterprise_name``
+    (:func:`approvals.services.queries.project_page`)."""
     ids = [p.id for p in rows]
-    names = dict(
-        session.execute(
-            select(EnterpriseRow.id, EnterpriseRow.name).where(
-                EnterpriseRow.id.in_({p.enterprise_id for p in rows})
-            )
-        ).all()
-    )
+    if all(hasattr(p, "enterprise_name") for p in rows):
+        names = {p.enterprise_id: p.enterprise_name for p in rows}
+    else:
+        names = dict(
+            session.execute(
+                select(EnterpriseRow.id, EnterpriseRow.name).where(
+                    EnterpriseRow.id.in_({p.enterprise_id for p in rows})
+                )
+            ).all()
+        )
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     for pid, status, n in session.execute(
         select(StepRow.project_id, StepRow.status, func.count())
@@ -89,12 +92,12 @@ def project_summaries(
     return [_project_dict(p, names.get(p.enterprise_id), counts[p.id], lang) for p in rows]
 
 
-def project_out(session: Session, p: ProjectRow, lang: str = "zh") -> dict[str, Any]:
+def project_out(session: Session, p: Any, lang: str = "zh") -> dict[str, Any]:
     return project_summaries(session, [p], lang)[0]
 
 
 def _project_dict(
-    p: ProjectRow, enterprise: str | None, counts: dict[str, int], lang: str = "zh"
+    p: Any, enterprise: str | None, counts: dict[str, int], lang: str = "zh"
 ) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -140,7 +143,7 @@ def list_projects(
     name; ``sort`` is one of filed_on, code, name, status, baseline_finish, predicted_finish
     (default ``-filed_on``)."""
     paging = paging_query(queries.PROJECT_SORTS, "-filed_on", page, size, sort, q)
-    found = queries.project_page(session, actor(request), paging, status=status)
+    found = queries.project_page(session, actor(request), paging, status=status, plain=True)
     return to(
         ProjectPage,
         {
@@ -229,7 +232,7 @@ def get_project(
         ProjectOut,
         project_out(
             session,
-            queries.get_project(session, actor(request), project_id),
+            queries.plain_project(session, actor(request), project_id),
             request_lang(request),
         ),
     )
@@ -251,7 +254,7 @@ def get_plan(
 ) -> LivePlanOut:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
-    p = queries.get_project(session, actor(request), project_id, whole=True)
+    p = queries.plan_project(session, actor(request), project_id)  # plain rows, no ORM
     return to(
         LivePlanOut,
         progress.live_plan(
@@ -587,14 +590,15 @@ def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> AuditOut:
     """Every action on the project: who, when, what, before and after (append-only)."""
-    p = queries.get_project(session, actor(request), project_id)
-    rows = session.scalars(
-        select(AuditRow).where(AuditRow.project_id == p.id).order_by(AuditRow.id)
+    pid = queries.visible_project_id(session, actor(request), project_id)
+    rows = session.execute(  # plain rows: read only
+        select(AuditRow.__table__).where(AuditRow.project_id == pid).order_by(AuditRow.id)
     )
     return to(AuditOut, {"items": [audit_out(r) for r in rows]})
 
 
-def audit_out(r: AuditRow) -> dict[str, Any]:
+def audit_out(r: Any) -> dict[str, Any]:
+    """An :class:`AuditRow` (or its plain row) as the API answers it."""
     return {
         "id": r.id,
         "at": r.at.isoformat(),

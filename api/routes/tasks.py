@@ -102,7 +102,7 @@ def list_tasks(
         session,
         actor(request),
         clock.today(),
-        work_calendar(session),
+        None,  # read by the service, after the page that brings its cache version
         paging,
         department=department,
         decided=done,

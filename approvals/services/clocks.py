@@ -3,6 +3,7 @@ escalation for every task past its due day."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,10 +15,20 @@ from access.policy import Action, Scope
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.errors import AccessDenied
-from approvals.orm import CorrectionRow, EscalationRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import (
+    CorrectionRow,
+    DeferralRow,
+    EscalationRow,
+    ProjectRow,
+    StepRow,
+    TaskRow,
+)
+from approvals.service import work_calendar
 from approvals.services.common import iso, scope_of, task_clock
 from approvals.services.progress import advance, replan, task_summary
+from approvals.services.queries import Plain
 from i18n import Malformed
+from storage import versions
 from storage.audit import record
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
@@ -97,13 +108,26 @@ def intake_info_of(
 
 
 def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
-    # the project's three columns, not its row: its plan and attributes are large documents
+    # plain rows (read only, no ORM objects): the task's columns, the four of its step the list
+    # shows and the project's three — not its row: its plan and attributes are large documents
     q = (
-        select(TaskRow, StepRow, ProjectRow.id, ProjectRow.code, ProjectRow.name)
+        select(
+            TaskRow.__table__,
+            StepRow.code.label("step_code_"),
+            StepRow.name.label("step_name_"),
+            StepRow.critical.label("step_critical_"),
+            StepRow.slack.label("step_slack_"),
+            ProjectRow.code.label("project_code_"),
+            ProjectRow.name.label("project_name_"),
+            # when the materials asked for at intake were last supplied (in the same statement)
+            select(func.max(CorrectionRow.resolved_on))
+            .where(CorrectionRow.task_id == TaskRow.id, CorrectionRow.stage == "intake")
+            .scalar_subquery()
+            .label("intake_supplied_"),
+        )
         .join(StepRow, TaskRow.step_id == StepRow.id)
         .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
         .where(TaskRow.status.in_(statuses))
-        .options(selectinload(TaskRow.deferrals))
     )
     if department:
         q = q.where(TaskRow.department == department)
@@ -113,24 +137,38 @@ def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
 def _worklist_rows(
     session: Session, found: list[Any], today: date, calendar: WorkCalendar
 ) -> list[dict[str, Any]]:
-    supplied = _intake_supplied(session, [row[0].id for row in found if row[0].status == "ready"])
+    tasks = []
+    for row in found:
+        task = Plain(row._mapping)
+        task.deferrals = []
+        tasks.append(task)
+    by_id = {t.id: t for t in tasks}
+    if by_id:  # the page's deferrals, in one statement
+        for d in session.execute(
+            select(DeferralRow.__table__)
+            .where(DeferralRow.task_id.in_(list(by_id)))
+            .order_by(DeferralRow.id)
+        ):
+            by_id[d.task_id].deferrals.append(Plain(d._mapping))
+    supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []
-    for task, step, project_id, project_code, project_name in found:
-        summary = task_summary(task, step, today, calendar)
+    for task in tasks:
+        step = _StepOfRow(task.step_code_, task.step_name_, task.step_critical_, task.step_slack_)
+        summary = task_summary(task, step, today, calendar)  # type: ignore[arg-type]
         left = summary["workdays_left"]
         rows.append(
             {
                 **summary,
-                "project_id": project_id,
-                "project_code": project_code,
-                "project_name": project_name,
+                "project_id": task.project_id,
+                "project_code": task.project_code_,
+                "project_name": task.project_name_,
                 "step_code": step.code,
                 "step_name": step.name,
                 "critical": step.critical,
                 "slack": step.slack,
                 "overdue_workdays": -left if left is not None and left < 0 else 0,
                 **_intake_out(
-                    wf.intake_due(task_clock(task), calendar, supplied.get(task.id))
+                    wf.intake_due(task_clock(task), calendar, supplied.get(task.id))  # type: ignore[arg-type]
                     if task.status == "ready"
                     else None,
                     today,
@@ -138,6 +176,16 @@ def _worklist_rows(
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class _StepOfRow:
+    """What a worklist row shows of the task's step."""
+
+    code: str
+    name: str
+    critical: bool
+    slack: int | None
 
 
 def worklist(
@@ -183,7 +231,7 @@ def worklist_page(
     session: Session,
     actor: Actor,
     today: date,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None,
     paging: Paging,
     *,
     department: str | None = None,
@@ -192,7 +240,9 @@ def worklist_page(
 ) -> PageOf:
     """One page of a department's 待办 (open tasks) or, with ``decided``, its 已办 (tasks it has
     decided: 准予, 不予许可, 不予受理), searched by project code or name and step, filtered by
-    status; filtering, sorting and the page are the database's (three statements)."""
+    status; filtering, sorting and the page are the database's (two statements: the page with
+    its count and its tasks' last intake supplies, then the page's deferrals).  ``calendar`` None: the
+    working calendar is read here, its cache version with the page (one statement fewer)."""
     department = _worklist_department(actor, department)
     statuses = wf.CLOSED_STATUSES if decided else wf.OPEN_STATUSES
     if status:
@@ -203,13 +253,30 @@ def worklist_page(
                 "status: one of " + ", ".join(known),
             )
         statuses = frozenset({status})
-    q = _worklist_query(department, statuses)
-    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name)
-    if match is not None:
-        q = q.where(match)
+    with_version = calendar is None  # read after the page, whose statement brings its version
+
+    def query() -> Any:
+        q = _worklist_query(department, statuses)
+        if with_version:
+            q = q.add_columns(versions.column().label("cache_version_"))
+        match = search_clause(
+            paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name
+        )
+        return q if match is None else q.where(match)
+
     page = fetch_page(
-        session, q, paging, _worklist_sort_columns(today), tiebreak=TaskRow.id, scalars=False
+        session,
+        query,
+        paging,
+        lambda: _worklist_sort_columns(today),
+        tiebreak=TaskRow.id,
+        scalars=False,
+        memo=("worklist", department, statuses, paging.q, today, with_version),
     )
+    if calendar is None:
+        if page.items:
+            versions.remember(session, page.items[0].cache_version_)
+        calendar = work_calendar(session)
     rows = _worklist_rows(session, page.items, today, calendar)
     return PageOf(items=rows, total=page.total, paging=page.paging)
 

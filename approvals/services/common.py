@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from access.actor import Actor
 from access.policy import GRANTS, Action, Scope, can
 from approvals import workflow as wf
 from approvals.errors import AccessDenied, StaleVersion
-from approvals.orm import DepartmentRow, ProjectRow, TaskRow
+from approvals.orm import DepartmentRow, ProjectRow, StepRow, TaskRow
 
 
 def scope_of(actor: Actor, action: Action) -> Scope | None:
@@ -80,6 +80,10 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
     Readers load a task with its step and project in one go, before any lock: another decision
     may have committed since, so every object of the session is expired and the locked row is
     taken as the database has it now (else its version check fails with a stale version).
+
+    Its steps, their tasks and the tasks' deferrals come with it (three more statements, after
+    the lock): a decision rolls its step up, readies the next steps, re-plans and sums the
+    project's working days over every step and task — one lazy load per step otherwise.
     """
     session.flush()
     session.expire_all()
@@ -87,6 +91,11 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
         select(ProjectRow)
         .where(ProjectRow.id == project_id)
         .with_for_update()
+        .options(
+            selectinload(ProjectRow.steps)
+            .selectinload(StepRow.tasks)
+            .selectinload(TaskRow.deferrals)
+        )
         .execution_options(populate_existing=True)
     )
     assert project is not None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from approvals import clock_forecast as cf
@@ -465,17 +465,34 @@ def _change_view(c: PlanChangeRow, lang: str) -> dict[str, Any]:
     }
 
 
+_changes_t = PlanChangeRow.__table__
+_PLAN_CHANGES = (  # built once (see approvals.services.queries)
+    select(_changes_t).where(_changes_t.c.project_id == bindparam("pid")).order_by(_changes_t.c.id)
+)
+
+
+def _baseline_lists(project: Any) -> dict[str, Any]:
+    """The items the baseline waived and reduced to a commitment: from the project's row, or
+    already read (:func:`approvals.services.queries.plan_project` reads them, not the whole
+    baseline document)."""
+    if isinstance(project, ProjectRow):
+        return {
+            "waived": project.baseline.get("waived", []),
+            "reduced_to_commitment": project.baseline.get("reduced_to_commitment", []),
+        }
+    return {"waived": project.waived, "reduced_to_commitment": project.reduced_to_commitment}
+
+
 def live_plan(
-    session: Session, project: ProjectRow, today: date, calendar: WorkCalendar, lang: str = "zh"
+    session: Session, project: Any, today: date, calendar: WorkCalendar, lang: str = "zh"
 ) -> dict[str, Any]:
     """The plan as everyone sees it: baseline against actual and forecast, per step and overall,
-    with the clock of every task and the latest reason each step moved."""
+    with the clock of every task and the latest reason each step moved.
+
+    ``project`` is a :class:`ProjectRow` with its steps, or the plain read model of
+    :func:`approvals.services.queries.plan_project` (what the API's plan reads: no ORM objects)."""
     seq = calendar.sequence(project.filed_on)
-    changes = session.scalars(
-        select(PlanChangeRow)
-        .where(PlanChangeRow.project_id == project.id)
-        .order_by(PlanChangeRow.id)
-    ).all()
+    changes = session.execute(_PLAN_CHANGES, {"pid": project.id}).all()  # plain rows
     last_reason: dict[str | None, PlanChangeRow] = {c.step_code: c for c in changes}
     baseline_finish = project.baseline_finish.isoformat()
     plan_finish = (project.finish_delays or {}).get("plan_finish")
@@ -501,8 +518,7 @@ def live_plan(
         else None,
         "baseline_makespan_workdays": project.baseline_makespan,
         "serial_workdays": project.serial_workdays,
-        "waived": project.baseline.get("waived", []),
-        "reduced_to_commitment": project.baseline.get("reduced_to_commitment", []),
+        **_baseline_lists(project),
         "provisional": is_provisional(project, calendar),
         "steps": [
             _step_view(s, seq, last_reason.get(s.code), today, calendar, lang)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from access.actor import Actor, Role
@@ -18,9 +18,18 @@ from access.policy import Action, Scope
 from approvals.catalog import Catalogue, Material
 from approvals.conditions import MissingAttribute, evaluate
 from approvals.errors import NotFoundError
-from approvals.orm import CertificateRow, MaterialRow, ProjectRow, StepRow, TaskRow
+from approvals.orm import (
+    CertificateRow,
+    DeferralRow,
+    EnterpriseRow,
+    MaterialRow,
+    ProjectRow,
+    StepRow,
+    TaskRow,
+)
 from approvals.service import catalogue_version
 from approvals.services.common import scope_of
+from storage import versions
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
@@ -64,18 +73,73 @@ PROJECT_SORTS: dict[str, Any] = {
 }
 
 
+#: A project's columns but its plan at filing (``baseline``, a large document read apart).
+PROJECT_COLUMNS = tuple(
+    c
+    for c in ProjectRow.__table__.c
+    if c.key != "baseline"  # type: ignore[attr-defined]
+)
+
+
 def project_page(
-    session: Session, actor: Actor, paging: Paging, *, status: str | None = None
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    status: str | None = None,
+    plain: bool = False,
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
-    sorted by :data:`PROJECT_SORTS` (two statements: the count and the page)."""
-    q = visible_projects_query(actor)
-    if status:
-        q = q.where(ProjectRow.status == status)
-    match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
-    if match is not None:
-        q = q.where(match)
-    return fetch_page(session, q, paging, PROJECT_SORTS, tiebreak=ProjectRow.id)
+    sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
+    rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS` and ``enterprise_name``), not ORM
+    objects — for answers that only show them."""
+
+    def query() -> Any:
+        q = visible_projects_query(actor)
+        if plain:
+            q = _with_enterprise_name(q.with_only_columns(*PROJECT_COLUMNS))
+        if status:
+            q = q.where(ProjectRow.status == status)
+        match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
+        return q if match is None else q.where(match)
+
+    # what visible_projects_query reads of the actor, the filters: the statement's key
+    who = (actor.role, actor.enterprise_id, actor.department, actor.user_id)
+    page = fetch_page(
+        session,
+        query,
+        paging,
+        PROJECT_SORTS,
+        tiebreak=ProjectRow.id,
+        scalars=not plain,
+        memo=("projects", who, status, paging.q, plain),
+    )
+    if plain:
+        page = PageOf(
+            items=[Plain(r._mapping) for r in page.items], total=page.total, paging=page.paging
+        )
+    return page
+
+
+def _with_enterprise_name(q: Any) -> Any:
+    """The plain project columns and ``enterprise_name``, the name of its enterprise (in the
+    same statement)."""
+    return q.add_columns(EnterpriseRow.name.label("enterprise_name")).outerjoin(
+        EnterpriseRow, EnterpriseRow.id == ProjectRow.enterprise_id
+    )
+
+
+def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
+    """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
+    :data:`PROJECT_COLUMNS` and ``enterprise_name``, no ORM object."""
+    row = session.execute(
+        _with_enterprise_name(
+            visible_projects_query(actor).with_only_columns(*PROJECT_COLUMNS)
+        ).where(ProjectRow.id == project_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
+    return Plain(row._mapping)
 
 
 def get_project(
@@ -96,6 +160,125 @@ def get_project(
     if project is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
     return project
+
+
+def visible_project_id(session: Session, actor: Actor, project_id: int) -> int:
+    """:func:`get_project`'s check alone: the id when the actor may see the project, else 'not
+    found' — one single-column statement, nothing of the row loaded."""
+    found = session.scalar(
+        visible_projects_query(actor)
+        .with_only_columns(ProjectRow.id)
+        .where(ProjectRow.id == project_id)
+    )
+    if found is None:
+        raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
+    return found
+
+
+# --- plain read models (读模型): rows as objects, no ORM identity map ------------------------------
+
+
+class Plain:
+    """A row read for display only: its columns as attributes (``step.code``), plus what the
+    loader hangs on it (``step.tasks``).  Loading these costs a tenth of ORM objects (no
+    identity map, no change tracking), which matters on the pages read with every click: the
+    live plan (every step, task and deferral) and the worklist.  Never written back."""
+
+    def __init__(self, mapping: Any) -> None:
+        self.__dict__.update(mapping)
+
+    def __repr__(self) -> str:
+        return f"Plain({self.__dict__!r})"
+
+
+#: The project's columns a plan shows (not its documents: attributes, form, the baseline).
+_PLAN_PROJECT_COLUMNS = (
+    ProjectRow.id,
+    ProjectRow.code,
+    ProjectRow.name,
+    ProjectRow.status,
+    ProjectRow.filed_on,
+    ProjectRow.baseline_finish,
+    ProjectRow.baseline_makespan,
+    ProjectRow.serial_workdays,
+    ProjectRow.predicted_finish,
+    ProjectRow.finish_delays,  # the plan on both clocks and whose the finish's delay is
+    ProjectRow.enterprise_id,
+    ProjectRow.agent_user_id,
+    ProjectRow.catalog_id,
+    ProjectRow.version,
+)
+
+
+def plan_project(session: Session, actor: Actor, project_id: int) -> Plain:
+    """The project as the live plan reads it (visibility as :func:`get_project`): its plain
+    columns, the waived and reduced items of its baseline (``waived``,
+    ``reduced_to_commitment``), and ``steps`` from :func:`plain_steps` — four statements; the
+    first also reads the cache version (:func:`storage.versions.column`)."""
+    waived = ProjectRow.baseline["waived"]
+    reduced = ProjectRow.baseline["reduced_to_commitment"]
+    row = session.execute(
+        visible_projects_query(actor)
+        .with_only_columns(
+            *_PLAN_PROJECT_COLUMNS,
+            waived.label("waived"),
+            reduced.label("reduced"),
+            versions.column().label("cache_version_"),  # the calendar's lookup needs it next
+        )
+        .where(ProjectRow.id == project_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
+    project = Plain(row._mapping)
+    versions.remember(session, project.__dict__.pop("cache_version_"))
+    project.waived = project.waived if project.waived is not None else []
+    project.reduced_to_commitment = project.__dict__.pop("reduced") or []
+    project.steps = plain_steps(session, project.id)
+    return project
+
+
+_steps_t, _tasks_t, _deferrals_t = StepRow.__table__, TaskRow.__table__, DeferralRow.__table__
+#: Built once: a statement built per request costs as much CPU as running it.  Core tables, not
+#: ORM attributes, so that they run on the connection without the ORM's compile step.
+_PLAIN_STEPS = (
+    select(_steps_t).where(_steps_t.c.project_id == bindparam("pid")).order_by(_steps_t.c.position)
+)
+_PLAIN_TASKS = (
+    select(_tasks_t).where(_tasks_t.c.project_id == bindparam("pid")).order_by(_tasks_t.c.id)
+)
+_PLAIN_DEFERRALS = (
+    select(_deferrals_t)
+    .join(_tasks_t, _deferrals_t.c.task_id == _tasks_t.c.id)
+    .where(_tasks_t.c.project_id == bindparam("pid"))
+    .order_by(_deferrals_t.c.id)
+)
+
+
+def plain_steps(session: Session, project_id: int) -> list[Plain]:
+    """The project's steps in plan order, each with ``tasks`` (by id) and each task with
+    ``deferrals`` (by id): three statements, plain rows.  For reads: it does not flush the
+    session first."""
+    conn = session.connection()
+    params = {"pid": project_id}
+    steps = [Plain(r._mapping) for r in conn.execute(_PLAIN_STEPS, params)]
+    by_id: dict[int, Plain] = {}
+    for s in steps:
+        s.tasks = []
+        by_id[s.id] = s
+    tasks: dict[int, Plain] = {}
+    for r in conn.execute(_PLAIN_TASKS, params):
+        t = Plain(r._mapping)
+        t.deferrals = []
+        tasks[t.id] = t
+        step = by_id.get(t.step_id)
+        if step is not None:
+            step.tasks.append(t)
+    if tasks:
+        for r in conn.execute(_PLAIN_DEFERRALS, params):
+            task = tasks.get(r.task_id)
+            if task is not None:
+                task.deferrals.append(Plain(r._mapping))
+    return steps
 
 
 def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:

@@ -40,8 +40,9 @@ def _begin_task_action(
     session: Session, actor: Actor, task_id: int, version: int | None
 ) -> tuple[TaskRow, ProjectRow, dict[str, Any]]:
     task = get_task(session, actor, task_id)
+    # after the lock: the latest committed state (expired by the lock, read again with the
+    # project's steps and tasks)
     project = lock_project(session, task.project_id)
-    session.refresh(task)  # after the lock: the latest committed state
     require_decider(actor, task)
     check_version("该审批任务", task.version, version, f"task {task.id}")
     return task, project, task_snapshot(task)

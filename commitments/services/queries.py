@@ -68,7 +68,7 @@ def commitment_page(
     status: str | None = None,
 ) -> PageOf:
     """One page of the commitments ``actor`` sees, searched by number or plot, filtered by zone
-    and status (two statements)."""
+    and status (one statement: the page with its count)."""
     q = visible_query(actor)
     if zone:
         q = q.where(CommitmentRow.zone_code == zone)
