@@ -212,10 +212,11 @@ def add_figures(
     session.execute(stmt, add_up(rows))
 
 
-def rebuild_kind_figures(conn: Any, calendar: WorkCalendar) -> int:
-    """Fill :class:`~approvals.orm.TaskFigureKindRow` afresh from the decided tasks (their
-    stored working days), as the decisions would have added them up: what the migration that
-    adds the table and the bench run.  Returns the number of rows."""
+def rebuild_figures(conn: Any, calendar: WorkCalendar, row_type: Any = TaskFigureKindRow) -> int:
+    """Fill :class:`~approvals.orm.TaskFigureKindRow` (or :class:`~approvals.orm.TaskFigureRow`)
+    afresh from the decided tasks (their stored working days), as the decisions would have
+    added them up: what the migration that adds the table and the bench run.  Returns the
+    number of rows."""
     from sqlalchemy import delete, insert
 
     t, p = TaskRow.__table__.c, ProjectRow.__table__.c
@@ -236,6 +237,9 @@ def rebuild_kind_figures(conn: Any, calendar: WorkCalendar) -> int:
         func.coalesce(p.industry, "").label("industry"),
         func.coalesce(p.zone_code, "").label("zone_code"),
     )
+    kind = row_type is TaskFigureKindRow
+    key = key if kind else key[:4]
+    width = len(key)
     decided = [
         t.status.in_(DECIDED),
         t.decided_on.is_not(None),
@@ -262,19 +266,18 @@ def rebuild_kind_figures(conn: Any, calendar: WorkCalendar) -> int:
         .where(*decided)
         .group_by(*key)
     ):
-        k = tuple(r[:6])
-        out[k] = {
+        k, sums = tuple(r[:width]), r[width:]
+        row = {
             "month": _as_date(r[0]),
             "step_code": r[1],
             "department": r[2],
             "workdays": int(r[3]),
-            "industry": r[4],
-            "zone_code": r[5],
-            **{name: int(v or 0) for name, v in zip(_FIGURE_SUMS[:9], r[6:15], strict=True)},
+            **{name: int(v or 0) for name, v in zip(_FIGURE_SUMS[:9], sums[:9], strict=True)},
             "deferred_materials": 0,
             "deferral_days": 0,
-            "step_id": int(r[15]),
+            "step_id": int(sums[9]),
         }
+        out[k] = {**row, "industry": r[4], "zone_code": r[5]} if kind else row
     d = DeferralRow.__table__.c
     end = func.coalesce(d.supplied_on, t.decided_on)
     for r in conn.execute(
@@ -285,15 +288,15 @@ def rebuild_kind_figures(conn: Any, calendar: WorkCalendar) -> int:
         .where(*decided)
         .group_by(*key, t.accepted_on, end)
     ):
-        row = out[tuple(r[:6])]
-        accepted, supplied, n = _as_date(r[6]), _as_date(r[7]), int(r[8])
+        row = out[tuple(r[:width])]
+        accepted, supplied, n = _as_date(r[width]), _as_date(r[width + 1]), int(r[width + 2])
         row["deferred_materials"] += n
         if accepted and supplied:
             row["deferral_days"] += n * max(calendar.workdays_between(accepted, supplied), 0)
-    conn.execute(delete(TaskFigureKindRow.__table__))
+    conn.execute(delete(row_type.__table__))
     rows = list(out.values())
     for i in range(0, len(rows), 20_000):
-        conn.execute(insert(TaskFigureKindRow.__table__), rows[i : i + 20_000])
+        conn.execute(insert(row_type.__table__), rows[i : i + 20_000])
     return len(rows)
 
 

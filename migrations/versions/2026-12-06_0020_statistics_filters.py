@@ -78,7 +78,7 @@ def _json(value: Any) -> Any:
 
 def _backfill(conn: sa.engine.Connection) -> None:
     from approvals.calendar import WorkCalendar, parse_arrangement
-    from approvals.services.statistics import rebuild_kind_figures
+    from approvals.services.statistics import rebuild_figures
 
     rows = []
     for pid, attributes in conn.execute(sa.text("SELECT id, attributes FROM projects")):
@@ -119,7 +119,7 @@ def _backfill(conn: sa.engine.Connection) -> None:
         parse_arrangement(_json(doc))
         for (doc,) in conn.execute(sa.text("SELECT document FROM calendar_arrangements"))
     ]
-    rebuild_kind_figures(conn, WorkCalendar(arrangements))
+    rebuild_figures(conn, WorkCalendar(arrangements))
 
 
 def downgrade() -> None:
