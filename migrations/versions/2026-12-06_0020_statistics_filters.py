@@ -46,7 +46,12 @@ def upgrade() -> None:
     op.create_index("ix_projects_industry", "projects", ["industry"])
     op.create_index("ix_projects_zone_code", "projects", ["zone_code"])
     op.add_column("ratings", sa.Column("decided_on", sa.Date(), nullable=True))
-    op.create_index("ix_ratings_decided_on", "ratings", ["decided_on"])
+    # covering the statistics' grouping of a period's ratings
+    op.create_index(
+        "ix_ratings_decided_on",
+        "ratings",
+        ["decided_on", "project_id", "step_code", "department_key", "score"],
+    )
     op.create_table(
         "task_figures_kind",
         sa.Column("month", sa.Date(), nullable=False),
