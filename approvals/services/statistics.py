@@ -630,7 +630,15 @@ def statistics(
             if key in by_item:
                 by_item[key].ratings[score] += int(n)
     # the comments and the bad ratings, newest first (a reviewer's: its department's)
-    comment_conds = [*rating_conds, or_(RatingRow.comment != "", RatingRow.score <= 2)]
+    # newest first, walking the ratings by id: not through the decision-day index (SQLite
+    # would read every rating of a year through it and sort them, 2 s instead of 0.01 s)
+    decided = func.coalesce(RatingRow.decided_on, RatingRow.decided_on)
+    comment_conds = [
+        decided >= f.start,
+        decided <= f.end,
+        *rating_conds[2:],
+        or_(RatingRow.comment != "", RatingRow.score <= 2),
+    ]
     comment_rows = session.execute(
         select(
             RatingRow.id,
