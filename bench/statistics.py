@@ -14,6 +14,9 @@ the whole year and over one month, best of ``--rounds``.
     python bench/statistics.py --projects 10000       # smaller
     python bench/statistics.py --reuse                # time again on the databases of a run
     python bench/statistics.py --only sqlite
+    python bench/statistics.py --reuse --check        # … and compare with every task read
+    python bench/statistics.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/mine \\
+        --sqlite sqlite:///bench/out/mine.sqlite3     # databases of one's own
 
 Figures and the machine load go to bench/README.md ("Efficiency statistics (issue 17)").
 """
@@ -28,7 +31,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +41,7 @@ from access.actor import Actor  # noqa: E402
 from api.seed import seed_demo_accounts  # noqa: E402
 from approvals import efficiency as eff  # noqa: E402
 from approvals.catalog import parse_catalog  # noqa: E402
-from approvals.orm import TaskRow  # noqa: E402
+from approvals.orm import TaskFigureRow, TaskRow  # noqa: E402
 from approvals.service import ensure_default_catalogue, work_calendar  # noqa: E402
 from approvals.services import statistics as st  # noqa: E402
 from migrations.runner import reset_database, upgrade  # noqa: E402
@@ -249,7 +252,7 @@ def generate(n: int, catalog_id: int, enterprise_id: int, items, calendar, seed:
                 key = (workdays[dec].replace(day=1), code, d, took)
                 row = figs.get(key)
                 if row is None:
-                    row = figs[key] = [0] * len(sums) + [task_id]
+                    row = figs[key] = [0] * len(sums) + [step_id]
                 for i, v in enumerate(
                     (
                         1,
@@ -470,52 +473,101 @@ def fill(engine, n: int) -> dict[str, int]:
     return counts
 
 
+ZONES = 8  # the bench's plots BENCH-n lie in zone BZ-(n mod 8)
+
+
 def bring_up_to_date(engine) -> None:
-    """For ``--reuse`` on a database filled before ``ratings.department_key`` existed."""
+    """The schema to the head revision (for ``--reuse`` on a database filled by an earlier
+    version), then what filing and rating would have recorded that the bulk fill does not: each
+    project's industry and zone (its plot BENCH-n lies in zone BZ-(n mod 8); the bench's plots
+    are not in the registry), each rating's decision day, and the figures by industry and zone."""
+    upgrade(engine)
+    sqlite = is_sqlite(engine.url.render_as_string())
+    with make_session_factory(engine)() as session:
+        calendar = work_calendar(session)
     with engine.begin() as conn:
-        if "department_key" in {c["name"] for c in inspect(conn).get_columns("ratings")}:
+        if conn.scalar(text("SELECT count(*) FROM task_figures_kind WHERE zone_code <> ''")):
             return
+        t0 = time.perf_counter()
+        number = "CAST(substr(plot_code, 7) AS INTEGER)"  # BENCH-n
+        industry = "json_extract(attributes, '$.industry')" if sqlite else "attributes->>'industry'"
         conn.execute(
-            text("ALTER TABLE ratings ADD COLUMN department_key VARCHAR(200) DEFAULT '' NOT NULL")
+            text(
+                f"UPDATE projects SET industry = {industry},"
+                f" zone_code = CASE WHEN plot_code IS NULL THEN NULL"
+                f" ELSE 'BZ-' || ({number} % {ZONES}) END"
+            )
         )
-        if is_sqlite(engine.url.render_as_string()):
-            fill = "(SELECT group_concat(value, ',') FROM json_each(ratings.departments))"
-        else:
-            fill = "array_to_string(ARRAY(SELECT jsonb_array_elements_text(departments)), ',')"
-        conn.execute(text(f"UPDATE ratings SET department_key = {fill}"))
+        conn.execute(
+            text(
+                "UPDATE ratings SET decided_on = (SELECT max(tasks.decided_on) FROM steps"
+                " JOIN tasks ON tasks.step_id = steps.id"
+                " WHERE steps.project_id = ratings.project_id AND steps.code = ratings.step_code)"
+                " WHERE decided_on IS NULL"
+            )
+        )
+        n = st.rebuild_figures(conn, calendar)
+        print(f"figures by industry and zone: {n:,} rows in {time.perf_counter() - t0:.1f} s")
+        # databases filled before the generator kept a step id (it kept a task id) per row
+        n = st.rebuild_figures(conn, calendar, TaskFigureRow)
+        print(f"monthly figures rebuilt from the tasks: {n:,} rows")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE ratings"))
+        # after the bulk updates: what autovacuum would do (PostgreSQL's index-only scans)
+        conn.execute(text("ANALYZE" if sqlite else "VACUUM ANALYZE"))
 
 
-def time_statistics(engine, rounds: int) -> dict[str, object]:
+RANGE = (date(YEAR, 1, 15), date(YEAR, 12, 20))  # not on month boundaries
+YEAR_SPAN = (date(YEAR, 1, 1), date(YEAR + 1, 6, 30))
+JUNE = (date(YEAR, 6, 1), date(YEAR, 6, 30))
+CASES = [
+    ("year", st.Filters(*YEAR_SPAN)),
+    ("month", st.Filters(*JUNE)),
+    ("year, one department", st.Filters(*YEAR_SPAN, "zjj")),
+    ("year, one industry", st.Filters(*YEAR_SPAN, industry="equipment")),
+    ("year, one zone", st.Filters(*YEAR_SPAN, zone="BZ-3")),
+    ("year, department + zone + industry", st.Filters(*YEAR_SPAN, "zjj", "BZ-3", "equipment")),
+    ("month, one industry", st.Filters(*JUNE, industry="equipment")),
+    ("month, one zone", st.Filters(*JUNE, zone="BZ-3")),
+    ("15 Jan – 20 Dec", st.Filters(*RANGE)),
+    ("15 Jan – 20 Dec, one department", st.Filters(*RANGE, "zjj")),
+    ("15 Jan – 20 Dec, one industry", st.Filters(*RANGE, industry="equipment")),
+    ("15 Jan – 20 Dec, one zone", st.Filters(*RANGE, zone="BZ-3")),
+    ("15 Jan – 20 Dec, zone + industry", st.Filters(*RANGE, zone="BZ-3", industry="equipment")),
+]
+
+
+def time_statistics(engine, rounds: int, check: bool = False) -> dict[str, object]:
     admin = Actor("admin", "admin", 1)
     out: dict[str, object] = {}
     with make_session_factory(engine)() as session:
         calendar = work_calendar(session)
         tasks = session.scalar(select(func.count()).select_from(TaskRow))
-        for label, filters in (
-            ("year", st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30))),
-            ("month", st.Filters(date(YEAR, 6, 1), date(YEAR, 6, 30))),
-            ("year, one department", st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30), "zjj")),
-            # not whole months: read from the tasks themselves
-            (
-                "year from the tasks (one industry)",
-                st.Filters(date(YEAR, 1, 1), date(YEAR + 1, 6, 30), industry="equipment"),
-            ),
-        ):
-            best, stats = float("inf"), None
+        for label, filters in CASES:
+            best, cpu, stats = float("inf"), float("inf"), None
             for _ in range(rounds):
                 session.rollback()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 stats = st.statistics(session, admin, filters, calendar)
                 best = min(best, time.perf_counter() - t0)
+                cpu = min(cpu, time.process_time() - c0)
             assert stats is not None
             out[label] = (
                 best,
                 stats.overall["cases"],
                 stats.overall["median_workdays"],
                 stats.overall["p90_workdays"],
+                cpu,
             )
+            if check and ("Dec" in label or "industry" in label or "zone" in label):
+                session.rollback()
+                whole = st.statistics(session, admin, filters, calendar, from_tasks=True)
+                same = (whole.overall, whole.items, whole.projects) == (
+                    stats.overall,
+                    stats.items,
+                    stats.projects,
+                )
+                print(f"  check {label}: figures == tasks one by one: {same}")
+                assert same, label
     out["tasks"] = tasks
     return out
 
@@ -528,6 +580,11 @@ def main() -> None:
     parser.add_argument("--only", choices=("pg", "sqlite"))
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also compare the filtered and partial periods with every task read one by one",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     targets = {"pg": (args.pg, 2.0), "sqlite": (args.sqlite, 10.0)}
@@ -537,31 +594,36 @@ def main() -> None:
             continue
         if args.reuse:
             engine = make_engine(url)
-            bring_up_to_date(engine)
         else:
             t0 = time.perf_counter()
             engine = fresh_database(url)
             counts = fill(engine, args.projects)
             print(f"{key}: filled {counts} in {time.perf_counter() - t0:.1f} s")
-        r = time_statistics(engine, args.rounds)
+        bring_up_to_date(engine)
+        r = time_statistics(engine, args.rounds, args.check)
         engine.dispose()
         results[key] = (r, target)
-        for label in (
-            "year",
-            "month",
-            "year, one department",
-            "year from the tasks (one industry)",
-        ):
-            secs, cases, median, p90 = r[label]
+        for label, _f in CASES:
+            secs, cases, median, p90, cpu = r[label]
             print(
                 f"{key}: statistics ({label}) over {r['tasks']:,} task rows: {secs:.3f} s"
-                f" (cases {cases:,}, median {median}, P90 {p90})"
-                + (
-                    f"  target < {target:g} s: {'✓' if secs < target else '✗'}"
-                    if label == "year"
-                    else ""
-                )
+                f" (CPU {cpu:.3f} s; cases {cases:,}, median {median}, P90 {p90})"
+                f"  target < {target:g} s: {'✓' if secs < target else '✗'}"
             )
+        print(f"load average: {os.getloadavg()}")
+    if results:
+        keys = list(results)
+        print()
+        print("| what | cases | " + " | ".join(f"{k} wall (CPU)" for k in keys) + " |")
+        print("|---|---|" + "---|" * len(keys))
+        for label, _f in CASES:
+            first = results[keys[0]][0][label]
+            cells = []
+            for k in keys:
+                r, target = results[k]
+                secs, _c, _m, _p, cpu = r[label]
+                cells.append(f"{secs:.2f} s ({cpu:.2f}) {'✓' if secs < target else '✗'}")
+            print(f"| {label} | {first[1]:,} | " + " | ".join(cells) + " |")
     print(f"load average after: {os.getloadavg()}")
     _ = eff  # the pure module the figures come from
 

@@ -16,7 +16,7 @@ from access.actor import Actor
 from approvals import efficiency as eff
 from approvals.services import statistics as st
 from i18n import Invalid
-from landplots.orm import PlotRow, ZoneRow
+from landplots.orm import ZoneRow
 
 SHEETS = {
     "departments": ("按部门", "By department"),
@@ -66,8 +66,7 @@ def parse_filters(params: Any, today: date) -> tuple[st.Filters, str]:
     zone = (params.get("zone") or "").strip() or None
     industry = (params.get("industry") or "").strip() or None
     department = (params.get("department") or "").strip() or None
-    zone_plots = select(PlotRow.code).where(PlotRow.zone_code == zone) if zone else None
-    return st.Filters(start, end, department, zone, zone_plots, industry), label
+    return st.Filters(start, end, department, zone, industry), label
 
 
 def compute(

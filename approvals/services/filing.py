@@ -481,6 +481,7 @@ def _new_project(
         predicted_finish=baseline.finish_date,
     )
     statistics.record_savings(project, baseline.savings)
+    statistics.record_kind(session, project)
     return project, prepared
 
 

@@ -49,6 +49,11 @@ def rate_step(
         score=score,
         comment=comment,
         rated_by=actor.username,
+        # the rated decision: the step's last (the statistics count the rating in its period)
+        decided_on=max(
+            (t.decided_on for t in step.tasks if t.decided_on is not None),
+            default=step.actual_end,
+        ),
     )
     session.add(row)
     session.flush()

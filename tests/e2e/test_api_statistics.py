@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from storage.engine import make_engine, make_session_factory
-from tests.integration.statistics_support import make_world, run_project
+from tests.integration.statistics_support import add_plot, make_world, run_project
 
 MARCH = {"month": "2026-03"}
 
@@ -102,3 +102,36 @@ def test_role_scoping(stats_live):
 def test_bad_filters_are_named(live, params, field):
     r = live.client("admin").get("/api/statistics", params=params)
     assert r.status_code == 422 and field in r.json()["detail"]
+
+
+def test_filters_by_industry_zone_and_days(live):
+    """The industry and the zone (of the plot at filing) select projects, over a month and over
+    days off the month's boundaries; a rating counts in the period of the decision it rates."""
+    engine = make_engine(live.db_url)
+    with make_session_factory(engine)() as session:
+        world = make_world(session)
+        add_plot(session, "P-Z1", "Z1")
+        run_project(session, world, "equipment", "P-Z1", name="设备项目")
+        run_project(session, world, "chemical", None, name="化工项目")
+    engine.dispose()
+    admin = live.client("admin")
+
+    def cases(**params):
+        r = admin.get("/api/statistics", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()["overall"]["cases"]
+
+    assert cases(**MARCH) == 10
+    assert cases(**MARCH, industry="equipment") == 5
+    assert cases(**MARCH, industry="textile") == 0
+    assert cases(**MARCH, zone="Z1") == 5 and cases(**MARCH, zone="Z9") == 0
+    assert cases(**MARCH, zone="Z1", industry="chemical") == 0
+    # the 4th … 13th: C and B of each project (A was decided on the 3rd, E and F on the 17th)
+    assert cases(start="2026-03-04", end="2026-03-13") == 4
+    assert cases(start="2026-03-04", end="2026-03-13", industry="chemical") == 2
+    assert cases(start="2026-02-20", end="2026-04-10", zone="Z1") == 5
+    # both ratings were given on the 18th, of decisions of the 3rd (A, 5) and the 13th (B, 2)
+    body = admin.get("/api/statistics", params={"start": "2026-03-14", "end": "2026-03-31"})
+    assert body.json()["overall"]["ratings"] == [0, 0, 0, 0, 0]
+    body = admin.get("/api/statistics", params={"start": "2026-03-13", "end": "2026-03-31"})
+    assert body.json()["overall"]["ratings"] == [0, 2, 0, 0, 0]

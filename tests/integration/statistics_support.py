@@ -109,11 +109,40 @@ def _task(session, project, code):
     return step.tasks[0]
 
 
-def run_project(session, w):
+def add_plot(session, code, zone):
+    """A standard plot of the registry in ``zone`` (what filing records as the project's zone)."""
+    from shapely.geometry import box
+
+    from landplots.orm import PlotRow
+
+    session.add(
+        PlotRow(
+            code=code,
+            name=code,
+            status="listed",
+            land_use="工业用地",
+            zone_code=zone,
+            geometry=box(0, 0, 100, 100),
+            area_m2=10_000.0,
+            area_mu=15.0,
+            gk_epsg=4549,
+            extra={},
+        )
+    )
+    session.flush()
+
+
+def run_project(session, w, industry="equipment", plot_code=None, name="统计项目"):
     """The timeline worked out in the module's tests (working days, March 2026)."""
     cal, ent, rev = w["cal"], w["ent"], w["rev"]
     p = filing.file_project(
-        session, ent, cal, name="统计项目", attributes={"industry": "equipment"}, filed_on=D(2)
+        session,
+        ent,
+        cal,
+        name=name,
+        attributes={"industry": industry},
+        filed_on=D(2),
+        plot_code=plot_code,
     )
 
     def up(code, on):
@@ -149,7 +178,7 @@ def run_project(session, w):
     session.commit()
     ratings.rate_step(session, ent, p.id, "B", 2, "审批太慢")
     ratings.rate_step(session, ent, p.id, "A", 5, "")
-    for r in session.scalars(select(RatingRow)):
+    for r in session.scalars(select(RatingRow).where(RatingRow.project_id == p.id)):
         r.rated_at = datetime(2026, 3, 18, 2, tzinfo=UTC)
     session.commit()
     return p

@@ -3,16 +3,17 @@ project run through the review workflow, whose figures are worked out by hand be
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from access.policy import AccessForbidden
 from approvals.errors import NotFoundError, ProjectError
 from approvals.orm import ProjectRow, RatingRow, TaskRow
 from approvals.services import statistics as st
-from tests.integration.statistics_support import D, make_world, run_project
+from tests.integration.statistics_support import D, add_plot, make_world, run_project
 
 
 @pytest.fixture
@@ -159,18 +160,126 @@ def test_the_migration_backfills_what_decisions_store(engine):
     assert snapshot() == live
 
 
+FILTERS = [
+    {},
+    {"department": "zjj"},
+    {"industry": "equipment"},
+    {"industry": "chemical"},
+    {"zone": "Z1"},
+    {"zone": "Z2"},
+    {"industry": "equipment", "zone": "Z1"},
+    {"industry": "chemical", "zone": "Z1"},
+    {"department": "sthj", "industry": "chemical", "zone": "Z2"},
+]
+PERIODS = [
+    (D(1), D(31)),  # a whole month: the figures alone
+    (D(2), D(30)),  # within a month: the tasks alone
+    (D(4), D(13)),  # cutting through the decisions (the 3rd, 12th, 13th, 17th)
+    (date(2026, 2, 14), date(2026, 4, 10)),  # edges before and after a whole month
+    (date(2026, 1, 1), date(2026, 12, 31)),  # whole months
+]
+
+
+def _figures(s):
+    return (s.overall, s.departments, s.items, s.projects, s.comments)
+
+
 def test_monthly_figures_agree_with_the_tasks(session, world):
-    """Whole months read the figures the decisions added up; any other period (or a zone or an
-    industry) reads the tasks: both give the same answer."""
+    """Whole months read the figures the decisions added up (by industry and zone when one is
+    asked for), the days outside them the tasks: for every filter and period the answer is the
+    one every task gives read one by one."""
+    add_plot(session, "P-1", "Z1")
+    add_plot(session, "P-2", "Z2")
+    run_project(session, world, "equipment", "P-1", name="设备项目")
+    run_project(session, world, "chemical", "P-2", name="化工项目")
+    run_project(session, world, "chemical", "P-1", name="化工项目二")
+    run_project(session, world, "equipment", None, name="非标准地项目")
+    assert st.whole_months(MARCH) and not st.whole_months(st.Filters(D(2), D(30)))
+    seen = set()
+    for period in PERIODS:
+        for kw in FILTERS:
+            f = st.Filters(*period, **kw)
+            parts = st.statistics(session, world["admin"], f, world["cal"])
+            tasks = st.statistics(session, world["admin"], f, world["cal"], from_tasks=True)
+            assert _figures(parts) == _figures(tasks), (period, kw)
+            seen.add((period, tuple(sorted(kw.items())), parts.overall["cases"]))
+    by = {(p, k): n for p, k, n in seen}
+    march = {k: n for (p, k), n in by.items() if p == (D(1), D(31))}
+    # the filters do select: four projects of five tasks each
+    assert march == {
+        (): 20,
+        (("department", "zjj"),): 8,
+        (("industry", "equipment"),): 10,
+        (("industry", "chemical"),): 10,
+        (("zone", "Z1"),): 10,
+        (("zone", "Z2"),): 5,
+        (("industry", "equipment"), ("zone", "Z1")): 5,
+        (("industry", "chemical"), ("zone", "Z1")): 5,
+        (("department", "sthj"), ("industry", "chemical"), ("zone", "Z2")): 1,
+    }
+    assert by[((D(4), D(13)), ())] == 4 * 2  # C (the 12th) and B (the 13th) of each
+    # the zone recorded at filing
+    zones = dict(session.execute(select(ProjectRow.name, ProjectRow.zone_code)).all())
+    assert zones == {"设备项目": "Z1", "化工项目": "Z2", "化工项目二": "Z1", "非标准地项目": None}
+
+
+def test_ratings_count_in_the_period_of_the_rated_decision(session, world):
+    """A rating given in April of a step decided in March counts in March (B was decided on
+    the 13th, A on the 3rd), whatever the day it was given."""
     run_project(session, world)
-    assert st.whole_months(MARCH)
-    months = st.statistics(session, world["admin"], MARCH, world["cal"])
-    tasks = st.statistics(
-        session, world["admin"], st.Filters(D(1), D(31), industry="equipment"), world["cal"]
+    for r in session.scalars(select(RatingRow)):
+        r.rated_at = datetime(2026, 4, 2, 2, tzinfo=UTC)
+    session.commit()
+    march = st.statistics(session, world["admin"], MARCH, world["cal"])
+    assert march.overall["ratings"] == [0, 1, 0, 0, 1]
+    assert [c["step"] for c in march.comments] == ["B"]
+    april = st.statistics(
+        session, world["admin"], st.Filters(date(2026, 4, 1), date(2026, 4, 30)), world["cal"]
     )
-    assert not st.whole_months(tasks.filters)
-    assert months.overall == tasks.overall
-    assert months.departments == tasks.departments and months.items == tasks.items
-    assert months.projects == tasks.projects
-    days = st.statistics(session, world["admin"], st.Filters(D(2), D(30)), world["cal"])
-    assert days.overall == months.overall
+    assert april.overall["ratings"] == [0, 0, 0, 0, 0] and april.comments == []
+    # within March: B's rating falls in the days of its decision only
+    assert st.statistics(session, world["admin"], st.Filters(D(13), D(31)), world["cal"]).overall[
+        "ratings"
+    ] == [0, 1, 0, 0, 0]
+    assert st.statistics(session, world["admin"], st.Filters(D(1), D(12)), world["cal"]).overall[
+        "ratings"
+    ] == [0, 0, 0, 0, 1]
+    assert {r.step_code: r.decided_on for r in session.scalars(select(RatingRow))} == {
+        "A": D(3),
+        "B": D(13),
+    }
+
+
+def test_migration_0020_backfills_industry_zone_and_figures(engine):
+    """Revision 0020 fills the projects' industry and zone, the ratings' decision day and the
+    figures by industry and zone from what is stored: down to 0011 and up again gives what the
+    filings, decisions and ratings themselves kept."""
+    from sqlalchemy import text
+
+    from migrations.runner import downgrade, upgrade
+    from storage.engine import make_session_factory
+
+    factory = make_session_factory(engine)
+    with factory() as s:
+        w = make_world(s)
+        add_plot(s, "P-1", "Z1")
+        run_project(s, w, "equipment", "P-1", name="设备项目")
+        run_project(s, w, "chemical", None, name="化工项目")
+
+    def snapshot():
+        with engine.connect() as c:
+            return (
+                sorted(map(tuple, c.execute(text("SELECT id, industry, zone_code FROM projects")))),
+                sorted(map(tuple, c.execute(text("SELECT id, decided_on FROM ratings")))),
+                sorted(map(tuple, c.execute(text("SELECT * FROM task_figures_kind")))),
+            )
+
+    live = snapshot()
+    assert [r[1:] for r in live[0]] == [("equipment", "Z1"), ("chemical", None)]
+    assert len(live[2]) == 10 and all(r[1] is not None for r in live[1])
+    downgrade(engine, "0011")
+    with engine.connect() as c:
+        assert "task_figures_kind" not in sa_inspect(c).get_table_names()
+        assert "industry" not in {col["name"] for col in sa_inspect(c).get_columns("projects")}
+    upgrade(engine)
+    assert snapshot() == live
