@@ -7,7 +7,7 @@ ratings keep the day the rated step was decided, the period they are counted in.
 are filled from what is stored.
 
 Revision ID: 0020
-Revises: 0011
+Revises: 0019
 Create Date: 2026-12-06 05:30:00
 """
 

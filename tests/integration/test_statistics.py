@@ -277,7 +277,7 @@ def test_migration_0020_backfills_industry_zone_and_figures(engine):
     live = snapshot()
     assert [r[1:] for r in live[0]] == [("equipment", "Z1"), ("chemical", None)]
     assert len(live[2]) == 10 and all(r[1] is not None for r in live[1])
-    downgrade(engine, "0011")
+    downgrade(engine, "0019")
     with engine.connect() as c:
         assert "task_figures_kind" not in sa_inspect(c).get_table_names()
         assert "industry" not in {col["name"] for col in sa_inspect(c).get_columns("projects")}
