@@ -10,12 +10,12 @@ and each project has five 好差评.  Then :func:`approvals.services.statistics.
 query and the Python that turns the histograms into figures — runs for the administration over
 the whole year and over one month, best of ``--rounds``.
 
-    python bench/statistics.py                        # both databases, 100,000 projects
-    python bench/statistics.py --projects 10000       # smaller
-    python bench/statistics.py --reuse                # time again on the databases of a run
-    python bench/statistics.py --only sqlite
-    python bench/statistics.py --reuse --check        # … and compare with every task read
-    python bench/statistics.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/mine \\
+    python bench/efficiency_stats.py                        # both databases, 100,000 projects
+    python bench/efficiency_stats.py --projects 10000       # smaller
+    python bench/efficiency_stats.py --reuse                # time again on the databases of a run
+    python bench/efficiency_stats.py --only sqlite
+    python bench/efficiency_stats.py --reuse --check        # … and compare with every task read
+    python bench/efficiency_stats.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/mine \\
         --sqlite sqlite:///bench/out/mine.sqlite3     # databases of one's own
 
 Figures and the machine load go to bench/README.md ("Efficiency statistics (issue 17)").
