@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 
 
 class IntermediaryRef(Out):
@@ -113,3 +113,25 @@ class ReportOut(Out):
     sha256: str
     size: int
     filename: str
+
+
+class SupervisionOut(Out):
+    """督办: one record of an intermediary past its committed days (one per activity and level)."""
+
+    id: int
+    project_id: int
+    project_code: str
+    activity_id: int
+    activity_code: str
+    activity_name: str
+    intermediary: str | None
+    level: str
+    level_name: str
+    raised_on: str
+    due_on: str | None
+    overdue_workdays: int
+    delivered: bool
+
+
+class SupervisionsOut(PageMeta):
+    items: list[SupervisionOut]

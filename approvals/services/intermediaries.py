@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from access.actor import SYSTEM, Actor
-from access.policy import Action, can, require
+from access.actor import SYSTEM, Actor, Role
+from access.policy import Action, can, require, scoped
 from approvals import activities as act
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue
@@ -52,8 +52,9 @@ from approvals.services.common import iso
 from approvals.services.materials import checked_file, store_file
 from approvals.services.queries import get_project
 from approvals.services.ratings import RATING_LABELS
-from i18n import Conflict
+from i18n import Conflict, Malformed
 from storage.audit import record
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 
@@ -875,6 +876,33 @@ def supervise_overdue(
     return raised
 
 
+def _supervision_query() -> Any:
+    return (
+        select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
+        .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
+        .join(ProjectRow, ActivitySupervisionRow.project_id == ProjectRow.id)
+        .outerjoin(IntermediaryRow, ActivitySupervisionRow.intermediary_id == IntermediaryRow.id)
+    )
+
+
+def _supervision_out(s: Any, a: Any, code: str, org: str | None, lang: str) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "project_id": s.project_id,
+        "project_code": code,
+        "activity_id": a.id,
+        "activity_code": a.code,
+        "activity_name": a.name_en if lang == "en" and a.name_en else a.name,
+        "intermediary": org,
+        "level": s.level,
+        "level_name": _label(act.SUPERVISION_LEVELS[s.level], lang),
+        "raised_on": s.raised_on.isoformat(),
+        "due_on": iso(s.due_on),
+        "overdue_workdays": s.overdue_workdays,
+        "delivered": a.status == "done",
+    }
+
+
 def supervisions(
     session: Session,
     *,
@@ -884,35 +912,87 @@ def supervisions(
 ) -> list[dict[str, Any]]:
     """The 督办 records (latest first, at most ``limit``) with the project and the activity:
     every one (the administrator's page) or one organisation's (its own page); one query."""
-    q = (
-        select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
-        .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
-        .join(ProjectRow, ActivitySupervisionRow.project_id == ProjectRow.id)
-        .outerjoin(IntermediaryRow, ActivitySupervisionRow.intermediary_id == IntermediaryRow.id)
-        .order_by(ActivitySupervisionRow.raised_on.desc(), ActivitySupervisionRow.id.desc())
+    q = _supervision_query().order_by(
+        ActivitySupervisionRow.raised_on.desc(), ActivitySupervisionRow.id.desc()
     )
     if intermediary_id is not None:
         q = q.where(ActivitySupervisionRow.intermediary_id == intermediary_id)
     if limit is not None:
         q = q.limit(limit)
-    return [
-        {
-            "id": s.id,
-            "project_id": s.project_id,
-            "project_code": code,
-            "activity_id": a.id,
-            "activity_code": a.code,
-            "activity_name": a.name_en if lang == "en" and a.name_en else a.name,
-            "intermediary": org,
-            "level": s.level,
-            "level_name": _label(act.SUPERVISION_LEVELS[s.level], lang),
-            "raised_on": s.raised_on.isoformat(),
-            "due_on": iso(s.due_on),
-            "overdue_workdays": s.overdue_workdays,
-            "delivered": a.status == "done",
-        }
-        for s, a, code, org in session.execute(q).all()
-    ]
+    return [_supervision_out(s, a, code, org, lang) for s, a, code, org in session.execute(q).all()]
+
+
+#: The sort keys of the 督办 list (``GET /api/supervisions``) and their columns.
+SUPERVISION_SORTS: dict[str, Any] = {
+    "raised_on": ActivitySupervisionRow.raised_on,
+    "overdue_workdays": ActivitySupervisionRow.overdue_workdays,
+    "level": ActivitySupervisionRow.level,
+    "project_code": ProjectRow.code,
+}
+
+
+class SupervisionFilterError(Malformed):
+    """A filter of the 督办 list is malformed; the message names it (``level``, …)."""
+
+
+def supervision_page(
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    level: str | None = None,
+    project_id: int | None = None,
+    open_only: bool | None = None,
+    lang: str = "zh",
+) -> tuple[PageOf, list[dict[str, Any]]]:
+    """One page of the 督办 records the actor may read (:attr:`Action.SUPERVISION_READ`), with
+    the filters: ``level`` (``overdue`` / ``overdue_5``), ``project_id``, ``open_only`` (``True``:
+    the activity not delivered yet; ``False``: delivered since).  ``q`` searches the project's
+    code and the activity's code and name.
+
+    The administrator and regulators read every record; an enterprise its own projects', an
+    agent the projects assigned to it, an intermediary its own organisation's (the role's scope,
+    in SQL); any other role is refused (:class:`~access.policy.AccessForbidden`).
+
+    Raises
+    ------
+    SupervisionFilterError
+        ``level`` not one of the levels (names the field).
+    """
+    require(actor, Action.SUPERVISION_READ)
+    if level is not None and level not in act.SUPERVISION_LEVELS:
+        names = "、".join(act.SUPERVISION_LEVELS)
+        raise SupervisionFilterError(
+            f"level：须为 {names} 之一",
+            f"level: one of {', '.join(act.SUPERVISION_LEVELS)}",
+        )
+    q = _supervision_query()
+    if scoped(actor, Action.SUPERVISION_READ):
+        if actor.role == Role.ENTERPRISE:
+            q = q.where(ProjectRow.enterprise_id == (actor.enterprise_id or -1))
+        elif actor.role == Role.AGENT:
+            q = q.where(ProjectRow.agent_user_id == (actor.user_id or -1))
+        elif actor.role == Role.INTERMEDIARY:
+            q = q.where(ActivitySupervisionRow.intermediary_id == (actor.intermediary_id or -1))
+        else:  # a scoped role whose "own" is not defined here sees nothing
+            q = q.where(False)
+    if level is not None:
+        q = q.where(ActivitySupervisionRow.level == level)
+    if project_id is not None:
+        q = q.where(ActivitySupervisionRow.project_id == project_id)
+    if open_only is True:
+        q = q.where(ProjectActivityRow.status != "done")
+    elif open_only is False:
+        q = q.where(ProjectActivityRow.status == "done")
+    match = search_clause(
+        paging.q, ProjectRow.code, ProjectActivityRow.code, ProjectActivityRow.name
+    )
+    if match is not None:
+        q = q.where(match)
+    found = fetch_page(
+        session, q, paging, SUPERVISION_SORTS, tiebreak=ActivitySupervisionRow.id, scalars=False
+    )
+    return found, [_supervision_out(r[0], r[1], r[2], r[3], lang) for r in found.items]
 
 
 def follow_open_activities(session: Session, today: date, calendar: WorkCalendar) -> int:
