@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from approvals.activities import ActivityClock, Span, _end_from
+from approvals.activities import ActivityClock, Span, _end_from, delay_shares
 from approvals.activities import forecast as activity_forecast
 from approvals.calendar import WorkCalendar, WorkdaySequence
 from approvals.schedule import Forecast, forecast_indexed
@@ -330,3 +330,142 @@ def live_forecast(
         by_cause(makespans),
         {a.code: a.clock.owner for a in activities},
     )
+
+
+# --- each activity's forecast after the review steps it waits for ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnd:
+    """A review step's forecast as stored after the last re-plan: working-day indices of the
+    project's sequence (``es`` … ``ef`` − 1) and its length in working days."""
+
+    es: int
+    ef: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPush:
+    """An activity's forecast on the graph (施工 after a late 施工许可): ``span`` no earlier than
+    the forecast finish of what it waits for; ``own`` its own forecast
+    (:func:`approvals.activities.forecast`); ``days`` the calendar days its end moves from
+    ``own`` to ``span``, by cause (部门原因: the review steps running late; 企业原因 / 中介原因:
+    an earlier activity of theirs running late); ``waits_for`` the step or activity that holds
+    its start, when one does."""
+
+    span: Span
+    own: Span
+    days: dict[str, int]
+    waits_for: str | None = None
+
+    @property
+    def pushed(self) -> int:
+        return max((self.span.end - self.own.end).days, 0)
+
+
+def _ready(
+    preds: Mapping[str, int],
+    ends: Mapping[str, StepEnd],
+    spans: Mapping[str, Span],
+    seq: WorkdaySequence,
+) -> tuple[date | None, str | None]:
+    """The first day everything in ``preds`` allows (the same rule as :func:`live_forecast`)
+    and which prerequisite sets it."""
+    best: tuple[date | None, str | None] = (None, None)
+    for p, lead in preds.items():
+        if p in ends:
+            e = ends[p]
+            if e.days and not lead:
+                d = seq.date_of(max(e.ef - 1, e.es)) + timedelta(days=1)
+            else:
+                d = seq.date_of(max(e.ef - lead, 0))
+        elif p in spans:
+            d = spans[p].end + timedelta(days=1 - lead)
+        else:
+            continue
+        if best[0] is None or d > best[0]:
+            best = (d, p)
+    return best
+
+
+def _pushed_spans(
+    activities: Sequence[ActivityInput],
+    order: Sequence[str],
+    ends: Mapping[str, StepEnd],
+    seq: WorkdaySequence,
+    today: date,
+    calendar: WorkCalendar | None,
+) -> tuple[dict[str, Span], dict[str, str | None]]:
+    by_act = {a.code: a for a in activities}
+    spans: dict[str, Span] = {}
+    holds: dict[str, str | None] = {}
+    for c in order:
+        a = by_act[c]
+        own = activity_forecast(a.clock, today, calendar)
+        ready, by = _ready(a.requires, ends, spans, seq)
+        if a.clock.status == "not_started" and ready is not None and ready > own.start:
+            spans[c], holds[c] = _shift(own, ready, a.clock, calendar), by
+        else:
+            spans[c], holds[c] = own, None
+    return spans, holds
+
+
+def pushed_activities(
+    activities: Sequence[ActivityInput],
+    forecast_ends: Mapping[str, StepEnd],
+    planned_ends: Mapping[str, StepEnd],
+    seq: WorkdaySequence,
+    today: date,
+    calendar: WorkCalendar | None = None,
+) -> dict[str, ActivityPush]:
+    """Each activity's forecast on the graph: an activity not started starts no earlier than
+    the forecast finish of the review steps and activities it waits for (its ``requires``), and
+    its whole length runs from there; started or done, it is its own forecast.
+
+    Whose the push is: run once with the review steps as planned (``planned_ends``) — what an
+    earlier activity running late pushes, shared as that activity's delay is (企业原因 / 中介原因,
+    :func:`approvals.activities.delay_shares`) —
+    and once as forecast (``forecast_ends``): what more the steps push is the departments'
+    (部门原因).  ``seq`` is the project's working-day sequence.
+
+    >>> from approvals.calendar import WorkCalendar
+    >>> seq = WorkCalendar().sequence(date(2026, 3, 2))   # Monday, working day 0
+    >>> build = ActivityInput("E-BUILD", ActivityClock(
+    ...     "enterprise", "calendar_days", 30, date(2026, 3, 16), date(2026, 4, 14)),
+    ...     requires={"S4-01": 0})
+    >>> planned = {"S4-01": StepEnd(5, 10, 5)}             # 施工许可 planned to end 13 March
+    >>> late = {"S4-01": StepEnd(15, 20, 5)}               # forecast to end Friday 27 March
+    >>> f = pushed_activities([build], late, planned, seq, date(2026, 3, 2))["E-BUILD"]
+    >>> f.span.start, f.own.start, f.days, f.waits_for
+    (datetime.date(2026, 3, 28), datetime.date(2026, 3, 16), {'department': 12, 'enterprise': 0, 'intermediary': 0}, 'S4-01')
+    """
+    codes = [a.code for a in activities]
+    known = set(codes)
+    order = _topological(codes, {a.code: [p for p in a.requires if p in known] for a in activities})
+    owners = {a.code: a.clock.owner for a in activities}
+    by_code = {a.code: a for a in activities}
+    as_planned, held_planned = _pushed_spans(activities, order, planned_ends, seq, today, calendar)
+    forecast, held = _pushed_spans(activities, order, forecast_ends, seq, today, calendar)
+    out: dict[str, ActivityPush] = {}
+    for a in activities:
+        c = a.code
+        own = activity_forecast(a.clock, today, calendar)
+        by_acts = max((as_planned[c].end - own.end).days, 0)
+        total = max((forecast[c].end - own.end).days, 0)
+        days = dict.fromkeys(CAUSES, 0)
+        days["department"] = max(total - by_acts, 0)
+        if by_acts:
+            # the earlier activity holding it with the steps as planned: its delay's shares
+            # (an intermediary not chosen yet is the enterprise's: it commissions the service)
+            push = min(by_acts, total)
+            first = by_code.get(held_planned[c] or "")
+            if first is None:
+                days[a.clock.owner] += push
+            else:
+                shares = delay_shares(first.clock, today, calendar, first.chosen_on)
+                mine = min(push, shares["enterprise"])
+                days["enterprise"] += mine
+                days[owners[first.code]] += push - mine
+        out[c] = ActivityPush(forecast[c], own, days, held[c] if total else None)
+    return out
