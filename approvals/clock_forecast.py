@@ -338,20 +338,21 @@ def live_forecast(
 @dataclass(frozen=True, slots=True)
 class StepEnd:
     """A review step's forecast as stored after the last re-plan: working-day indices of the
-    project's sequence (``es`` … ``ef`` − 1) and its length in working days."""
+    project's sequence (``es`` … ``ef`` − 1), its length in working days, and whose its delay
+    is (working days by cause, ``StepRow.clock_delays``; none known: the departments')."""
 
     es: int
     ef: int
     days: int
+    delays: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ActivityPush:
     """An activity's forecast on the graph (施工 after a late 施工许可): ``span`` no earlier than
     the forecast finish of what it waits for; ``own`` its own forecast
-    (:func:`approvals.activities.forecast`); ``days`` the calendar days its end moves from
-    ``own`` to ``span``, by cause (部门原因: the review steps running late; 企业原因 / 中介原因:
-    an earlier activity of theirs running late); ``waits_for`` the step or activity that holds
+    (:func:`approvals.activities.forecast`); ``days`` the calendar days ``span`` ends after its
+    plan, by cause (部门原因、企业原因、中介原因); ``waits_for`` the step or activity that holds
     its start, when one does."""
 
     span: Span
@@ -361,6 +362,7 @@ class ActivityPush:
 
     @property
     def pushed(self) -> int:
+        """Calendar days what it waits for moves its end past its own forecast."""
         return max((self.span.end - self.own.end).days, 0)
 
 
@@ -389,83 +391,77 @@ def _ready(
     return best
 
 
-def _pushed_spans(
-    activities: Sequence[ActivityInput],
-    order: Sequence[str],
-    ends: Mapping[str, StepEnd],
-    seq: WorkdaySequence,
-    today: date,
-    calendar: WorkCalendar | None,
-) -> tuple[dict[str, Span], dict[str, str | None]]:
-    by_act = {a.code: a for a in activities}
-    spans: dict[str, Span] = {}
-    holds: dict[str, str | None] = {}
-    for c in order:
-        a = by_act[c]
-        own = activity_forecast(a.clock, today, calendar)
-        ready, by = _ready(a.requires, ends, spans, seq)
-        if a.clock.status == "not_started" and ready is not None and ready > own.start:
-            spans[c], holds[c] = _shift(own, ready, a.clock, calendar), by
-        else:
-            spans[c], holds[c] = own, None
-    return spans, holds
+def split(total: int, weights: Mapping[str, int]) -> dict[str, int] | None:
+    """``total`` shared among the causes in proportion to ``weights`` (largest remainders);
+    ``None`` when no weight is positive.
+
+    >>> split(10, {"department": 3, "enterprise": 1, "intermediary": 0})
+    {'department': 8, 'enterprise': 2, 'intermediary': 0}
+    """
+    w = {c: max(int(weights.get(c) or 0), 0) for c in CAUSES}
+    whole = sum(w.values())
+    if whole <= 0:
+        return None
+    out = {c: total * w[c] // whole for c in CAUSES}
+    rest = total - sum(out.values())
+    for c in sorted(CAUSES, key=lambda c: -(total * w[c] % whole))[:rest]:
+        out[c] += 1
+    return out
 
 
 def pushed_activities(
     activities: Sequence[ActivityInput],
-    forecast_ends: Mapping[str, StepEnd],
-    planned_ends: Mapping[str, StepEnd],
+    step_ends: Mapping[str, StepEnd],
     seq: WorkdaySequence,
     today: date,
     calendar: WorkCalendar | None = None,
 ) -> dict[str, ActivityPush]:
     """Each activity's forecast on the graph: an activity not started starts no earlier than
-    the forecast finish of the review steps and activities it waits for (its ``requires``), and
-    its whole length runs from there; started or done, it is its own forecast.
+    the forecast finish of the review steps (``step_ends``) and activities it waits for (its
+    ``requires``), and its whole length runs from there; started or done, its own forecast.
 
-    Whose the push is: run once with the review steps as planned (``planned_ends``) — what an
-    earlier activity running late pushes, shared as that activity's delay is (企业原因 / 中介原因,
-    :func:`approvals.activities.delay_shares`) —
-    and once as forecast (``forecast_ends``): what more the steps push is the departments'
-    (部门原因).  ``seq`` is the project's working-day sequence.
+    Whose the days past its plan are: held by a review step, as that step's delay is (its
+    ``delays``; none known or none late: 部门原因 — it could not start before the review was
+    done); held by an earlier activity, as that activity's are; held by nothing, its own
+    (:func:`approvals.activities.delay_shares`: an intermediary not chosen is the
+    enterprise's).  ``seq`` is the project's working-day sequence.
 
     >>> from approvals.calendar import WorkCalendar
     >>> seq = WorkCalendar().sequence(date(2026, 3, 2))   # Monday, working day 0
     >>> build = ActivityInput("E-BUILD", ActivityClock(
     ...     "enterprise", "calendar_days", 30, date(2026, 3, 16), date(2026, 4, 14)),
     ...     requires={"S4-01": 0})
-    >>> planned = {"S4-01": StepEnd(5, 10, 5)}             # 施工许可 planned to end 13 March
-    >>> late = {"S4-01": StepEnd(15, 20, 5)}               # forecast to end Friday 27 March
-    >>> f = pushed_activities([build], late, planned, seq, date(2026, 3, 2))["E-BUILD"]
-    >>> f.span.start, f.own.start, f.days, f.waits_for
-    (datetime.date(2026, 3, 28), datetime.date(2026, 3, 16), {'department': 12, 'enterprise': 0, 'intermediary': 0}, 'S4-01')
+    >>> late = {"S4-01": StepEnd(15, 20, 5)}   # 施工许可 forecast to end Friday 27 March
+    >>> f = pushed_activities([build], late, seq, date(2026, 3, 2))["E-BUILD"]
+    >>> f.span.start, f.own.start, f.waits_for, f.pushed
+    (datetime.date(2026, 3, 28), datetime.date(2026, 3, 16), 'S4-01', 12)
+    >>> f.days
+    {'department': 12, 'enterprise': 0, 'intermediary': 0}
     """
     codes = [a.code for a in activities]
     known = set(codes)
     order = _topological(codes, {a.code: [p for p in a.requires if p in known] for a in activities})
-    owners = {a.code: a.clock.owner for a in activities}
     by_code = {a.code: a for a in activities}
-    as_planned, held_planned = _pushed_spans(activities, order, planned_ends, seq, today, calendar)
-    forecast, held = _pushed_spans(activities, order, forecast_ends, seq, today, calendar)
+    spans: dict[str, Span] = {}
     out: dict[str, ActivityPush] = {}
-    for a in activities:
-        c = a.code
+    for c in order:
+        a = by_code[c]
         own = activity_forecast(a.clock, today, calendar)
-        by_acts = max((as_planned[c].end - own.end).days, 0)
-        total = max((forecast[c].end - own.end).days, 0)
-        days = dict.fromkeys(CAUSES, 0)
-        days["department"] = max(total - by_acts, 0)
-        if by_acts:
-            # the earlier activity holding it with the steps as planned: its delay's shares
-            # (an intermediary not chosen yet is the enterprise's: it commissions the service)
-            push = min(by_acts, total)
-            first = by_code.get(held_planned[c] or "")
-            if first is None:
-                days[a.clock.owner] += push
-            else:
-                shares = delay_shares(first.clock, today, calendar, first.chosen_on)
-                mine = min(push, shares["enterprise"])
-                days["enterprise"] += mine
-                days[owners[first.code]] += push - mine
-        out[c] = ActivityPush(forecast[c], own, days, held[c] if total else None)
-    return out
+        ready, by = _ready(a.requires, step_ends, spans, seq)
+        held = a.clock.status == "not_started" and ready is not None and ready > own.start
+        span = _shift(own, ready, a.clock, calendar) if held and ready else own
+        spans[c] = span
+        total = max((span.end - a.clock.planned_end).days, 0)
+        days: dict[str, int] | None = None
+        if held and by is not None and by in step_ends:
+            days = split(total, step_ends[by].delays or {}) or {
+                **dict.fromkeys(CAUSES, 0),
+                "department": total,
+            }
+        elif held and by is not None and by in out:
+            days = split(total, out[by].days)
+        if days is None:
+            shares = delay_shares(a.clock, today, calendar, a.chosen_on)
+            days = split(total, shares) or {**dict.fromkeys(CAUSES, 0), a.clock.owner: total}
+        out[c] = ActivityPush(span, own, days, by if held else None)
+    return {a.code: out[a.code] for a in activities}

@@ -16,6 +16,14 @@ class ActivityDelays(Out):
     intermediary: int
 
 
+class PushDelays(Out):
+    """Calendar days an activity's forecast moves because of what it waits for, by cause."""
+
+    department: int
+    enterprise: int
+    intermediary: int
+
+
 class ActivityOut(Out):
     """An enterprise's or intermediary's activity: plan, progress, forecast and whose a delay is."""
 
@@ -36,6 +44,13 @@ class ActivityOut(Out):
     actual_end: str | None
     forecast_start: str
     forecast_end: str
+    # its own forecast, before the review steps it waits for push it (施工 after 施工许可)
+    own_forecast_start: str | None = None
+    own_forecast_end: str | None = None
+    pushed_days: int = 0
+    pushed_by: PushDelays | None = None
+    waits_for: str | None = None
+    push_note: str = ""
     delay_days: int
     delays: ActivityDelays
     delay_note: str
@@ -61,6 +76,7 @@ class ProjectActivitiesOut(Out):
     enterprise_late: int
     intermediary_delay_days: int
     intermediary_late: int
+    department_push_days: int = 0
 
 
 class AssignedActivityOut(ActivityOut, kw_only=True):
