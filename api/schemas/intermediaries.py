@@ -24,7 +24,7 @@ class PushDelays(Out):
     intermediary: int
 
 
-class ActivityOut(Out):
+class ActivityOut(Out, kw_only=True):
     """An enterprise's or intermediary's activity: plan, progress, forecast and whose a delay is."""
 
     id: int
