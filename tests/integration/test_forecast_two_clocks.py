@@ -292,3 +292,23 @@ def test_construction_waits_for_a_late_permit_and_the_push_is_the_departments(se
     assert "部门原因" in w["push_note"] and "B 施工许可" in w["push_note"]
     en = im.project_activities(session, world["ent"], p.id, today, cal, "en")
     assert "the departments" in next(a for a in en["items"] if a["code"] == "W")["push_note"]
+    # the project page's block (企业与中介用时（第二个时钟）) shows it beside the own forecast
+    from pathlib import Path
+
+    from jinja2 import Environment, FileSystemLoader
+
+    root = Path(__file__).resolve().parents[2] / "api" / "templates"
+    block = Environment(loader=FileSystemLoader(root), autoescape=True).get_template(
+        "activities_block.html"
+    )
+    html = block.render(
+        lang="zh",
+        activities={**view, "can_report": False, "can_choose": False, "rating_labels": []},
+        t=lambda key: key,
+        csrf_input="",
+        today=today.isoformat(),
+    )
+    row = html[html.index('id="activity-W"') :]
+    row = row[: row.index("</tr>")]
+    assert "2026-05-14 →" in row and "部门原因" in row and "自身预测 2026-05-11" in row
+    assert 'data-testid="department-push">' + str(late) in html
