@@ -310,5 +310,6 @@ def test_construction_waits_for_a_late_permit_and_the_push_is_the_departments(se
     )
     row = html[html.index('id="activity-W"') :]
     row = row[: row.index("</tr>")]
-    assert "2026-05-14 →" in row and "部门原因" in row and "自身预测 2026-05-11" in row
+    assert "2026-05-14 →" in row and "部门原因" in row and "自身预测 <span" in row
+    assert "2026-05-11 →" in row
     assert 'data-testid="department-push">' + str(late) in html
