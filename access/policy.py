@@ -71,6 +71,9 @@ class Action(StrEnum):
     INTERMEDIARY_READ = "intermediary.read"  # 中介机构名录及评价
     INTERMEDIARY_MANAGE = "intermediary.manage"  # 登记中介机构及其服务
     INTERMEDIARY_WORK = "intermediary.work"  # 受托的中介服务：上传报告、交付 (scoped: chosen for)
+    SUPERVISION_READ = (
+        "supervision.read"  # 中介超期督办记录 (scoped: own projects / chosen for / assigned)
+    )
     # closing the loop: 电子证照, 信用记录, 差别化价格
     CERTIFICATE_REVOKE = "certificate.revoke"  # 注销电子证照
     CREDIT_READ = "credit.read"  # 信用记录与适用价格 (scoped: an enterprise its own)
@@ -125,6 +128,7 @@ GRANTS: dict[Action, dict[Role, Scope]] = {
     Action.INTERMEDIARY_READ: {E: _A, AG: _A, RG: _A, AD: _A},
     Action.INTERMEDIARY_MANAGE: {AD: _A},
     Action.INTERMEDIARY_WORK: {IM: _O},
+    Action.SUPERVISION_READ: {E: _O, AG: _O, IM: _O, RG: _A, AD: _A},
     Action.CERTIFICATE_REVOKE: {AD: _A},
     Action.CREDIT_READ: {E: _O, RG: _A, AD: _A},
     Action.PRICE_MANAGE: {AD: _A},

@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from approvals.activities import ActivityClock, Span, _end_from
+from approvals.activities import ActivityClock, Span, _end_from, delay_shares
 from approvals.activities import forecast as activity_forecast
 from approvals.calendar import WorkCalendar, WorkdaySequence
 from approvals.schedule import Forecast, forecast_indexed
@@ -330,3 +330,138 @@ def live_forecast(
         by_cause(makespans),
         {a.code: a.clock.owner for a in activities},
     )
+
+
+# --- each activity's forecast after the review steps it waits for ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnd:
+    """A review step's forecast as stored after the last re-plan: working-day indices of the
+    project's sequence (``es`` … ``ef`` − 1), its length in working days, and whose its delay
+    is (working days by cause, ``StepRow.clock_delays``; none known: the departments')."""
+
+    es: int
+    ef: int
+    days: int
+    delays: Mapping[str, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPush:
+    """An activity's forecast on the graph (施工 after a late 施工许可): ``span`` no earlier than
+    the forecast finish of what it waits for; ``own`` its own forecast
+    (:func:`approvals.activities.forecast`); ``days`` the calendar days ``span`` ends after its
+    plan, by cause (部门原因、企业原因、中介原因); ``waits_for`` the step or activity that holds
+    its start, when one does."""
+
+    span: Span
+    own: Span
+    days: dict[str, int]
+    waits_for: str | None = None
+
+    @property
+    def pushed(self) -> int:
+        """Calendar days what it waits for moves its end past its own forecast."""
+        return max((self.span.end - self.own.end).days, 0)
+
+
+def _ready(
+    preds: Mapping[str, int],
+    ends: Mapping[str, StepEnd],
+    spans: Mapping[str, Span],
+    seq: WorkdaySequence,
+) -> tuple[date | None, str | None]:
+    """The first day everything in ``preds`` allows (the same rule as :func:`live_forecast`)
+    and which prerequisite sets it."""
+    best: tuple[date | None, str | None] = (None, None)
+    for p, lead in preds.items():
+        if p in ends:
+            e = ends[p]
+            if e.days and not lead:
+                d = seq.date_of(max(e.ef - 1, e.es)) + timedelta(days=1)
+            else:
+                d = seq.date_of(max(e.ef - lead, 0))
+        elif p in spans:
+            d = spans[p].end + timedelta(days=1 - lead)
+        else:
+            continue
+        if best[0] is None or d > best[0]:
+            best = (d, p)
+    return best
+
+
+def split(total: int, weights: Mapping[str, int]) -> dict[str, int] | None:
+    """``total`` shared among the causes in proportion to ``weights`` (largest remainders);
+    ``None`` when no weight is positive.
+
+    >>> split(10, {"department": 3, "enterprise": 1, "intermediary": 0})
+    {'department': 8, 'enterprise': 2, 'intermediary': 0}
+    """
+    w = {c: max(int(weights.get(c) or 0), 0) for c in CAUSES}
+    whole = sum(w.values())
+    if whole <= 0:
+        return None
+    out = {c: total * w[c] // whole for c in CAUSES}
+    rest = total - sum(out.values())
+    for c in sorted(CAUSES, key=lambda c: -(total * w[c] % whole))[:rest]:
+        out[c] += 1
+    return out
+
+
+def pushed_activities(
+    activities: Sequence[ActivityInput],
+    step_ends: Mapping[str, StepEnd],
+    seq: WorkdaySequence,
+    today: date,
+    calendar: WorkCalendar | None = None,
+) -> dict[str, ActivityPush]:
+    """Each activity's forecast on the graph: an activity not started starts no earlier than
+    the forecast finish of the review steps (``step_ends``) and activities it waits for (its
+    ``requires``), and its whole length runs from there; started or done, its own forecast.
+
+    Whose the days past its plan are: held by a review step, as that step's delay is (its
+    ``delays``; none known or none late: 部门原因 — it could not start before the review was
+    done); held by an earlier activity, as that activity's are; held by nothing, its own
+    (:func:`approvals.activities.delay_shares`: an intermediary not chosen is the
+    enterprise's).  ``seq`` is the project's working-day sequence.
+
+    >>> from approvals.calendar import WorkCalendar
+    >>> seq = WorkCalendar().sequence(date(2026, 3, 2))   # Monday, working day 0
+    >>> build = ActivityInput("E-BUILD", ActivityClock(
+    ...     "enterprise", "calendar_days", 30, date(2026, 3, 16), date(2026, 4, 14)),
+    ...     requires={"S4-01": 0})
+    >>> late = {"S4-01": StepEnd(15, 20, 5)}   # 施工许可 forecast to end Friday 27 March
+    >>> f = pushed_activities([build], late, seq, date(2026, 3, 2))["E-BUILD"]
+    >>> f.span.start, f.own.start, f.waits_for, f.pushed
+    (datetime.date(2026, 3, 28), datetime.date(2026, 3, 16), 'S4-01', 12)
+    >>> f.days
+    {'department': 12, 'enterprise': 0, 'intermediary': 0}
+    """
+    codes = [a.code for a in activities]
+    known = set(codes)
+    order = _topological(codes, {a.code: [p for p in a.requires if p in known] for a in activities})
+    by_code = {a.code: a for a in activities}
+    spans: dict[str, Span] = {}
+    out: dict[str, ActivityPush] = {}
+    for c in order:
+        a = by_code[c]
+        own = activity_forecast(a.clock, today, calendar)
+        ready, by = _ready(a.requires, step_ends, spans, seq)
+        held = a.clock.status == "not_started" and ready is not None and ready > own.start
+        span = _shift(own, ready, a.clock, calendar) if held and ready else own
+        spans[c] = span
+        total = max((span.end - a.clock.planned_end).days, 0)
+        days: dict[str, int] | None = None
+        if held and by is not None and by in step_ends:
+            days = split(total, step_ends[by].delays or {}) or {
+                **dict.fromkeys(CAUSES, 0),
+                "department": total,
+            }
+        elif held and by is not None and by in out:
+            days = split(total, out[by].days)
+        if days is None:
+            shares = delay_shares(a.clock, today, calendar, a.chosen_on)
+            days = split(total, shares) or {**dict.fromkeys(CAUSES, 0), a.clock.owner: total}
+        out[c] = ActivityPush(span, own, days, by if held else None)
+    return {a.code: out[a.code] for a in activities}

@@ -13,7 +13,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody, PathParameter
+from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 from sqlalchemy.orm import Session
 
 from access.policy import Action
@@ -21,7 +21,19 @@ from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
 from api.openapi import READ, WRITE, problems
-from api.routes.common import Id, IdPath, actor, idempotent
+from api.routes.common import (
+    MAX_ID,
+    Id,
+    IdPath,
+    PageParam,
+    SearchParam,
+    SizeParam,
+    SortParam,
+    actor,
+    idempotent,
+    page_meta,
+    paging_query,
+)
 from api.schemas.common import to
 from api.schemas.intermediaries import (
     ActivityOut,
@@ -31,6 +43,7 @@ from api.schemas.intermediaries import (
     MarketOut,
     ProjectActivitiesOut,
     ReportOut,
+    SupervisionsOut,
 )
 from approvals.service import active_catalogue, work_calendar
 from approvals.services import intermediaries as service
@@ -399,6 +412,57 @@ def deliver(
     return idempotent(session, request, {"activity_id": activity_id}, act)
 
 
+@get(
+    "/api/supervisions",
+    operation_id="listSupervisions",
+    tags=["activities"],
+    sync_to_thread=True,
+    responses=problems(400, 401, 403),
+    summary="中介超期督办记录 The supervisions (督办) of intermediaries past their committed days",
+)
+def list_supervisions(
+    request: Request[Any, Any, Any],
+    session: NamedDependency[Session],
+    level: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=12,
+            description="督办级别 overdue 或 overdue_5 Level: overdue or overdue_5",
+        ),
+    ] = None,
+    project_id: Annotated[
+        int | None,
+        QueryParameter(ge=1, le=MAX_ID, description="项目 id Only this project's"),
+    ] = None,
+    open: Annotated[
+        bool | None,
+        QueryParameter(
+            description="true：尚未交付；false：已交付 true: not delivered yet; false: delivered"
+        ),
+    ] = None,
+    page: PageParam = None,
+    size: SizeParam = None,
+    sort: SortParam = None,
+    q: SearchParam = None,
+) -> SupervisionsOut:
+    """The 督办 records the caller may read, latest first by default (``sort``: raised_on,
+    overdue_workdays, level or project_code; ``q`` searches the project's code and the
+    activity's code and name).  The administrator and regulators read every record; an
+    enterprise its own projects', an agent its assigned projects', an intermediary its own
+    organisation's; a reviewer none (403)."""
+    paging = paging_query(service.SUPERVISION_SORTS, "-raised_on", page, size, sort, q)
+    found, items = service.supervision_page(
+        session,
+        actor(request),
+        paging,
+        level=level,
+        project_id=project_id,
+        open_only=open,
+        lang=request_lang(request),
+    )
+    return to(SupervisionsOut, {"items": items, **page_meta(found)})
+
+
 ROUTES = [
     list_activities,
     report_progress,
@@ -411,4 +475,5 @@ ROUTES = [
     my_activity,
     upload_report,
     deliver,
+    list_supervisions,
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.common import Out
+from api.schemas.common import Out, PageMeta
 
 
 class IntermediaryRef(Out):
@@ -16,7 +16,15 @@ class ActivityDelays(Out):
     intermediary: int
 
 
-class ActivityOut(Out):
+class PushDelays(Out):
+    """Calendar days an activity's forecast moves because of what it waits for, by cause."""
+
+    department: int
+    enterprise: int
+    intermediary: int
+
+
+class ActivityOut(Out, kw_only=True):
     """An enterprise's or intermediary's activity: plan, progress, forecast and whose a delay is."""
 
     id: int
@@ -36,6 +44,13 @@ class ActivityOut(Out):
     actual_end: str | None
     forecast_start: str
     forecast_end: str
+    # its own forecast, before the review steps it waits for push it (施工 after 施工许可)
+    own_forecast_start: str | None = None
+    own_forecast_end: str | None = None
+    pushed_days: int = 0
+    pushed_by: PushDelays | None = None
+    waits_for: str | None = None
+    push_note: str = ""
     delay_days: int
     delays: ActivityDelays
     delay_note: str
@@ -61,6 +76,7 @@ class ProjectActivitiesOut(Out):
     enterprise_late: int
     intermediary_delay_days: int
     intermediary_late: int
+    department_push_days: int = 0
 
 
 class AssignedActivityOut(ActivityOut, kw_only=True):
@@ -113,3 +129,25 @@ class ReportOut(Out):
     sha256: str
     size: int
     filename: str
+
+
+class SupervisionOut(Out):
+    """督办: one record of an intermediary past its committed days (one per activity and level)."""
+
+    id: int
+    project_id: int
+    project_code: str
+    activity_id: int
+    activity_code: str
+    activity_name: str
+    intermediary: str | None
+    level: str
+    level_name: str
+    raised_on: str
+    due_on: str | None
+    overdue_workdays: int
+    delivered: bool
+
+
+class SupervisionsOut(PageMeta):
+    items: list[SupervisionOut]

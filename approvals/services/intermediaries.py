@@ -31,9 +31,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from access.actor import SYSTEM, Actor
-from access.policy import Action, can, require
+from access.actor import SYSTEM, Actor, Role
+from access.policy import Action, can, require, scoped
 from approvals import activities as act
+from approvals import clock_forecast as cf
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue
 from approvals.errors import AccessDenied, NotFoundError, ProjectError
@@ -52,8 +53,9 @@ from approvals.services.common import iso
 from approvals.services.materials import checked_file, store_file
 from approvals.services.queries import get_project
 from approvals.services.ratings import RATING_LABELS
-from i18n import Conflict
+from i18n import Conflict, Malformed
 from storage.audit import record
+from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 _CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
 
@@ -234,15 +236,28 @@ def _activities(session: Session, project_id: int) -> list[ProjectActivityRow]:
 
 
 def activity_out(
-    row: ProjectActivityRow, today: date, calendar: WorkCalendar, lang: str = "zh"
+    row: ProjectActivityRow,
+    today: date,
+    calendar: WorkCalendar,
+    lang: str = "zh",
+    push: cf.ActivityPush | None = None,
+    step_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """An activity as the pages and the API show it: plan, progress, forecast, the delay and
     whose it is, and — for an intermediary's — the organisation and its time against its
-    committed days."""
+    committed days.
+
+    ``push`` (:func:`approvals.clock_forecast.pushed_activities`): its forecast on the graph —
+    no earlier than the forecast finish of the review steps it waits for — with the days that
+    moves it and whose they are (部门原因 …); without, its own forecast."""
     clock = clock_of(row)
-    seen = act.forecast(clock, today, calendar)
+    own = act.forecast(clock, today, calendar)
+    seen = push.span if push is not None else own
     delay = act.delay_days(clock, today, calendar)
     shares = act.delay_shares(clock, today, calendar, row.chosen_on)
+    if push is not None:  # the days past its plan on the graph: a department's share apart
+        delay = max((push.span.end - clock.planned_end).days, 0)
+        shares = {o: push.days[o] for o in act.DELAY_OWNERS}
     service = (
         act.service_time(row.chosen_on, row.committed_days, row.actual_end, today, calendar)
         if row.owner == "intermediary"
@@ -267,6 +282,9 @@ def activity_out(
         "actual_end": iso(row.actual_end),
         "forecast_start": seen.start.isoformat(),
         "forecast_end": seen.end.isoformat(),
+        "own_forecast_start": own.start.isoformat(),
+        "own_forecast_end": own.end.isoformat(),
+        **_push_out(push, step_names or {}, lang),
         "delay_days": delay,
         # whose the delay is: the enterprise's or the intermediary's, never a department's
         "delays": shares,
@@ -293,13 +311,74 @@ def activity_out(
     }
 
 
+def _push_out(
+    push: cf.ActivityPush | None, step_names: Mapping[str, str], lang: str
+) -> dict[str, Any]:
+    """The push of an activity's forecast by what it waits for, as shown (部门原因 …)."""
+    days = push.days if push is not None else dict.fromkeys(cf.CAUSES, 0)
+    waits = push.waits_for if push is not None else None
+    what = f"{waits} {step_names[waits]}" if waits and waits in step_names else waits
+    parts = [(c, d) for c in ("department", "enterprise", "intermediary") if (d := days[c])]
+    if lang == "en":
+        note = (
+            f"waits for {what}: " + ", ".join(f"{d} days by {cf.CAUSES[c][1]}" for c, d in parts)
+            if parts and what
+            else ""
+        )
+    else:
+        note = (
+            f"等待 {what}：" + "、".join(f"{cf.CAUSES[c][0]} {d} 天" for c, d in parts)
+            if parts and what
+            else ""
+        )
+    return {
+        "pushed_days": push.pushed if push is not None else 0,
+        "pushed_by": days,
+        "waits_for": waits,
+        "push_note": note,
+    }
+
+
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per owner: the largest delay it causes on any activity (calendar days) and on how many."""
+    """Per owner: the largest delay it causes on any activity (calendar days) and on how many;
+    and the most days the review steps (部门原因) push an activity's forecast."""
     out: dict[str, Any] = {}
     for owner in act.DELAY_OWNERS:
         out[f"{owner}_delay_days"] = max((r["delays"][owner] for r in rows), default=0)
         out[f"{owner}_late"] = sum(1 for r in rows if r["delays"][owner])
+    out["department_push_days"] = max(
+        (r.get("pushed_by", {}).get("department", 0) for r in rows), default=0
+    )
     return out
+
+
+def activity_pushes(
+    project: ProjectRow,
+    rows: list[ProjectActivityRow],
+    today: date,
+    calendar: WorkCalendar,
+) -> dict[str, cf.ActivityPush]:
+    """Each activity's forecast after the review steps it waits for, on the steps' forecast as
+    stored by the last re-plan (:func:`approvals.services.progress.replan`) and their plan
+    (:func:`approvals.clock_forecast.pushed_activities`); empty when the activities' graph is
+    not stored (filed before migration 0019)."""
+    if not rows or any(r.requires is None for r in rows):
+        return {}
+    seq = calendar.sequence(project.filed_on)
+    ends: dict[str, cf.StepEnd] = {}
+    for s in project.steps:
+        es = s.forecast_es if s.forecast_es is not None else s.baseline_es
+        ef = s.forecast_ef if s.forecast_ef is not None else s.baseline_ef
+        found = s.clock_delays or {}
+        causes = {c: int(found.get(c) or 0) for c in cf.CAUSES}
+        ends[s.code] = cf.StepEnd(es, ef, s.days, causes)
+    inputs = [
+        cf.ActivityInput(r.code, clock_of(r), dict(r.requires or {}), {}, r.chosen_on) for r in rows
+    ]
+    try:
+        return cf.pushed_activities(inputs, ends, seq, today, calendar)
+    except ValueError:  # a cycle: a stored plan never has one; show the own forecasts
+        return {}
 
 
 def project_activities(
@@ -315,7 +394,10 @@ def project_activities(
     """The project's own activities on both owners' clocks, for whoever may read the project
     (``project``: already loaded with the caller's visibility)."""
     p = project or get_project(session, actor, project_id)
-    items = [activity_out(r, today, calendar, lang) for r in _activities(session, p.id)]
+    rows = _activities(session, p.id)
+    pushes = activity_pushes(p, rows, today, calendar)
+    names = {s.code: (s.name_en if lang == "en" and s.name_en else s.name) for s in p.steps}
+    items = [activity_out(r, today, calendar, lang, pushes.get(r.code), names) for r in rows]
     return {"project_id": p.id, "items": items, **summarize(items)}
 
 
@@ -875,6 +957,33 @@ def supervise_overdue(
     return raised
 
 
+def _supervision_query() -> Any:
+    return (
+        select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
+        .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
+        .join(ProjectRow, ActivitySupervisionRow.project_id == ProjectRow.id)
+        .outerjoin(IntermediaryRow, ActivitySupervisionRow.intermediary_id == IntermediaryRow.id)
+    )
+
+
+def _supervision_out(s: Any, a: Any, code: str, org: str | None, lang: str) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "project_id": s.project_id,
+        "project_code": code,
+        "activity_id": a.id,
+        "activity_code": a.code,
+        "activity_name": a.name_en if lang == "en" and a.name_en else a.name,
+        "intermediary": org,
+        "level": s.level,
+        "level_name": _label(act.SUPERVISION_LEVELS[s.level], lang),
+        "raised_on": s.raised_on.isoformat(),
+        "due_on": iso(s.due_on),
+        "overdue_workdays": s.overdue_workdays,
+        "delivered": a.status == "done",
+    }
+
+
 def supervisions(
     session: Session,
     *,
@@ -884,35 +993,87 @@ def supervisions(
 ) -> list[dict[str, Any]]:
     """The 督办 records (latest first, at most ``limit``) with the project and the activity:
     every one (the administrator's page) or one organisation's (its own page); one query."""
-    q = (
-        select(ActivitySupervisionRow, ProjectActivityRow, ProjectRow.code, IntermediaryRow.name)
-        .join(ProjectActivityRow, ActivitySupervisionRow.activity_id == ProjectActivityRow.id)
-        .join(ProjectRow, ActivitySupervisionRow.project_id == ProjectRow.id)
-        .outerjoin(IntermediaryRow, ActivitySupervisionRow.intermediary_id == IntermediaryRow.id)
-        .order_by(ActivitySupervisionRow.raised_on.desc(), ActivitySupervisionRow.id.desc())
+    q = _supervision_query().order_by(
+        ActivitySupervisionRow.raised_on.desc(), ActivitySupervisionRow.id.desc()
     )
     if intermediary_id is not None:
         q = q.where(ActivitySupervisionRow.intermediary_id == intermediary_id)
     if limit is not None:
         q = q.limit(limit)
-    return [
-        {
-            "id": s.id,
-            "project_id": s.project_id,
-            "project_code": code,
-            "activity_id": a.id,
-            "activity_code": a.code,
-            "activity_name": a.name_en if lang == "en" and a.name_en else a.name,
-            "intermediary": org,
-            "level": s.level,
-            "level_name": _label(act.SUPERVISION_LEVELS[s.level], lang),
-            "raised_on": s.raised_on.isoformat(),
-            "due_on": iso(s.due_on),
-            "overdue_workdays": s.overdue_workdays,
-            "delivered": a.status == "done",
-        }
-        for s, a, code, org in session.execute(q).all()
-    ]
+    return [_supervision_out(s, a, code, org, lang) for s, a, code, org in session.execute(q).all()]
+
+
+#: The sort keys of the 督办 list (``GET /api/supervisions``) and their columns.
+SUPERVISION_SORTS: dict[str, Any] = {
+    "raised_on": ActivitySupervisionRow.raised_on,
+    "overdue_workdays": ActivitySupervisionRow.overdue_workdays,
+    "level": ActivitySupervisionRow.level,
+    "project_code": ProjectRow.code,
+}
+
+
+class SupervisionFilterError(Malformed):
+    """A filter of the 督办 list is malformed; the message names it (``level``, …)."""
+
+
+def supervision_page(
+    session: Session,
+    actor: Actor,
+    paging: Paging,
+    *,
+    level: str | None = None,
+    project_id: int | None = None,
+    open_only: bool | None = None,
+    lang: str = "zh",
+) -> tuple[PageOf, list[dict[str, Any]]]:
+    """One page of the 督办 records the actor may read (:attr:`Action.SUPERVISION_READ`), with
+    the filters: ``level`` (``overdue`` / ``overdue_5``), ``project_id``, ``open_only`` (``True``:
+    the activity not delivered yet; ``False``: delivered since).  ``q`` searches the project's
+    code and the activity's code and name.
+
+    The administrator and regulators read every record; an enterprise its own projects', an
+    agent the projects assigned to it, an intermediary its own organisation's (the role's scope,
+    in SQL); any other role is refused (:class:`~access.policy.AccessForbidden`).
+
+    Raises
+    ------
+    SupervisionFilterError
+        ``level`` not one of the levels (names the field).
+    """
+    require(actor, Action.SUPERVISION_READ)
+    if level is not None and level not in act.SUPERVISION_LEVELS:
+        names = "、".join(act.SUPERVISION_LEVELS)
+        raise SupervisionFilterError(
+            f"level：须为 {names} 之一",
+            f"level: one of {', '.join(act.SUPERVISION_LEVELS)}",
+        )
+    q = _supervision_query()
+    if scoped(actor, Action.SUPERVISION_READ):
+        if actor.role == Role.ENTERPRISE:
+            q = q.where(ProjectRow.enterprise_id == (actor.enterprise_id or -1))
+        elif actor.role == Role.AGENT:
+            q = q.where(ProjectRow.agent_user_id == (actor.user_id or -1))
+        elif actor.role == Role.INTERMEDIARY:
+            q = q.where(ActivitySupervisionRow.intermediary_id == (actor.intermediary_id or -1))
+        else:  # a scoped role whose "own" is not defined here sees nothing
+            q = q.where(False)
+    if level is not None:
+        q = q.where(ActivitySupervisionRow.level == level)
+    if project_id is not None:
+        q = q.where(ActivitySupervisionRow.project_id == project_id)
+    if open_only is True:
+        q = q.where(ProjectActivityRow.status != "done")
+    elif open_only is False:
+        q = q.where(ProjectActivityRow.status == "done")
+    match = search_clause(
+        paging.q, ProjectRow.code, ProjectActivityRow.code, ProjectActivityRow.name
+    )
+    if match is not None:
+        q = q.where(match)
+    found = fetch_page(
+        session, q, paging, SUPERVISION_SORTS, tiebreak=ActivitySupervisionRow.id, scalars=False
+    )
+    return found, [_supervision_out(r[0], r[1], r[2], r[3], lang) for r in found.items]
 
 
 def follow_open_activities(session: Session, today: date, calendar: WorkCalendar) -> int:

@@ -229,3 +229,124 @@ def test_the_pages_in_english(live):
     assert "Intermediary market" in page("enterprise1", f"/projects/{pid}/activities/I-EIA/market")
     assert "Services entrusted to us" in page("intermediary1", "/intermediary")
     assert "Register an organisation" in page("admin", "/admin/intermediaries")
+
+
+def _supervise(live, days_later: int) -> int:
+    """The daily job's 督办 run, ``days_later`` calendar days from today (in the database)."""
+    from datetime import date, timedelta
+
+    from approvals.service import work_calendar
+    from approvals.services import intermediaries as im
+    from storage.engine import begin_write, make_engine, make_session_factory
+
+    engine = make_engine(live.db_url)
+    try:
+        with make_session_factory(engine)() as session:
+            begin_write(session)
+            raised = im.supervise_overdue(
+                session, date.today() + timedelta(days=days_later), work_calendar(session)
+            )
+            session.commit()
+            return len(raised)
+    finally:
+        engine.dispose()
+
+
+def test_supervisions_over_http_scoped_by_role_and_filtered(live):
+    """GET /api/supervisions: every record for the administrator and regulators, its own for an
+    enterprise, an agent and an intermediary, none for a reviewer; filters checked by name."""
+    ent1, ent2 = live.client("enterprise1"), live.client("enterprise2")
+    admin = live.client("admin")
+    a = _file(live, "enterprise1")
+    b = _file(live, "enterprise2")
+    pa = a["project"]["id"] if "project" in a else a["id"]
+    pb = b["project"]["id"] if "project" in b else b["id"]
+    org1, org2 = _org_id(live, "环科"), _org_id(live, "勘测")
+    r = ent1.post(
+        f"/api/projects/{pa}/activities/I-EIA/intermediary", json={"intermediary_id": org1}
+    )
+    assert r.status_code == 200, r.text
+    r = ent2.post(
+        f"/api/projects/{pb}/activities/I-EIA/intermediary", json={"intermediary_id": org2}
+    )
+    assert r.status_code == 200, r.text
+    # nothing overdue yet: an empty page, not an error
+    empty = admin.get("/api/supervisions").json()
+    assert empty["items"] == [] and empty["total"] == 0
+    # sixty days later both are past their committed days, five working days or more
+    assert _supervise(live, 60) == 4
+
+    def got(client, query: str = "") -> list[dict]:
+        r = client.get(f"/api/supervisions{query}")
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+    everything = got(admin)
+    assert {(s["project_id"], s["level"]) for s in everything} == {
+        (pa, "overdue"),
+        (pa, "overdue_5"),
+        (pb, "overdue"),
+        (pb, "overdue_5"),
+    }
+    assert all(s["overdue_workdays"] >= 5 and not s["delivered"] for s in everything)
+    assert {s["id"] for s in got(live.client("regulator1"))} == {s["id"] for s in everything}
+    # an enterprise its own projects', an intermediary its own organisation's
+    assert {s["project_id"] for s in got(ent1)} == {pa}
+    assert {s["project_id"] for s in got(ent2)} == {pb}
+    im1 = got(live.client("intermediary1"))
+    assert {s["intermediary"] for s in im1} == {"浙江环科环境咨询有限公司"} and len(im1) == 2
+    assert {s["project_id"] for s in got(live.client("intermediary2"))} == {pb}
+
+    # an agent the projects assigned to it (and nothing of the others')
+    def agent_of(pid: int) -> int | None:
+        info = admin.get(f"/api/projects/{pid}/agent").json()
+        return (info.get("agent") or {}).get("id") or info.get("agent_user_id")
+
+    agents = {pid: agent_of(pid) for pid in (pa, pb)}
+    assert any(agents.values()), agents  # filing assigned an agent (代办制)
+    users = admin.get("/api/users?size=200").json()
+    users = users["items"] if isinstance(users, dict) else users
+    names = {u["id"]: u["username"] for u in users}
+    for agent_id in {a for a in agents.values() if a}:
+        theirs = {p for p, a in agents.items() if a == agent_id}
+        seen = {s["project_id"] for s in got(live.client(names[agent_id]))}
+        assert seen == theirs, (names[agent_id], seen, theirs)
+    others = [
+        u["username"] for u in users if u["role"] == "agent" and u["id"] not in agents.values()
+    ]
+    if others:
+        assert got(live.client(others[0])) == []
+    # a department's reviewer reads no 督办; nobody anonymous either
+    assert live.client("reviewer-fgw").get("/api/supervisions").status_code == 403
+    assert live.client().get("/api/supervisions").status_code == 401
+
+    # the filters
+    assert {s["level"] for s in got(admin, "?level=overdue_5")} == {"overdue_5"}
+    assert {s["project_id"] for s in got(admin, f"?project_id={pb}")} == {pb}
+    assert got(ent1, f"?project_id={pb}") == []  # another's project: nothing, not its records
+    assert len(got(admin, "?open=true")) == 4 and got(admin, "?open=false") == []
+    page = admin.get("/api/supervisions?size=1&page=2&sort=project_code").json()
+    assert page["total"] == 4 and page["pages"] == 4 and len(page["items"]) == 1
+    # bad filters are refused naming the field
+    for query, field in (
+        ("?level=urgent", "level"),
+        ("?project_id=abc", "project_id"),
+        ("?open=maybe", "open"),
+        ("?sort=password", "sort"),
+        ("?size=100000", "size"),
+    ):
+        r = admin.get(f"/api/supervisions{query}")
+        assert r.status_code in (400, 422), (query, r.status_code)
+        assert field in r.text, (query, r.text)
+    # delivered late: the record stays, no longer open
+    im_client = live.client("intermediary1")
+    aid = got(live.client("intermediary1"))[0]["activity_id"]
+    r = im_client.post(
+        f"/api/intermediary/activities/{aid}/report",
+        files={"file": ("环评报告.pdf", PDF, "application/pdf")},
+    )
+    assert r.status_code == 201, r.text
+    assert im_client.post(f"/api/intermediary/activities/{aid}/delivery").status_code == 200
+    closed = got(admin, "?open=false")
+    assert {s["project_id"] for s in closed} == {pa} and all(s["delivered"] for s in closed)
+    assert {s["project_id"] for s in got(admin, "?open=true")} == {pb}

@@ -36,6 +36,7 @@ from api.app import create_app
 from api.auth import TOKEN_COOKIE
 from api.seed import DEMO_PASSWORD, reviewer_username, seed_demo_accounts
 from api.settings import Settings
+from approvals.orm import ActivitySupervisionRow
 from approvals.samples import sample_project_doc
 from approvals.service import work_calendar
 from approvals.services import filing, intermediaries, materials
@@ -121,7 +122,19 @@ def add_projects(session_factory: Any, start: int, stop: int) -> None:
             assign_on_filing(session, p, TODAY)
             # the 中介超市: the demo's first intermediary writes every project's 环评 report
             org = accounts.intermediaries[0]
-            intermediaries.choose(session, actor, p.id, "I-EIA", org.id, TODAY)
+            chosen = intermediaries.choose(session, actor, p.id, "I-EIA", org.id, TODAY)
+            # and is late: a 督办 record for GET /api/supervisions to list
+            session.add(
+                ActivitySupervisionRow(
+                    activity_id=chosen.id,
+                    project_id=p.id,
+                    intermediary_id=org.id,
+                    level="overdue",
+                    raised_on=TODAY,
+                    due_on=TODAY,
+                    overdue_workdays=1,
+                )
+            )
             for m in p.baseline["materials"]:
                 if not m["provided_by"]:
                     materials.upload_material(

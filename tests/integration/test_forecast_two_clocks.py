@@ -251,3 +251,65 @@ def test_backfill_fills_projects_filed_without_activities_once(session, world):
     assert session.scalar(select(func.count()).select_from(ProjectActivityRow)) == 2
     assert im.backfill_activities(session, cal, today) == 0
     assert p.id
+
+
+def test_construction_waits_for_a_late_permit_and_the_push_is_the_departments(session, world):
+    """The activities' table: construction (W) starts no earlier than the permit's (B) forecast
+    finish; the days that moves it are the department's (部门原因), not the enterprise's."""
+    p, cal = world["p"], world["cal"]
+    rows = {r.code: r for r in session.scalars(select(ProjectActivityRow))}
+    _approve_a(session, world)
+    im.choose(session, world["ent"], p.id, "D", world["org"].id, date(2026, 3, 4))
+    session.commit()
+    im.upload_report(session, world["im"], rows["D"].id, "施工图.pdf", PDF)
+    im.deliver(session, world["im"], rows["D"].id, date(2026, 4, 2), cal)  # on time
+    session.commit()
+    # filed and on time: construction as planned, nothing pushes it
+    view = im.project_activities(session, world["ent"], p.id, date(2026, 4, 2), cal)
+    w = next(a for a in view["items"] if a["code"] == "W")
+    assert w["forecast_start"] == w["planned_start"] and w["pushed_days"] == 0
+    assert w["waits_for"] is None and view["department_push_days"] == 0
+
+    # 11 May: the department has not taken the permit in (ready since 3 April)
+    today = date(2026, 5, 11)
+    im.follow_open_activities(session, today, cal)
+    session.commit()
+    session.expire_all()
+    live = _live(session, world, today)
+    b = _step(live, "B")
+    assert b["forecast_start"] == "2026-05-11" and b["delays"]["department"] > 0
+    view = im.project_activities(session, world["ent"], p.id, today, cal)
+    w = next(a for a in view["items"] if a["code"] == "W")
+    # no earlier than the day after the permit's forecast finish
+    assert w["forecast_start"] > b["forecast_end"]
+    assert w["forecast_start"] == "2026-05-14"
+    assert w["own_forecast_start"] == "2026-05-11" and w["waits_for"] == "B"
+    late = w["delay_days"]
+    assert late > 0 and w["pushed_by"] == {"department": late, "enterprise": 0, "intermediary": 0}
+    # the enterprise's own time is not charged with the department's days
+    assert w["delays"] == {"enterprise": 0, "intermediary": 0}
+    assert view["enterprise_delay_days"] == 0 and view["department_push_days"] == late
+    assert "部门原因" in w["push_note"] and "B 施工许可" in w["push_note"]
+    en = im.project_activities(session, world["ent"], p.id, today, cal, "en")
+    assert "the departments" in next(a for a in en["items"] if a["code"] == "W")["push_note"]
+    # the project page's block (企业与中介用时（第二个时钟）) shows it beside the own forecast
+    from pathlib import Path
+
+    from jinja2 import Environment, FileSystemLoader
+
+    root = Path(__file__).resolve().parents[2] / "api" / "templates"
+    block = Environment(loader=FileSystemLoader(root), autoescape=True).get_template(
+        "activities_block.html"
+    )
+    html = block.render(
+        lang="zh",
+        activities={**view, "can_report": False, "can_choose": False, "rating_labels": []},
+        t=lambda key: key,
+        csrf_input="",
+        today=today.isoformat(),
+    )
+    row = html[html.index('id="activity-W"') :]
+    row = row[: row.index("</tr>")]
+    assert "2026-05-14 →" in row and "部门原因" in row and "自身预测 <span" in row
+    assert "2026-05-11 →" in row
+    assert 'data-testid="department-push">' + str(late) in html

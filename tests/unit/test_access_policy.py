@@ -216,7 +216,8 @@ def test_an_intermediary_works_only_the_activities_it_was_chosen_for():
     assert roles_for(Action.INTERMEDIARY_WORK) == {Role.INTERMEDIARY}
     # it reads no project, decides nothing, files nothing, chooses nothing
     allowed = {a for a in Action if can(INTERMEDIARY, a)}
-    assert allowed == {Action.INTERMEDIARY_WORK}
+    assert allowed == {Action.INTERMEDIARY_WORK, Action.SUPERVISION_READ}
+    assert scoped(INTERMEDIARY, Action.SUPERVISION_READ)  # its own organisation's 督办 only
     # an intermediary of no organisation owns nothing
     stray = Actor("im0", Role.INTERMEDIARY, 10)
     assert not can(stray, Action.INTERMEDIARY_WORK, Owned(intermediary_id=None))
@@ -239,3 +240,20 @@ def test_the_enterprise_reports_its_own_activities_and_chooses_its_intermediarie
         Role.ADMIN,
     }
     assert policy.ROLE_LABELS[Role.INTERMEDIARY][0] == "中介机构"
+
+
+def test_supervisions_are_read_by_all_but_reviewers_each_in_its_scope():
+    """督办 records: the administrator and regulators every one; an enterprise, an agent and an
+    intermediary their own; a department's reviewer none."""
+    assert roles_for(Action.SUPERVISION_READ) == {
+        Role.ADMIN,
+        Role.REGULATOR,
+        Role.ENTERPRISE,
+        Role.AGENT,
+        Role.INTERMEDIARY,
+    }
+    assert not can(REVIEWER, Action.SUPERVISION_READ)
+    for actor in (ADMIN, REGULATOR):
+        assert not scoped(actor, Action.SUPERVISION_READ), actor.role
+    for actor in (ENTERPRISE, AGENT):
+        assert scoped(actor, Action.SUPERVISION_READ), actor.role

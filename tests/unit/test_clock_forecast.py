@@ -154,3 +154,92 @@ def test_delays_out_names_the_causes_in_both_languages():
     )
     assert delays_out(None) is None
     assert delays_out(ZERO)["note"] == ""
+
+
+# --- each activity's own forecast after the review steps it waits for (pushed_activities) ----
+
+from approvals.clock_forecast import StepEnd, pushed_activities  # noqa: E402
+
+# B 施工许可 planned on working days 25–27 (ends Friday 3 April 2026)
+B_PLANNED = {"B": StepEnd(24, 27, 3)}
+
+
+def _b_ends(last_day: date, **delays: int) -> dict[str, StepEnd]:
+    ef = SEQ.index_of(last_day) + 1
+    return {"B": StepEnd(ef - 3, ef, 3, delays or None)}
+
+
+def test_construction_after_a_late_permit_starts_after_it_and_the_push_is_the_departments():
+    permit_ends = date(2026, 4, 24)  # 施工许可 forecast three weeks late (a Friday)
+    f = pushed_activities([_d(), _w()], _b_ends(permit_ends), SEQ, MON, CAL)
+    w = f["W"]
+    # its own forecast is still its plan; on the graph it starts the day after the permit
+    assert (w.own.start, w.own.end) == W_PLAN
+    assert w.span.start == date(2026, 4, 25)
+    assert w.span.end == w.span.start + timedelta(days=199)  # its whole 200 days from there
+    assert w.waits_for == "B"
+    assert w.pushed == (w.span.end - W_PLAN[1]).days == 16
+    assert w.days == {"department": 16, "enterprise": 0, "intermediary": 0}
+    # the drawings wait for nothing late: not moved
+    assert f["D"].span == f["D"].own and f["D"].pushed == 0 and f["D"].waits_for is None
+
+
+def test_not_started_while_the_permit_is_late_is_not_the_enterprises():
+    # 11 May: construction not started (planned 9 April), the permit forecast to end 13 May
+    today = date(2026, 5, 11)
+    f = pushed_activities(
+        [_d(status="done", actual_start=D_PLAN[0], actual_end=D_PLAN[1]), _w()],
+        _b_ends(date(2026, 5, 13)),
+        SEQ,
+        today,
+        CAL,
+    )
+    w = f["W"]
+    assert w.own.start == today and w.span.start == date(2026, 5, 14) and w.waits_for == "B"
+    late = (w.span.end - W_PLAN[1]).days
+    assert w.days == {"department": late, "enterprise": 0, "intermediary": 0}
+
+
+def test_a_permit_late_because_of_the_drawings_passes_on_whose_it_is():
+    # the permit's own delay is the intermediary's 2 : the department's 1 (its clock_delays)
+    ends = _b_ends(date(2026, 4, 24), department=1, intermediary=2)
+    w = pushed_activities([_d(), _w()], ends, SEQ, MON, CAL)["W"]
+    assert w.days == {"department": 5, "enterprise": 0, "intermediary": 11}
+    assert sum(w.days.values()) == w.pushed == 16
+
+
+def test_the_permit_on_time_pushes_nothing():
+    f = pushed_activities([_d(), _w()], B_PLANNED, SEQ, MON, CAL)
+    assert all(p.pushed == 0 and p.waits_for is None for p in f.values())
+    assert all(p.days == ZERO for p in f.values())
+
+
+def test_started_the_activity_keeps_its_own_forecast_and_its_own_delay():
+    today = date(2026, 4, 20)
+    started = _w(status="in_progress", actual_start=date(2026, 4, 10))
+    f = pushed_activities([_d(), started], _b_ends(date(2026, 5, 29)), SEQ, today, CAL)
+    assert f["W"].span == f["W"].own and f["W"].pushed == 0 and f["W"].waits_for is None
+    assert f["W"].days["department"] == 0  # a day late on its own: the enterprise's
+    assert f["W"].days == {"department": 0, "enterprise": 1, "intermediary": 0}
+
+
+def test_an_earlier_activity_running_late_pushes_the_next_and_that_is_its_owners():
+    # the enterprise's construction W2 waits directly for the intermediary's drawings D
+    today = date(2026, 3, 20)  # D not started, 16 days past its planned start
+    w2 = ActivityInput(
+        "W2",
+        ActivityClock("enterprise", "calendar_days", 10, date(2026, 4, 3), date(2026, 4, 12)),
+        {"D": 0},
+        {},
+    )
+    f = pushed_activities([_d(), w2], B_PLANNED, SEQ, today, CAL)
+    assert f["D"].span.end == date(2026, 4, 18)  # D's own forecast: 30 days from today
+    assert f["W2"].span.start == date(2026, 4, 19) and f["W2"].waits_for == "D"
+    # D is late because nobody was chosen: the enterprise's (it commissions the service)
+    assert f["W2"].days == {"department": 0, "enterprise": 16, "intermediary": 0}
+    # chosen on time and running late: the intermediary's
+    d = _d(status="in_progress", actual_start=D_PLAN[0], chosen_on=D_PLAN[0])
+    later = date(2026, 4, 10)  # D's planned end 2 April passed, not delivered
+    f = pushed_activities([d, w2], B_PLANNED, SEQ, later, CAL)
+    assert f["W2"].own.start == later and f["W2"].span.start == date(2026, 4, 11)
+    assert f["W2"].days == {"department": 0, "enterprise": 0, "intermediary": 8}
