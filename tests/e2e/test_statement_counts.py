@@ -57,8 +57,8 @@ LIMIT = 8
 BUDGET = {
     "/api/agents/me/dashboard": 15,
     "/api/agents/{agent_id}/dashboard": 15,
-    "/agent": 20,
-    "/agents/{agent_id}": 20,
+    "/agent": 18,
+    "/agents/{agent_id}": 18,
     "/api/agents/workload": 11,
     "/admin/agents": 12,
     "/projects/{project_id}": 17,  # + the counter documents (受理回执 …) of its tasks; + the unread count
