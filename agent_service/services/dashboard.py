@@ -64,7 +64,8 @@ def dashboard(
         agent_user(session, target)  # raises AgentNotFound, as before
         raise AssertionError("unreachable")
     user, profile, unread = head[0], head[1], head[2] or 0
-    briefs = project_briefs(session, agent_user_id=target)
+    enterprises: dict[int, str | None] = {}
+    briefs = project_briefs(session, agent_user_id=target, enterprise_names=enterprises)
     found = collect_alerts(
         session, today, calendar, project_ids=list(briefs), checkpoints=checkpoints
     )
@@ -76,13 +77,6 @@ def dashboard(
         session, list(briefs.values()), today, calendar, views, checkpoints=checkpoints
     )
     meetings_, actions_ = meetings_of(session, list(briefs))
-    enterprises = dict(
-        session.execute(
-            select(ProjectRow.id, EnterpriseRow.name)
-            .join(EnterpriseRow, EnterpriseRow.id == ProjectRow.enterprise_id)
-            .where(ProjectRow.id.in_(list(briefs)))
-        ).all()
-    )
     items = [
         _dashboard_item(
             p,
