@@ -45,3 +45,24 @@ def extra_entries(
             if entry.project_id in wanted:
                 out.setdefault(entry.project_id, []).append(entry)
     return out
+
+
+def read_once(sources: CheckpointSources) -> CheckpointSources:
+    """The same sources, each asked once per (projects, day) for the life of the returned tuple
+    (一次请求内只读一次): a use case that reads the entries twice (the dashboard's alerts, then
+    its milestones) wraps its sources with this for that one call, never across requests."""
+    return tuple(_ReadOnce(s) for s in sources)
+
+
+class _ReadOnce:
+    def __init__(self, source: CheckpointSource) -> None:
+        self._source = source
+        self._seen: dict[tuple[frozenset[int], date], list[ExtraEntry]] = {}
+
+    def __call__(
+        self, session: Session, project_ids: Sequence[int], today: date
+    ) -> Iterable[ExtraEntry]:
+        key = (frozenset(project_ids), today)
+        if key not in self._seen:
+            self._seen[key] = list(self._source(session, project_ids, today))
+        return self._seen[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from access.actor import Actor, Role
@@ -16,7 +16,7 @@ from agent_service.checklist import current_phase, phases
 from agent_service.errors import AgentForbidden
 from agent_service.model import PHASES, Alert, Milestone, StepView
 from agent_service.orm import AgentProfileRow, AlertRow, MeetingActionRow, MeetingRow
-from agent_service.ports import CheckpointSources
+from agent_service.ports import CheckpointSources, read_once
 from agent_service.services.alert_scan import collect_alerts
 from agent_service.services.common import ACTIVE, RISK_RANK, agent_target, agent_user
 from agent_service.services.inbox import alert_dict, sorted_alerts
@@ -47,8 +47,25 @@ def dashboard(
     """My projects, at-risk ones first (overdue, then warning, then the most behind plan), each
     with its alerts, current phase, next milestone and open actions; and my figures."""
     target = agent_target(actor, agent_user_id)
-    user = agent_user(session, target)
-    briefs = project_briefs(session, agent_user_id=target)
+    checkpoints = read_once(checkpoints)  # read by the alerts and the milestones: once
+    # the account, its profile and its unread alerts in one statement (账号、档案、未读提醒)
+    unread_q = (
+        select(func.count())
+        .select_from(AlertRow)
+        .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
+        .scalar_subquery()
+    )
+    head = session.execute(
+        select(UserRow, AgentProfileRow, unread_q)
+        .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
+        .where(UserRow.id == target)
+    ).first()
+    if head is None or head[0].role != Role.AGENT:
+        agent_user(session, target)  # raises AgentNotFound, as before
+        raise AssertionError("unreachable")
+    user, profile, unread = head[0], head[1], head[2] or 0
+    enterprises: dict[int, str | None] = {}
+    briefs = project_briefs(session, agent_user_id=target, enterprise_names=enterprises)
     found = collect_alerts(
         session, today, calendar, project_ids=list(briefs), checkpoints=checkpoints
     )
@@ -60,13 +77,6 @@ def dashboard(
         session, list(briefs.values()), today, calendar, views, checkpoints=checkpoints
     )
     meetings_, actions_ = meetings_of(session, list(briefs))
-    enterprises = dict(
-        session.execute(
-            select(ProjectRow.id, EnterpriseRow.name)
-            .join(EnterpriseRow, EnterpriseRow.id == ProjectRow.enterprise_id)
-            .where(ProjectRow.id.in_(list(briefs)))
-        ).all()
-    )
     items = [
         _dashboard_item(
             p,
@@ -82,15 +92,6 @@ def dashboard(
         for p in briefs.values()
     ]
     items.sort(key=lambda i: (RISK_RANK[i["risk"]], -(i["variance_workdays"] or 0), i["id"]))
-    profile = session.get(AgentProfileRow, user.id)
-    unread = (
-        session.scalar(
-            select(func.count())
-            .select_from(AlertRow)
-            .where(AlertRow.agent_user_id == user.id, AlertRow.read_at.is_(None))
-        )
-        or 0
-    )
     active = sum(1 for p in briefs.values() if p.status in ACTIVE)
     return {
         "agent": {**profile_out(session, user, profile), "load": active},
@@ -228,29 +229,41 @@ def workload(
             row["at_risk"] += 1
         if risk.get(p.id) == "overdue":
             row["overdue"] += 1
-    open_actions = dict(
-        session.execute(
-            select(ProjectRow.agent_user_id, func.count())
-            .select_from(MeetingActionRow)
-            .join(ProjectRow, ProjectRow.id == MeetingActionRow.project_id)
-            .where(MeetingActionRow.status == "open")
-            .group_by(ProjectRow.agent_user_id)
-        ).all()
+    # open follow-up actions and unread alerts per agent, in one statement (UNION ALL)
+    actions_q = (
+        select(
+            literal_column("1", Integer).label("kind"),
+            ProjectRow.agent_user_id.label("agent"),
+            func.count().label("n"),
+        )
+        .select_from(MeetingActionRow)
+        .join(ProjectRow, ProjectRow.id == MeetingActionRow.project_id)
+        .where(MeetingActionRow.status == "open")
+        .group_by(ProjectRow.agent_user_id)
     )
-    unread = dict(
-        session.execute(
-            select(AlertRow.agent_user_id, func.count())
-            .where(AlertRow.read_at.is_(None))
-            .group_by(AlertRow.agent_user_id)
-        ).all()
+    unread_q = (
+        select(
+            literal_column("2", Integer).label("kind"),
+            AlertRow.agent_user_id.label("agent"),
+            func.count().label("n"),
+        )
+        .where(AlertRow.read_at.is_(None))
+        .group_by(AlertRow.agent_user_id)
     )
+    open_actions: dict[int | None, int] = {}
+    unread: dict[int | None, int] = {}
+    for kind, agent, n in session.execute(union_all(actions_q, unread_q)).all():
+        (open_actions if kind == 1 else unread)[agent] = n
     agents = []
-    profiles = {p.user_id: p for p in session.scalars(select(AgentProfileRow))}
-    for user in session.scalars(
-        select(UserRow).where(UserRow.role == Role.AGENT).order_by(UserRow.id)
-    ):
+    # the agents with their profiles (代办员及其档案), one statement
+    for user, profile in session.execute(
+        select(UserRow, AgentProfileRow)
+        .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
+        .where(UserRow.role == Role.AGENT)
+        .order_by(UserRow.id)
+    ).all():
         figures = per.get(user.id, {"active": 0, "completed": 0, "at_risk": 0, "overdue": 0})
-        out = profile_out(session, user, profiles.get(user.id))
+        out = profile_out(session, user, profile)
         capacity = out["capacity"]
         agents.append(
             {

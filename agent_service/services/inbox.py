@@ -54,17 +54,21 @@ def inbox(
     q = select(AlertRow).where(AlertRow.agent_user_id == target)
     if unread_only:
         q = q.where(AlertRow.read_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    unread = (
-        session.scalar(
+    # both counts in one statement, the page's rows with their projects' codes in another
+    total, unread = session.execute(
+        select(
+            select(func.count()).select_from(q.subquery()).scalar_subquery(),
             select(func.count())
             .select_from(AlertRow)
             .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
+            .scalar_subquery(),
         )
-        or 0
-    )
-    rows = session.scalars(
-        q.order_by(
+    ).one()
+    total, unread = total or 0, unread or 0
+    found = session.execute(
+        q.add_columns(ProjectRow.code)
+        .outerjoin(ProjectRow, ProjectRow.id == AlertRow.project_id)
+        .order_by(
             AlertRow.raised_on.desc(),
             (AlertRow.level == "overdue").desc(),
             AlertRow.id.desc(),
@@ -72,13 +76,8 @@ def inbox(
         .limit(limit)
         .offset(offset)
     ).all()
-    codes = dict(
-        session.execute(
-            select(ProjectRow.id, ProjectRow.code).where(
-                ProjectRow.id.in_({r.project_id for r in rows})
-            )
-        ).all()
-    )
+    rows = [r for r, _ in found]
+    codes = {r.project_id: code for r, code in found if code is not None}
     return {
         "items": [alert_out(r, codes, lang) for r in rows],
         "total": total,

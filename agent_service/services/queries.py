@@ -28,7 +28,7 @@ from agent_service.services.common import FOLLOWED
 from approvals import workflow as wf
 from approvals.calendar import WorkCalendar
 from approvals.catalog import Catalogue
-from approvals.orm import ProjectRow, StepRow, TaskRow
+from approvals.orm import EnterpriseRow, ProjectRow, StepRow, TaskRow
 from approvals.service import catalogue_version, departments
 from approvals.services import queries
 
@@ -340,7 +340,10 @@ def project_briefs(
     project_ids: Collection[int] | None = None,
     agent_user_id: int | None = None,
     statuses: Sequence[str] = FOLLOWED,
+    enterprise_names: dict[int, str | None] | None = None,
 ) -> dict[int, ProjectBrief]:
+    """The projects' brief rows; with ``enterprise_names`` (a dict to fill) also each project's
+    enterprise name (企业名称), read in the same statement."""
     q = select(
         _P.id,
         _P.code,
@@ -357,7 +360,16 @@ def project_briefs(
         q = q.where(_P.id.in_(list(project_ids)))
     if agent_user_id is not None:
         q = q.where(_P.agent_user_id == agent_user_id)
-    return {r[0]: ProjectBrief(*r) for r in session.execute(q.order_by(_P.id)).all()}
+    if enterprise_names is None:
+        return {r[0]: ProjectBrief(*r) for r in session.execute(q.order_by(_P.id)).all()}
+    named = q.add_columns(EnterpriseRow.name).outerjoin(
+        EnterpriseRow, EnterpriseRow.id == _P.enterprise_id
+    )
+    out: dict[int, ProjectBrief] = {}
+    for r in session.execute(named.order_by(_P.id)).all():
+        out[r[0]] = ProjectBrief(*r[:-1])
+        enterprise_names[r[0]] = r[-1]
+    return out
 
 
 def step_names_of(session: Session, step_ids: Collection[int]) -> dict[int, tuple[str, str]]:
