@@ -275,7 +275,9 @@ def live_forecast(
                 elif run == "both" or a.clock.owner == "enterprise":
                     span = now
                 else:  # the enterprise's share of an intermediary's delay: chosen late
-                    began = a.chosen_on or (a.clock.actual_start if started else today)
+                    began = a.chosen_on or (
+                        a.clock.actual_start if started and a.clock.actual_start else today
+                    )
                     late = max((began - as_planned.start).days, 0)
                     end = min(as_planned.end + timedelta(days=late), max(now.end, as_planned.end))
                     span = Span(min(as_planned.start + timedelta(days=late), end), end)

@@ -56,6 +56,7 @@ PURE = [
     "approvals/schedule.py",
     "approvals/workflow.py",
     "approvals/activities.py",
+    "approvals/clock_forecast.py",
     "approvals/efficiency.py",
     "approvals/capacity.py",
     "approvals/exchange.py",
