@@ -176,7 +176,9 @@ def generate(url: str, n: int, head_every: int, acceptance_every: int) -> None:
 
     def head_at(size: int) -> None:
         h = TreeHead(size, frontier.root().hex(), previous.at, key.fingerprint)
-        heads.append((size, h.root_hash, h.timestamp, h.key, signing.sign(key.private, h.to_bytes())))
+        heads.append(
+            (size, h.root_hash, h.timestamp, h.key, signing.sign(key.private, h.to_bytes()))
+        )
 
     def flush() -> None:
         cols = "seq, kind, subject, at, prev_hash, leaf_hash, body"
@@ -403,9 +405,13 @@ def main() -> None:
         if not args.skip_scan:
             row["load_scan"] = load()
             row["scan"] = run_child("scan", url)
-            print(f"bare scan {n:,}: {row['scan']} (load {row['load_scan']} → {load()})", flush=True)
+            print(
+                f"bare scan {n:,}: {row['scan']} (load {row['load_scan']} → {load()})", flush=True
+            )
         row["load_proofs"] = load()
-        row["proofs"] = run_child("proofs", url, str(args.proofs), "1" if n <= args.peer_max else "0")
+        row["proofs"] = run_child(
+            "proofs", url, str(args.proofs), "1" if n <= args.peer_max else "0"
+        )
         p = row["proofs"]
         print(
             f"proofs {n:,}: p50 {statistics.median(p['proof_ms']):.2f} ms, p95 "
@@ -428,8 +434,9 @@ def main() -> None:
             f"| {v['signatures']:,} / {v['tree_heads']:,} "
             f"| {scan['seconds']:.1f} ({scan['cpu']:.1f}) | {v['seconds'] / scan['seconds']:.2f}× "
             if scan
-            else f"| {r['n']:,} | {v['seconds']:.1f} | {v['peak_rss_mb']:.0f} | {v['signatures']:,} / {v['tree_heads']:,} | — | — "
-        , end="")
+            else f"| {r['n']:,} | {v['seconds']:.1f} | {v['peak_rss_mb']:.0f} | {v['signatures']:,} / {v['tree_heads']:,} | — | — ",
+            end="",
+        )
         print(
             f"| {statistics.median(p['proof_ms']):.2f} / {pct(p['proof_ms'], 0.95):.2f} / {max(p['proof_ms']):.2f} "
             f"| {peer} | {p['seal_ms']:.1f} | {r['load_verify']}; {r['load_proofs']} |"

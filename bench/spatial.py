@@ -63,15 +63,18 @@ def make_input(n: int, path: Path) -> None:
     x = X0 + (k % side) * CELL
     y = Y0 + (k // side) * CELL
     jitter = rng.uniform(-0.0002, 0.0002, size=(n, 4, 2))
-    corners = np.stack(
-        [
-            np.stack([x, y], axis=1),
-            np.stack([x + SIZE, y], axis=1),
-            np.stack([x + SIZE, y + SIZE], axis=1),
-            np.stack([x, y + SIZE], axis=1),
-        ],
-        axis=1,
-    ) + jitter
+    corners = (
+        np.stack(
+            [
+                np.stack([x, y], axis=1),
+                np.stack([x + SIZE, y], axis=1),
+                np.stack([x + SIZE, y + SIZE], axis=1),
+                np.stack([x, y + SIZE], axis=1),
+            ],
+            axis=1,
+        )
+        + jitter
+    )
     rings = np.concatenate([corners, corners[:, :1]], axis=1)
     geoms = shapely.polygons(rings)
     pick = rng.integers(0, 4, n)

@@ -513,9 +513,7 @@ def _checked_leaf(e: StoredEntry, prev: str) -> bytes:
     return computed
 
 
-def _head_job(
-    head: TreeHead, root: bytes, keys: Mapping[str, PublicKey], seq: int
-) -> SignatureJob:
+def _head_job(head: TreeHead, root: bytes, keys: Mapping[str, PublicKey], seq: int) -> SignatureJob:
     """A signed tree head at entry ``seq``: its root is checked here, its signature becomes a
     job for the signature checks (with the parties' ones, in worker processes)."""
     key = keys.get(head.key)
@@ -572,9 +570,7 @@ def proof_bundle(
     one).  ``leaves`` are the leaf hashes of the first ``head.tree_size`` entries, or ``path``
     the audit path already computed (from stored subtrees; ``leaves`` is then ignored).
     """
-    if not 1 <= entry.seq <= head.tree_size or (
-        path is None and len(leaves) != head.tree_size
-    ):
+    if not 1 <= entry.seq <= head.tree_size or (path is None and len(leaves) != head.tree_size):
         raise LedgerError(
             f"条目 #{entry.seq} 不在规模为 {head.tree_size} 的树中",
             f"entry #{entry.seq} is not in the tree of size {head.tree_size}",

@@ -227,7 +227,9 @@ def _subtrees(
     high = sorted(k for k in wanted if k[0] >= STORED_HEIGHT)
     if high:
         where = " OR ".join(f"(height = {int(h)} AND idx = {int(i)})" for h, i in high)
-        for h, i, x in session.execute(text(f"SELECT height, idx, hash FROM ledger_nodes WHERE {where}")):
+        for h, i, x in session.execute(
+            text(f"SELECT height, idx, hash FROM ledger_nodes WHERE {where}")
+        ):
             out[(h, i)] = bytes.fromhex(x)
     block = 1 << STORED_HEIGHT
     spans = set()

@@ -117,7 +117,11 @@ class _Stage:
         self.mark = "%s" if self.pg else "?"
         self.raw = conn.connection.driver_connection
         for name in ("import_codes", "import_hits", "import_chunk", "import_rtree"):
-            self._run(f"DROP TABLE IF EXISTS temp.{name}" if not self.pg else f"DROP TABLE IF EXISTS {name}")
+            self._run(
+                f"DROP TABLE IF EXISTS temp.{name}"
+                if not self.pg
+                else f"DROP TABLE IF EXISTS {name}"
+            )
         self._run("CREATE TEMP TABLE import_codes (code VARCHAR(64) PRIMARY KEY, feature INTEGER)")
         self._run("CREATE INDEX import_codes_feature ON import_codes (feature)")
         self._run(
@@ -128,7 +132,9 @@ class _Stage:
             " minx FLOAT, miny FLOAT, maxx FLOAT, maxy FLOAT)"
         )
         if not self.pg:
-            self._run("CREATE VIRTUAL TABLE temp.import_rtree USING rtree(id, minx, maxx, miny, maxy)")
+            self._run(
+                "CREATE VIRTUAL TABLE temp.import_rtree USING rtree(id, minx, maxx, miny, maxy)"
+            )
 
     def _run(self, sql: str, rows: Sequence[Sequence[Any]] | None = None) -> list[Any]:
         cur = self.raw.cursor()
@@ -266,7 +272,11 @@ class _Stage:
 
     def drop(self) -> None:
         for name in ("import_codes", "import_hits", "import_chunk", "import_rtree"):
-            self._run(f"DROP TABLE IF EXISTS temp.{name}" if not self.pg else f"DROP TABLE IF EXISTS {name}")
+            self._run(
+                f"DROP TABLE IF EXISTS temp.{name}"
+                if not self.pg
+                else f"DROP TABLE IF EXISTS {name}"
+            )
 
 
 def _duplicate(code: str, before: int, now: int) -> Problem:
@@ -319,7 +329,9 @@ def import_plots(
 
     source = str(path)
     begin_write(session)
-    merged = list({**{z.code: z for z in all_zones(session)}, **{z.code: z for z in zones}}.values())
+    merged = list(
+        {**{z.code: z for z in all_zones(session)}, **{z.code: z for z in zones}}.values()
+    )
     context = ZoneContext(merged)
     registry = snapshot(session).index if is_sqlite(session) else None  # before any write
     expected = _estimate(path, layer)
@@ -364,7 +376,10 @@ def import_plots(
             if progress is not None:
                 progress(
                     min(0.95, 0.05 + 0.9 * seen / expected),
-                    _t(f"校验并写入（{seen:,} 个要素）", f"validating and writing ({seen:,} features)"),
+                    _t(
+                        f"校验并写入（{seen:,} 个要素）",
+                        f"validating and writing ({seen:,} features)",
+                    ),
                 )
         problems += stage.registry_problems()
         if problems:

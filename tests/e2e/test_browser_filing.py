@@ -103,9 +103,7 @@ def test_preview_filing_validation_and_calendar_replan(live_late, browser: Brows
     assert page.locator("ul[aria-labelledby='waived-h'] li").count() > 0
     expect(page.locator("ul[aria-labelledby='waived-h']")).to_contain_text("—")  # the reason
     expect(page.locator("#reduced-h")).to_be_visible()
-    previewed = page.locator("#notice-items li").evaluate_all(
-        "els => els.map(e => e.dataset.code)"
-    )
+    previewed = page.locator("#notice-items li").evaluate_all("els => els.map(e => e.dataset.code)")
     assert previewed
     check_page(page, "fl02-preview-cd-a04")
     page.get_by_role("button", name="提交申报").click()

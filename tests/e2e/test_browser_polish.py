@@ -419,7 +419,14 @@ def test_errors_and_rough_edges_speak_the_page_language(
     assert "“admin”已被占用" in flash_error(page)
     check("account-taken")
     roles = page.get_by_role("table", name="用户").locator("tbody tr td:nth-child(2)")
-    assert set(roles.all_inner_texts()) <= {"项目单位", "代办员", "审批人员", "监管人员", "管理员", "中介机构"}
+    assert set(roles.all_inner_texts()) <= {
+        "项目单位",
+        "代办员",
+        "审批人员",
+        "监管人员",
+        "管理员",
+        "中介机构",
+    }
 
     # the plot import: an unsupported file, and a refused one named as uploaded
     page.goto(f"{base}/admin/plots")

@@ -87,7 +87,10 @@ def test_two_servers_and_two_workers_share_one_database(db_url: str, tmp_path: P
         procs += [w1, w2]
         ping = subprocess.run(
             [sys.executable, "-m", "api.cli", "jobs", "ping", "--timeout", "30"],
-            env=env, capture_output=True, text=True, timeout=60,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert ping.returncode == 0 and "worker 已响应" in ping.stdout, ping.stdout + ping.stderr
 

@@ -276,7 +276,8 @@ def test_proofs_of_a_long_ledger_come_from_stored_subtrees(engine, backend, sess
     assert ledger_store_service.verify_ledger(session).report.size == 1100
     with engine.begin() as conn:
         conn.execute(
-            text("UPDATE ledger_nodes SET hash = :h WHERE height = 10 AND idx = 0"), {"h": "ab" * 32}
+            text("UPDATE ledger_nodes SET hash = :h WHERE height = 10 AND idx = 0"),
+            {"h": "ab" * 32},
         )
     session.rollback()
     with pytest.raises(LedgerError) as e:

@@ -101,7 +101,9 @@ def test_reimport_replaces_by_code_and_moves_the_index(engine, tmp_path):
     sessions = make_session_factory(engine)
     with sessions() as s:
         load_sample(s)
-        assert search.search_plots(s, search.PlotQuery(bbox=(120.6, 30.6, 120.61, 30.61))).codes == []
+        assert (
+            search.search_plots(s, search.PlotQuery(bbox=(120.6, 30.6, 120.61, 30.61))).codes == []
+        )
     path = write_geojson(
         tmp_path / "more.geojson",
         [{"code": "CD-A01", "name": "A01 改", **CORE, "tax_lo": 55.0}, {"code": "FAR", **CORE}],

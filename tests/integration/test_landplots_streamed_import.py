@@ -24,9 +24,7 @@ CORE = {"inv_lo": 300.0, "far_lo": 1.0, "far_hi": 2.0, "tax_lo": 30.0}
 
 def rows(session) -> tuple[list, list]:
     geom = (
-        "ST_AsBinary(geometry)"
-        if session.get_bind().dialect.name == "postgresql"
-        else "geometry"
+        "ST_AsBinary(geometry)" if session.get_bind().dialect.name == "postgresql" else "geometry"
     )
     plots = session.execute(
         text(
@@ -91,7 +89,9 @@ def test_problems_across_batches_are_named_and_nothing_is_stored(session, tmp_pa
     features[2]["code"] = None  # #3: no code
     features[11]["code"] = "S01"  # #12 repeats #2's code (another batch)
     geoms[14] = affinity.translate(geoms[4], 0.0003, 0)  # #15 overlaps #5 (another batch)
-    geoms[8] = shapely.Polygon([(120.62, 30.62), (120.621, 30.621), (120.621, 30.62), (120.62, 30.621)])  # #9 bow-tie
+    geoms[8] = shapely.Polygon(
+        [(120.62, 30.62), (120.621, 30.621), (120.621, 30.62), (120.62, 30.621)]
+    )  # #9 bow-tie
     geoms[20] = affinity.translate(a01, 0.0003, 0)  # #21 overlaps the registry's CD-A01 (kept)
     geoms[22] = affinity.translate(a02, 0.0003, 0)  # #23 overlaps CD-A02's old place…
     features[27]["code"] = "CD-A02"  # …but #28 moves CD-A02 away: no problem
@@ -118,6 +118,8 @@ def test_problems_across_batches_are_named_and_nothing_is_stored(session, tmp_pa
     gpd.GeoDataFrame(features, geometry=geoms, crs=4490).to_file(path, driver="GeoJSON")
     summary = importing.import_file(session, path)
     assert (summary.plots_new, summary.plots_updated) == (29, 1)
-    assert registry.get_plot(session, "CD-A02").geometry.normalize().equals_exact(
-        grid_plot(27).normalize(), 1e-9
+    assert (
+        registry.get_plot(session, "CD-A02")
+        .geometry.normalize()
+        .equals_exact(grid_plot(27).normalize(), 1e-9)
     )

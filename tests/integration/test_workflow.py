@@ -130,7 +130,9 @@ def world(session):
 
 
 def file(session, w, on=MON):
-    p = filing.file_project(session, w["ent"], w["cal"], name="测试项目", attributes={}, filed_on=on)
+    p = filing.file_project(
+        session, w["ent"], w["cal"], name="测试项目", attributes={}, filed_on=on
+    )
     session.commit()
     return p
 
@@ -203,7 +205,8 @@ def test_parallel_review_certificates_and_dependents_becoming_ready(session, wor
     assert task_of(session, p, "B").status == task_of(session, p, "C").status == "ready"
     # the certificate is passed on: B never asks the enterprise for it
     status = {
-        m["code"]: m["state"] for m in queries.material_status(session, p, task_of(session, p, "B").step)
+        m["code"]: m["state"]
+        for m in queries.material_status(session, p, task_of(session, p, "B").step)
     }
     assert status == {"C-code": "certificate", "M-plan": "missing", "M-render": "missing"}
 
@@ -254,10 +257,14 @@ def test_corrections_stop_the_clock_until_resubmission(session, world):
     session.commit()
     assert c.status == "corrections" and c.stopped_since == date(2026, 3, 5)
     with pytest.raises(ProjectError, match="M-eia"):  # nothing was uploaded again
-        materials.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
+        materials.resubmit_corrections(
+            session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"]
+        )
     session.rollback()
     upload(session, world, p, "M-eia", date(2026, 3, 11), data=b"%PDF-1.7\n%corrected\n")
-    materials.resubmit_corrections(session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"])
+    materials.resubmit_corrections(
+        session, world["ent"], p.id, c.id, date(2026, 3, 11), world["cal"]
+    )
     session.commit()
     # stopped from Thu 5 to Wed 11 March: 4 working days; due moves from 6 to 12 March
     assert (c.status, c.stopped_days, c.due_on) == ("in_review", 4, date(2026, 3, 12))
@@ -271,7 +278,9 @@ def test_special_procedure_stops_the_clock(session, world):
     review.start_special_procedure(
         session, world["rev"]("sthj"), c.id, date(2026, 3, 4), world["cal"], kind="expert_review"
     )
-    review.end_special_procedure(session, world["rev"]("sthj"), c.id, date(2026, 3, 9), world["cal"])
+    review.end_special_procedure(
+        session, world["rev"]("sthj"), c.id, date(2026, 3, 9), world["cal"]
+    )
     session.commit()
     assert c.stopped_days == 3 and c.due_on == date(2026, 3, 11)
     with pytest.raises(ProjectError, match="unknown special procedure"):
@@ -400,7 +409,9 @@ def test_uploads_are_checked_and_stored_once(session, world):
         ("empty.pdf", b"", "empty"),
     ]:
         with pytest.raises(ProjectError, match=culprit.replace(".", r"\.").replace("(", r"\(")):
-            materials.upload_material(session, world["ent"], p.id, "M-form", name, data, MON, world["cal"])
+            materials.upload_material(
+                session, world["ent"], p.id, "M-form", name, data, MON, world["cal"]
+            )
         session.rollback()
     with pytest.raises(ProjectError, match="M-nothing"):
         materials.upload_material(
@@ -408,7 +419,9 @@ def test_uploads_are_checked_and_stored_once(session, world):
         )
     session.rollback()
     with pytest.raises(AccessDenied):
-        materials.upload_material(session, world["reg"], p.id, "M-form", "x.pdf", PDF, MON, world["cal"])
+        materials.upload_material(
+            session, world["reg"], p.id, "M-form", "x.pdf", PDF, MON, world["cal"]
+        )
     session.rollback()
 
 
@@ -447,7 +460,9 @@ def test_filing_refuses_incomplete_or_malformed_input(session, world):
             code="2026-33-1",
         )
     with pytest.raises(ProjectError, match="name"):
-        filing.file_project(session, world["ent"], world["cal"], name="  ", attributes={}, filed_on=MON)
+        filing.file_project(
+            session, world["ent"], world["cal"], name="  ", attributes={}, filed_on=MON
+        )
     with pytest.raises(AccessDenied):
         filing.file_project(
             session, world["rev"]("fgw"), world["cal"], name="x", attributes={}, filed_on=MON

@@ -218,9 +218,7 @@ def test_proofs_and_roots_from_perfect_subtrees_equal_those_from_the_leaves():
         )
         for index in sorted({0, n // 3, n // 2, n - 2, n - 1} - {-1}):
             if 0 <= index < n:
-                assert inclusion_proof_from(index, n, subtree) == inclusion_proof(
-                    leaves[:n], index
-                )
+                assert inclusion_proof_from(index, n, subtree) == inclusion_proof(leaves[:n], index)
     # every piece is a perfect, aligned subtree, and the pieces tile the range
     for lo, hi in ((0, 300), (256, 300), (288, 299), (8, 12)):
         parts = perfect_subtrees(lo, hi)

@@ -46,9 +46,11 @@ def random_instance(rng: random.Random) -> Instance:
     n_res = rng.randint(1, 3)
     caps = [rng.randint(1, 4) for _ in range(n_res)]
     durations = [0] + [rng.randint(0, 6) for _ in range(n)] + [0]
-    demands = [[0] * n_res] + [
-        [rng.randint(0, c) if rng.random() < 0.7 else 0 for c in caps] for _ in range(n)
-    ] + [[0] * n_res]
+    demands = (
+        [[0] * n_res]
+        + [[rng.randint(0, c) if rng.random() < 0.7 else 0 for c in caps] for _ in range(n)]
+        + [[0] * n_res]
+    )
     successors: list[list[int]] = [[] for _ in range(n + 2)]
     for j in range(1, n + 1):
         for k in range(j + 1, n + 1):
