@@ -243,18 +243,10 @@ class TaskRow(Base):
     )
 
 
-class TaskFigureRow(Base):
-    """Decided tasks added up per month, item, department and approval working days (效能统计):
-    what the statistics of whole months read instead of every task.  Each decision adds its
-    task once (:func:`approvals.services.statistics.record_decision`); ``workdays`` is -1 for a
-    task decided without acceptance (不予许可 at intake)."""
+class _MonthlyFigureSums:
+    """The sums one month's figures keep per key (both rollups: :class:`TaskFigureRow`,
+    :class:`TaskFigureKindRow`)."""
 
-    __tablename__ = "task_figures"
-
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
-    step_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    department: Mapped[str] = mapped_column(String(64), primary_key=True)
-    workdays: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     cases: Mapped[int] = mapped_column(Integer, default=0)
     approved: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -269,7 +261,21 @@ class TaskFigureRow(Base):
     step_id: Mapped[int] = mapped_column(Integer)  # one step of the item (its name and limit)
 
 
-class TaskFigureKindRow(Base):
+class TaskFigureRow(_MonthlyFigureSums, Base):
+    """Decided tasks added up per month, item, department and approval working days (效能统计):
+    what the statistics of whole months read instead of every task.  Each decision adds its
+    task once (:func:`approvals.services.statistics.record_decision`); ``workdays`` is -1 for a
+    task decided without acceptance (不予许可 at intake)."""
+
+    __tablename__ = "task_figures"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    step_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workdays: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class TaskFigureKindRow(_MonthlyFigureSums, Base):
     """The monthly figures once more, keyed also by the project's industry (行业) and zone (片区)
     as recorded at filing ('' for none): what the statistics read when an industry or a zone is
     asked for.  :class:`TaskFigureRow`, ten times smaller, answers every other query."""
@@ -286,18 +292,6 @@ class TaskFigureKindRow(Base):
     workdays: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     industry: Mapped[str] = mapped_column(String(100), primary_key=True)
     zone_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    cases: Mapped[int] = mapped_column(Integer, default=0)
-    approved: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    waited: Mapped[int] = mapped_column(Integer, default=0)
-    wait_total: Mapped[int] = mapped_column(Integer, default=0)
-    stopped_tasks: Mapped[int] = mapped_column(Integer, default=0)
-    stopped_total: Mapped[int] = mapped_column(Integer, default=0)
-    corrected_tasks: Mapped[int] = mapped_column(Integer, default=0)
-    correction_rounds: Mapped[int] = mapped_column(Integer, default=0)
-    deferred_materials: Mapped[int] = mapped_column(Integer, default=0)
-    deferral_days: Mapped[int] = mapped_column(Integer, default=0)
-    step_id: Mapped[int] = mapped_column(Integer)
 
 
 class DeferralRow(Base):
