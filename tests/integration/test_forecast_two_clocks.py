@@ -26,21 +26,11 @@ from approvals.orm import (
 from approvals.service import store_catalogue, work_calendar
 from approvals.services import filing, progress, review
 from approvals.services import intermediaries as im
+from tests.integration.test_intermediaries import _actor
 from tests.integration.test_workflow_two_clocks import CATALOG
 
 MON = date(2026, 3, 2)
 PDF = b"%PDF-1.4\n% drawings\n"
-
-
-def _actor(user, role: str) -> Actor:
-    return Actor(
-        user.username,
-        role,
-        user.id,
-        department=user.department,
-        enterprise_id=user.enterprise_id,
-        intermediary_id=user.intermediary_id,
-    )
 
 
 @pytest.fixture
