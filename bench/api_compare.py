@@ -13,7 +13,13 @@ Both are measured in the steady state (every client logged in; logins — argon2
 It prints each median and p99 and the ratio.  Targets: the project's median within 3× of the bare
 app's, p99 < 300 ms at 50 clients, no errors.
 
+Beside the latencies, where each phase's CPU went, per request: the server's processes, the
+PostgreSQL cluster's and this client's (all on the same cores: a closed-loop client that needs
+3 ms of CPU a request takes that from the servers).  ``--workers N`` serves both apps with N
+processes each (uvicorn's workers), as a deployment would on N cores.
+
     python bench/api_compare.py --clients 50 --duration 20
+    python bench/api_compare.py --clients 50 --duration 20 --workers 2
 """
 
 from __future__ import annotations
@@ -45,6 +51,51 @@ LOG = Path("/tmp/api_compare_onetrip.log")
 BARE_LOG = Path("/tmp/api_compare_bare.log")
 
 
+# --- CPU of each side ----------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stats() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, command, CPU seconds) of every process (Linux ``/proc``)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        out.append((int(entry), int(fields[1]), comm, (int(fields[11]) + int(fields[12])) / TICK))
+    return out
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far of the server's process tree, of PostgreSQL's processes and of this
+    process (the client).  A PostgreSQL backend that ended meanwhile is not counted: the
+    servers keep their connections pooled for the whole phase."""
+    procs = _proc_stats()
+    children: dict[int, list[int]] = {}
+    for pid, ppid, _, _ in procs:
+        children.setdefault(ppid, []).append(pid)
+    tree, todo = set(), [server_pid]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo.extend(children.get(pid, []))
+    server = sum(t for pid, _, _, t in procs if pid in tree)
+    postgres = sum(t for _, _, comm, t in procs if comm.startswith("postgres"))
+    me = os.times()
+    return server, postgres, me.user + me.system
+
+
+def cpu_split(before: tuple[float, float, float], after: tuple[float, float, float], n: int) -> str:
+    per = [(b - a) / max(n, 1) * 1000 for a, b in zip(before, after, strict=True)]
+    return f"server {per[0]:.2f}  PostgreSQL {per[1]:.2f}  client {per[2]:.2f} ms CPU a request"
+
+
 # --- the bare app ---------------------------------------------------------------------------
 
 
@@ -69,6 +120,11 @@ def bare_app(db_url: str):
         return {"ok": True}
 
     return Litestar([item, health], logging_config=None)
+
+
+def bare_app_from_env():
+    """uvicorn's factory for ``--workers`` > 1 (each process builds its own app)."""
+    return bare_app(os.environ["BARE_DB"])
 
 
 def prepare_bare(db_url: str) -> None:
@@ -149,6 +205,9 @@ def main() -> None:
     ap.add_argument("--projects", type=int, default=40)
     ap.add_argument("--db", default=f"{PG}/bench_compare")
     ap.add_argument("--bare-db", default=f"{PG}/bench_bare")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes of each app (uvicorn workers)"
+    )
     ap.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -156,7 +215,16 @@ def main() -> None:
         import uvicorn
 
         port, db = args.serve_bare
-        uvicorn.run(bare_app(db), host="127.0.0.1", port=int(port), log_level="warning")
+        os.environ["BARE_DB"] = db
+        uvicorn.run(
+            "api_compare:bare_app_from_env",
+            factory=True,
+            app_dir=str(ROOT / "bench"),
+            host="127.0.0.1",
+            port=int(port),
+            workers=args.workers,
+            log_level="warning",
+        )
         return
 
     env = {
@@ -170,7 +238,10 @@ def main() -> None:
 
     port = api_load.free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--db", args.db, "--port", str(port)],
+        [
+            *(sys.executable, "-m", "api.cli", "serve", "--db", args.db, "--port", str(port)),
+            *("--workers", str(args.workers)),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -180,15 +251,20 @@ def main() -> None:
     try:
         wait_ready(server, f"{base}/api/health")
         print(f"onetrip: {args.clients} clients × {args.duration:g} s …", flush=True)
+        before = cpu_seconds(server.pid)
         project = asyncio.run(
             api_load.run_load(base, args.clients, args.duration + args.ramp, 1, ramp=args.ramp)
         )
+        project_cpu = cpu_split(before, cpu_seconds(server.pid), len(project.timeline))
     finally:
         stop(server)
 
     port = api_load.free_port()
     bare = subprocess.Popen(
-        [sys.executable, __file__, "--serve-bare", str(port), args.bare_db],
+        [
+            *(sys.executable, __file__, "--serve-bare", str(port), args.bare_db),
+            *("--workers", str(args.workers)),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -198,17 +274,23 @@ def main() -> None:
     try:
         wait_ready(bare, f"{base}/health")
         print(f"bare: {args.clients} clients × {args.duration:g} s …", flush=True)
+        before = cpu_seconds(bare.pid)
         peer = asyncio.run(run_bare(base, args.clients, args.duration + args.ramp, args.ramp))
+        bare_cpu = cpu_split(before, cpu_seconds(bare.pid), len(peer.timeline))
     finally:
         stop(bare)
 
     api_load.report(project, args.duration + args.ramp, "onetrip (all requests)")
     n1, p50, p99, e1 = steady(project)
     n2, b50, b99, e2 = steady(peer)
-    print(f"\nsteady state, {args.clients} closed-loop clients, PostgreSQL, 1 server process each")
+    processes = "1 server process" if args.workers == 1 else f"{args.workers} server processes"
+    print(f"\nsteady state, {args.clients} closed-loop clients, PostgreSQL, {processes} each")
     print(f"  {'':10} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     print(f"  {'onetrip':10} {n1:>9} {p50 * 1000:>8.1f} {p99 * 1000:>8.1f} {e1:>7}")
     print(f"  {'bare':10} {n2:>9} {b50 * 1000:>8.1f} {b99 * 1000:>8.1f} {e2:>7}")
+    print(f"  CPU, onetrip: {project_cpu}")
+    print(f"  CPU, bare:    {bare_cpu}")
+    print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ratio = p50 / b50
     print(f"  median ratio onetrip / bare: {ratio:.2f}× (target ≤ 3×)")
     print(f"  onetrip p99 {p99 * 1000:.0f} ms (target < 300 ms), errors {e1} (target 0)")
