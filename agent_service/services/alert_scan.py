@@ -268,6 +268,7 @@ def _action_alerts(
     actions: Sequence[MeetingActionRow] | None,
 ) -> list[Alert]:
     """Joint-meeting actions overdue (of ``actions`` when the caller read them)."""
+    rows: Sequence[tuple[Any, ...]]
     if actions is None:
         q = (
             select(_A.id, _A.project_id, _A.text, _A.owner, _A.due_on)
@@ -284,7 +285,8 @@ def _action_alerts(
             for a in actions
             if a.status == "open"
             and a.due_on < today
-            and projects.get(a.project_id, ("", None))[0] in FOLLOWED
+            and a.project_id in projects
+            and projects[a.project_id][0] in FOLLOWED
         ]
     found = []
     for aid, pid, what, owner, due in rows:
