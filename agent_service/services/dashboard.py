@@ -51,11 +51,12 @@ def dashboard(
     """My projects, at-risk ones first (overdue, then warning, then the most behind plan), each
     with its alerts, current phase, next milestone and open actions; and my figures.
 
-    Each source is read once and shared (six statements): the agent with their projects and
-    those's manual milestones; the projects' steps (their views, the slack alerts, the alerts'
-    step names); the tasks' clocks and deferrals; the checkpoints; the meetings with their
-    actions (the action alerts, the open actions, the next meetings).  ``calendar`` None: the
-    working calendar, whose cache version comes with the first statement."""
+    Each source is read once and shared (five statements): the agent with their projects and
+    the projects' manual milestones; the projects' steps (their views, the slack alerts, the
+    alerts' step names); the tasks' clocks and deferrals; the checkpoints (the alerts and the
+    milestones); the meetings with their actions (the action alerts, the open actions, the next
+    meetings).  ``calendar`` None: the working calendar, whose cache version comes with the
+    first statement."""
     target = agent_target(actor, agent_user_id)
     checkpoints = read_once(checkpoints)  # read by the alerts and the milestones: once
     user, profile, unread, briefs, enterprises, manual = _agent_and_projects(session, target)
