@@ -128,7 +128,6 @@ def _dashboard_page(
         session,
         who,
         today,
-        work_calendar(session),
         agent_user_id=agent_user_id,
         lang=lang,
         checkpoints=checkpoints,
@@ -256,7 +255,6 @@ def workload_page(
         session,
         actor_of(user),
         clock.today(),
-        work_calendar(session),
         checkpoints=checkpoints,
     )
     return Template(
