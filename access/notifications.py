@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from access.actor import Actor, Role
@@ -103,22 +103,31 @@ def notify(
         )
         targets = [u for u in targets if u not in told]
     now = utcnow()
-    session.add_all(
-        NotificationRow(
-            user_id=u,
-            kind=kind,
-            text_zh=text.zh,
-            text_en=text.en,
-            link=link,
-            project_id=project_id,
-            dedupe_key=key,
-            created_at=now,
-        )
-        for u in targets
+    _insert(
+        session,
+        [
+            {
+                "user_id": u,
+                "kind": kind,
+                "text_zh": text.zh,
+                "text_en": text.en,
+                "link": link,
+                "project_id": project_id,
+                "dedupe_key": key,
+                "created_at": now,
+            }
+            for u in targets
+        ],
     )
-    if targets:
-        session.flush()
     return len(targets)
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The rows in one INSERT (an executemany): nothing reads their ids back, so the ORM's
+    one-INSERT-per-row (to fetch each id) is not needed.  Pending objects are flushed first."""
+    if rows:
+        session.flush()
+        session.execute(insert(NotificationRow), rows)
 
 
 def notify_parties(
@@ -171,20 +180,18 @@ def notify_many(
             continue
         told.add((uid, key))
         fresh.append(
-            NotificationRow(
-                user_id=uid,
-                kind=kind,
-                text_zh=text.zh,
-                text_en=text.en,
-                link=link,
-                project_id=project_id,
-                dedupe_key=key,
-                created_at=now,
-            )
+            {
+                "user_id": uid,
+                "kind": kind,
+                "text_zh": text.zh,
+                "text_en": text.en,
+                "link": link,
+                "project_id": project_id,
+                "dedupe_key": key,
+                "created_at": now,
+            }
         )
-    if fresh:
-        session.add_all(fresh)
-        session.flush()
+    _insert(session, fresh)
     return len(fresh)
 
 
