@@ -281,18 +281,20 @@ def plain_steps(session: Session, project_id: int) -> list[Plain]:
     return steps
 
 
-def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
+def get_task(session: Session, actor: Actor, task_id: int, *, related: bool = True) -> TaskRow:
     """The task if the actor may see it: a reviewer its own department's tasks only, others the
-    tasks of the projects they see."""
+    tasks of the projects they see.
+
+    ``related=False`` reads the task's row alone: for a decision, which locks the project next and
+    reads the task again with every step, task and deferral of it (what came before is expired)."""
     # the step, its project and the deferrals come with the task: every caller shows them
-    task = session.scalar(
-        select(TaskRow)
-        .where(TaskRow.id == task_id)
-        .options(
+    query = select(TaskRow).where(TaskRow.id == task_id)
+    if related:
+        query = query.options(
             joinedload(TaskRow.step).joinedload(StepRow.project),
             selectinload(TaskRow.deferrals),
         )
-    )
+    task = session.scalar(query)
     if task is None:
         raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
     if actor.role == Role.REVIEWER:
