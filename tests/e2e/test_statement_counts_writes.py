@@ -35,30 +35,33 @@ from tests.e2e.test_statement_counts import (  # noqa: F401  (the fixture)
 )
 
 #: The most statements each write may issue above :data:`LIMIT`, at its present constant count
-#: (the larger of the two backends': SQLite runs the UPDATEs of versioned rows one by one, as it
-#: cannot tell an executemany's rows apart; PostgreSQL batches them).  Every decision first reads
-#: the task with its deferrals, the project with its steps and their tasks (the guards and the
-#: clock), then writes the task, the project's version and an audit entry; after it the project
-#: is re-planned (its activities, a capacity run) and the answer reads the task's corrections,
-#: certificates and materials.
+#: (the larger of the two backends': SQLite writes the rows of an UPDATE one statement each where
+#: PostgreSQL's driver batches those with the same columns — the filing's forecast; rows with a
+#: version, the tasks, are written one by one on both).  Every decision reads the task, locks the
+#: project with its steps, their tasks and deferrals (the guards, the clock, the roll-up), reads
+#: the department's name, writes the task, the project and an audit entry; then re-plans (the
+#: project's activities) and records a capacity run; the answer reads the task's corrections and
+#: its materials (certificates and uploads).
 WRITE_BUDGET = {
-    # the plan: one INSERT per table but one UPDATE per step of the forecast (each its own set of
-    # columns), the agent's assignment (the agents' load), its notification, the answer's reads
+    # the plan: one INSERT per table but one UPDATE per step of the forecast on SQLite, the
+    # agent's assignment (the agents' load), its notification, the answer's reads
     "POST /api/projects": 129,
-    # 受理: the materials and certificates checked, the reviewer recorded, the step started
-    "POST /api/tasks/{id}/accept": 23,
-    # 准予许可: the figures rollup (task_figures and by kind), the enterprise and agent told, the
-    # certificates issued, the successors made ready (one UPDATE each on SQLite) and their
-    # departments told (one INSERT per notification), the project's code date
-    "POST /api/tasks/{id}/approve": 43,
+    # 受理: + the materials and certificates checked, the step started
+    "POST /api/tasks/{id}/accept": 19,
+    # 准予许可: + the correction rounds and the figures rollup (task_figures and by kind), the
+    # enterprise and agent told (recipients, who was told, one INSERT), the step done, the
+    # certificates issued (existing codes, the enterprise), the successors made ready (one UPDATE
+    # each: 4 with S1-01) and their departments told (recipients, who was told, one INSERT), the
+    # project's code date
+    "POST /api/tasks/{id}/approve": 34,
     # the activity and its project's plan (re-forecast), an audit entry
     "POST /api/projects/{id}/activities/{code}/progress": 9,
     # the offer checked against the registry, the activity's clock started, audit, the answer
     "POST /api/projects/{id}/activities/{code}/intermediary": 11,
-    # 补正: the correction row, the clock stopped, the enterprise and agent told, figures
-    "POST /api/tasks/{id}/corrections": 25,
-    # 不予受理: the task and the project closed, the figures, the enterprise and agent told
-    "POST /api/tasks/{id}/refuse": 27,
+    # 补正: + the materials checked, the correction row, the enterprise and agent told
+    "POST /api/tasks/{id}/corrections": 21,
+    # 不予受理: + the open notices closed, the project closed, the enterprise and agent told
+    "POST /api/tasks/{id}/refuse": 22,
 }
 
 
