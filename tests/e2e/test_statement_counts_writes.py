@@ -45,23 +45,23 @@ from tests.e2e.test_statement_counts import (  # noqa: F401  (the fixture)
 WRITE_BUDGET = {
     # the plan: one INSERT per table but one UPDATE per step of the forecast on SQLite, the
     # agent's assignment (the agents' load), its notification, the answer's reads
-    "POST /api/projects": 129,
+    "POST /api/projects": 127,
     # 受理: + the materials and certificates checked, the step started
     "POST /api/tasks/{id}/accept": 19,
     # 准予许可: + the correction rounds and the figures rollup (task_figures and by kind), the
-    # enterprise and agent told (recipients, who was told, one INSERT), the step done, the
+    # enterprise and agent told (the recipients not yet told, one INSERT), the step done, the
     # certificates issued (existing codes, the enterprise), the successors made ready (one UPDATE
-    # each: 4 with S1-01) and their departments told (recipients, who was told, one INSERT), the
+    # each: 4 with S1-01) and their departments told (the reviewers with what they were told, one INSERT), the
     # project's code date
-    "POST /api/tasks/{id}/approve": 34,
+    "POST /api/tasks/{id}/approve": 32,
     # the activity and its project's plan (re-forecast), an audit entry
     "POST /api/projects/{id}/activities/{code}/progress": 9,
     # the offer checked against the registry, the activity's clock started, audit, the answer
     "POST /api/projects/{id}/activities/{code}/intermediary": 11,
     # 补正: + the materials checked, the correction row, the enterprise and agent told
-    "POST /api/tasks/{id}/corrections": 21,
+    "POST /api/tasks/{id}/corrections": 20,
     # 不予受理: + the open notices closed, the project closed, the enterprise and agent told
-    "POST /api/tasks/{id}/refuse": 22,
+    "POST /api/tasks/{id}/refuse": 21,
 }
 
 
