@@ -281,20 +281,24 @@ def plain_steps(session: Session, project_id: int) -> list[Plain]:
     return steps
 
 
-def get_task(session: Session, actor: Actor, task_id: int, *, related: bool = True) -> TaskRow:
+def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     """The task if the actor may see it: a reviewer its own department's tasks only, others the
-    tasks of the projects they see.
-
-    ``related=False`` reads the task's row alone: for a decision, which locks the project next and
-    reads the task again with every step, task and deferral of it (what came before is expired)."""
+    tasks of the projects they see."""
     # the step, its project and the deferrals come with the task: every caller shows them
-    query = select(TaskRow).where(TaskRow.id == task_id)
-    if related:
-        query = query.options(
+    query = (
+        select(TaskRow)
+        .where(TaskRow.id == task_id)
+        .options(
             joinedload(TaskRow.step).joinedload(StepRow.project),
             selectinload(TaskRow.deferrals),
         )
-    task = session.scalar(query)
+    )
+    return visible_task(session, actor, task_id, session.scalar(query))
+
+
+def visible_task(session: Session, actor: Actor, task_id: int, task: TaskRow | None) -> TaskRow:
+    """``task`` (task ``task_id`` as read) if the actor may see it (:func:`get_task`'s rule),
+    else :class:`NotFoundError`."""
     if task is None:
         raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
     if actor.role == Role.REVIEWER:

@@ -21,7 +21,7 @@ from approvals.services.common import (
     apply_clock,
     check_version,
     department_name,
-    lock_project,
+    lock_project_of_task,
     require_decider,
     task_clock,
     task_snapshot,
@@ -30,8 +30,8 @@ from approvals.services.progress import advance, replan, roll_up
 from approvals.services.queries import (
     FROM_CERTIFICATES,
     NOT_SUPPLIED,
-    get_task,
     material_status,
+    visible_task,
 )
 from storage.audit import record
 
@@ -39,10 +39,13 @@ from storage.audit import record
 def _begin_task_action(
     session: Session, actor: Actor, task_id: int, version: int | None
 ) -> tuple[TaskRow, ProjectRow, dict[str, Any]]:
-    task = get_task(session, actor, task_id, related=False)
-    # after the lock: the latest committed state (expired by the lock, read again with the
-    # project's steps and tasks)
-    project = lock_project(session, task.project_id)
+    # the task's project locked first (found by the task in the same statement): the task comes
+    # with its steps and tasks, in the latest committed state
+    project = lock_project_of_task(session, task_id)
+    task = visible_task(
+        session, actor, task_id, session.get(TaskRow, task_id) if project is not None else None
+    )
+    assert project is not None
     require_decider(actor, task)
     check_version("该审批任务", task.version, version, f"task {task.id}")
     return task, project, task_snapshot(task)
