@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from access.actor import Actor, Role
@@ -48,10 +48,12 @@ def recipients(
     departments: Iterable[str] = (),
     roles: Iterable[str] = (),
     intermediary_id: int | None = None,
+    untold: str | None = None,
 ) -> list[int]:
     """The active accounts to tell (one query): the given users, an enterprise's accounts, the
     reviewers of some departments, every account of some roles (e.g. the administrators), an
-    intermediary organisation's accounts."""
+    intermediary organisation's accounts; with ``untold``, only those not yet told under that
+    key (in the same query)."""
     ids = {i for i in user_ids if i}
     depts = sorted(set(departments))
     conditions: list[ColumnElement[bool]] = []
@@ -71,9 +73,14 @@ def recipients(
         conditions.append((UserRow.role == Role.REVIEWER) & UserRow.department.in_(depts))
     if not conditions:
         return []
-    return sorted(
-        session.scalars(select(UserRow.id).where(UserRow.active.is_(True), or_(*conditions)))
-    )
+    query = select(UserRow.id).where(UserRow.active.is_(True), or_(*conditions))
+    if untold is not None:
+        query = query.where(
+            ~exists().where(
+                NotificationRow.user_id == UserRow.id, NotificationRow.dedupe_key == untold
+            )
+        )
+    return sorted(session.scalars(query))
 
 
 def notify(
@@ -88,12 +95,26 @@ def notify(
 ) -> int:
     """Tell each of ``user_ids`` ``text`` (with a link to act on); with ``key``, users already
     told under that key are not told again.  Returns how many were told; the caller commits."""
+    return _notify(session, user_ids, kind, text, link, project_id, key, key is not None)
+
+
+def _notify(
+    session: Session,
+    user_ids: Sequence[int],
+    kind: str,
+    text: Text,
+    link: str,
+    project_id: int | None,
+    key: str | None,
+    check_told: bool,
+) -> int:
+    """:func:`notify`; ``check_told=False`` when ``user_ids`` are known not told under ``key``."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     targets = list(dict.fromkeys(user_ids))
     if not targets:
         return 0
-    if key is not None:
+    if check_told:
         told = set(
             session.scalars(
                 select(NotificationRow.user_id).where(
@@ -103,22 +124,31 @@ def notify(
         )
         targets = [u for u in targets if u not in told]
     now = utcnow()
-    session.add_all(
-        NotificationRow(
-            user_id=u,
-            kind=kind,
-            text_zh=text.zh,
-            text_en=text.en,
-            link=link,
-            project_id=project_id,
-            dedupe_key=key,
-            created_at=now,
-        )
-        for u in targets
+    _insert(
+        session,
+        [
+            {
+                "user_id": u,
+                "kind": kind,
+                "text_zh": text.zh,
+                "text_en": text.en,
+                "link": link,
+                "project_id": project_id,
+                "dedupe_key": key,
+                "created_at": now,
+            }
+            for u in targets
+        ],
     )
-    if targets:
-        session.flush()
     return len(targets)
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The rows in one INSERT (an executemany): nothing reads their ids back, so the ORM's
+    one-INSERT-per-row (to fetch each id) is not needed.  Pending objects are flushed first."""
+    if rows:
+        session.flush()
+        session.execute(insert(NotificationRow), rows)
 
 
 def notify_parties(
@@ -135,7 +165,10 @@ def notify_parties(
     roles: Iterable[str] = (),
     intermediary_id: int | None = None,
 ) -> int:
-    """:func:`notify` the accounts :func:`recipients` finds."""
+    """:func:`notify` the accounts :func:`recipients` finds (those not yet told under ``key``
+    found in the same query)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
     found = recipients(
         session,
         user_ids=user_ids,
@@ -143,8 +176,9 @@ def notify_parties(
         departments=departments,
         roles=roles,
         intermediary_id=intermediary_id,
+        untold=key,
     )
-    return notify(session, found, kind, text, link=link, project_id=project_id, key=key)
+    return _notify(session, found, kind, text, link, project_id, key, False)
 
 
 def notify_many(
@@ -152,18 +186,29 @@ def notify_many(
 ) -> int:
     """Many messages at once: ``rows`` are ``(user_id, text, link, key, project_id)``; a user
     already told under a row's key is not told again (one query for those, one insert)."""
+    return _notify_many(session, kind, rows, None)
+
+
+def _notify_many(
+    session: Session,
+    kind: str,
+    rows: Sequence[tuple[int, Text, str, str, int | None]],
+    told: set[tuple[int, str | None]] | None,
+) -> int:
+    """:func:`notify_many`; ``told``: the (user, key) pairs of ``rows`` already told, when known."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if not rows:
         return 0
-    keys = sorted({key for _, _, _, key, _ in rows})
-    told: set[tuple[int, str | None]] = set(
-        session.execute(
-            select(NotificationRow.user_id, NotificationRow.dedupe_key).where(
-                NotificationRow.dedupe_key.in_(keys)
-            )
-        ).all()
-    )
+    if told is None:
+        keys = sorted({key for _, _, _, key, _ in rows})
+        told = set(
+            session.execute(
+                select(NotificationRow.user_id, NotificationRow.dedupe_key).where(
+                    NotificationRow.dedupe_key.in_(keys)
+                )
+            ).all()
+        )
     now = utcnow()
     fresh = []
     for uid, text, link, key, project_id in rows:
@@ -171,20 +216,18 @@ def notify_many(
             continue
         told.add((uid, key))
         fresh.append(
-            NotificationRow(
-                user_id=uid,
-                kind=kind,
-                text_zh=text.zh,
-                text_en=text.en,
-                link=link,
-                project_id=project_id,
-                dedupe_key=key,
-                created_at=now,
-            )
+            {
+                "user_id": uid,
+                "kind": kind,
+                "text_zh": text.zh,
+                "text_en": text.en,
+                "link": link,
+                "project_id": project_id,
+                "dedupe_key": key,
+                "created_at": now,
+            }
         )
-    if fresh:
-        session.add_all(fresh)
-        session.flush()
+    _insert(session, fresh)
     return len(fresh)
 
 
@@ -198,23 +241,37 @@ def notify_department_tasks(
     agents: Sequence[int | None] | None = None,
 ) -> int:
     """Tell each department's reviewers about its own item: ``items`` are
-    ``(department, text, link, key)`` (the reviewers of every department found in one query);
-    ``project_ids`` (per item, else ``project_id``) and ``agents`` (per item, a user told too,
-    if active)."""
+    ``(department, text, link, key)`` (the reviewers of every department found in one query,
+    with the items' keys each was already told under); ``project_ids`` (per item, else
+    ``project_id``) and ``agents`` (per item, a user told too, if active)."""
     if not items:
         return 0
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
     depts = sorted({d for d, *_ in items})
     extra = sorted({a for a in agents or () if a})
+    keys = sorted({key for *_, key in items})
     reviewers: dict[str, list[int]] = {}
     active_agents: set[int] = set()
+    told: set[tuple[int, str | None]] = set()
     condition = (UserRow.role == Role.REVIEWER) & UserRow.department.in_(depts)
     if extra:
         condition = or_(condition, UserRow.id.in_(extra))
-    for uid, role, dept in session.execute(
-        select(UserRow.id, UserRow.role, UserRow.department).where(
-            UserRow.active.is_(True), condition
+    seen: set[int] = set()
+    for uid, role, dept, key in session.execute(
+        select(UserRow.id, UserRow.role, UserRow.department, NotificationRow.dedupe_key)
+        .outerjoin(
+            NotificationRow,
+            (NotificationRow.user_id == UserRow.id) & NotificationRow.dedupe_key.in_(keys),
         )
+        .where(UserRow.active.is_(True), condition)
+        .order_by(UserRow.id)
     ):
+        if key is not None:
+            told.add((uid, key))
+        if uid in seen:  # one row per key the user was told under
+            continue
+        seen.add(uid)
         if role == Role.REVIEWER and dept in depts:
             reviewers.setdefault(dept or "", []).append(uid)
         if uid in extra:
@@ -226,7 +283,7 @@ def notify_department_tasks(
         agent = agents[i] if agents is not None else None
         if agent in active_agents:
             rows.append((agent, text, f"/projects/{pid}" if pid else link, key, pid))
-    return notify_many(session, kind, rows)
+    return _notify_many(session, kind, rows, told)
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from access.actor import Actor
 from access.policy import GRANTS, Action, Scope, can
@@ -85,11 +86,27 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
     the lock): a decision rolls its step up, readies the next steps, re-plans and sums the
     project's working days over every step and task — one lazy load per step otherwise.
     """
+    project = _lock(session, ProjectRow.id == project_id)
+    assert project is not None
+    return project
+
+
+def lock_project_of_task(session: Session, task_id: int) -> ProjectRow | None:
+    """:func:`lock_project` for the project of task ``task_id`` (found in the same statement),
+    ``None`` when there is no such task.  The task is then in the session
+    (``session.get(TaskRow, task_id)`` reads nothing)."""
+    return _lock(
+        session,
+        ProjectRow.id == select(TaskRow.project_id).where(TaskRow.id == task_id).scalar_subquery(),
+    )
+
+
+def _lock(session: Session, where: Any) -> ProjectRow | None:
     session.flush()
     session.expire_all()
     project = session.scalar(
         select(ProjectRow)
-        .where(ProjectRow.id == project_id)
+        .where(where)
         .with_for_update()
         .options(
             selectinload(ProjectRow.steps)
@@ -98,12 +115,27 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
         )
         .execution_options(populate_existing=True)
     )
-    assert project is not None
+    if project is None:
+        return None
+    # the loaded children point back at what holds them (no history: nothing to write), so the
+    # decision's answer finds the project and its steps in the session instead of reading them
+    # again once the caller keeps only the task
+    for step in project.steps:
+        set_committed_value(step, "project", project)
+        for task in step.tasks:
+            set_committed_value(task, "step", step)
     return project
+
+
+#: Where a session keeps the departments it read (the identity map holds its rows weakly: a
+#: name looked up and dropped would be read again by the next look-up in the same unit of work).
+_DEPARTMENTS_KEY = "departments read"
 
 
 def department_name(session: Session, code: str, lang: str = "zh") -> str:
     d = session.get(DepartmentRow, code)
+    if d is not None:
+        session.info.setdefault(_DEPARTMENTS_KEY, {})[code] = d
     return (d.name_en if lang == "en" else d.name) if d else code
 
 

@@ -300,7 +300,7 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     """The task if the actor may see it: a reviewer its own department's tasks only, others the
     tasks of the projects they see."""
     # the step, its project and the deferrals come with the task: every caller shows them
-    task = session.scalar(
+    query = (
         select(TaskRow)
         .where(TaskRow.id == task_id)
         .options(
@@ -308,6 +308,12 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
             selectinload(TaskRow.deferrals),
         )
     )
+    return visible_task(session, actor, task_id, session.scalar(query))
+
+
+def visible_task(session: Session, actor: Actor, task_id: int, task: TaskRow | None) -> TaskRow:
+    """``task`` (task ``task_id`` as read) if the actor may see it (:func:`get_task`'s rule),
+    else :class:`NotFoundError`."""
     if task is None:
         raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
     if actor.role == Role.REVIEWER:

@@ -21,7 +21,7 @@ from approvals.services.common import (
     apply_clock,
     check_version,
     department_name,
-    lock_project,
+    lock_project_of_task,
     require_decider,
     task_clock,
     task_snapshot,
@@ -30,8 +30,8 @@ from approvals.services.progress import advance, replan, roll_up
 from approvals.services.queries import (
     FROM_CERTIFICATES,
     NOT_SUPPLIED,
-    get_task,
     material_status,
+    visible_task,
 )
 from storage.audit import record
 
@@ -39,10 +39,13 @@ from storage.audit import record
 def _begin_task_action(
     session: Session, actor: Actor, task_id: int, version: int | None
 ) -> tuple[TaskRow, ProjectRow, dict[str, Any]]:
-    task = get_task(session, actor, task_id)
-    # after the lock: the latest committed state (expired by the lock, read again with the
-    # project's steps and tasks)
-    project = lock_project(session, task.project_id)
+    # the task's project locked first (found by the task in the same statement): the task comes
+    # with its steps and tasks, in the latest committed state
+    project = lock_project_of_task(session, task_id)
+    task = visible_task(
+        session, actor, task_id, session.get(TaskRow, task_id) if project is not None else None
+    )
+    assert project is not None
     require_decider(actor, task)
     check_version("该审批任务", task.version, version, f"task {task.id}")
     return task, project, task_snapshot(task)
@@ -94,6 +97,9 @@ def accept_task(
 ) -> TaskRow:
     """受理: essential materials must be there; deferrable missing ones (容缺) get deadlines."""
     task, project, before = _begin_task_action(session, actor, task_id, version)
+    # read before the task changes (here and below): the SELECT would flush the change in an
+    # UPDATE of its own, and the decision then writes the task a second time
+    dept = department_name(session, task.department)
     status = material_status(session, project, task.step)
     missing_essential = [
         m["code"] for m in status if m["state"] in NOT_SUPPLIED and not m["deferrable"]
@@ -114,7 +120,6 @@ def accept_task(
     apply_clock(task, clock)
     statistics.record_acceptance(task, calendar)
     task.deferrals = [DeferralRow(material_code=d.code, due_on=d.due_on) for d in clock.deferrals]
-    dept = department_name(session, task.department)
     names = {m["code"]: m["name"] for m in status}  # the reason names materials, not codes
     deferred = "、".join(names.get(d.code, d.code) for d in clock.deferrals)
     deferred_en = ", ".join(d.code for d in clock.deferrals)
@@ -149,9 +154,9 @@ def approve_task(
     """准予许可.  When the step's last department approves, the step is done and its certificates
     are issued to the project (passed on to later items)."""
     task, project, before = _begin_task_action(session, actor, task_id, version)
+    dept = department_name(session, task.department)
     apply_clock(task, wf.approve(task_clock(task), on))
     task.note = note
-    dept = department_name(session, task.department)
     return _finish_task_action(
         session,
         actor,
@@ -177,9 +182,9 @@ def reject_task(
 ) -> TaskRow:
     """不予许可, with reasons."""
     task, project, before = _begin_task_action(session, actor, task_id, version)
+    dept = department_name(session, task.department)
     apply_clock(task, wf.reject(task_clock(task), on, reasons))
     task.note = reasons
-    dept = department_name(session, task.department)
     return _finish_task_action(
         session,
         actor,
@@ -220,6 +225,7 @@ def request_intake_corrections(
         The task is not waiting for intake.
     """
     task, project, before = _begin_task_action(session, actor, task_id, version)
+    dept = department_name(session, task.department)
     status = material_status(session, project, task.step)
     needed = {m["code"]: m for m in status if m["state"] not in FROM_CERTIFICATES}
     codes = list(dict.fromkeys(materials))
@@ -255,7 +261,6 @@ def request_intake_corrections(
             stage="intake",
         )
     )
-    dept = department_name(session, task.department)
     return _finish_task_action(
         session,
         actor,
@@ -287,16 +292,17 @@ def refuse_task(
     """不予受理: the application is not taken in (with reasons) — unlike 不予许可, which refuses the
     permit after review.  The project ends as 不予受理."""
     task, project, before = _begin_task_action(session, actor, task_id, version)
-    apply_clock(task, wf.refuse(task_clock(task), on, reasons))
-    task.stop_kind = None
-    task.note = reasons
-    for c in session.scalars(
+    dept = department_name(session, task.department)
+    open_notices = session.scalars(
         select(CorrectionRow).where(
             CorrectionRow.task_id == task.id, CorrectionRow.resolved_on.is_(None)
         )
-    ):
+    ).all()
+    apply_clock(task, wf.refuse(task_clock(task), on, reasons))
+    task.stop_kind = None
+    task.note = reasons
+    for c in open_notices:
         c.resolved_on = on  # the notice is closed by the refusal
-    dept = department_name(session, task.department)
     return _finish_task_action(
         session,
         actor,
@@ -327,6 +333,7 @@ def request_corrections(
 ) -> TaskRow:
     """补正: told once, naming every material to correct; the clock stops until resubmission."""
     task, project, before = _begin_task_action(session, actor, task_id, version)
+    dept = department_name(session, task.department)
     if not reasons.strip():
         raise ProjectError("补正通知必须说明理由", "a correction request must give its reasons")
     needed = {m["code"] for m in material_status(session, project, task.step)}
@@ -347,7 +354,6 @@ def request_corrections(
             material_codes=list(materials),
         )
     )
-    dept = department_name(session, task.department)
     return _finish_task_action(
         session,
         actor,
