@@ -341,6 +341,7 @@ def checklist_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
+    pages.header_first(session, user)  # the header's unread count comes with the project
     listed = checklist_service.checklist(
         session,
         actor_of(user),

@@ -29,6 +29,7 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    header_first,
     material_names,
     page_lang,
     require_user,
@@ -255,6 +256,7 @@ def project_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
+    header_first(session, user)  # the header's unread count comes with the project
     p = queries.get_project(session, actor_of(user), project_id, whole=True, baseline=True)
     calendar = work_calendar(session)
     live = progress.live_plan(session, p, clock.today(), calendar, lang)

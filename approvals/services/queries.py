@@ -158,7 +158,7 @@ def get_project(
     if baseline:
         q = q.options(undefer(ProjectRow.baseline))
     # a read carries the cache version (its calendar's lookup needs it next); a lock does not
-    q = q.with_for_update() if lock else q.add_columns(versions.column().label("cache_version_"))
+    q = q.with_for_update() if lock else q.add_columns(*versions.columns(session))
     if whole:
         # steps in a second statement, their tasks and deferrals joined to them (not the
         # project's wide row repeated per task): two statements rather than one per step
@@ -169,7 +169,7 @@ def get_project(
     if row is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
     if not lock:
-        versions.remember(session, row.cache_version_)
+        versions.remember_row(session, row)
     return row[0]
 
 
@@ -298,7 +298,7 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     # the step, its project and the deferrals come with the task (every caller shows them),
     # and the cache version (the calendar's lookup needs it next): one statement
     q = (
-        select(TaskRow, versions.column().label("cache_version_"))
+        select(TaskRow, *versions.columns(session))
         .where(TaskRow.id == task_id)
         .options(
             joinedload(TaskRow.step).joinedload(StepRow.project),
@@ -319,7 +319,7 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
         raise NotFoundError(
             f"项目 {task.project_id} 不存在", f"project {task.project_id} not found"
         )
-    versions.remember(session, row.cache_version_)
+    versions.remember_row(session, row)
     return task
 
 
