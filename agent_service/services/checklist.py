@@ -48,7 +48,7 @@ def checklist(
     cache version the lookup needs)."""
     require_reader(actor)
     project = queries.get_project(session, actor, project_id, whole=True)
-    calendar = calendar or work_calendar(session)
+    calendar = work_calendar(session) if calendar is None else calendar
     steps = step_views(session, project, today, calendar)
     facts = queries.material_facts(session, project)
     materials = {

@@ -62,9 +62,11 @@ BUDGET = {
     "/agents/{agent_id}": 17,
     "/api/agents/workload": 11,
     "/admin/agents": 12,
-    "/projects/{project_id}": 17,  # + the counter documents (受理回执 …) of its tasks; + the unread count
-    "/api/projects/{project_id}/checklist": 11,
-    "/projects/{project_id}/checklist": 12,
+    # the project, its steps (with tasks and deferrals), and one query each for what the page
+    # shows besides: plan changes, certificates, uploads, corrections (the counter documents),
+    # ratings, the agent, the activities, the commitment (the cache version and the header's
+    # unread count come with the project)
+    "/projects/{project_id}": 10,
 }
 TODAY = date(2026, 3, 2)
 PDF = b"%PDF-1.7\n%statement count\n"
