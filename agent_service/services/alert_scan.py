@@ -4,12 +4,12 @@ stored once per day in the agents' inboxes.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import Integer, String, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from agent_service import alerts as rules
@@ -31,6 +31,8 @@ _S = StepRow.__table__.c
 _T = TaskRow.__table__.c
 _D = DeferralRow.__table__.c
 _A = MeetingActionRow.__table__.c
+#: The steps whose slack is watched (ready or under way).
+_UNDER_WAY = ("ready", "in_progress")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ def collect_alerts(
     deferral_window: int = rules.DEFERRAL_WINDOW,
     checkpoint_window: int = rules.CHECKPOINT_WINDOW,
     checkpoints: CheckpointSources = (),
+    projects: Mapping[int, tuple[str, date]] | None = None,
+    steps: Sequence[Any] | None = None,
+    actions: Sequence[MeetingActionRow] | None = None,
 ) -> list[Alert]:
     """Every alert of the projects followed (of ``project_ids`` only, when given), computed
     now, not stored.
@@ -60,41 +65,64 @@ def collect_alerts(
     A few queries, each over plain columns and pre-filtered in SQL to the rows a rule could
     flag (plus the step names of the flagged tasks, by id); the rules of
     :mod:`agent_service.alerts` decide.  No query reads every project.
+
+    What the caller read already is not read again: ``projects``, the status and filing day of
+    every project followed (or of ``project_ids``); and for ``project_ids``, ``steps``, all
+    their steps (:func:`agent_service.services.queries.step_rows`: the slack alerts and the
+    alerts' step names come from them), and ``actions``, all their meetings' follow-up actions.
     """
     scope = _Projects(list(project_ids or ()), project_ids is not None)
     if scope.limited and not scope.ids:
         return []
+    if (steps is not None or actions is not None) and (not scope.limited or projects is None):
+        raise ValueError("steps and actions are passed for project_ids, with their projects")
     # The projects in review and their filing days.  The task and step queries below filter on
     # their own indexed columns and are checked against this map, not joined to the projects:
     # a join lets the planner walk every project's tasks and steps.
-    filed_on: dict[int, date] = dict(
-        session.execute(
-            scope.scoped(select(_P.id, _P.filed_on).where(_P.status.in_(ACTIVE)), _P.id)
-        ).all()
+    if projects is None:
+        filed_on: dict[int, date] = dict(
+            session.execute(
+                scope.scoped(select(_P.id, _P.filed_on).where(_P.status.in_(ACTIVE)), _P.id)
+            ).all()
+        )
+    else:
+        filed_on = {pid: filed for pid, (status, filed) in projects.items() if status in ACTIVE}
+    step_names = None if steps is None else {s.id: (s.code, s.name) for s in steps}
+    clocks, deferrals = _task_alerts(
+        session, today, calendar, scope, filed_on, deferral_window, step_names
     )
-    found = _clock_alerts(session, today, calendar, scope, filed_on)
-    found += _slack_alerts(session, calendar, scope, filed_on)
-    found += _deferral_alerts(session, today, calendar, scope, deferral_window)
-    found += _action_alerts(session, today, scope)
-    found += _checkpoint_alerts(session, today, calendar, scope, checkpoint_window, checkpoints)
+    found = clocks
+    found += _slack_alerts(session, calendar, scope, filed_on, steps)
+    found += deferrals
+    found += _action_alerts(session, today, scope, projects, actions)
+    found += _checkpoint_alerts(
+        session, today, calendar, scope, checkpoint_window, checkpoints, projects
+    )
     return found
 
 
-def _clock_alerts(
+def _task_alerts(
     session: Session,
     today: date,
     calendar: WorkCalendar,
     scope: _Projects,
     filed_on: dict[int, date],
-) -> list[Alert]:
-    """Review clocks in warning or overdue (tasks in review due within the warning window).
+    deferral_window: int,
+    step_names: dict[int, tuple[str, str]] | None,
+) -> tuple[list[Alert], list[Alert]]:
+    """Review clocks in warning or overdue (tasks in review due within the warning window), and
+    容缺 materials falling due or overdue — both read from the tasks, in one statement (the
+    UNION ALL of the two pre-filtered reads; each keeps its own indexes).
 
-    The steps' names are looked up by id afterwards (joining them would scan every step).
-    A running clock's state depends on its status and due day only: that is all it reads.
+    The steps' names are looked up by id afterwards (joining them would scan every step), or
+    taken from ``step_names`` when the caller read the steps.  A running clock's state depends
+    on its status and due day only: that is all it reads.
     """
-    dept_names = {d.code: d.name for d in departments(session)}
     bound = rules.window_end(calendar, today, wf.WARNING_DAYS)
-    q = select(
+    deferral_bound = rules.window_end(calendar, today, deferral_window)
+    no_text, no_int = cast(null(), String), cast(null(), Integer)
+    clocks = select(
+        literal_column("1", Integer).label("kind"),
         _T.id,
         _T.project_id,
         _T.step_id,
@@ -102,71 +130,22 @@ def _clock_alerts(
         _T.days,
         _T.due_on,
         _T.stopped_days,
+        no_text.label("material_code"),
+        no_int.label("catalog_id"),
     ).where(_T.status == "in_review", _T.due_on <= bound)
-    rows = [r for r in session.execute(scope.scoped(q, _T.project_id)).all() if r[1] in filed_on]
-    step_names = step_names_of(session, {r[2] for r in rows})
-    found = []
-    for tid, pid, step_id, dept, days, due, stopped in rows:
-        code, name = step_names[step_id]
-        clock = wf.TaskClock("in_review", days, due_on=due, stopped_days=stopped)
-        alert = rules.task_alert(
-            pid, tid, code, name, dept_names.get(dept, dept), clock, today, calendar
+    deferred = (
+        select(
+            literal_column("2", Integer),
+            _D.id,
+            _T.project_id,
+            _T.step_id,
+            no_text,
+            no_int,
+            _D.due_on,
+            no_int,
+            _D.material_code,
+            _P.catalog_id,
         )
-        if alert is not None:
-            found.append(alert)
-    return found
-
-
-def _slack_alerts(
-    session: Session, calendar: WorkCalendar, scope: _Projects, filed_on: dict[int, date]
-) -> list[Alert]:
-    """Slack used up (steps ready or under way, no slack left, slipped past the baseline).
-
-    A step still waiting slips because a prerequisite does, reported while that one ran late
-    (see agent_service.alerts); these rows are few.  ``requires`` is read as text and parsed
-    here (once per distinct text), cheaper than the JSON type's processing.
-    """
-    q = select(
-        _S.project_id,
-        _S.code,
-        _S.name,
-        _S.status,
-        _S.slack,
-        _S.forecast_es,
-        _S.forecast_ef,
-        _S.baseline_ef,
-        cast(_S.requires, String),
-    ).where(
-        _S.status.in_(["ready", "in_progress"]),
-        _S.slack <= 0,
-        _S.forecast_ef > _S.baseline_ef,
-    )
-    slack_rows: dict[int, list[rules.StepSlack]] = {}
-    seqs: dict[date, Any] = {}
-    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires in session.execute(
-        scope.scoped(q, _S.project_id)
-    ).all():
-        filed = filed_on.get(pid)
-        if filed is None:
-            continue  # not in review
-        seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
-        end = seq.date_of(max(f_ef - 1, f_es or 0))
-        slack_rows.setdefault(pid, []).append(
-            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, parse_requires(requires))
-        )
-    found: list[Alert] = []
-    for pid, steps in slack_rows.items():
-        found.extend(rules.slack_alerts(pid, steps))
-    return found
-
-
-def _deferral_alerts(
-    session: Session, today: date, calendar: WorkCalendar, scope: _Projects, window: int
-) -> list[Alert]:
-    """容缺 materials falling due or overdue."""
-    bound = rules.window_end(calendar, today, window)
-    q = (
-        select(_D.id, _D.material_code, _D.due_on, _T.project_id, _T.step_id, _P.catalog_id)
         .select_from(
             DeferralRow.__table__.join(TaskRow.__table__, _D.task_id == _T.id).join(
                 ProjectRow.__table__, _T.project_id == _P.id
@@ -174,35 +153,143 @@ def _deferral_alerts(
         )
         .where(
             _D.supplied_on.is_(None),
-            _D.due_on <= bound,
+            _D.due_on <= deferral_bound,
             _T.status.notin_(("rejected", "refused")),
             _P.status.in_(ACTIVE),
         )
     )
-    deferrals = session.execute(scope.scoped(q, _T.project_id)).all()
-    step_names = step_names_of(session, {r[4] for r in deferrals})
-    names = material_names_of(session, {r[5] for r in deferrals})
-    found = []
-    for did, material, due, pid, step_id, catalog_id in deferrals:
+    rows = session.execute(
+        union_all(scope.scoped(clocks, _T.project_id), scope.scoped(deferred, _T.project_id))
+    ).all()
+    tasks = [r for r in rows if r[0] == 1 and r[2] in filed_on]
+    deferrals = [r for r in rows if r[0] == 2]
+    if step_names is None:
+        step_names = step_names_of(session, {r[3] for r in (*tasks, *deferrals)})
+    clock_found = []
+    if tasks:
+        dept_names = {d.code: d.name for d in departments(session)}
+        for _, tid, pid, step_id, dept, days, due, stopped, _m, _c in tasks:
+            code, name = step_names[step_id]
+            clock = wf.TaskClock("in_review", days, due_on=due, stopped_days=stopped)
+            alert = rules.task_alert(
+                pid, tid, code, name, dept_names.get(dept, dept), clock, today, calendar
+            )
+            if alert is not None:
+                clock_found.append(alert)
+    names = material_names_of(session, {r[9] for r in deferrals})
+    deferral_found = []
+    for _, did, pid, step_id, _d, _n, due, _s, material, catalog_id in deferrals:
         label = names[catalog_id].get(material)
         shown = f"{material}（{label}）" if label else material
         alert = rules.deferral_alert(
-            pid, did, shown, step_names[step_id][0], due, None, today, calendar, window
+            pid, did, shown, step_names[step_id][0], due, None, today, calendar, deferral_window
         )
         if alert is not None:
-            found.append(alert)
+            deferral_found.append(alert)
+    return clock_found, deferral_found
+
+
+def _slack_alerts(
+    session: Session,
+    calendar: WorkCalendar,
+    scope: _Projects,
+    filed_on: dict[int, date],
+    steps: Sequence[Any] | None,
+) -> list[Alert]:
+    """Slack used up (steps ready or under way, no slack left, slipped past the baseline).
+
+    A step still waiting slips because a prerequisite does, reported while that one ran late
+    (see agent_service.alerts); these rows are few.  ``requires`` is read as text and parsed
+    here (once per distinct text), cheaper than the JSON type's processing.  With ``steps``
+    (every step of the projects, read by the caller) the same rows are picked from those.
+    """
+    if steps is None:
+        q = select(
+            _S.project_id,
+            _S.code,
+            _S.name,
+            _S.status,
+            _S.slack,
+            _S.forecast_es,
+            _S.forecast_ef,
+            _S.baseline_ef,
+            cast(_S.requires, String),
+        ).where(
+            _S.status.in_(_UNDER_WAY),
+            _S.slack <= 0,
+            _S.forecast_ef > _S.baseline_ef,
+        )
+        rows: Iterable[tuple[Any, ...]] = (
+            (*r[:8], parse_requires(r[8]))
+            for r in session.execute(scope.scoped(q, _S.project_id)).all()
+        )
+    else:
+        rows = (
+            (
+                s.project_id,
+                s.code,
+                s.name,
+                s.status,
+                s.slack,
+                s.forecast_es,
+                s.forecast_ef,
+                s.baseline_ef,
+                tuple(s.requires),
+            )
+            for s in steps
+            if s.status in _UNDER_WAY
+            and s.slack is not None
+            and s.slack <= 0
+            and s.forecast_ef is not None
+            and s.forecast_ef > s.baseline_ef
+        )
+    slack_rows: dict[int, list[rules.StepSlack]] = {}
+    seqs: dict[date, Any] = {}
+    for pid, code, name, status, slack, f_es, f_ef, b_ef, requires in rows:
+        filed = filed_on.get(pid)
+        if filed is None:
+            continue  # not in review
+        seq = seqs.get(filed) or seqs.setdefault(filed, calendar.sequence(filed))
+        end = seq.date_of(max(f_ef - 1, f_es or 0))
+        slack_rows.setdefault(pid, []).append(
+            rules.StepSlack(code, name, status, slack, f_ef, b_ef, end, requires)
+        )
+    found: list[Alert] = []
+    for pid, steps_ in slack_rows.items():
+        found.extend(rules.slack_alerts(pid, steps_))
     return found
 
 
-def _action_alerts(session: Session, today: date, scope: _Projects) -> list[Alert]:
-    """Joint-meeting actions overdue."""
-    q = (
-        select(_A.id, _A.project_id, _A.text, _A.owner, _A.due_on)
-        .select_from(MeetingActionRow.__table__.join(ProjectRow.__table__, _A.project_id == _P.id))
-        .where(_A.status == "open", _A.due_on < today, _P.status.in_(FOLLOWED))
-    )
+def _action_alerts(
+    session: Session,
+    today: date,
+    scope: _Projects,
+    projects: Mapping[int, tuple[str, date]] | None,
+    actions: Sequence[MeetingActionRow] | None,
+) -> list[Alert]:
+    """Joint-meeting actions overdue (of ``actions`` when the caller read them)."""
+    rows: Sequence[tuple[Any, ...]]
+    if actions is None:
+        q = (
+            select(_A.id, _A.project_id, _A.text, _A.owner, _A.due_on)
+            .select_from(
+                MeetingActionRow.__table__.join(ProjectRow.__table__, _A.project_id == _P.id)
+            )
+            .where(_A.status == "open", _A.due_on < today, _P.status.in_(FOLLOWED))
+        )
+        rows = session.execute(scope.scoped(q, _A.project_id)).all()
+    else:
+        assert projects is not None
+        rows = [
+            (a.id, a.project_id, a.text, a.owner, a.due_on)
+            for a in actions
+            if a.status == "open"
+            and a.due_on < today
+            and a.project_id in projects
+            and projects[a.project_id][0] in FOLLOWED
+        ]
     found = []
-    for aid, pid, what, owner, due in session.execute(scope.scoped(q, _A.project_id)).all():
+    for aid, pid, what, owner, due in rows:
         alert = rules.action_alert(pid, aid, what, owner, due, "open", today)
         if alert is not None:
             found.append(alert)
@@ -216,10 +303,13 @@ def _checkpoint_alerts(
     scope: _Projects,
     window: int,
     checkpoints: CheckpointSources,
+    projects: Mapping[int, tuple[str, date]] | None,
 ) -> list[Alert]:
     """Commitment checkpoints (and other packages' entries) coming."""
     ids = scope.ids
-    if not scope.limited:
+    if not scope.limited and projects is not None:
+        ids = [pid for pid, (status, _) in projects.items() if status in FOLLOWED]
+    elif not scope.limited:
         ids = list(session.scalars(select(_P.id).where(_P.status.in_(FOLLOWED))).all())
     found = []
     for pid, entries in extra_entries(checkpoints, session, ids, today).items():

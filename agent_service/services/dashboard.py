@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, func, literal_column, select, union_all
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from access.actor import Actor, Role
@@ -15,68 +15,79 @@ from agent_service import alerts as rules
 from agent_service.checklist import current_phase, phases
 from agent_service.errors import AgentForbidden
 from agent_service.model import PHASES, Alert, Milestone, StepView
-from agent_service.orm import AgentProfileRow, AlertRow, MeetingActionRow, MeetingRow
+from agent_service.orm import AgentProfileRow, AlertRow, MeetingActionRow, MeetingRow, MilestoneRow
 from agent_service.ports import CheckpointSources, read_once
 from agent_service.services.alert_scan import collect_alerts
-from agent_service.services.common import ACTIVE, RISK_RANK, agent_target, agent_user
+from agent_service.services.common import ACTIVE, FOLLOWED, RISK_RANK, agent_target, agent_user
 from agent_service.services.inbox import alert_dict, sorted_alerts
 from agent_service.services.milestones import project_milestones
 from agent_service.services.profiles import plot_zones, profile_out, project_industry, project_zone
 from agent_service.services.queries import (
+    BRIEF_COLUMNS,
     ProjectBrief,
-    meetings_of,
+    meetings_with_actions,
     project_briefs,
+    step_rows,
     step_views_bulk,
 )
 from approvals.calendar import WorkCalendar
 from approvals.clock_forecast import delays_out
 from approvals.orm import EnterpriseRow, ProjectRow
+from approvals.service import work_calendar
 from i18n import Lang
+from storage import versions
 
 
 def dashboard(
     session: Session,
     actor: Actor,
     today: date,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None = None,
     *,
     agent_user_id: int | None = None,
     lang: Lang = "zh",
     checkpoints: CheckpointSources = (),
 ) -> dict[str, Any]:
     """My projects, at-risk ones first (overdue, then warning, then the most behind plan), each
-    with its alerts, current phase, next milestone and open actions; and my figures."""
+    with its alerts, current phase, next milestone and open actions; and my figures.
+
+    Each source is read once and shared (five statements): the agent with their projects and
+    the projects' manual milestones; the projects' steps (their views, the slack alerts, the
+    alerts' step names); the tasks' clocks and deferrals; the checkpoints (the alerts and the
+    milestones); the meetings with their actions (the action alerts, the open actions, the next
+    meetings).  ``calendar`` None: the working calendar, whose cache version comes with the
+    first statement."""
     target = agent_target(actor, agent_user_id)
     checkpoints = read_once(checkpoints)  # read by the alerts and the milestones: once
-    # the account, its profile and its unread alerts in one statement (账号、档案、未读提醒)
-    unread_q = (
-        select(func.count())
-        .select_from(AlertRow)
-        .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
-        .scalar_subquery()
-    )
-    head = session.execute(
-        select(UserRow, AgentProfileRow, unread_q)
-        .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
-        .where(UserRow.id == target)
-    ).first()
-    if head is None or head[0].role != Role.AGENT:
-        agent_user(session, target)  # raises AgentNotFound, as before
-        raise AssertionError("unreachable")
-    user, profile, unread = head[0], head[1], head[2] or 0
-    enterprises: dict[int, str | None] = {}
-    briefs = project_briefs(session, agent_user_id=target, enterprise_names=enterprises)
+    user, profile, unread, briefs, enterprises, manual = _agent_and_projects(session, target)
+    if calendar is None:
+        calendar = work_calendar(session)
+    ids = list(briefs)
+    steps = step_rows(session, ids)
+    meetings_, actions_ = meetings_with_actions(session, ids)
     found = collect_alerts(
-        session, today, calendar, project_ids=list(briefs), checkpoints=checkpoints
+        session,
+        today,
+        calendar,
+        project_ids=ids,
+        checkpoints=checkpoints,
+        projects={p.id: (p.status, p.filed_on) for p in briefs.values()},
+        steps=steps,
+        actions=actions_,
     )
     by_project: dict[int, list[Alert]] = {}
     for a in found:
         by_project.setdefault(a.project_id, []).append(a)
-    views = step_views_bulk(session, list(briefs.values()), calendar)
+    views = step_views_bulk(session, list(briefs.values()), calendar, steps)
     marks = project_milestones(
-        session, list(briefs.values()), today, calendar, views, checkpoints=checkpoints
+        session,
+        list(briefs.values()),
+        today,
+        calendar,
+        views,
+        checkpoints=checkpoints,
+        manual=manual,
     )
-    meetings_, actions_ = meetings_of(session, list(briefs))
     items = [
         _dashboard_item(
             p,
@@ -108,6 +119,72 @@ def dashboard(
         },
         "projects": items,
     }
+
+
+def _agent_and_projects(
+    session: Session, target: int
+) -> tuple[
+    UserRow,
+    AgentProfileRow | None,
+    int,
+    dict[int, ProjectBrief],
+    dict[int, str | None],
+    dict[int, list[MilestoneRow]],
+]:
+    """The agent's account, profile and unread alerts (账号、档案、未读提醒), the projects they
+    follow with each one's enterprise name and manual milestones, and the cache version — one
+    statement: users ⟕ agent_profiles ⟕ projects ⟕ enterprises ⟕ agent_milestones, a row per
+    (project, milestone).  Raises :class:`AgentNotFound` when ``target`` is not an agent."""
+    unread_q = (
+        select(func.count())
+        .select_from(AlertRow)
+        .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
+        .scalar_subquery()
+    )
+    projects = ProjectRow.__table__
+    rows = session.execute(
+        select(
+            UserRow,
+            AgentProfileRow,
+            unread_q,
+            versions.column(),
+            *BRIEF_COLUMNS,
+            EnterpriseRow.name,
+            MilestoneRow,
+        )
+        .select_from(UserRow)
+        .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
+        .outerjoin(
+            projects,
+            and_(
+                projects.c.agent_user_id == UserRow.id,
+                projects.c.status.in_(FOLLOWED),
+            ),
+        )
+        .outerjoin(EnterpriseRow, EnterpriseRow.id == projects.c.enterprise_id)
+        .outerjoin(MilestoneRow, MilestoneRow.project_id == projects.c.id)
+        .where(UserRow.id == target)
+        .order_by(projects.c.id, MilestoneRow.id)
+    ).all()
+    if not rows or rows[0][0].role != Role.AGENT:
+        agent_user(session, target)  # raises AgentNotFound, as before
+        raise AssertionError("unreachable")
+    user, profile, unread, token = rows[0][:4]
+    versions.remember(session, token)
+    n = len(BRIEF_COLUMNS)
+    briefs: dict[int, ProjectBrief] = {}
+    enterprises: dict[int, str | None] = {}
+    manual: dict[int, list[MilestoneRow]] = {}
+    for r in rows:
+        brief, enterprise, milestone = r[4 : 4 + n], r[4 + n], r[5 + n]
+        if brief[0] is None:
+            continue  # no project
+        if brief[0] not in briefs:
+            briefs[brief[0]] = ProjectBrief(*brief)
+            enterprises[brief[0]] = enterprise
+        if milestone is not None:
+            manual.setdefault(brief[0], []).append(milestone)
+    return user, profile, unread or 0, briefs, enterprises, manual
 
 
 def _dashboard_item(
@@ -202,19 +279,31 @@ def workload(
     session: Session,
     actor: Actor,
     today: date,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None = None,
     *,
     checkpoints: CheckpointSources = (),
 ) -> dict[str, Any]:
     """Workload figures per agent for the administrator: projects carried (active, completed),
     capacity and utilisation, projects at risk today, open follow-up actions, unread alerts;
-    and how many active projects have no agent."""
+    and how many active projects have no agent.
+
+    Six statements: the projects followed (with the cache version, for ``calendar`` None);
+    the alerts' sources (tasks, steps, actions, checkpoints), which take the projects' statuses
+    from the first; the agents with their profiles and their two counts."""
     if not can(actor, Action.AGENT_MANAGE):
         raise AgentForbidden(
             "只有管理员可以查看代办员工作量", "only administrators read the agents' workload"
         )
-    briefs = project_briefs(session)
-    found = collect_alerts(session, today, calendar, checkpoints=checkpoints)
+    briefs = project_briefs(session, cache_version=calendar is None)
+    if calendar is None:
+        calendar = work_calendar(session)
+    found = collect_alerts(
+        session,
+        today,
+        calendar,
+        checkpoints=checkpoints,
+        projects={p.id: (p.status, p.filed_on) for p in briefs.values()},
+    )
     risk: dict[int, str | None] = {}
     for a in found:
         if RISK_RANK[a.level] < RISK_RANK[risk.get(a.project_id)]:
@@ -229,35 +318,24 @@ def workload(
             row["at_risk"] += 1
         if risk.get(p.id) == "overdue":
             row["overdue"] += 1
-    # open follow-up actions and unread alerts per agent, in one statement (UNION ALL)
-    actions_q = (
-        select(
-            literal_column("1", Integer).label("kind"),
-            ProjectRow.agent_user_id.label("agent"),
-            func.count().label("n"),
-        )
+    # open follow-up actions and unread alerts: an indexed count per agent, with the agents
+    # and their profiles (代办员及其档案) in one statement
+    open_actions = (
+        select(func.count())
         .select_from(MeetingActionRow)
         .join(ProjectRow, ProjectRow.id == MeetingActionRow.project_id)
-        .where(MeetingActionRow.status == "open")
-        .group_by(ProjectRow.agent_user_id)
+        .where(MeetingActionRow.status == "open", ProjectRow.agent_user_id == UserRow.id)
+        .scalar_subquery()
     )
-    unread_q = (
-        select(
-            literal_column("2", Integer).label("kind"),
-            AlertRow.agent_user_id.label("agent"),
-            func.count().label("n"),
-        )
-        .where(AlertRow.read_at.is_(None))
-        .group_by(AlertRow.agent_user_id)
+    unread = (
+        select(func.count())
+        .select_from(AlertRow)
+        .where(AlertRow.read_at.is_(None), AlertRow.agent_user_id == UserRow.id)
+        .scalar_subquery()
     )
-    open_actions: dict[int | None, int] = {}
-    unread: dict[int | None, int] = {}
-    for kind, agent, n in session.execute(union_all(actions_q, unread_q)).all():
-        (open_actions if kind == 1 else unread)[agent] = n
     agents = []
-    # the agents with their profiles (代办员及其档案), one statement
-    for user, profile in session.execute(
-        select(UserRow, AgentProfileRow)
+    for user, profile, n_actions, n_unread in session.execute(
+        select(UserRow, AgentProfileRow, open_actions, unread)
         .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
         .where(UserRow.role == Role.AGENT)
         .order_by(UserRow.id)
@@ -273,8 +351,8 @@ def workload(
                 "enabled": out["active"],
                 **figures,
                 "utilisation": round(figures["active"] / capacity, 2) if capacity else None,
-                "open_actions": open_actions.get(user.id, 0),
-                "unread_alerts": unread.get(user.id, 0),
+                "open_actions": n_actions or 0,
+                "unread_alerts": n_unread or 0,
             }
         )
     none = per.get(None, {"active": 0, "at_risk": 0})

@@ -54,19 +54,20 @@ def inbox(
     q = select(AlertRow).where(AlertRow.agent_user_id == target)
     if unread_only:
         q = q.where(AlertRow.read_at.is_(None))
-    # both counts in one statement, the page's rows with their projects' codes in another
-    total, unread = session.execute(
-        select(
-            select(func.count()).select_from(q.subquery()).scalar_subquery(),
-            select(func.count())
-            .select_from(AlertRow)
-            .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
-            .scalar_subquery(),
-        )
-    ).one()
-    total, unread = total or 0, unread or 0
+    unread_q = (
+        select(func.count())
+        .select_from(AlertRow)
+        .where(AlertRow.agent_user_id == target, AlertRow.read_at.is_(None))
+        .scalar_subquery()
+    )
+    # the page's rows with their projects' codes and both counts (the window's count is taken
+    # before the limit), in one statement
     found = session.execute(
-        q.add_columns(ProjectRow.code)
+        q.add_columns(
+            ProjectRow.code,
+            func.count().over().label("total"),
+            (func.count().over() if unread_only else unread_q).label("unread"),
+        )
         .outerjoin(ProjectRow, ProjectRow.id == AlertRow.project_id)
         .order_by(
             AlertRow.raised_on.desc(),
@@ -76,8 +77,17 @@ def inbox(
         .limit(limit)
         .offset(offset)
     ).all()
-    rows = [r for r, _ in found]
-    codes = {r.project_id: code for r, code in found if code is not None}
+    if found:
+        total, unread = found[0][2], found[0][3]
+    elif offset == 0:
+        total = unread = 0  # no alert at all (none unread, with ``unread_only``)
+    else:  # past the end: the counts alone
+        total, unread = session.execute(
+            select(select(func.count()).select_from(q.subquery()).scalar_subquery(), unread_q)
+        ).one()
+    total, unread = total or 0, unread or 0
+    rows = [r[0] for r in found]
+    codes = {r.project_id: code for r, code, *_ in found if code is not None}
     return {
         "items": [alert_out(r, codes, lang) for r in rows],
         "total": total,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -63,18 +63,24 @@ def project_milestones(
     views: dict[int, list[StepView]] | None = None,
     *,
     checkpoints: CheckpointSources = (),
+    manual: Mapping[int, Sequence[MilestoneRow]] | None = None,
 ) -> dict[int, list[Milestone]]:
     """Plan, manual and checkpoint milestones of many projects (a few queries), by project.
-    ``views`` may pass the projects' steps when the caller read them already."""
+    ``views`` may pass the projects' steps, and ``manual`` their manual milestones (by project,
+    in id order), when the caller read them already."""
     ids = [p.id for p in projects]
     if views is None:
         views = step_views_bulk(session, projects, calendar)
-    manual: dict[int, list[MilestoneRow]] = {}
-    if ids:
-        for m in session.scalars(
-            select(MilestoneRow).where(MilestoneRow.project_id.in_(ids)).order_by(MilestoneRow.id)
-        ):
-            manual.setdefault(m.project_id, []).append(m)
+    if manual is None:
+        read: dict[int, list[MilestoneRow]] = {}
+        if ids:
+            for m in session.scalars(
+                select(MilestoneRow)
+                .where(MilestoneRow.project_id.in_(ids))
+                .order_by(MilestoneRow.id)
+            ):
+                read.setdefault(m.project_id, []).append(m)
+        manual = read
     extras = extra_entries(checkpoints, session, ids, today)
     out = {}
     for p in projects:

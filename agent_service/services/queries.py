@@ -31,6 +31,7 @@ from approvals.catalog import Catalogue
 from approvals.orm import EnterpriseRow, ProjectRow, StepRow, TaskRow
 from approvals.service import catalogue_version, departments
 from approvals.services import queries
+from storage import versions
 
 # Bulk reads select plain columns of the tables (Core, not ORM entities): rows come back as
 # tuples without the ORM's per-row processing.
@@ -143,42 +144,65 @@ def step_views(
     return out
 
 
+#: A step's plain columns as the agents' bulk reads take them (:func:`step_rows`).
+_STEP_COLUMNS = (
+    _S.id,
+    _S.project_id,
+    _S.code,
+    _S.name,
+    _S.name_en,
+    _S.stage,
+    _S.status,
+    _S.requires,
+    _S["items"],  # not _S.items: that is the column collection's own method
+    _S.baseline_es,
+    _S.baseline_ef,
+    _S.forecast_es,
+    _S.forecast_ef,
+    _S.actual_start,
+    _S.actual_end,
+    _S.slack,
+    _S.critical,
+    _S.mode,
+    _S.clock_delays,
+)
+
+
+def step_rows(session: Session, project_ids: Collection[int]) -> list[Any]:
+    """Every step of the projects, in plan order, as plain rows (the columns of
+    ``_STEP_COLUMNS``): one statement that the dashboard's step views, its slack alerts and the
+    names of its alerts' steps all take from (:func:`step_views_bulk`,
+    :func:`agent_service.services.alert_scan.collect_alerts`)."""
+    if not project_ids:
+        return []
+    return list(
+        session.execute(
+            select(*_STEP_COLUMNS)
+            .where(_S.project_id.in_(list(project_ids)))
+            .order_by(_S.project_id, _S.position)
+        ).all()
+    )
+
+
 def step_views_bulk(
-    session: Session, projects: Sequence[ProjectRow | Any], calendar: WorkCalendar
+    session: Session,
+    projects: Sequence[ProjectRow | Any],
+    calendar: WorkCalendar,
+    rows: Sequence[Any] | None = None,
 ) -> dict[int, list[StepView]]:
     """Steps of many projects in one query, by project id — without their tasks and
-    departments (what phases, milestones and dashboards need, not the checklist)."""
+    departments (what phases, milestones and dashboards need, not the checklist).  ``rows``:
+    the projects' :func:`step_rows` when the caller read them already."""
     by_id = {p.id: p for p in projects}
     out: dict[int, list[StepView]] = {p.id: [] for p in projects}
     if not by_id:
         return out
     seqs: dict[date, Any] = {}
     catalogues = {cid: catalogue_of(session, cid) for cid in {p.catalog_id for p in projects}}
-    q = (
-        select(
-            _S.project_id,
-            _S.code,
-            _S.name,
-            _S.name_en,
-            _S.stage,
-            _S.status,
-            _S.requires,
-            _S["items"],  # not _S.items: that is the column collection's own method
-            _S.baseline_es,
-            _S.baseline_ef,
-            _S.forecast_es,
-            _S.forecast_ef,
-            _S.actual_start,
-            _S.actual_end,
-            _S.slack,
-            _S.critical,
-            _S.mode,
-            _S.clock_delays,
-        )
-        .where(_S.project_id.in_(list(by_id)))
-        .order_by(_S.project_id, _S.position)
-    )
+    if rows is None:
+        rows = step_rows(session, list(by_id))
     for (
+        _id,
         pid,
         code,
         name,
@@ -197,8 +221,10 @@ def step_views_bulk(
         critical,
         mode,
         clock_delays,
-    ) in session.execute(q).all():
-        p = by_id[pid]
+    ) in rows:
+        p = by_id.get(pid)
+        if p is None:
+            continue
         seq = seqs.get(p.filed_on) or seqs.setdefault(p.filed_on, calendar.sequence(p.filed_on))
         start, end, baseline_end = _dates(seq, status, (b_es, b_ef), (f_es, f_ef), (a_start, a_end))
         out[pid].append(
@@ -275,6 +301,25 @@ def meetings_of(
     return list(meetings), list(actions)
 
 
+def meetings_with_actions(
+    session: Session, project_ids: Collection[int]
+) -> tuple[list[MeetingRow], list[MeetingActionRow]]:
+    """The projects' meetings (by day) and their follow-up actions (by due day) in one
+    statement, meetings ⟕ actions — without attendees and decisions (what the dashboard shows;
+    :func:`meetings_of` reads those too)."""
+    if not project_ids:
+        return [], []
+    rows = session.execute(
+        select(MeetingRow, MeetingActionRow)
+        .outerjoin(MeetingActionRow, MeetingActionRow.meeting_id == MeetingRow.id)
+        .where(MeetingRow.project_id.in_(list(project_ids)))
+        .order_by(MeetingRow.held_on, MeetingRow.id, MeetingActionRow.id)
+    ).all()
+    meetings = list(dict.fromkeys(m for m, _ in rows))
+    actions = sorted((a for _, a in rows if a is not None), key=lambda a: (a.due_on, a.id))
+    return meetings, actions
+
+
 def meeting_status(meeting: MeetingRow, actions: Sequence[MeetingActionRow]) -> str:
     """scheduled → held (minutes recorded) → closed (held, every follow-up action closed)."""
     if meeting.status == "held" and all(a.status == "closed" for a in actions):
@@ -334,6 +379,21 @@ class ProjectBrief:
     finish_delays: dict[str, Any] | None = None  # whose the finish's delay is (two clocks)
 
 
+#: The columns of :class:`ProjectBrief`, in its order.
+BRIEF_COLUMNS = (
+    _P.id,
+    _P.code,
+    _P.name,
+    _P.status,
+    _P.filed_on,
+    _P.agent_user_id,
+    _P.catalog_id,
+    _P.predicted_finish,
+    _P.baseline_finish,
+    _P.finish_delays,
+)
+
+
 def project_briefs(
     session: Session,
     *,
@@ -341,34 +401,32 @@ def project_briefs(
     agent_user_id: int | None = None,
     statuses: Sequence[str] = FOLLOWED,
     enterprise_names: dict[int, str | None] | None = None,
+    cache_version: bool = False,
 ) -> dict[int, ProjectBrief]:
     """The projects' brief rows; with ``enterprise_names`` (a dict to fill) also each project's
-    enterprise name (企业名称), read in the same statement."""
-    q = select(
-        _P.id,
-        _P.code,
-        _P.name,
-        _P.status,
-        _P.filed_on,
-        _P.agent_user_id,
-        _P.catalog_id,
-        _P.predicted_finish,
-        _P.baseline_finish,
-        _P.finish_delays,
-    ).where(_P.status.in_(statuses))
+    enterprise name (企业名称), read in the same statement; with ``cache_version`` also the
+    cache version (:func:`storage.versions.column`), so that a cached lookup next (the working
+    calendar) costs no statement of its own."""
+    q = select(*BRIEF_COLUMNS).where(_P.status.in_(statuses))
+    if cache_version:
+        q = q.add_columns(versions.column())
     if project_ids is not None:
         q = q.where(_P.id.in_(list(project_ids)))
     if agent_user_id is not None:
         q = q.where(_P.agent_user_id == agent_user_id)
-    if enterprise_names is None:
-        return {r[0]: ProjectBrief(*r) for r in session.execute(q.order_by(_P.id)).all()}
-    named = q.add_columns(EnterpriseRow.name).outerjoin(
-        EnterpriseRow, EnterpriseRow.id == _P.enterprise_id
-    )
+    if enterprise_names is not None:
+        q = q.add_columns(EnterpriseRow.name).outerjoin(
+            EnterpriseRow, EnterpriseRow.id == _P.enterprise_id
+        )
     out: dict[int, ProjectBrief] = {}
-    for r in session.execute(named.order_by(_P.id)).all():
-        out[r[0]] = ProjectBrief(*r[:-1])
-        enterprise_names[r[0]] = r[-1]
+    n = len(BRIEF_COLUMNS)
+    for r in session.execute(q.order_by(_P.id)).all():
+        out[r[0]] = ProjectBrief(*r[:n])
+        extra = list(r[n:])
+        if cache_version:
+            versions.remember(session, extra.pop(0))
+        if enterprise_names is not None:
+            enterprise_names[r[0]] = extra.pop(0)
     return out
 
 

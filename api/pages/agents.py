@@ -138,7 +138,6 @@ def _dashboard_page(
         session,
         who,
         today,
-        work_calendar(session),
         agent_user_id=agent_user_id,
         lang=lang,
         checkpoints=checkpoints,
@@ -266,7 +265,6 @@ def workload_page(
         session,
         actor_of(user),
         clock.today(),
-        work_calendar(session),
         checkpoints=checkpoints,
     )
     return Template(

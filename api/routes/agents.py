@@ -72,7 +72,6 @@ def my_dashboard(
             session,
             actor(request),
             clock.today(),
-            work_calendar(session),
             lang=request_lang(request),
             checkpoints=checkpoints,
         ),
@@ -102,7 +101,6 @@ def agent_dashboard(
             session,
             actor(request),
             clock.today(),
-            work_calendar(session),
             agent_user_id=agent_id,
             lang=request_lang(request),
             checkpoints=checkpoints,
@@ -228,9 +226,7 @@ def workload(
     projects at risk today, open follow-up actions, unread alerts; and unassigned projects."""
     return to(
         WorkloadOut,
-        dashboard_service.workload(
-            session, actor(request), clock.today(), work_calendar(session), checkpoints=checkpoints
-        ),
+        dashboard_service.workload(session, actor(request), clock.today(), checkpoints=checkpoints),
     )
 
 

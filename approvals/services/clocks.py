@@ -137,19 +137,19 @@ def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
 def _worklist_rows(
     session: Session, found: list[Any], today: date, calendar: WorkCalendar
 ) -> list[dict[str, Any]]:
-    tasks = []
-    for row in found:
-        task = Plain(row._mapping)
+    tasks = Plain.rows(found)
+    for task in tasks:
         task.deferrals = []
-        tasks.append(task)
     by_id = {t.id: t for t in tasks}
     if by_id:  # the page's deferrals, in one statement
-        for d in session.execute(
-            select(DeferralRow.__table__)
-            .where(DeferralRow.task_id.in_(list(by_id)))
-            .order_by(DeferralRow.id)
+        for d in Plain.rows(
+            session.execute(
+                select(DeferralRow.__table__)
+                .where(DeferralRow.task_id.in_(list(by_id)))
+                .order_by(DeferralRow.id)
+            )
         ):
-            by_id[d.task_id].deferrals.append(Plain(d._mapping))
+            by_id[d.task_id].deferrals.append(d)
     supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []
     for task in tasks:

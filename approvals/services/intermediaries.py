@@ -889,8 +889,10 @@ def supervise_overdue(
 ) -> list[ActivitySupervisionRow]:
     """督办: record a supervision for every intermediary activity past its committed days and not
     delivered, once per activity and level (:func:`approvals.activities.supervision_levels`),
-    and tell the enterprise, the administrators and the intermediary.  Idempotent: run again the
-    same day (or any day), it records and tells nobody twice.  The caller commits."""
+    and tell the enterprise, the administrators and the intermediary — once a scan: an activity
+    found five working days late on its first scan gets both records but one notice, of the
+    higher level.  Idempotent: run again the same day (or any day), it records and tells nobody
+    twice.  The caller commits."""
     found = session.execute(
         select(ProjectActivityRow, ProjectRow.code, ProjectRow.enterprise_id, IntermediaryRow.name)
         .join(ProjectRow, ProjectActivityRow.project_id == ProjectRow.id)
@@ -904,19 +906,19 @@ def supervise_overdue(
     ).all()
     if not found:
         return []
-    known = set(
-        session.execute(
+    known: set[tuple[int, str]] = {
+        (activity_id, level)
+        for activity_id, level in session.execute(
             select(ActivitySupervisionRow.activity_id, ActivitySupervisionRow.level).where(
                 ActivitySupervisionRow.activity_id.in_([row.id for row, *_ in found])
             )
-        ).all()
-    )
+        )
+    }
     raised: list[ActivitySupervisionRow] = []
     for row, project_code, enterprise_id, org_name in found:
         t = act.service_time(row.chosen_on, row.committed_days, None, today, calendar)
-        for level in act.supervision_levels(t):
-            if (row.id, level) in known:
-                continue
+        new_levels = [lv for lv in act.supervision_levels(t) if (row.id, lv) not in known]
+        for level in new_levels:
             known.add((row.id, level))
             sup = ActivitySupervisionRow(
                 activity_id=row.id,
@@ -929,16 +931,17 @@ def supervise_overdue(
             )
             session.add(sup)
             raised.append(sup)
-            notices.intermediary_overdue(
-                session,
-                row.project_id,
-                project_code,
-                enterprise_id,
-                row,
-                org_name,
-                level,
-                t.overdue_workdays,
-            )
+            if level == new_levels[-1]:  # the levels come lowest first: tell the highest only
+                notices.intermediary_overdue(
+                    session,
+                    row.project_id,
+                    project_code,
+                    enterprise_id,
+                    row,
+                    org_name,
+                    level,
+                    t.overdue_workdays,
+                )
             record(
                 session,
                 actor=SYSTEM.username,

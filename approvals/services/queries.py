@@ -7,6 +7,7 @@ agent the projects assigned to it; who sees *every* project is the policy's answ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,9 +116,7 @@ def project_page(
         memo=("projects", who, status, paging.q, plain),
     )
     if plain:
-        page = PageOf(
-            items=[Plain(r._mapping) for r in page.items], total=page.total, paging=page.paging
-        )
+        page = PageOf(items=Plain.rows(page.items), total=page.total, paging=page.paging)
     return page
 
 
@@ -198,6 +197,23 @@ class Plain:
     def __init__(self, mapping: Any) -> None:
         self.__dict__.update(mapping)
 
+    @classmethod
+    def rows(cls, rows: Sequence[Any], keys: Sequence[str] | None = None) -> list[Plain]:
+        """``rows`` (SQLAlchemy rows, or a result: fetched with one ``fetchall``, not a
+        ``fetchone`` a row as iterating it does) as plain rows; the column names read once."""
+        if not isinstance(rows, Sequence):
+            keys = list(rows.keys()) if keys is None else keys
+            rows = rows.all()
+        if not rows:
+            return []
+        names = list(rows[0]._fields if keys is None else keys)
+        out = []
+        for r in rows:
+            p = cls.__new__(cls)
+            p.__dict__.update(zip(names, r, strict=True))
+            out.append(p)
+        return out
+
     def __repr__(self) -> str:
         return f"Plain({self.__dict__!r})"
 
@@ -271,24 +287,23 @@ def plain_steps(session: Session, project_id: int) -> list[Plain]:
     session first."""
     conn = session.connection()
     params = {"pid": project_id}
-    steps = [Plain(r._mapping) for r in conn.execute(_PLAIN_STEPS, params)]
+    steps = Plain.rows(conn.execute(_PLAIN_STEPS, params))
     by_id: dict[int, Plain] = {}
     for s in steps:
         s.tasks = []
         by_id[s.id] = s
     tasks: dict[int, Plain] = {}
-    for r in conn.execute(_PLAIN_TASKS, params):
-        t = Plain(r._mapping)
+    for t in Plain.rows(conn.execute(_PLAIN_TASKS, params)):
         t.deferrals = []
         tasks[t.id] = t
         step = by_id.get(t.step_id)
         if step is not None:
             step.tasks.append(t)
     if tasks:
-        for r in conn.execute(_PLAIN_DEFERRALS, params):
-            task = tasks.get(r.task_id)
+        for d in Plain.rows(conn.execute(_PLAIN_DEFERRALS, params)):
+            task = tasks.get(d.task_id)
             if task is not None:
-                task.deferrals.append(Plain(r._mapping))
+                task.deferrals.append(d)
     return steps
 
 

@@ -46,22 +46,12 @@ from tests.e2e.conftest import free_port, run_server
 #: The most statements a request may issue (see the module's docstring for why eight).
 LIMIT = 8
 #: Known exceptions, each capped at what it issues now (constant, not per item: they read many
-#: sources, one query each).  The agent's dashboard computes its alerts live (tasks, steps,
-#: deferrals, meeting actions, commitment checkpoints) and then its milestones and meetings,
-#: reading the meeting actions twice (the checkpoints once: the sources are read once per
-#: request); the workload and the project page read every source of the page once (the agents'
-#: account, profile and unread count come in one statement, the workload's two counts in one
-#: UNION ALL).  Left to do (issue 16): share those reads to come under LIMIT.
+#: sources, one query each).  The project page reads every source of the page once.
+#: Left to do (issue 16): share those reads to come under LIMIT.
 #: Every page's header shows the user's unread notifications (issue 15): read together with the
-#: cache version this costs nothing, but the pages below read the version earlier (their
-#: calendar or departments), so the count is one statement more: their budgets are one up.
+#: cache version this costs nothing; a page whose first statement reads the version (its
+#: project's, its task's) has the count ride along (``api.pages.layout.header_first``).
 BUDGET = {
-    "/api/agents/me/dashboard": 14,
-    "/api/agents/{agent_id}/dashboard": 14,
-    "/agent": 17,
-    "/agents/{agent_id}": 17,
-    "/api/agents/workload": 11,
-    "/admin/agents": 12,
     # the project, its steps (with tasks and deferrals), and one query each for what the page
     # shows besides: plan changes, certificates, uploads, corrections (the counter documents),
     # ratings, the agent, the activities, the commitment (the cache version and the header's

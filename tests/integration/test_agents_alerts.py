@@ -3,9 +3,12 @@ and the digest — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from agent_service.digest import format_digest
 from agent_service.errors import AgentForbidden, AgentNotFound
@@ -97,6 +100,17 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
     assert first["next_milestone"]["key"] in {"landing", "stage-1"}
     assert board["summary"]["at_risk"] == 1 and board["summary"]["unread_alerts"] == 6
     assert board["projects"][1]["risk"] is None
+    # each source read once, whatever the board shows (alerts of every kind, a meeting with its
+    # attendees, decisions and actions): the agent with the projects and their milestones, the
+    # steps, the tasks' clocks and deferrals, the meetings with their actions (the checkpoints
+    # here come from a function: no statement)
+    assert (
+        _statements(
+            session,
+            lambda: dashboard_service.dashboard(session, agent1, THU, w.cal, checkpoints=sources),
+        )
+        == 4
+    )
     with pytest.raises(AgentNotFound):
         dashboard_service.dashboard(
             session, agent2, THU, w.cal, agent_user_id=agent1.user_id, checkpoints=sources
@@ -157,3 +171,20 @@ def test_scan_inbox_dashboard_workload_and_digest(session):
     assert alert_scan_service.scan_alerts(session, FRI, w.cal).new > 0
     session.commit()
     assert inbox_service.inbox(session, agent1)["unread"] > 0
+
+
+def _statements(session: Session, call: Callable[[], object]) -> int:
+    """How many SQL statements ``call`` issues (transaction control not counted)."""
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)

@@ -303,3 +303,23 @@ def test_construction_waits_for_a_late_permit_and_the_push_is_the_departments(se
     assert "2026-05-14 →" in row and "部门原因" in row and "自身预测 <span" in row
     assert "2026-05-11 →" in row
     assert 'data-testid="department-push">' + str(late) in html
+
+
+def test_first_scan_five_days_late_records_both_levels_and_tells_once(session, world):
+    """The daily job did not run for a week (or the activity was chosen in the past): the first
+    scan finds it ≥ 5 working days late — both records, one notice each, of the higher level."""
+    p, cal = world["p"], world["cal"]
+    _approve_a(session, world)
+    im.choose(session, world["ent"], p.id, "D", world["org"].id, date(2026, 3, 20))
+    session.commit()
+    raised = im.supervise_overdue(session, date(2026, 4, 14), cal)  # due 2 April
+    session.commit()
+    assert [s.level for s in raised] == ["overdue", "overdue_5"]
+    told = session.execute(
+        select(UserRow.role, func.count())
+        .join(NotificationRow, NotificationRow.user_id == UserRow.id)
+        .where(NotificationRow.kind == "supervision")
+        .group_by(UserRow.role)
+    ).all()
+    assert dict(told)["intermediary"] == 1
+    assert im.supervise_overdue(session, date(2026, 4, 15), cal) == []
