@@ -24,7 +24,7 @@ from access.orm import NotificationRow, UserRow
 from i18n import Text
 from storage.base import utcnow
 from storage.paging import PageOf, Paging, fetch_page, search_clause
-from storage.versions import version_and
+from storage.versions import NOT_READ, ridden, ride, version_and
 
 #: The kinds of notification and how a page names them (中文, English).
 KINDS: dict[str, tuple[str, str]] = {
@@ -286,17 +286,29 @@ def notify_department_tasks(
     return _notify_many(session, kind, rows, told)
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    """How many of the user's notifications are unread (one indexed count, read together with
-    the transaction's cache version when that is still to be read: a page's header costs no
-    statement of its own then)."""
-    count = (
+def _unread(user_id: int) -> Any:
+    return (
         select(func.count())
         .select_from(NotificationRow)
         .where(NotificationRow.user_id == user_id, NotificationRow.read_at.is_(None))
         .scalar_subquery()
     )
-    return int(version_and(session, count)[1] or 0)
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """How many of the user's notifications are unread (one indexed count, read together with
+    the transaction's cache version when that is still to be read: a page's header costs no
+    statement of its own then — nor when :func:`read_unread_first` had it read already)."""
+    read = ridden(session, f"unread:{user_id}")
+    if read is not NOT_READ:
+        return int(read or 0)
+    return int(version_and(session, _unread(user_id))[1] or 0)
+
+
+def read_unread_first(session: Session, user_id: int) -> None:
+    """Have the user's unread count read with the cache version, by the statement that reads it
+    (a page's first: its project, …) — for a read-only page whose header shows the count."""
+    ride(session, f"unread:{user_id}", _unread(user_id))
 
 
 NOTIFICATION_SORTS: dict[str, Any] = {

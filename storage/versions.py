@@ -39,6 +39,11 @@ T = TypeVar("T")
 ROW = "cache_version"
 _INFO_KEY = "cache_version"
 _MISSING = object()
+#: What :func:`ride` asks to be read with the version, and what was read, on the session.
+_RIDERS_KEY = "cache_version_riders"
+_RIDDEN_KEY = "cache_version_ridden"
+#: :func:`ridden`'s answer for a value not read with the version.
+NOT_READ: Any = object()
 #: Table names whose rows, when flushed, change the cache version (see :func:`watch`).
 _WATCHED: set[str] = set()
 _entries: dict[tuple[str, str, Any], Any] = {}
@@ -55,6 +60,9 @@ def version(session: Session) -> str | None:
     """The database's cache version (read once per transaction), or None when there is none."""
     token = session.info.get(_INFO_KEY, _MISSING)
     if token is _MISSING:
+        if session.info.get(_RIDERS_KEY):  # the riders come with it (see :func:`ride`)
+            remember_row(session, session.execute(select(*columns(session))).one())
+            return session.info[_INFO_KEY]  # type: ignore[no-any-return]
         token = (
             session.connection()
             .execute(text("SELECT value FROM app_secrets WHERE name = :n"), {"n": ROW})
@@ -62,6 +70,41 @@ def version(session: Session) -> str | None:
         )
         session.info[_INFO_KEY] = token
     return token  # type: ignore[return-value]
+
+
+def ride(session: Session, name: str, expr: Any) -> None:
+    """Have the statement that reads this transaction's cache version read ``expr`` too (a
+    scalar SQL expression: a page header's unread count), when that statement is still to come
+    — a page's first statement carries both (:func:`columns`) and its header costs none of its
+    own.  :func:`ridden` gives the value then.  For a read's display only: a value is read once,
+    at the transaction's first read, not again after its writes."""
+    if _INFO_KEY not in session.info:
+        session.info.setdefault(_RIDERS_KEY, {})[name] = expr
+
+
+def ridden(session: Session, name: str) -> Any:
+    """The value of the rider ``name`` read with the version, or :data:`NOT_READ`."""
+    return session.info.get(_RIDDEN_KEY, {}).get(name, NOT_READ)
+
+
+def columns(session: Session) -> list[Any]:
+    """The cache version (labelled ``cache_version_``) and the riders still to read (:func:`ride`)
+    as columns of another statement; hand its row to :func:`remember_row`."""
+    riders = session.info.get(_RIDERS_KEY) or {}
+    return [
+        column().label("cache_version_"),
+        *(expr.label(f"ride_{i}_") for i, expr in enumerate(riders.values())),
+    ]
+
+
+def remember_row(session: Session, row: Any) -> None:
+    """:func:`remember` the version a statement with :func:`columns` read, and its riders."""
+    m = row._mapping
+    remember(session, m["cache_version_"])
+    riders = session.info.pop(_RIDERS_KEY, None) or {}
+    ridden = session.info.setdefault(_RIDDEN_KEY, {})
+    for i, name in enumerate(riders):
+        ridden[name] = m[f"ride_{i}_"]
 
 
 def version_and(session: Session, other: Any) -> tuple[str | None, Any]:
@@ -145,3 +188,5 @@ def _forget_version(session: Session, transaction: Any) -> None:
     # the next transaction reads the version again (another process may have changed it)
     if transaction.parent is None:
         session.info.pop(_INFO_KEY, None)
+        session.info.pop(_RIDERS_KEY, None)
+        session.info.pop(_RIDDEN_KEY, None)

@@ -25,6 +25,7 @@ from agent_service.services.queries import (
 )
 from approvals.calendar import WorkCalendar
 from approvals.orm import ProjectRow, StepRow
+from approvals.service import work_calendar
 from approvals.services import queries
 from i18n import Lang
 from storage.audit import record
@@ -36,15 +37,18 @@ def checklist(
     actor: Actor,
     project_id: int,
     today: date,
-    calendar: WorkCalendar,
+    calendar: WorkCalendar | None = None,
     lang: Lang = "zh",
     *,
     checkpoints: CheckpointSources = (),
 ) -> dict[str, Any]:
     """The project's 代办清单 in three phases (落点前, 落点后, 竣工后), derived from the live plan
-    now: items, materials to gather, department contacts, dates, the agent's notes."""
+    now: items, materials to gather, department contacts, dates, the agent's notes.
+    ``calendar`` None: the database's, looked up after the project (whose statement reads the
+    cache version the lookup needs)."""
     require_reader(actor)
     project = queries.get_project(session, actor, project_id, whole=True)
+    calendar = work_calendar(session) if calendar is None else calendar
     steps = step_views(session, project, today, calendar)
     facts = queries.material_facts(session, project)
     materials = {

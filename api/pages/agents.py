@@ -21,6 +21,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.orm import UserRow
@@ -87,14 +88,23 @@ def agent_of(session: Session, project: ProjectRow) -> dict[str, Any] | None:
     """The project's agent as the project page names it (name, phone, office)."""
     if project.agent_user_id is None:
         return None
-    user = session.get(UserRow, project.agent_user_id)
-    if user is None:
+    found = session.execute(  # the account and its profile, in one statement
+        select(
+            UserRow.display_name,
+            UserRow.username,
+            UserRow.phone,
+            AgentProfileRow.user_id.label("profile"),
+            AgentProfileRow.office,
+        )
+        .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
+        .where(UserRow.id == project.agent_user_id)
+    ).first()
+    if found is None:
         return None
-    profile = session.get(AgentProfileRow, user.id)
     return {
-        "name": user.display_name or user.username,
-        "phone": user.phone,
-        "office": profile.office if profile else "",
+        "name": found.display_name or found.username,
+        "phone": found.phone,
+        "office": found.office if found.profile is not None else "",
     }
 
 
@@ -329,12 +339,13 @@ def checklist_page(
 ) -> Template:
     user = pages.require_user(request, *READERS)
     lang = pages.page_lang(request)
+    pages.header_first(session, user)  # the header's unread count comes with the project
     listed = checklist_service.checklist(
         session,
         actor_of(user),
         project_id,
         clock.today(),
-        work_calendar(session),
+        None,  # the database's calendar, looked up once the project is read
         lang,
         checkpoints=checkpoints,
     )

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from access.actor import Role
-from access.notifications import unread_count
+from access.notifications import read_unread_first, unread_count
 from access.policy import ROLE_LABELS
 from api.auth import TOKEN_COOKIE, Principal, decode_token
 from api.clock import Clock
@@ -115,6 +115,13 @@ def require_user(request: Request[Any, Any, Any], *roles: str) -> Principal:
         zh, en = ROLE_LABELS.get(user.role, (user.role, user.role))
         raise Forbidden(f"{zh}无权访问此页", f"the role {en} may not open this page")
     return user
+
+
+def header_first(session: Session, user: Principal) -> None:
+    """Have the header's unread count read by the page's first statement that reads the cache
+    version (a project's, a task's: :func:`storage.versions.columns`), not by one of its own.
+    For pages that only read."""
+    read_unread_first(session, user.user_id)
 
 
 def nav_for(user: Principal | None, lang: str) -> list[tuple[str, str]]:

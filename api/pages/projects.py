@@ -29,13 +29,14 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    header_first,
     material_names,
     page_lang,
     require_user,
 )
 from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
-from approvals.orm import CorrectionRow, ProjectRow, RatingRow, TaskRow
+from approvals.orm import CorrectionRow, ProjectRow, TaskRow
 from approvals.service import work_calendar
 from approvals.services import counter_documents, progress, queries, ratings
 from storage.audit import AuditRow
@@ -159,7 +160,23 @@ def _materials(
     return list(materials.values())
 
 
-def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[str, Any]]:
+def _corrections(session: Session, p: ProjectRow) -> dict[int, list[CorrectionRow]]:
+    """Every correction request (补正) of the project's tasks, by task, in order: one query for
+    the open ones and the counter's documents."""
+    out: dict[int, list[CorrectionRow]] = {}
+    for c in session.scalars(
+        select(CorrectionRow)
+        .join(TaskRow, CorrectionRow.task_id == TaskRow.id)
+        .where(TaskRow.project_id == p.id)
+        .order_by(CorrectionRow.id)
+    ):
+        out.setdefault(c.task_id, []).append(c)
+    return out
+
+
+def _open_corrections(
+    session: Session, p: ProjectRow, lang: str, requests: dict[int, list[CorrectionRow]]
+) -> list[dict[str, Any]]:
     """The corrections (补正) the enterprise still has to answer, per task."""
     names = department_names(session)
     return [
@@ -175,11 +192,8 @@ def _open_corrections(session: Session, p: ProjectRow, lang: str) -> list[dict[s
         for s in p.steps
         for t in s.tasks
         if t.status == "corrections"
-        for c in session.scalars(
-            select(CorrectionRow).where(
-                CorrectionRow.task_id == t.id, CorrectionRow.resolved_on.is_(None)
-            )
-        )
+        for c in requests.get(t.id, [])
+        if c.resolved_on is None
     ]
 
 
@@ -202,18 +216,20 @@ def _decisions_against(session: Session, p: ProjectRow, lang: str) -> list[dict[
     ]
 
 
-def _documents(session: Session, p: ProjectRow, user: Any, lang: str) -> list[dict[str, Any]]:
-    """The counter's documents of each task the user sees (a department: its own tasks), one
-    query for every correction request of the project."""
+def _documents(
+    session: Session,
+    p: ProjectRow,
+    user: Any,
+    lang: str,
+    corrections: dict[int, list[CorrectionRow]],
+) -> list[dict[str, Any]]:
+    """The counter's documents of each task the user sees (a department: its own tasks), from
+    every correction request of the project (:func:`_corrections`)."""
     names = department_names(session)
-    requests: dict[int, list[tuple[int, str]]] = {}
-    for c in session.scalars(
-        select(CorrectionRow)
-        .join(TaskRow, CorrectionRow.task_id == TaskRow.id)
-        .where(TaskRow.project_id == p.id)
-        .order_by(CorrectionRow.id)
-    ):
-        requests.setdefault(c.task_id, []).append((c.id, c.requested_on.isoformat()))
+    requests = {
+        task_id: [(c.id, c.requested_on.isoformat()) for c in cs]
+        for task_id, cs in corrections.items()
+    }
     own_department = user.department if user.role == Role.REVIEWER else None
     return [
         {
@@ -240,7 +256,8 @@ def project_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
-    p = queries.get_project(session, actor_of(user), project_id, whole=True)
+    header_first(session, user)  # the header's unread count comes with the project
+    p = queries.get_project(session, actor_of(user), project_id, whole=True, baseline=True)
     calendar = work_calendar(session)
     live = progress.live_plan(session, p, clock.today(), calendar, lang)
     for s in live["steps"]:
@@ -253,10 +270,12 @@ def project_page(
     facts = queries.material_facts(session, p)  # its certificates are the project's too
     materials = _materials(session, p, lang, facts)
     catalogue = queries.project_catalogue(session, p)
-    corrections = _open_corrections(session, p, lang)
+    requests = _corrections(session, p)
+    corrections = _open_corrections(session, p, lang, requests)
     certificates = sorted(facts.certificates.values(), key=lambda c: c.id)
     owner = can(actor_of(user), Action.PROJECT_SUPPLY, p)
-    rated = set(session.scalars(select(RatingRow.step_code).where(RatingRow.project_id == p.id)))
+    given = rating_pages.project_ratings(session, p, lang)
+    rated = {r["step"] for r in given}
     return Template(
         "project.html",
         context=context(
@@ -285,7 +304,7 @@ def project_page(
                 for c in certificates
             ],
             can_revoke=can(actor_of(user), Action.CERTIFICATE_REVOKE),
-            documents=_documents(session, p, user, lang),
+            documents=_documents(session, p, user, lang, requests),
             can_upload=owner,
             can_rate=owner,
             can_audit=can(actor_of(user), Action.AUDIT_READ, p),
@@ -294,7 +313,7 @@ def project_page(
             agent=agent_pages.agent_of(session, p),
             why=why.applicability(catalogue, p.baseline, p.attributes, lang),
             material_names=material_names(catalogue),
-            ratings=rating_pages.project_ratings(session, p.id, lang),
+            ratings=given,
             activities=activity_pages.project_view(session, p, user, clock.today(), lang),
             extra_blocks=[
                 commitment_pages.project_block(session, p, user, lang),

@@ -32,28 +32,28 @@ def label(score: int, lang: str) -> str:
     return RATING_LABELS_EN[score] if lang == "en" else ratings.RATING_LABELS[score]
 
 
-def project_ratings(session: Session, project_id: int, lang: str) -> list[dict[str, Any]]:
-    """The ratings given on a project, oldest first (for its page)."""
-    rows = session.execute(
-        select(RatingRow, StepRow.name, StepRow.name_en)
-        .outerjoin(
-            StepRow,
-            and_(StepRow.project_id == RatingRow.project_id, StepRow.code == RatingRow.step_code),
+def project_ratings(session: Session, project: ProjectRow, lang: str) -> list[dict[str, Any]]:
+    """The ratings given on a project, oldest first (for its page); the steps' names from the
+    project's steps, already loaded."""
+    steps = {s.code: s for s in project.steps}
+    rows = session.scalars(
+        select(RatingRow).where(RatingRow.project_id == project.id).order_by(RatingRow.id)
+    )
+    out = []
+    for r in rows:
+        step = steps.get(r.step_code)
+        name, name_en = (step.name, step.name_en) if step is not None else (None, None)
+        out.append(
+            {
+                "step": r.step_code,
+                "name": (name_en or name) if lang == "en" else (name or ""),
+                "score": r.score,
+                "label": label(r.score, lang),
+                "comment": r.comment,
+                "rated_at": local_time(r.rated_at),
+            }
         )
-        .where(RatingRow.project_id == project_id)
-        .order_by(RatingRow.id)
-    ).all()
-    return [
-        {
-            "step": r.step_code,
-            "name": (name_en or name) if lang == "en" else (name or ""),
-            "score": r.score,
-            "label": label(r.score, lang),
-            "comment": r.comment,
-            "rated_at": local_time(r.rated_at),
-        }
-        for r, name, name_en in rows
-    ]
+    return out
 
 
 def _bucket() -> dict[str, Any]:

@@ -21,6 +21,7 @@ from api.pages.layout import (
     context,
     department_name,
     department_names,
+    header_first,
     material_names,
     page_lang,
     require_user,
@@ -119,6 +120,7 @@ def task_page(
 ) -> Template:
     user = require_user(request)
     lang = page_lang(request)
+    header_first(session, user)  # the header's unread count comes with the task
     task = queries.get_task(session, actor_of(user), task_id)
     out = task_detail(session, task, clock)
     out["clock_name"] = texts.named(texts.CLOCK_NAMES, out["clock"], lang)

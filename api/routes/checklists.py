@@ -61,7 +61,7 @@ def checklist(
             actor(request),
             project_id,
             clock.today(),
-            work_calendar(session),
+            None,  # the database's calendar, looked up once the project is read
             request_lang(request),
             checkpoints=checkpoints,
         ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from access.actor import Actor, Role
 from access.policy import Action, Scope
@@ -142,23 +142,34 @@ def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
 
 
 def get_project(
-    session: Session, actor: Actor, project_id: int, *, lock: bool = False, whole: bool = False
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    *,
+    lock: bool = False,
+    whole: bool = False,
+    baseline: bool = False,
 ) -> ProjectRow:
     """The project if the actor may see it; otherwise 'not found' (its existence is not told).
-    ``whole`` loads its steps, tasks and deferrals eagerly (for plans and task lists)."""
+    ``whole`` loads its steps, tasks and deferrals eagerly (for plans and task lists);
+    ``baseline`` its baseline document with the row (a deferred column otherwise)."""
     q = visible_projects_query(actor).where(ProjectRow.id == project_id)
-    if lock:
-        q = q.with_for_update()
-    if whole:  # steps, their tasks and deferrals in three queries rather than one per step
+    if baseline:
+        q = q.options(undefer(ProjectRow.baseline))
+    # a read carries the cache version (its calendar's lookup needs it next); a lock does not
+    q = q.with_for_update() if lock else q.add_columns(*versions.columns(session))
+    if whole:
+        # steps in a second statement, their tasks and deferrals joined to them (not the
+        # project's wide row repeated per task): two statements rather than one per step
         q = q.options(
-            selectinload(ProjectRow.steps)
-            .selectinload(StepRow.tasks)
-            .selectinload(TaskRow.deferrals)
+            selectinload(ProjectRow.steps).joinedload(StepRow.tasks).joinedload(TaskRow.deferrals)
         )
-    project = session.scalar(q)
-    if project is None:
+    row = session.execute(q).unique().first()
+    if row is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
-    return project
+    if not lock:
+        versions.remember_row(session, row)
+    return row[0]
 
 
 def visible_project_id(session: Session, actor: Actor, project_id: int) -> int:
@@ -299,21 +310,37 @@ def plain_steps(session: Session, project_id: int) -> list[Plain]:
 def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     """The task if the actor may see it: a reviewer its own department's tasks only, others the
     tasks of the projects they see."""
-    # the step, its project and the deferrals come with the task: every caller shows them
-    query = (
-        select(TaskRow)
+    # the step, its project and the deferrals come with the task (every caller shows them),
+    # and the cache version (the calendar's lookup needs it next): one statement
+    q = (
+        select(TaskRow, *versions.columns(session))
         .where(TaskRow.id == task_id)
         .options(
             joinedload(TaskRow.step).joinedload(StepRow.project),
-            selectinload(TaskRow.deferrals),
+            joinedload(TaskRow.deferrals),
         )
     )
-    return visible_task(session, actor, task_id, session.scalar(query))
+    if actor.role == Role.REVIEWER:
+        q = q.where(TaskRow.department == actor.department)
+    seen = actor.role == Role.REVIEWER or sees_every_project(actor)
+    if not seen:  # whether the actor sees the task's project, in the same statement
+        visible = visible_projects_query(actor).with_only_columns(ProjectRow.id)
+        q = q.add_columns(TaskRow.project_id.in_(visible).label("visible_"))
+    row = session.execute(q).unique().first()
+    if row is None:
+        raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
+    task = row[0]
+    if not seen and not row.visible_:  # as get_project tells it
+        raise NotFoundError(
+            f"项目 {task.project_id} 不存在", f"project {task.project_id} not found"
+        )
+    versions.remember_row(session, row)
+    return task
 
 
 def visible_task(session: Session, actor: Actor, task_id: int, task: TaskRow | None) -> TaskRow:
-    """``task`` (task ``task_id`` as read) if the actor may see it (:func:`get_task`'s rule),
-    else :class:`NotFoundError`."""
+    """``task`` (task ``task_id`` as read, e.g. under a decision's lock) if the actor may see it
+    (:func:`get_task`'s rule), else :class:`NotFoundError`."""
     if task is None:
         raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
     if actor.role == Role.REVIEWER:

@@ -49,12 +49,14 @@ LIMIT = 8
 #: sources, one query each).  The project page reads every source of the page once.
 #: Left to do (issue 16): share those reads to come under LIMIT.
 #: Every page's header shows the user's unread notifications (issue 15): read together with the
-#: cache version this costs nothing, but the pages below read the version earlier (their
-#: calendar or departments), so the count is one statement more: their budgets are one up.
+#: cache version this costs nothing; a page whose first statement reads the version (its
+#: project's, its task's) has the count ride along (``api.pages.layout.header_first``).
 BUDGET = {
-    "/projects/{project_id}": 17,  # + the counter documents (受理回执 …) of its tasks; + the unread count
-    "/api/projects/{project_id}/checklist": 11,
-    "/projects/{project_id}/checklist": 12,
+    # the project, its steps (with tasks and deferrals), and one query each for what the page
+    # shows besides: plan changes, certificates, uploads, corrections (the counter documents),
+    # ratings, the agent, the activities, the commitment (the cache version and the header's
+    # unread count come with the project)
+    "/projects/{project_id}": 10,
 }
 TODAY = date(2026, 3, 2)
 PDF = b"%PDF-1.7\n%statement count\n"

@@ -67,3 +67,34 @@ def test_caches_follow_committed_changes(engine: Engine) -> None:
     with sessions() as s:
         assert versions.version(s) == now
         assert default_catalogue().sha256  # the catalogue is untouched by all this
+
+
+def test_a_rider_is_read_with_the_version(engine: Engine) -> None:
+    """What :func:`versions.ride` asks comes with the statement that reads the version (the
+    standalone read or another statement's :func:`versions.columns`), once per transaction."""
+    from sqlalchemy import literal
+
+    sessions = make_session_factory(engine)
+    with sessions() as s:
+        begin_write(s)
+        ensure_default_catalogue(s)
+        s.commit()
+    with sessions() as s:
+        token = versions.version(s)
+    with sessions() as s:
+        versions.ride(s, "answer", select(literal(42)).scalar_subquery())
+        assert versions.ridden(s, "answer") is versions.NOT_READ
+        versions.remember_row(s, s.execute(select(*versions.columns(s))).one())
+        assert versions.ridden(s, "answer") == 42
+        assert versions.version(s) == token
+        s.rollback()  # the transaction's end forgets them
+        assert versions.ridden(s, "answer") is versions.NOT_READ
+    with sessions() as s:  # read by the version's own statement too
+        versions.ride(s, "answer", select(literal(7)).scalar_subquery())
+        assert versions.version(s) == token
+        assert versions.ridden(s, "answer") == 7
+    with sessions() as s:  # too late once the version is read: not read, asked again
+        versions.version(s)
+        versions.ride(s, "answer", select(literal(7)).scalar_subquery())
+        assert versions.ridden(s, "answer") is versions.NOT_READ
+        assert len(versions.columns(s)) == 1
