@@ -46,7 +46,12 @@ def rcpsp_command(
     # Load the compiled search kernels (numba cache, ~1 s; compiled once, in a child process,
     # at install by .ci/run or on the first run) before the clock starts: the time limit is the
     # solver's, and without the kernels the search falls back to CP-SAT alone — said on stderr.
-    if not warm_up(block=True, timeout=5.0):
+    ready = warm_up(block=True, timeout=5.0)
+    if not ready and engine_status().state == "loading":
+        # a warm cache only links machine code: on a busy machine that can take longer than
+        # 5 s, and it does finish — wait for it rather than solve without the engine
+        ready = warm_up(block=True, timeout=60.0)
+    if not ready:
         status = engine_status()
         why = status.reason or status.state
         click.echo(
