@@ -40,6 +40,11 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _require_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+
+
 def recipients(
     session: Session,
     *,
@@ -95,6 +100,7 @@ def notify(
 ) -> int:
     """Tell each of ``user_ids`` ``text`` (with a link to act on); with ``key``, users already
     told under that key are not told again.  Returns how many were told; the caller commits."""
+    _require_kind(kind)
     return _notify(session, user_ids, kind, text, link, project_id, key, key is not None)
 
 
@@ -109,8 +115,6 @@ def _notify(
     check_told: bool,
 ) -> int:
     """:func:`notify`; ``check_told=False`` when ``user_ids`` are known not told under ``key``."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
     targets = list(dict.fromkeys(user_ids))
     if not targets:
         return 0
@@ -167,8 +171,7 @@ def notify_parties(
 ) -> int:
     """:func:`notify` the accounts :func:`recipients` finds (those not yet told under ``key``
     found in the same query)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
+    _require_kind(kind)
     found = recipients(
         session,
         user_ids=user_ids,
@@ -186,6 +189,7 @@ def notify_many(
 ) -> int:
     """Many messages at once: ``rows`` are ``(user_id, text, link, key, project_id)``; a user
     already told under a row's key is not told again (one query for those, one insert)."""
+    _require_kind(kind)
     return _notify_many(session, kind, rows, None)
 
 
@@ -196,8 +200,6 @@ def _notify_many(
     told: set[tuple[int, str | None]] | None,
 ) -> int:
     """:func:`notify_many`; ``told``: the (user, key) pairs of ``rows`` already told, when known."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
     if not rows:
         return 0
     if told is None:
@@ -246,8 +248,7 @@ def notify_department_tasks(
     ``project_id``) and ``agents`` (per item, a user told too, if active)."""
     if not items:
         return 0
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind!r}")
+    _require_kind(kind)
     depts = sorted({d for d, *_ in items})
     extra = sorted({a for a in agents or () if a})
     keys = sorted({key for *_, key in items})

@@ -42,7 +42,6 @@ from api.pages.files import feed_link
 from api.pages.listing import Listing, filter_value, paging_of
 from api.routes.common import IdPath
 from approvals.orm import ProjectRow
-from approvals.service import work_calendar
 from approvals.services import queries
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

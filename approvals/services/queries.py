@@ -198,15 +198,14 @@ class Plain:
         self.__dict__.update(mapping)
 
     @classmethod
-    def rows(cls, rows: Sequence[Any], keys: Sequence[str] | None = None) -> list[Plain]:
+    def rows(cls, rows: Any) -> list[Plain]:
         """``rows`` (SQLAlchemy rows, or a result: fetched with one ``fetchall``, not a
         ``fetchone`` a row as iterating it does) as plain rows; the column names read once."""
         if not isinstance(rows, Sequence):
-            keys = list(rows.keys()) if keys is None else keys
+            names = list(rows.keys())
             rows = rows.all()
-        if not rows:
-            return []
-        names = list(rows[0]._fields if keys is None else keys)
+        elif rows:
+            names = list(rows[0]._fields)
         out = []
         for r in rows:
             p = cls.__new__(cls)
