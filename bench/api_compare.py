@@ -145,7 +145,7 @@ def prepare_bare(db_url: str) -> None:
 
 
 async def bare_client(base: str, stats: api_load.Stats, stop: float, rng: random.Random) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=api_load.KEEPALIVE) as c:
+    async with api_load.Client(base) as c:
         await asyncio.sleep(rng.uniform(0, stats.ramp))
         while time.perf_counter() < stop:
             await api_load.timed(stats, "GET /items/{id}", c.get(f"/items/{rng.randint(1, ROWS)}"))
