@@ -224,6 +224,12 @@ def _lifecycle(
         app.state.sessions.configure(info=deferral)
         app.state.write_sessions.configure(info=deferral)
 
+    async def size_thread_pool(app: Litestar) -> None:
+        # The sync handlers' threads (anyio's default limiter; litestar runs them there).
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+
     async def watch_disabled_users(app: Litestar) -> None:
         # accounts disabled by another process: read in the background, off the event loop
         async def poll() -> None:
@@ -249,7 +255,7 @@ def _lifecycle(
         if engine is None and getattr(app.state, "engine", None) is not None:
             app.state.engine.dispose()
 
-    return [on_startup, start_jobs, watch_disabled_users], [on_shutdown]
+    return [on_startup, size_thread_pool, start_jobs, watch_disabled_users], [on_shutdown]
 
 
 def _dependencies() -> dict[str, Provide]:

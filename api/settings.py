@@ -40,6 +40,7 @@ class Settings:
     log_level: str = "INFO"
     admin_signing_key: str | None = None  # PEM file of the administration's Ed25519 key
     cjk_font: str | None = None  # a TrueType font for PDFs instead of the bundled subset
+    threads: int = 40  # a server process's threads for request handlers (ONETRIP_THREADS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -70,6 +71,7 @@ class Settings:
             ),
             admin_signing_key=env.get("ONETRIP_ADMIN_SIGNING_KEY") or None,
             cjk_font=env.get("ONETRIP_CJK_FONT") or None,
+            threads=_count("ONETRIP_THREADS", env.get("ONETRIP_THREADS") or "40", 1, 200),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -87,6 +89,19 @@ def _daily_at(value: str) -> str | None:
             f"ONETRIP_DAILY_AT={value!r}：应为 HH:MM（中国时间）或 off / expected HH:MM (China time) or off"
         ) from None
     return f"{hour:02d}:{minute:02d}"
+
+
+def _count(name: str, value: str, least: int, most: int) -> int:
+    """A whole number in ``[least, most]``, else a clear error."""
+    try:
+        n = int(value)
+        if not least <= n <= most:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"{name}={value!r}：应为 {least} 到 {most} 的整数 / expected a whole number from {least} to {most}"
+        ) from None
+    return n
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
