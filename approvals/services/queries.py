@@ -370,23 +370,44 @@ def required_materials(
     return list(seen.values())
 
 
-def later_certificates(catalogue: Catalogue, project: ProjectRow, step: StepRow) -> set[str]:
-    """Certificates issued inside the plan by a step that is *not* a prerequisite of ``step``:
-    they cannot be asked of it (e.g. the piling part of 桩基先行 comes before the planning
-    permit its whole item needs)."""
-    by_code = {s.code: s for s in project.steps}
+#: A plan's outline: its steps' code, prerequisites and items, in plan order (ORM columns, not
+#: entities: the statement autoflushes as the relationship's lazy load did, but loads no objects).
+_PLAN_OUTLINE = (
+    select(StepRow.code, StepRow.requires, StepRow.items)
+    .where(StepRow.project_id == bindparam("pid"))
+    .order_by(StepRow.position)
+)
+
+
+def plan_outline(session: Session, project: ProjectRow) -> list[tuple[str, Any, Any]]:
+    """``(code, requires, items)`` of every step of the project's plan (计划), in plan order:
+    from its steps when they are loaded already, else one statement of those three columns — what
+    :func:`later_certificates` and :func:`planned_certificates` read, without the ~60 step
+    objects the ``steps`` relationship would load for them."""
+    if "steps" in project.__dict__:  # loaded (e.g. ``get_project(whole=True)``)
+        return [(s.code, s.requires, s.items) for s in project.steps]
+    return [tuple(r) for r in session.execute(_PLAN_OUTLINE, {"pid": project.id})]  # type: ignore[misc]
+
+
+def later_certificates(
+    catalogue: Catalogue, outline: Sequence[tuple[str, Any, Any]], step: StepRow
+) -> set[str]:
+    """Certificates issued inside the plan (``outline``, :func:`plan_outline`) by a step that is
+    *not* a prerequisite of ``step``: they cannot be asked of it (e.g. the piling part of
+    桩基先行 comes before the planning permit its whole item needs)."""
+    requires_of = {code: requires for code, requires, _ in outline}
     ancestors: set[str] = set()
     stack = list(step.requires)
     while stack:
         code = stack.pop()
         if code not in ancestors:
             ancestors.add(code)
-            stack.extend(by_code[code].requires)
+            stack.extend(requires_of[code])
     later: set[str] = set()
-    for s in project.steps:
-        if s.code in ancestors or s.code == step.code:
+    for code, _, items in outline:
+        if code in ancestors or code == step.code:
             continue
-        for item in s.items:
+        for item in items:
             later.update(o.code for o in catalogue.items[item].outputs)
     return later
 
@@ -397,13 +418,16 @@ NOT_SUPPLIED = frozenset({"missing", "pending", "revoked"})
 FROM_CERTIFICATES = frozenset({"certificate", "pending"})
 
 
-def planned_certificates(catalogue: Catalogue, project: ProjectRow) -> dict[str, str]:
-    """Certificate code → the code of the step of the plan that issues it (the first one)."""
+def planned_certificates(
+    catalogue: Catalogue, outline: Sequence[tuple[str, Any, Any]]
+) -> dict[str, str]:
+    """Certificate code → the code of the step of the plan (``outline``, :func:`plan_outline`)
+    that issues it (the first one)."""
     out: dict[str, str] = {}
-    for s in project.steps:
-        for item in s.items:
+    for code, _, items in outline:
+        for item in items:
             for o in catalogue.items[item].outputs:
-                out.setdefault(o.code, s.code)
+                out.setdefault(o.code, code)
     return out
 
 
@@ -412,8 +436,8 @@ class MaterialFacts:
     """What material status needs about a project, loaded once for all its steps."""
 
     catalogue: Catalogue
-    certificates: dict[str, CertificateRow]
-    uploads: dict[str, MaterialRow]
+    certificates: dict[str, Any]  # CertificateRow, or a row of :data:`_STATUS_CERTIFICATE`
+    uploads: dict[str, Any]  # MaterialRow, or a row of :data:`_STATUS_UPLOAD`
 
 
 def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
@@ -435,15 +459,40 @@ def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
     return MaterialFacts(project_catalogue(session, project), certificates, uploads)
 
 
+#: What :func:`material_status` shows of a certificate and of an upload: ORM columns, not
+#: entities (the statements autoflush as the entities' did; no objects, no wide rows).
+_STATUS_CERTIFICATE = select(
+    CertificateRow.code,
+    CertificateRow.id,
+    CertificateRow.number,
+    CertificateRow.status,
+    CertificateRow.issued_on,
+    CertificateRow.item_code,
+).where(CertificateRow.project_id == bindparam("pid"))
+_STATUS_UPLOAD = select(
+    MaterialRow.code, MaterialRow.id, MaterialRow.filename, MaterialRow.sha256, MaterialRow.size
+).where(MaterialRow.project_id == bindparam("pid"), MaterialRow.current.is_(True))
+
+
+def _status_facts(session: Session, project: ProjectRow) -> MaterialFacts:
+    """:func:`material_facts` with only the columns :func:`material_status` shows (one step's
+    status, e.g. a task's: the same two statements, plain rows)."""
+    params = {"pid": project.id}
+    certificates = {c.code: c for c in session.execute(_STATUS_CERTIFICATE, params)}
+    uploads = {m.code: m for m in session.execute(_STATUS_UPLOAD, params)}
+    return MaterialFacts(project_catalogue(session, project), certificates, uploads)
+
+
 def material_status(
     session: Session, project: ProjectRow, step: StepRow, facts: MaterialFacts | None = None
 ) -> list[dict[str, Any]]:
     """For each material a step needs: supplied by a certificate, uploaded, or missing.
     ``facts`` (from :func:`material_facts`) saves the queries when every step is listed."""
-    facts = facts or material_facts(session, project)
+    facts = facts or _status_facts(session, project)
     catalogue, certificates, uploads = facts.catalogue, facts.certificates, facts.uploads
-    later = later_certificates(catalogue, project, step)
-    planned = planned_certificates(catalogue, project)
+    outline = plan_outline(session, project)
+    later = later_certificates(catalogue, outline, step)
+    planned = planned_certificates(catalogue, outline)
     out = []
     for m in required_materials(catalogue, step, project.attributes):
         if m.code in later and m.code not in certificates:
