@@ -204,8 +204,8 @@ def fetch_page(
     caller has already added its filters and search to ``query``.
 
     One statement when the page has rows: the total comes with them (``count(*) OVER ()``, counted
-    before ``LIMIT``).  An empty page costs a ``count(*)``, and when the page was past the last
-    one, the last page's rows.
+    before ``LIMIT``), and when the first page is empty (then no row matches).  Another empty page
+    costs a ``count(*)``, and when the page was past the last one, the last page's rows.
 
     ``memo``: a key naming everything ``query`` and ``sort_columns`` depend on (then both may be
     functions that build them).  The statement of a key and a paging is built once per process
@@ -247,6 +247,8 @@ def fetch_page(
     rows = rows_of(paging)
     if rows:
         total = rows[-1][-1]
+    elif paging.offset == 0:
+        total = 0  # the first page is empty only when no row matches: nothing to count
     else:
         count = built(
             "count",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from api.clock import Clock
@@ -12,17 +12,28 @@ from approvals.orm import CorrectionRow
 from approvals.service import work_calendar
 from approvals.services import clocks, progress, queries
 
+#: The task's corrections, the columns shown (ORM columns: the statement autoflushes, as after a
+#: decision it must; rows, not objects; built once).
+_CORRECTIONS = (
+    select(
+        CorrectionRow.id,
+        CorrectionRow.requested_on,
+        CorrectionRow.reasons,
+        CorrectionRow.material_codes,
+        CorrectionRow.resolved_on,
+        CorrectionRow.stage,
+    )
+    .where(CorrectionRow.task_id == bindparam("task_id"))
+    .order_by(CorrectionRow.id)
+)
+
 
 def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
     """A task with its step, project, materials and corrections (the API's and the task page's)."""
     calendar = work_calendar(session)
     step = task.step
     project = step.project
-    corrections = list(
-        session.scalars(
-            select(CorrectionRow).where(CorrectionRow.task_id == task.id).order_by(CorrectionRow.id)
-        )
-    )
+    corrections = session.execute(_CORRECTIONS, {"task_id": task.id}).all()
     return {
         **progress.task_summary(task, step, clock.today(), calendar),
         "project_id": project.id,

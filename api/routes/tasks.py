@@ -125,8 +125,9 @@ def get_task(
     session: NamedDependency[Session],
     clock: NamedDependency[Clock],
 ) -> TaskOut:
+    # plain rows: the answer only shows the task (the decisions load its ORM objects to change)
     return to(
-        TaskOut, task_detail(session, queries.get_task(session, actor(request), task_id), clock)
+        TaskOut, task_detail(session, queries.plain_task(session, actor(request), task_id), clock)
     )
 
 

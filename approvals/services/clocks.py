@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import SYSTEM, Actor
@@ -107,31 +107,46 @@ def intake_info_of(
     return _intake_out(wf.intake_due(task_clock(task), calendar, supplied), today)
 
 
+_tasks_t, _steps_t, _projects_t = TaskRow.__table__, StepRow.__table__, ProjectRow.__table__
+_corrections_t, _deferrals_t = CorrectionRow.__table__, DeferralRow.__table__
+
+
 def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
     # plain rows (read only, no ORM objects): the task's columns, the four of its step the list
-    # shows and the project's three — not its row: its plan and attributes are large documents
+    # shows and the project's three — not its row: its plan and attributes are large documents.
+    # Core tables, not ORM attributes: the statement then skips the ORM's execution layer (the
+    # caller flushes what the ORM's autoflush would have)
     q = (
         select(
-            TaskRow.__table__,
-            StepRow.code.label("step_code_"),
-            StepRow.name.label("step_name_"),
-            StepRow.critical.label("step_critical_"),
-            StepRow.slack.label("step_slack_"),
-            ProjectRow.code.label("project_code_"),
-            ProjectRow.name.label("project_name_"),
+            _tasks_t,
+            _steps_t.c.code.label("step_code_"),
+            _steps_t.c.name.label("step_name_"),
+            _steps_t.c.critical.label("step_critical_"),
+            _steps_t.c.slack.label("step_slack_"),
+            _projects_t.c.code.label("project_code_"),
+            _projects_t.c.name.label("project_name_"),
             # when the materials asked for at intake were last supplied (in the same statement)
-            select(func.max(CorrectionRow.resolved_on))
-            .where(CorrectionRow.task_id == TaskRow.id, CorrectionRow.stage == "intake")
+            select(func.max(_corrections_t.c.resolved_on))
+            .where(_corrections_t.c.task_id == _tasks_t.c.id, _corrections_t.c.stage == "intake")
             .scalar_subquery()
             .label("intake_supplied_"),
         )
-        .join(StepRow, TaskRow.step_id == StepRow.id)
-        .join(ProjectRow, TaskRow.project_id == ProjectRow.id)
-        .where(TaskRow.status.in_(statuses))
+        .join(_steps_t, _tasks_t.c.step_id == _steps_t.c.id)
+        .join(_projects_t, _tasks_t.c.project_id == _projects_t.c.id)
+        # the statuses as plain parameters, not an expanding IN rendered again on every run
+        .where(_tasks_t.c.status.in_([literal(s) for s in sorted(statuses)]))
     )
     if department:
-        q = q.where(TaskRow.department == department)
+        q = q.where(_tasks_t.c.department == department)
     return q
+
+
+#: A page's deferrals (built once: building a statement costs about what running it does).
+_PAGE_DEFERRALS = (
+    select(_deferrals_t)
+    .where(_deferrals_t.c.task_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_deferrals_t.c.id)
+)
 
 
 def _worklist_rows(
@@ -142,13 +157,7 @@ def _worklist_rows(
         task.deferrals = []
     by_id = {t.id: t for t in tasks}
     if by_id:  # the page's deferrals, in one statement
-        for d in Plain.rows(
-            session.execute(
-                select(DeferralRow.__table__)
-                .where(DeferralRow.task_id.in_(list(by_id)))
-                .order_by(DeferralRow.id)
-            )
-        ):
+        for d in Plain.rows(session.execute(_PAGE_DEFERRALS, {"ids": list(by_id)})):
             by_id[d.task_id].deferrals.append(d)
     supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []
@@ -198,6 +207,8 @@ def worklist(
     """A department's open tasks across all projects: overdue first (most overdue first), then
     least slack on the project's critical path, then the earliest due date."""
     department = _worklist_department(actor, department)
+    if session.autoflush:  # what the ORM statement's autoflush did: a Core one does not
+        session.flush()
     found = session.execute(_worklist_query(department, wf.OPEN_STATUSES)).all()
     rows = _worklist_rows(session, list(found), today, calendar)
     rows.sort(key=_worklist_sort_key)
@@ -210,20 +221,21 @@ WORKLIST_SORTS = ("urgency", "due_on", "project", "step", "status", "decided_on"
 
 
 def _worklist_sort_columns(today: date) -> dict[str, Any]:
-    overdue = case((TaskRow.due_on < today, 0), else_=1)
+    tasks, steps = _tasks_t.c, _steps_t.c
+    overdue = case((tasks.due_on < today, 0), else_=1)
     return {
         "urgency": (
             overdue,
-            case((TaskRow.due_on < today, TaskRow.due_on)),
-            StepRow.slack,
-            TaskRow.due_on,
+            case((tasks.due_on < today, tasks.due_on)),
+            steps.slack,
+            tasks.due_on,
         ),
-        "due_on": TaskRow.due_on,
-        "project": ProjectRow.code,
-        "step": StepRow.code,
-        "status": TaskRow.status,
-        "decided_on": TaskRow.decided_on,
-        "ready_on": TaskRow.ready_on,
+        "due_on": tasks.due_on,
+        "project": _projects_t.c.code,
+        "step": steps.code,
+        "status": tasks.status,
+        "decided_on": tasks.decided_on,
+        "ready_on": tasks.ready_on,
     }
 
 
@@ -260,22 +272,25 @@ def worklist_page(
         if with_version:
             q = q.add_columns(versions.column().label("cache_version_"))
         match = search_clause(
-            paging.q, ProjectRow.code, ProjectRow.name, StepRow.code, StepRow.name
+            paging.q, _projects_t.c.code, _projects_t.c.name, _steps_t.c.code, _steps_t.c.name
         )
         return q if match is None else q.where(match)
 
+    if session.autoflush:  # what the ORM statement's autoflush did: a Core one does not
+        session.flush()
     page = fetch_page(
         session,
         query,
         paging,
         lambda: _worklist_sort_columns(today),
-        tiebreak=TaskRow.id,
+        tiebreak=_tasks_t.c.id,
         scalars=False,
         memo=("worklist", department, statuses, paging.q, today, with_version),
     )
+    if not page.items:  # nothing to date: no calendar to look up (a statement fewer)
+        return PageOf(items=[], total=page.total, paging=page.paging)
     if calendar is None:
-        if page.items:
-            versions.remember(session, page.items[0].cache_version_)
+        versions.remember(session, page.items[0].cache_version_)
         calendar = work_calendar(session)
     rows = _worklist_rows(session, page.items, today, calendar)
     return PageOf(items=rows, total=page.total, paging=page.paging)

@@ -124,7 +124,8 @@ def _checked_upload(
     accepted, or of a code no planned item needs."""
     name, content_type = checked_file(code, filename, data)
     catalogue = project_catalogue(session, project)
-    issuer = planned_certificates(catalogue, project).get(code)
+    outline = [(s.code, s.requires, s.items) for s in project.steps]  # the steps read below too
+    issuer = planned_certificates(catalogue, outline).get(code)
     if issuer is not None:
         raise ProjectError(
             f"材料 {code} 由前序事项 {issuer} 核发，系统自动共享，无需上传",

@@ -337,6 +337,94 @@ def get_task(session: Session, actor: Actor, task_id: int) -> TaskRow:
     return task
 
 
+_projects_t = ProjectRow.__table__
+#: What a task's answer shows of its step and its project (not their documents: the plan's
+#: delays, the filing form), with the prefixes their columns carry in :func:`plain_task`'s row.
+_TASK_STEP_COLUMNS = tuple(
+    _steps_t.c[k]
+    for k in ("code", "name", "kind", "mode", "items", "requires", "critical", "slack")
+)
+_TASK_PROJECT_COLUMNS = tuple(
+    _projects_t.c[k] for k in ("id", "code", "name", "attributes", "catalog_id")
+)
+_TASK_DEFERRAL_COLUMNS = tuple(
+    _deferrals_t.c[k] for k in ("id", "material_code", "due_on", "supplied_on")
+)
+
+
+def _plain_task_statement(session: Session, actor: Actor) -> tuple[Any, bool]:
+    """:func:`plain_task`'s statement (parameters ``tid``, and ``dept`` for a reviewer) and
+    whether the actor sees every project's tasks of its kind (no per-row visibility test)."""
+    extra = versions.columns(session)
+    seen = actor.role == Role.REVIEWER or sees_every_project(actor)
+    # a reviewer's and an all-seeing reader's statement is built once (without riders): building
+    # it costs about what running it does
+    key = actor.role == Role.REVIEWER if seen and len(extra) == 1 else None
+    q = _PLAIN_TASK.get(key) if key is not None else None
+    if q is not None:
+        return q, seen
+    q = (
+        select(
+            _tasks_t,
+            *(c.label(f"step_{c.key}_") for c in _TASK_STEP_COLUMNS),
+            *(c.label(f"project_{c.key}_") for c in _TASK_PROJECT_COLUMNS),
+            *(c.label(f"deferral_{c.key}_") for c in _TASK_DEFERRAL_COLUMNS),
+            *extra,
+        )
+        .select_from(
+            _tasks_t.outerjoin(_steps_t, _steps_t.c.id == _tasks_t.c.step_id)
+            .outerjoin(_projects_t, _projects_t.c.id == _steps_t.c.project_id)
+            .outerjoin(_deferrals_t, _deferrals_t.c.task_id == _tasks_t.c.id)
+        )
+        .where(_tasks_t.c.id == bindparam("tid"))
+        .order_by(_deferrals_t.c.id)
+    )
+    if actor.role == Role.REVIEWER:
+        q = q.where(_tasks_t.c.department == bindparam("dept"))
+    if not seen:  # whether the actor sees the task's project, in the same statement
+        visible = visible_projects_query(actor).with_only_columns(ProjectRow.id)
+        q = q.add_columns(_tasks_t.c.project_id.in_(visible).label("visible_"))
+    if key is not None:
+        _PLAIN_TASK[key] = q
+    return q, seen
+
+
+#: :func:`plain_task`'s statements built, by whether for a reviewer (else an all-seeing reader).
+_PLAIN_TASK: dict[bool, Any] = {}
+
+
+def plain_task(session: Session, actor: Actor, task_id: int) -> Plain:
+    """:func:`get_task` for answers that only show the task (its visibility the same): a
+    :class:`Plain` task with its ``deferrals`` (by id) and ``step``, the step with its
+    ``project`` — the columns :func:`api.presenters.tasks.task_detail` reads, no ORM objects.
+    One statement, as :func:`get_task`: the deferrals joined (a row each), and the cache
+    version."""
+    q, seen = _plain_task_statement(session, actor)
+    params: dict[str, Any] = {"tid": task_id}
+    if actor.role == Role.REVIEWER:
+        params["dept"] = actor.department
+    rows = session.execute(q, params).all()
+    if not rows:
+        raise NotFoundError(f"任务 {task_id} 不存在", f"task {task_id} not found")
+    first = rows[0]._mapping
+    task = Plain({c.key: first[c.key] for c in _tasks_t.c})
+    if not seen and not first["visible_"]:  # as get_project tells it
+        raise NotFoundError(
+            f"项目 {task.project_id} 不存在", f"project {task.project_id} not found"
+        )
+    versions.remember_row(session, rows[0])
+    task.step = step = Plain({c.key: first[f"step_{c.key}_"] for c in _TASK_STEP_COLUMNS})
+    step.project = Plain({c.key: first[f"project_{c.key}_"] for c in _TASK_PROJECT_COLUMNS})
+    task.deferrals = [
+        Plain(
+            {"task_id": task.id, **{c.key: m[f"deferral_{c.key}_"] for c in _TASK_DEFERRAL_COLUMNS}}
+        )
+        for m in (r._mapping for r in rows)
+        if m["deferral_id_"] is not None
+    ]
+    return task
+
+
 def visible_task(session: Session, actor: Actor, task_id: int, task: TaskRow | None) -> TaskRow:
     """``task`` (task ``task_id`` as read, e.g. under a decision's lock) if the actor may see it
     (:func:`get_task`'s rule), else :class:`NotFoundError`."""
@@ -370,23 +458,52 @@ def required_materials(
     return list(seen.values())
 
 
-def later_certificates(catalogue: Catalogue, project: ProjectRow, step: StepRow) -> set[str]:
-    """Certificates issued inside the plan by a step that is *not* a prerequisite of ``step``:
-    they cannot be asked of it (e.g. the piling part of 桩基先行 comes before the planning
-    permit its whole item needs)."""
-    by_code = {s.code: s for s in project.steps}
+#: A plan's outline: its steps' code, prerequisites and items, in plan order (Core columns, no
+#: step objects; read after an autoflush, as the relationship's lazy load was).
+_PLAN_OUTLINE = (
+    select(_steps_t.c.code, _steps_t.c.requires, _steps_t.c["items"])
+    .where(_steps_t.c.project_id == bindparam("pid"))
+    .order_by(_steps_t.c.position)
+)
+
+
+def _autoflush(session: Session) -> None:
+    """What an ORM read does first (autoflush), before a Core read that would not."""
+    if session.autoflush:
+        session.flush()
+
+
+def plan_outline(session: Session, project: ProjectRow) -> list[tuple[str, Any, Any]]:
+    """``(code, requires, items)`` of every step of the project's plan (计划), in plan order:
+    from its steps when they are loaded already, else one statement of those three columns — what
+    :func:`later_certificates` and :func:`planned_certificates` read, without the ~60 step
+    objects the ``steps`` relationship would load for them."""
+    if "steps" in project.__dict__:  # loaded (e.g. ``get_project(whole=True)``)
+        return [(s.code, s.requires, s.items) for s in project.steps]
+    _autoflush(session)
+    rows = session.connection().execute(_PLAN_OUTLINE, {"pid": project.id})
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def later_certificates(
+    catalogue: Catalogue, outline: Sequence[tuple[str, Any, Any]], step: StepRow
+) -> set[str]:
+    """Certificates issued inside the plan (``outline``, :func:`plan_outline`) by a step that is
+    *not* a prerequisite of ``step``: they cannot be asked of it (e.g. the piling part of
+    桩基先行 comes before the planning permit its whole item needs)."""
+    requires_of = {code: requires for code, requires, _ in outline}
     ancestors: set[str] = set()
     stack = list(step.requires)
     while stack:
         code = stack.pop()
         if code not in ancestors:
             ancestors.add(code)
-            stack.extend(by_code[code].requires)
+            stack.extend(requires_of[code])
     later: set[str] = set()
-    for s in project.steps:
-        if s.code in ancestors or s.code == step.code:
+    for code, _, items in outline:
+        if code in ancestors or code == step.code:
             continue
-        for item in s.items:
+        for item in items:
             later.update(o.code for o in catalogue.items[item].outputs)
     return later
 
@@ -397,13 +514,16 @@ NOT_SUPPLIED = frozenset({"missing", "pending", "revoked"})
 FROM_CERTIFICATES = frozenset({"certificate", "pending"})
 
 
-def planned_certificates(catalogue: Catalogue, project: ProjectRow) -> dict[str, str]:
-    """Certificate code → the code of the step of the plan that issues it (the first one)."""
+def planned_certificates(
+    catalogue: Catalogue, outline: Sequence[tuple[str, Any, Any]]
+) -> dict[str, str]:
+    """Certificate code → the code of the step of the plan (``outline``, :func:`plan_outline`)
+    that issues it (the first one)."""
     out: dict[str, str] = {}
-    for s in project.steps:
-        for item in s.items:
+    for code, _, items in outline:
+        for item in items:
             for o in catalogue.items[item].outputs:
-                out.setdefault(o.code, s.code)
+                out.setdefault(o.code, code)
     return out
 
 
@@ -412,8 +532,8 @@ class MaterialFacts:
     """What material status needs about a project, loaded once for all its steps."""
 
     catalogue: Catalogue
-    certificates: dict[str, CertificateRow]
-    uploads: dict[str, MaterialRow]
+    certificates: dict[str, Any]  # CertificateRow, or a row of :data:`_STATUS_CERTIFICATE`
+    uploads: dict[str, Any]  # MaterialRow, or a row of :data:`_STATUS_UPLOAD`
 
 
 def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
@@ -435,15 +555,37 @@ def material_facts(session: Session, project: ProjectRow) -> MaterialFacts:
     return MaterialFacts(project_catalogue(session, project), certificates, uploads)
 
 
+_certificates_t, _materials_t = CertificateRow.__table__, MaterialRow.__table__
+#: What :func:`material_status` shows of a certificate and of an upload: Core columns, no
+#: objects; read after an autoflush, as the ORM statements were).
+_STATUS_CERTIFICATE = select(
+    *(_certificates_t.c[k] for k in ("code", "id", "number", "status", "issued_on", "item_code"))
+).where(_certificates_t.c.project_id == bindparam("pid"))
+_STATUS_UPLOAD = select(
+    *(_materials_t.c[k] for k in ("code", "id", "filename", "sha256", "size"))
+).where(_materials_t.c.project_id == bindparam("pid"), _materials_t.c.current.is_(True))
+
+
+def _status_facts(session: Session, project: ProjectRow) -> MaterialFacts:
+    """:func:`material_facts` with only the columns :func:`material_status` shows (one step's
+    status, e.g. a task's: the same two statements, plain rows)."""
+    _autoflush(session)
+    conn, params = session.connection(), {"pid": project.id}
+    certificates = {c.code: c for c in conn.execute(_STATUS_CERTIFICATE, params)}
+    uploads = {m.code: m for m in conn.execute(_STATUS_UPLOAD, params)}
+    return MaterialFacts(project_catalogue(session, project), certificates, uploads)
+
+
 def material_status(
     session: Session, project: ProjectRow, step: StepRow, facts: MaterialFacts | None = None
 ) -> list[dict[str, Any]]:
     """For each material a step needs: supplied by a certificate, uploaded, or missing.
     ``facts`` (from :func:`material_facts`) saves the queries when every step is listed."""
-    facts = facts or material_facts(session, project)
+    facts = facts or _status_facts(session, project)
     catalogue, certificates, uploads = facts.catalogue, facts.certificates, facts.uploads
-    later = later_certificates(catalogue, project, step)
-    planned = planned_certificates(catalogue, project)
+    outline = plan_outline(session, project)
+    later = later_certificates(catalogue, outline, step)
+    planned = planned_certificates(catalogue, outline)
     out = []
     for m in required_materials(catalogue, step, project.attributes):
         if m.code in later and m.code not in certificates:
