@@ -130,6 +130,9 @@ class WorkCalendar:
             self._holidays.pop(day, None)
         self.known_years: frozenset[int] = frozenset(years)
         self._all: list[date] = []
+        # working day (its index in _all) → its ISO date, as the plans show it: filled as asked
+        # (WorkdaySequence.iso_of); a calendar never changes, a new arrangement makes a new one
+        self._isos: dict[int, str] = {}
         self._through = MIN_YEAR - 1
         self._lock = threading.Lock()  # the list of working days is shared by threads
 
@@ -237,6 +240,17 @@ class WorkdaySequence:
                 )
             cal._extend_through(cal._through + 1)
         return cal._all[i]
+
+    def iso_of(self, n: int) -> str:
+        """:meth:`date_of` as an ISO date (``2026-03-02``), remembered by the calendar: a plan
+        shows the same few days in every step, and on every read."""
+        if n >= 0:
+            found = self.calendar._isos.get(self.offset + n)
+            if found is not None:
+                return found
+        found = self.date_of(n).isoformat()  # raises as date_of does
+        self.calendar._isos[self.offset + n] = found
+        return found
 
     @property
     def dates(self) -> list[date]:

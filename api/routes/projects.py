@@ -51,7 +51,6 @@ from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, RatingRow,
 from approvals.service import work_calendar
 from approvals.services import filing, materials, progress, queries
 from approvals.services.ratings import RATING_LABELS, rate_step
-from storage.audit import AuditRow
 
 
 class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -260,6 +259,7 @@ def get_plan(
         progress.live_plan(
             session, p, clock.today(), work_calendar(session), request_lang(request)
         ),
+        builtins=True,  # dates as ISO strings already
     )
 
 
@@ -590,15 +590,12 @@ def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> AuditOut:
     """Every action on the project: who, when, what, before and after (append-only)."""
-    pid = queries.visible_project_id(session, actor(request), project_id)
-    rows = session.execute(  # plain rows: read only
-        select(AuditRow.__table__).where(AuditRow.project_id == pid).order_by(AuditRow.id)
-    )
-    return to(AuditOut, {"items": [audit_out(r) for r in rows]})
+    rows = queries.project_audit(session, actor(request), project_id)  # plain rows, no ORM
+    return to(AuditOut, {"items": [audit_out(r) for r in rows]}, builtins=True)
 
 
 def audit_out(r: Any) -> dict[str, Any]:
-    """An :class:`AuditRow` (or its plain row) as the API answers it."""
+    """An :class:`~storage.audit.AuditRow` (or its plain row) as the API answers it."""
     return {
         "id": r.id,
         "at": r.at.isoformat(),

@@ -403,13 +403,8 @@ def _step_view(
     lang: str,
 ) -> dict[str, Any]:
     """One step of the live plan: baseline, actual and forecast dates, its tasks' clocks."""
-
-    def day(i: int | None) -> str | None:
-        return seq.date_of(max(i, 0)).isoformat() if i is not None else None
-
-    def end(es: int | None, ef: int | None) -> str | None:
-        return None if ef is None or es is None else seq.date_of(max(ef - 1, es)).isoformat()
-
+    iso_of = seq.iso_of  # working day → ISO date, remembered by the calendar (read per step)
+    bes, bef, fes, fef = s.baseline_es, s.baseline_ef, s.forecast_es, s.forecast_ef
     cd = s.clock_delays
     plan_ef = cd.get("plan_ef") if cd else None
     return {
@@ -422,29 +417,28 @@ def _step_view(
         "days": s.days,
         "status": s.status,
         "requires": [{"code": c, "lead": lead} for c, lead in s.requires.items()],
-        "baseline_start": day(s.baseline_es),
-        "baseline_end": end(s.baseline_es, s.baseline_ef),
+        # a start is its day (day 0 at the earliest), an end the day before its finish
+        "baseline_start": iso_of(max(bes, 0)) if bes is not None else None,
+        "baseline_end": None if bef is None or bes is None else iso_of(max(bef - 1, bes)),
         "actual_start": iso(s.actual_start),
         "actual_end": iso(s.actual_end),
-        "forecast_start": day(s.forecast_es),
-        "forecast_end": end(s.forecast_es, s.forecast_ef),
-        "baseline_es": s.baseline_es,
-        "baseline_ef": s.baseline_ef,
-        "forecast_es": s.forecast_es,
-        "forecast_ef": s.forecast_ef,
+        "forecast_start": iso_of(max(fes, 0)) if fes is not None else None,
+        "forecast_end": None if fef is None or fes is None else iso_of(max(fef - 1, fes)),
+        "baseline_es": bes,
+        "baseline_ef": bef,
+        "forecast_es": fes,
+        "forecast_ef": fef,
         # against the plan on both clocks when the activities are known, else the baseline
-        "variance_workdays": (s.forecast_ef - (plan_ef if plan_ef is not None else s.baseline_ef))
-        if s.forecast_ef is not None
+        "variance_workdays": (fef - (plan_ef if plan_ef is not None else bef))
+        if fef is not None
         else None,
-        "plan_end": end(s.baseline_es, plan_ef) if plan_ef is not None else None,
+        "plan_end": None if plan_ef is None or bes is None else iso_of(max(plan_ef - 1, bes)),
         "delays": delays_view(cd, lang),
         "waits_for": cd.get("waits_for") if cd else None,
         "slack": s.slack,
         "critical": s.critical,
         "tasks": [task_summary(t, s, today, calendar) for t in s.tasks],
-        "change_reason": (reason.reason_en if lang == "en" else reason.reason_zh)
-        if reason
-        else None,
+        "change_reason": reason.reason if reason else None,
     }
 
 
@@ -461,14 +455,25 @@ def _change_view(c: PlanChangeRow, lang: str) -> dict[str, Any]:
         "new_end": iso(c.new_end),
         "old_finish": iso(c.old_finish),
         "new_finish": iso(c.new_finish),
-        "reason": c.reason_en if lang == "en" else c.reason_zh,
+        "reason": c.reason,  # in the plan's language (_PLAN_CHANGES)
     }
 
 
 _changes_t = PlanChangeRow.__table__
-_PLAN_CHANGES = (  # built once (see approvals.services.queries)
-    select(_changes_t).where(_changes_t.c.project_id == bindparam("pid")).order_by(_changes_t.c.id)
-)
+#: The plan's changes by id with their reason in one language (``reason``), by language: built
+#: once (see approvals.services.queries), only the columns the plan shows.
+_PLAN_CHANGES = {
+    lang: select(
+        *(
+            _changes_t.c[n]
+            for n in ("on", "step_code", "old_end", "new_end", "old_finish", "new_finish")
+        ),
+        _changes_t.c[f"reason_{lang}"].label("reason"),
+    )
+    .where(_changes_t.c.project_id == bindparam("pid"))
+    .order_by(_changes_t.c.id)
+    for lang in ("zh", "en")
+}
 
 
 def _baseline_lists(project: Any) -> dict[str, Any]:
@@ -492,7 +497,11 @@ def live_plan(
     ``project`` is a :class:`ProjectRow` with its steps, or the plain read model of
     :func:`approvals.services.queries.plan_project` (what the API's plan reads: no ORM objects)."""
     seq = calendar.sequence(project.filed_on)
-    changes = session.execute(_PLAN_CHANGES, {"pid": project.id}).all()  # plain rows
+    changes = (  # plain rows
+        session.connection()
+        .execute(_PLAN_CHANGES["en" if lang == "en" else "zh"], {"pid": project.id})
+        .all()
+    )
     last_reason: dict[str | None, PlanChangeRow] = {c.step_code: c for c in changes}
     baseline_finish = project.baseline_finish.isoformat()
     plan_finish = (project.finish_delays or {}).get("plan_finish")

@@ -7,11 +7,11 @@ agent the projects assigned to it; who sees *every* project is the policy's answ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, false, select
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from access.actor import Actor, Role
@@ -31,6 +31,7 @@ from approvals.orm import (
 from approvals.service import catalogue_version
 from approvals.services.common import scope_of
 from storage import versions
+from storage.audit import AuditRow
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
@@ -44,23 +45,74 @@ def sees_every_project(actor: Actor) -> bool:
     return scope_of(actor, Action.PROJECT_READ) is Scope.ANY
 
 
-def visible_projects_query(actor: Actor):
-    q = select(ProjectRow)
-    if sees_every_project(actor):
-        return q
-    if scope_of(actor, Action.PROJECT_READ) is None:
-        return q.where(False)
+def _visibility(actor: Actor) -> tuple[str, Any]:
+    """Which rule filters ``actor``'s project reads and the value it compares: ``any`` (every
+    project), ``none``, or the role's "own" (``enterprise``: its enterprise's projects,
+    ``reviewer``: where its department has work, ``agent``: those assigned to it)."""
+    scope = scope_of(actor, Action.PROJECT_READ)
+    if scope is Scope.ANY:
+        return "any", None
+    if scope is None:
+        return "none", None
     # scoped reads: what "own" means depends on the role (the SQL filter, not the decision)
     if actor.role == Role.ENTERPRISE:
-        return q.where(ProjectRow.enterprise_id == (actor.enterprise_id or -1))
+        return "enterprise", actor.enterprise_id or -1
     if actor.role == Role.REVIEWER:
-        sub = select(TaskRow.project_id).where(
-            TaskRow.department == actor.department, TaskRow.status != "waiting"
-        )
-        return q.where(ProjectRow.id.in_(sub))
+        return "reviewer", actor.department
     if actor.role == Role.AGENT:
-        return q.where(ProjectRow.agent_user_id == (actor.user_id or -1))
-    return q.where(False)
+        return "agent", actor.user_id or -1
+    return "none", None
+
+
+_projects_t = ProjectRow.__table__
+
+
+def _visible_clause(rule: str, value: Any = None, *, unique: bool = False) -> Any:
+    """The filter of :func:`_visibility`'s ``rule`` on the projects table (``None``: none), its
+    value the bound parameter ``visible_to`` — given here, or passed when a statement built
+    once runs (``unique``: named apart, for statements that may hold two of them)."""
+    if rule == "any":
+        return None
+    if rule == "none":
+        return false()
+    to = bindparam("visible_to", value, unique=unique)
+    c = _projects_t.c
+    if rule == "enterprise":
+        return c.enterprise_id == to
+    if rule == "reviewer":
+        tasks = TaskRow.__table__.c
+        return c.id.in_(
+            select(tasks.project_id).where(tasks.department == to, tasks.status != "waiting")
+        )
+    return c.agent_user_id == to  # agent
+
+
+def visible_projects_query(actor: Actor):
+    q = select(ProjectRow)
+    rule, value = _visibility(actor)
+    clause = _visible_clause(rule, value, unique=True)
+    return q if clause is None else q.where(clause)
+
+
+def run_visible(
+    session: Session,
+    actor: Actor,
+    built: dict[str, Any],
+    build: Callable[[], Any],
+    params: dict[str, Any],
+) -> Any:
+    """Run ``build()`` (a Core statement on the projects table) filtered to what ``actor`` sees,
+    on the session's connection.  The statement is built once per visibility rule and kept in
+    ``built`` (a statement built per request costs as much CPU as running it, and a Core one on
+    the connection skips the ORM's compile step); the actor's value is a bound parameter."""
+    rule, value = _visibility(actor)
+    statement = built.get(rule)
+    if statement is None:
+        clause = _visible_clause(rule)
+        statement = built[rule] = build() if clause is None else build().where(clause)
+    if rule not in ("any", "none"):
+        params = {**params, "visible_to": value}
+    return session.connection().execute(statement, params)
 
 
 #: The sort keys of a project list and their columns.
@@ -172,17 +224,40 @@ def get_project(
     return row[0]
 
 
-def visible_project_id(session: Session, actor: Actor, project_id: int) -> int:
-    """:func:`get_project`'s check alone: the id when the actor may see the project, else 'not
-    found' — one single-column statement, nothing of the row loaded."""
-    found = session.scalar(
-        visible_projects_query(actor)
-        .with_only_columns(ProjectRow.id)
-        .where(ProjectRow.id == project_id)
+_audit_t = AuditRow.__table__
+_AUDITS: dict[str, Any] = {}  # by visibility rule (run_visible)
+
+
+def _audit_statement() -> Any:
+    # the project's row outer-joined: a visible project without entries still gives one row
+    a = _audit_t.c
+    return (
+        select(
+            a.id,
+            a.at,
+            a.actor,
+            a.role,
+            a.action,
+            a.entity,
+            a.entity_id,
+            a.project_id,
+            a.before,
+            a.after,
+        )
+        .select_from(_projects_t.outerjoin(_audit_t, a.project_id == _projects_t.c.id))
+        .where(_projects_t.c.id == bindparam("pid"))
+        .order_by(a.id)
     )
-    if found is None:
+
+
+def project_audit(session: Session, actor: Actor, project_id: int) -> list[Any]:
+    """The project's audit trail (plain rows of :class:`~storage.audit.AuditRow`'s columns, by
+    id) if the actor may see the project, else 'not found' (as :func:`get_project`): the check
+    and the entries in one statement."""
+    rows = run_visible(session, actor, _AUDITS, _audit_statement, {"pid": project_id}).all()
+    if not rows:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
-    return found
+    return rows if rows[0].id is not None else []  # the id of an entry is never null
 
 
 # --- plain read models (读模型): rows as objects, no ORM identity map ------------------------------
@@ -218,40 +293,45 @@ class Plain:
 
 
 #: The project's columns a plan shows (not its documents: attributes, form, the baseline).
-_PLAN_PROJECT_COLUMNS = (
-    ProjectRow.id,
-    ProjectRow.code,
-    ProjectRow.name,
-    ProjectRow.status,
-    ProjectRow.filed_on,
-    ProjectRow.baseline_finish,
-    ProjectRow.baseline_makespan,
-    ProjectRow.serial_workdays,
-    ProjectRow.predicted_finish,
-    ProjectRow.finish_delays,  # the plan on both clocks and whose the finish's delay is
-    ProjectRow.enterprise_id,
-    ProjectRow.agent_user_id,
-    ProjectRow.catalog_id,
-    ProjectRow.version,
+_PLAN_PROJECT_COLUMNS = tuple(
+    _projects_t.c[name]
+    for name in (
+        "id",
+        "code",
+        "name",
+        "status",
+        "filed_on",
+        "baseline_finish",
+        "baseline_makespan",
+        "serial_workdays",
+        "predicted_finish",
+        "finish_delays",  # the plan on both clocks and whose the finish's delay is
+        "enterprise_id",
+        "agent_user_id",
+        "catalog_id",
+        "version",
+    )
 )
+_PLAN_PROJECTS: dict[str, Any] = {}  # by visibility rule (run_visible)
+
+
+def _plan_project_statement() -> Any:
+    baseline = _projects_t.c.baseline
+    return select(
+        *_PLAN_PROJECT_COLUMNS,
+        baseline["waived"].label("waived"),
+        baseline["reduced_to_commitment"].label("reduced"),
+        versions.column().label("cache_version_"),  # the calendar's lookup needs it next
+    ).where(_projects_t.c.id == bindparam("pid"))
 
 
 def plan_project(session: Session, actor: Actor, project_id: int) -> Plain:
     """The project as the live plan reads it (visibility as :func:`get_project`): its plain
     columns, the waived and reduced items of its baseline (``waived``,
-    ``reduced_to_commitment``), and ``steps`` from :func:`plain_steps` — four statements; the
+    ``reduced_to_commitment``), and ``steps`` from :func:`plain_steps` — two statements; the
     first also reads the cache version (:func:`storage.versions.column`)."""
-    waived = ProjectRow.baseline["waived"]
-    reduced = ProjectRow.baseline["reduced_to_commitment"]
-    row = session.execute(
-        visible_projects_query(actor)
-        .with_only_columns(
-            *_PLAN_PROJECT_COLUMNS,
-            waived.label("waived"),
-            reduced.label("reduced"),
-            versions.column().label("cache_version_"),  # the calendar's lookup needs it next
-        )
-        .where(ProjectRow.id == project_id)
+    row = run_visible(
+        session, actor, _PLAN_PROJECTS, _plan_project_statement, {"pid": project_id}
     ).first()
     if row is None:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
@@ -264,45 +344,97 @@ def plan_project(session: Session, actor: Actor, project_id: int) -> Plain:
 
 
 _steps_t, _tasks_t, _deferrals_t = StepRow.__table__, TaskRow.__table__, DeferralRow.__table__
-#: Built once: a statement built per request costs as much CPU as running it.  Core tables, not
-#: ORM attributes, so that they run on the connection without the ORM's compile step.
+#: What the live plan shows of a step, of a task and of a deferral (``id``: the rows' grouping).
+_STEP_NAMES = (
+    "id",
+    "code",
+    "name",
+    "name_en",
+    "kind",
+    "mode",
+    "stage",
+    "departments",
+    "days",
+    "status",
+    "requires",
+    "clock_delays",
+    "baseline_es",
+    "baseline_ef",
+    "forecast_es",
+    "forecast_ef",
+    "slack",
+    "critical",
+    "actual_start",
+    "actual_end",
+)
+_TASK_NAMES = (
+    "id",
+    "department",
+    "status",
+    "days",
+    "version",
+    "ready_on",
+    "accepted_on",
+    "due_on",
+    "decided_on",
+    "stopped_since",
+    "stopped_days",
+    "stop_kind",
+    "reviewer",
+    "note",
+)
+_DEFERRAL_NAMES = ("material_code", "due_on", "supplied_on")
+#: The steps in plan order, each row one of their tasks (by id) with one of its deferrals (by
+#: id), outer-joined: one statement, not one per kind.  Built once: a statement built per
+#: request costs as much CPU as running it.  Core tables, not ORM attributes, so that it runs on
+#: the connection without the ORM's compile step.
 _PLAIN_STEPS = (
-    select(_steps_t).where(_steps_t.c.project_id == bindparam("pid")).order_by(_steps_t.c.position)
-)
-_PLAIN_TASKS = (
-    select(_tasks_t).where(_tasks_t.c.project_id == bindparam("pid")).order_by(_tasks_t.c.id)
-)
-_PLAIN_DEFERRALS = (
-    select(_deferrals_t)
-    .join(_tasks_t, _deferrals_t.c.task_id == _tasks_t.c.id)
-    .where(_tasks_t.c.project_id == bindparam("pid"))
-    .order_by(_deferrals_t.c.id)
+    select(
+        *(_steps_t.c[n] for n in _STEP_NAMES),
+        *(_tasks_t.c[n].label(f"task_{n}") for n in _TASK_NAMES),
+        *(_deferrals_t.c[n].label(f"deferral_{n}") for n in _DEFERRAL_NAMES),
+    )
+    .select_from(
+        _steps_t.outerjoin(
+            _tasks_t,
+            and_(
+                _tasks_t.c.step_id == _steps_t.c.id, _tasks_t.c.project_id == _steps_t.c.project_id
+            ),
+        ).outerjoin(_deferrals_t, _deferrals_t.c.task_id == _tasks_t.c.id)
+    )
+    .where(_steps_t.c.project_id == bindparam("pid"))
+    .order_by(_steps_t.c.position, _steps_t.c.id, _tasks_t.c.id, _deferrals_t.c.id)
 )
 
 
 def plain_steps(session: Session, project_id: int) -> list[Plain]:
     """The project's steps in plan order, each with ``tasks`` (by id) and each task with
-    ``deferrals`` (by id): three statements, plain rows.  For reads: it does not flush the
+    ``deferrals`` (by id): one statement, plain rows.  For reads: it does not flush the
     session first."""
-    conn = session.connection()
-    params = {"pid": project_id}
-    steps = Plain.rows(conn.execute(_PLAIN_STEPS, params))
-    by_id: dict[int, Plain] = {}
-    for s in steps:
-        s.tasks = []
-        by_id[s.id] = s
-    tasks: dict[int, Plain] = {}
-    for t in Plain.rows(conn.execute(_PLAIN_TASKS, params)):
-        t.deferrals = []
-        tasks[t.id] = t
-        step = by_id.get(t.step_id)
-        if step is not None:
-            step.tasks.append(t)
-    if tasks:
-        for d in Plain.rows(conn.execute(_PLAIN_DEFERRALS, params)):
-            task = tasks.get(d.task_id)
-            if task is not None:
-                task.deferrals.append(d)
+    rows = session.connection().execute(_PLAIN_STEPS, {"pid": project_id}).all()
+    n_step, n_task = len(_STEP_NAMES), len(_STEP_NAMES) + len(_TASK_NAMES)
+    new = Plain.__new__
+    steps: list[Plain] = []
+    step: Any = None
+    task: Any = None
+    for r in rows:
+        if step is None or r[0] != step.id:
+            step = new(Plain)
+            step.__dict__.update(zip(_STEP_NAMES, r[:n_step], strict=True))
+            step.tasks = []
+            steps.append(step)
+            task = None
+        if r[n_step] is None:  # a step without tasks
+            continue
+        if task is None or r[n_step] != task.id:
+            task = new(Plain)
+            task.__dict__.update(zip(_TASK_NAMES, r[n_step:n_task], strict=True))
+            task.deferrals = []
+            step.tasks.append(task)
+        if r[n_task] is not None:  # material_code: never null in a deferral
+            deferral = new(Plain)
+            deferral.__dict__.update(zip(_DEFERRAL_NAMES, r[n_task:], strict=True))
+            task.deferrals.append(deferral)
     return steps
 
 

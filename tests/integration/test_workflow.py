@@ -188,6 +188,44 @@ def test_visibility_is_enforced_by_the_service(session, world):
     assert queries.get_project(session, world["reg"], p.id).id == p.id
 
 
+def test_plain_reads_see_what_get_project_sees(session, world):
+    """The plan's and the audit trail's statements, built once per visibility rule (bound
+    parameters), find a project exactly when :func:`queries.get_project` does."""
+    p = file(session, world)
+    agent = Actor("agent1", "agent", p.agent_user_id or -5)
+    actors = [
+        world["ent"],
+        world["other"],
+        world["rev"]("fgw"),  # has a ready task
+        world["rev"]("rfb"),  # nothing for it yet
+        world["reg"],
+        agent,
+        Actor("nobody-agent", "agent", None),
+        Actor("intermediary1", "intermediary", None),
+        Actor("admin", "admin", None),
+    ]
+    for actor in actors:
+        try:
+            queries.get_project(session, actor, p.id)
+            sees = True
+        except NotFoundError:
+            sees = False
+        for read in (queries.plan_project, queries.project_audit):
+            if sees:
+                read(session, actor, p.id)
+            else:
+                with pytest.raises(NotFoundError):
+                    read(session, actor, p.id)
+        with pytest.raises(NotFoundError):  # a project that does not exist
+            queries.plan_project(session, actor, p.id + 1000)
+    plan = queries.plan_project(session, world["ent"], p.id)
+    assert [s.code for s in plan.steps] == [s.code for s in p.steps]
+    assert [[t.id for t in s.tasks] for s in plan.steps] == [
+        [t.id for t in s.tasks] for s in p.steps
+    ]
+    assert queries.project_audit(session, world["ent"], p.id)  # filing is recorded
+
+
 def test_parallel_review_certificates_and_dependents_becoming_ready(session, world):
     p = file(session, world)
     a = task_of(session, p, "A")

@@ -94,3 +94,14 @@ def test_arrangement_round_trips_through_its_document():
         dict(b.workdays),
         b.source,
     )
+
+
+def test_iso_of_is_date_of_as_iso_remembered_by_the_calendar():
+    cal = WorkCalendar()
+    a, b = cal.sequence(date(2026, 9, 28)), cal.sequence(date(2026, 10, 8))
+    for seq in (a, b, a):  # the second read of a comes from the calendar's memory
+        assert [seq.iso_of(n) for n in range(400)] == [
+            seq.date_of(n).isoformat() for n in range(400)
+        ]
+    with pytest.raises(ValueError):
+        b.iso_of(-1)  # as date_of, though a day before b's day 0 is remembered (a's)
