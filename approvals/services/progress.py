@@ -222,9 +222,10 @@ def _step_changes(
             if s.forecast_ef is not None
             else None
         )
-        s.forecast_es, s.forecast_ef = forecast.es[i], forecast.ef[i]
-        s.slack = forecast.ls[i] - forecast.es[i]
-        s.critical = i in critical
+        _assign(s, "forecast_es", forecast.es[i])
+        _assign(s, "forecast_ef", forecast.ef[i])
+        _assign(s, "slack", forecast.ls[i] - forecast.es[i])
+        _assign(s, "critical", i in critical)
         new_end = seq.date_of(max(forecast.ef[i] - 1, forecast.es[i]))
         if old_end is not None and new_end != old_end:
             moved[s.code] = new_end
@@ -354,16 +355,18 @@ def replan(
         project, steps, forecast, seq, on, today, (reason_zh, reason_en), subject, old_seq, waits
     )
     new_finish = None if inputs.blocked else seq.date_of(max(forecast.makespan - 1, 0))
-    project.predicted_finish = new_finish
+    _assign(project, "predicted_finish", new_finish)
     for s in steps:
-        s.clock_delays = both.steps[s.code].to_dict() if both is not None else None
-    project.finish_delays = (
+        _assign(s, "clock_delays", both.steps[s.code].to_dict() if both is not None else None)
+    _assign(
+        project,
+        "finish_delays",
         {
             **both.finish_delays,
             "plan_finish": seq.date_of(max(both.plan_makespan - 1, 0)).isoformat(),
         }
         if both is not None
-        else None
+        else None,
     )
     if old_finish != new_finish or not session.scalar(
         select(func.count())
@@ -383,6 +386,14 @@ def replan(
         )
     session.add_all(changes)
     session.flush()
+
+
+def _assign(row: Any, name: str, value: Any) -> None:
+    """Set a column only when the value differs (as the flush compares them): a decision moves
+    few forecasts, and a row assigned its own value is still flushed (its every column compared,
+    the steps' delay documents too) though nothing is written."""
+    if getattr(row, name) != value:
+        setattr(row, name, value)
 
 
 #: The reason recorded when the holiday arrangement changes under the open projects.
