@@ -15,6 +15,8 @@ from access.policy import GRANTS, Action, Scope, can
 from approvals import workflow as wf
 from approvals.errors import AccessDenied, StaleVersion
 from approvals.orm import DepartmentRow, ProjectRow, StepRow, TaskRow
+from approvals.service import departments
+from storage import versions
 
 
 def scope_of(actor: Actor, action: Action) -> Scope | None:
@@ -143,6 +145,11 @@ _DEPARTMENTS_KEY = "departments read"
 
 
 def department_name(session: Session, code: str, lang: str = "zh") -> str:
+    if versions.known(session):  # the cached departments cost no statement then
+        for known in departments(session):
+            if known.code == code:
+                return known.name_en if lang == "en" else known.name
+        return code
     d = session.get(DepartmentRow, code)
     if d is not None:
         session.info.setdefault(_DEPARTMENTS_KEY, {})[code] = d
