@@ -72,6 +72,12 @@ def version(session: Session) -> str | None:
     return token  # type: ignore[return-value]
 
 
+def known(session: Session) -> bool:
+    """Whether this transaction has read a cache version already (:func:`cached` then reads
+    nothing to look an entry up)."""
+    return session.info.get(_INFO_KEY) is not None
+
+
 def ride(session: Session, name: str, expr: Any) -> None:
     """Have the statement that reads this transaction's cache version read ``expr`` too (a
     scalar SQL expression: a page header's unread count), when that statement is still to come

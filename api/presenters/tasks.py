@@ -46,7 +46,10 @@ def task_detail(session: Session, task: Any, clock: Clock) -> dict[str, Any]:
         "items": list(step.items),
         "critical": step.critical,
         "slack": step.slack,
-        "materials": queries.material_status(session, project, step),
+        # what a 受理 decided on, when it left it (no certificate or upload changes in between)
+        "materials": queries.material_status(
+            session, project, step, queries.kept_facts(session, project)
+        ),
         **clocks.intake_info_of(task, corrections, clock.today(), calendar),
         "corrections": [
             {

@@ -32,6 +32,7 @@ from approvals.orm import (
     StepRow,
     TaskRow,
 )
+from approvals.services.common import department_name
 from approvals.services.queries import get_project, project_catalogue
 from i18n import Conflict
 from storage.audit import record
@@ -82,8 +83,7 @@ def issue_certificates(session: Session, project: ProjectRow, step: StepRow, on:
     existing = set(
         session.scalars(select(CertificateRow.code).where(CertificateRow.project_id == project.id))
     )
-    dept = session.get(DepartmentRow, step.departments[0])
-    dept_name = dept.name if dept else step.departments[0]
+    dept_name = department_name(session, step.departments[0])  # cached: no statement
     for code in step.items:
         for out in catalogue.items[code].outputs:
             if out.code in existing:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,6 +15,8 @@ from access.policy import GRANTS, Action, Scope, can
 from approvals import workflow as wf
 from approvals.errors import AccessDenied, StaleVersion
 from approvals.orm import DepartmentRow, ProjectRow, StepRow, TaskRow
+from approvals.service import departments
+from storage import versions
 
 
 def scope_of(actor: Actor, action: Action) -> Scope | None:
@@ -86,7 +88,7 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
     the lock): a decision rolls its step up, readies the next steps, re-plans and sums the
     project's working days over every step and task — one lazy load per step otherwise.
     """
-    project = _lock(session, ProjectRow.id == project_id)
+    project = _lock(session, _LOCK_PROJECT, project_id)
     assert project is not None
     return project
 
@@ -95,16 +97,11 @@ def lock_project_of_task(session: Session, task_id: int) -> ProjectRow | None:
     """:func:`lock_project` for the project of task ``task_id`` (found in the same statement),
     ``None`` when there is no such task.  The task is then in the session
     (``session.get(TaskRow, task_id)`` reads nothing)."""
-    return _lock(
-        session,
-        ProjectRow.id == select(TaskRow.project_id).where(TaskRow.id == task_id).scalar_subquery(),
-    )
+    return _lock(session, _LOCK_PROJECT_OF_TASK, task_id)
 
 
-def _lock(session: Session, where: Any) -> ProjectRow | None:
-    session.flush()
-    session.expire_all()
-    project = session.scalar(
+def _locking(where: Any) -> Any:
+    return (
         select(ProjectRow)
         .where(where)
         .with_for_update()
@@ -115,6 +112,21 @@ def _lock(session: Session, where: Any) -> ProjectRow | None:
         )
         .execution_options(populate_existing=True)
     )
+
+
+# built once with a bound id: the loader options and their cache key cost a decision more CPU to
+# construct than the statement costs to run
+_LOCK_PROJECT = _locking(ProjectRow.id == bindparam("id"))
+_LOCK_PROJECT_OF_TASK = _locking(
+    ProjectRow.id
+    == select(TaskRow.project_id).where(TaskRow.id == bindparam("id")).scalar_subquery()
+)
+
+
+def _lock(session: Session, statement: Any, id_: int) -> ProjectRow | None:
+    session.flush()
+    session.expire_all()
+    project = session.scalar(statement, {"id": id_})
     if project is None:
         return None
     # the loaded children point back at what holds them (no history: nothing to write), so the
@@ -133,6 +145,11 @@ _DEPARTMENTS_KEY = "departments read"
 
 
 def department_name(session: Session, code: str, lang: str = "zh") -> str:
+    if versions.known(session):  # the cached departments cost no statement then
+        for known in departments(session):
+            if known.code == code:
+                return known.name_en if lang == "en" else known.name
+        return code
     d = session.get(DepartmentRow, code)
     if d is not None:
         session.info.setdefault(_DEPARTMENTS_KEY, {})[code] = d

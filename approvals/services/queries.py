@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, select
+from sqlalchemy import and_, bindparam, event, false, select
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from access.actor import Actor, Role
@@ -706,6 +706,29 @@ def _status_facts(session: Session, project: ProjectRow) -> MaterialFacts:
     certificates = {c.code: c for c in conn.execute(_STATUS_CERTIFICATE, params)}
     uploads = {m.code: m for m in conn.execute(_STATUS_UPLOAD, params)}
     return MaterialFacts(project_catalogue(session, project), certificates, uploads)
+
+
+#: Where a decision leaves the material facts it read, for its answer (:func:`keep_facts`).
+_FACTS_KEY = "material facts of the decision"
+
+
+def keep_facts(session: Session, project: ProjectRow, facts: MaterialFacts) -> None:
+    """Leave ``facts`` for the decision's answer (:func:`kept_facts`): a decision that changes
+    no certificate and no upload (受理) answers with the materials it decided on, without reading
+    them again.  Kept until taken or the transaction ends."""
+    session.info[_FACTS_KEY] = (project.id, facts)
+
+
+def kept_facts(session: Session, project: Any) -> MaterialFacts | None:
+    """The facts :func:`keep_facts` left for ``project`` in this transaction (taken once)."""
+    found = session.info.pop(_FACTS_KEY, None)
+    return found[1] if found is not None and found[0] == project.id else None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_facts(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FACTS_KEY, None)
 
 
 def material_status(

@@ -30,6 +30,8 @@ from approvals.services.progress import advance, replan, roll_up
 from approvals.services.queries import (
     FROM_CERTIFICATES,
     NOT_SUPPLIED,
+    keep_facts,
+    material_facts,
     material_status,
     visible_task,
 )
@@ -100,7 +102,8 @@ def accept_task(
     # read before the task changes (here and below): the SELECT would flush the change in an
     # UPDATE of its own, and the decision then writes the task a second time
     dept = department_name(session, task.department)
-    status = material_status(session, project, task.step)
+    facts = material_facts(session, project)
+    status = material_status(session, project, task.step, facts)
     missing_essential = [
         m["code"] for m in status if m["state"] in NOT_SUPPLIED and not m["deferrable"]
     ]
@@ -123,7 +126,7 @@ def accept_task(
     names = {m["code"]: m["name"] for m in status}  # the reason names materials, not codes
     deferred = "、".join(names.get(d.code, d.code) for d in clock.deferrals)
     deferred_en = ", ".join(d.code for d in clock.deferrals)
-    return _finish_task_action(
+    done = _finish_task_action(
         session,
         actor,
         task,
@@ -139,6 +142,9 @@ def accept_task(
         ),
         {"deferred": [d.code for d in clock.deferrals]},
     )
+    # 受理 issues no certificate and takes no upload: the answer's materials are these
+    keep_facts(session, project, facts)
+    return done
 
 
 def approve_task(

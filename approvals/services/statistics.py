@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, column, func, literal, or_, select, table, text
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
@@ -66,12 +79,7 @@ def record_decision(session: Session, task: TaskRow, calendar: WorkCalendar) -> 
         task.workdays = eff.approval_workdays(
             calendar, task.accepted_on, task.decided_on, task.stopped_days
         )
-    rounds = (
-        session.scalar(
-            select(func.count()).select_from(CorrectionRow).where(CorrectionRow.task_id == task.id)
-        )
-        or 0
-    )
+    rounds = session.scalar(_ROUNDS, {"task_id": task.id}) or 0
     deferrals = [(d.supplied_on or task.decided_on) for d in task.deferrals]
     figure = figure_of(
         task.decided_on,
@@ -105,6 +113,13 @@ def record_decision(session: Session, task: TaskRow, calendar: WorkCalendar) -> 
         TaskFigureKindRow,
     )
 
+
+#: A task's 补正 rounds (built once: see :func:`_figures_upsert`).
+_ROUNDS = (
+    select(func.count())
+    .select_from(CorrectionRow)
+    .where(CorrectionRow.task_id == bindparam("task_id"))
+)
 
 _FIGURE_SUMS = (
     "cases",
@@ -193,7 +208,18 @@ def add_figures(
     :class:`~approvals.orm.TaskFigureKindRow`."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    session.execute(_figures_upsert(row_type, session.get_bind().dialect.name), add_up(rows))
+
+
+#: The upserts of :func:`add_figures` by (row type, dialect): built once, not on each decision
+#: (the ``excluded`` alias and the sums cost a decision more CPU than running the statement).
+_UPSERTS: dict[tuple[Any, str], Any] = {}
+
+
+def _figures_upsert(row_type: Any, dialect: str) -> Any:
+    stmt = _UPSERTS.get((row_type, dialect))
+    if stmt is not None:
+        return stmt
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -209,7 +235,8 @@ def add_figures(
             else func.min(table.c.step_id, stmt.excluded.step_id),
         },
     )
-    session.execute(stmt, add_up(rows))
+    _UPSERTS[(row_type, dialect)] = stmt
+    return stmt
 
 
 def rebuild_figures(conn: Any, calendar: WorkCalendar, row_type: Any = TaskFigureKindRow) -> int:
