@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, false, select
+from sqlalchemy import Text, and_, bindparam, cast, false, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from access.actor import Actor, Role
@@ -126,11 +126,33 @@ PROJECT_SORTS: dict[str, Any] = {
 }
 
 
-#: A project's columns but its plan at filing (``baseline``, a large document read apart).
-PROJECT_COLUMNS = tuple(
-    c
-    for c in ProjectRow.__table__.c
-    if c.key != "baseline"  # type: ignore[attr-defined]
+_projects_t = ProjectRow.__table__
+#: What a project's summary shows (项目概要, the API's project list and detail): the plain columns
+#: it names and its JSON documents as their text — ``attributes_json``, ``form_json``,
+#: ``finish_delays_json`` (a cast in SQL: the driver does not decode them, so an answer can pass
+#: them on verbatim; decoding and encoding them again was a third of a list's CPU, issue 16).
+SUMMARY_COLUMNS = (
+    *(
+        _projects_t.c[k]
+        for k in (
+            "id",
+            "code",
+            "name",
+            "status",
+            "version",
+            "enterprise_id",
+            "plot_code",
+            "filed_on",
+            "baseline_finish",
+            "predicted_finish",
+            "baseline_makespan",
+            "serial_workdays",
+            "agent_user_id",
+        )
+    ),
+    cast(_projects_t.c.attributes, Text).label("attributes_json"),
+    cast(_projects_t.c.form, Text).label("form_json"),
+    cast(_projects_t.c.finish_delays, Text).label("finish_delays_json"),
 )
 
 
@@ -144,13 +166,13 @@ def project_page(
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
-    rows as :class:`Plain` objects (:data:`PROJECT_COLUMNS` and ``enterprise_name``), not ORM
+    rows as :class:`Plain` objects (:data:`SUMMARY_COLUMNS` and ``enterprise_name``), not ORM
     objects — for answers that only show them."""
 
     def query() -> Any:
         q = visible_projects_query(actor)
         if plain:
-            q = _with_enterprise_name(q.with_only_columns(*PROJECT_COLUMNS))
+            q = _with_enterprise_name(q.with_only_columns(*SUMMARY_COLUMNS))
         if status:
             q = q.where(ProjectRow.status == status)
         match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
@@ -180,17 +202,42 @@ def _with_enterprise_name(q: Any) -> Any:
     )
 
 
+#: :func:`plain_project`'s statements, by what :func:`visible_projects_query` reads of the actor
+#: (built once: building one costs about as much CPU as running it).
+_PLAIN_PROJECT: dict[Any, Any] = {}
+
+
 def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
     """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
-    :data:`PROJECT_COLUMNS` and ``enterprise_name``, no ORM object."""
-    row = session.execute(
-        _with_enterprise_name(
-            visible_projects_query(actor).with_only_columns(*PROJECT_COLUMNS)
-        ).where(ProjectRow.id == project_id)
-    ).first()
-    if row is None:
+    :data:`SUMMARY_COLUMNS` and ``enterprise_name``, no ORM object."""
+    who = (actor.role, actor.enterprise_id, actor.department, actor.user_id)
+    stmt = _PLAIN_PROJECT.get(who)
+    if stmt is None:
+        if len(_PLAIN_PROJECT) >= 1024:
+            _PLAIN_PROJECT.clear()
+        stmt = _PLAIN_PROJECT[who] = _with_enterprise_name(
+            visible_projects_query(actor).with_only_columns(*SUMMARY_COLUMNS)
+        ).where(ProjectRow.id == bindparam("project_id"))
+    rows = Plain.rows(session.execute(stmt, {"project_id": project_id}))
+    if not rows:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
-    return Plain(row._mapping)
+    return rows[0]
+
+
+#: Each project's steps counted by status (built once).
+_STEP_COUNTS = (
+    select(StepRow.project_id, StepRow.status, func.count())
+    .where(StepRow.project_id.in_(bindparam("ids", expanding=True)))
+    .group_by(StepRow.project_id, StepRow.status)
+)
+
+
+def step_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Project id → its steps counted by status (``{"done": 3, "waiting": 5}``), one statement."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in ids}
+    for pid, status, n in session.execute(_STEP_COUNTS, {"ids": list(ids)}):
+        counts[pid][status] = n
+    return counts
 
 
 def get_project(
