@@ -33,7 +33,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from i18n import Malformed
@@ -190,7 +190,7 @@ _BUILT_MAX = 1024
 
 
 def fetch_page(
-    session: Session,
+    session: Session | Connection,
     query: Select[Any] | Callable[[], Select[Any]],
     paging: Paging,
     sort_columns: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
@@ -210,7 +210,10 @@ def fetch_page(
     ``memo``: a key naming everything ``query`` and ``sort_columns`` depend on (then both may be
     functions that build them).  The statement of a key and a paging is built once per process
     and reused: building it (SQLAlchemy's expression objects) cost as much CPU as running it.
-    Only the statement is kept, never its rows."""
+    Only the statement is kept, never its rows.
+
+    ``session`` may be a :class:`~sqlalchemy.Connection` (with ``scalars=False``): rows without the
+    ORM's execution and loading, nothing flushed first."""
 
     def built(kind: str, p: Paging | None, build: Callable[[], Any]) -> Any:
         if memo is None:
