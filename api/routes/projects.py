@@ -70,7 +70,8 @@ class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
 def project_summaries(session: Session, rows: list[Any], lang: str = "zh") -> list[dict[str, Any]]:
     """Projects as listed (项目概要): two grouped queries for every row (enterprises, step counts);
     one when the rows are plain ones that carry their ``enterprise_name``
-    (:func:`approvals.services.queries.project_page`).  Plain rows carry their JSON documents as
+    (:func:`approvals.services.queries.project_page`), none when they carry their
+    ``step_counts`` too (:func:`approvals.services.queries.plain_project`).  Plain rows carry their JSON documents as
     text (:data:`~approvals.services.queries.SUMMARY_COLUMNS`): the answer has them as
     :class:`msgspec.Raw`, encoded verbatim — give it to :func:`~api.schemas.common.to_plain`."""
     if all(hasattr(p, "enterprise_name") for p in rows):
@@ -83,7 +84,10 @@ def project_summaries(session: Session, rows: list[Any], lang: str = "zh") -> li
                 )
             ).all()
         )
-    counts = queries.step_counts(session, [p.id for p in rows])
+    if all(hasattr(p, "step_counts") for p in rows):  # counted as read (plain_project)
+        counts = {p.id: p.step_counts for p in rows}
+    else:
+        counts = queries.step_counts(session, [p.id for p in rows])
     if rows and hasattr(rows[0], "attributes_json"):
         return [_summary_dict(p, p.enterprise_name, counts[p.id], lang) for p in rows]
     return [_project_dict(p, names.get(p.enterprise_id), counts[p.id], lang) for p in rows]

@@ -7,12 +7,24 @@ agent the projects assigned to it; who sees *every* project is the policy's answ
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, and_, any_, bindparam, cast, false, func, select
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
@@ -211,21 +223,37 @@ def _with_enterprise_name(q: Any) -> Any:
 _PLAIN_PROJECT: dict[Any, Any] = {}
 
 
+#: The statuses of a project's steps, comma-separated (string_agg / group_concat): its steps
+#: counted in the statement that reads the project (:func:`plain_project`).
+_STEP_STATUSES = (
+    select(func.aggregate_strings(StepRow.status, literal_column("','")))
+    .where(StepRow.project_id == ProjectRow.id)
+    .scalar_subquery()
+    .label("step_statuses")
+)
+
+
 def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
     """:func:`get_project` for answers that only show the project: a :class:`Plain` row of
-    :data:`SUMMARY_COLUMNS` and ``enterprise_name``, no ORM object."""
+    :data:`SUMMARY_COLUMNS`, ``enterprise_name`` and ``step_counts`` (its steps by status, as
+    :func:`step_counts`), no ORM object — one statement."""
     who = (actor.role, actor.enterprise_id, actor.department, actor.user_id)
     stmt = _PLAIN_PROJECT.get(who)
     if stmt is None:
         if len(_PLAIN_PROJECT) >= 1024:
             _PLAIN_PROJECT.clear()
-        stmt = _PLAIN_PROJECT[who] = _with_enterprise_name(
-            visible_projects_query(actor).with_only_columns(*SUMMARY_COLUMNS)
-        ).where(ProjectRow.id == bindparam("project_id"))
+        stmt = _PLAIN_PROJECT[who] = (
+            _with_enterprise_name(visible_projects_query(actor).with_only_columns(*SUMMARY_COLUMNS))
+            .add_columns(_STEP_STATUSES)
+            .where(ProjectRow.id == bindparam("project_id"))
+        )
     rows = Plain.rows(session.connection().execute(stmt, {"project_id": project_id}))
     if not rows:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
-    return rows[0]
+    p = rows[0]
+    statuses = p.__dict__.pop("step_statuses")
+    p.step_counts = dict(Counter(statuses.split(","))) if statuses else {}
+    return p
 
 
 def _step_counts(where: Any) -> Any:
@@ -242,7 +270,7 @@ _steps_t = StepRow.__table__
 #: on every execution (its SQL then differs by the list's length), a tenth of a list's CPU.
 _STEP_COUNTS = {
     "postgresql": _step_counts(
-        _steps_t.c.project_id == any_(bindparam("ids", type_=ARRAY(Integer)))
+        _steps_t.c.project_id == any_(cast(bindparam("ids", type_=String), ARRAY(Integer)))
     ),
     "sqlite": _step_counts(
         _steps_t.c.project_id.in_(
@@ -258,10 +286,13 @@ def step_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[str, int
     else)."""
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     conn = session.connection()
+    # the ids as an array's text ('{1,2}'; psycopg's list dumper costs ten times more) or JSON;
+    # the rows fetched at once (iterating a result fetches them one by one)
+    text = ",".join(map(str, ids))
     if conn.dialect.name == "postgresql":
-        rows = conn.execute(_STEP_COUNTS["postgresql"], {"ids": list(ids)})
+        rows = conn.execute(_STEP_COUNTS["postgresql"], {"ids": "{" + text + "}"}).all()
     else:
-        rows = conn.execute(_STEP_COUNTS["sqlite"], {"ids": json.dumps(list(ids))})
+        rows = conn.execute(_STEP_COUNTS["sqlite"], {"ids": "[" + text + "]"}).all()
     for pid, status, n in rows:
         counts[pid][status] = n
     return counts
