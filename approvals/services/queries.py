@@ -180,8 +180,9 @@ def project_page(
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
-    rows as :class:`Plain` objects (:data:`SUMMARY_COLUMNS` and ``enterprise_name``), not ORM
-    objects — for answers that only show them."""
+    rows as :class:`Plain` objects (:data:`SUMMARY_COLUMNS`, ``enterprise_name`` and
+    ``step_counts``, as :func:`step_counts`, in the same statement), not ORM objects — for
+    answers that only show them."""
 
     def query() -> Any:
         q = visible_projects_query(actor)
@@ -204,10 +205,29 @@ def project_page(
         tiebreak=ProjectRow.id,
         scalars=not plain,
         memo=("projects", who, status, paging.q, plain),
+        per_row=_page_step_statuses if plain else None,
     )
     if plain:
-        page = PageOf(items=Plain.rows(page.items), total=page.total, paging=page.paging)
+        rows = Plain.rows(page.items)
+        for p in rows:
+            p.step_counts = _counted(p.__dict__.pop("step_statuses"))
+        page = PageOf(items=rows, total=page.total, paging=page.paging)
     return page
+
+
+def _page_step_statuses(page: Any) -> list[Any]:
+    """The statuses of the steps of each project of a page (see :data:`_STEP_STATUSES`)."""
+    return [
+        select(func.aggregate_strings(_steps_t.c.status, literal_column("','")))
+        .where(_steps_t.c.project_id == page.c.id)
+        .scalar_subquery()
+        .label("step_statuses")
+    ]
+
+
+def _counted(statuses: str | None) -> dict[str, int]:
+    """Step statuses comma-separated (``"done,waiting,done"``) counted: ``{"done": 2, …}``."""
+    return dict(Counter(statuses.split(","))) if statuses else {}
 
 
 def _with_enterprise_name(q: Any) -> Any:
@@ -251,8 +271,7 @@ def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
     if not rows:
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
     p = rows[0]
-    statuses = p.__dict__.pop("step_statuses")
-    p.step_counts = dict(Counter(statuses.split(","))) if statuses else {}
+    p.step_counts = _counted(p.__dict__.pop("step_statuses"))
     return p
 
 
