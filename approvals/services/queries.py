@@ -225,9 +225,21 @@ def _page_step_statuses(page: Any) -> list[Any]:
     ]
 
 
+#: Step statuses as read → counted: the same few strings recur, a Counter each is slower.
+_COUNTED: dict[str, dict[str, int]] = {}
+
+
 def _counted(statuses: str | None) -> dict[str, int]:
-    """Step statuses comma-separated (``"done,waiting,done"``) counted: ``{"done": 2, …}``."""
-    return dict(Counter(statuses.split(","))) if statuses else {}
+    """Step statuses comma-separated (``"done,waiting,done"``) counted: ``{"done": 2, …}`` (a
+    fresh dict each call)."""
+    if not statuses:
+        return {}
+    counts = _COUNTED.get(statuses)
+    if counts is None:
+        if len(_COUNTED) >= 4096:
+            _COUNTED.clear()
+        counts = _COUNTED[statuses] = dict(Counter(statuses.split(",")))
+    return dict(counts)
 
 
 def _with_enterprise_name(q: Any) -> Any:
