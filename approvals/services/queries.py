@@ -296,9 +296,10 @@ def _step_counts(where: Any) -> Any:
 
 
 _steps_t = StepRow.__table__
-#: Each project's steps counted by status, built once, the ids in one parameter: an array on
-#: PostgreSQL, a JSON array on SQLite — an ``IN`` list of one parameter per id is rendered anew
-#: on every execution (its SQL then differs by the list's length), a tenth of a list's CPU.
+#: Each project's steps counted by status (for rows read without their ``step_counts``: the
+#: filing's answer), built once, the ids in one parameter: an array on PostgreSQL, a JSON array
+#: on SQLite — an ``IN`` list of one parameter per id is rendered anew on every execution (its
+#: SQL then differs by the list's length), a tenth of a list's CPU when lists counted this way.
 _STEP_COUNTS = {
     "postgresql": _step_counts(
         _steps_t.c.project_id == any_(cast(bindparam("ids", type_=String), ARRAY(Integer)))
