@@ -140,7 +140,6 @@ PROJECT_SORTS: dict[str, Any] = {
 }
 
 
-_projects_t = ProjectRow.__table__
 #: What a project's summary shows (项目概要, the API's project list and detail): the plain columns
 #: it names and its JSON documents as their text — ``attributes_json``, ``form_json``,
 #: ``finish_delays_json`` (a cast in SQL: the driver does not decode them, so an answer can pass
