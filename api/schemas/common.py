@@ -59,6 +59,30 @@ def to(kind: type[T] | Any, data: Any, *, builtins: bool = False) -> T:
     return plain  # type: ignore[no-any-return]
 
 
+def to_plain(kind: type[T] | Any, data: Any) -> T:
+    """:func:`to` of ``data`` that is already as the JSON encoder sees it — builtins with string
+    keys, dates as ISO strings — and may hold :class:`msgspec.Raw` (a JSON document passed on
+    verbatim, e.g. a JSON column read as text): returned as it is, without :func:`to`'s copy.
+    Checked as :func:`to` checks, on the decoded documents, and that nothing else needs
+    converting."""
+    if CHECK:
+        decoded = _decode_raw(data)
+        if msgspec.to_builtins(decoded, str_keys=True) != decoded:
+            raise AssertionError(f"{kind}: not plain builtins: {decoded!r}")
+        to(kind, decoded)
+    return data  # type: ignore[no-any-return]
+
+
+def _decode_raw(data: Any) -> Any:
+    if isinstance(data, msgspec.Raw):
+        return msgspec.json.decode(data)
+    if isinstance(data, dict):
+        return {k: _decode_raw(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_decode_raw(v) for v in data]
+    return data
+
+
 def _diff(a: Any, b: Any, where: str = "") -> str:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in a.keys() | b.keys():
