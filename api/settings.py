@@ -22,7 +22,8 @@ class Settings:
     accepted while a rotation is under way), ``ONETRIP_TOKEN_MINUTES``,
     ``ONETRIP_JOBS`` (``auto``, ``inline``, ``queue``), ``ONETRIP_DAILY_AT`` (China time of the
     day's run, ``HH:MM``, default 06:00; ``off`` for none), ``ONETRIP_LOG_FORMAT`` (``text`` or
-    ``json``), ``ONETRIP_LOG_LEVEL`` (default ``INFO``).  docs/deploy.md lists them all.
+    ``json``), ``ONETRIP_LOG_LEVEL`` (default ``INFO``), ``ONETRIP_THREADS`` (handler threads of a server
+    process, default 40).  docs/deploy.md lists them all.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
