@@ -32,7 +32,7 @@ from api.routes.common import (
     page_meta,
     paging_query,
 )
-from api.schemas.common import to, to_plain
+from api.schemas.common import to
 from api.schemas.projects import (
     AuditOut,
     CertificatesOut,
@@ -73,7 +73,7 @@ def project_summaries(session: Session, rows: list[Any], lang: str = "zh") -> li
     (:func:`approvals.services.queries.project_page`), none when they carry their
     ``step_counts`` too (:func:`approvals.services.queries.plain_project`).  Plain rows carry their JSON documents as
     text (:data:`~approvals.services.queries.SUMMARY_COLUMNS`): the answer has them as
-    :class:`msgspec.Raw`, encoded verbatim — give it to :func:`~api.schemas.common.to_plain`."""
+    :class:`msgspec.Raw`, encoded verbatim — give it to :func:`~api.schemas.common.to` with ``builtins=True``."""
     if all(hasattr(p, "enterprise_name") for p in rows):
         names = {p.enterprise_id: p.enterprise_name for p in rows}
     else:
@@ -205,12 +205,13 @@ def list_projects(
     (default ``-filed_on``)."""
     paging = paging_query(queries.PROJECT_SORTS, "-filed_on", page, size, sort, q)
     found = queries.project_page(session, actor(request), paging, status=status, plain=True)
-    return to_plain(
+    return to(
         ProjectPage,
         {
             "items": project_summaries(session, list(found.items), request_lang(request)),
             **page_meta(found),
         },
+        builtins=True,  # JSON documents passed on as msgspec.Raw
     )
 
 
@@ -289,13 +290,14 @@ def file_project(
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
-    return to_plain(
+    return to(
         ProjectOut,
         project_out(
             session,
             queries.plain_project(session, actor(request), project_id),
             request_lang(request),
         ),
+        builtins=True,  # JSON documents passed on as msgspec.Raw
     )
 
 

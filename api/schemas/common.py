@@ -46,30 +46,19 @@ def to(kind: type[T] | Any, data: Any, *, builtins: bool = False) -> T:
     missing required field fails the test that produced it.
 
     ``builtins``: the caller's ``data`` is made of JSON's builtins already (dicts with string
-    keys, lists, strings, numbers, booleans, ``None``: no dates, tuples or structs), so it is
-    answered as it is rather than copied — a large answer's copy is a tenth of its CPU.  Checked
-    with the rest under ``ONETRIP_CHECK_SCHEMAS``."""
-    plain = data if builtins else msgspec.to_builtins(data, str_keys=True)
+    keys, lists, strings, numbers, booleans, ``None``: no dates, tuples or structs), and may hold
+    :class:`msgspec.Raw` (a JSON document passed on verbatim, e.g. a JSON column read as text), so
+    it is answered as it is rather than copied — a large answer's copy is a tenth of its CPU.
+    Checked with the rest under ``ONETRIP_CHECK_SCHEMAS``, its documents decoded."""
+    if not builtins:
+        data = msgspec.to_builtins(data, str_keys=True)
     if CHECK:
-        if builtins and (copy := msgspec.to_builtins(data, str_keys=True)) != data:
-            raise AssertionError(f"{kind}: not builtins: {_diff(copy, data)}")
+        plain = _decode_raw(data) if builtins else data
+        if builtins and (copy := msgspec.to_builtins(plain, str_keys=True)) != plain:
+            raise AssertionError(f"{kind}: not builtins: {_diff(copy, plain)}")
         again = msgspec.to_builtins(msgspec.convert(plain, kind), str_keys=True)
         if again != plain:
             raise AssertionError(f"{kind} lost part of the answer: {_diff(plain, again)}")
-    return plain  # type: ignore[no-any-return]
-
-
-def to_plain(kind: type[T] | Any, data: Any) -> T:
-    """:func:`to` of ``data`` that is already as the JSON encoder sees it — builtins with string
-    keys, dates as ISO strings — and may hold :class:`msgspec.Raw` (a JSON document passed on
-    verbatim, e.g. a JSON column read as text): returned as it is, without :func:`to`'s copy.
-    Checked as :func:`to` checks, on the decoded documents, and that nothing else needs
-    converting."""
-    if CHECK:
-        decoded = _decode_raw(data)
-        if msgspec.to_builtins(decoded, str_keys=True) != decoded:
-            raise AssertionError(f"{kind}: not plain builtins: {decoded!r}")
-        to(kind, decoded)
     return data  # type: ignore[no-any-return]
 
 
