@@ -93,8 +93,8 @@ def _ping_idle_connections(engine: Engine, after: float) -> None:
     """SQLAlchemy's pessimistic pre-ping, but only for a connection idle ``after`` seconds or
     more: a busy server's connections come back to the pool milliseconds before they are reused,
     and pinging each one cost every request a round trip and 0.1–0.3 ms of CPU (issue 16,
-    ``bench/pool_ping.py``).  A dead
-    idle connection (the database restarted, a firewall dropped it) is replaced before use, as
+    ``bench/pool_ping.py``).  A dead idle connection (the database restarted, a firewall dropped
+    it) is replaced before use, as
     ``pool_pre_ping`` does (``DisconnectionError``: the pool connects afresh); one that died while
     busy fails its statement, and SQLAlchemy then invalidates the whole pool, so the requests
     after it connect afresh (docs/reliability.md)."""
