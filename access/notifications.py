@@ -127,24 +127,10 @@ def _notify(
             )
         )
         targets = [u for u in targets if u not in told]
-    now = utcnow()
-    _insert(
-        session,
-        [
-            {
-                "user_id": u,
-                "kind": kind,
-                "text_zh": text.zh,
-                "text_en": text.en,
-                "link": link,
-                "project_id": project_id,
-                "dedupe_key": key,
-                "created_at": now,
-            }
-            for u in targets
-        ],
+    # the targets are distinct and none was told: nothing left for _notify_many to look up
+    return _notify_many(
+        session, kind, [(u, text, link, key, project_id) for u in targets], told=set()
     )
-    return len(targets)
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -196,14 +182,14 @@ def notify_many(
 def _notify_many(
     session: Session,
     kind: str,
-    rows: Sequence[tuple[int, Text, str, str, int | None]],
+    rows: Sequence[tuple[int, Text, str, str | None, int | None]],
     told: set[tuple[int, str | None]] | None,
 ) -> int:
     """:func:`notify_many`; ``told``: the (user, key) pairs of ``rows`` already told, when known."""
     if not rows:
         return 0
     if told is None:
-        keys = sorted({key for _, _, _, key, _ in rows})
+        keys = sorted({key for _, _, _, key, _ in rows if key is not None})  # NULL matches none
         told = set(
             session.execute(
                 select(NotificationRow.user_id, NotificationRow.dedupe_key).where(

@@ -88,8 +88,6 @@ def project_summaries(session: Session, rows: list[Any], lang: str = "zh") -> li
         counts = {p.id: p.step_counts for p in rows}
     else:
         counts = queries.step_counts(session, [p.id for p in rows])
-    if rows and hasattr(rows[0], "attributes_json"):
-        return [_summary_dict(p, p.enterprise_name, counts[p.id], lang) for p in rows]
     return [_project_dict(p, names.get(p.enterprise_id), counts[p.id], lang) for p in rows]
 
 
@@ -100,6 +98,8 @@ def project_out(session: Session, p: Any, lang: str = "zh") -> dict[str, Any]:
 def _project_dict(
     p: Any, enterprise: str | None, counts: dict[str, int], lang: str = "zh"
 ) -> dict[str, Any]:
+    """A project (an ORM row, or a plain row of ``SUMMARY_COLUMNS``) as listed."""
+    attributes, form, plan_finish, delays = _documents(p, lang)
     return {
         "id": p.id,
         "code": p.code,
@@ -109,36 +109,8 @@ def _project_dict(
         "enterprise": {"id": p.enterprise_id, "name": enterprise},
         "plot": p.plot_code,
         "filed_on": p.filed_on.isoformat(),
-        "attributes": p.attributes,
-        "form": p.form,
-        "baseline_finish": p.baseline_finish.isoformat(),
-        "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
-        "plan_finish": (p.finish_delays or {}).get("plan_finish"),
-        "finish_delays": progress.delays_view(p.finish_delays, lang),
-        "baseline_makespan_workdays": p.baseline_makespan,
-        "serial_workdays": p.serial_workdays,
-        "steps": counts,
-        "agent_user_id": p.agent_user_id,
-    }
-
-
-def _summary_dict(
-    p: Any, enterprise: str | None, counts: dict[str, int], lang: str
-) -> dict[str, Any]:
-    """:func:`_project_dict` of a plain row of ``SUMMARY_COLUMNS``: its documents passed on as
-    read, its finish's delays from :func:`_finish_view`."""
-    plan_finish, delays = _finish_view(p.finish_delays_json, lang)
-    return {
-        "id": p.id,
-        "code": p.code,
-        "name": p.name,
-        "status": p.status,
-        "version": p.version,
-        "enterprise": {"id": p.enterprise_id, "name": enterprise},
-        "plot": p.plot_code,
-        "filed_on": p.filed_on.isoformat(),
-        "attributes": _raw_json(p.attributes_json),
-        "form": _raw_json(p.form_json),
+        "attributes": attributes,
+        "form": form,
         "baseline_finish": p.baseline_finish.isoformat(),
         "predicted_finish": p.predicted_finish.isoformat() if p.predicted_finish else None,
         "plan_finish": plan_finish,
@@ -148,6 +120,25 @@ def _summary_dict(
         "steps": counts,
         "agent_user_id": p.agent_user_id,
     }
+
+
+def _documents(p: Any, lang: str) -> tuple[Any, Any, Any, dict[str, Any] | None]:
+    """A project's attributes, form, plan finish and worded finish delays.  A plain row of
+    ``SUMMARY_COLUMNS`` has its documents as text: passed on as read (:func:`_raw_json`), its
+    delays worded once per distinct value (:func:`_finish_view`)."""
+    if hasattr(p, "attributes_json"):
+        return (
+            _raw_json(p.attributes_json),
+            _raw_json(p.form_json),
+            *_finish_view(p.finish_delays_json, lang),
+        )
+    delays = p.finish_delays
+    return (
+        p.attributes,
+        p.form,
+        (delays or {}).get("plan_finish"),
+        progress.delays_view(delays, lang),
+    )
 
 
 def _raw_json(text: str | None) -> Any:
