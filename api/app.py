@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_service.ports import CheckpointSources
 from api.agent_ports import AGENT_CHECKPOINTS
+from api.answers import AnswerCache
 from api.auth import DisabledUsers, auth_middleware, signing_key
 from api.clock import Clock
 from api.configure import configure_process
@@ -198,7 +199,9 @@ def _lifecycle(
     """The app's startup hooks (database, signing key, jobs) and its shutdown hooks."""
 
     def on_startup(app: Litestar) -> None:
-        db = engine or make_engine(settings.database_url)
+        # a connection per handler thread stays pooled: a pool smaller than the threads closes
+        # and opens connections all the time under load (a new PostgreSQL backend each)
+        db = engine or make_engine(settings.database_url, pool_size=settings.threads)
         if migrate:
             ensure_schema(db)  # SQLite upgrades in place; PostgreSQL refuses when behind
         app.state.engine = db
@@ -317,6 +320,8 @@ def create_app(
             {
                 "settings": settings,
                 "clock": Clock(settings.today),
+                # the project answers this process keeps under their revision (api.answers)
+                "answers": AnswerCache(settings.answer_cache_mb * 1024 * 1024),
                 # the ports of the agents' use cases: the commitment checkpoints on the 代办清单
                 "checkpoints": AGENT_CHECKPOINTS,
                 # the plot registry answers the planner about a plot's zone (approvals.ports)

@@ -23,7 +23,8 @@ class Settings:
     ``ONETRIP_JOBS`` (``auto``, ``inline``, ``queue``), ``ONETRIP_DAILY_AT`` (China time of the
     day's run, ``HH:MM``, default 06:00; ``off`` for none), ``ONETRIP_LOG_FORMAT`` (``text`` or
     ``json``), ``ONETRIP_LOG_LEVEL`` (default ``INFO``), ``ONETRIP_THREADS`` (handler threads of a server
-    process, default 40).  docs/deploy.md lists them all.
+    process, default 40), ``ONETRIP_ANSWER_CACHE_MB`` (a server process's kept project answers,
+    default 64; 0: none).  docs/deploy.md lists them all.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -42,6 +43,8 @@ class Settings:
     admin_signing_key: str | None = None  # PEM file of the administration's Ed25519 key
     cjk_font: str | None = None  # a TrueType font for PDFs instead of the bundled subset
     threads: int = 40  # a server process's threads for request handlers (ONETRIP_THREADS)
+    # MB of encoded project answers a server process keeps under their revision (api.answers)
+    answer_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -73,6 +76,9 @@ class Settings:
             admin_signing_key=env.get("ONETRIP_ADMIN_SIGNING_KEY") or None,
             cjk_font=env.get("ONETRIP_CJK_FONT") or None,
             threads=_count("ONETRIP_THREADS", env.get("ONETRIP_THREADS") or "40", 1, 200),
+            answer_cache_mb=_count(
+                "ONETRIP_ANSWER_CACHE_MB", env.get("ONETRIP_ANSWER_CACHE_MB") or "64", 0, 4096
+            ),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -162,6 +163,18 @@ class ProjectRow(Base):
     steps: Mapped[list[StepRow]] = relationship(
         back_populates="project", order_by="StepRow.position"
     )
+
+
+class ProjectRevisionRow(Base):
+    """A project's revision (修订号): raised by database triggers in the same transaction as
+    every change to the project's row, its steps, tasks, deferrals and plan changes, or its
+    enterprise's row (migration 0021) — never written by the code.  Answers built from those
+    rows are kept per process under it (``api.answers``).  No row: revision 0."""
+
+    __tablename__ = "project_revisions"
+
+    project_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger)
 
 
 class StepRow(Base):

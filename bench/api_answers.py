@@ -41,7 +41,15 @@ def _client(db: str):
     from api.app import create_app
     from api.seed import DEMO_PASSWORD
     from api.settings import Settings
+    from migrations.runner import upgrade
+    from storage.engine import make_engine
 
+    # the second tree may be newer: it brings the schema to its own head first (what a schema
+    # change adds must not change an answer; an older tree never meets a newer schema, as it
+    # reads first)
+    engine = make_engine(db)
+    upgrade(engine)
+    engine.dispose()
     client = TestClient(create_app(Settings(database_url=db, today=api_load.TODAY)))
 
     def login(username: str) -> dict[str, str]:
@@ -178,7 +186,17 @@ def main() -> None:
 
     first, second = (Path(t).resolve() for t in args.trees)
     print(f"preparing {args.projects} projects in {args.db} …", flush=True)
-    api_load.prepare(args.db, args.projects)
+    # with the first tree's code: its schema (a newer second tree migrates when it reads)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import api_load; api_load.prepare({args.db!r}, {args.projects})",
+        ],
+        cwd=first,
+        env={**os.environ, "PYTHONPATH": f"{first}:{first / 'bench'}"},
+        check=True,
+    )
 
     def run(tree: Path, *extra: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(tree), "ONETRIP_TODAY": api_load.TODAY.isoformat()}

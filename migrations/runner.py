@@ -107,6 +107,17 @@ def reset_database(engine: Engine) -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
             conn.execute(text("DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE"))
             conn.execute(text("DROP FUNCTION IF EXISTS ledger_append_only() CASCADE"))
+            # the project revisions' trigger functions (0021)
+            for function in (
+                "bump_project_revision(integer)",
+                "project_row_revision()",
+                "enterprise_row_revision()",
+                "steps_revision()",
+                "tasks_revision()",
+                "plan_changes_revision()",
+                "deferrals_revision()",
+            ):
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {function} CASCADE"))
             drop_job_queue_schema(conn)
         return
     metadata.drop_all(engine)

@@ -81,6 +81,7 @@ def restore(url: str, source: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".restoring")
         shutil.copyfile(source, tmp)
+        _new_cache_version(f"sqlite:///{tmp}")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         for suffix in ("-wal", "-shm"):
@@ -100,6 +101,25 @@ def restore(url: str, source: Path) -> None:
             str(source),
         ]
     )
+    _new_cache_version(url)
+
+
+def _new_cache_version(url: str) -> None:
+    """A restored database must not show the cache version it had when backed up: a server
+    that kept answers under that version (and the project revisions since) would serve them
+    for rows the restore took back (storage.versions, api.answers)."""
+    from sqlalchemy.orm import Session
+
+    from storage import versions
+    from storage.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            versions.bump(session)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def _run(cmd: list[str]) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from access.policy import Action
 from agent_service.services import assignment as assignment_service
+from api.answers import project_answer
 from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
@@ -281,14 +282,18 @@ def file_project(
 def get_project(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> ProjectOut:
-    return to(
-        ProjectOut,
-        project_out(
-            session,
-            queries.plain_project(session, actor(request), project_id),
-            request_lang(request),
+    who, lang = actor(request), request_lang(request)
+    return project_answer(  # type: ignore[return-value]  # the same ProjectOut, encoded
+        request.app.state.answers,
+        session,
+        who,
+        project_id,
+        ("project", lang),
+        lambda: to(
+            ProjectOut,
+            project_out(session, queries.plain_project(session, who, project_id), lang),
+            builtins=True,  # JSON documents passed on as msgspec.Raw
         ),
-        builtins=True,  # JSON documents passed on as msgspec.Raw
     )
 
 
@@ -308,13 +313,18 @@ def get_plan(
 ) -> LivePlanOut:
     """Actual dates for what is done, forecasts for the rest, the predicted finish against the
     baseline, and each change with its reason."""
-    p = queries.plan_project(session, actor(request), project_id)  # plain rows, no ORM
-    return to(
-        LivePlanOut,
-        progress.live_plan(
-            session, p, clock.today(), work_calendar(session), request_lang(request)
-        ),
-        builtins=True,  # dates as ISO strings already
+    who, lang, today = actor(request), request_lang(request), clock.today()
+
+    def build() -> Any:
+        p = queries.plan_project(session, who, project_id)  # plain rows, no ORM
+        return to(
+            LivePlanOut,
+            progress.live_plan(session, p, today, work_calendar(session), lang),
+            builtins=True,  # dates as ISO strings already
+        )
+
+    return project_answer(  # type: ignore[return-value]  # the same LivePlanOut, encoded
+        request.app.state.answers, session, who, project_id, ("plan", lang, today), build
     )
 
 

@@ -39,6 +39,7 @@ from approvals.orm import (
     DeferralRow,
     EnterpriseRow,
     MaterialRow,
+    ProjectRevisionRow,
     ProjectRow,
     StepRow,
     TaskRow,
@@ -450,6 +451,35 @@ _PLAN_PROJECT_COLUMNS = tuple(
     )
 )
 _PLAN_PROJECTS: dict[str, Any] = {}  # by visibility rule (run_visible)
+
+
+_revisions_t = ProjectRevisionRow.__table__
+_REVISIONS: dict[str, Any] = {}  # by visibility rule (run_visible)
+
+
+def _revision_statement() -> Any:
+    revision = (
+        select(_revisions_t.c.revision)
+        .where(_revisions_t.c.project_id == _projects_t.c.id)
+        .scalar_subquery()
+    )
+    return select(
+        func.coalesce(revision, 0).label("revision"),
+        versions.column().label("cache_version_"),
+    ).where(_projects_t.c.id == bindparam("pid"))
+
+
+def project_revision(session: Session, actor: Actor, project_id: int) -> tuple[int, str | None]:
+    """The project's revision (项目修订号, migration 0021) and the cache version, if ``actor``
+    may see the project (visibility as :func:`get_project`; otherwise 'not found') — one
+    statement of two narrow columns.  Whatever a project's answers are built from (its row,
+    steps, tasks, deferrals, plan changes, enterprise) moves the revision when it changes; the
+    calendar, catalogue and departments move the cache version."""
+    row = run_visible(session, actor, _REVISIONS, _revision_statement, {"pid": project_id}).first()
+    if row is None:
+        raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
+    versions.remember(session, row.cache_version_)
+    return int(row.revision), row.cache_version_
 
 
 def _plan_project_statement() -> Any:
