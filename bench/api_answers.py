@@ -60,6 +60,29 @@ def _client(db: str):
     return client, login
 
 
+def fresh_database(db: str) -> None:
+    """Drop the database (a file, or a PostgreSQL database): a tree's own reset drops only the
+    tables it knows, and a newer tree's run may have left others behind."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    sys.path.insert(0, str(ROOT))
+    from storage.engine import is_sqlite, make_engine
+
+    url = make_url(db)
+    if is_sqlite(db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+        return
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def act(db: str) -> None:
     """The fixed decisions, made once (with the first tree) before both trees read."""
     from api.seed import reviewer_username
@@ -186,6 +209,7 @@ def main() -> None:
 
     first, second = (Path(t).resolve() for t in args.trees)
     print(f"preparing {args.projects} projects in {args.db} …", flush=True)
+    fresh_database(args.db)
     # with the first tree's code: its schema (a newer second tree migrates when it reads)
     subprocess.run(
         [

@@ -104,7 +104,10 @@ def bare_app(db_url: str):
     from litestar import Litestar, get
     from sqlalchemy.orm import sessionmaker
 
-    engine = make_engine(db_url)  # the project's engine settings (pool 10 + 20 overflow)
+    # the project's engine settings and, as `onetrip serve`, a pooled connection per handler
+    # thread (anyio's default 40): a smaller pool reconnects under load, and the PostgreSQL
+    # backends that end then are missing from the CPU counted below
+    engine = make_engine(db_url, pool_size=40)
     sessions = sessionmaker(engine)
 
     @get("/items/{item_id:int}", sync_to_thread=True)

@@ -233,6 +233,8 @@ def main() -> None:
 
         reads: dict[str, Callable[[int], Any]] = {
             "GET /health (liveness)": lambda i: ok(client.get("/health")),
+            # signed in, no database, no handler thread: the token and the middleware alone
+            "GET /api/me (signed-in floor)": lambda i: ok(client.get("/api/me", headers=ent)),
             "GET /api/projects (enterprise)": lambda i: ok(
                 client.get("/api/projects?size=20", headers=ent)
             ),

@@ -11,12 +11,13 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, QueryParameter
+from litestar.serialization import encode_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.policy import Action
 from agent_service.services import assignment as assignment_service
-from api.answers import project_answer
+from api.answers import AnswerCache, project_answer
 from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
@@ -52,6 +53,7 @@ from approvals.orm import CertificateRow, EnterpriseRow, MaterialRow, RatingRow
 from approvals.service import work_calendar
 from approvals.services import filing, materials, progress, queries
 from approvals.services.ratings import RATING_LABELS, rate_step
+from storage import versions
 from storage.engine import json_loads
 
 
@@ -197,14 +199,37 @@ def list_projects(
     (default ``-filed_on``)."""
     paging = paging_query(queries.PROJECT_SORTS, "-filed_on", page, size, sort, q)
     found = queries.project_page(session, actor(request), paging, status=status, plain=True)
+    lang = request_lang(request)
     return to(
         ProjectPage,
         {
-            "items": project_summaries(session, list(found.items), request_lang(request)),
+            "items": summary_fragments(session, request.app.state.answers, list(found.items), lang),
             **page_meta(found),
         },
-        builtins=True,  # JSON documents passed on as msgspec.Raw
+        builtins=True,  # JSON documents and kept summaries passed on as msgspec.Raw
     )
+
+
+def summary_fragments(
+    session: Session, cache: AnswerCache | None, rows: list[Any], lang: str
+) -> list[Any]:
+    """Each project of a page as listed, encoded (:class:`msgspec.Raw`), kept per project under
+    its revision (``revision_``, read with the page) like its detail and plan (:mod:`api.answers`):
+    a busy list mostly shows projects unchanged since the last time it was read."""
+    if not rows:
+        return []
+    token = versions.version(session)  # read with the page
+    if cache is None or token is None or cache.max_bytes == 0:
+        return project_summaries(session, rows, lang)
+    keys = [("summary", lang, p.id, p.revision_, token) for p in rows]
+    out: list[Any] = [cache.get(k) for k in keys]
+    missing = [i for i, body in enumerate(out) if body is None]
+    if missing:
+        built = project_summaries(session, [rows[i] for i in missing], lang)
+        for i, summary in zip(missing, built, strict=True):
+            out[i] = encode_json(summary)
+            cache.put(keys[i], out[i])
+    return [msgspec.Raw(body) for body in out]
 
 
 @post(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from access.actor import SYSTEM, Actor
@@ -30,6 +30,7 @@ from approvals.services.queries import Plain
 from i18n import Malformed
 from storage import versions
 from storage.audit import record
+from storage.idlists import ids_value, in_ids
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
@@ -141,12 +142,12 @@ def _worklist_query(department: str | None, statuses: frozenset[str]) -> Any:
     return q
 
 
-#: A page's deferrals (built once: building a statement costs about what running it does).
-_PAGE_DEFERRALS = (
-    select(_deferrals_t)
-    .where(_deferrals_t.c.task_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_deferrals_t.c.id)
-)
+#: A page's deferrals, per dialect (built once: building a statement costs about what running it
+#: does; the ids in one parameter, :mod:`storage.idlists`).
+_PAGE_DEFERRALS = {
+    dialect: select(_deferrals_t).where(clause).order_by(_deferrals_t.c.id)
+    for dialect, clause in in_ids(_deferrals_t.c.task_id).items()
+}
 
 
 def _worklist_rows(
@@ -157,7 +158,9 @@ def _worklist_rows(
         task.deferrals = []
     by_id = {t.id: t for t in tasks}
     if by_id:  # the page's deferrals, in one statement
-        for d in Plain.rows(session.execute(_PAGE_DEFERRALS, {"ids": list(by_id)})):
+        dialect = session.connection().dialect.name
+        ids = ids_value(dialect, by_id)
+        for d in Plain.rows(session.execute(_PAGE_DEFERRALS[dialect], {"ids": ids})):
             by_id[d.task_id].deferrals.append(d)
     supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []

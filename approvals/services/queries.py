@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
-    String,
     Text,
     and_,
-    any_,
     bindparam,
     cast,
     event,
@@ -26,7 +23,6 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from access.actor import Actor, Role
@@ -48,6 +44,7 @@ from approvals.service import catalogue_version
 from approvals.services.common import scope_of
 from storage import versions
 from storage.audit import AuditRow
+from storage.idlists import ids_value, in_ids
 from storage.paging import PageOf, Paging, fetch_page, search_clause
 
 
@@ -182,13 +179,17 @@ def project_page(
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
     rows as :class:`Plain` objects (:data:`SUMMARY_COLUMNS`, ``enterprise_name`` and
-    ``step_counts``, as :func:`step_counts`, in the same statement), not ORM objects — for
-    answers that only show them."""
+    ``step_counts``, as :func:`step_counts`, in the same statement, and ``revision_``, the
+    project's revision — :func:`project_revision`), not ORM objects — for answers that only show
+    them; the statement reads the cache version too."""
 
     def query() -> Any:
         q = visible_projects_query(actor)
         if plain:
-            q = _with_enterprise_name(q.with_only_columns(*SUMMARY_COLUMNS))
+            q = _with_enterprise_name(q.with_only_columns(*SUMMARY_COLUMNS)).add_columns(
+                _revision_of_project().label("revision_"),
+                versions.column().label("cache_version_"),
+            )
         if status:
             q = q.where(ProjectRow.status == status)
         match = search_clause(paging.q, ProjectRow.code, ProjectRow.name)
@@ -212,6 +213,7 @@ def project_page(
         rows = Plain.rows(page.items)
         for p in rows:
             p.step_counts = _counted(p.__dict__.pop("step_statuses"))
+            versions.remember(session, p.__dict__.pop("cache_version_"))
         page = PageOf(items=rows, total=page.total, paging=page.paging)
     return page
 
@@ -298,18 +300,9 @@ def _step_counts(where: Any) -> Any:
 
 _steps_t = StepRow.__table__
 #: Each project's steps counted by status (for rows read without their ``step_counts``: the
-#: filing's answer), built once, the ids in one parameter: an array on PostgreSQL, a JSON array
-#: on SQLite — an ``IN`` list of one parameter per id is rendered anew on every execution (its
-#: SQL then differs by the list's length), a tenth of a list's CPU when lists counted this way.
+#: filing's answer), built once per dialect, the ids in one parameter (:mod:`storage.idlists`).
 _STEP_COUNTS = {
-    "postgresql": _step_counts(
-        _steps_t.c.project_id == any_(cast(bindparam("ids", type_=String), ARRAY(Integer)))
-    ),
-    "sqlite": _step_counts(
-        _steps_t.c.project_id.in_(
-            select(func.json_each(bindparam("ids", type_=String)).table_valued("value").c.value)
-        )
-    ),
+    dialect: _step_counts(clause) for dialect, clause in in_ids(_steps_t.c.project_id).items()
 }
 
 
@@ -319,13 +312,9 @@ def step_counts(session: Session, ids: Sequence[int]) -> dict[int, dict[str, int
     else)."""
     counts: dict[int, dict[str, int]] = {i: {} for i in ids}
     conn = session.connection()
-    # the ids as an array's text ('{1,2}'; psycopg's list dumper costs ten times more) or JSON;
+    dialect = conn.dialect.name
     # the rows fetched at once (iterating a result fetches them one by one)
-    text = ",".join(map(str, ids))
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(_STEP_COUNTS["postgresql"], {"ids": "{" + text + "}"}).all()
-    else:
-        rows = conn.execute(_STEP_COUNTS["sqlite"], {"ids": "[" + text + "]"}).all()
+    rows = conn.execute(_STEP_COUNTS[dialect], {"ids": ids_value(dialect, ids)}).all()
     for pid, status, n in rows:
         counts[pid][status] = n
     return counts
@@ -457,14 +446,19 @@ _revisions_t = ProjectRevisionRow.__table__
 _REVISIONS: dict[str, Any] = {}  # by visibility rule (run_visible)
 
 
-def _revision_statement() -> Any:
-    revision = (
+def _revision_of_project() -> Any:
+    """The revision of the projects row of the statement (0 without a row), as a column."""
+    return func.coalesce(
         select(_revisions_t.c.revision)
         .where(_revisions_t.c.project_id == _projects_t.c.id)
-        .scalar_subquery()
+        .scalar_subquery(),
+        0,
     )
+
+
+def _revision_statement() -> Any:
     return select(
-        func.coalesce(revision, 0).label("revision"),
+        _revision_of_project().label("revision"),
         versions.column().label("cache_version_"),
     ).where(_projects_t.c.id == bindparam("pid"))
 

@@ -37,12 +37,15 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     pid = file_sample(e1_a).json()["id"]
     plan = e1_b.get(f"/api/projects/{pid}/plan").json()
     detail = e1_b.get(f"/api/projects/{pid}").json()
+    listed = e1_b.get("/api/projects").json()["items"]
+    assert listed == [detail]  # the summary a list shows is the detail's
     answers = b_app.state.answers
     hits = answers.hits
-    # asked again, unchanged: the same answer, kept
+    # asked again, unchanged: the same answers, kept
     assert e1_b.get(f"/api/projects/{pid}/plan").json() == plan
     assert e1_b.get(f"/api/projects/{pid}").json() == detail
-    assert answers.hits == hits + 2
+    assert e1_b.get("/api/projects").json()["items"] == listed
+    assert answers.hits == hits + 3
     assert _task(plan, "S1-01")["status"] == "ready"
 
     # a material uploaded and a decision made through server A ...
@@ -61,6 +64,7 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     assert _task(after, "S1-01")["status"] == "in_review"
     steps = e1_b.get(f"/api/projects/{pid}").json()["steps"]
     assert steps.get("in_progress") == 1 and steps != detail["steps"]
+    assert e1_b.get("/api/projects").json()["items"][0]["steps"] == steps
 
     # a write outside the API (a tool, a job, an administrator's SQL) shows too
     engine = make_engine(a.db_url)
@@ -74,6 +78,7 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     renamed = e1_b.get(f"/api/projects/{pid}/plan").json()
     assert next(s for s in renamed["steps"] if s["code"] == "S1-01")["name"] == "项目备案（改）"
     assert e1_b.get(f"/api/projects/{pid}").json()["enterprise"]["name"] == "改名企业"
+    assert e1_b.get("/api/projects").json()["items"][0]["enterprise"]["name"] == "改名企业"
 
 
 def test_who_may_see_is_checked_before_the_kept_answer(two):
