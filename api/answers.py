@@ -29,6 +29,7 @@ from litestar import MediaType, Response
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
+from api.ops import KEPT_ANSWERS
 from approvals.services import queries
 
 
@@ -36,6 +37,8 @@ class AnswerCache:
     """Bytes by key, at most ``max_bytes`` of them (least recently used dropped first)."""
 
     def __init__(self, max_bytes: int) -> None:
+        # (kind, outcome) → its counter (``onetrip_kept_answers_total``), bound once
+        self._counted: dict[tuple[str, str], Any] = {}
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
@@ -66,6 +69,15 @@ class AnswerCache:
                 _, dropped = self._entries.popitem(last=False)
                 self._size -= len(dropped)
 
+    def count(self, kind: str, hits: int, misses: int) -> None:
+        """Tell the metrics how lookups of ``kind`` went (``GET /metrics``)."""
+        for outcome, n in (("hit", hits), ("miss", misses)):
+            if n:
+                child = self._counted.get((kind, outcome))
+                if child is None:
+                    child = self._counted[kind, outcome] = KEPT_ANSWERS.labels(kind, outcome)
+                child.inc(n)
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -88,6 +100,7 @@ def project_answer(
         return _json(_encode(build()))
     full = (*key, project_id, revision, token)
     body = cache.get(full)
+    cache.count(key[0], body is not None, body is None)
     if body is None:
         body = _encode(build())
         cache.put(full, body)

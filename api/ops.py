@@ -64,6 +64,11 @@ ERRORS = Counter(
     "Requests answered with a 5xx status, by route",
     ["method", "route"],
 )
+KEPT_ANSWERS = Counter(
+    "onetrip_kept_answers_total",
+    "Project answers looked up among those a process keeps (api.answers), by kind and outcome",
+    ["kind", "outcome"],
+)
 
 
 # --- request ids and logs ---------------------------------------------------------------------
@@ -304,7 +309,7 @@ def _registry(state: Any) -> CollectorRegistry:
 
         multiprocess.MultiProcessCollector(registry)  # every process's counters, summed
     else:
-        for collector in (REQUEST_SECONDS, REQUESTS, ERRORS):
+        for collector in (REQUEST_SECONDS, REQUESTS, ERRORS, KEPT_ANSWERS):
             registry.register(collector)  # also in the default registry: shown here too
     registry.register(JobsCollector(state))
     return registry

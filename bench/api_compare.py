@@ -168,6 +168,27 @@ async def run_bare(base: str, clients: int, duration: float, ramp: float) -> api
 # --- running servers -----------------------------------------------------------------------
 
 
+def kept_answers(base: str) -> str:
+    """How often the server's kept project answers were used, by kind (its ``/metrics``)."""
+    counts: dict[str, dict[str, float]] = {}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        if line.startswith("onetrip_kept_answers_total{"):
+            labels = dict(
+                part.split("=", 1)
+                for part in line[line.index("{") + 1 : line.index("}")].split(",")
+            )
+            kind, outcome = labels["kind"].strip('"'), labels["outcome"].strip('"')
+            counts.setdefault(kind, {})[outcome] = float(line.rsplit(" ", 1)[1])
+    return (
+        ", ".join(
+            f"{kind} {c.get('hit', 0) / max(1, c.get('hit', 0) + c.get('miss', 0)):.0%}"
+            f" of {c.get('hit', 0) + c.get('miss', 0):.0f}"
+            for kind, c in sorted(counts.items())
+        )
+        or "none"
+    )
+
+
 def wait_ready(proc: subprocess.Popen, url: str) -> None:
     deadline = time.time() + 90
     while True:
@@ -259,6 +280,7 @@ def main() -> None:
             api_load.run_load(base, args.clients, args.duration + args.ramp, 1, ramp=args.ramp)
         )
         project_cpu = cpu_split(before, cpu_seconds(server.pid), len(project.timeline))
+        kept = kept_answers(base)
     finally:
         stop(server)
 
@@ -293,6 +315,7 @@ def main() -> None:
     print(f"  {'bare':10} {n2:>9} {b50 * 1000:>8.1f} {b99 * 1000:>8.1f} {e2:>7}")
     print(f"  CPU, onetrip: {project_cpu}")
     print(f"  CPU, bare:    {bare_cpu}")
+    print(f"  kept answers (api.answers), hits of lookups: {kept}")
     print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ratio = p50 / b50
     print(f"  median ratio onetrip / bare: {ratio:.2f}× (target ≤ 3×)")

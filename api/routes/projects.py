@@ -224,6 +224,7 @@ def summary_fragments(
     keys = [("summary", lang, p.id, p.revision_, token) for p in rows]
     out: list[Any] = [cache.get(k) for k in keys]
     missing = [i for i, body in enumerate(out) if body is None]
+    cache.count("summary", len(out) - len(missing), len(missing))
     if missing:
         built = project_summaries(session, [rows[i] for i in missing], lang)
         for i, summary in zip(missing, built, strict=True):

@@ -46,6 +46,10 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     assert e1_b.get(f"/api/projects/{pid}").json() == detail
     assert e1_b.get("/api/projects").json()["items"] == listed
     assert answers.hits == hits + 3
+    # and the operators see how often (Prometheus)
+    metrics = b.client().get("/metrics").text
+    assert 'onetrip_kept_answers_total{kind="plan",outcome="hit"}' in metrics
+    assert 'onetrip_kept_answers_total{kind="summary",outcome="miss"}' in metrics
     assert _task(plan, "S1-01")["status"] == "ready"
 
     # a material uploaded and a decision made through server A ...
