@@ -1,7 +1,8 @@
 """A project's encoded answers kept per process under its revision (项目修订号).
 
-The hot reads of a project — its detail and its live plan — are built from its row, steps, tasks,
-deferrals and plan changes, the calendar and the departments.  Building and encoding them is most
+The hot reads of a project — its detail, its live plan, its audit trail, its summary in a list —
+are built from its row, steps, tasks, deferrals, plan changes and audit entries, the calendar and
+the departments.  Building and encoding them is most
 of what such a request costs; reading whether any of it changed is one indexed, two-column
 statement (:func:`approvals.services.queries.project_revision`, which also checks that the actor
 may see the project).  So an answer is kept as the bytes sent, keyed by

@@ -167,8 +167,8 @@ class ProjectRow(Base):
 
 class ProjectRevisionRow(Base):
     """A project's revision (修订号): raised by database triggers in the same transaction as
-    every change to the project's row, its steps, tasks, deferrals and plan changes, or its
-    enterprise's row (migration 0021) — never written by the code.  Answers built from those
+    every change to the project's row, its steps, tasks, deferrals, plan changes and audit
+    entries, or its enterprise's row (migration 0021) — never written by the code.  Answers built from those
     rows are kept per process under it (``api.answers``).  No row: revision 0."""
 
     __tablename__ = "project_revisions"

@@ -116,6 +116,7 @@ def reset_database(engine: Engine) -> None:
                 "tasks_revision()",
                 "plan_changes_revision()",
                 "deferrals_revision()",
+                "audit_log_revision()",
             ):
                 conn.execute(text(f"DROP FUNCTION IF EXISTS {function} CASCADE"))
             drop_job_queue_schema(conn)

@@ -681,8 +681,15 @@ def project_audit(
     project_id: IdPath, request: Request[Any, Any, Any], session: NamedDependency[Session]
 ) -> AuditOut:
     """Every action on the project: who, when, what, before and after (append-only)."""
-    rows = queries.project_audit(session, actor(request), project_id)  # plain rows, no ORM
-    return to(AuditOut, {"items": [audit_out(r) for r in rows]}, builtins=True)
+    who = actor(request)
+
+    def build() -> Any:
+        rows = queries.project_audit(session, who, project_id)  # plain rows, no ORM
+        return to(AuditOut, {"items": [audit_out(r) for r in rows]}, builtins=True)
+
+    return project_answer(  # type: ignore[return-value]  # the same AuditOut, encoded
+        request.app.state.answers, session, who, project_id, ("audit",), build
+    )
 
 
 def audit_out(r: Any) -> dict[str, Any]:

@@ -467,7 +467,7 @@ def project_revision(session: Session, actor: Actor, project_id: int) -> tuple[i
     """The project's revision (项目修订号, migration 0021) and the cache version, if ``actor``
     may see the project (visibility as :func:`get_project`; otherwise 'not found') — one
     statement of two narrow columns.  Whatever a project's answers are built from (its row,
-    steps, tasks, deferrals, plan changes, enterprise) moves the revision when it changes; the
+    steps, tasks, deferrals, plan changes, audit entries, enterprise) moves the revision when it changes; the
     calendar, catalogue and departments move the cache version."""
     row = run_visible(session, actor, _REVISIONS, _revision_statement, {"pid": project_id}).first()
     if row is None:

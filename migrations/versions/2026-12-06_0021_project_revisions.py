@@ -2,10 +2,10 @@
 
 ``project_revisions`` holds one row per project: its revision, raised by triggers in the same
 transaction as any insert, update or delete of the project's row, its steps, its tasks, their
-deferrals (容缺) and its plan changes, and by a change of its enterprise's row.  The API keeps
-encoded answers of a project per process under (project, revision) — ``api.answers`` — and a
-reader first reads the revision: an answer is reused only while nothing it was built from has
-changed, whichever process or job made the change, through the ORM or not.
+deferrals (容缺), its plan changes and its audit entries, and by a change of its enterprise's
+row.  The API keeps encoded answers of a project per process under (project, revision) —
+``api.answers`` — and a reader first reads the revision: an answer is reused only while nothing
+it was built from has changed, whichever process or job made the change, through the ORM or not.
 
 A table of its own rather than a column of ``projects``: the triggers then write a narrow row,
 not the project's wide one, and on PostgreSQL at most once per transaction (a decision changes
@@ -33,6 +33,8 @@ CHILDREN = {
     "tasks": "{row}.project_id",
     "plan_changes": "{row}.project_id",
     "deferrals": "(SELECT project_id FROM tasks WHERE tasks.id = {row}.task_id)",
+    # append-only (its own triggers refuse UPDATE and DELETE): only its inserts ever fire
+    "audit_log": "{row}.project_id",
 }
 
 

@@ -38,6 +38,7 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     plan = e1_b.get(f"/api/projects/{pid}/plan").json()
     detail = e1_b.get(f"/api/projects/{pid}").json()
     listed = e1_b.get("/api/projects").json()["items"]
+    trail = e1_b.get(f"/api/projects/{pid}/audit").json()["items"]
     assert listed == [detail]  # the summary a list shows is the detail's
     answers = b_app.state.answers
     hits = answers.hits
@@ -69,6 +70,8 @@ def test_a_change_made_anywhere_shows_on_the_other_server(two):
     steps = e1_b.get(f"/api/projects/{pid}").json()["steps"]
     assert steps.get("in_progress") == 1 and steps != detail["steps"]
     assert e1_b.get("/api/projects").json()["items"][0]["steps"] == steps
+    actions = [e["action"] for e in e1_b.get(f"/api/projects/{pid}/audit").json()["items"]]
+    assert actions[: len(trail)] == [e["action"] for e in trail] and "task.accept" in actions
 
     # a write outside the API (a tool, a job, an administrator's SQL) shows too
     engine = make_engine(a.db_url)
@@ -91,8 +94,9 @@ def test_who_may_see_is_checked_before_the_kept_answer(two):
     e1 = b.client("enterprise1")
     assert e1.get(f"/api/projects/{pid}/plan").status_code == 200  # kept now
     assert e1.get(f"/api/projects/{pid}").status_code == 200
+    assert e1.get(f"/api/projects/{pid}/audit").status_code == 200
     e2 = b.client("enterprise2")
-    for path in (f"/api/projects/{pid}/plan", f"/api/projects/{pid}"):
+    for path in (f"/api/projects/{pid}/plan", f"/api/projects/{pid}", f"/api/projects/{pid}/audit"):
         r = e2.get(path)
         assert r.status_code == 404 and str(pid) in r.json()["detail"]
     assert b.client("reviewer-rfb").get(f"/api/projects/{pid}/plan").status_code == 404

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from approvals.errors import NotFoundError
 from approvals.services import queries, review
+from storage.audit import record
 from tests.integration.test_workflow import MON, file, task_of, upload, world  # noqa: F401
 
 
@@ -58,6 +59,18 @@ def test_every_change_an_answer_shows_moves_the_revision(session, world):  # noq
         session.execute(text(sql), params)
         session.commit()
         assert moved(), sql
+    # an audit entry of the project (what its audit trail shows)
+    record(
+        session,
+        actor="admin",
+        role="admin",
+        action="test",
+        entity="project",
+        entity_id=p.id,
+        project_id=p.id,
+    )
+    session.commit()
+    assert moved()
     # what another project's answers show did not change; its enterprise is the same one, so
     # the rename moved it too, and nothing else did
     assert revision(session, w, q) == other + 1
