@@ -27,6 +27,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from litestar import MediaType, Response
+from litestar.serialization import encode_json
 from sqlalchemy.orm import Session
 
 from access.actor import Actor
@@ -94,25 +95,31 @@ def project_answer(
     """The answer ``build()`` gives for project ``project_id`` (encoded as JSON), from ``cache``
     while the project's revision and the cache version are those it was built under.  ``key``
     names the answer and what else it depends on (kind, language, day).  ``actor`` must be
-    allowed to see the project (checked first: 'not found' otherwise).  Without a cache version
-    (a database no catalogue, calendar or department was ever written to) nothing is kept."""
+    allowed to see the project (checked first: 'not found' otherwise)."""
     revision, token = queries.project_revision(session, actor, project_id)
-    if cache is None or token is None or cache.max_bytes == 0:
-        return _json(_encode(build()))
-    full = (*key, project_id, revision, token)
-    body = cache.get(full)
-    cache.count(key[0], body is not None, body is None)
-    if body is None:
-        body = _encode(build())
-        cache.put(full, body)
-    return _json(body)
-
-
-def _encode(value: Any) -> bytes:
-    from litestar.serialization import encode_json
-
-    return encode_json(value)
-
-
-def _json(body: bytes) -> Response[Any]:
+    [body] = kept(cache, token, key[0], [(*key, project_id, revision)], lambda _: [build()])
     return Response(content=body, media_type=MediaType.JSON)
+
+
+def kept(
+    cache: AnswerCache | None,
+    token: str | None,
+    kind: str,
+    keys: list[tuple[Any, ...]],
+    build: Callable[[list[int]], list[Any]],
+) -> list[bytes]:
+    """The encoded answers under ``keys`` (each with the project's revision; ``token``, the
+    cache version, is added): those kept, and ``build(indexes)``'s values for the others
+    (encoded and kept).  Without a cache version (a database no catalogue, calendar or
+    department was ever written to) nothing is kept."""
+    if cache is None or token is None or cache.max_bytes == 0:
+        return [encode_json(v) for v in build(list(range(len(keys))))]
+    full = [(*k, token) for k in keys]
+    out = [cache.get(k) for k in full]
+    missing = [i for i, body in enumerate(out) if body is None]
+    cache.count(kind, len(out) - len(missing), len(missing))
+    if missing:
+        for i, value in zip(missing, build(missing), strict=True):
+            out[i] = encode_json(value)
+            cache.put(full[i], out[i])
+    return out  # type: ignore[return-value]  # every None was filled

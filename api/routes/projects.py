@@ -11,13 +11,12 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody, QueryParameter
-from litestar.serialization import encode_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.policy import Action
 from agent_service.services import assignment as assignment_service
-from api.answers import AnswerCache, project_answer
+from api.answers import AnswerCache, kept, project_answer
 from api.auth import allowed
 from api.clock import Clock
 from api.errors import request_lang
@@ -218,19 +217,14 @@ def summary_fragments(
     a busy list mostly shows projects unchanged since the last time it was read."""
     if not rows:
         return []
-    token = versions.version(session)  # read with the page
-    if cache is None or token is None or cache.max_bytes == 0:
-        return project_summaries(session, rows, lang)
-    keys = [("summary", lang, p.id, p.revision_, token) for p in rows]
-    out: list[Any] = [cache.get(k) for k in keys]
-    missing = [i for i, body in enumerate(out) if body is None]
-    cache.count("summary", len(out) - len(missing), len(missing))
-    if missing:
-        built = project_summaries(session, [rows[i] for i in missing], lang)
-        for i, summary in zip(missing, built, strict=True):
-            out[i] = encode_json(summary)
-            cache.put(keys[i], out[i])
-    return [msgspec.Raw(body) for body in out]
+    bodies = kept(
+        cache,
+        versions.version(session),  # read with the page
+        "summary",
+        [("summary", lang, p.id, p.revision_) for p in rows],
+        lambda missing: project_summaries(session, [rows[i] for i in missing], lang),
+    )
+    return [msgspec.Raw(body) for body in bodies]
 
 
 @post(

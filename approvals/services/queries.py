@@ -213,7 +213,9 @@ def project_page(
         rows = Plain.rows(page.items)
         for p in rows:
             p.step_counts = _counted(p.__dict__.pop("step_statuses"))
-            versions.remember(session, p.__dict__.pop("cache_version_"))
+            token = p.__dict__.pop("cache_version_")
+        if rows:
+            versions.remember(session, token)
         page = PageOf(items=rows, total=page.total, paging=page.paging)
     return page
 
