@@ -39,6 +39,10 @@ def test_conninfo_keeps_credentials_and_drops_the_driver():
         ("ONETRIP_DAILY_AT", "six"),
         ("ONETRIP_LOG_FORMAT", "xml"),
         ("ONETRIP_LOG_LEVEL", "loud"),
+        ("ONETRIP_THREADS", "0"),
+        ("ONETRIP_ANSWER_CACHE_MB", "-1"),
+        ("ONETRIP_ANSWER_CACHE_MB", "lots"),
+        ("ONETRIP_ANSWER_CACHE_MB", "5000"),
     ],
 )
 def test_malformed_settings_are_named(name, value):
@@ -53,3 +57,10 @@ def test_settings_defaults_and_off():
         {"ONETRIP_DAILY_AT": "off", "ONETRIP_LOG_FORMAT": "JSON", "ONETRIP_JOBS": "Inline"}
     )
     assert (s.daily_at, s.log_format, s.jobs) == (None, "json", "inline")
+    assert (
+        s.answer_cache_mb,
+        Settings.from_env({"ONETRIP_ANSWER_CACHE_MB": "0"}).answer_cache_mb,
+    ) == (
+        64,
+        0,
+    )
