@@ -214,15 +214,25 @@ def summary_fragments(
 ) -> list[Any]:
     """Each project of a page as listed, encoded (:class:`msgspec.Raw`), kept per project under
     its revision (``revision_``, read with the page) like its detail and plan (:mod:`api.answers`):
-    a busy list mostly shows projects unchanged since the last time it was read."""
+    a busy list mostly shows projects unchanged since the last time it was read, so the page
+    reads only ids and revisions, and the projects not kept are read in one more statement.
+
+    A project changed between the two statements is built as it is now and kept under the
+    revision the page read: a newer answer under an older revision, which the next page (it
+    reads the newer revision) does not use — never an older answer under a newer one."""
     if not rows:
         return []
+
+    def build(missing: list[int]) -> list[dict[str, Any]]:
+        full = queries.plain_projects(session, [rows[i].id for i in missing])
+        return project_summaries(session, [full[rows[i].id] for i in missing], lang)
+
     bodies = kept(
         cache,
         versions.version(session),  # read with the page
         "summary",
         [("summary", lang, p.id, p.revision_) for p in rows],
-        lambda missing: project_summaries(session, [rows[i] for i in missing], lang),
+        build,
     )
     return [msgspec.Raw(body) for body in bodies]
 

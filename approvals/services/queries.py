@@ -178,15 +178,16 @@ def project_page(
 ) -> PageOf:
     """One page of the projects ``actor`` sees, searched by code or name, filtered by status,
     sorted by :data:`PROJECT_SORTS` (one statement: the page with its count).  ``plain``: the
-    rows as :class:`Plain` objects (:data:`SUMMARY_COLUMNS`, ``enterprise_name`` and
-    ``step_counts``, as :func:`step_counts`, in the same statement, and ``revision_``, the
-    project's revision — :func:`project_revision`), not ORM objects — for answers that only show
-    them; the statement reads the cache version too."""
+    rows as :class:`Plain` objects of two columns, ``id`` and ``revision_`` (the project's
+    revision, :func:`project_revision`), not ORM objects — for a list whose summaries are mostly
+    kept under their revision (:mod:`api.answers`); :func:`plain_projects` reads the others.
+    The statement reads the cache version too."""
 
     def query() -> Any:
         q = visible_projects_query(actor)
         if plain:
-            q = _with_enterprise_name(q.with_only_columns(*SUMMARY_COLUMNS)).add_columns(
+            q = q.with_only_columns(
+                _projects_t.c.id,
                 _revision_of_project().label("revision_"),
                 versions.column().label("cache_version_"),
             )
@@ -207,12 +208,10 @@ def project_page(
         tiebreak=ProjectRow.id,
         scalars=not plain,
         memo=("projects", who, status, paging.q, plain),
-        per_row=_page_step_statuses if plain else None,
     )
     if plain:
         rows = Plain.rows(page.items)
         for p in rows:
-            p.step_counts = _counted(p.__dict__.pop("step_statuses"))
             token = p.__dict__.pop("cache_version_")
         if rows:
             versions.remember(session, token)
@@ -220,14 +219,30 @@ def project_page(
     return page
 
 
-def _page_step_statuses(page: Any) -> list[Any]:
-    """The statuses of the steps of each project of a page (see :data:`_STEP_STATUSES`)."""
-    return [
-        select(func.aggregate_strings(_steps_t.c.status, literal_column("','")))
-        .where(_steps_t.c.project_id == page.c.id)
-        .scalar_subquery()
-        .label("step_statuses")
-    ]
+def _plain_projects_statements() -> dict[str, Any]:
+    return {
+        dialect: _with_enterprise_name(select(*SUMMARY_COLUMNS))
+        .add_columns(_STEP_STATUSES, _revision_of_project().label("revision_"))
+        .where(clause)
+        for dialect, clause in in_ids(_projects_t.c.id).items()
+    }
+
+
+def plain_projects(session: Session, ids: Sequence[int]) -> dict[int, Plain]:
+    """Projects ``ids`` as a list shows them, by id: :class:`Plain` rows of
+    :data:`SUMMARY_COLUMNS`, ``enterprise_name``, ``step_counts`` (as :func:`step_counts`) and
+    ``revision_`` — one statement.  No visibility check: the ids come from a page the actor was
+    allowed to see (:func:`project_page`)."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    if not _PLAIN_PROJECTS:
+        _PLAIN_PROJECTS.update(_plain_projects_statements())
+    result = conn.execute(_PLAIN_PROJECTS[dialect], {"ids": ids_value(dialect, ids)})
+    out = {}
+    for p in Plain.rows(result):
+        p.step_counts = _counted(p.__dict__.pop("step_statuses"))
+        out[p.id] = p
+    return out
 
 
 #: Step statuses as read → counted: the same few strings recur, a Counter each is slower.
@@ -268,6 +283,10 @@ _STEP_STATUSES = (
     .scalar_subquery()
     .label("step_statuses")
 )
+
+#: :func:`plain_projects`'s statement per dialect (the ids as one parameter, storage.idlists),
+#: built on first use.
+_PLAIN_PROJECTS: dict[str, Any] = {}
 
 
 def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
