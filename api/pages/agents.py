@@ -4,7 +4,7 @@ follow-up actions, and the administrators' workload view.
 
 Everything is read and written through :mod:`agent_service.services`, which enforces the roles
 again (an agent sees only the projects assigned to them).  The project page
-(:mod:`api.pages.projects`) names the agent (:func:`agent_of`) and links here
+(:mod:`api.pages.projects`) names the agent (:func:`with_agent`, :func:`agent_named`) and links here
 (:func:`project_block`); filing from the page assigns an agent by rule
 (:func:`assign_after_filing`, called by :mod:`api.pages.enterprise`).
 """
@@ -21,7 +21,6 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access.orm import UserRow
@@ -83,27 +82,34 @@ def _date(data: dict[str, Any], name: str, label: tuple[str, str]) -> date:
 # --- hooks on the project page --------------------------------------------------------------------
 
 
-def agent_of(session: Session, project: ProjectRow) -> dict[str, Any] | None:
-    """The project's agent as the project page names it (name, phone, office)."""
-    if project.agent_user_id is None:
-        return None
-    found = session.execute(  # the account and its profile, in one statement
-        select(
-            UserRow.display_name,
-            UserRow.username,
-            UserRow.phone,
-            AgentProfileRow.user_id.label("profile"),
-            AgentProfileRow.office,
-        )
+#: What the project page shows of its agent, labelled as :func:`with_agent` reads them.
+_AGENT_COLUMNS = (
+    UserRow.display_name.label("agent_display_name"),
+    UserRow.username.label("agent_username"),
+    UserRow.phone.label("agent_phone"),
+    AgentProfileRow.user_id.label("agent_profile"),
+    AgentProfileRow.office.label("agent_office"),
+)
+
+
+def with_agent(q: Any) -> Any:
+    """A project statement with its agent's account and profile outer-joined (for
+    :func:`approvals.services.queries.get_project_with`; :func:`agent_named` reads the row)."""
+    return (
+        q.outerjoin(UserRow, UserRow.id == ProjectRow.agent_user_id)
         .outerjoin(AgentProfileRow, AgentProfileRow.user_id == UserRow.id)
-        .where(UserRow.id == project.agent_user_id)
-    ).first()
-    if found is None:
+        .add_columns(*_AGENT_COLUMNS)
+    )
+
+
+def agent_named(row: Any) -> dict[str, Any] | None:
+    """The agent (name, phone, office) from a row of :data:`_AGENT_COLUMNS`; None without one."""
+    if row is None or row.agent_username is None:
         return None
     return {
-        "name": found.display_name or found.username,
-        "phone": found.phone,
-        "office": found.office if found.profile is not None else "",
+        "name": row.agent_display_name or row.agent_username,
+        "phone": row.agent_phone,
+        "office": row.agent_office if row.agent_profile is not None else "",
     }
 
 
@@ -554,4 +560,4 @@ ROUTES = [
     close_action,
 ]
 
-__all__ = ["ROUTES", "agent_of", "assign_after_filing", "project_block"]
+__all__ = ["ROUTES", "agent_named", "assign_after_filing", "project_block", "with_agent"]

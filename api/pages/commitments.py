@@ -58,9 +58,25 @@ _ENV = Environment(
 CLOSED_UNFAVOURABLY = frozenset({"rejected", "refused"})
 
 
-def project_block(session: Session, project: ProjectRow, user: Principal, lang: str) -> str:
-    """The commitment of a project on its page (the letter, the verdicts; a draft's signing)."""
-    c = session.scalar(select(CommitmentRow).where(CommitmentRow.project_id == project.id))
+def with_commitment(q: Any) -> Any:
+    """A project statement with its commitment (at most one, ``commitments.project_id`` is
+    unique) outer-joined, as the row's ``CommitmentRow`` (for
+    :func:`approvals.services.queries.get_project_with`)."""
+    return q.outerjoin(CommitmentRow, CommitmentRow.project_id == ProjectRow.id).add_columns(
+        CommitmentRow
+    )
+
+
+def project_block(
+    session: Session,
+    project: ProjectRow,
+    commitment: CommitmentRow | None,
+    user: Principal,
+    lang: str,
+) -> str:
+    """The commitment of a project on its page (the letter, the verdicts; a draft's signing).
+    ``commitment``: the project's, read with it (:func:`with_commitment`)."""
+    c = commitment
     owner = can(actor_of(user), Action.COMMITMENT_SIGN, project)
     closed = project.status in CLOSED_UNFAVOURABLY  # 不予许可 / 不予受理: nothing to commit to
     if c is None and not (owner and project.plot_code and not closed):

@@ -257,7 +257,16 @@ def project_page(
     user = require_user(request)
     lang = page_lang(request)
     header_first(session, user)  # the header's unread count comes with the project
-    p = queries.get_project(session, actor_of(user), project_id, whole=True, baseline=True)
+    # the agent and the commitment come with the project (one statement less each)
+    row = queries.get_project_with(
+        session,
+        actor_of(user),
+        project_id,
+        (agent_pages.with_agent, commitment_pages.with_commitment),
+        whole=True,
+        baseline=True,
+    )
+    p = row[0]
     calendar = work_calendar(session)
     live = progress.live_plan(session, p, clock.today(), calendar, lang)
     for s in live["steps"]:
@@ -310,13 +319,13 @@ def project_page(
             can_audit=can(actor_of(user), Action.AUDIT_READ, p),
             rateable=[s for s in p.steps if s.status == "done" and s.code not in rated],
             rating_labels=sorted(ratings.RATING_LABELS.items(), reverse=True),
-            agent=agent_pages.agent_of(session, p),
+            agent=agent_pages.agent_named(row),
             why=why.applicability(catalogue, p.baseline, p.attributes, lang),
             material_names=material_names(catalogue),
             ratings=given,
             activities=activity_pages.project_view(session, p, user, clock.today(), lang),
             extra_blocks=[
-                commitment_pages.project_block(session, p, user, lang),
+                commitment_pages.project_block(session, p, row.CommitmentRow, user, lang),
                 agent_pages.project_block(session, p, user, lang),
             ],
         ),

@@ -353,9 +353,30 @@ def get_project(
     """The project if the actor may see it; otherwise 'not found' (its existence is not told).
     ``whole`` loads its steps, tasks and deferrals eagerly (for plans and task lists);
     ``baseline`` its baseline document with the row (a deferred column otherwise)."""
+    return get_project_with(
+        session, actor, project_id, (), lock=lock, whole=whole, baseline=baseline
+    )[0]
+
+
+def get_project_with(
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    joined: Sequence[Callable[[Any], Any]],
+    *,
+    lock: bool = False,
+    whole: bool = False,
+    baseline: bool = False,
+) -> Any:
+    """:func:`get_project`'s statement with what ``joined`` adds to it (each takes the statement
+    and returns it with its outer joins and labelled columns: a page's one-to-one neighbours of
+    the project — its agent, its commitment — read with the project instead of one statement
+    each).  The row: the project first, then those columns by their labels."""
     q = visible_projects_query(actor).where(ProjectRow.id == project_id)
     if baseline:
         q = q.options(undefer(ProjectRow.baseline))
+    for join in joined:
+        q = join(q)
     # a read carries the cache version (its calendar's lookup needs it next); a lock does not
     q = q.with_for_update() if lock else q.add_columns(*versions.columns(session))
     if whole:
@@ -369,7 +390,7 @@ def get_project(
         raise NotFoundError(f"项目 {project_id} 不存在", f"project {project_id} not found")
     if not lock:
         versions.remember_row(session, row)
-    return row[0]
+    return row
 
 
 _audit_t = AuditRow.__table__
