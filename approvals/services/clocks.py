@@ -160,7 +160,8 @@ def _worklist_rows(
     if by_id:  # the page's deferrals, in one statement
         dialect = session.connection().dialect.name
         ids = ids_value(dialect, by_id)
-        for d in Plain.rows(session.execute(_PAGE_DEFERRALS[dialect], {"ids": ids})):
+        rows = session.connection().execute(_PAGE_DEFERRALS[dialect], {"ids": ids})
+        for d in Plain.rows(rows):
             by_id[d.task_id].deferrals.append(d)
     supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []
@@ -282,7 +283,7 @@ def worklist_page(
     if session.autoflush:  # what the ORM statement's autoflush did: a Core one does not
         session.flush()
     page = fetch_page(
-        session,
+        session.connection(),  # Core rows: without the ORM's execution layer (flushed above)
         query,
         paging,
         lambda: _worklist_sort_columns(today),

@@ -84,8 +84,8 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
     may have committed since, so every object of the session is expired and the locked row is
     taken as the database has it now (else its version check fails with a stale version).
 
-    Its steps, their tasks and the tasks' deferrals come with it (three more statements, after
-    the lock): a decision rolls its step up, readies the next steps, re-plans and sums the
+    Its steps, their tasks and the tasks' deferrals come with it (one more statement, after the
+    lock: the steps with their tasks and deferrals joined to them): a decision rolls its step up, readies the next steps, re-plans and sums the
     project's working days over every step and task — one lazy load per step otherwise.
     """
     project = _lock(session, _LOCK_PROJECT, project_id)
@@ -106,9 +106,8 @@ def _locking(where: Any) -> Any:
         .where(where)
         .with_for_update()
         .options(
-            selectinload(ProjectRow.steps)
-            .selectinload(StepRow.tasks)
-            .selectinload(TaskRow.deferrals)
+            # the steps in a second statement with their tasks and deferrals joined to them
+            selectinload(ProjectRow.steps).joinedload(StepRow.tasks).joinedload(TaskRow.deferrals)
         )
         .execution_options(populate_existing=True)
     )

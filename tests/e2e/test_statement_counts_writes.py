@@ -49,21 +49,21 @@ WRITE_BUDGET = {
     # agent's assignment (the agents' load), its notification, the answer's reads
     "POST /api/projects": 127,
     # 受理: + the materials and certificates checked (the answer's too), the step started
-    "POST /api/tasks/{id}/accept": 16,  # 15 once the departments are cached
+    "POST /api/tasks/{id}/accept": 14,  # 13 once the departments are cached
     # 准予许可: + the correction rounds and the figures rollup (task_figures and by kind), the
     # enterprise and agent told (the recipients not yet told, one INSERT), the step done, the
     # certificates issued (existing codes, the enterprise), the successors made ready (one
     # executemany UPDATE of their tasks: 4 with S1-01) and their departments told (the reviewers
     # with what they were told, one INSERT), the project's code date
-    "POST /api/tasks/{id}/approve": 27,
+    "POST /api/tasks/{id}/approve": 25,
     # the activity and its project's plan (re-forecast), an audit entry
     "POST /api/projects/{id}/activities/{code}/progress": 9,
     # the offer checked against the registry, the activity's clock started, audit, the answer
     "POST /api/projects/{id}/activities/{code}/intermediary": 11,
     # 补正: + the materials checked, the correction row, the enterprise and agent told
-    "POST /api/tasks/{id}/corrections": 18,
+    "POST /api/tasks/{id}/corrections": 16,
     # 不予受理: + the open notices closed, the project closed, the enterprise and agent told
-    "POST /api/tasks/{id}/refuse": 19,
+    "POST /api/tasks/{id}/refuse": 17,
 }
 
 
