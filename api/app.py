@@ -342,10 +342,17 @@ def create_app(
 
 
 def create_app_from_env() -> Litestar:
-    """Factory for ``uvicorn --factory`` (several worker processes): logging, then the app."""
+    """Factory for ``uvicorn --factory`` (``onetrip serve``, several worker processes): logging,
+    then the app, then :func:`api.ops.settle_heap` once it has started."""
+    from api.ops import settle_heap
+
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    # a server's heap, once started, is frozen out of the collector's walks (tests, which build
+    # many apps in one process, keep the collector as it is)
+    app.on_startup.append(settle_heap)
+    return app
 
 
 __all__ = ["Request", "create_app", "create_app_from_env", "sessionmaker"]

@@ -189,6 +189,35 @@ def kept_answers(base: str) -> str:
     )
 
 
+def gc_pauses(base: str) -> str:
+    """The server's garbage collections while it ran, by generation: how many, their total and
+    how many took 50 ms or more (``onetrip_gc_pause_seconds`` on its ``/metrics``)."""
+    seen: dict[str, dict[str, float]] = {}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        if not line.startswith("onetrip_gc_pause_seconds"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        labels = dict(
+            (k, v.strip('"'))
+            for k, v in (p.split("=", 1) for p in name[name.index("{") + 1 : -1].split(","))
+        )
+        g = seen.setdefault(labels["generation"], {})
+        if name.startswith("onetrip_gc_pause_seconds_count"):
+            g["n"] = float(value)
+        elif name.startswith("onetrip_gc_pause_seconds_sum"):
+            g["sum"] = float(value)
+        elif labels.get("le") == "0.05":
+            g["under_50ms"] = float(value)
+    return (
+        ", ".join(
+            f"gen{gen} {g.get('n', 0):.0f} ({g.get('sum', 0) * 1000:.0f} ms, "
+            f"{g.get('n', 0) - g.get('under_50ms', 0):.0f} of 50 ms or more)"
+            for gen, g in sorted(seen.items())
+        )
+        or "not reported"
+    )
+
+
 def wait_ready(proc: subprocess.Popen, url: str) -> None:
     deadline = time.time() + 90
     while True:
@@ -281,6 +310,7 @@ def main() -> None:
         )
         project_cpu = cpu_split(before, cpu_seconds(server.pid), len(project.timeline))
         kept = kept_answers(base)
+        pauses = gc_pauses(base)
     finally:
         stop(server)
 
@@ -316,6 +346,7 @@ def main() -> None:
     print(f"  CPU, onetrip: {project_cpu}")
     print(f"  CPU, bare:    {bare_cpu}")
     print(f"  kept answers (api.answers), hits of lookups: {kept}")
+    print(f"  garbage collections of the server: {pauses}")
     print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ratio = p50 / b50
     print(f"  median ratio onetrip / bare: {ratio:.2f}× (target ≤ 3×)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -134,5 +135,10 @@ def test_sqlite_is_migrated_in_place_by_serve(tmp_path: Path):
     try:
         assert httpx.get(f"{server.url}/ready").json()["checks"]["migrations"]["ok"]
         assert "数据库已升级" in server.output()
+        # the started server froze its heap out of the collector's walks (api.ops.settle_heap)
+        metrics = httpx.get(f"{server.url}/metrics").text
+        frozen = re.search(r"^onetrip_gc_frozen_objects (\S+)$", metrics, re.M)
+        assert frozen is not None and float(frozen.group(1)) > 100_000, metrics[-2000:]
+        assert "# TYPE onetrip_gc_pause_seconds histogram" in metrics
     finally:
         server.stop()
