@@ -33,8 +33,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,17 +170,19 @@ async def run_bare(base: str, clients: int, duration: float, ramp: float) -> api
 # --- running servers -----------------------------------------------------------------------
 
 
-def kept_answers(base: str) -> str:
-    """How often the server's kept project answers were used, by kind (its ``/metrics``)."""
+def scrape(base: str) -> dict[str, Any]:
+    """The server's ``/metrics``, parsed (prometheus-client's parser): family name → family."""
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def kept_answers(metrics: dict[str, Any]) -> str:
+    """How often the server's kept project answers were used, by kind."""
     counts: dict[str, dict[str, float]] = {}
-    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
-        if line.startswith("onetrip_kept_answers_total{"):
-            labels = dict(
-                part.split("=", 1)
-                for part in line[line.index("{") + 1 : line.index("}")].split(",")
-            )
-            kind, outcome = labels["kind"].strip('"'), labels["outcome"].strip('"')
-            counts.setdefault(kind, {})[outcome] = float(line.rsplit(" ", 1)[1])
+    family = metrics.get("onetrip_kept_answers")
+    for sample in family.samples if family else []:
+        if sample.name == "onetrip_kept_answers_total":
+            counts.setdefault(sample.labels["kind"], {})[sample.labels["outcome"]] = sample.value
     return (
         ", ".join(
             f"{kind} {c.get('hit', 0) / max(1, c.get('hit', 0) + c.get('miss', 0)):.0%}"
@@ -189,25 +193,19 @@ def kept_answers(base: str) -> str:
     )
 
 
-def gc_pauses(base: str) -> str:
+def gc_pauses(metrics: dict[str, Any]) -> str:
     """The server's garbage collections while it ran, by generation: how many, their total and
-    how many took 50 ms or more (``onetrip_gc_pause_seconds`` on its ``/metrics``)."""
+    how many took 50 ms or more (``onetrip_gc_pause_seconds``)."""
     seen: dict[str, dict[str, float]] = {}
-    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
-        if not line.startswith("onetrip_gc_pause_seconds"):
-            continue
-        name, value = line.rsplit(" ", 1)
-        labels = dict(
-            (k, v.strip('"'))
-            for k, v in (p.split("=", 1) for p in name[name.index("{") + 1 : -1].split(","))
-        )
-        g = seen.setdefault(labels["generation"], {})
-        if name.startswith("onetrip_gc_pause_seconds_count"):
-            g["n"] = float(value)
-        elif name.startswith("onetrip_gc_pause_seconds_sum"):
-            g["sum"] = float(value)
-        elif labels.get("le") == "0.05":
-            g["under_50ms"] = float(value)
+    family = metrics.get("onetrip_gc_pause_seconds")
+    for sample in family.samples if family else []:
+        g = seen.setdefault(sample.labels["generation"], {})
+        if sample.name.endswith("_count"):
+            g["n"] = sample.value
+        elif sample.name.endswith("_sum"):
+            g["sum"] = sample.value
+        elif sample.labels.get("le") == "0.05":
+            g["under_50ms"] = sample.value
     return (
         ", ".join(
             f"gen{gen} {g.get('n', 0):.0f} ({g.get('sum', 0) * 1000:.0f} ms, "
@@ -309,8 +307,8 @@ def main() -> None:
             api_load.run_load(base, args.clients, args.duration + args.ramp, 1, ramp=args.ramp)
         )
         project_cpu = cpu_split(before, cpu_seconds(server.pid), len(project.timeline))
-        kept = kept_answers(base)
-        pauses = gc_pauses(base)
+        metrics = scrape(base)
+        kept, pauses = kept_answers(metrics), gc_pauses(metrics)
     finally:
         stop(server)
 
