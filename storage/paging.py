@@ -198,7 +198,6 @@ def fetch_page(
     tiebreak: Any,
     scalars: bool = True,
     memo: Hashable | None = None,
-    per_row: Callable[[Any], Sequence[Any]] | None = None,
 ) -> PageOf:
     """One page of ``query``, sorted by ``sort_columns[paging.sort]`` (a column, or a tuple of
     them compared in turn) then ``tiebreak`` (a unique column: a stable order across pages).  The
@@ -214,13 +213,7 @@ def fetch_page(
     Only the statement is kept, never its rows.
 
     ``session`` may be a :class:`~sqlalchemy.Connection` (with ``scalars=False``): rows without the
-    ORM's execution and loading, nothing flushed first.
-
-    ``per_row(page)``: columns computed for each row of the page once it is cut — correlated
-    subqueries on ``page`` (the page as a subquery, its columns by key), which the database then
-    runs for the page's rows only (as columns of ``query`` they may run for every row before
-    ``LIMIT``).  Rows only (``scalars=False``); the sort and tiebreak columns must be selected
-    by ``query`` under their keys."""
+    ORM's execution and loading, nothing flushed first."""
 
     def built(kind: str, p: Paging | None, build: Callable[[], Any]) -> Any:
         if memo is None:
@@ -242,7 +235,7 @@ def fetch_page(
         chosen = sorts[p.sort]
         columns = chosen if isinstance(chosen, tuple) else (chosen,)
         order = [c.desc() if p.descending else c.asc() for c in (*columns, tiebreak)]
-        page = (
+        return (
             base()
             .order_by(None)
             .add_columns(func.count().over().label("page_total"))
@@ -250,14 +243,6 @@ def fetch_page(
             .limit(p.size)
             .offset(p.offset)
         )
-        if per_row is None:
-            return page
-        # the page cut first, then ``per_row``'s columns of its rows, in the same order
-        cut = page.subquery("page")
-        again = [cut.c[c.key] for c in (*columns, tiebreak)]
-        return select(
-            *(c for c in cut.c if c.key != "page_total"), *per_row(cut), cut.c.page_total
-        ).order_by(*(c.desc() if p.descending else c.asc() for c in again))
 
     def rows_of(p: Paging) -> list[Any]:
         return list(session.execute(built("page", p, lambda: page_statement(p))).all())

@@ -76,12 +76,15 @@ def project_block(
 ) -> str:
     """The commitment of a project on its page (the letter, the verdicts; a draft's signing).
     ``commitment``: the project's, read with it (:func:`with_commitment`)."""
-    c = commitment
     owner = can(actor_of(user), Action.COMMITMENT_SIGN, project)
     closed = project.status in CLOSED_UNFAVOURABLY  # 不予许可 / 不予受理: nothing to commit to
-    if c is None and not (owner and project.plot_code and not closed):
+    if commitment is None and not (owner and project.plot_code and not closed):
         return ""
-    detail = queries_service.commitment_detail(session, c, lang) if c is not None else None
+    detail = (
+        queries_service.commitment_detail(session, commitment, lang)
+        if commitment is not None
+        else None
+    )
     return _ENV.get_template("commitments_block.html").render(
         lang=lang,
         project=project,

@@ -158,10 +158,9 @@ def _worklist_rows(
         task.deferrals = []
     by_id = {t.id: t for t in tasks}
     if by_id:  # the page's deferrals, in one statement
-        dialect = session.connection().dialect.name
-        ids = ids_value(dialect, by_id)
-        rows = session.connection().execute(_PAGE_DEFERRALS[dialect], {"ids": ids})
-        for d in Plain.rows(rows):
+        conn = session.connection()
+        ids = ids_value(conn.dialect.name, by_id)
+        for d in Plain.rows(conn.execute(_PAGE_DEFERRALS[conn.dialect.name], {"ids": ids})):
             by_id[d.task_id].deferrals.append(d)
     supplied = {t.id: t.intake_supplied_ for t in tasks if t.intake_supplied_ is not None}
     rows = []

@@ -85,8 +85,9 @@ def lock_project(session: Session, project_id: int) -> ProjectRow:
     taken as the database has it now (else its version check fails with a stale version).
 
     Its steps, their tasks and the tasks' deferrals come with it (one more statement, after the
-    lock: the steps with their tasks and deferrals joined to them): a decision rolls its step up, readies the next steps, re-plans and sums the
-    project's working days over every step and task — one lazy load per step otherwise.
+    lock: the steps with their tasks and deferrals joined to them): a decision rolls its step
+    up, readies the next steps, re-plans and sums the project's working days over every step
+    and task — one lazy load per step otherwise.
     """
     project = _lock(session, _LOCK_PROJECT, project_id)
     assert project is not None

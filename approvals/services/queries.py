@@ -7,6 +7,7 @@ agent the projects assigned to it; who sees *every* project is the policy's answ
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -219,13 +220,15 @@ def project_page(
     return page
 
 
-def _plain_projects_statements() -> dict[str, Any]:
-    return {
-        dialect: _with_enterprise_name(select(*SUMMARY_COLUMNS))
+@functools.cache
+def _plain_projects_statement(dialect: str) -> Any:
+    """:func:`plain_projects`'s statement on ``dialect`` (the ids as one parameter,
+    :mod:`storage.idlists`), built once."""
+    return (
+        _with_enterprise_name(select(*SUMMARY_COLUMNS))
         .add_columns(_STEP_STATUSES, _revision_of_project().label("revision_"))
-        .where(clause)
-        for dialect, clause in in_ids(_projects_t.c.id).items()
-    }
+        .where(in_ids(_projects_t.c.id)[dialect])
+    )
 
 
 def plain_projects(session: Session, ids: Sequence[int]) -> dict[int, Plain]:
@@ -235,9 +238,7 @@ def plain_projects(session: Session, ids: Sequence[int]) -> dict[int, Plain]:
     allowed to see (:func:`project_page`)."""
     conn = session.connection()
     dialect = conn.dialect.name
-    if not _PLAIN_PROJECTS:
-        _PLAIN_PROJECTS.update(_plain_projects_statements())
-    result = conn.execute(_PLAIN_PROJECTS[dialect], {"ids": ids_value(dialect, ids)})
+    result = conn.execute(_plain_projects_statement(dialect), {"ids": ids_value(dialect, ids)})
     out = {}
     for p in Plain.rows(result):
         p.step_counts = _counted(p.__dict__.pop("step_statuses"))
@@ -283,10 +284,6 @@ _STEP_STATUSES = (
     .scalar_subquery()
     .label("step_statuses")
 )
-
-#: :func:`plain_projects`'s statement per dialect (the ids as one parameter, storage.idlists),
-#: built on first use.
-_PLAIN_PROJECTS: dict[str, Any] = {}
 
 
 def plain_project(session: Session, actor: Actor, project_id: int) -> Any:
